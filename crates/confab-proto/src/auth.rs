@@ -1,0 +1,109 @@
+//! Sign-up, sign-in, token refresh, password change and device sessions.
+
+use crate::users::Profile;
+use crate::{SessionId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/v1/auth/signup`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignUpRequest {
+    /// 3-32 characters from `a-z`, `A-Z`, `0-9`, `_`, `.`, `-`, starting with a letter
+    /// or digit. Unique without regard to case.
+    pub username: String,
+    pub password: String,
+    /// Shown instead of the username; defaults to the username.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Label for the device session this sign-up opens (e.g. "Firefox on Linux").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+}
+
+/// `POST /api/v1/auth/signin`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignInRequest {
+    pub username: String,
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+}
+
+/// `POST /api/v1/auth/refresh`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Credentials of one device session, returned by sign-up, sign-in and refresh.
+///
+/// The refresh token rotates: each refresh returns a new one and the old one stops
+/// working. Presenting an old one again revokes the whole session.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuthTokens {
+    pub session_id: SessionId,
+    /// Signed bearer token for `Authorization: Bearer ...`.
+    pub access_token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub access_token_expires_at: Timestamp,
+    /// Opaque, single-use token that obtains the next pair.
+    pub refresh_token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub refresh_token_expires_at: Timestamp,
+}
+
+/// Response of sign-up and sign-in: who you are, and your new session's tokens.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuthResponse {
+    pub user: Profile,
+    pub tokens: AuthTokens,
+}
+
+/// `POST /api/v1/users/me/password`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// One signed-in device, as listed by `GET /api/v1/sessions`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceSession {
+    pub id: SessionId,
+    pub device_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// Address the session was last seen from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: Timestamp,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub last_seen_at: Timestamp,
+    /// True for the session that made this request.
+    pub current: bool,
+}
+
+/// `GET /api/v1/sessions`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionList {
+    pub sessions: Vec<DeviceSession>,
+}
+
+/// `POST /api/v1/sessions/revoke-others`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevokedCount {
+    pub revoked: u64,
+}

@@ -1,0 +1,107 @@
+//! The error body every failing REST call returns: `{"error":{"code","message"}}`.
+
+use serde::{Deserialize, Serialize};
+
+/// Envelope of every error response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for programs (`code`) and for people (`message`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    /// Stable, machine-readable reason; see [`ErrorCode`].
+    pub code: ErrorCode,
+    /// Human-readable explanation, safe to show to the user. Not stable.
+    pub message: String,
+    /// The request field the error is about, when there is one (e.g. `password`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For `rate_limited`: whole seconds until the caller may try again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+}
+
+/// Stable error codes. New codes may be added within a protocol version; clients
+/// must treat a code they do not know as [`ErrorCode::Unknown`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not valid JSON or does not match the expected shape (400).
+    InvalidJson,
+    /// A field failed validation; `field` names it (400).
+    InvalidInput,
+    /// The password is too short, too long or too easy to guess (400).
+    WeakPassword,
+    /// The username is already in use, compared case-insensitively (409).
+    UsernameTaken,
+    /// Username or password is wrong (401). Deliberately does not say which.
+    InvalidCredentials,
+    /// No access token was presented (401).
+    Unauthenticated,
+    /// The access token is malformed or its signature is wrong (401).
+    InvalidToken,
+    /// The access token has expired; refresh it (401).
+    TokenExpired,
+    /// The device session was revoked or has expired; sign in again (401).
+    SessionRevoked,
+    /// A refresh token that was already rotated was presented again. The whole
+    /// session has been revoked as a precaution (401).
+    RefreshTokenReused,
+    /// The caller may not do this (403).
+    Forbidden,
+    /// The resource does not exist or is not visible to the caller (404).
+    NotFound,
+    /// The HTTP method is not supported on this path (405).
+    MethodNotAllowed,
+    /// The request body exceeds the configured limit (413).
+    PayloadTooLarge,
+    /// The request body is not `application/json` (415).
+    UnsupportedMediaType,
+    /// Too many attempts; wait `retry_after_secs` (429).
+    RateLimited,
+    /// The server could not complete the request (500).
+    Internal,
+    /// The server is starting, stopping or cannot reach its database (503).
+    Unavailable,
+    /// A code this client version does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidJson => "invalid_json",
+            Self::InvalidInput => "invalid_input",
+            Self::WeakPassword => "weak_password",
+            Self::UsernameTaken => "username_taken",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Unauthenticated => "unauthenticated",
+            Self::InvalidToken => "invalid_token",
+            Self::TokenExpired => "token_expired",
+            Self::SessionRevoked => "session_revoked",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::RateLimited => "rate_limited",
+            Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,23 @@
+//! Wire types of the Confab protocol, shared by the server and every client.
+//!
+//! Everything that crosses the network as JSON is defined here exactly once, so the
+//! server, the Rust client and the documentation cannot drift apart. The crate has no
+//! behaviour beyond (de)serialisation. With the `openapi` feature each type also
+//! derives an OpenAPI schema, which the server uses to publish `/api/v1/openapi.json`.
+//!
+//! Compatibility rule: fields are only ever added (as optional) within one protocol
+//! version; renaming or removing a field needs a new [`PROTOCOL_VERSION`].
+
+pub mod auth;
+pub mod error;
+pub mod ids;
+pub mod users;
+
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use ids::{SessionId, UserId};
+
+/// Version of the REST and WebSocket protocol described by this crate.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Timestamps travel as RFC 3339 strings in UTC (`2026-11-25T04:34:34.123Z`).
+pub type Timestamp = time::OffsetDateTime;

@@ -1,0 +1,40 @@
+//! Public profiles and profile updates.
+
+use crate::{Timestamp, UserId};
+use serde::{Deserialize, Serialize};
+
+/// What every signed-in user may see of an account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Profile {
+    pub id: UserId,
+    /// As chosen at sign-up (case preserved).
+    pub username: String,
+    pub display_name: String,
+    /// Free text such as "On holiday until Monday"; empty when unset.
+    pub status_text: String,
+    /// Id of the avatar image in file storage, when one is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_file_id: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: Timestamp,
+}
+
+/// `PATCH /api/v1/users/me`: fields left out are not changed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProfileRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_text: Option<String>,
+}
+
+/// `GET /api/v1/users?prefix=...`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserList {
+    pub users: Vec<Profile>,
+}

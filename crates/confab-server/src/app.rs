@@ -1,0 +1,94 @@
+//! [`App`]: one server's services, wired together from a [`Config`].
+
+use crate::config::{Config, SqliteSynchronous};
+use crate::service::accounts::Accounts;
+use crate::service::passwords::Passwords;
+use crate::service::sessions::Sessions;
+use crate::service::throttle::Throttle;
+use crate::service::tokens::{self, AccessTokens};
+use crate::service::{SharedStore, now_millis};
+use crate::store::{ConnectOptions, SqlStore, redact_url};
+use crate::telemetry::Metrics;
+use anyhow::Context as _;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Name of the access-token signing secret in the store.
+const SIGNING_SECRET: &str = "access_token_signing_key";
+
+/// Everything a request handler may need. Cheap to clone through [`AppState`].
+pub struct App {
+    pub config: Config,
+    pub store: SharedStore,
+    pub accounts: Accounts,
+    pub sessions: Arc<Sessions>,
+    pub metrics: Metrics,
+    /// Cancelled when the server starts shutting down; long-lived connections watch it.
+    pub shutdown: CancellationToken,
+    sql: SqlStore,
+}
+
+/// Shared handle to the [`App`], the state of every handler.
+pub type AppState = Arc<App>;
+
+impl App {
+    /// Connects to the database (applying migrations) and builds the services.
+    pub async fn start(config: Config, metrics: Metrics) -> anyhow::Result<AppState> {
+        if config.database_url.starts_with("sqlite:") {
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!("cannot create data directory {}", config.data_dir.display())
+            })?;
+        }
+        let sql = SqlStore::connect(
+            &config.database_url,
+            &ConnectOptions {
+                max_connections: config.db_max_connections,
+                sqlite_synchronous: match config.sqlite_synchronous {
+                    SqliteSynchronous::Full => "FULL",
+                    SqliteSynchronous::Normal => "NORMAL",
+                }
+                .to_owned(),
+                busy_timeout: Duration::from_secs(5),
+            },
+        )
+        .await
+        .with_context(|| format!("cannot open database {}", redact_url(&config.database_url)))?;
+        let store: SharedStore = Arc::new(sql.clone());
+
+        let secret = match &config.token_secret {
+            Some(secret) => secret.clone(),
+            None => store
+                .get_or_create_secret(SIGNING_SECRET, &tokens::new_signing_secret(), now_millis())
+                .await
+                .context("cannot load the token signing secret")?,
+        };
+        let passwords = Passwords::new(&config.password)?;
+        let sessions = Arc::new(Sessions::new(
+            Arc::clone(&store),
+            AccessTokens::new(secret.as_bytes(), config.access_token_ttl),
+            config.refresh_token_ttl,
+        ));
+        let throttle = Arc::new(Throttle::new(Arc::clone(&store), config.throttle.clone()));
+        let accounts = Accounts::new(
+            Arc::clone(&store),
+            passwords,
+            Arc::clone(&sessions),
+            throttle,
+        );
+        Ok(Arc::new(Self {
+            config,
+            store,
+            accounts,
+            sessions,
+            metrics,
+            shutdown: CancellationToken::new(),
+            sql,
+        }))
+    }
+
+    /// Releases the database; called last at shutdown.
+    pub async fn close(&self) {
+        self.sql.close().await;
+    }
+}

@@ -1,0 +1,404 @@
+//! Configuration: command-line flags, `CONFAB_*` environment variables and an
+//! optional TOML file, in that order of precedence, resolved into one [`Config`].
+//!
+//! Every setting is declared once, in [`ServeArgs`]: clap reads it from flags and the
+//! environment, serde reads the same struct from the TOML file (keys are the flag
+//! names with `_` for `-`), and [`ServeArgs::resolve`] fills in the defaults.
+
+use crate::service::passwords::PasswordConfig;
+use crate::service::throttle::ThrottleConfig;
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Confab: a self-hosted real-time chat server.
+#[derive(Debug, Parser)]
+#[command(name = "confab", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the chat server (REST API, WebSocket, web client) until SIGTERM or Ctrl-C.
+    Serve(Box<ServeArgs>),
+}
+
+/// A duration written the human way: `15m`, `30days`, `1h 30m`, `500ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HumanDuration(pub Duration);
+
+impl FromStr for HumanDuration {
+    type Err = humantime::DurationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        humantime::parse_duration(s).map(Self)
+    }
+}
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines, for a terminal.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// SQLite's durability setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    /// fsync on every commit: an acknowledged message survives power loss.
+    Full,
+    /// fsync at checkpoints only: faster; survives a crash of Confab, but the last
+    /// commits can be lost if the machine loses power.
+    Normal,
+}
+
+/// Options of `confab serve`. Every option can also be set as an environment
+/// variable (shown in brackets) or in the TOML file given by `--config`.
+#[derive(Debug, Default, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeArgs {
+    /// TOML file with settings (keys are the option names with `_` instead of `-`).
+    /// Flags and environment variables override it.
+    #[arg(long, env = "CONFAB_CONFIG", value_name = "FILE")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+
+    /// Address and port to listen on. [default: 127.0.0.1:8080]
+    #[arg(long, env = "CONFAB_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// Directory for the SQLite database and uploaded files; created if missing.
+    /// [default: ./confab-data]
+    #[arg(long, env = "CONFAB_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Database to use: `sqlite://PATH` or `postgres://USER@HOST/DB`.
+    /// [default: sqlite://DATA_DIR/confab.db]
+    #[arg(long, env = "CONFAB_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Most database connections this node opens. [default: 8 for SQLite, 16 for PostgreSQL]
+    #[arg(long, env = "CONFAB_DB_MAX_CONNECTIONS", value_name = "N")]
+    pub db_max_connections: Option<u32>,
+
+    /// SQLite durability: `full` fsyncs every commit. [default: full]
+    #[arg(long, env = "CONFAB_SQLITE_SYNCHRONOUS", value_name = "MODE")]
+    pub sqlite_synchronous: Option<SqliteSynchronous>,
+
+    /// Secret that signs access tokens (at least 32 characters). If unset, one is
+    /// generated on first start and kept in the database, shared by every node.
+    #[arg(
+        long,
+        env = "CONFAB_TOKEN_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub token_secret: Option<String>,
+
+    /// Lifetime of access tokens. [default: 15m]
+    #[arg(long, env = "CONFAB_ACCESS_TOKEN_TTL", value_name = "DURATION")]
+    pub access_token_ttl: Option<HumanDuration>,
+
+    /// A device session ends after this long without a token refresh. [default: 30days]
+    #[arg(long, env = "CONFAB_REFRESH_TOKEN_TTL", value_name = "DURATION")]
+    pub refresh_token_ttl: Option<HumanDuration>,
+
+    /// Largest request body accepted, in bytes. [default: 65536]
+    #[arg(long, env = "CONFAB_MAX_BODY_BYTES", value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+
+    /// Shortest password accepted, in characters. [default: 8]
+    #[arg(long, env = "CONFAB_PASSWORD_MIN_LENGTH", value_name = "N")]
+    pub password_min_length: Option<usize>,
+
+    /// argon2id memory cost in KiB. [default: 19456]
+    #[arg(long, env = "CONFAB_ARGON2_MEMORY_KIB", value_name = "KIB")]
+    pub argon2_memory_kib: Option<u32>,
+
+    /// argon2id time cost (iterations). [default: 2]
+    #[arg(long, env = "CONFAB_ARGON2_ITERATIONS", value_name = "N")]
+    pub argon2_iterations: Option<u32>,
+
+    /// Password hashes computed at once; more requests wait. [default: number of CPU cores]
+    #[arg(long, env = "CONFAB_PASSWORD_HASH_CONCURRENCY", value_name = "N")]
+    pub password_hash_concurrency: Option<usize>,
+
+    /// Failed sign-ins per account before back-off starts. [default: 5]
+    #[arg(long, env = "CONFAB_SIGNIN_FREE_FAILURES", value_name = "N")]
+    pub signin_free_failures: Option<u32>,
+
+    /// Failed sign-ins per client address before back-off starts. [default: 20]
+    #[arg(long, env = "CONFAB_SIGNIN_IP_FREE_FAILURES", value_name = "N")]
+    pub signin_ip_free_failures: Option<u32>,
+
+    /// First back-off delay after the free failures; doubles each time. [default: 1s]
+    #[arg(long, env = "CONFAB_SIGNIN_BACKOFF_BASE", value_name = "DURATION")]
+    pub signin_backoff_base: Option<HumanDuration>,
+
+    /// Longest back-off delay. [default: 15m]
+    #[arg(long, env = "CONFAB_SIGNIN_BACKOFF_MAX", value_name = "DURATION")]
+    pub signin_backoff_max: Option<HumanDuration>,
+
+    /// Failed sign-ins older than this are forgotten; also the sign-up window. [default: 1h]
+    #[arg(long, env = "CONFAB_SIGNIN_FAILURE_WINDOW", value_name = "DURATION")]
+    pub signin_failure_window: Option<HumanDuration>,
+
+    /// Sign-ups allowed per client address per failure window; 0 for no limit. [default: 30]
+    #[arg(long, env = "CONFAB_SIGNUPS_PER_IP", value_name = "N")]
+    pub signups_per_ip: Option<u32>,
+
+    /// Take the client address from the last entry of `X-Forwarded-For`. Enable only
+    /// behind a reverse proxy that sets it. [default: false]
+    #[arg(long, env = "CONFAB_TRUST_FORWARDED_FOR", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub trust_forwarded_for: Option<bool>,
+
+    /// Longest wait for in-flight requests at shutdown. [default: 10s]
+    #[arg(long, env = "CONFAB_SHUTDOWN_GRACE", value_name = "DURATION")]
+    pub shutdown_grace: Option<HumanDuration>,
+
+    /// Log format. [default: pretty]
+    #[arg(long, env = "CONFAB_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+
+    /// Log filter in `tracing` syntax, e.g. `info` or `confab_server=debug,sqlx=warn`.
+    /// [default: info]
+    #[arg(long, env = "CONFAB_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
+}
+
+/// Fully resolved settings of one server process.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub sqlite_synchronous: SqliteSynchronous,
+    pub token_secret: Option<String>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub max_body_bytes: usize,
+    pub password: PasswordConfig,
+    pub throttle: ThrottleConfig,
+    pub trust_forwarded_for: bool,
+    pub shutdown_grace: Duration,
+    pub log_format: LogFormat,
+    pub log: String,
+}
+
+/// Shortest signing secret accepted: 256 bits of base64 or hex text.
+const MIN_SECRET_LEN: usize = 32;
+
+impl ServeArgs {
+    /// Reads the TOML file (if any), layers flags and environment over it, applies
+    /// defaults and validates the result.
+    pub fn resolve(self) -> anyhow::Result<Config> {
+        let file = match &self.config {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        self.or(file).finish()
+    }
+
+    fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+    }
+
+    /// Each setting from `self`, or from `fallback` where `self` has none.
+    fn or(self, fallback: Self) -> Self {
+        Self {
+            config: self.config,
+            listen: self.listen.or(fallback.listen),
+            data_dir: self.data_dir.or(fallback.data_dir),
+            database_url: self.database_url.or(fallback.database_url),
+            db_max_connections: self.db_max_connections.or(fallback.db_max_connections),
+            sqlite_synchronous: self.sqlite_synchronous.or(fallback.sqlite_synchronous),
+            token_secret: self.token_secret.or(fallback.token_secret),
+            access_token_ttl: self.access_token_ttl.or(fallback.access_token_ttl),
+            refresh_token_ttl: self.refresh_token_ttl.or(fallback.refresh_token_ttl),
+            max_body_bytes: self.max_body_bytes.or(fallback.max_body_bytes),
+            password_min_length: self.password_min_length.or(fallback.password_min_length),
+            argon2_memory_kib: self.argon2_memory_kib.or(fallback.argon2_memory_kib),
+            argon2_iterations: self.argon2_iterations.or(fallback.argon2_iterations),
+            password_hash_concurrency: self
+                .password_hash_concurrency
+                .or(fallback.password_hash_concurrency),
+            signin_free_failures: self.signin_free_failures.or(fallback.signin_free_failures),
+            signin_ip_free_failures: self
+                .signin_ip_free_failures
+                .or(fallback.signin_ip_free_failures),
+            signin_backoff_base: self.signin_backoff_base.or(fallback.signin_backoff_base),
+            signin_backoff_max: self.signin_backoff_max.or(fallback.signin_backoff_max),
+            signin_failure_window: self
+                .signin_failure_window
+                .or(fallback.signin_failure_window),
+            signups_per_ip: self.signups_per_ip.or(fallback.signups_per_ip),
+            trust_forwarded_for: self.trust_forwarded_for.or(fallback.trust_forwarded_for),
+            shutdown_grace: self.shutdown_grace.or(fallback.shutdown_grace),
+            log_format: self.log_format.or(fallback.log_format),
+            log: self.log.or(fallback.log),
+        }
+    }
+
+    fn finish(self) -> anyhow::Result<Config> {
+        let duration =
+            |value: Option<HumanDuration>, default: Duration| value.map_or(default, |d| d.0);
+        let data_dir = self
+            .data_dir
+            .unwrap_or_else(|| PathBuf::from("./confab-data"));
+        let database_url = self.database_url.unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", data_dir.join("confab.db").display())
+        });
+        let is_sqlite = database_url.starts_with("sqlite:");
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        let config = Config {
+            listen: self
+                .listen
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            db_max_connections: self
+                .db_max_connections
+                .unwrap_or(if is_sqlite { 8 } else { 16 }),
+            sqlite_synchronous: self.sqlite_synchronous.unwrap_or(SqliteSynchronous::Full),
+            data_dir,
+            database_url,
+            token_secret: self.token_secret,
+            access_token_ttl: duration(self.access_token_ttl, Duration::from_secs(15 * 60)),
+            refresh_token_ttl: duration(
+                self.refresh_token_ttl,
+                Duration::from_secs(30 * 24 * 3600),
+            ),
+            max_body_bytes: self.max_body_bytes.unwrap_or(64 * 1024),
+            password: PasswordConfig {
+                min_chars: self.password_min_length.unwrap_or(8),
+                memory_kib: self.argon2_memory_kib.unwrap_or(19 * 1024),
+                iterations: self.argon2_iterations.unwrap_or(2),
+                concurrency: self.password_hash_concurrency.unwrap_or(cores),
+            },
+            throttle: ThrottleConfig {
+                account_free_failures: self.signin_free_failures.unwrap_or(5),
+                ip_free_failures: self.signin_ip_free_failures.unwrap_or(20),
+                base_delay: duration(self.signin_backoff_base, Duration::from_secs(1)),
+                max_delay: duration(self.signin_backoff_max, Duration::from_secs(15 * 60)),
+                window: duration(self.signin_failure_window, Duration::from_secs(3600)),
+                signups_per_ip: self.signups_per_ip.unwrap_or(30),
+            },
+            trust_forwarded_for: self.trust_forwarded_for.unwrap_or(false),
+            shutdown_grace: duration(self.shutdown_grace, Duration::from_secs(10)),
+            log_format: self.log_format.unwrap_or(LogFormat::Pretty),
+            log: self.log.unwrap_or_else(|| "info".to_owned()),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+impl Config {
+    fn validate(&self) -> anyhow::Result<()> {
+        if let Some(secret) = &self.token_secret
+            && secret.len() < MIN_SECRET_LEN
+        {
+            bail!("--token-secret must be at least {MIN_SECRET_LEN} characters");
+        }
+        if self.access_token_ttl < Duration::from_secs(1) {
+            bail!("--access-token-ttl must be at least 1s");
+        }
+        if self.refresh_token_ttl <= self.access_token_ttl {
+            bail!("--refresh-token-ttl must be longer than --access-token-ttl");
+        }
+        if self.max_body_bytes < 1024 {
+            bail!("--max-body-bytes must be at least 1024");
+        }
+        if self.password.min_chars < 8 {
+            bail!("--password-min-length must be at least 8");
+        }
+        if self.password.memory_kib < 8 * 1024 || self.password.iterations == 0 {
+            bail!("argon2 needs at least 8192 KiB of memory and 1 iteration");
+        }
+        if self.password.concurrency == 0 || self.db_max_connections == 0 {
+            bail!("--password-hash-concurrency and --db-max-connections must be at least 1");
+        }
+        if self.throttle.base_delay.is_zero() || self.throttle.max_delay < self.throttle.base_delay
+        {
+            bail!("--signin-backoff-base must be above zero and at most --signin-backoff-max");
+        }
+        if crate::store::Backend::from_url(&self.database_url).is_none() {
+            bail!("--database-url must start with sqlite:// or postgres://");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> ServeArgs {
+        let mut argv = vec!["confab", "serve"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Serve(args) => *args,
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let config = ServeArgs::default().resolve().unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            config.database_url,
+            "sqlite://./confab-data/confab.db?mode=rwc"
+        );
+        assert_eq!(config.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(config.password.memory_kib, 19456);
+        assert_eq!(config.throttle.account_free_failures, 5);
+    }
+
+    #[test]
+    fn flags_override_the_file_which_overrides_defaults() {
+        let file: ServeArgs = toml::from_str(
+            "listen = \"127.0.0.1:9000\"\naccess_token_ttl = \"5m\"\nmax_body_bytes = 4096\n",
+        )
+        .unwrap();
+        let config = parse(&["--listen", "127.0.0.1:9100"])
+            .or(file)
+            .finish()
+            .unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9100");
+        assert_eq!(config.access_token_ttl, Duration::from_secs(300));
+        assert_eq!(config.max_body_bytes, 4096);
+    }
+
+    #[test]
+    fn unknown_file_keys_and_bad_values_are_errors() {
+        assert!(toml::from_str::<ServeArgs>("listne = \"x\"").is_err());
+        assert!(parse(&["--token-secret", "short"]).resolve().is_err());
+        assert!(parse(&["--database-url", "mysql://x"]).resolve().is_err());
+        assert!(parse(&["--password-min-length", "4"]).resolve().is_err());
+    }
+
+    #[test]
+    fn boolean_flag_needs_no_value() {
+        assert_eq!(
+            parse(&["--trust-forwarded-for"]).trust_forwarded_for,
+            Some(true)
+        );
+    }
+}

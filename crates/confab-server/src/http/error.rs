@@ -1,0 +1,171 @@
+//! [`ApiError`]: how every failure leaves the REST API, as
+//! `{"error":{"code","message"}}` with the matching HTTP status.
+
+use crate::service::ServiceError;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use confab_proto::{ErrorBody, ErrorCode, ErrorDetail};
+
+/// An error response of the REST API.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    detail: ErrorDetail,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            detail: ErrorDetail {
+                code,
+                message: message.into(),
+                field: None,
+                retry_after_secs: None,
+            },
+        }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "no such resource",
+        )
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+            "this method is not allowed here",
+        )
+    }
+
+    pub fn unauthenticated(message: &str) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthenticated,
+            message,
+        )
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "internal error; the server log has details",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let retry_after = self.detail.retry_after_secs;
+        let mut response = (self.status, Json(ErrorBody { error: self.detail })).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"confab\""),
+            );
+        }
+        response
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        let message = error.to_string();
+        let (status, code) = match &error {
+            ServiceError::InvalidInput { field, .. } => {
+                let mut api = Self::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, message);
+                api.detail.field = Some((*field).to_owned());
+                return api;
+            }
+            ServiceError::WeakPassword(_) => {
+                let mut api = Self::new(StatusCode::BAD_REQUEST, ErrorCode::WeakPassword, message);
+                api.detail.field = Some("password".to_owned());
+                return api;
+            }
+            ServiceError::RateLimited { retry_after } => {
+                let mut api = Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ErrorCode::RateLimited,
+                    message,
+                );
+                api.detail.retry_after_secs =
+                    Some(retry_after.as_secs_f64().ceil().max(1.0) as u64);
+                return api;
+            }
+            ServiceError::UsernameTaken => (StatusCode::CONFLICT, ErrorCode::UsernameTaken),
+            ServiceError::InvalidCredentials => {
+                (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials)
+            }
+            ServiceError::InvalidToken => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidToken),
+            ServiceError::TokenExpired => (StatusCode::UNAUTHORIZED, ErrorCode::TokenExpired),
+            ServiceError::SessionRevoked => (StatusCode::UNAUTHORIZED, ErrorCode::SessionRevoked),
+            ServiceError::RefreshTokenReused => {
+                (StatusCode::UNAUTHORIZED, ErrorCode::RefreshTokenReused)
+            }
+            ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            ServiceError::Store(store) => {
+                tracing::error!(error = %store, "store failure");
+                return Self::internal();
+            }
+            ServiceError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal failure");
+                return Self::internal();
+            }
+        };
+        Self::new(status, code, message)
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                "the request body is too large",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::UnsupportedMediaType,
+                "send the body as JSON with `Content-Type: application/json`",
+            ),
+            _ => Self::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidJson,
+                rejection.body_text(),
+            ),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidInput,
+            rejection.body_text(),
+        )
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidInput,
+            rejection.body_text(),
+        )
+    }
+}

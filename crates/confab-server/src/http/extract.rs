@@ -1,0 +1,93 @@
+//! Extractors that turn a request into typed, validated inputs, rejecting bad ones
+//! with an [`ApiError`] in the API's JSON error format.
+
+use super::error::ApiError;
+use crate::app::AppState;
+use crate::service::sessions::ClientInfo;
+use crate::service::tokens::Principal;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+use std::net::SocketAddr;
+
+/// `axum::Json` with rejections in the API's error format.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// `axum::extract::Path` with rejections in the API's error format.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+/// `axum::extract::Query` with rejections in the API's error format.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// The client's address and user agent.
+pub struct Client(pub ClientInfo);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(client_info(parts, app.config.trust_forwarded_for)))
+    }
+}
+
+fn client_info(parts: &Parts, trust_forwarded_for: bool) -> ClientInfo {
+    let forwarded = trust_forwarded_for
+        .then(|| parts.headers.get("x-forwarded-for"))
+        .flatten()
+        .and_then(|value| value.to_str().ok())
+        // The last hop is the one our own proxy appended; earlier ones are hearsay.
+        .and_then(|list| list.rsplit(',').next())
+        .map(|ip| ip.trim().to_owned())
+        .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    let user_agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .map(|ua| ua.chars().take(256).collect());
+    ClientInfo {
+        ip: forwarded.or(peer),
+        user_agent,
+    }
+}
+
+/// The authenticated caller: requires `Authorization: Bearer <access token>` naming
+/// an active session.
+pub struct Auth(pub Principal);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            ApiError::unauthenticated("sign in first: send `Authorization: Bearer <access token>`")
+        })?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| {
+                ApiError::unauthenticated(
+                    "the Authorization header must be `Bearer <access token>`",
+                )
+            })?;
+        let client = client_info(parts, app.config.trust_forwarded_for);
+        let principal = app.sessions.authenticate(token.trim(), &client).await?;
+        Ok(Self(principal))
+    }
+}

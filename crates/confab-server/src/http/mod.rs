@@ -1,0 +1,152 @@
+//! The HTTP transport: routes, middleware and the OpenAPI document.
+//!
+//! Handlers are thin: they extract typed input (see [`extract`]), call one service
+//! method and return its result; [`error::ApiError`] turns failures into the API's
+//! JSON error format. Nothing here decides a domain rule.
+
+mod auth;
+pub mod error;
+mod extract;
+mod ops;
+mod sessions;
+mod users;
+
+use crate::app::AppState;
+use crate::telemetry::{HTTP_DURATION, HTTP_REQUESTS};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use error::ApiError;
+use std::sync::Arc;
+use std::time::Instant;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Confab API", description = "REST API of the Confab chat server. Errors are `{\"error\":{\"code\",\"message\"}}`; see docs/protocol.md."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-up, sign-in and tokens"),
+        (name = "sessions", description = "Device sessions"),
+        (name = "users", description = "Profiles"),
+    )
+)]
+struct ApiDoc;
+
+/// Declares the `bearer` security scheme the handlers refer to.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The REST API routes and the OpenAPI document generated from them.
+fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::sign_up))
+        .routes(routes!(auth::sign_in))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::sign_out))
+        .routes(routes!(sessions::list))
+        .routes(routes!(sessions::revoke))
+        .routes(routes!(sessions::revoke_others))
+        .routes(routes!(users::me, users::update_me))
+        .routes(routes!(users::change_password))
+        .routes(routes!(users::by_username))
+        .routes(routes!(users::search))
+        .split_for_parts()
+}
+
+/// The OpenAPI document, as served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().1
+}
+
+/// Builds the complete HTTP application.
+pub fn router(app: AppState) -> Router {
+    let (api, openapi) = api();
+    let openapi = Arc::new(openapi);
+    let api = api
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { Json(openapi.as_ref().clone()) }),
+        )
+        // Responses of the API carry tokens and private data: never cache them.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+
+    Router::new()
+        .merge(api)
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(DefaultBodyLimit::max(app.config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(app.clone(), record_metrics))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetSensitiveHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                    let request_id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+                    // The path only: query strings are never logged.
+                    tracing::info_span!("http", method = %request.method(), path = %request.uri().path(), request_id)
+                }))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("no-referrer"),
+                )),
+        )
+        .with_state(app)
+}
+
+/// Counts requests and their latency per route template (never per raw path, so
+/// that ids in paths cannot explode the number of series).
+async fn record_metrics(State(_app): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!(HTTP_REQUESTS, "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
+    metrics::histogram!(HTTP_DURATION, "method" => method, "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
+}

@@ -1,0 +1,44 @@
+//! Operational endpoints: liveness, readiness, metrics and the OpenAPI document.
+
+use super::error::ApiError;
+use crate::app::AppState;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use confab_proto::ErrorCode;
+
+/// `GET /healthz`: the process is up and serving.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: the node can serve traffic (database reachable, not shutting down).
+pub async fn readyz(State(app): State<AppState>) -> Result<&'static str, ApiError> {
+    if app.shutdown.is_cancelled() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable,
+            "shutting down",
+        ));
+    }
+    app.store.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "readiness check failed");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable,
+            "the database is unreachable",
+        )
+    })?;
+    Ok("ready")
+}
+
+/// `GET /metrics`: Prometheus text exposition.
+pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        app.metrics.render(),
+    )
+}

@@ -1,0 +1,94 @@
+//! `/api/v1/users`: my profile, password change, and finding other people.
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, Client};
+use crate::app::AppState;
+use axum::Json;
+use axum::extract::State;
+use confab_proto::ErrorBody;
+use confab_proto::auth::{ChangePasswordRequest, RevokedCount};
+use confab_proto::users::{Profile, UpdateProfileRequest, UserList};
+use serde::Deserialize;
+
+/// My profile.
+#[utoipa::path(get, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = Profile), (status = 401, description = "Not signed in", body = ErrorBody)))]
+pub async fn me(
+    State(app): State<AppState>,
+    Auth(principal): Auth,
+) -> Result<Json<Profile>, ApiError> {
+    Ok(Json(app.accounts.profile(principal.user_id).await?))
+}
+
+/// Change my display name and/or status; omitted fields stay as they are.
+#[utoipa::path(patch, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])),
+    request_body = UpdateProfileRequest,
+    responses(
+        (status = 200, description = "The updated profile", body = Profile),
+        (status = 400, description = "`invalid_input` (see `field`)", body = ErrorBody),
+    ))]
+pub async fn update_me(
+    State(app): State<AppState>,
+    Auth(principal): Auth,
+    ApiJson(request): ApiJson<UpdateProfileRequest>,
+) -> Result<Json<Profile>, ApiError> {
+    Ok(Json(
+        app.accounts.update_profile(principal, &request).await?,
+    ))
+}
+
+/// Change my password. Every other session of mine is revoked.
+#[utoipa::path(post, path = "/api/v1/users/me/password", tag = "users", security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, description = "Changed; how many other sessions were revoked", body = RevokedCount),
+        (status = 400, description = "`invalid_input` (wrong current password) or `weak_password`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ))]
+pub async fn change_password(
+    State(app): State<AppState>,
+    Auth(principal): Auth,
+    Client(client): Client,
+    ApiJson(request): ApiJson<ChangePasswordRequest>,
+) -> Result<Json<RevokedCount>, ApiError> {
+    let revoked = app
+        .accounts
+        .change_password(principal, &request, &client)
+        .await?;
+    Ok(Json(RevokedCount { revoked }))
+}
+
+/// Look someone up by username (any letter case).
+#[utoipa::path(get, path = "/api/v1/users/{username}", tag = "users", security(("bearer" = [])),
+    params(("username" = String, Path)),
+    responses((status = 200, body = Profile), (status = 404, description = "No such user", body = ErrorBody)))]
+pub async fn by_username(
+    State(app): State<AppState>,
+    Auth(_caller): Auth,
+    ApiPath(username): ApiPath<String>,
+) -> Result<Json<Profile>, ApiError> {
+    Ok(Json(app.accounts.profile_by_username(&username).await?))
+}
+
+/// Query of [`search`].
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SearchQuery {
+    /// Start of the username (any letter case); at least one character.
+    prefix: String,
+    /// How many to return: 1-50, default 20.
+    limit: Option<u32>,
+}
+
+/// Find users whose username starts with a prefix.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+    params(SearchQuery),
+    responses((status = 200, body = UserList), (status = 400, description = "`invalid_input`", body = ErrorBody)))]
+pub async fn search(
+    State(app): State<AppState>,
+    Auth(_caller): Auth,
+    ApiQuery(query): ApiQuery<SearchQuery>,
+) -> Result<Json<UserList>, ApiError> {
+    Ok(Json(UserList {
+        users: app.accounts.search(&query.prefix, query.limit).await?,
+    }))
+}

@@ -1,0 +1,261 @@
+//! Accounts: sign-up, sign-in, password change and profiles.
+
+use super::passwords::Passwords;
+use super::sessions::{ClientInfo, Sessions};
+use super::throttle::{Throttle, ThrottleKey};
+use super::tokens::Principal;
+use super::validate::{DeviceName, DisplayName, StatusText, Username, username_key};
+use super::{ServiceError, ServiceResult, SharedStore, now_millis, timestamp};
+use crate::store::{NewUser, ProfileChanges, StoreError, UserRecord};
+use confab_proto::UserId;
+use confab_proto::auth::{AuthResponse, ChangePasswordRequest, SignInRequest, SignUpRequest};
+use confab_proto::users::{Profile, UpdateProfileRequest};
+use std::sync::Arc;
+
+/// Most users a prefix search returns, whatever the caller asks for.
+pub const USER_SEARCH_MAX: u32 = 50;
+
+/// The account service.
+pub struct Accounts {
+    store: SharedStore,
+    passwords: Arc<Passwords>,
+    sessions: Arc<Sessions>,
+    throttle: Arc<Throttle>,
+}
+
+impl Accounts {
+    pub fn new(
+        store: SharedStore,
+        passwords: Arc<Passwords>,
+        sessions: Arc<Sessions>,
+        throttle: Arc<Throttle>,
+    ) -> Self {
+        Self {
+            store,
+            passwords,
+            sessions,
+            throttle,
+        }
+    }
+
+    /// Creates an account with a password and opens its first session.
+    pub async fn sign_up(
+        &self,
+        request: &SignUpRequest,
+        client: &ClientInfo,
+    ) -> ServiceResult<AuthResponse> {
+        let username = Username::parse(&request.username)?;
+        let display_name =
+            DisplayName::parse(request.display_name.as_deref().unwrap_or(username.as_str()))?;
+        let device = DeviceName::parse(request.device_name.as_deref())?;
+        // Answer "taken" before spending a password hash on a request that must fail;
+        // the unique index still decides races.
+        if self
+            .store
+            .user_by_username_key(username.key())
+            .await?
+            .is_some()
+        {
+            return Err(ServiceError::UsernameTaken);
+        }
+        self.throttle
+            .admit_signup(client.ip.as_deref(), now_millis())
+            .await?;
+        let hash = self
+            .passwords
+            .hash_new(
+                &request.password,
+                &[username.as_str(), display_name.as_str()],
+            )
+            .await?;
+        let user = self
+            .store
+            .create_user(NewUser {
+                username: username.as_str(),
+                username_key: username.key(),
+                display_name: display_name.as_str(),
+                password_hash: Some(&hash),
+                now: now_millis(),
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict => ServiceError::UsernameTaken,
+                other => other.into(),
+            })?;
+        tracing::info!(user_id = %user.id, "account created");
+        let tokens = self.sessions.open(user.id, &device, client).await?;
+        Ok(AuthResponse {
+            user: profile(user),
+            tokens,
+        })
+    }
+
+    /// Checks a username and password, subject to the brute-force throttle, and opens
+    /// a session.
+    pub async fn sign_in(
+        &self,
+        request: &SignInRequest,
+        client: &ClientInfo,
+    ) -> ServiceResult<AuthResponse> {
+        let device = DeviceName::parse(request.device_name.as_deref())?;
+        // Unknown-format usernames are throttled under their lower-cased form too, so
+        // the response never reveals whether the name could exist.
+        let key =
+            username_key(&request.username).unwrap_or_else(|| request.username.to_lowercase());
+        let throttle_keys = throttle_keys(&key, client);
+        let now = now_millis();
+        self.throttle.check(&throttle_keys, now).await?;
+        let user = match username_key(&request.username) {
+            Some(key) => self.store.user_by_username_key(&key).await?,
+            None => None,
+        };
+        let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
+        let verified = self.passwords.verify(&request.password, hash).await?;
+        let user = match user {
+            Some(user) if verified => user,
+            _ => {
+                self.throttle
+                    .record_failure(&throttle_keys, now_millis())
+                    .await?;
+                return Err(ServiceError::InvalidCredentials);
+            }
+        };
+        self.throttle.record_success(&throttle_keys[0]).await?;
+        let tokens = self.sessions.open(user.id, &device, client).await?;
+        Ok(AuthResponse {
+            user: profile(user),
+            tokens,
+        })
+    }
+
+    /// Changes the caller's password after checking the current one, and signs out
+    /// every other device.
+    pub async fn change_password(
+        &self,
+        principal: Principal,
+        request: &ChangePasswordRequest,
+        client: &ClientInfo,
+    ) -> ServiceResult<u64> {
+        let user = self.user(principal.user_id).await?;
+        let key = username_key(&user.username).unwrap_or_default();
+        // A stolen access token must not become a way to guess the current password.
+        let throttle_keys = throttle_keys(&key, client);
+        self.throttle.check(&throttle_keys, now_millis()).await?;
+        if !self
+            .passwords
+            .verify(&request.current_password, user.password_hash.as_deref())
+            .await?
+        {
+            self.throttle
+                .record_failure(&throttle_keys, now_millis())
+                .await?;
+            return Err(ServiceError::invalid(
+                "current_password",
+                "the current password is wrong",
+            ));
+        }
+        let hash = self
+            .passwords
+            .hash_new(
+                &request.new_password,
+                &[user.username.as_str(), user.display_name.as_str()],
+            )
+            .await?;
+        let revoked = self
+            .store
+            .change_password(user.id, &hash, principal.session_id, now_millis())
+            .await?;
+        tracing::info!(user_id = %user.id, revoked, "password changed; other sessions revoked");
+        Ok(revoked)
+    }
+
+    /// The profile of any account.
+    pub async fn profile(&self, id: UserId) -> ServiceResult<Profile> {
+        self.user(id).await.map(profile)
+    }
+
+    /// Looks an account up by username (any case).
+    pub async fn profile_by_username(&self, username: &str) -> ServiceResult<Profile> {
+        let Some(key) = username_key(username) else {
+            return Err(ServiceError::NotFound("user"));
+        };
+        match self.store.user_by_username_key(&key).await? {
+            Some(user) => Ok(profile(user)),
+            None => Err(ServiceError::NotFound("user")),
+        }
+    }
+
+    /// Accounts whose username starts with `prefix` (any case).
+    pub async fn search(&self, prefix: &str, limit: Option<u32>) -> ServiceResult<Vec<Profile>> {
+        let limit = limit.unwrap_or(20).clamp(1, USER_SEARCH_MAX);
+        if prefix.is_empty() {
+            return Err(ServiceError::invalid(
+                "prefix",
+                "give at least one character to search for",
+            ));
+        }
+        let Some(key) = username_key(prefix) else {
+            return Ok(Vec::new());
+        };
+        let users = self.store.users_by_prefix(&key, limit).await?;
+        Ok(users.into_iter().map(profile).collect())
+    }
+
+    /// Updates the caller's display name and/or status.
+    pub async fn update_profile(
+        &self,
+        principal: Principal,
+        request: &UpdateProfileRequest,
+    ) -> ServiceResult<Profile> {
+        let display_name = request
+            .display_name
+            .as_deref()
+            .map(DisplayName::parse)
+            .transpose()?;
+        let status_text = request
+            .status_text
+            .as_deref()
+            .map(StatusText::parse)
+            .transpose()?;
+        let changes = ProfileChanges {
+            display_name: display_name.as_ref().map(DisplayName::as_str),
+            status_text: status_text.as_ref().map(StatusText::as_str),
+        };
+        match self
+            .store
+            .update_profile(principal.user_id, changes, now_millis())
+            .await?
+        {
+            Some(user) => Ok(profile(user)),
+            None => Err(ServiceError::NotFound("user")),
+        }
+    }
+
+    async fn user(&self, id: UserId) -> ServiceResult<UserRecord> {
+        self.store
+            .user_by_id(id)
+            .await?
+            .ok_or(ServiceError::NotFound("user"))
+    }
+}
+
+/// The account key first, then the client's address when known.
+fn throttle_keys(username_key: &str, client: &ClientInfo) -> Vec<ThrottleKey> {
+    let mut keys = vec![ThrottleKey::Account(username_key.to_owned())];
+    if let Some(ip) = &client.ip {
+        keys.push(ThrottleKey::Address(ip.clone()));
+    }
+    keys
+}
+
+/// The public view of an account.
+pub fn profile(user: UserRecord) -> Profile {
+    Profile {
+        id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        status_text: user.status_text,
+        avatar_file_id: user.avatar_file_id,
+        created_at: timestamp(user.created_at),
+    }
+}

@@ -1,0 +1,53 @@
+//! [`ServiceError`]: every way a domain operation can fail.
+
+use crate::store::StoreError;
+use std::time::Duration;
+
+/// Failure of a domain operation. Transports map each variant to a status and a
+/// stable error code; the `Display` text is safe to show to users.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A field of the request failed validation.
+    #[error("{message}")]
+    InvalidInput {
+        field: &'static str,
+        message: String,
+    },
+    /// The new password does not meet the password policy.
+    #[error("{0}")]
+    WeakPassword(String),
+    #[error("that username is already taken")]
+    UsernameTaken,
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    #[error("the access token is malformed or not signed by this server")]
+    InvalidToken,
+    #[error("the access token has expired; refresh it")]
+    TokenExpired,
+    #[error("this session has ended; sign in again")]
+    SessionRevoked,
+    #[error("this refresh token was already used; the session has been revoked, sign in again")]
+    RefreshTokenReused,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("too many attempts; wait {}s and try again", retry_after.as_secs().max(1))]
+    RateLimited { retry_after: Duration },
+    /// The store failed; details are logged, not shown.
+    #[error("internal error")]
+    Store(#[from] StoreError),
+    /// Something else failed inside the server (a panicked hashing task, ...).
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ServiceError {
+    /// Shorthand for [`ServiceError::InvalidInput`].
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;

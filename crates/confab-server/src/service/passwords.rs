@@ -1,0 +1,220 @@
+//! Password policy and argon2id hashing.
+//!
+//! Hashing is deliberately expensive (that is its job), so it runs on the blocking
+//! thread pool behind a semaphore: at most `concurrency` hashes run at once, and a
+//! burst of sign-ins queues instead of starving the async runtime or exhausting
+//! memory (each hash holds `memory_kib` of RAM while it runs).
+
+use super::{ServiceError, ServiceResult};
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Longest password accepted, in characters. Long enough for any passphrase, short
+/// enough that nobody can make the server hash megabytes.
+pub const PASSWORD_MAX_CHARS: usize = 256;
+/// zxcvbn's cost grows quickly with length; the first characters decide the score.
+const STRENGTH_CHECK_CHARS: usize = 100;
+
+/// Tunables of [`Passwords`].
+#[derive(Clone, Debug)]
+pub struct PasswordConfig {
+    pub min_chars: usize,
+    /// argon2id memory cost in KiB.
+    pub memory_kib: u32,
+    /// argon2id time cost (passes over memory).
+    pub iterations: u32,
+    /// How many hashes may run at once.
+    pub concurrency: usize,
+}
+
+/// Checks, hashes and verifies passwords.
+pub struct Passwords {
+    argon: Argon2<'static>,
+    min_chars: usize,
+    permits: Semaphore,
+    /// Verified against when the account does not exist, so that "no such user"
+    /// takes as long as "wrong password" and cannot be told apart by timing.
+    decoy_hash: String,
+}
+
+impl Passwords {
+    pub fn new(config: &PasswordConfig) -> anyhow::Result<Arc<Self>> {
+        let params = Params::new(config.memory_kib, config.iterations, 1, None)
+            .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let salt = SaltString::generate(&mut OsRng);
+        let decoy_hash = argon
+            .hash_password(b"decoy password nobody has", &salt)
+            .map_err(|e| anyhow::anyhow!("argon2 failed: {e}"))?
+            .to_string();
+        Ok(Arc::new(Self {
+            argon,
+            min_chars: config.min_chars,
+            permits: Semaphore::new(config.concurrency.max(1)),
+            decoy_hash,
+        }))
+    }
+
+    /// Checks `password` against the policy: length bounds, and a strength estimate
+    /// (zxcvbn) that rejects the most common passwords, keyboard walks, dates and
+    /// anything built from `personal` inputs such as the username.
+    pub fn check_policy(&self, password: &str, personal: &[&str]) -> ServiceResult<()> {
+        let chars = password.chars().count();
+        if chars < self.min_chars {
+            return Err(ServiceError::WeakPassword(format!(
+                "a password has at least {} characters",
+                self.min_chars
+            )));
+        }
+        if chars > PASSWORD_MAX_CHARS {
+            return Err(ServiceError::WeakPassword(format!(
+                "a password has at most {PASSWORD_MAX_CHARS} characters"
+            )));
+        }
+        let checked: String = password.chars().take(STRENGTH_CHECK_CHARS).collect();
+        let estimate = zxcvbn::zxcvbn(&checked, personal);
+        if u8::from(estimate.score()) < 2 {
+            let hint = estimate
+                .feedback()
+                .and_then(|feedback| feedback.warning())
+                .map(|warning| format!(" ({warning})"))
+                .unwrap_or_default();
+            return Err(ServiceError::WeakPassword(format!(
+                "this password is too easy to guess{hint}; try a longer phrase of uncommon words"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Checks the policy, then hashes. Both run off the async runtime.
+    pub async fn hash_new(
+        self: &Arc<Self>,
+        password: &str,
+        personal: &[&str],
+    ) -> ServiceResult<String> {
+        let password = password.to_owned();
+        let personal: Vec<String> = personal.iter().map(|s| (*s).to_owned()).collect();
+        self.run_blocking(move |this| {
+            let personal: Vec<&str> = personal.iter().map(String::as_str).collect();
+            this.check_policy(&password, &personal)?;
+            let salt = SaltString::generate(&mut OsRng);
+            this.argon
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .map_err(|e| ServiceError::Internal(format!("argon2 hashing failed: {e}")))
+        })
+        .await
+    }
+
+    /// True if `password` matches `hash`. With no hash (unknown account, or one
+    /// without a password) a decoy is verified and the answer is false.
+    pub async fn verify(
+        self: &Arc<Self>,
+        password: &str,
+        hash: Option<&str>,
+    ) -> ServiceResult<bool> {
+        let password = password.to_owned();
+        let hash = hash.map(str::to_owned);
+        self.run_blocking(move |this| {
+            let (stored, real) = match &hash {
+                Some(hash) => (hash.as_str(), true),
+                None => (this.decoy_hash.as_str(), false),
+            };
+            let parsed = PasswordHash::new(stored).map_err(|e| {
+                ServiceError::Internal(format!("stored password hash is malformed: {e}"))
+            })?;
+            // Verification uses the parameters recorded in the hash itself, so hashes
+            // made under older settings keep working.
+            let matches = this
+                .argon
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok();
+            Ok(real && matches)
+        })
+        .await
+    }
+
+    async fn run_blocking<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&Self) -> ServiceResult<T> + Send + 'static,
+    ) -> ServiceResult<T> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ServiceError::Internal("password hashing is shut down".to_owned()))?;
+        let this = Arc::clone(self);
+        tokio::task::spawn_blocking(move || work(&this))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("password hashing task failed: {e}")))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passwords() -> Arc<Passwords> {
+        // Small costs: these tests check behaviour, not strength.
+        Passwords::new(&PasswordConfig {
+            min_chars: 8,
+            memory_kib: 1024,
+            iterations: 1,
+            concurrency: 2,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn policy_rejects_short_common_and_personal_passwords() {
+        let p = passwords();
+        assert!(matches!(
+            p.check_policy("short", &[]),
+            Err(ServiceError::WeakPassword(_))
+        ));
+        assert!(matches!(
+            p.check_policy("password1", &[]),
+            Err(ServiceError::WeakPassword(_))
+        ));
+        assert!(matches!(
+            p.check_policy("qwertyuiop", &[]),
+            Err(ServiceError::WeakPassword(_))
+        ));
+        assert!(matches!(
+            p.check_policy("alice_smith", &["alice_smith"]),
+            Err(ServiceError::WeakPassword(_))
+        ));
+        assert!(
+            p.check_policy(&"x".repeat(PASSWORD_MAX_CHARS + 1), &[])
+                .is_err()
+        );
+        assert!(
+            p.check_policy("violet tractor fumbles oddly", &["alice"])
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_and_verify() {
+        let p = passwords();
+        let hash = p
+            .hash_new("violet tractor fumbles oddly", &[])
+            .await
+            .unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{hash}");
+        assert!(
+            p.verify("violet tractor fumbles oddly", Some(&hash))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !p.verify("violet tractor fumbles oddlY", Some(&hash))
+                .await
+                .unwrap()
+        );
+        assert!(!p.verify("anything", None).await.unwrap());
+    }
+}

@@ -1,0 +1,199 @@
+//! Device sessions: opening them, refreshing their tokens, authenticating requests,
+//! listing and revoking them.
+//!
+//! A session is one signed-in device. It holds a rotating refresh token; each access
+//! token names its session, and every authenticated request checks that the session
+//! is still active, so revoking a session takes effect at once, on every node.
+
+use super::tokens::{self, AccessTokens, Principal};
+use super::validate::DeviceName;
+use super::{ServiceError, ServiceResult, SharedStore, now_millis, timestamp};
+use crate::store::{
+    Millis, NewSession, RefreshOutcome, RefreshRotation, RevokeReason, SessionRecord,
+};
+use confab_proto::SessionId;
+use confab_proto::auth::{AuthTokens, DeviceSession};
+use std::time::Duration;
+
+/// `last_seen_at` is written at most this often per session, so that busy clients do
+/// not turn every request into a database write.
+const TOUCH_INTERVAL_MS: Millis = 60_000;
+
+/// Where a request came from, as far as the transport can tell.
+#[derive(Clone, Debug, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The session service.
+pub struct Sessions {
+    store: SharedStore,
+    access: AccessTokens,
+    refresh_ttl: Duration,
+}
+
+impl Sessions {
+    pub fn new(store: SharedStore, access: AccessTokens, refresh_ttl: Duration) -> Self {
+        Self {
+            store,
+            access,
+            refresh_ttl,
+        }
+    }
+
+    /// Opens a new session for an account that has just proven who it is.
+    pub async fn open(
+        &self,
+        user_id: confab_proto::UserId,
+        device: &DeviceName,
+        client: &ClientInfo,
+    ) -> ServiceResult<AuthTokens> {
+        let now = now_millis();
+        let refresh_token = tokens::new_refresh_token();
+        let refresh_hash = tokens::hash_refresh_token(&refresh_token);
+        let session = self
+            .store
+            .create_session(NewSession {
+                user_id,
+                device_name: device.as_str(),
+                user_agent: client.user_agent.as_deref(),
+                ip: client.ip.as_deref(),
+                now,
+                expires_at: super::add_duration(now, self.refresh_ttl),
+                refresh_token_hash: &refresh_hash,
+            })
+            .await?;
+        self.tokens_for(&session, refresh_token, now)
+    }
+
+    /// Exchanges a refresh token for a new access and refresh token. Presenting a
+    /// token that was already exchanged revokes the session: either the client or an
+    /// attacker holds a stolen copy, and the server cannot tell which.
+    pub async fn refresh(&self, presented: &str, client: &ClientInfo) -> ServiceResult<AuthTokens> {
+        let now = now_millis();
+        let replacement = tokens::new_refresh_token();
+        let outcome = self
+            .store
+            .rotate_refresh_token(RefreshRotation {
+                presented_hash: &tokens::hash_refresh_token(presented),
+                replacement_hash: &tokens::hash_refresh_token(&replacement),
+                now,
+                new_expires_at: super::add_duration(now, self.refresh_ttl),
+                ip: client.ip.as_deref(),
+            })
+            .await?;
+        match outcome {
+            RefreshOutcome::Rotated(session) => self.tokens_for(&session, replacement, now),
+            RefreshOutcome::AlreadyRotated { session_id } => {
+                if let Some(session) = self.store.session(session_id).await? {
+                    self.store
+                        .revoke_session(
+                            session.user_id,
+                            session_id,
+                            RevokeReason::RefreshTokenReused,
+                            now,
+                        )
+                        .await?;
+                }
+                tracing::warn!(session_id = %session_id, ip = ?client.ip, "refresh token reused; session revoked");
+                Err(ServiceError::RefreshTokenReused)
+            }
+            RefreshOutcome::SessionInactive => Err(ServiceError::SessionRevoked),
+            RefreshOutcome::Unknown => Err(ServiceError::InvalidToken),
+        }
+    }
+
+    /// Verifies an access token and that its session is still active.
+    pub async fn authenticate(
+        &self,
+        access_token: &str,
+        client: &ClientInfo,
+    ) -> ServiceResult<Principal> {
+        let principal = self.access.verify(access_token)?;
+        let now = now_millis();
+        let session = self.store.session(principal.session_id).await?;
+        let session = match session {
+            Some(s) if s.user_id == principal.user_id && s.is_active(now) => s,
+            _ => return Err(ServiceError::SessionRevoked),
+        };
+        let moved = client.ip.is_some() && client.ip != session.ip;
+        if moved || now - session.last_seen_at >= TOUCH_INTERVAL_MS {
+            self.store
+                .touch_session(session.id, now, client.ip.as_deref())
+                .await?;
+        }
+        Ok(principal)
+    }
+
+    /// The caller's active sessions, the current one marked.
+    pub async fn list(&self, principal: Principal) -> ServiceResult<Vec<DeviceSession>> {
+        let sessions = self
+            .store
+            .active_sessions(principal.user_id, now_millis())
+            .await?;
+        Ok(sessions
+            .into_iter()
+            .map(|s| DeviceSession {
+                id: s.id,
+                current: s.id == principal.session_id,
+                device_name: s.device_name,
+                user_agent: s.user_agent,
+                ip: s.ip,
+                created_at: timestamp(s.created_at),
+                last_seen_at: timestamp(s.last_seen_at),
+            })
+            .collect())
+    }
+
+    /// Revokes one of the caller's sessions (possibly the current one).
+    pub async fn revoke(&self, principal: Principal, id: SessionId) -> ServiceResult<()> {
+        let reason = if id == principal.session_id {
+            RevokeReason::SignedOut
+        } else {
+            RevokeReason::RevokedByUser
+        };
+        if self
+            .store
+            .revoke_session(principal.user_id, id, reason, now_millis())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound("session"))
+        }
+    }
+
+    /// Revokes every session of the caller except the current one.
+    pub async fn revoke_others(&self, principal: Principal) -> ServiceResult<u64> {
+        Ok(self
+            .store
+            .revoke_other_sessions(
+                principal.user_id,
+                principal.session_id,
+                RevokeReason::RevokedByUser,
+                now_millis(),
+            )
+            .await?)
+    }
+
+    fn tokens_for(
+        &self,
+        session: &SessionRecord,
+        refresh_token: String,
+        now: Millis,
+    ) -> ServiceResult<AuthTokens> {
+        let principal = Principal {
+            user_id: session.user_id,
+            session_id: session.id,
+        };
+        let (access_token, access_expires) = self.access.issue(principal, now)?;
+        Ok(AuthTokens {
+            session_id: session.id,
+            access_token,
+            access_token_expires_at: timestamp(access_expires),
+            refresh_token,
+            refresh_token_expires_at: timestamp(session.expires_at),
+        })
+    }
+}

@@ -1,0 +1,169 @@
+//! Access tokens (signed JWTs) and refresh tokens (random, stored hashed).
+
+use super::{ServiceError, ServiceResult};
+use crate::store::Millis;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use confab_proto::{SessionId, UserId};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use std::time::Duration;
+
+const ISSUER: &str = "confab";
+/// Refresh tokens start with this so secret scanners and people can recognise one.
+const REFRESH_TOKEN_PREFIX: &str = "cfr_";
+
+/// Who is making a request: established from a verified access token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Claims {
+    iss: String,
+    /// The user id, as a string as RFC 7519 asks.
+    sub: String,
+    /// The device session id.
+    sid: i64,
+    iat: i64,
+    exp: i64,
+}
+
+/// Signs and verifies access tokens (HS256 with the server's secret).
+pub struct AccessTokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl: Duration,
+}
+
+impl AccessTokens {
+    pub fn new(secret: &[u8], ttl: Duration) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        // Every node signs and verifies with the same clock source (NTP); tokens are
+        // short-lived, so no leeway is granted past `exp`.
+        validation.leeway = 0;
+        validation.set_issuer(&[ISSUER]);
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl,
+        }
+    }
+
+    /// Signs a token for `principal`; returns it with its expiry.
+    pub fn issue(&self, principal: Principal, now: Millis) -> ServiceResult<(String, Millis)> {
+        let expires = super::add_duration(now, self.ttl);
+        let claims = Claims {
+            iss: ISSUER.to_owned(),
+            sub: principal.user_id.0.to_string(),
+            sid: principal.session_id.0,
+            iat: now / 1000,
+            exp: expires / 1000,
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| {
+            ServiceError::Internal(format!("signing an access token failed: {e}"))
+        })?;
+        Ok((token, expires))
+    }
+
+    /// Checks signature, issuer and expiry.
+    pub fn verify(&self, token: &str) -> ServiceResult<Principal> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => ServiceError::TokenExpired,
+                _ => ServiceError::InvalidToken,
+            })?;
+        let user_id = data
+            .claims
+            .sub
+            .parse()
+            .map_err(|_| ServiceError::InvalidToken)?;
+        Ok(Principal {
+            user_id: UserId(user_id),
+            session_id: SessionId(data.claims.sid),
+        })
+    }
+}
+
+/// A fresh refresh token: 256 random bits.
+pub fn new_refresh_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{REFRESH_TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// What the store keeps of a refresh token: its SHA-256, hex. A fast hash is right
+/// here because the token is 256 random bits, not a guessable password.
+pub fn hash_refresh_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new random signing secret, for servers started without one.
+pub fn new_signing_secret() -> String {
+    let mut bytes = [0u8; 48];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PRINCIPAL: Principal = Principal {
+        user_id: UserId(7),
+        session_id: SessionId(42),
+    };
+
+    #[test]
+    fn issued_tokens_verify_to_their_principal() {
+        let tokens =
+            AccessTokens::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60));
+        let (token, _) = tokens.issue(PRINCIPAL, super::super::now_millis()).unwrap();
+        assert_eq!(tokens.verify(&token).unwrap(), PRINCIPAL);
+    }
+
+    #[test]
+    fn expired_and_foreign_tokens_are_rejected() {
+        let tokens =
+            AccessTokens::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60));
+        let long_ago = super::super::now_millis() - 3_600_000;
+        let (old, _) = tokens.issue(PRINCIPAL, long_ago).unwrap();
+        assert!(matches!(
+            tokens.verify(&old),
+            Err(ServiceError::TokenExpired)
+        ));
+
+        let other = AccessTokens::new(
+            b"another secret of sufficient size!",
+            Duration::from_secs(60),
+        );
+        let (foreign, _) = other.issue(PRINCIPAL, super::super::now_millis()).unwrap();
+        assert!(matches!(
+            tokens.verify(&foreign),
+            Err(ServiceError::InvalidToken)
+        ));
+        assert!(matches!(
+            tokens.verify("not a jwt"),
+            Err(ServiceError::InvalidToken)
+        ));
+    }
+
+    #[test]
+    fn refresh_tokens_are_random_and_hashed() {
+        let a = new_refresh_token();
+        let b = new_refresh_token();
+        assert_ne!(a, b);
+        assert!(a.starts_with(REFRESH_TOKEN_PREFIX));
+        assert_eq!(hash_refresh_token(&a).len(), 64);
+        assert_ne!(hash_refresh_token(&a), hash_refresh_token(&b));
+    }
+}

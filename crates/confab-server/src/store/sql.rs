@@ -1,0 +1,574 @@
+//! [`SqlStore`]: the [`Store`] on SQLite or PostgreSQL, one set of queries for both.
+//!
+//! Queries use `$1`-style parameters, `RETURNING` and `ON CONFLICT`, which both
+//! backends understand. Only BIGINT/INTEGER and TEXT columns are used, the types
+//! sqlx's `Any` driver maps identically on both.
+
+use super::{
+    FailureCount, Millis, NewSession, NewUser, ProfileChanges, RefreshOutcome, RefreshRotation,
+    RevokeReason, SessionRecord, Store, StoreError, StoreResult, UserRecord,
+};
+use async_trait::async_trait;
+use confab_proto::{SessionId, UserId};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database a URL points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Recognises `sqlite:` and `postgres:`/`postgresql:` URLs.
+    pub fn from_url(url: &str) -> Option<Self> {
+        let scheme = url.split_once(':')?.0;
+        match scheme {
+            "sqlite" => Some(Self::Sqlite),
+            "postgres" | "postgresql" => Some(Self::Postgres),
+            _ => None,
+        }
+    }
+}
+
+/// How [`SqlStore::connect`] sets up the pool.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    pub max_connections: u32,
+    /// SQLite's `synchronous` pragma: `full` makes every commit survive power loss.
+    pub sqlite_synchronous: String,
+    /// How long a connection waits for a lock (SQLite) or a pool slot.
+    pub busy_timeout: Duration,
+}
+
+/// The SQL implementation of [`Store`].
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl SqlStore {
+    /// Connects to `url`, prepares each connection and applies pending migrations.
+    pub async fn connect(url: &str, options: &ConnectOptions) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url).ok_or_else(|| {
+            StoreError::Database(sqlx::Error::Configuration(
+                format!(
+                    "unsupported database URL scheme in {:?}; use sqlite:// or postgres://",
+                    redact_url(url)
+                )
+                .into(),
+            ))
+        })?;
+        let connect_options = AnyConnectOptions::from_str(url)?;
+        let synchronous = options.sqlite_synchronous.clone();
+        let busy_ms = options.busy_timeout.as_millis();
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.busy_timeout)
+            .after_connect(move |conn, _meta| {
+                let setup = match backend {
+                    // WAL lets readers proceed while one connection writes.
+                    Backend::Sqlite => format!(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
+                    ),
+                    Backend::Postgres => "SET TIME ZONE 'UTC'".to_owned(),
+                };
+                Box::pin(async move {
+                    conn.execute(setup.as_str()).await?;
+                    Ok(())
+                })
+            })
+            .connect_with(connect_options)
+            .await?;
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        Ok(Self { pool, backend })
+    }
+
+    /// The database this store talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection; used at shutdown so SQLite checkpoints its WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Removes a password from a database URL so it can be logged or shown in errors.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("REDACTED"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn map_unique_violation(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
+        _ => StoreError::Database(error),
+    }
+}
+
+/// Builds a `SELECT` of every user column followed by `$rest`.
+macro_rules! select_users {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, username, display_name, status_text, avatar_file_id, password_hash, ",
+            "created_at, updated_at FROM users ",
+            $rest
+        )
+    };
+}
+
+/// Builds a `SELECT` of every session column followed by `$rest`.
+macro_rules! select_sessions {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, user_id, device_name, user_agent, ip, created_at, last_seen_at, ",
+            "expires_at, revoked_at FROM device_sessions ",
+            $rest
+        )
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    status_text: String,
+    avatar_file_id: Option<String>,
+    password_hash: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<UserRow> for UserRecord {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: UserId(row.id),
+            username: row.username,
+            display_name: row.display_name,
+            status_text: row.status_text,
+            avatar_file_id: row.avatar_file_id,
+            password_hash: row.password_hash,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    user_id: i64,
+    device_name: String,
+    user_agent: Option<String>,
+    ip: Option<String>,
+    created_at: i64,
+    last_seen_at: i64,
+    expires_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl From<SessionRow> for SessionRecord {
+    fn from(row: SessionRow) -> Self {
+        Self {
+            id: SessionId(row.id),
+            user_id: UserId(row.user_id),
+            device_name: row.device_name,
+            user_agent: row.user_agent,
+            ip: row.ip,
+            created_at: row.created_at,
+            last_seen_at: row.last_seen_at,
+            expires_at: row.expires_at,
+            revoked_at: row.revoked_at,
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn get_or_create_secret(
+        &self,
+        name: &str,
+        generated: &str,
+        now: Millis,
+    ) -> StoreResult<String> {
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(generated)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        let value: String = sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(value)
+    }
+
+    async fn create_user(&self, user: NewUser<'_>) -> StoreResult<UserRecord> {
+        let row: UserRow = sqlx::query_as(
+            "INSERT INTO users (username, username_key, display_name, password_hash, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) \
+             RETURNING id, username, display_name, status_text, avatar_file_id, password_hash, created_at, updated_at",
+        )
+        .bind(user.username)
+        .bind(user.username_key)
+        .bind(user.display_name)
+        .bind(user.password_hash)
+        .bind(user.now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_unique_violation)?;
+        Ok(row.into())
+    }
+
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        let row: Option<UserRow> = sqlx::query_as(select_users!("WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn user_by_username_key(&self, username_key: &str) -> StoreResult<Option<UserRecord>> {
+        let row: Option<UserRow> = sqlx::query_as(select_users!("WHERE username_key = $1"))
+            .bind(username_key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn users_by_prefix(&self, prefix_key: &str, limit: u32) -> StoreResult<Vec<UserRecord>> {
+        // A range scan on the unique index: every key that starts with the prefix sorts
+        // between the prefix itself and the prefix followed by U+10FFFF.
+        let upper = format!("{prefix_key}\u{10FFFF}");
+        let rows: Vec<UserRow> = sqlx::query_as(select_users!(
+            "WHERE username_key >= $1 AND username_key < $2 ORDER BY username_key LIMIT $3"
+        ))
+        .bind(prefix_key)
+        .bind(upper)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn update_profile(
+        &self,
+        id: UserId,
+        changes: ProfileChanges<'_>,
+        now: Millis,
+    ) -> StoreResult<Option<UserRecord>> {
+        let row: Option<UserRow> = sqlx::query_as(
+            "UPDATE users SET display_name = COALESCE($2, display_name), \
+             status_text = COALESCE($3, status_text), updated_at = $4 WHERE id = $1 \
+             RETURNING id, username, display_name, status_text, avatar_file_id, password_hash, created_at, updated_at",
+        )
+        .bind(id.0)
+        .bind(changes.display_name)
+        .bind(changes.status_text)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn change_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        keep_session: SessionId,
+        now: Millis,
+    ) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+            .bind(id.0)
+            .bind(password_hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let revoked = revoke_others(
+            &mut tx,
+            id,
+            keep_session,
+            RevokeReason::PasswordChanged,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(revoked)
+    }
+
+    async fn create_session(&self, session: NewSession<'_>) -> StoreResult<SessionRecord> {
+        let mut tx = self.pool.begin().await?;
+        let row: SessionRow = sqlx::query_as(
+            "INSERT INTO device_sessions (user_id, device_name, user_agent, ip, created_at, last_seen_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6) \
+             RETURNING id, user_id, device_name, user_agent, ip, created_at, last_seen_at, expires_at, revoked_at",
+        )
+        .bind(session.user_id.0)
+        .bind(session.device_name)
+        .bind(session.user_agent)
+        .bind(session.ip)
+        .bind(session.now)
+        .bind(session.expires_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES ($1, $2, $3)",
+        )
+        .bind(session.refresh_token_hash)
+        .bind(row.id)
+        .bind(session.now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_unique_violation)?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    async fn session(&self, id: SessionId) -> StoreResult<Option<SessionRecord>> {
+        let row: Option<SessionRow> = sqlx::query_as(select_sessions!("WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn touch_session(&self, id: SessionId, now: Millis, ip: Option<&str>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE device_sessions SET last_seen_at = $2, ip = COALESCE($3, ip) WHERE id = $1",
+        )
+        .bind(id.0)
+        .bind(now)
+        .bind(ip)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn active_sessions(
+        &self,
+        user_id: UserId,
+        now: Millis,
+    ) -> StoreResult<Vec<SessionRecord>> {
+        let rows: Vec<SessionRow> = sqlx::query_as(select_sessions!(
+            "WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_seen_at DESC, id DESC"
+        ))
+        .bind(user_id.0)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn revoke_session(
+        &self,
+        user_id: UserId,
+        id: SessionId,
+        reason: RevokeReason,
+        now: Millis,
+    ) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE device_sessions SET revoked_at = $3, revoke_reason = $4 \
+             WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3",
+        )
+        .bind(id.0)
+        .bind(user_id.0)
+        .bind(now)
+        .bind(reason.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn revoke_other_sessions(
+        &self,
+        user_id: UserId,
+        keep: SessionId,
+        reason: RevokeReason,
+        now: Millis,
+    ) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let revoked = revoke_others(&mut tx, user_id, keep, reason, now).await?;
+        tx.commit().await?;
+        Ok(revoked)
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        rotation: RefreshRotation<'_>,
+    ) -> StoreResult<RefreshOutcome> {
+        let mut tx = self.pool.begin().await?;
+        // Write first: on SQLite this takes the write lock before anything is read, so
+        // the transaction can never fail to upgrade from a stale read snapshot.
+        let claimed: Option<i64> = sqlx::query_scalar(
+            "UPDATE refresh_tokens SET rotated_at = $2 WHERE token_hash = $1 AND rotated_at IS NULL RETURNING session_id",
+        )
+        .bind(rotation.presented_hash)
+        .bind(rotation.now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(session_id) = claimed else {
+            let previous: Option<i64> =
+                sqlx::query_scalar("SELECT session_id FROM refresh_tokens WHERE token_hash = $1")
+                    .bind(rotation.presented_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            tx.rollback().await?;
+            return Ok(match previous {
+                Some(id) => RefreshOutcome::AlreadyRotated {
+                    session_id: SessionId(id),
+                },
+                None => RefreshOutcome::Unknown,
+            });
+        };
+        let session: Option<SessionRow> = sqlx::query_as(
+            "UPDATE device_sessions SET expires_at = $2, last_seen_at = $3, ip = COALESCE($4, ip) \
+             WHERE id = $1 AND revoked_at IS NULL AND expires_at > $3 \
+             RETURNING id, user_id, device_name, user_agent, ip, created_at, last_seen_at, expires_at, revoked_at",
+        )
+        .bind(session_id)
+        .bind(rotation.new_expires_at)
+        .bind(rotation.now)
+        .bind(rotation.ip)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(session) = session else {
+            tx.rollback().await?;
+            return Ok(RefreshOutcome::SessionInactive);
+        };
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES ($1, $2, $3)",
+        )
+        .bind(rotation.replacement_hash)
+        .bind(session_id)
+        .bind(rotation.now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_unique_violation)?;
+        tx.commit().await?;
+        Ok(RefreshOutcome::Rotated(session.into()))
+    }
+
+    async fn recent_failures(&self, key: &str, since: Millis) -> StoreResult<FailureCount> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT failures, last_failure_at FROM signin_failures WHERE throttle_key = $1 AND last_failure_at >= $2",
+        )
+        .bind(key)
+        .bind(since)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(failure_count(row))
+    }
+
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: Millis,
+        since: Millis,
+    ) -> StoreResult<FailureCount> {
+        let row: (i64, i64) = sqlx::query_as(
+            "INSERT INTO signin_failures (throttle_key, failures, last_failure_at) VALUES ($1, 1, $2) \
+             ON CONFLICT (throttle_key) DO UPDATE SET \
+               failures = CASE WHEN signin_failures.last_failure_at < $3 THEN 1 ELSE signin_failures.failures + 1 END, \
+               last_failure_at = $2 \
+             RETURNING failures, last_failure_at",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(failure_count(Some(row)))
+    }
+
+    async fn clear_failures(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM signin_failures WHERE throttle_key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn prune(
+        &self,
+        failures_before: Millis,
+        sessions_ended_before: Millis,
+    ) -> StoreResult<u64> {
+        let failures = sqlx::query("DELETE FROM signin_failures WHERE last_failure_at < $1")
+            .bind(failures_before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        let tokens = sqlx::query(
+            "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM device_sessions \
+             WHERE COALESCE(revoked_at, expires_at) < $1)",
+        )
+        .bind(sessions_ended_before)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(failures + tokens)
+    }
+}
+
+async fn revoke_others(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: UserId,
+    keep: SessionId,
+    reason: RevokeReason,
+    now: Millis,
+) -> StoreResult<u64> {
+    let result = sqlx::query(
+        "UPDATE device_sessions SET revoked_at = $3, revoke_reason = $4 \
+         WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL AND expires_at > $3",
+    )
+    .bind(user_id.0)
+    .bind(keep.0)
+    .bind(now)
+    .bind(reason.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+fn failure_count(row: Option<(i64, i64)>) -> FailureCount {
+    match row {
+        Some((failures, last_failure_at)) => FailureCount {
+            failures: u32::try_from(failures).unwrap_or(u32::MAX),
+            last_failure_at,
+        },
+        None => FailureCount {
+            failures: 0,
+            last_failure_at: 0,
+        },
+    }
+}

@@ -1,0 +1,75 @@
+//! Logs (`tracing`) and metrics (Prometheus text format at `/metrics`).
+
+use crate::config::LogFormat;
+use anyhow::Context as _;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::io::IsTerminal as _;
+use std::sync::OnceLock;
+use std::time::Duration;
+use tracing_subscriber::EnvFilter;
+
+/// Counter: HTTP requests by `method`, `route` and `status`.
+pub const HTTP_REQUESTS: &str = "confab_http_requests_total";
+/// Histogram: HTTP request latency by `method` and `route`.
+pub const HTTP_DURATION: &str = "confab_http_request_duration_seconds";
+
+/// Sends log lines to standard error in the chosen format.
+pub fn init_logging(format: LogFormat, filter: &str) -> anyhow::Result<()> {
+    let filter =
+        EnvFilter::try_new(filter).with_context(|| format!("invalid log filter {filter:?}"))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    let result = match format {
+        LogFormat::Pretty => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
+    };
+    result.map_err(|e| anyhow::anyhow!("cannot install the logger: {e}"))
+}
+
+/// Handle to the process-wide metrics registry.
+#[derive(Clone)]
+pub struct Metrics {
+    handle: PrometheusHandle,
+}
+
+impl Metrics {
+    /// Installs the Prometheus recorder (once per process) and returns its handle.
+    pub fn install() -> anyhow::Result<Self> {
+        static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+        if let Some(handle) = HANDLE.get() {
+            return Ok(Self {
+                handle: handle.clone(),
+            });
+        }
+        let latency_buckets = [
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+        ];
+        let handle = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &latency_buckets)
+            .context("invalid histogram buckets")?
+            .install_recorder()
+            .context("cannot install the metrics recorder")?;
+        let handle = HANDLE.get_or_init(|| handle).clone();
+        // Histograms accumulate samples until upkeep folds them in.
+        let upkeep = handle.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                upkeep.run_upkeep();
+            }
+        });
+        Ok(Self { handle })
+    }
+
+    /// Current values in the Prometheus text exposition format.
+    pub fn render(&self) -> String {
+        self.handle.render()
+    }
+}
