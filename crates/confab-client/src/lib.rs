@@ -1,1 +1,343 @@
-pub fn x() {}
+//! Async Rust client for the Confab chat server.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), confab_client::ClientError> {
+//! use confab_client::Client;
+//! let client = Client::new("http://127.0.0.1:8080")?;
+//! client.sign_in("alice", "violet tractor fumbles", Some("CLI")).await?;
+//! let me = client.me().await?;
+//! println!("signed in as {}", me.display_name);
+//! # Ok(()) }
+//! ```
+//!
+//! A [`Client`] holds the tokens of one device session. When an access token expires
+//! it refreshes the pair once and retries the call (turn that off with
+//! [`Client::set_auto_refresh`]). Cloning a client shares its session.
+
+use confab_proto::auth::{
+    AuthResponse, AuthTokens, ChangePasswordRequest, DeviceSession, RefreshRequest, RevokedCount,
+    SessionList, SignInRequest, SignUpRequest,
+};
+use confab_proto::users::{Profile, UpdateProfileRequest, UserList};
+use confab_proto::{ErrorBody, ErrorCode, ErrorDetail, SessionId};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::Mutex;
+use url::Url;
+
+pub use confab_proto as proto;
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with an error body.
+    #[error("{status}: {} ({})", .detail.message, .detail.code)]
+    Api {
+        status: StatusCode,
+        detail: ErrorDetail,
+    },
+    /// The server answered with something that is not the API's error format.
+    #[error("unexpected response {status}: {body}")]
+    Unexpected { status: StatusCode, body: String },
+    /// The request could not be sent or the response not read.
+    #[error("transport error: {0}")]
+    Transport(#[from] reqwest::Error),
+    #[error("invalid server URL: {0}")]
+    Url(#[from] url::ParseError),
+    /// The call needs a session but the client has none.
+    #[error("not signed in")]
+    NotSignedIn,
+}
+
+impl ClientError {
+    /// The API error code, if the server sent one.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::Api { detail, .. } => Some(detail.code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, if the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api { status, .. } | Self::Unexpected { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ClientError>;
+
+/// A connection to one Confab server, signed in as at most one device session.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    tokens: Arc<Mutex<Option<AuthTokens>>>,
+    auto_refresh: Arc<AtomicBool>,
+}
+
+impl Client {
+    /// A client for the server at `base_url` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base_url: &str) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("confab-client/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            http,
+            base: Url::parse(base_url)?,
+            tokens: Arc::default(),
+            auto_refresh: Arc::new(AtomicBool::new(true)),
+        })
+    }
+
+    /// The server's base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// Whether an expired access token is refreshed and the call retried (default on).
+    pub fn set_auto_refresh(&self, enabled: bool) {
+        self.auto_refresh.store(enabled, Ordering::Relaxed);
+    }
+
+    /// The current session's tokens, if signed in.
+    pub async fn tokens(&self) -> Option<AuthTokens> {
+        self.tokens.lock().await.clone()
+    }
+
+    /// Uses `tokens` for subsequent calls (e.g. restored from disk).
+    pub async fn set_tokens(&self, tokens: Option<AuthTokens>) {
+        *self.tokens.lock().await = tokens;
+    }
+
+    /// Creates an account and signs in as it.
+    pub async fn sign_up(
+        &self,
+        username: &str,
+        password: &str,
+        device_name: Option<&str>,
+    ) -> Result<AuthResponse> {
+        let request = SignUpRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            display_name: None,
+            device_name: device_name.map(str::to_owned),
+        };
+        self.sign_up_with(&request).await
+    }
+
+    /// Creates an account from a full request and signs in as it.
+    pub async fn sign_up_with(&self, request: &SignUpRequest) -> Result<AuthResponse> {
+        let response: AuthResponse = self
+            .send(
+                self.request(Method::POST, "/api/v1/auth/signup")?
+                    .json(request),
+            )
+            .await?;
+        self.set_tokens(Some(response.tokens.clone())).await;
+        Ok(response)
+    }
+
+    /// Signs in, opening a new device session.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        device_name: Option<&str>,
+    ) -> Result<AuthResponse> {
+        let request = SignInRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            device_name: device_name.map(str::to_owned),
+        };
+        let response: AuthResponse = self
+            .send(
+                self.request(Method::POST, "/api/v1/auth/signin")?
+                    .json(&request),
+            )
+            .await?;
+        self.set_tokens(Some(response.tokens.clone())).await;
+        Ok(response)
+    }
+
+    /// Exchanges the session's refresh token for a new pair and keeps it.
+    pub async fn refresh(&self) -> Result<AuthTokens> {
+        let mut guard = self.tokens.lock().await;
+        let current = guard.as_ref().ok_or(ClientError::NotSignedIn)?;
+        let tokens = self.refresh_with(&current.refresh_token).await?;
+        *guard = Some(tokens.clone());
+        Ok(tokens)
+    }
+
+    /// Presents an arbitrary refresh token; the client's own session is untouched.
+    pub async fn refresh_with(&self, refresh_token: &str) -> Result<AuthTokens> {
+        let request = RefreshRequest {
+            refresh_token: refresh_token.to_owned(),
+        };
+        self.send(
+            self.request(Method::POST, "/api/v1/auth/refresh")?
+                .json(&request),
+        )
+        .await
+    }
+
+    /// Ends the current session and forgets its tokens.
+    pub async fn sign_out(&self) -> Result<()> {
+        self.authed::<(), ()>(Method::POST, "/api/v1/auth/signout", None)
+            .await?;
+        self.set_tokens(None).await;
+        Ok(())
+    }
+
+    /// My profile.
+    pub async fn me(&self) -> Result<Profile> {
+        self.authed::<(), _>(Method::GET, "/api/v1/users/me", None)
+            .await
+    }
+
+    /// Updates my display name and/or status.
+    pub async fn update_profile(&self, changes: &UpdateProfileRequest) -> Result<Profile> {
+        self.authed(Method::PATCH, "/api/v1/users/me", Some(changes))
+            .await
+    }
+
+    /// Changes my password; returns how many other sessions were revoked.
+    pub async fn change_password(&self, current: &str, new: &str) -> Result<u64> {
+        let request = ChangePasswordRequest {
+            current_password: current.to_owned(),
+            new_password: new.to_owned(),
+        };
+        let count: RevokedCount = self
+            .authed(Method::POST, "/api/v1/users/me/password", Some(&request))
+            .await?;
+        Ok(count.revoked)
+    }
+
+    /// Someone's profile by username.
+    pub async fn user(&self, username: &str) -> Result<Profile> {
+        let path = format!("/api/v1/users/{}", encode_segment(username));
+        self.authed::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// Users whose username starts with `prefix`.
+    pub async fn search_users(&self, prefix: &str, limit: Option<u32>) -> Result<Vec<Profile>> {
+        let mut url = self.base.join("/api/v1/users")?;
+        url.query_pairs_mut().append_pair("prefix", prefix);
+        if let Some(limit) = limit {
+            url.query_pairs_mut()
+                .append_pair("limit", &limit.to_string());
+        }
+        let list: UserList = self.authed_url::<(), _>(Method::GET, url, None).await?;
+        Ok(list.users)
+    }
+
+    /// My active device sessions.
+    pub async fn sessions(&self) -> Result<Vec<DeviceSession>> {
+        let list: SessionList = self
+            .authed::<(), _>(Method::GET, "/api/v1/sessions", None)
+            .await?;
+        Ok(list.sessions)
+    }
+
+    /// Revokes one of my sessions.
+    pub async fn revoke_session(&self, id: SessionId) -> Result<()> {
+        self.authed::<(), ()>(Method::DELETE, &format!("/api/v1/sessions/{id}"), None)
+            .await
+    }
+
+    /// Revokes all my sessions but this one; returns the count.
+    pub async fn revoke_other_sessions(&self) -> Result<u64> {
+        let count: RevokedCount = self
+            .authed::<(), _>(Method::POST, "/api/v1/sessions/revoke-others", None)
+            .await?;
+        Ok(count.revoked)
+    }
+
+    fn request(&self, method: Method, path: &str) -> Result<RequestBuilder> {
+        Ok(self.http.request(method, self.base.join(path)?))
+    }
+
+    async fn authed<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T> {
+        let url = self.base.join(path)?;
+        self.authed_url(method, url, body).await
+    }
+
+    /// Sends an authenticated request; on `token_expired` refreshes once and retries.
+    async fn authed_url<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&B>,
+    ) -> Result<T> {
+        let attempt = |access: String| {
+            let mut builder = self
+                .http
+                .request(method.clone(), url.clone())
+                .bearer_auth(access);
+            if let Some(body) = body {
+                builder = builder.json(body);
+            }
+            self.send(builder)
+        };
+        let access = self.access_token().await?;
+        match attempt(access).await {
+            Err(e)
+                if e.code() == Some(ErrorCode::TokenExpired)
+                    && self.auto_refresh.load(Ordering::Relaxed) =>
+            {
+                let tokens = self.refresh().await?;
+                attempt(tokens.access_token).await
+            }
+            other => other,
+        }
+    }
+
+    async fn access_token(&self) -> Result<String> {
+        let guard = self.tokens.lock().await;
+        guard
+            .as_ref()
+            .map(|t| t.access_token.clone())
+            .ok_or(ClientError::NotSignedIn)
+    }
+
+    async fn send<T: DeserializeOwned>(&self, builder: RequestBuilder) -> Result<T> {
+        let response = builder.send().await?;
+        let status = response.status();
+        let bytes = response.bytes().await?;
+        if status.is_success() {
+            // `()` responses (204) have no body; JSON `null` stands in for it.
+            let body: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+            return serde_json::from_slice(body).map_err(|_| ClientError::Unexpected {
+                status,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            });
+        }
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(error) => Err(ClientError::Api {
+                status,
+                detail: error.error,
+            }),
+            Err(_) => Err(ClientError::Unexpected {
+                status,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            }),
+        }
+    }
+}
+
+/// Percent-encodes one path segment.
+fn encode_segment(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
