@@ -5,7 +5,7 @@
 //! environment, serde reads the same struct from the TOML file (keys are the flag
 //! names with `_` for `-`), and [`ServeArgs::resolve`] fills in the defaults.
 
-use crate::service::passwords::PasswordConfig;
+use crate::service::passwords::{PASSWORD_MAX_CHARS, PasswordConfig};
 use crate::service::throttle::ThrottleConfig;
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -315,7 +315,7 @@ impl Config {
         if let Some(secret) = &self.token_secret
             && secret.len() < MIN_SECRET_LEN
         {
-            bail!("--token-secret must be at least {MIN_SECRET_LEN} characters");
+            bail!("--token-secret must be at least {MIN_SECRET_LEN} bytes long");
         }
         if self.access_token_ttl < Duration::from_secs(1) {
             bail!("--access-token-ttl must be at least 1s");
@@ -326,8 +326,8 @@ impl Config {
         if self.max_body_bytes < 1024 {
             bail!("--max-body-bytes must be at least 1024");
         }
-        if self.password.min_chars < 8 {
-            bail!("--password-min-length must be at least 8");
+        if !(8..=PASSWORD_MAX_CHARS).contains(&self.password.min_chars) {
+            bail!("--password-min-length must be between 8 and {PASSWORD_MAX_CHARS}");
         }
         if self.password.memory_kib < 8 * 1024 || self.password.iterations == 0 {
             bail!("argon2 needs at least 8192 KiB of memory and 1 iteration");

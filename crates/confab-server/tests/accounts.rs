@@ -249,10 +249,13 @@ async fn password_change_revokes_other_sessions(backend: Backend) {
         }
         other => panic!("expected a wrong-password error, got {other:?}"),
     }
-    assert_eq!(
-        code(first.change_password(PASSWORD, "password").await),
-        ErrorCode::WeakPassword
-    );
+    match first.change_password(PASSWORD, "password").await {
+        Err(ClientError::Api { detail, .. }) => {
+            assert_eq!(detail.code, ErrorCode::WeakPassword);
+            assert_eq!(detail.field.as_deref(), Some("new_password"));
+        }
+        other => panic!("expected a weak-password error, got {other:?}"),
+    }
     other.me().await.expect("failed changes revoke nothing");
 
     assert_eq!(
@@ -333,6 +336,12 @@ async fn repeated_sign_in_failures_are_throttled(backend: Backend) {
 
 async fn sign_ups_per_address_are_limited(backend: Backend) {
     let server = TestServer::start_with(backend, &["--signups-per-ip", "2"]).await;
+    // A rejected password does not use up the allowance.
+    let weak = server
+        .client()
+        .sign_up(&unique_username("nia"), "password", None)
+        .await;
+    assert_eq!(code(weak), ErrorCode::WeakPassword);
     signed_up(&server, "nia").await;
     signed_up(&server, "nia").await;
     let third = server

@@ -17,6 +17,7 @@ on_both_backends!(
     sessions_list_only_active_ones_and_revoke_by_owner,
     refresh_tokens_rotate_exactly_once,
     concurrent_refreshes_have_one_winner,
+    long_rotated_tokens_are_forgotten,
     password_change_revokes_other_sessions_atomically,
     failure_counters_count_within_the_window,
     secrets_are_created_once,
@@ -83,6 +84,7 @@ fn rotation<'a>(presented: &'a str, replacement: &'a str, now: i64) -> RefreshRo
         replacement_hash: replacement,
         now,
         new_expires_at: now + 1000,
+        forget_rotated_before: now - 100,
         ip: None,
     }
 }
@@ -347,6 +349,53 @@ async fn concurrent_refreshes_have_one_winner(backend: Backend) {
         }
     }
     assert_eq!(rotated, 1);
+}
+
+async fn long_rotated_tokens_are_forgotten(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let kate = user(&store, "kate").await;
+    session(&store, kate, "t1", NOW + 10_000).await;
+    let rotated = |outcome| matches!(outcome, RefreshOutcome::Rotated(_));
+    assert!(rotated(
+        store
+            .rotate_refresh_token(rotation("t1", "t2", NOW + 1))
+            .await
+            .unwrap()
+    ));
+    // t1 was rotated 99 ms before this rotation's cut-off of now - 100: still remembered.
+    assert!(rotated(
+        store
+            .rotate_refresh_token(rotation("t2", "t3", NOW + 2))
+            .await
+            .unwrap()
+    ));
+    assert!(matches!(
+        store
+            .rotate_refresh_token(rotation("t1", "x", NOW + 3))
+            .await
+            .unwrap(),
+        RefreshOutcome::AlreadyRotated { .. }
+    ));
+    // Much later, a rotation forgets t1 and t2.
+    assert!(rotated(
+        store
+            .rotate_refresh_token(rotation("t3", "t4", NOW + 500))
+            .await
+            .unwrap()
+    ));
+    assert_eq!(
+        store
+            .rotate_refresh_token(rotation("t1", "y", NOW + 501))
+            .await
+            .unwrap(),
+        RefreshOutcome::Unknown
+    );
+    assert!(rotated(
+        store
+            .rotate_refresh_token(rotation("t4", "t5", NOW + 502))
+            .await
+            .unwrap()
+    ));
 }
 
 async fn password_change_revokes_other_sessions_atomically(backend: Backend) {

@@ -1,7 +1,7 @@
 //! [`ApiError`]: how every failure leaves the REST API, as
 //! `{"error":{"code","message"}}` with the matching HTTP status.
 
-use crate::service::ServiceError;
+use crate::service::{ServiceError, whole_seconds};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -89,9 +89,9 @@ impl From<ServiceError> for ApiError {
                 api.detail.field = Some((*field).to_owned());
                 return api;
             }
-            ServiceError::WeakPassword(_) => {
+            ServiceError::WeakPassword { field, .. } => {
                 let mut api = Self::new(StatusCode::BAD_REQUEST, ErrorCode::WeakPassword, message);
-                api.detail.field = Some("password".to_owned());
+                api.detail.field = Some((*field).to_owned());
                 return api;
             }
             ServiceError::RateLimited { retry_after } => {
@@ -100,8 +100,7 @@ impl From<ServiceError> for ApiError {
                     ErrorCode::RateLimited,
                     message,
                 );
-                api.detail.retry_after_secs =
-                    Some(retry_after.as_secs_f64().ceil().max(1.0) as u64);
+                api.detail.retry_after_secs = Some(whole_seconds(*retry_after));
                 return api;
             }
             ServiceError::UsernameTaken => (StatusCode::CONFLICT, ErrorCode::UsernameTaken),

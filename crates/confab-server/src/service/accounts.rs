@@ -58,15 +58,15 @@ impl Accounts {
         {
             return Err(ServiceError::UsernameTaken);
         }
+        let personal = [username.as_str(), display_name.as_str()];
+        // A rejected password must not use up the address's sign-up allowance.
+        self.passwords.check_policy(&request.password, &personal)?;
         self.throttle
             .admit_signup(client.ip.as_deref(), now_millis())
             .await?;
         let hash = self
             .passwords
-            .hash_new(
-                &request.password,
-                &[username.as_str(), display_name.as_str()],
-            )
+            .hash_new(&request.password, &personal)
             .await?;
         let user = self
             .store
@@ -160,7 +160,15 @@ impl Accounts {
                 &request.new_password,
                 &[user.username.as_str(), user.display_name.as_str()],
             )
-            .await?;
+            .await
+            .map_err(|e| match e {
+                ServiceError::WeakPassword { message, .. } => ServiceError::WeakPassword {
+                    field: "new_password",
+                    message,
+                },
+                other => other,
+            })?;
+        self.throttle.record_success(&throttle_keys[0]).await?;
         let revoked = self
             .store
             .change_password(user.id, &hash, principal.session_id, now_millis())

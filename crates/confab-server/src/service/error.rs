@@ -14,8 +14,11 @@ pub enum ServiceError {
         message: String,
     },
     /// The new password does not meet the password policy.
-    #[error("{0}")]
-    WeakPassword(String),
+    #[error("{message}")]
+    WeakPassword {
+        field: &'static str,
+        message: String,
+    },
     #[error("that username is already taken")]
     UsernameTaken,
     #[error("wrong username or password")]
@@ -30,7 +33,7 @@ pub enum ServiceError {
     RefreshTokenReused,
     #[error("{0} not found")]
     NotFound(&'static str),
-    #[error("too many attempts; wait {}s and try again", retry_after.as_secs().max(1))]
+    #[error("too many attempts; wait {}s and try again", whole_seconds(*retry_after))]
     RateLimited { retry_after: Duration },
     /// The store failed; details are logged, not shown.
     #[error("internal error")]
@@ -41,6 +44,14 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
+    /// A [`ServiceError::WeakPassword`] about the request field `password`.
+    pub fn weak_password(message: String) -> Self {
+        Self::WeakPassword {
+            field: "password",
+            message,
+        }
+    }
+
     /// Shorthand for [`ServiceError::InvalidInput`].
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         Self::InvalidInput {
@@ -51,3 +62,8 @@ impl ServiceError {
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// A wait rounded up to whole seconds, at least one: what `Retry-After` reports.
+pub fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_secs_f64().ceil().max(1.0) as u64
+}

@@ -13,7 +13,7 @@ pub mod throttle;
 pub mod tokens;
 pub mod validate;
 
-pub use error::{ServiceError, ServiceResult};
+pub use error::{ServiceError, ServiceResult, whole_seconds};
 
 use crate::store::{Millis, Store};
 use std::sync::Arc;

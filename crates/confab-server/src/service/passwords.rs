@@ -64,13 +64,13 @@ impl Passwords {
     pub fn check_policy(&self, password: &str, personal: &[&str]) -> ServiceResult<()> {
         let chars = password.chars().count();
         if chars < self.min_chars {
-            return Err(ServiceError::WeakPassword(format!(
+            return Err(ServiceError::weak_password(format!(
                 "a password has at least {} characters",
                 self.min_chars
             )));
         }
         if chars > PASSWORD_MAX_CHARS {
-            return Err(ServiceError::WeakPassword(format!(
+            return Err(ServiceError::weak_password(format!(
                 "a password has at most {PASSWORD_MAX_CHARS} characters"
             )));
         }
@@ -82,7 +82,7 @@ impl Passwords {
                 .and_then(|feedback| feedback.warning())
                 .map(|warning| format!(" ({warning})"))
                 .unwrap_or_default();
-            return Err(ServiceError::WeakPassword(format!(
+            return Err(ServiceError::weak_password(format!(
                 "this password is too easy to guess{hint}; try a longer phrase of uncommon words"
             )));
         }
@@ -173,19 +173,19 @@ mod tests {
         let p = passwords();
         assert!(matches!(
             p.check_policy("short", &[]),
-            Err(ServiceError::WeakPassword(_))
+            Err(ServiceError::WeakPassword { .. })
         ));
         assert!(matches!(
             p.check_policy("password1", &[]),
-            Err(ServiceError::WeakPassword(_))
+            Err(ServiceError::WeakPassword { .. })
         ));
         assert!(matches!(
             p.check_policy("qwertyuiop", &[]),
-            Err(ServiceError::WeakPassword(_))
+            Err(ServiceError::WeakPassword { .. })
         ));
         assert!(matches!(
             p.check_policy("alice_smith", &["alice_smith"]),
-            Err(ServiceError::WeakPassword(_))
+            Err(ServiceError::WeakPassword { .. })
         ));
         assert!(
             p.check_policy(&"x".repeat(PASSWORD_MAX_CHARS + 1), &[])

@@ -19,6 +19,11 @@ use std::time::Duration;
 /// not turn every request into a database write.
 const TOUCH_INTERVAL_MS: Millis = 60_000;
 
+/// How long a rotated refresh token is remembered, so that presenting it again is
+/// recognised as reuse (and revokes the session). Older ones are forgotten and then
+/// count as unknown tokens, which keeps a long-lived session's rows bounded.
+const REUSE_DETECTION_WINDOW_MS: Millis = 7 * 24 * 3600 * 1000;
+
 /// Where a request came from, as far as the transport can tell.
 #[derive(Clone, Debug, Default)]
 pub struct ClientInfo {
@@ -80,6 +85,7 @@ impl Sessions {
                 replacement_hash: &tokens::hash_refresh_token(&replacement),
                 now,
                 new_expires_at: super::add_duration(now, self.refresh_ttl),
+                forget_rotated_before: now.saturating_sub(REUSE_DETECTION_WINDOW_MS),
                 ip: client.ip.as_deref(),
             })
             .await?;

@@ -60,7 +60,8 @@ impl AccessTokens {
 
     /// Signs a token for `principal`; returns it with its expiry.
     pub fn issue(&self, principal: Principal, now: Millis) -> ServiceResult<(String, Millis)> {
-        let expires = super::add_duration(now, self.ttl);
+        // JWT times are whole seconds; report the expiry the token really carries.
+        let expires = super::add_duration(now, self.ttl) / 1000 * 1000;
         let claims = Claims {
             iss: ISSUER.to_owned(),
             sub: principal.user_id.0.to_string(),

@@ -135,6 +135,9 @@ pub struct RefreshRotation<'a> {
     pub now: Millis,
     /// The session's new sliding expiry if the rotation succeeds.
     pub new_expires_at: Millis,
+    /// Rotated tokens of the session older than this are deleted, which bounds the
+    /// rows a long-lived session keeps for reuse detection.
+    pub forget_rotated_before: Millis,
     pub ip: Option<&'a str>,
 }
 

@@ -474,6 +474,11 @@ impl Store for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(map_unique_violation)?;
+        sqlx::query("DELETE FROM refresh_tokens WHERE session_id = $1 AND rotated_at < $2")
+            .bind(session_id)
+            .bind(rotation.forget_rotated_before)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(RefreshOutcome::Rotated(session.into()))
     }
