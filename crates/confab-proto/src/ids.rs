@@ -1,19 +1,17 @@
 //! Typed identifiers. Each is a number on the wire, but a distinct type in Rust so a
 //! session id can never be passed where a user id is expected.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
+/// Declares a typed id: a transparent `i64` newtype.
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(transparent)]
         pub struct $name(pub i64);
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.fmt(f)
             }
         }
@@ -28,3 +26,5 @@ id_type!(
     /// Identifies one signed-in device session of an account.
     SessionId
 );
+
+pub(crate) use id_type;

@@ -10,11 +10,14 @@
 
 pub mod auth;
 pub mod error;
+pub mod events;
 pub mod ids;
+pub mod rooms;
 pub mod users;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use ids::{SessionId, UserId};
+pub use rooms::{EventId, RoomId};
 
 /// Version of the REST and WebSocket protocol described by this crate.
 pub const PROTOCOL_VERSION: u32 = 1;

@@ -155,7 +155,8 @@ pub struct ServeArgs {
     #[arg(long, env = "CONFAB_SIGNIN_BACKOFF_MAX", value_name = "DURATION")]
     pub signin_backoff_max: Option<HumanDuration>,
 
-    /// Failed sign-ins older than this are forgotten; also the sign-up window. [default: 1h]
+    /// A failure counter starts again from zero once this long has passed since its
+    /// last failure; also the sign-up window. [default: 1h]
     #[arg(long, env = "CONFAB_SIGNIN_FAILURE_WINDOW", value_name = "DURATION")]
     pub signin_failure_window: Option<HumanDuration>,
 

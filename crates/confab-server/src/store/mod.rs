@@ -13,7 +13,9 @@
 //!
 //! All timestamps are Unix milliseconds ([`Millis`]) at this layer.
 
+pub mod rooms;
 mod sql;
+mod sql_rooms;
 
 pub use sql::{Backend, ConnectOptions, redact_url};
 
@@ -34,6 +36,9 @@ pub enum StoreError {
     /// The database could not be reached, or the query failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Stored data could not be decoded (or encoded): a bug or a damaged database.
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
     /// Applying migrations failed at start-up.
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),

@@ -96,6 +96,10 @@ impl SqlStore {
         Ok(Self { pool, backend })
     }
 
+    pub(super) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     /// The database this store talks to.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -118,7 +122,7 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-fn map_unique_violation(error: sqlx::Error) -> StoreError {
+pub(super) fn map_unique_violation(error: sqlx::Error) -> StoreError {
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
         _ => StoreError::Database(error),

@@ -1,0 +1,203 @@
+//! Room events: everything that happens in a room, in the order the server stored it.
+//!
+//! Every event has a per-room sequence number (`seq`, 1, 2, 3, ... without gaps) and
+//! a position in the server's global log (`id`). History (the timeline) shows
+//! messages and room changes; edits, deletions and reactions are events of their own
+//! when they happen live, and are folded into the message they target in history.
+
+use crate::rooms::{Role, RoomId};
+use crate::{EventId, Timestamp, UserId};
+use serde::{Deserialize, Serialize};
+
+/// The body of a message. Tagged by `type` so new kinds (attachments) can be added.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum MessageBody {
+    /// Text with Markdown-style formatting, rendered by clients only.
+    Text { text: String },
+    /// Ciphertext of an end-to-end encrypted room; the server cannot read it.
+    Encrypted { ciphertext: String },
+}
+
+/// Who reacted with one emoji.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reaction {
+    pub emoji: String,
+    pub user_ids: Vec<UserId>,
+}
+
+/// A message: its current body (none once deleted), what it replies to, whom it
+/// mentions, and its reactions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageState {
+    /// The sender's idempotency key.
+    pub client_id: String,
+    /// `None` once deleted: the tombstone stays in history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<MessageBody>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<UserId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub edited_at: Option<Timestamp>,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub deleted_at: Option<Timestamp>,
+}
+
+/// What happened. Tagged by `type`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventContent {
+    /// The room was created (always `seq` 1).
+    RoomCreated {
+        name: String,
+        encrypted: bool,
+    },
+    Message(MessageState),
+    MessageEdited {
+        target_seq: i64,
+        body: MessageBody,
+    },
+    MessageDeleted {
+        target_seq: i64,
+    },
+    ReactionAdded {
+        target_seq: i64,
+        emoji: String,
+    },
+    ReactionRemoved {
+        target_seq: i64,
+        emoji: String,
+    },
+    /// `user_id` became a member (the event's sender added them, or created the room).
+    MemberAdded {
+        user_id: UserId,
+        role: Role,
+    },
+    /// `user_id` left by themselves.
+    MemberLeft {
+        user_id: UserId,
+    },
+    /// `user_id` was removed by the event's sender.
+    MemberRemoved {
+        user_id: UserId,
+    },
+    RoleChanged {
+        user_id: UserId,
+        role: Role,
+    },
+    RoomRenamed {
+        name: String,
+    },
+    TopicChanged {
+        topic: String,
+    },
+}
+
+impl EventContent {
+    /// True for events history shows as their own entry; edits, deletions and
+    /// reactions are folded into their message instead.
+    pub fn in_timeline(&self) -> bool {
+        !matches!(
+            self,
+            Self::MessageEdited { .. }
+                | Self::MessageDeleted { .. }
+                | Self::ReactionAdded { .. }
+                | Self::ReactionRemoved { .. }
+        )
+    }
+
+    /// Stable name of the event type, as in the `type` tag.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::RoomCreated { .. } => "room_created",
+            Self::Message(_) => "message",
+            Self::MessageEdited { .. } => "message_edited",
+            Self::MessageDeleted { .. } => "message_deleted",
+            Self::ReactionAdded { .. } => "reaction_added",
+            Self::ReactionRemoved { .. } => "reaction_removed",
+            Self::MemberAdded { .. } => "member_added",
+            Self::MemberLeft { .. } => "member_left",
+            Self::MemberRemoved { .. } => "member_removed",
+            Self::RoleChanged { .. } => "role_changed",
+            Self::RoomRenamed { .. } => "room_renamed",
+            Self::TopicChanged { .. } => "topic_changed",
+        }
+    }
+}
+
+/// One event of a room.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoomEvent {
+    pub id: EventId,
+    pub room_id: RoomId,
+    pub seq: i64,
+    pub sender_id: UserId,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: Timestamp,
+    pub content: EventContent,
+}
+
+/// `POST /api/v1/rooms/{id}/messages`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SendMessageRequest {
+    /// Client-generated id, 1-64 characters, unique per sender. Sending again with
+    /// the same id returns the original message instead of creating a second one.
+    pub client_id: String,
+    pub body: MessageBody,
+    /// Sequence number of the message this replies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<i64>,
+}
+
+/// `PATCH /api/v1/rooms/{id}/messages/{seq}`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EditMessageRequest {
+    pub body: MessageBody,
+}
+
+/// `PUT`/`DELETE /api/v1/rooms/{id}/messages/{seq}/reactions`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReactionRequest {
+    pub emoji: String,
+}
+
+/// `POST /api/v1/rooms/{id}/read`: I have read everything up to `seq`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadMarkerRequest {
+    pub seq: i64,
+}
+
+/// A page of history: timeline events, oldest first.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryPage {
+    pub events: Vec<RoomEvent>,
+    /// Older timeline events exist before the first one of this page.
+    pub has_older: bool,
+    /// Newer timeline events exist after the last one of this page.
+    pub has_newer: bool,
+}

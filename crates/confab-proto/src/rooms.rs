@@ -1,0 +1,163 @@
+//! Rooms, members, messages and room events.
+
+use crate::events::RoomEvent;
+use crate::{Timestamp, UserId};
+use serde::{Deserialize, Serialize};
+
+crate::ids::id_type!(
+    /// Identifies a room (a direct conversation or a group).
+    RoomId
+);
+crate::ids::id_type!(
+    /// Position of an event in the server's global event log. Increases with every
+    /// stored event in commit order; a client's resume cursor is the last one it saw.
+    EventId
+);
+
+/// Direct rooms hold exactly two people, one room per pair; groups have a name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    Direct,
+    Group,
+}
+
+/// What a member may do. Owners and admins manage members and settings; only the
+/// owner can make admins or hand over ownership.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Admin,
+    Owner,
+}
+
+/// A room as its members see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Room {
+    pub id: RoomId,
+    pub kind: RoomKind,
+    /// Empty for direct rooms.
+    pub name: String,
+    pub topic: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_file_id: Option<String>,
+    /// Set at creation; messages in an encrypted room are opaque to the server.
+    pub encrypted: bool,
+    pub created_by: UserId,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: Timestamp,
+    /// Sequence number of the room's latest event.
+    pub last_seq: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub last_activity_at: Timestamp,
+    pub member_count: i64,
+}
+
+/// One entry of my room list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoomSummary {
+    pub room: Room,
+    pub my_role: Role,
+    /// For direct rooms: the other person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<UserId>,
+    /// Latest message, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<RoomEvent>,
+    /// Messages from others after my read marker (capped at 999).
+    pub unread_count: i64,
+    /// Of those, the ones that mention me.
+    pub mention_count: i64,
+    /// My read marker: I have read everything up to this sequence number.
+    pub read_seq: i64,
+}
+
+/// `GET /api/v1/rooms`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoomList {
+    pub rooms: Vec<RoomSummary>,
+}
+
+/// A member of a room.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Member {
+    pub user_id: UserId,
+    pub role: Role,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub joined_at: Timestamp,
+    /// Everything up to this sequence number has reached one of the member's devices.
+    pub delivered_seq: i64,
+    /// Everything up to this sequence number has been read by the member.
+    pub read_seq: i64,
+}
+
+/// `GET /api/v1/rooms/{id}/members`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MemberList {
+    pub members: Vec<Member>,
+}
+
+/// `POST /api/v1/rooms`: create a group.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateGroupRequest {
+    pub name: String,
+    #[serde(default)]
+    pub topic: String,
+    /// People to add besides the creator, who becomes owner.
+    #[serde(default)]
+    pub members: Vec<UserId>,
+    /// End-to-end encrypted room: fixed at creation.
+    #[serde(default)]
+    pub encrypted: bool,
+}
+
+/// `POST /api/v1/rooms/direct`: the direct room with one person, created if needed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OpenDirectRequest {
+    pub user_id: UserId,
+}
+
+/// `PATCH /api/v1/rooms/{id}`: fields left out stay as they are.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRoomRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+}
+
+/// `POST /api/v1/rooms/{id}/members`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AddMembersRequest {
+    pub user_ids: Vec<UserId>,
+}
+
+/// `PUT /api/v1/rooms/{id}/members/{user_id}/role`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetRoleRequest {
+    pub role: Role,
+}
+
+/// `POST /api/v1/rooms/{id}/transfer-ownership`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransferOwnershipRequest {
+    pub user_id: UserId,
+}

@@ -1,0 +1,188 @@
+//! Persistence of rooms, membership and the event log: the [`RoomStore`] trait.
+//!
+//! Every change to a room is one call to [`RoomStore::append`], which in a single
+//! transaction checks that the sender is a member, applies the change, allocates the
+//! room's next sequence number and stores the event. An event therefore exists if
+//! and only if its change happened, and the caller acknowledges only after commit.
+//! Permission rules (who may remove whom) belong to the service; the store only
+//! enforces what must hold even under races: membership and message existence.
+
+use super::{Millis, StoreResult};
+use async_trait::async_trait;
+use confab_proto::events::{HistoryPage, MessageBody, RoomEvent};
+use confab_proto::rooms::{Role, RoomKind};
+use confab_proto::{RoomId, UserId};
+
+/// A room as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoomRecord {
+    pub id: RoomId,
+    pub kind: RoomKind,
+    pub name: String,
+    pub topic: String,
+    pub avatar_file_id: Option<String>,
+    pub encrypted: bool,
+    pub created_by: UserId,
+    pub created_at: Millis,
+    pub last_seq: i64,
+    pub last_activity_at: Millis,
+    pub member_count: i64,
+}
+
+/// A membership as stored; `left_seq` is set once the user left or was removed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberRecord {
+    pub room_id: RoomId,
+    pub user_id: UserId,
+    pub role: Role,
+    pub joined_at: Millis,
+    pub left_seq: Option<i64>,
+    pub read_seq: i64,
+    pub delivered_seq: i64,
+}
+
+impl MemberRecord {
+    pub fn is_current(&self) -> bool {
+        self.left_seq.is_none()
+    }
+}
+
+/// What [`RoomStore::create_room`] needs. Members are added with one event each,
+/// after the `room_created` event.
+#[derive(Clone, Debug)]
+pub struct NewRoom<'a> {
+    pub kind: RoomKind,
+    pub name: &'a str,
+    pub topic: &'a str,
+    pub encrypted: bool,
+    /// Set for direct rooms; [`super::StoreError::Conflict`] if the pair has one.
+    pub direct_key: Option<&'a str>,
+    pub creator: UserId,
+    /// Everyone who starts as a member, the creator included.
+    pub members: &'a [(UserId, Role)],
+    pub now: Millis,
+}
+
+/// One change to a room.
+#[derive(Clone, Debug)]
+pub enum RoomChange<'a> {
+    SendMessage {
+        client_id: &'a str,
+        body: &'a MessageBody,
+        reply_to: Option<i64>,
+        mentions: &'a [UserId],
+    },
+    EditMessage {
+        seq: i64,
+        body: &'a MessageBody,
+    },
+    DeleteMessage {
+        seq: i64,
+    },
+    AddReaction {
+        seq: i64,
+        emoji: &'a str,
+    },
+    RemoveReaction {
+        seq: i64,
+        emoji: &'a str,
+    },
+    AddMember {
+        user_id: UserId,
+        role: Role,
+    },
+    /// `by_self`: the user left; otherwise the sender removed them.
+    RemoveMember {
+        user_id: UserId,
+        by_self: bool,
+    },
+    SetRole {
+        user_id: UserId,
+        role: Role,
+    },
+    Rename {
+        name: &'a str,
+    },
+    SetTopic {
+        topic: &'a str,
+    },
+}
+
+/// Outcome of [`RoomStore::append`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Appended {
+    /// The change was applied and this event stored.
+    Event(RoomEvent),
+    /// A message with the same client id was sent before: this is the original.
+    Duplicate(RoomEvent),
+    /// The change would change nothing (the reaction exists, the user is a member).
+    Unchanged,
+    /// The sender is not a current member of the room.
+    NotMember,
+    /// The target message does not exist, is deleted, or the target user is not a
+    /// member (for role changes and removals).
+    TargetMissing,
+}
+
+/// Which part of the timeline to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistoryAnchor {
+    /// The newest events.
+    Latest,
+    /// Events before this sequence number (exclusive).
+    Before(i64),
+    /// Events after this sequence number (exclusive).
+    After(i64),
+    /// Events around this sequence number, itself included.
+    Around(i64),
+}
+
+/// A room in a user's room list, with the counts the list shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoomListEntry {
+    pub room: RoomRecord,
+    pub membership: MemberRecord,
+    pub peer: Option<UserId>,
+    pub last_message: Option<RoomEvent>,
+    pub unread_count: i64,
+    pub mention_count: i64,
+}
+
+/// Unread counts stop at this number; a list shows "999+" beyond it.
+pub const UNREAD_CAP: i64 = 999;
+
+/// Persistence of rooms and their events.
+#[async_trait]
+pub trait RoomStore: Send + Sync + 'static {
+    /// Creates a room with its first events; returns it and those events.
+    async fn create_room(&self, room: NewRoom<'_>) -> StoreResult<(RoomRecord, Vec<RoomEvent>)>;
+    async fn room(&self, id: RoomId) -> StoreResult<Option<RoomRecord>>;
+    /// The direct room of a pair, by its key.
+    async fn direct_room(&self, direct_key: &str) -> StoreResult<Option<RoomRecord>>;
+    /// A user's membership of a room, current or past.
+    async fn member(&self, room: RoomId, user: UserId) -> StoreResult<Option<MemberRecord>>;
+    /// The current members, owner first, then admins, then by join time.
+    async fn members(&self, room: RoomId) -> StoreResult<Vec<MemberRecord>>;
+    /// How many rooms the user is a current member of.
+    async fn room_count(&self, user: UserId) -> StoreResult<i64>;
+    /// Applies one change as `sender`, atomically with its event.
+    async fn append(
+        &self,
+        room: RoomId,
+        sender: UserId,
+        change: RoomChange<'_>,
+        now: Millis,
+    ) -> StoreResult<Appended>;
+    /// The user's current rooms, most recently active first.
+    async fn room_list(&self, user: UserId) -> StoreResult<Vec<RoomListEntry>>;
+    /// A page of at most `limit` timeline events.
+    async fn history(
+        &self,
+        room: RoomId,
+        anchor: HistoryAnchor,
+        limit: u32,
+    ) -> StoreResult<HistoryPage>;
+    /// Moves the user's read marker forward to `seq` (never back). Returns whether
+    /// it moved.
+    async fn mark_read(&self, room: RoomId, user: UserId, seq: i64) -> StoreResult<bool>;
+}

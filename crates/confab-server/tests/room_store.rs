@@ -1,0 +1,512 @@
+//! The room store suite: rooms, membership, the event log and history, run against
+//! SQLite and PostgreSQL through the same `RoomStore` trait.
+
+mod common;
+
+use common::{Backend, TestDb};
+use confab_proto::events::{EventContent, MessageBody};
+use confab_proto::rooms::{Role, RoomKind};
+use confab_proto::{RoomId, UserId};
+use confab_server::store::rooms::{Appended, HistoryAnchor, NewRoom, RoomChange, RoomStore};
+use confab_server::store::{ConnectOptions, NewUser, SqlStore, Store, StoreError};
+use std::time::Duration;
+
+on_both_backends!(
+    a_group_starts_with_its_creation_and_member_events,
+    direct_rooms_are_unique_per_pair,
+    messages_get_consecutive_sequence_numbers_and_are_idempotent,
+    only_current_members_can_append,
+    edits_deletes_and_reactions_change_the_message_in_history,
+    history_pages_backwards_forwards_and_around,
+    concurrent_senders_get_distinct_ordered_sequence_numbers,
+    room_list_counts_unread_and_mentions_until_read,
+    members_can_leave_be_removed_and_come_back,
+);
+
+const NOW: i64 = 1_800_000_000_000;
+
+async fn open(backend: Backend) -> (SqlStore, TestDb) {
+    let db = TestDb::create(backend).await;
+    let options = ConnectOptions {
+        max_connections: 8,
+        sqlite_synchronous: "NORMAL".to_owned(),
+        busy_timeout: Duration::from_secs(10),
+    };
+    (
+        SqlStore::connect(&db.url, &options).await.expect("connect"),
+        db,
+    )
+}
+
+async fn users<const N: usize>(store: &SqlStore) -> [UserId; N] {
+    let mut ids = [UserId(0); N];
+    for (i, id) in ids.iter_mut().enumerate() {
+        let name = format!("user{i}");
+        *id = store
+            .create_user(NewUser {
+                username: &name,
+                username_key: &name,
+                display_name: &name,
+                password_hash: None,
+                now: NOW,
+            })
+            .await
+            .unwrap()
+            .id;
+    }
+    ids
+}
+
+async fn group(store: &SqlStore, owner: UserId, others: &[UserId]) -> RoomId {
+    let mut members = vec![(owner, Role::Owner)];
+    members.extend(others.iter().map(|&u| (u, Role::Member)));
+    let new = NewRoom {
+        kind: RoomKind::Group,
+        name: "team",
+        topic: "",
+        encrypted: false,
+        direct_key: None,
+        creator: owner,
+        members: &members,
+        now: NOW,
+    };
+    store.create_room(new).await.unwrap().0.id
+}
+
+fn text(t: &str) -> MessageBody {
+    MessageBody::Text { text: t.to_owned() }
+}
+
+async fn send(
+    store: &SqlStore,
+    room: RoomId,
+    sender: UserId,
+    client_id: &str,
+    body: &str,
+) -> Appended {
+    let body = text(body);
+    let change = RoomChange::SendMessage {
+        client_id,
+        body: &body,
+        reply_to: None,
+        mentions: &[],
+    };
+    store.append(room, sender, change, NOW + 1).await.unwrap()
+}
+
+fn seq_of(appended: &Appended) -> i64 {
+    match appended {
+        Appended::Event(e) | Appended::Duplicate(e) => e.seq,
+        other => panic!("expected an event, got {other:?}"),
+    }
+}
+
+async fn a_group_starts_with_its_creation_and_member_events(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let [owner, a, b] = users(&store).await;
+    let members = [(owner, Role::Owner), (a, Role::Member), (b, Role::Admin)];
+    let (room, events) = store
+        .create_room(NewRoom {
+            kind: RoomKind::Group,
+            name: "Launch",
+            topic: "ship it",
+            encrypted: true,
+            direct_key: None,
+            creator: owner,
+            members: &members,
+            now: NOW,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (room.name.as_str(), room.topic.as_str(), room.encrypted),
+        ("Launch", "ship it", true)
+    );
+    assert_eq!((room.member_count, room.last_seq), (3, 4));
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
+    assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+    assert!(matches!(
+        events[0].content,
+        EventContent::RoomCreated {
+            encrypted: true,
+            ..
+        }
+    ));
+    assert_eq!(
+        events[3].content,
+        EventContent::MemberAdded {
+            user_id: b,
+            role: Role::Admin
+        }
+    );
+    let listed = store.members(room.id).await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|m| (m.user_id, m.role))
+            .collect::<Vec<_>>(),
+        [(owner, Role::Owner), (b, Role::Admin), (a, Role::Member)]
+    );
+    assert_eq!(store.room_count(a).await.unwrap(), 1);
+}
+
+async fn direct_rooms_are_unique_per_pair(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let [a, b] = users(&store).await;
+    let members = [(a, Role::Member), (b, Role::Member)];
+    let new = NewRoom {
+        kind: RoomKind::Direct,
+        name: "",
+        topic: "",
+        encrypted: false,
+        direct_key: Some("1:2"),
+        creator: a,
+        members: &members,
+        now: NOW,
+    };
+    let (room, _) = store.create_room(new.clone()).await.unwrap();
+    assert!(matches!(
+        store.create_room(new).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(store.direct_room("1:2").await.unwrap().unwrap().id, room.id);
+    assert!(store.direct_room("1:3").await.unwrap().is_none());
+}
+
+async fn messages_get_consecutive_sequence_numbers_and_are_idempotent(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let [a, b] = users(&store).await;
+    let room = group(&store, a, &[b]).await;
+    let first = send(&store, room, a, "c1", "hello").await;
+    let second = send(&store, room, b, "c1", "hi").await; // same client id, other sender
+    assert_eq!((seq_of(&first), seq_of(&second)), (4, 5));
+    let retry = send(&store, room, a, "c1", "hello").await;
+    assert!(matches!(retry, Appended::Duplicate(_)));
+    assert_eq!(seq_of(&retry), 4);
+    assert_eq!(
+        store.room(room).await.unwrap().unwrap().last_seq,
+        5,
+        "a duplicate allocates nothing"
+    );
+    let page = store
+        .history(room, HistoryAnchor::Latest, 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        page.events
+            .iter()
+            .filter(|e| matches!(e.content, EventContent::Message(_)))
+            .count(),
+        2
+    );
+}
+
+async fn only_current_members_can_append(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let [a, b, outsider] = users(&store).await;
+    let room = group(&store, a, &[b]).await;
+    assert_eq!(
+        send(&store, room, outsider, "x", "let me in").await,
+        Appended::NotMember
+    );
+    assert_eq!(
+        send(&store, RoomId(9999), a, "y", "nowhere").await,
+        Appended::NotMember
+    );
+    let removal = RoomChange::RemoveMember {
+        user_id: b,
+        by_self: false,
+    };
+    assert!(matches!(
+        store.append(room, a, removal, NOW).await.unwrap(),
+        Appended::Event(_)
+    ));
+    assert_eq!(
+        send(&store, room, b, "z", "still here?").await,
+        Appended::NotMember
+    );
+    assert_eq!(
+        store.room(room).await.unwrap().unwrap().last_seq,
+        4,
+        "rejected appends leave no trace"
+    );
+}
+
+async fn edits_deletes_and_reactions_change_the_message_in_history(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let [a, b] = users(&store).await;
+    let room = group(&store, a, &[b]).await;
+    let seq = seq_of(&send(&store, room, a, "m1", "helo").await);
+    let fixed = text("hello");
+    let edit = store
+        .append(
+            room,
+            a,
+            RoomChange::EditMessage { seq, body: &fixed },
+            NOW + 2,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(edit, Appended::Event(ref e) if e.content == EventContent::MessageEdited { target_seq: seq, body: fixed.clone() })
+    );
+    for (user, emoji) in [(a, "👍"), (b, "👍"), (b, "🎉")] {
+        let change = RoomChange::AddReaction { seq, emoji };
+        assert!(matches!(
+            store.append(room, user, change, NOW + 3).await.unwrap(),
+            Appended::Event(_)
+        ));
+    }
+    let again = RoomChange::AddReaction { seq, emoji: "👍" };
+    assert_eq!(
+        store.append(room, a, again, NOW + 3).await.unwrap(),
+        Appended::Unchanged
+    );
+    let remove = RoomChange::RemoveReaction { seq, emoji: "🎉" };
+    assert!(matches!(
+        store.append(room, b, remove, NOW + 4).await.unwrap(),
+        Appended::Event(_)
+    ));
+
+    let page = store
+        .history(room, HistoryAnchor::Latest, 50)
+        .await
+        .unwrap();
+    let EventContent::Message(message) = &page.events.last().unwrap().content else {
+        panic!("message expected")
+    };
+    assert_eq!(message.body, Some(fixed.clone()));
+    assert!(message.edited_at.is_some());
+    assert_eq!(message.reactions.len(), 1);
+    assert_eq!(message.reactions[0].emoji, "👍");
+    assert_eq!(message.reactions[0].user_ids, [a, b]);
+    assert!(
+        page.events.iter().all(|e| e.content.in_timeline()),
+        "edits and reactions are folded in"
+    );
+
+    assert!(matches!(
+        store
+            .append(room, a, RoomChange::DeleteMessage { seq }, NOW + 5)
+            .await
+            .unwrap(),
+        Appended::Event(_)
+    ));
+    assert_eq!(
+        store
+            .append(room, a, RoomChange::DeleteMessage { seq }, NOW + 6)
+            .await
+            .unwrap(),
+        Appended::TargetMissing
+    );
+    let edit_deleted = RoomChange::EditMessage { seq, body: &fixed };
+    assert_eq!(
+        store.append(room, a, edit_deleted, NOW + 6).await.unwrap(),
+        Appended::TargetMissing
+    );
+    let page = store
+        .history(room, HistoryAnchor::Latest, 50)
+        .await
+        .unwrap();
+    let EventContent::Message(tombstone) = &page.events.last().unwrap().content else {
+        panic!("message expected")
+    };
+    assert_eq!(
+        (tombstone.body.as_ref(), tombstone.deleted_at.is_some()),
+        (None, true)
+    );
+    assert!(tombstone.reactions.is_empty());
+}
+
+async fn history_pages_backwards_forwards_and_around(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let [a] = users(&store).await;
+    let room = group(&store, a, &[]).await; // seq 1 created, 2 owner added
+    for i in 0..20 {
+        send(&store, room, a, &format!("h{i}"), &format!("message {i}")).await; // seqs 3..=22
+    }
+    let seqs = |page: &confab_proto::events::HistoryPage| {
+        page.events.iter().map(|e| e.seq).collect::<Vec<_>>()
+    };
+
+    let latest = store.history(room, HistoryAnchor::Latest, 5).await.unwrap();
+    assert_eq!(
+        (seqs(&latest), latest.has_older, latest.has_newer),
+        (vec![18, 19, 20, 21, 22], true, false)
+    );
+    let before = store
+        .history(room, HistoryAnchor::Before(18), 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        (seqs(&before), before.has_older, before.has_newer),
+        (vec![13, 14, 15, 16, 17], true, true)
+    );
+    let start = store
+        .history(room, HistoryAnchor::Before(4), 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        (seqs(&start), start.has_older, start.has_newer),
+        (vec![1, 2, 3], false, true)
+    );
+    let after = store
+        .history(room, HistoryAnchor::After(19), 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        (seqs(&after), after.has_older, after.has_newer),
+        (vec![20, 21, 22], true, false)
+    );
+    let around = store
+        .history(room, HistoryAnchor::Around(10), 6)
+        .await
+        .unwrap();
+    assert_eq!(
+        (seqs(&around), around.has_older, around.has_newer),
+        (vec![7, 8, 9, 10, 11, 12], true, true)
+    );
+}
+
+async fn concurrent_senders_get_distinct_ordered_sequence_numbers(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let senders = users::<10>(&store).await;
+    let room = group(&store, senders[0], &senders[1..]).await;
+    let tasks: Vec<_> = senders
+        .iter()
+        .flat_map(|&sender| (0..5).map(move |i| (sender, i)))
+        .map(|(sender, i)| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                send(&store, room, sender, &format!("{sender}-{i}"), "concurrent").await
+            })
+        })
+        .collect();
+    let mut events = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Appended::Event(event) => events.push(event),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    events.sort_by_key(|e| e.seq);
+    let first = events[0].seq;
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (first..first + 50).collect::<Vec<_>>()
+    );
+    // Global ids follow the same order as room sequence numbers.
+    assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+}
+
+async fn room_list_counts_unread_and_mentions_until_read(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let [a, b] = users(&store).await;
+    let quiet = group(&store, a, &[b]).await;
+    let busy = group(&store, a, &[b]).await;
+    let body = text("hey @user1");
+    let mentions = [b];
+    store
+        .append(
+            busy,
+            a,
+            RoomChange::SendMessage {
+                client_id: "q1",
+                body: &body,
+                reply_to: None,
+                mentions: &mentions,
+            },
+            NOW + 10,
+        )
+        .await
+        .unwrap();
+    send(&store, busy, a, "q2", "second").await;
+    let last = seq_of(&send(&store, busy, b, "q3", "my own").await);
+
+    let list = store.room_list(b).await.unwrap();
+    assert_eq!(
+        list.iter().map(|e| e.room.id).collect::<Vec<_>>(),
+        [busy, quiet],
+        "most recent activity first"
+    );
+    assert_eq!(
+        (list[0].unread_count, list[0].mention_count),
+        (2, 1),
+        "own messages are not unread"
+    );
+    assert!(matches!(
+        list[0].last_message.as_ref().unwrap().content,
+        EventContent::Message(_)
+    ));
+    assert_eq!(list[1].unread_count, 0);
+
+    assert!(store.mark_read(busy, b, last).await.unwrap());
+    assert!(
+        !store.mark_read(busy, b, last - 1).await.unwrap(),
+        "markers never move back"
+    );
+    let list = store.room_list(b).await.unwrap();
+    assert_eq!(
+        (
+            list[0].unread_count,
+            list[0].mention_count,
+            list[0].membership.read_seq
+        ),
+        (0, 0, last)
+    );
+}
+
+async fn members_can_leave_be_removed_and_come_back(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let [a, b] = users(&store).await;
+    let room = group(&store, a, &[b]).await;
+    let leave = store
+        .append(
+            room,
+            b,
+            RoomChange::RemoveMember {
+                user_id: b,
+                by_self: true,
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    let Appended::Event(leave) = leave else {
+        panic!("leave failed")
+    };
+    assert_eq!(leave.content, EventContent::MemberLeft { user_id: b });
+    let past = store.member(room, b).await.unwrap().unwrap();
+    assert_eq!(past.left_seq, Some(leave.seq));
+    assert!(store.room_list(b).await.unwrap().is_empty());
+    assert_eq!(store.room(room).await.unwrap().unwrap().member_count, 1);
+
+    let back = RoomChange::AddMember {
+        user_id: b,
+        role: Role::Member,
+    };
+    assert!(matches!(
+        store.append(room, a, back.clone(), NOW).await.unwrap(),
+        Appended::Event(_)
+    ));
+    assert_eq!(
+        store.append(room, a, back, NOW).await.unwrap(),
+        Appended::Unchanged
+    );
+    assert!(store.member(room, b).await.unwrap().unwrap().is_current());
+    let promote = RoomChange::SetRole {
+        user_id: b,
+        role: Role::Admin,
+    };
+    assert!(matches!(
+        store.append(room, a, promote, NOW).await.unwrap(),
+        Appended::Event(_)
+    ));
+    assert_eq!(
+        store.member(room, b).await.unwrap().unwrap().role,
+        Role::Admin
+    );
+}
