@@ -18,8 +18,15 @@ use confab_proto::auth::{
     AuthResponse, AuthTokens, ChangePasswordRequest, DeviceSession, RefreshRequest, RevokedCount,
     SessionList, SignInRequest, SignUpRequest,
 };
+use confab_proto::events::{
+    EditMessageRequest, HistoryPage, MessageBody, ReadMarkerRequest, RoomEvent, SendMessageRequest,
+};
+use confab_proto::rooms::{
+    AddMembersRequest, CreateGroupRequest, Member, MemberList, OpenDirectRequest, Role, Room,
+    RoomList, RoomSummary, SetRoleRequest, TransferOwnershipRequest, UpdateRoomRequest,
+};
 use confab_proto::users::{Profile, UpdateProfileRequest, UserList};
-use confab_proto::{ErrorBody, ErrorCode, ErrorDetail, SessionId};
+use confab_proto::{ErrorBody, ErrorCode, ErrorDetail, RoomId, SessionId, UserId};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -256,6 +263,181 @@ impl Client {
             .authed::<(), _>(Method::POST, "/api/v1/sessions/revoke-others", None)
             .await?;
         Ok(count.revoked)
+    }
+
+    /// My rooms, most recently active first.
+    pub async fn rooms(&self) -> Result<Vec<RoomSummary>> {
+        let list: RoomList = self
+            .authed::<(), _>(Method::GET, "/api/v1/rooms", None)
+            .await?;
+        Ok(list.rooms)
+    }
+
+    /// Creates a group that I own.
+    pub async fn create_group(&self, request: &CreateGroupRequest) -> Result<Room> {
+        self.authed(Method::POST, "/api/v1/rooms", Some(request))
+            .await
+    }
+
+    /// The direct room with `user_id`, created on first use.
+    pub async fn open_direct(&self, user_id: UserId) -> Result<Room> {
+        self.authed(
+            Method::POST,
+            "/api/v1/rooms/direct",
+            Some(&OpenDirectRequest { user_id }),
+        )
+        .await
+    }
+
+    /// A room I am in.
+    pub async fn room(&self, room: RoomId) -> Result<Room> {
+        self.authed::<(), _>(Method::GET, &format!("/api/v1/rooms/{room}"), None)
+            .await
+    }
+
+    /// Renames a room or changes its topic.
+    pub async fn update_room(&self, room: RoomId, changes: &UpdateRoomRequest) -> Result<Room> {
+        self.authed(
+            Method::PATCH,
+            &format!("/api/v1/rooms/{room}"),
+            Some(changes),
+        )
+        .await
+    }
+
+    /// The room's current members.
+    pub async fn members(&self, room: RoomId) -> Result<Vec<Member>> {
+        let list: MemberList = self
+            .authed::<(), _>(Method::GET, &format!("/api/v1/rooms/{room}/members"), None)
+            .await?;
+        Ok(list.members)
+    }
+
+    /// Adds people to a group; returns the members afterwards.
+    pub async fn add_members(&self, room: RoomId, user_ids: &[UserId]) -> Result<Vec<Member>> {
+        let request = AddMembersRequest {
+            user_ids: user_ids.to_vec(),
+        };
+        let list: MemberList = self
+            .authed(
+                Method::POST,
+                &format!("/api/v1/rooms/{room}/members"),
+                Some(&request),
+            )
+            .await?;
+        Ok(list.members)
+    }
+
+    /// Removes a member, or leaves when `user_id` is me.
+    pub async fn remove_member(&self, room: RoomId, user_id: UserId) -> Result<()> {
+        self.authed::<(), ()>(
+            Method::DELETE,
+            &format!("/api/v1/rooms/{room}/members/{user_id}"),
+            None,
+        )
+        .await
+    }
+
+    /// Sets a member's role (owner only; not to owner).
+    pub async fn set_role(&self, room: RoomId, user_id: UserId, role: Role) -> Result<()> {
+        let path = format!("/api/v1/rooms/{room}/members/{user_id}/role");
+        self.authed(Method::PUT, &path, Some(&SetRoleRequest { role }))
+            .await
+    }
+
+    /// Hands the room to another member.
+    pub async fn transfer_ownership(&self, room: RoomId, user_id: UserId) -> Result<()> {
+        let path = format!("/api/v1/rooms/{room}/transfer-ownership");
+        self.authed(
+            Method::POST,
+            &path,
+            Some(&TransferOwnershipRequest { user_id }),
+        )
+        .await
+    }
+
+    /// Sends a message (idempotent per `client_id`).
+    pub async fn send_message(
+        &self,
+        room: RoomId,
+        request: &SendMessageRequest,
+    ) -> Result<RoomEvent> {
+        self.authed(
+            Method::POST,
+            &format!("/api/v1/rooms/{room}/messages"),
+            Some(request),
+        )
+        .await
+    }
+
+    /// Sends a text message with a fresh client id.
+    pub async fn send_text(&self, room: RoomId, text: &str) -> Result<RoomEvent> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let client_id = format!("{nanos:x}-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        let body = MessageBody::Text {
+            text: text.to_owned(),
+        };
+        self.send_message(
+            room,
+            &SendMessageRequest {
+                client_id,
+                body,
+                reply_to: None,
+            },
+        )
+        .await
+    }
+
+    /// A page of history: `query` is e.g. `before=40&limit=20`, or empty for the newest.
+    pub async fn history(&self, room: RoomId, query: &str) -> Result<HistoryPage> {
+        let mut url = self.base.join(&format!("/api/v1/rooms/{room}/messages"))?;
+        url.set_query((!query.is_empty()).then_some(query));
+        self.authed_url::<(), _>(Method::GET, url, None).await
+    }
+
+    /// Replaces the body of my message.
+    pub async fn edit_message(
+        &self,
+        room: RoomId,
+        seq: i64,
+        body: MessageBody,
+    ) -> Result<RoomEvent> {
+        let path = format!("/api/v1/rooms/{room}/messages/{seq}");
+        self.authed(Method::PATCH, &path, Some(&EditMessageRequest { body }))
+            .await
+    }
+
+    /// Deletes a message.
+    pub async fn delete_message(&self, room: RoomId, seq: i64) -> Result<()> {
+        self.authed::<(), ()>(
+            Method::DELETE,
+            &format!("/api/v1/rooms/{room}/messages/{seq}"),
+            None,
+        )
+        .await
+    }
+
+    /// Adds (`add`) or removes my reaction.
+    pub async fn react(&self, room: RoomId, seq: i64, emoji: &str, add: bool) -> Result<()> {
+        let path = format!(
+            "/api/v1/rooms/{room}/messages/{seq}/reactions/{}",
+            encode_segment(emoji)
+        );
+        let method = if add { Method::PUT } else { Method::DELETE };
+        self.authed::<(), ()>(method, &path, None).await
+    }
+
+    /// Moves my read marker to `seq`.
+    pub async fn mark_read(&self, room: RoomId, seq: i64) -> Result<()> {
+        self.authed(
+            Method::POST,
+            &format!("/api/v1/rooms/{room}/read"),
+            Some(&ReadMarkerRequest { seq }),
+        )
+        .await
     }
 
     fn request(&self, method: Method, path: &str) -> Result<RequestBuilder> {

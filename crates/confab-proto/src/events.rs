@@ -103,6 +103,11 @@ pub enum EventContent {
         user_id: UserId,
         role: Role,
     },
+    /// The owner handed the room to `to` and became an admin.
+    OwnershipTransferred {
+        from: UserId,
+        to: UserId,
+    },
     RoomRenamed {
         name: String,
     },
@@ -137,6 +142,7 @@ impl EventContent {
             Self::MemberLeft { .. } => "member_left",
             Self::MemberRemoved { .. } => "member_removed",
             Self::RoleChanged { .. } => "role_changed",
+            Self::OwnershipTransferred { .. } => "ownership_transferred",
             Self::RoomRenamed { .. } => "room_renamed",
             Self::TopicChanged { .. } => "topic_changed",
         }

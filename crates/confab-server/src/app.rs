@@ -3,6 +3,7 @@
 use crate::config::{Config, SqliteSynchronous};
 use crate::service::accounts::Accounts;
 use crate::service::passwords::Passwords;
+use crate::service::rooms::Rooms;
 use crate::service::sessions::Sessions;
 use crate::service::throttle::Throttle;
 use crate::service::tokens::{self, AccessTokens};
@@ -23,6 +24,7 @@ pub struct App {
     pub store: SharedStore,
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
+    pub rooms: Rooms,
     pub metrics: Metrics,
     /// Cancelled when the server starts shutting down; long-lived connections watch it.
     pub shutdown: CancellationToken,
@@ -76,11 +78,17 @@ impl App {
             Arc::clone(&sessions),
             throttle,
         );
+        let rooms = Rooms::new(
+            Arc::new(sql.clone()),
+            Arc::clone(&store),
+            config.rooms.clone(),
+        );
         Ok(Arc::new(Self {
             config,
             store,
             accounts,
             sessions,
+            rooms,
             metrics,
             shutdown: CancellationToken::new(),
             sql,

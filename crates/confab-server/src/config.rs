@@ -6,6 +6,7 @@
 //! names with `_` for `-`), and [`ServeArgs::resolve`] fills in the defaults.
 
 use crate::service::passwords::{PASSWORD_MAX_CHARS, PasswordConfig};
+use crate::service::rooms::RoomLimits;
 use crate::service::throttle::ThrottleConfig;
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -164,6 +165,19 @@ pub struct ServeArgs {
     #[arg(long, env = "CONFAB_SIGNUPS_PER_IP", value_name = "N")]
     pub signups_per_ip: Option<u32>,
 
+    /// Most members one room may have. [default: 10000]
+    #[arg(long, env = "CONFAB_MAX_ROOM_MEMBERS", value_name = "N")]
+    pub max_room_members: Option<u32>,
+
+    /// Most rooms one user may be a member of. [default: 1000]
+    #[arg(long, env = "CONFAB_MAX_ROOMS_PER_USER", value_name = "N")]
+    pub max_rooms_per_user: Option<u32>,
+
+    /// Largest message text, in bytes of UTF-8 (ciphertext may be twice this).
+    /// [default: 16384]
+    #[arg(long, env = "CONFAB_MAX_MESSAGE_BYTES", value_name = "BYTES")]
+    pub max_message_bytes: Option<usize>,
+
     /// Take the client address from the last entry of `X-Forwarded-For`. Enable only
     /// behind a reverse proxy that sets it. [default: false]
     #[arg(long, env = "CONFAB_TRUST_FORWARDED_FOR", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
@@ -197,6 +211,7 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub password: PasswordConfig,
     pub throttle: ThrottleConfig,
+    pub rooms: RoomLimits,
     pub trust_forwarded_for: bool,
     pub shutdown_grace: Duration,
     pub log_format: LogFormat,
@@ -252,6 +267,9 @@ impl ServeArgs {
                 .signin_failure_window
                 .or(fallback.signin_failure_window),
             signups_per_ip: self.signups_per_ip.or(fallback.signups_per_ip),
+            max_room_members: self.max_room_members.or(fallback.max_room_members),
+            max_rooms_per_user: self.max_rooms_per_user.or(fallback.max_rooms_per_user),
+            max_message_bytes: self.max_message_bytes.or(fallback.max_message_bytes),
             trust_forwarded_for: self.trust_forwarded_for.or(fallback.trust_forwarded_for),
             shutdown_grace: self.shutdown_grace.or(fallback.shutdown_grace),
             log_format: self.log_format.or(fallback.log_format),
@@ -301,6 +319,11 @@ impl ServeArgs {
                 window: duration(self.signin_failure_window, Duration::from_secs(3600)),
                 signups_per_ip: self.signups_per_ip.unwrap_or(30),
             },
+            rooms: RoomLimits {
+                max_members: self.max_room_members.unwrap_or(10_000),
+                max_rooms_per_user: self.max_rooms_per_user.unwrap_or(1_000),
+                max_message_bytes: self.max_message_bytes.unwrap_or(16 * 1024),
+            },
             trust_forwarded_for: self.trust_forwarded_for.unwrap_or(false),
             shutdown_grace: duration(self.shutdown_grace, Duration::from_secs(10)),
             log_format: self.log_format.unwrap_or(LogFormat::Pretty),
@@ -332,6 +355,19 @@ impl Config {
         }
         if self.password.memory_kib < 8 * 1024 || self.password.iterations == 0 {
             bail!("argon2 needs at least 8192 KiB of memory and 1 iteration");
+        }
+        if self.rooms.max_members < 2
+            || self.rooms.max_rooms_per_user == 0
+            || self.rooms.max_message_bytes == 0
+        {
+            bail!(
+                "--max-room-members must be at least 2, --max-rooms-per-user and --max-message-bytes at least 1"
+            );
+        }
+        if self.rooms.max_message_bytes * 3 > self.max_body_bytes {
+            bail!(
+                "--max-body-bytes must be at least three times --max-message-bytes (ciphertext and JSON overhead)"
+            );
         }
         if self.password.concurrency == 0 || self.db_max_connections == 0 {
             bail!("--password-hash-concurrency and --db-max-connections must be at least 1");
@@ -375,7 +411,7 @@ mod tests {
     #[test]
     fn flags_override_the_file_which_overrides_defaults() {
         let file: ServeArgs = toml::from_str(
-            "listen = \"127.0.0.1:9000\"\naccess_token_ttl = \"5m\"\nmax_body_bytes = 4096\n",
+            "listen = \"127.0.0.1:9000\"\naccess_token_ttl = \"5m\"\nmax_body_bytes = 4096\nmax_message_bytes = 1024\n",
         )
         .unwrap();
         let config = parse(&["--listen", "127.0.0.1:9100"])

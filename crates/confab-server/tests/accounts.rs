@@ -430,7 +430,11 @@ async fn requests_without_valid_credentials_are_rejected(backend: Backend) {
 }
 
 async fn bad_bodies_get_clear_errors_and_the_server_keeps_serving(backend: Backend) {
-    let server = TestServer::start_with(backend, &["--max-body-bytes", "2048"]).await;
+    let server = TestServer::start_with(
+        backend,
+        &["--max-body-bytes", "2048", "--max-message-bytes", "512"],
+    )
+    .await;
     let (http, url) = server.raw("/api/v1/auth/signup");
     let error_code = |response: reqwest::Response| async move {
         let status = response.status();

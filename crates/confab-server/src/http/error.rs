@@ -114,6 +114,7 @@ impl From<ServiceError> for ApiError {
                 (StatusCode::UNAUTHORIZED, ErrorCode::RefreshTokenReused)
             }
             ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
             ServiceError::Store(store) => {
                 tracing::error!(error = %store, "store failure");
                 return Self::internal();

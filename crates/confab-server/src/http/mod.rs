@@ -8,6 +8,7 @@ mod auth;
 pub mod error;
 mod extract;
 mod ops;
+mod rooms;
 mod sessions;
 mod users;
 
@@ -43,6 +44,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "auth", description = "Sign-up, sign-in and tokens"),
         (name = "sessions", description = "Device sessions"),
         (name = "users", description = "Profiles"),
+        (name = "rooms", description = "Rooms, members and messages"),
     )
 )]
 struct ApiDoc;
@@ -79,6 +81,17 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::change_password))
         .routes(routes!(users::by_username))
         .routes(routes!(users::search))
+        .routes(routes!(rooms::list, rooms::create_group))
+        .routes(routes!(rooms::open_direct))
+        .routes(routes!(rooms::get, rooms::update))
+        .routes(routes!(rooms::members, rooms::add_members))
+        .routes(routes!(rooms::remove_member))
+        .routes(routes!(rooms::set_role))
+        .routes(routes!(rooms::transfer_ownership))
+        .routes(routes!(rooms::history, rooms::send))
+        .routes(routes!(rooms::edit, rooms::delete))
+        .routes(routes!(rooms::add_reaction, rooms::remove_reaction))
+        .routes(routes!(rooms::mark_read))
         .split_for_parts()
 }
 

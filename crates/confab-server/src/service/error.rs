@@ -31,6 +31,9 @@ pub enum ServiceError {
     SessionRevoked,
     #[error("this refresh token was already used; the session has been revoked, sign in again")]
     RefreshTokenReused,
+    /// The caller may not do this (not a member, or the role is too low).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("too many attempts; wait {}s and try again", whole_seconds(*retry_after))]

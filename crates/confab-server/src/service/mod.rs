@@ -8,6 +8,7 @@
 pub mod accounts;
 mod error;
 pub mod passwords;
+pub mod rooms;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

@@ -100,6 +100,10 @@ pub enum RoomChange<'a> {
         user_id: UserId,
         role: Role,
     },
+    /// The sender (the owner) becomes an admin and `to` the owner, in one event.
+    TransferOwnership {
+        to: UserId,
+    },
     Rename {
         name: &'a str,
     },
@@ -161,6 +165,8 @@ pub trait RoomStore: Send + Sync + 'static {
     async fn direct_room(&self, direct_key: &str) -> StoreResult<Option<RoomRecord>>;
     /// A user's membership of a room, current or past.
     async fn member(&self, room: RoomId, user: UserId) -> StoreResult<Option<MemberRecord>>;
+    /// A message event (live or deleted) by its sequence number.
+    async fn message(&self, room: RoomId, seq: i64) -> StoreResult<Option<RoomEvent>>;
     /// The current members, owner first, then admins, then by join time.
     async fn members(&self, room: RoomId) -> StoreResult<Vec<MemberRecord>>;
     /// How many rooms the user is a current member of.

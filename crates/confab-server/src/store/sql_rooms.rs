@@ -416,6 +416,17 @@ impl RoomStore for SqlStore {
         row.map(TryInto::try_into).transpose()
     }
 
+    async fn message(&self, room: RoomId, seq: i64) -> StoreResult<Option<RoomEvent>> {
+        let row: Option<EventRow> = sqlx::query_as(select_events!(
+            "WHERE room_id = $1 AND seq = $2 AND kind = 'message'"
+        ))
+        .bind(room.0)
+        .bind(seq)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
     async fn members(&self, room: RoomId) -> StoreResult<Vec<MemberRecord>> {
         let rows: Vec<MemberRow> = sqlx::query_as(select_members!(
             "WHERE room_id = $1 AND left_seq IS NULL \
@@ -838,6 +849,22 @@ async fn apply_change(
                 .execute(&mut **tx)
                 .await?;
             EventContent::RoleChanged { user_id, role }
+        }
+        RoomChange::TransferOwnership { to } => {
+            if current_member(tx, room, to).await?.is_none() {
+                return Ok(Appended::TargetMissing);
+            }
+            for (user, role) in [(to, Role::Owner), (sender, Role::Admin)] {
+                sqlx::query(
+                    "UPDATE room_members SET role = $3 WHERE room_id = $1 AND user_id = $2",
+                )
+                .bind(room.0)
+                .bind(user.0)
+                .bind(enum_text(&role))
+                .execute(&mut **tx)
+                .await?;
+            }
+            EventContent::OwnershipTransferred { from: sender, to }
         }
         RoomChange::Rename { name } => {
             sqlx::query("UPDATE rooms SET name = $2 WHERE id = $1")

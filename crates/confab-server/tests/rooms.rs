@@ -1,0 +1,606 @@
+//! Rooms, membership and messages over the REST API, on SQLite and PostgreSQL.
+
+mod common;
+
+use common::{Backend, TestServer, signed_up};
+use confab_client::proto::ErrorCode;
+use confab_client::proto::events::{EventContent, MessageBody, SendMessageRequest};
+use confab_client::proto::rooms::{CreateGroupRequest, Role, RoomKind, UpdateRoomRequest};
+use confab_client::{Client, ClientError};
+use confab_proto::{RoomId, UserId};
+use reqwest::StatusCode;
+
+on_both_backends!(
+    two_people_share_one_direct_room,
+    non_members_can_neither_read_nor_write,
+    a_group_of_five_with_role_changes,
+    retried_sends_store_one_message,
+    messages_can_be_replied_to_edited_deleted_and_reacted_to,
+    unread_and_mention_counts_follow_the_read_marker,
+    concurrent_senders_get_one_order,
+    limits_are_enforced,
+);
+
+fn code<T: std::fmt::Debug>(result: Result<T, ClientError>) -> ErrorCode {
+    result
+        .expect_err("expected an error")
+        .code()
+        .expect("an API error code")
+}
+
+async fn id_of(client: &Client) -> UserId {
+    client.me().await.unwrap().id
+}
+
+async fn new_group(owner: &Client, members: &[UserId]) -> RoomId {
+    let request = CreateGroupRequest {
+        name: "Team".to_owned(),
+        topic: String::new(),
+        members: members.to_vec(),
+        encrypted: false,
+    };
+    owner.create_group(&request).await.unwrap().id
+}
+
+fn text_of(content: &EventContent) -> Option<&str> {
+    match content {
+        EventContent::Message(m) => match &m.body {
+            Some(MessageBody::Text { text }) => Some(text),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+async fn two_people_share_one_direct_room(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let (bob, _) = signed_up(&server, "bob").await;
+    let room = alice.open_direct(id_of(&bob).await).await.unwrap();
+    assert_eq!(room.kind, RoomKind::Direct);
+    assert_eq!(
+        bob.open_direct(id_of(&alice).await).await.unwrap().id,
+        room.id,
+        "one room per pair"
+    );
+    assert_eq!(
+        code(alice.open_direct(id_of(&alice).await).await),
+        ErrorCode::InvalidInput
+    );
+
+    alice.send_text(room.id, "hi bob").await.unwrap();
+    bob.send_text(room.id, "hi alice").await.unwrap();
+    let page = bob.history(room.id, "").await.unwrap();
+    let texts: Vec<_> = page
+        .events
+        .iter()
+        .filter_map(|e| text_of(&e.content))
+        .collect();
+    assert_eq!(texts, ["hi bob", "hi alice"]);
+    let listed = alice.rooms().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].peer, Some(id_of(&bob).await));
+    assert_eq!(listed[0].unread_count, 1);
+    // Direct rooms have exactly two people.
+    let (carol, _) = signed_up(&server, "carol").await;
+    assert_eq!(
+        code(alice.add_members(room.id, &[id_of(&carol).await]).await),
+        ErrorCode::Forbidden
+    );
+}
+
+async fn non_members_can_neither_read_nor_write(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (owner, _) = signed_up(&server, "owner").await;
+    let (outsider, _) = signed_up(&server, "outsider").await;
+    let room = new_group(&owner, &[]).await;
+    owner.send_text(room, "secret").await.unwrap();
+    for error in [
+        code(outsider.room(room).await),
+        code(outsider.history(room, "").await),
+        code(outsider.send_text(room, "let me in").await),
+        code(outsider.members(room).await),
+        code(outsider.mark_read(room, 1).await),
+        code(outsider.react(room, 3, "👍", true).await),
+    ] {
+        assert_eq!(error, ErrorCode::Forbidden);
+    }
+    let missing = outsider
+        .history(RoomId(999_999), "")
+        .await
+        .expect_err("no such room");
+    assert_eq!(
+        (missing.status(), missing.code()),
+        (Some(StatusCode::NOT_FOUND), Some(ErrorCode::NotFound))
+    );
+}
+
+async fn a_group_of_five_with_role_changes(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let mut people = Vec::new();
+    for name in ["own", "adm", "mem", "new", "out"] {
+        let (client, _) = signed_up(&server, name).await;
+        let id = id_of(&client).await;
+        people.push((client, id));
+    }
+    let [
+        (owner, owner_id),
+        (admin, admin_id),
+        (member, member_id),
+        (newcomer, new_id),
+        (outsider, out_id),
+    ] = <[_; 5]>::try_from(people).ok().unwrap();
+    let room = new_group(&owner, &[admin_id, member_id, out_id]).await;
+
+    // Plain members manage nothing.
+    assert_eq!(
+        code(member.add_members(room, &[new_id]).await),
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        code(member.remove_member(room, out_id).await),
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        code(
+            member
+                .update_room(
+                    room,
+                    &UpdateRoomRequest {
+                        name: Some("x".into()),
+                        topic: None
+                    }
+                )
+                .await
+        ),
+        ErrorCode::Forbidden
+    );
+
+    owner.set_role(room, admin_id, Role::Admin).await.unwrap();
+    assert_eq!(
+        code(admin.set_role(room, member_id, Role::Admin).await),
+        ErrorCode::Forbidden,
+        "only the owner names admins"
+    );
+    let members = admin.add_members(room, &[new_id]).await.unwrap();
+    assert_eq!(members.len(), 5);
+    newcomer
+        .send_text(room, "hello all")
+        .await
+        .expect("new members can talk");
+
+    // Admins remove members below them, never the owner.
+    assert_eq!(
+        code(admin.remove_member(room, owner_id).await),
+        ErrorCode::Forbidden
+    );
+    admin.remove_member(room, out_id).await.unwrap();
+    assert_eq!(
+        code(outsider.history(room, "").await),
+        ErrorCode::Forbidden,
+        "removed members stop reading at once"
+    );
+    assert_eq!(
+        code(outsider.send_text(room, "still here").await),
+        ErrorCode::Forbidden
+    );
+
+    let renamed = admin
+        .update_room(
+            room,
+            &UpdateRoomRequest {
+                name: Some("Launch crew".into()),
+                topic: Some("Ship on Friday".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (renamed.name.as_str(), renamed.topic.as_str()),
+        ("Launch crew", "Ship on Friday")
+    );
+
+    assert_eq!(
+        code(owner.remove_member(room, owner_id).await),
+        ErrorCode::Forbidden,
+        "the owner hands over before leaving"
+    );
+    owner.transfer_ownership(room, admin_id).await.unwrap();
+    let roles: Vec<_> = admin
+        .members(room)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.user_id, m.role))
+        .collect();
+    assert_eq!(roles[0], (admin_id, Role::Owner));
+    assert!(roles.contains(&(owner_id, Role::Admin)));
+    owner
+        .remove_member(room, owner_id)
+        .await
+        .expect("now the former owner can leave");
+    member
+        .remove_member(room, member_id)
+        .await
+        .expect("members can leave");
+    assert_eq!(admin.members(room).await.unwrap().len(), 2);
+
+    // Every change is in the history, in order.
+    let page = admin.history(room, "limit=100").await.unwrap();
+    let kinds: Vec<_> = page.events.iter().map(|e| e.content.kind()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "room_created",
+            "member_added",
+            "member_added",
+            "member_added",
+            "member_added",
+            "role_changed",
+            "member_added",
+            "message",
+            "member_removed",
+            "room_renamed",
+            "topic_changed",
+            "ownership_transferred",
+            "member_left",
+            "member_left",
+        ]
+    );
+    assert!(page.events.windows(2).all(|w| w[0].seq < w[1].seq));
+}
+
+async fn retried_sends_store_one_message(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let room = new_group(&alice, &[]).await;
+    let request = SendMessageRequest {
+        client_id: "retry-me".to_owned(),
+        body: MessageBody::Text {
+            text: "once".to_owned(),
+        },
+        reply_to: None,
+    };
+    let (http, url) = server.raw(&format!("/api/v1/rooms/{room}/messages"));
+    let token = alice.tokens().await.unwrap().access_token;
+    let first = http
+        .post(&url)
+        .bearer_auth(&token)
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let retry = http
+        .post(&url)
+        .bearer_auth(&token)
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), StatusCode::OK);
+    let (first, retry): (serde_json::Value, serde_json::Value) =
+        (first.json().await.unwrap(), retry.json().await.unwrap());
+    assert_eq!(first, retry);
+    let page = alice.history(room, "").await.unwrap();
+    assert_eq!(
+        page.events
+            .iter()
+            .filter(|e| text_of(&e.content) == Some("once"))
+            .count(),
+        1
+    );
+}
+
+async fn messages_can_be_replied_to_edited_deleted_and_reacted_to(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (owner, _) = signed_up(&server, "owner").await;
+    let (bob, _) = signed_up(&server, "bob").await;
+    let bob_id = id_of(&bob).await;
+    let room = new_group(&owner, &[bob_id]).await;
+    let question = bob.send_text(room, "lunch?").await.unwrap();
+    let reply = owner
+        .send_message(
+            room,
+            &SendMessageRequest {
+                client_id: "r1".into(),
+                body: MessageBody::Text {
+                    text: "yes!".into(),
+                },
+                reply_to: Some(question.seq),
+            },
+        )
+        .await
+        .unwrap();
+    let bad_reply = SendMessageRequest {
+        client_id: "r2".into(),
+        body: MessageBody::Text { text: "?".into() },
+        reply_to: Some(9999),
+    };
+    assert_eq!(
+        code(owner.send_message(room, &bad_reply).await),
+        ErrorCode::InvalidInput
+    );
+
+    let fixed = MessageBody::Text {
+        text: "lunch at noon?".into(),
+    };
+    assert_eq!(
+        code(owner.edit_message(room, question.seq, fixed.clone()).await),
+        ErrorCode::Forbidden,
+        "not the owner's message"
+    );
+    bob.edit_message(room, question.seq, fixed).await.unwrap();
+    owner.react(room, question.seq, "👍", true).await.unwrap();
+    bob.react(room, question.seq, "👍", true).await.unwrap();
+    bob.react(room, question.seq, "🍕", true).await.unwrap();
+    bob.react(room, question.seq, "🍕", false).await.unwrap();
+
+    let page = owner
+        .history(room, &format!("around={}", question.seq))
+        .await
+        .unwrap();
+    let EventContent::Message(message) = &page
+        .events
+        .iter()
+        .find(|e| e.seq == question.seq)
+        .unwrap()
+        .content
+    else {
+        panic!("message expected")
+    };
+    assert_eq!(
+        message.body,
+        Some(MessageBody::Text {
+            text: "lunch at noon?".into()
+        })
+    );
+    assert!(message.edited_at.is_some());
+    assert_eq!(message.reactions.len(), 1);
+    assert_eq!(message.reactions[0].user_ids.len(), 2);
+    let EventContent::Message(answer) = &page
+        .events
+        .iter()
+        .find(|e| e.seq == reply.seq)
+        .unwrap()
+        .content
+    else {
+        panic!("reply expected")
+    };
+    assert_eq!(answer.reply_to, Some(question.seq));
+
+    // Bob may not delete the owner's reply; the owner (an admin) may delete Bob's question.
+    assert_eq!(
+        code(bob.delete_message(room, reply.seq).await),
+        ErrorCode::Forbidden
+    );
+    owner.delete_message(room, question.seq).await.unwrap();
+    assert_eq!(
+        code(
+            bob.edit_message(room, question.seq, MessageBody::Text { text: "x".into() })
+                .await
+        ),
+        ErrorCode::NotFound
+    );
+    let page = bob.history(room, "").await.unwrap();
+    let EventContent::Message(tombstone) = &page
+        .events
+        .iter()
+        .find(|e| e.seq == question.seq)
+        .unwrap()
+        .content
+    else {
+        panic!("tombstone expected")
+    };
+    assert!(tombstone.body.is_none() && tombstone.deleted_at.is_some());
+}
+
+async fn unread_and_mention_counts_follow_the_read_marker(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let (bob, bob_name) = signed_up(&server, "bob").await;
+    let room = new_group(&alice, &[id_of(&bob).await]).await;
+    alice.send_text(room, "morning").await.unwrap();
+    let last = alice
+        .send_text(room, &format!("@{bob_name} can you look at this?"))
+        .await
+        .unwrap();
+    let EventContent::Message(state) = &last.content else {
+        panic!("message expected")
+    };
+    assert_eq!(state.mentions, [id_of(&bob).await]);
+
+    let summary = &bob.rooms().await.unwrap()[0];
+    assert_eq!((summary.unread_count, summary.mention_count), (2, 1));
+    assert_eq!(summary.last_message.as_ref().map(|e| e.seq), Some(last.seq));
+    assert_eq!(
+        alice.rooms().await.unwrap()[0].unread_count,
+        0,
+        "my own messages are read"
+    );
+
+    bob.mark_read(room, last.seq).await.unwrap();
+    let summary = &bob.rooms().await.unwrap()[0];
+    assert_eq!(
+        (
+            summary.unread_count,
+            summary.mention_count,
+            summary.read_seq
+        ),
+        (0, 0, last.seq)
+    );
+    assert_eq!(
+        code(bob.mark_read(room, last.seq + 100).await),
+        ErrorCode::InvalidInput
+    );
+    let bob_id = id_of(&bob).await;
+    let read = alice
+        .members(room)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.user_id == bob_id)
+        .unwrap();
+    assert_eq!(
+        (read.read_seq, read.delivered_seq),
+        (last.seq, last.seq),
+        "reading implies delivery"
+    );
+}
+
+async fn concurrent_senders_get_one_order(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (owner, _) = signed_up(&server, "owner").await;
+    let mut senders = Vec::new();
+    for i in 0..20 {
+        let (client, _) = signed_up(&server, &format!("s{i}x")).await;
+        senders.push(client);
+    }
+    let mut ids = Vec::new();
+    for sender in &senders {
+        ids.push(id_of(sender).await);
+    }
+    let room = new_group(&owner, &ids).await;
+    let tasks: Vec<_> = senders
+        .into_iter()
+        .enumerate()
+        .map(|(i, sender)| {
+            tokio::spawn(async move { sender.send_text(room, &format!("from {i}")).await.unwrap() })
+        })
+        .collect();
+    let mut acknowledged = Vec::new();
+    for task in tasks {
+        acknowledged.push(task.await.unwrap());
+    }
+    let page = owner.history(room, "limit=100").await.unwrap();
+    let stored: Vec<_> = page
+        .events
+        .iter()
+        .filter(|e| text_of(&e.content).is_some())
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(stored.len(), 20);
+    let mut acked: Vec<_> = acknowledged.iter().map(|e| e.seq).collect();
+    acked.sort_unstable();
+    assert_eq!(
+        stored, acked,
+        "every acknowledged send is in history at the sequence number it was given"
+    );
+    assert!(
+        stored.windows(2).all(|w| w[1] == w[0] + 1),
+        "no gaps between concurrent sends"
+    );
+}
+
+async fn limits_are_enforced(backend: Backend) {
+    let server = TestServer::start_with(
+        backend,
+        &[
+            "--max-room-members",
+            "3",
+            "--max-rooms-per-user",
+            "2",
+            "--max-message-bytes",
+            "100",
+        ],
+    )
+    .await;
+    let (owner, _) = signed_up(&server, "owner").await;
+    let mut others = Vec::new();
+    for name in ["a", "b", "c"] {
+        let (client, _) = signed_up(&server, &format!("{name}user")).await;
+        others.push(id_of(&client).await);
+    }
+    let too_big = CreateGroupRequest {
+        name: "big".into(),
+        topic: String::new(),
+        members: others.clone(),
+        encrypted: false,
+    };
+    assert_eq!(
+        code(owner.create_group(&too_big).await),
+        ErrorCode::InvalidInput
+    );
+    let room = new_group(&owner, &others[..2]).await;
+    assert_eq!(
+        code(owner.add_members(room, &others[2..]).await),
+        ErrorCode::InvalidInput,
+        "room is full"
+    );
+
+    assert!(owner.send_text(room, &"x".repeat(100)).await.is_ok());
+    assert_eq!(
+        code(owner.send_text(room, &"x".repeat(101)).await),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        code(owner.send_text(room, "   ").await),
+        ErrorCode::InvalidInput
+    );
+    let unnamed = CreateGroupRequest {
+        name: " ".into(),
+        topic: String::new(),
+        members: vec![],
+        encrypted: false,
+    };
+    assert_eq!(
+        code(owner.create_group(&unnamed).await),
+        ErrorCode::InvalidInput
+    );
+
+    new_group(&owner, &[]).await;
+    assert_eq!(
+        code(owner.create_group(&unnamed_group("third")).await),
+        ErrorCode::InvalidInput,
+        "two rooms per user"
+    );
+
+    // An encrypted room takes ciphertext only, and a plain room takes text only.
+    let (crypto_owner, _) = signed_up(&server, "crypt").await;
+    let secret = CreateGroupRequest {
+        name: "secret".into(),
+        topic: String::new(),
+        members: vec![],
+        encrypted: true,
+    };
+    let encrypted = crypto_owner.create_group(&secret).await.unwrap();
+    assert!(encrypted.encrypted);
+    assert_eq!(
+        code(crypto_owner.send_text(encrypted.id, "plain").await),
+        ErrorCode::InvalidInput
+    );
+    let ciphertext = SendMessageRequest {
+        client_id: "e1".into(),
+        body: MessageBody::Encrypted {
+            ciphertext: "bWxzLWNpcGhlcnRleHQ=".into(),
+        },
+        reply_to: None,
+    };
+    crypto_owner
+        .send_message(encrypted.id, &ciphertext)
+        .await
+        .expect("ciphertext accepted");
+    assert_eq!(
+        code(
+            owner
+                .send_message(
+                    room,
+                    &SendMessageRequest {
+                        client_id: "e2".into(),
+                        ..ciphertext
+                    }
+                )
+                .await
+        ),
+        ErrorCode::InvalidInput
+    );
+}
+
+fn unnamed_group(name: &str) -> CreateGroupRequest {
+    CreateGroupRequest {
+        name: name.into(),
+        topic: String::new(),
+        members: vec![],
+        encrypted: false,
+    }
+}
