@@ -36,6 +36,9 @@ use tokio::sync::Mutex;
 use url::Url;
 
 pub use confab_proto as proto;
+pub use live::{Incoming, Live};
+
+mod live;
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +57,9 @@ pub enum ClientError {
     Transport(#[from] reqwest::Error),
     #[error("invalid server URL: {0}")]
     Url(#[from] url::ParseError),
+    /// The WebSocket connection failed or the server broke the protocol.
+    #[error("{0}")]
+    Protocol(String),
     /// The call needs a session but the client has none.
     #[error("not signed in")]
     NotSignedIn,

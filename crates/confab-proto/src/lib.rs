@@ -14,6 +14,7 @@ pub mod events;
 pub mod ids;
 pub mod rooms;
 pub mod users;
+pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use ids::{SessionId, UserId};

@@ -1,6 +1,7 @@
 //! [`App`]: one server's services, wired together from a [`Config`].
 
 use crate::config::{Config, SqliteSynchronous};
+use crate::fanout::Hub;
 use crate::service::accounts::Accounts;
 use crate::service::passwords::Passwords;
 use crate::service::rooms::Rooms;
@@ -8,12 +9,14 @@ use crate::service::sessions::Sessions;
 use crate::service::throttle::Throttle;
 use crate::service::tokens::{self, AccessTokens};
 use crate::service::{SharedStore, now_millis};
+use crate::store::rooms::RoomStore;
 use crate::store::{ConnectOptions, SqlStore, redact_url};
 use crate::telemetry::Metrics;
 use anyhow::Context as _;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// Name of the access-token signing secret in the store.
 const SIGNING_SECRET: &str = "access_token_signing_key";
@@ -25,9 +28,14 @@ pub struct App {
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
     pub rooms: Rooms,
+    /// Live fan-out of stored events to connected clients.
+    pub hub: Arc<Hub>,
     pub metrics: Metrics,
     /// Cancelled when the server starts shutting down; long-lived connections watch it.
     pub shutdown: CancellationToken,
+    /// Tasks of upgraded WebSocket connections, which the HTTP server's graceful
+    /// shutdown does not track; shutdown waits for them to send their close frames.
+    pub connections: TaskTracker,
     sql: SqlStore,
 }
 
@@ -78,8 +86,11 @@ impl App {
             Arc::clone(&sessions),
             throttle,
         );
+        let room_store: Arc<dyn RoomStore> = Arc::new(sql.clone());
+        let hub = Hub::new(Arc::clone(&room_store), config.ws.queue_frames);
         let rooms = Rooms::new(
-            Arc::new(sql.clone()),
+            room_store,
+            Arc::clone(&hub),
             Arc::clone(&store),
             config.rooms.clone(),
         );
@@ -89,8 +100,10 @@ impl App {
             accounts,
             sessions,
             rooms,
+            hub,
             metrics,
             shutdown: CancellationToken::new(),
+            connections: TaskTracker::new(),
             sql,
         }))
     }

@@ -178,6 +178,30 @@ pub struct ServeArgs {
     #[arg(long, env = "CONFAB_MAX_MESSAGE_BYTES", value_name = "BYTES")]
     pub max_message_bytes: Option<usize>,
 
+    /// How often the server pings each WebSocket. [default: 20s]
+    #[arg(long, env = "CONFAB_WS_PING_INTERVAL", value_name = "DURATION")]
+    pub ws_ping_interval: Option<HumanDuration>,
+
+    /// A WebSocket that sends nothing (not even a pong) for this long is closed.
+    /// [default: 60s]
+    #[arg(long, env = "CONFAB_WS_IDLE_TIMEOUT", value_name = "DURATION")]
+    pub ws_idle_timeout: Option<HumanDuration>,
+
+    /// Frames queued for one WebSocket before it counts as too slow and is closed.
+    /// [default: 1024]
+    #[arg(long, env = "CONFAB_WS_QUEUE_FRAMES", value_name = "N")]
+    pub ws_queue_frames: Option<usize>,
+
+    /// Most missed events replayed on reconnect; a longer gap asks the client to
+    /// re-fetch state. [default: 10000]
+    #[arg(long, env = "CONFAB_WS_RESUME_MAX_EVENTS", value_name = "N")]
+    pub ws_resume_max_events: Option<u32>,
+
+    /// Requests per second one WebSocket may make (bursts of twice that).
+    /// [default: 20]
+    #[arg(long, env = "CONFAB_WS_REQUESTS_PER_SECOND", value_name = "N")]
+    pub ws_requests_per_second: Option<u32>,
+
     /// Take the client address from the last entry of `X-Forwarded-For`. Enable only
     /// behind a reverse proxy that sets it. [default: false]
     #[arg(long, env = "CONFAB_TRUST_FORWARDED_FOR", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
@@ -212,10 +236,21 @@ pub struct Config {
     pub password: PasswordConfig,
     pub throttle: ThrottleConfig,
     pub rooms: RoomLimits,
+    pub ws: WsConfig,
     pub trust_forwarded_for: bool,
     pub shutdown_grace: Duration,
     pub log_format: LogFormat,
     pub log: String,
+}
+
+/// WebSocket settings.
+#[derive(Clone, Debug)]
+pub struct WsConfig {
+    pub ping_interval: Duration,
+    pub idle_timeout: Duration,
+    pub queue_frames: usize,
+    pub resume_max_events: u32,
+    pub requests_per_second: u32,
 }
 
 /// Shortest signing secret accepted: 256 bits of base64 or hex text.
@@ -270,6 +305,13 @@ impl ServeArgs {
             max_room_members: self.max_room_members.or(fallback.max_room_members),
             max_rooms_per_user: self.max_rooms_per_user.or(fallback.max_rooms_per_user),
             max_message_bytes: self.max_message_bytes.or(fallback.max_message_bytes),
+            ws_ping_interval: self.ws_ping_interval.or(fallback.ws_ping_interval),
+            ws_idle_timeout: self.ws_idle_timeout.or(fallback.ws_idle_timeout),
+            ws_queue_frames: self.ws_queue_frames.or(fallback.ws_queue_frames),
+            ws_resume_max_events: self.ws_resume_max_events.or(fallback.ws_resume_max_events),
+            ws_requests_per_second: self
+                .ws_requests_per_second
+                .or(fallback.ws_requests_per_second),
             trust_forwarded_for: self.trust_forwarded_for.or(fallback.trust_forwarded_for),
             shutdown_grace: self.shutdown_grace.or(fallback.shutdown_grace),
             log_format: self.log_format.or(fallback.log_format),
@@ -324,6 +366,13 @@ impl ServeArgs {
                 max_rooms_per_user: self.max_rooms_per_user.unwrap_or(1_000),
                 max_message_bytes: self.max_message_bytes.unwrap_or(16 * 1024),
             },
+            ws: WsConfig {
+                ping_interval: duration(self.ws_ping_interval, Duration::from_secs(20)),
+                idle_timeout: duration(self.ws_idle_timeout, Duration::from_secs(60)),
+                queue_frames: self.ws_queue_frames.unwrap_or(1024),
+                resume_max_events: self.ws_resume_max_events.unwrap_or(10_000),
+                requests_per_second: self.ws_requests_per_second.unwrap_or(20),
+            },
             trust_forwarded_for: self.trust_forwarded_for.unwrap_or(false),
             shutdown_grace: duration(self.shutdown_grace, Duration::from_secs(10)),
             log_format: self.log_format.unwrap_or(LogFormat::Pretty),
@@ -367,6 +416,19 @@ impl Config {
         if self.rooms.max_message_bytes * 3 > self.max_body_bytes {
             bail!(
                 "--max-body-bytes must be at least three times --max-message-bytes (ciphertext and JSON overhead)"
+            );
+        }
+        if self.ws.idle_timeout <= self.ws.ping_interval || self.ws.ping_interval.is_zero() {
+            bail!(
+                "--ws-idle-timeout must be longer than --ws-ping-interval, which must be above zero"
+            );
+        }
+        if self.ws.queue_frames == 0
+            || self.ws.resume_max_events == 0
+            || self.ws.requests_per_second == 0
+        {
+            bail!(
+                "--ws-queue-frames, --ws-resume-max-events and --ws-requests-per-second must be at least 1"
             );
         }
         if self.password.concurrency == 0 || self.db_max_connections == 0 {

@@ -10,8 +10,10 @@
 
 pub mod app;
 pub mod config;
+pub mod fanout;
 pub mod http;
 pub mod server;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod ws;

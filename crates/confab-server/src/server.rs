@@ -27,6 +27,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!(%addr, database = %redact_url(&app.config.database_url), version = env!("CARGO_PKG_VERSION"), "listening");
 
     tokio::spawn(prune_periodically(app.clone()));
+    tokio::spawn(app.hub.clone().run(app.shutdown.clone()));
     tokio::spawn(cancel_on_signal(app.clone()));
 
     let router = crate::http::router(app.clone());
@@ -39,8 +40,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         app.shutdown.cancelled().await;
         tokio::time::sleep(app.config.shutdown_grace).await;
     };
+    let drained = async {
+        server.await.context("server error")?;
+        // WebSockets were told to go away when shutdown began; wait for their close.
+        app.connections.close();
+        app.connections.wait().await;
+        anyhow::Ok(())
+    };
     tokio::select! {
-        result = server => result.context("server error")?,
+        result = drained => result?,
         () = grace_expired => tracing::warn!("shutdown grace period over; closing remaining connections"),
     }
     app.close().await;

@@ -13,6 +13,13 @@ pub const HTTP_REQUESTS: &str = "confab_http_requests_total";
 /// Histogram: HTTP request latency by `method` and `route`.
 pub const HTTP_DURATION: &str = "confab_http_request_duration_seconds";
 
+/// Gauge: open WebSocket connections.
+pub const WS_CONNECTIONS: &str = "confab_ws_connections";
+/// Counter: connections closed because their outbound queue overflowed.
+pub const WS_OVERFLOWS: &str = "confab_ws_queue_overflows_total";
+/// Counter: events read from the log and handed to recipients.
+pub const EVENTS_FANNED_OUT: &str = "confab_events_fanned_out_total";
+
 /// Sends log lines to standard error in the chosen format.
 pub fn init_logging(format: LogFormat, filter: &str) -> anyhow::Result<()> {
     let filter =

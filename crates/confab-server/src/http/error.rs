@@ -82,49 +82,42 @@ impl IntoResponse for ApiError {
 
 impl From<ServiceError> for ApiError {
     fn from(error: ServiceError) -> Self {
-        let message = error.to_string();
-        let (status, code) = match &error {
-            ServiceError::InvalidInput { field, .. } => {
-                let mut api = Self::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, message);
+        let code = error.code();
+        let mut api = Self::new(status_of(code), code, error.public_message());
+        match &error {
+            ServiceError::InvalidInput { field, .. } | ServiceError::WeakPassword { field, .. } => {
                 api.detail.field = Some((*field).to_owned());
-                return api;
-            }
-            ServiceError::WeakPassword { field, .. } => {
-                let mut api = Self::new(StatusCode::BAD_REQUEST, ErrorCode::WeakPassword, message);
-                api.detail.field = Some((*field).to_owned());
-                return api;
             }
             ServiceError::RateLimited { retry_after } => {
-                let mut api = Self::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    ErrorCode::RateLimited,
-                    message,
-                );
                 api.detail.retry_after_secs = Some(whole_seconds(*retry_after));
-                return api;
             }
-            ServiceError::UsernameTaken => (StatusCode::CONFLICT, ErrorCode::UsernameTaken),
-            ServiceError::InvalidCredentials => {
-                (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials)
-            }
-            ServiceError::InvalidToken => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidToken),
-            ServiceError::TokenExpired => (StatusCode::UNAUTHORIZED, ErrorCode::TokenExpired),
-            ServiceError::SessionRevoked => (StatusCode::UNAUTHORIZED, ErrorCode::SessionRevoked),
-            ServiceError::RefreshTokenReused => {
-                (StatusCode::UNAUTHORIZED, ErrorCode::RefreshTokenReused)
-            }
-            ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
-            ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
-            ServiceError::Store(store) => {
-                tracing::error!(error = %store, "store failure");
-                return Self::internal();
-            }
-            ServiceError::Internal(detail) => {
-                tracing::error!(error = %detail, "internal failure");
-                return Self::internal();
-            }
-        };
-        Self::new(status, code, message)
+            _ => {}
+        }
+        api
+    }
+}
+
+/// The HTTP status of each error code.
+fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::InvalidJson | ErrorCode::InvalidInput | ErrorCode::WeakPassword => {
+            StatusCode::BAD_REQUEST
+        }
+        ErrorCode::UsernameTaken => StatusCode::CONFLICT,
+        ErrorCode::InvalidCredentials
+        | ErrorCode::Unauthenticated
+        | ErrorCode::InvalidToken
+        | ErrorCode::TokenExpired
+        | ErrorCode::SessionRevoked
+        | ErrorCode::RefreshTokenReused => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Internal | ErrorCode::Unknown => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

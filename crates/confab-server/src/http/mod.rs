@@ -6,7 +6,7 @@
 
 mod auth;
 pub mod error;
-mod extract;
+pub(crate) mod extract;
 mod ops;
 mod rooms;
 mod sessions;
@@ -117,6 +117,7 @@ pub fn router(app: AppState) -> Router {
 
     Router::new()
         .merge(api)
+        .route("/api/v1/ws", get(crate::ws::upgrade))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

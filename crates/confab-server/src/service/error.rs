@@ -1,6 +1,7 @@
 //! [`ServiceError`]: every way a domain operation can fail.
 
 use crate::store::StoreError;
+use confab_proto::ErrorCode;
 use std::time::Duration;
 
 /// Failure of a domain operation. Transports map each variant to a status and a
@@ -47,6 +48,40 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
+    /// The stable error code of this failure, the same over REST and WebSocket.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidInput { .. } => ErrorCode::InvalidInput,
+            Self::WeakPassword { .. } => ErrorCode::WeakPassword,
+            Self::UsernameTaken => ErrorCode::UsernameTaken,
+            Self::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Self::InvalidToken => ErrorCode::InvalidToken,
+            Self::TokenExpired => ErrorCode::TokenExpired,
+            Self::SessionRevoked => ErrorCode::SessionRevoked,
+            Self::RefreshTokenReused => ErrorCode::RefreshTokenReused,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Store(_) | Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The message to show the client. Internal failures are logged here, with their
+    /// detail, and reach the client only as a generic message.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Store(e) => {
+                tracing::error!(error = %e, "store failure");
+                "internal error; the server log has details".to_owned()
+            }
+            Self::Internal(detail) => {
+                tracing::error!(error = %detail, "internal failure");
+                "internal error; the server log has details".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// A [`ServiceError::WeakPassword`] about the request field `password`.
     pub fn weak_password(message: String) -> Self {
         Self::WeakPassword {

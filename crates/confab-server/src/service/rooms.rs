@@ -8,6 +8,7 @@
 
 use super::tokens::Principal;
 use super::{ServiceError, ServiceResult, SharedStore, now_millis, timestamp};
+use crate::fanout::Hub;
 use crate::store::StoreError;
 use crate::store::rooms::{
     Appended, HistoryAnchor, MemberRecord, NewRoom, RoomChange, RoomRecord, RoomStore,
@@ -16,7 +17,7 @@ use confab_proto::events::{EventContent, HistoryPage, MessageBody, RoomEvent, Se
 use confab_proto::rooms::{
     CreateGroupRequest, Member, Role, Room, RoomKind, RoomSummary, UpdateRoomRequest,
 };
-use confab_proto::{RoomId, UserId};
+use confab_proto::{EventId, RoomId, UserId};
 use std::sync::Arc;
 use unicode_normalization::UnicodeNormalization;
 
@@ -44,8 +45,19 @@ pub struct RoomLimits {
 /// The rooms service.
 pub struct Rooms {
     rooms: Arc<dyn RoomStore>,
+    hub: Arc<Hub>,
     accounts: SharedStore,
     limits: RoomLimits,
+}
+
+/// Result of [`Rooms::replay`].
+#[derive(Clone, Debug)]
+pub enum Replay {
+    Events(Vec<RoomEvent>),
+    /// The gap is too long to replay; continue live after `cursor`.
+    TooOld {
+        cursor: EventId,
+    },
 }
 
 /// A stored event and whether it was created by this call (false for a retried send
@@ -57,12 +69,42 @@ pub struct Sent {
 }
 
 impl Rooms {
-    pub fn new(rooms: Arc<dyn RoomStore>, accounts: SharedStore, limits: RoomLimits) -> Self {
+    pub fn new(
+        rooms: Arc<dyn RoomStore>,
+        hub: Arc<Hub>,
+        accounts: SharedStore,
+        limits: RoomLimits,
+    ) -> Self {
         Self {
             rooms,
+            hub,
             accounts,
             limits,
         }
+    }
+
+    /// Stores a new room and tells the fan-out about its first events.
+    async fn create_room(&self, new: NewRoom<'_>) -> Result<RoomRecord, StoreError> {
+        let (room, _) = self.rooms.create_room(new).await?;
+        self.hub.wake();
+        Ok(room)
+    }
+
+    /// Applies one change and, if it stored an event, tells the fan-out.
+    async fn append(
+        &self,
+        id: RoomId,
+        caller: Principal,
+        change: RoomChange<'_>,
+    ) -> ServiceResult<Appended> {
+        let appended = self
+            .rooms
+            .append(id, caller.user_id, change, now_millis())
+            .await?;
+        if matches!(appended, Appended::Event(_)) {
+            self.hub.wake();
+        }
+        Ok(appended)
     }
 
     /// Creates a group owned by the caller, with the given members.
@@ -99,7 +141,7 @@ impl Rooms {
             members: &members,
             now: now_millis(),
         };
-        let (room, _) = self.rooms.create_room(new).await?;
+        let room = self.create_room(new).await?;
         Ok(room_view(room))
     }
 
@@ -134,8 +176,8 @@ impl Rooms {
             members: &members,
             now: now_millis(),
         };
-        match self.rooms.create_room(new).await {
-            Ok((room, _)) => Ok((room_view(room), true)),
+        match self.create_room(new).await {
+            Ok(room) => Ok((room_view(room), true)),
             // Both people opened it at once: the other request created it.
             Err(StoreError::Conflict) => match self.rooms.direct_room(&key).await? {
                 Some(room) => Ok((room_view(room), false)),
@@ -365,11 +407,7 @@ impl Rooms {
             reply_to: request.reply_to,
             mentions: &mentions,
         };
-        match self
-            .rooms
-            .append(id, caller.user_id, change, now_millis())
-            .await?
-        {
+        match self.append(id, caller, change).await? {
             Appended::Event(event) => Ok(Sent {
                 event,
                 created: true,
@@ -485,6 +523,32 @@ impl Rooms {
         Ok(self.rooms.mark_read(id, caller.user_id, seq).await?)
     }
 
+    /// The id of the newest stored event: where a fresh live stream starts.
+    pub async fn cursor(&self) -> ServiceResult<EventId> {
+        Ok(self.rooms.latest_event_id().await?)
+    }
+
+    /// What the caller missed after `since`: at most `limit` events in log order,
+    /// or `TooOld` with the current cursor when more than that happened.
+    pub async fn replay(
+        &self,
+        caller: Principal,
+        since: EventId,
+        limit: u32,
+    ) -> ServiceResult<Replay> {
+        let mut missed = self
+            .rooms
+            .events_for_user_after(caller.user_id, since, limit.saturating_add(1))
+            .await?;
+        if missed.len() > limit as usize {
+            missed.clear();
+            return Ok(Replay::TooOld {
+                cursor: self.cursor().await?,
+            });
+        }
+        Ok(Replay::Events(missed))
+    }
+
     /// Applies a change as the caller; `None` when it changed nothing.
     async fn apply(
         &self,
@@ -492,11 +556,7 @@ impl Rooms {
         id: RoomId,
         change: RoomChange<'_>,
     ) -> ServiceResult<Option<RoomEvent>> {
-        match self
-            .rooms
-            .append(id, caller.user_id, change, now_millis())
-            .await?
-        {
+        match self.append(id, caller, change).await? {
             Appended::Event(event) => Ok(Some(event)),
             Appended::Unchanged | Appended::TargetMissing | Appended::Duplicate(_) => Ok(None),
             Appended::NotMember => Err(not_member()),

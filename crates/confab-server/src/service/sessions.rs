@@ -116,7 +116,17 @@ impl Sessions {
         access_token: &str,
         client: &ClientInfo,
     ) -> ServiceResult<Principal> {
-        let principal = self.access.verify(access_token)?;
+        Ok(self.authenticate_until(access_token, client).await?.0)
+    }
+
+    /// Like [`Sessions::authenticate`], also returning when the token expires (for
+    /// long-lived connections, which must be given a fresh token before then).
+    pub async fn authenticate_until(
+        &self,
+        access_token: &str,
+        client: &ClientInfo,
+    ) -> ServiceResult<(Principal, Millis)> {
+        let (principal, expires_at) = self.access.verify(access_token)?;
         let now = now_millis();
         let session = self.store.session(principal.session_id).await?;
         let session = match session {
@@ -129,7 +139,7 @@ impl Sessions {
                 .touch_session(session.id, now, client.ip.as_deref())
                 .await?;
         }
-        Ok(principal)
+        Ok((principal, expires_at))
     }
 
     /// The caller's active sessions, the current one marked.

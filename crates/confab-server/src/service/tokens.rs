@@ -76,8 +76,8 @@ impl AccessTokens {
         Ok((token, expires))
     }
 
-    /// Checks signature, issuer and expiry.
-    pub fn verify(&self, token: &str) -> ServiceResult<Principal> {
+    /// Checks signature, issuer and expiry; returns the principal and the expiry.
+    pub fn verify(&self, token: &str) -> ServiceResult<(Principal, Millis)> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => ServiceError::TokenExpired,
@@ -88,10 +88,11 @@ impl AccessTokens {
             .sub
             .parse()
             .map_err(|_| ServiceError::InvalidToken)?;
-        Ok(Principal {
+        let principal = Principal {
             user_id: UserId(user_id),
             session_id: SessionId(data.claims.sid),
-        })
+        };
+        Ok((principal, data.claims.exp.saturating_mul(1000)))
     }
 }
 
@@ -129,7 +130,9 @@ mod tests {
         let tokens =
             AccessTokens::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60));
         let (token, _) = tokens.issue(PRINCIPAL, super::super::now_millis()).unwrap();
-        assert_eq!(tokens.verify(&token).unwrap(), PRINCIPAL);
+        let (principal, expires) = tokens.verify(&token).unwrap();
+        assert_eq!(principal, PRINCIPAL);
+        assert!(expires > super::super::now_millis());
     }
 
     #[test]

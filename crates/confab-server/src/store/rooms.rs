@@ -11,7 +11,7 @@ use super::{Millis, StoreResult};
 use async_trait::async_trait;
 use confab_proto::events::{HistoryPage, MessageBody, RoomEvent};
 use confab_proto::rooms::{Role, RoomKind};
-use confab_proto::{RoomId, UserId};
+use confab_proto::{EventId, RoomId, UserId};
 
 /// A room as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -188,6 +188,20 @@ pub trait RoomStore: Send + Sync + 'static {
         anchor: HistoryAnchor,
         limit: u32,
     ) -> StoreResult<HistoryPage>;
+    /// The newest event id, or 0 when there are no events.
+    async fn latest_event_id(&self) -> StoreResult<EventId>;
+    /// Up to `limit` events of any room with ids above `after`, in id order: the log
+    /// as live fan-out reads it.
+    async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<RoomEvent>>;
+    /// Up to `limit` events above `after` that `user` may see (events of rooms they
+    /// are in, and of rooms they left up to their leaving), in id order: what a
+    /// reconnecting client missed.
+    async fn events_for_user_after(
+        &self,
+        user: UserId,
+        after: EventId,
+        limit: u32,
+    ) -> StoreResult<Vec<RoomEvent>>;
     /// Moves the user's read marker forward to `seq` (never back). Returns whether
     /// it moved.
     async fn mark_read(&self, room: RoomId, user: UserId, seq: i64) -> StoreResult<bool>;

@@ -575,6 +575,40 @@ impl RoomStore for SqlStore {
         })
     }
 
+    async fn latest_event_id(&self) -> StoreResult<EventId> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(EventId(id.unwrap_or(0)))
+    }
+
+    async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<RoomEvent>> {
+        let rows: Vec<EventRow> =
+            sqlx::query_as(select_events!("WHERE id > $1 ORDER BY id LIMIT $2"))
+                .bind(after.0)
+                .bind(i64::from(limit))
+                .fetch_all(self.pool())
+                .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn events_for_user_after(
+        &self,
+        user: UserId,
+        after: EventId,
+        limit: u32,
+    ) -> StoreResult<Vec<RoomEvent>> {
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "SELECT e.id, e.room_id, e.seq, e.kind, e.sender_id, e.content, e.created_at, e.client_id, e.body,              e.reply_to_seq, e.mentions, e.edited_at, e.deleted_at FROM events e              JOIN room_members m ON m.room_id = e.room_id AND m.user_id = $1              WHERE e.id > $2 AND (m.left_seq IS NULL OR e.seq <= m.left_seq) ORDER BY e.id LIMIT $3",
+        )
+        .bind(user.0)
+        .bind(after.0)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
     async fn mark_read(&self, room: RoomId, user: UserId, seq: i64) -> StoreResult<bool> {
         let moved = sqlx::query(
             "UPDATE room_members SET read_seq = $3, delivered_seq = CASE WHEN delivered_seq < $3 THEN $3 \

@@ -1,0 +1,119 @@
+//! WebSocket frames of `/api/v1/ws`: JSON text frames tagged by `type`.
+//!
+//! The first client frame must be [`ClientFrame::Hello`]. Requests carry a
+//! client-chosen `id` that the server's [`ServerFrame::Ok`] or
+//! [`ServerFrame::Error`] repeats; events arrive unprompted as
+//! [`ServerFrame::Event`]. See docs/protocol.md for the whole protocol.
+
+use crate::events::{MessageBody, RoomEvent};
+use crate::{ErrorCode, EventId, RoomId, SessionId, UserId};
+use serde::{Deserialize, Serialize};
+
+/// Close codes the server uses, beside the standard ones (1000 normal, 1001 going
+/// away at shutdown, 1009 frame too large).
+pub mod close_code {
+    /// The first frame was not a valid `hello`, or a frame broke the protocol.
+    pub const PROTOCOL: u16 = 4000;
+    /// The access token or its session is not valid (any more); sign in again.
+    pub const UNAUTHENTICATED: u16 = 4001;
+    /// No frame (not even a pong) arrived within the idle timeout.
+    pub const TIMED_OUT: u16 = 4003;
+    /// The client read too slowly and its outbound queue filled up; reconnect and
+    /// resume from the last event id received.
+    pub const TOO_SLOW: u16 = 4008;
+}
+
+/// Frames a client sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// Authenticates the connection; `since` resumes after the last event id the
+    /// client processed (omit it for a fresh start).
+    Hello {
+        token: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<EventId>,
+    },
+    /// Replaces the access token before it expires, keeping the socket open.
+    Refresh {
+        id: String,
+        token: String,
+    },
+    /// Sends a message; `client_id` makes retries idempotent.
+    Send {
+        id: String,
+        room_id: RoomId,
+        client_id: String,
+        body: MessageBody,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<i64>,
+    },
+    Edit {
+        id: String,
+        room_id: RoomId,
+        seq: i64,
+        body: MessageBody,
+    },
+    Delete {
+        id: String,
+        room_id: RoomId,
+        seq: i64,
+    },
+    /// Adds (`add: true`) or removes a reaction.
+    React {
+        id: String,
+        room_id: RoomId,
+        seq: i64,
+        emoji: String,
+        add: bool,
+    },
+    /// Moves the read marker forward.
+    Read {
+        id: String,
+        room_id: RoomId,
+        seq: i64,
+    },
+    Ping {
+        id: String,
+    },
+}
+
+/// Frames the server sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// The connection is authenticated. Events after `cursor` follow: first the
+    /// missed ones (when `since` was given, `cursor` is `since`), then live ones.
+    /// After a fresh start, fetch rooms and history over REST after this frame.
+    Ready {
+        user_id: UserId,
+        session_id: SessionId,
+        protocol: u32,
+        cursor: EventId,
+    },
+    /// An event of a room the user is in.
+    Event {
+        event: RoomEvent,
+    },
+    /// The gap since `since` is too long to replay: re-fetch rooms and history over
+    /// REST; live events after `cursor` follow.
+    ResyncRequired {
+        cursor: EventId,
+    },
+    /// A request succeeded; `event` is the event it stored, if any.
+    Ok {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        event: Option<RoomEvent>,
+    },
+    /// A request (or, without `id`, a frame that could not be read) failed.
+    Error {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        code: ErrorCode,
+        message: String,
+    },
+    Pong {
+        id: String,
+    },
+}

@@ -1,0 +1,255 @@
+//! Live fan-out: delivers stored events to the connections of every member.
+//!
+//! One task per node tails the event log (`events_after`) in id order and delivers
+//! each event to the connected members of its room. Reading the committed log,
+//! rather than taking events from whoever stored them, gives three guarantees for
+//! free: events go out in commit order, an event stored by a request whose client
+//! vanished still goes out, and events stored by other nodes sharing the database
+//! are found too (the tailer also polls every second; a faster cross-node signal
+//! comes with the NATS bus).
+//!
+//! Each event is serialised once; every recipient's queue gets a clone of the same
+//! `Bytes`. Queues are bounded: a connection whose queue is full is told to close
+//! (it then resumes from its last event id), so memory never grows without bound.
+
+use crate::store::StoreResult;
+use crate::store::rooms::RoomStore;
+use bytes::Bytes;
+use confab_proto::events::{EventContent, RoomEvent};
+use confab_proto::ws::ServerFrame;
+use confab_proto::{EventId, RoomId, UserId};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Notify, mpsc};
+use tokio_util::sync::CancellationToken;
+
+/// Events read from the log per round.
+const TAIL_BATCH: u32 = 512;
+/// How often the log is read even without a local wake-up.
+const TAIL_POLL: Duration = Duration::from_secs(1);
+
+/// One frame queued for a connection.
+#[derive(Clone, Debug)]
+pub struct Outbound {
+    /// The event's id, for de-duplication against replayed events.
+    pub event_id: EventId,
+    pub frame: Bytes,
+}
+
+/// A registered connection as the hub sees it.
+struct Listener {
+    id: u64,
+    queue: mpsc::Sender<Outbound>,
+    /// Cancelled when the queue overflowed: the connection must close.
+    overflowed: CancellationToken,
+}
+
+/// The receiving end of a registration; dropping it unregisters the connection.
+pub struct Subscription {
+    pub events: mpsc::Receiver<Outbound>,
+    /// Cancelled if the connection fell too far behind.
+    pub overflowed: CancellationToken,
+    hub: Arc<Hub>,
+    user: UserId,
+    id: u64,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.hub.unregister(self.user, self.id);
+    }
+}
+
+/// The per-node fan-out hub.
+pub struct Hub {
+    rooms: Arc<dyn RoomStore>,
+    listeners: Mutex<HashMap<UserId, Vec<Listener>>>,
+    /// Current members per room, loaded on first use and kept up to date from the
+    /// membership events the tailer reads.
+    members: Mutex<HashMap<RoomId, Vec<UserId>>>,
+    wake: Notify,
+    next_id: AtomicU64,
+    queue_capacity: usize,
+}
+
+impl Hub {
+    pub fn new(rooms: Arc<dyn RoomStore>, queue_capacity: usize) -> Arc<Self> {
+        Arc::new(Self {
+            rooms,
+            listeners: Mutex::default(),
+            members: Mutex::default(),
+            wake: Notify::new(),
+            next_id: AtomicU64::new(1),
+            queue_capacity,
+        })
+    }
+
+    /// Registers a connection of `user`; live events arrive on the subscription.
+    pub fn subscribe(self: &Arc<Self>, user: UserId) -> Subscription {
+        let (queue, events) = mpsc::channel(self.queue_capacity);
+        let overflowed = CancellationToken::new();
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let listener = Listener {
+            id,
+            queue,
+            overflowed: overflowed.clone(),
+        };
+        self.lock_listeners()
+            .entry(user)
+            .or_default()
+            .push(listener);
+        metrics::gauge!(crate::telemetry::WS_CONNECTIONS).increment(1.0);
+        Subscription {
+            events,
+            overflowed,
+            hub: Arc::clone(self),
+            user,
+            id,
+        }
+    }
+
+    fn unregister(&self, user: UserId, id: u64) {
+        let mut listeners = self.lock_listeners();
+        if let Some(list) = listeners.get_mut(&user) {
+            list.retain(|l| l.id != id);
+            if list.is_empty() {
+                listeners.remove(&user);
+            }
+        }
+        metrics::gauge!(crate::telemetry::WS_CONNECTIONS).decrement(1.0);
+    }
+
+    /// Tells the tailer that new events were committed.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Reads the log from its current end and delivers every new event until
+    /// `shutdown`.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut last = loop {
+            match self.rooms.latest_event_id().await {
+                Ok(id) => break id,
+                Err(e) => {
+                    tracing::error!(error = %e, "fan-out cannot read the event log; retrying");
+                    tokio::select! {
+                        () = tokio::time::sleep(TAIL_POLL) => {},
+                        () = shutdown.cancelled() => return,
+                    }
+                }
+            }
+        };
+        loop {
+            match self.deliver_after(last).await {
+                Ok(Some(newest)) => {
+                    last = newest;
+                    continue; // There may be more; read again before waiting.
+                }
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "fan-out failed to read the event log"),
+            }
+            tokio::select! {
+                () = self.wake.notified() => {},
+                () = tokio::time::sleep(TAIL_POLL) => {},
+                () = shutdown.cancelled() => return,
+            }
+        }
+    }
+
+    /// Delivers the events after `last`; returns the newest id delivered, if any.
+    async fn deliver_after(&self, last: EventId) -> StoreResult<Option<EventId>> {
+        let events = self.rooms.events_after(last, TAIL_BATCH).await?;
+        let newest = events.last().map(|e| e.id);
+        for event in events {
+            let recipients = self.recipients(&event).await?;
+            let frame = match serde_json::to_vec(&ServerFrame::Event {
+                event: event.clone(),
+            }) {
+                Ok(bytes) => Bytes::from(bytes),
+                Err(e) => {
+                    tracing::error!(error = %e, event_id = %event.id, "cannot encode an event");
+                    continue;
+                }
+            };
+            self.deliver(
+                &recipients,
+                &Outbound {
+                    event_id: event.id,
+                    frame,
+                },
+            );
+            metrics::counter!(crate::telemetry::EVENTS_FANNED_OUT).increment(1);
+        }
+        Ok(newest)
+    }
+
+    /// Who receives `event`, updating the membership cache for membership events:
+    /// a new member receives the event that adds them, a leaving member the one
+    /// that removes them.
+    async fn recipients(&self, event: &RoomEvent) -> StoreResult<Vec<UserId>> {
+        let cached = self.lock_members().get(&event.room_id).cloned();
+        let mut members = match cached {
+            Some(members) => members,
+            None => {
+                let loaded: Vec<UserId> = self
+                    .rooms
+                    .members(event.room_id)
+                    .await?
+                    .into_iter()
+                    .map(|m| m.user_id)
+                    .collect();
+                self.lock_members().insert(event.room_id, loaded.clone());
+                loaded
+            }
+        };
+        let recipients = match &event.content {
+            EventContent::MemberAdded { user_id, .. } => {
+                if !members.contains(user_id) {
+                    members.push(*user_id);
+                }
+                members.clone()
+            }
+            EventContent::MemberLeft { user_id } | EventContent::MemberRemoved { user_id } => {
+                let mut recipients = members.clone();
+                if !recipients.contains(user_id) {
+                    recipients.push(*user_id);
+                }
+                members.retain(|m| m != user_id);
+                recipients
+            }
+            _ => return Ok(members),
+        };
+        self.lock_members().insert(event.room_id, members);
+        Ok(recipients)
+    }
+
+    fn deliver(&self, recipients: &[UserId], outbound: &Outbound) {
+        let listeners = self.lock_listeners();
+        for user in recipients {
+            for listener in listeners.get(user).into_iter().flatten() {
+                if listener.overflowed.is_cancelled() {
+                    continue;
+                }
+                if listener.queue.try_send(outbound.clone()).is_err() {
+                    // Full (or closed): the connection resumes from its cursor instead.
+                    listener.overflowed.cancel();
+                    metrics::counter!(crate::telemetry::WS_OVERFLOWS).increment(1);
+                }
+            }
+        }
+    }
+
+    fn lock_listeners(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Vec<Listener>>> {
+        self.listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lock_members(&self) -> std::sync::MutexGuard<'_, HashMap<RoomId, Vec<UserId>>> {
+        self.members
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}

@@ -1,0 +1,440 @@
+//! The WebSocket transport at `/api/v1/ws`: authentication, replay of missed events,
+//! live events, requests, heartbeats and backpressure.
+//!
+//! One task per connection runs [`Connection::run`]. It owns the socket and waits on
+//! four things at once: frames from the client, events from the fan-out hub, the
+//! heartbeat timer, and shutdown. Like the HTTP handlers it only translates: every
+//! request becomes one call to the rooms service.
+
+use crate::app::AppState;
+use crate::fanout::{Outbound, Subscription};
+use crate::http::error::ApiError;
+use crate::service::ServiceError;
+use crate::service::rooms::Replay;
+use crate::service::sessions::ClientInfo;
+use crate::service::tokens::Principal;
+use crate::store::Millis;
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use confab_proto::events::SendMessageRequest;
+use confab_proto::ws::{ClientFrame, ServerFrame, close_code};
+use confab_proto::{ErrorCode, EventId, PROTOCOL_VERSION};
+use std::time::{Duration, Instant};
+
+/// How long a new connection has to send its `hello`.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Standard close code for a frame over the size limit.
+const CLOSE_TOO_BIG: u16 = 1009;
+/// Standard close code for a server going away.
+const CLOSE_GOING_AWAY: u16 = 1001;
+
+/// `GET /api/v1/ws`: upgrades to a WebSocket. The access token travels in the first
+/// frame, never in the URL (URLs end up in logs).
+pub async fn upgrade(
+    State(app): State<AppState>,
+    crate::http::extract::Client(client): crate::http::extract::Client,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let upgrade = upgrade.map_err(|rejection| {
+        ApiError::new(
+            rejection.status(),
+            ErrorCode::InvalidInput,
+            rejection.body_text(),
+        )
+    })?;
+    // Frames a little over the limit are read and answered with a clear error;
+    // far larger ones are cut off by the WebSocket layer itself.
+    let hard_limit = app.config.max_body_bytes * 4;
+    Ok(upgrade
+        .max_message_size(hard_limit)
+        .max_frame_size(hard_limit)
+        .on_upgrade(move |socket| {
+            let connections = app.connections.clone();
+            connections.track_future(Connection::run(app, socket, client))
+        }))
+}
+
+/// Why a connection ended, as a close code and reason.
+struct Close(u16, &'static str);
+
+struct Connection {
+    app: AppState,
+    socket: WebSocket,
+    client: ClientInfo,
+    principal: Principal,
+    token_expires_at: Millis,
+    /// Id of the last event sent; live events at or below it were already replayed.
+    last_sent: EventId,
+    last_heard: Instant,
+    bucket: TokenBucket,
+}
+
+impl Connection {
+    async fn run(app: AppState, mut socket: WebSocket, client: ClientInfo) {
+        let hello = match tokio::time::timeout(HELLO_TIMEOUT, read_hello(&mut socket)).await {
+            Ok(Ok(hello)) => hello,
+            Ok(Err(close)) => return close_with(&mut socket, close).await,
+            Err(_) => {
+                return close_with(
+                    &mut socket,
+                    Close(close_code::TIMED_OUT, "no hello in time"),
+                )
+                .await;
+            }
+        };
+        let (token, since) = hello;
+        let (principal, token_expires_at) =
+            match app.sessions.authenticate_until(&token, &client).await {
+                Ok(authenticated) => authenticated,
+                Err(error) => {
+                    let _ = send_frame(&mut socket, &error_frame(None, &error)).await;
+                    return close_with(
+                        &mut socket,
+                        Close(close_code::UNAUTHENTICATED, "not authenticated"),
+                    )
+                    .await;
+                }
+            };
+        // Subscribe before reading the log: every event committed from now on comes
+        // through the subscription, everything before it through the replay.
+        let subscription = app.hub.subscribe(principal.user_id);
+        let rate = app.config.ws.requests_per_second;
+        let mut connection = Self {
+            app,
+            socket,
+            client,
+            principal,
+            token_expires_at,
+            last_sent: EventId(0),
+            last_heard: Instant::now(),
+            bucket: TokenBucket::new(rate),
+        };
+        let close = match connection.start(since).await {
+            Ok(()) => connection.serve(subscription).await,
+            Err(close) => close,
+        };
+        close_with(&mut connection.socket, close).await;
+    }
+
+    /// Sends `ready`, then what the client missed since `since`. The starting point
+    /// is fixed before `ready` goes out, so nothing stored after it can be skipped.
+    async fn start(&mut self, since: Option<EventId>) -> Result<(), Close> {
+        let unavailable = |error: ServiceError| {
+            tracing::warn!(error = %error.public_message(), "cannot start a WebSocket stream");
+            Close(1011, "temporarily unavailable")
+        };
+        self.last_sent = match since {
+            Some(since) => since,
+            None => self.app.rooms.cursor().await.map_err(unavailable)?,
+        };
+        let ready = ServerFrame::Ready {
+            user_id: self.principal.user_id,
+            session_id: self.principal.session_id,
+            protocol: PROTOCOL_VERSION,
+            cursor: self.last_sent,
+        };
+        self.send(&ready).await?;
+        let Some(since) = since else { return Ok(()) };
+        let limit = self.app.config.ws.resume_max_events;
+        match self
+            .app
+            .rooms
+            .replay(self.principal, since, limit)
+            .await
+            .map_err(unavailable)?
+        {
+            Replay::TooOld { cursor } => {
+                self.last_sent = cursor;
+                self.send(&ServerFrame::ResyncRequired { cursor }).await?;
+            }
+            Replay::Events(missed) => {
+                for event in missed {
+                    let id = event.id;
+                    self.send(&ServerFrame::Event { event }).await?;
+                    self.last_sent = id;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn serve(&mut self, mut subscription: Subscription) -> Close {
+        let ws = self.app.config.ws.clone();
+        let mut heartbeat = tokio::time::interval(ws.ping_interval);
+        heartbeat.tick().await;
+        let shutdown = self.app.shutdown.clone();
+        loop {
+            let step = tokio::select! {
+                incoming = self.socket.recv() => match incoming {
+                    Some(Ok(message)) => self.on_message(message).await,
+                    Some(Err(_)) => Err(Close(CLOSE_TOO_BIG, "frame too large or malformed")),
+                    None => return Close(1000, "closed by client"),
+                },
+                outbound = subscription.events.recv() => match outbound {
+                    Some(outbound) => self.forward(outbound).await,
+                    None => Err(Close(1011, "fan-out stopped")),
+                },
+                () = subscription.overflowed.cancelled() => {
+                    Err(Close(close_code::TOO_SLOW, "too slow: reconnect and resume"))
+                }
+                _ = heartbeat.tick() => {
+                    if self.last_heard.elapsed() > ws.idle_timeout {
+                        Err(Close(close_code::TIMED_OUT, "idle timeout"))
+                    } else {
+                        self.send_raw(Message::Ping(Default::default())).await
+                    }
+                }
+                () = shutdown.cancelled() => Err(Close(CLOSE_GOING_AWAY, "server shutting down")),
+            };
+            if let Err(close) = step {
+                return close;
+            }
+        }
+    }
+
+    async fn forward(&mut self, outbound: Outbound) -> Result<(), Close> {
+        if outbound.event_id <= self.last_sent {
+            return Ok(()); // Already sent by the replay.
+        }
+        let text = Utf8Bytes::try_from(outbound.frame).map_err(|_| Close(1011, "invalid frame"))?;
+        self.send_raw(Message::Text(text)).await?;
+        self.last_sent = outbound.event_id;
+        Ok(())
+    }
+
+    async fn on_message(&mut self, message: Message) -> Result<(), Close> {
+        self.last_heard = Instant::now();
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Ping(_) | Message::Pong(_) => return Ok(()),
+            Message::Close(_) => return Err(Close(1000, "closed by client")),
+            Message::Binary(_) => {
+                return self
+                    .send(&protocol_error(None, "send JSON text frames, not binary"))
+                    .await;
+            }
+        };
+        if text.len() > self.app.config.max_body_bytes {
+            let too_big = ServerFrame::Error {
+                id: None,
+                code: ErrorCode::PayloadTooLarge,
+                message: format!(
+                    "a frame has at most {} bytes",
+                    self.app.config.max_body_bytes
+                ),
+            };
+            self.send(&too_big).await?;
+            return Err(Close(CLOSE_TOO_BIG, "frame too large"));
+        }
+        let frame: ClientFrame = match serde_json::from_str(text.as_str()) {
+            Ok(frame) => frame,
+            Err(e) => {
+                return self
+                    .send(&protocol_error(None, &format!("unreadable frame: {e}")))
+                    .await;
+            }
+        };
+        let reply = self.handle(frame).await;
+        self.send(&reply).await
+    }
+
+    async fn handle(&mut self, frame: ClientFrame) -> ServerFrame {
+        let id = match &frame {
+            ClientFrame::Hello { .. } => return protocol_error(None, "already authenticated"),
+            ClientFrame::Ping { id } => return ServerFrame::Pong { id: id.clone() },
+            ClientFrame::Refresh { id, .. }
+            | ClientFrame::Send { id, .. }
+            | ClientFrame::Edit { id, .. }
+            | ClientFrame::Delete { id, .. }
+            | ClientFrame::React { id, .. }
+            | ClientFrame::Read { id, .. } => id.clone(),
+        };
+        if !self.bucket.take() {
+            let error = ServiceError::RateLimited {
+                retry_after: Duration::from_secs(1),
+            };
+            return error_frame(Some(id), &error);
+        }
+        if let ClientFrame::Refresh { token, .. } = &frame {
+            return match self
+                .app
+                .sessions
+                .authenticate_until(token, &self.client)
+                .await
+            {
+                Ok((principal, expires)) if principal == self.principal => {
+                    self.token_expires_at = expires;
+                    ServerFrame::Ok { id, event: None }
+                }
+                Ok(_) => error_frame(Some(id), &ServiceError::InvalidToken),
+                Err(error) => error_frame(Some(id), &error),
+            };
+        }
+        if crate::service::now_millis() >= self.token_expires_at {
+            return error_frame(Some(id), &ServiceError::TokenExpired);
+        }
+        let rooms = &self.app.rooms;
+        let caller = self.principal;
+        let result = match frame {
+            ClientFrame::Send {
+                room_id,
+                client_id,
+                body,
+                reply_to,
+                ..
+            } => rooms
+                .send(
+                    caller,
+                    room_id,
+                    &SendMessageRequest {
+                        client_id,
+                        body,
+                        reply_to,
+                    },
+                )
+                .await
+                .map(|sent| Some(sent.event)),
+            ClientFrame::Edit {
+                room_id, seq, body, ..
+            } => rooms.edit(caller, room_id, seq, &body).await.map(Some),
+            ClientFrame::Delete { room_id, seq, .. } => {
+                rooms.delete(caller, room_id, seq).await.map(Some)
+            }
+            ClientFrame::React {
+                room_id,
+                seq,
+                emoji,
+                add,
+                ..
+            } => rooms.react(caller, room_id, seq, &emoji, add).await,
+            ClientFrame::Read { room_id, seq, .. } => {
+                rooms.mark_read(caller, room_id, seq).await.map(|_| None)
+            }
+            ClientFrame::Hello { .. } | ClientFrame::Ping { .. } | ClientFrame::Refresh { .. } => {
+                Ok(None)
+            }
+        };
+        match result {
+            Ok(event) => ServerFrame::Ok { id, event },
+            Err(error) => error_frame(Some(id), &error),
+        }
+    }
+
+    async fn send(&mut self, frame: &ServerFrame) -> Result<(), Close> {
+        send_frame(&mut self.socket, frame).await
+    }
+
+    async fn send_raw(&mut self, message: Message) -> Result<(), Close> {
+        send_message(&mut self.socket, message, self.app.config.ws.idle_timeout).await
+    }
+}
+
+/// Reads the first frame, which must be a `hello`.
+async fn read_hello(socket: &mut WebSocket) -> Result<(String, Option<EventId>), Close> {
+    loop {
+        match socket.recv().await {
+            Some(Ok(Message::Text(text))) => {
+                return match serde_json::from_str::<ClientFrame>(text.as_str()) {
+                    Ok(ClientFrame::Hello { token, since }) => Ok((token, since)),
+                    _ => {
+                        let _ = send_frame(
+                            socket,
+                            &protocol_error(None, "the first frame must be a hello"),
+                        )
+                        .await;
+                        Err(Close(close_code::PROTOCOL, "expected hello"))
+                    }
+                };
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            Some(Ok(_)) => return Err(Close(close_code::PROTOCOL, "expected a hello text frame")),
+            Some(Err(_)) | None => return Err(Close(1000, "closed before hello")),
+        }
+    }
+}
+
+async fn send_frame(socket: &mut WebSocket, frame: &ServerFrame) -> Result<(), Close> {
+    let text = serde_json::to_string(frame).map_err(|_| Close(1011, "cannot encode frame"))?;
+    send_message(socket, Message::Text(text.into()), HELLO_TIMEOUT).await
+}
+
+/// Sends one message; a client that does not take it within `timeout` is gone.
+async fn send_message(
+    socket: &mut WebSocket,
+    message: Message,
+    timeout: Duration,
+) -> Result<(), Close> {
+    match tokio::time::timeout(timeout, socket.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(Close(1000, "connection lost")),
+        Err(_) => Err(Close(close_code::TOO_SLOW, "too slow to read")),
+    }
+}
+
+async fn close_with(socket: &mut WebSocket, Close(code, reason): Close) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = tokio::time::timeout(HELLO_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
+}
+
+fn error_frame(id: Option<String>, error: &ServiceError) -> ServerFrame {
+    ServerFrame::Error {
+        id,
+        code: error.code(),
+        message: error.public_message(),
+    }
+}
+
+fn protocol_error(id: Option<String>, message: &str) -> ServerFrame {
+    ServerFrame::Error {
+        id,
+        code: ErrorCode::InvalidJson,
+        message: message.to_owned(),
+    }
+}
+
+/// Allows `rate` requests per second on average, in bursts of up to twice that.
+struct TokenBucket {
+    rate: f64,
+    tokens: f64,
+    refilled: Instant,
+}
+
+impl TokenBucket {
+    fn new(rate: u32) -> Self {
+        let rate = f64::from(rate);
+        Self {
+            rate,
+            tokens: 2.0 * rate,
+            refilled: Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.refilled).as_secs_f64();
+        self.refilled = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(2.0 * self.rate);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TokenBucket;
+
+    #[test]
+    fn bucket_allows_a_burst_then_refuses() {
+        let mut bucket = TokenBucket::new(5);
+        assert_eq!((0..10).filter(|_| bucket.take()).count(), 10);
+        assert!(!bucket.take());
+    }
+}

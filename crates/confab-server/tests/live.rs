@@ -1,0 +1,532 @@
+//! The WebSocket protocol against a real server, on SQLite and PostgreSQL: live
+//! delivery, ordering, resume, backpressure, bad frames and shutdown.
+
+mod common;
+
+use common::{Backend, TestServer, signed_up};
+use confab_client::proto::events::{EventContent, MessageBody};
+use confab_client::proto::rooms::CreateGroupRequest;
+use confab_client::proto::ws::{ClientFrame, ServerFrame, close_code};
+use confab_client::{Client, Incoming, Live};
+use confab_proto::{ErrorCode, EventId, RoomId, UserId};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+
+on_both_backends!(
+    direct_messages_arrive_live,
+    only_members_receive_and_removed_members_stop_at_once,
+    every_listener_sees_the_same_order,
+    a_reconnect_mid_burst_loses_and_duplicates_nothing,
+    a_slow_consumer_is_disconnected_and_catches_up,
+    bad_frames_get_errors_and_the_server_keeps_serving,
+    the_first_frame_must_authenticate,
+    an_expired_token_is_replaced_without_reconnecting,
+    shutdown_closes_connections_as_going_away,
+    a_gap_too_long_to_replay_asks_for_a_resync,
+);
+
+/// Waits at most this long for anything that should arrive.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+async fn live(client: &Client, since: Option<EventId>) -> Live {
+    let (live, ready) = client.connect_live(since).await.expect("connect");
+    assert!(matches!(ready, ServerFrame::Ready { .. }), "{ready:?}");
+    live
+}
+
+async fn id_of(client: &Client) -> UserId {
+    client.me().await.unwrap().id
+}
+
+async fn group(owner: &Client, members: &[UserId]) -> RoomId {
+    let request = CreateGroupRequest {
+        name: "g".into(),
+        topic: String::new(),
+        members: members.to_vec(),
+        encrypted: false,
+    };
+    owner.create_group(&request).await.unwrap().id
+}
+
+fn text(event: &confab_proto::events::RoomEvent) -> Option<&str> {
+    match &event.content {
+        EventContent::Message(m) => match &m.body {
+            Some(MessageBody::Text { text }) => Some(text),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The next message event, skipping membership and other events.
+async fn next_message(live: &mut Live) -> confab_proto::events::RoomEvent {
+    loop {
+        let event = tokio::time::timeout(PATIENCE, live.next_event())
+            .await
+            .expect("an event in time")
+            .unwrap();
+        if text(&event).is_some() {
+            return event;
+        }
+    }
+}
+
+async fn direct_messages_arrive_live(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let (bob, _) = signed_up(&server, "bob").await;
+    let room = alice.open_direct(id_of(&bob).await).await.unwrap().id;
+    let mut alice_live = live(&alice, None).await;
+    let mut bob_live = live(&bob, None).await;
+
+    let sent = alice_live.send_text(room, "c1", "hello bob").await.unwrap();
+    let received = next_message(&mut bob_live).await;
+    assert_eq!(received, sent);
+    assert_eq!(
+        next_message(&mut alice_live).await.id,
+        sent.id,
+        "my other devices see my messages too"
+    );
+
+    bob.send_text(room, "hi alice (over REST)").await.unwrap();
+    assert_eq!(
+        text(&next_message(&mut alice_live).await),
+        Some("hi alice (over REST)")
+    );
+
+    // A retried send over the socket returns the original.
+    let again = alice_live.send_text(room, "c1", "hello bob").await.unwrap();
+    assert_eq!(again.id, sent.id);
+}
+
+async fn only_members_receive_and_removed_members_stop_at_once(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (owner, _) = signed_up(&server, "owner").await;
+    let (dave, _) = signed_up(&server, "dave").await;
+    let (carol, _) = signed_up(&server, "carol").await;
+    let dave_id = id_of(&dave).await;
+    let room = group(&owner, &[dave_id]).await;
+    let other_room = group(&owner, &[dave_id, id_of(&carol).await]).await;
+    let mut dave_live = live(&dave, None).await;
+    let mut carol_live = live(&carol, None).await;
+
+    owner.send_text(room, "before").await.unwrap();
+    assert_eq!(text(&next_message(&mut dave_live).await), Some("before"));
+
+    owner.remove_member(room, dave_id).await.unwrap();
+    let removal = tokio::time::timeout(PATIENCE, dave_live.next_event())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        removal.content,
+        EventContent::MemberRemoved { user_id: dave_id }
+    );
+    owner.send_text(room, "after").await.unwrap();
+    owner.send_text(other_room, "marker").await.unwrap();
+    // Events are delivered in log order, so "after" would have come before "marker".
+    assert_eq!(text(&next_message(&mut dave_live).await), Some("marker"));
+    assert_eq!(
+        text(&next_message(&mut carol_live).await),
+        Some("marker"),
+        "carol never saw the other room"
+    );
+
+    let refused = dave_live
+        .request(|id| ClientFrame::Send {
+            id,
+            room_id: room,
+            client_id: "x".into(),
+            body: MessageBody::Text { text: "hey".into() },
+            reply_to: None,
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            refused,
+            ServerFrame::Error {
+                code: ErrorCode::Forbidden,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+}
+
+async fn every_listener_sees_the_same_order(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (owner, _) = signed_up(&server, "owner").await;
+    let mut senders = Vec::new();
+    for i in 0..20 {
+        senders.push(signed_up(&server, &format!("sender{i}x")).await.0);
+    }
+    let mut ids = Vec::new();
+    for sender in &senders {
+        ids.push(id_of(sender).await);
+    }
+    let room = group(&owner, &ids).await;
+    let mut listeners = Vec::new();
+    for client in [&owner, &senders[0], &senders[19]] {
+        listeners.push(live(client, None).await);
+    }
+    let tasks: Vec<_> = senders
+        .into_iter()
+        .enumerate()
+        .map(|(i, sender)| {
+            tokio::spawn(async move {
+                let mut socket = live(&sender, None).await;
+                socket
+                    .send_text(room, &format!("c{i}"), &format!("m{i}"))
+                    .await
+                    .unwrap();
+                socket
+            })
+        })
+        .collect();
+    let mut sockets = Vec::new();
+    for task in tasks {
+        sockets.push(task.await.unwrap());
+    }
+    let mut orders = Vec::new();
+    for listener in &mut listeners {
+        let mut order = Vec::new();
+        while order.len() < 20 {
+            let event = next_message(listener).await;
+            order.push((event.seq, text(&event).unwrap().to_owned()));
+        }
+        assert!(
+            order.windows(2).all(|w| w[0].0 < w[1].0),
+            "in sequence order"
+        );
+        orders.push(order);
+    }
+    assert_eq!(orders[0], orders[1]);
+    assert_eq!(orders[0], orders[2]);
+}
+
+async fn a_reconnect_mid_burst_loses_and_duplicates_nothing(backend: Backend) {
+    const BURST: usize = 1000;
+    let server = TestServer::start(backend).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let (bob, _) = signed_up(&server, "bob").await;
+    let room = alice.open_direct(id_of(&bob).await).await.unwrap().id;
+    let mut bob_live = live(&bob, None).await;
+
+    let sender = tokio::spawn(async move {
+        for i in 0..BURST {
+            alice.send_text(room, &format!("burst {i}")).await.unwrap();
+        }
+    });
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    while seen.len() < 150 {
+        let event = next_message(&mut bob_live).await;
+        cursor = Some(event.id);
+        seen.push(text(&event).unwrap().to_owned());
+    }
+    drop(bob_live); // The connection drops in the middle of the burst.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let mut bob_live = live(&bob, cursor).await;
+    while seen.len() < BURST {
+        let event = next_message(&mut bob_live).await;
+        seen.push(text(&event).unwrap().to_owned());
+    }
+    sender.await.unwrap();
+    let expected: Vec<String> = (0..BURST).map(|i| format!("burst {i}")).collect();
+    assert_eq!(seen, expected, "every message exactly once, in order");
+}
+
+async fn a_slow_consumer_is_disconnected_and_catches_up(backend: Backend) {
+    const COUNT: usize = 400;
+    let server = TestServer::start_with(
+        backend,
+        &[
+            "--ws-queue-frames",
+            "4",
+            "--max-message-bytes",
+            "16384",
+            "--ws-idle-timeout",
+            "10s",
+            "--ws-ping-interval",
+            "2s",
+        ],
+    )
+    .await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let (bob, _) = signed_up(&server, "bob").await;
+    let room = alice.open_direct(id_of(&bob).await).await.unwrap().id;
+    let mut slow = live(&bob, None).await;
+    let big = "x".repeat(16_000);
+    for i in 0..COUNT {
+        alice.send_text(room, &format!("{i} {big}")).await.unwrap();
+    }
+    // Only now does Bob read: the server gave up on him at some point.
+    let mut received = Vec::new();
+    let close_code = loop {
+        match tokio::time::timeout(PATIENCE, slow.recv())
+            .await
+            .expect("in time")
+            .unwrap()
+        {
+            Incoming::Frame(ServerFrame::Event { event }) => received.push(event),
+            Incoming::Frame(_) => {}
+            Incoming::Closed { code, .. } => break code,
+        }
+    };
+    assert_eq!(close_code, close_code::TOO_SLOW);
+    assert!(
+        received.len() < COUNT,
+        "the queue is bounded, so not everything was sent"
+    );
+    let metrics = reqwest::get(format!("{}/metrics", server.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let overflows = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("confab_ws_queue_overflows_total "))
+        .and_then(|value| value.trim().parse::<f64>().ok());
+    assert!(overflows.is_some_and(|n| n >= 1.0), "{metrics}");
+
+    // He resumes from the last event he got and receives the rest, in order.
+    let since = received.last().map(|e| e.id);
+    let mut resumed = live(&bob, since).await;
+    let mut numbers: Vec<usize> = received
+        .iter()
+        .filter_map(text)
+        .map(|t| t.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    while numbers.len() < COUNT {
+        let event = next_message(&mut resumed).await;
+        numbers.push(
+            text(&event)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap(),
+        );
+    }
+    assert_eq!(numbers, (0..COUNT).collect::<Vec<_>>());
+}
+
+async fn bad_frames_get_errors_and_the_server_keeps_serving(backend: Backend) {
+    let server = TestServer::start_with(
+        backend,
+        &["--max-body-bytes", "4096", "--max-message-bytes", "1024"],
+    )
+    .await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let mut socket = live(&alice, None).await;
+    for bad in [
+        Message::Text("not json".into()),
+        Message::Text(r#"{"type":"launch_rockets"}"#.into()),
+        Message::Binary(vec![1, 2, 3].into()),
+    ] {
+        socket.send_raw(bad).await.unwrap();
+        match tokio::time::timeout(PATIENCE, socket.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            Incoming::Frame(ServerFrame::Error { id: None, code, .. }) => {
+                assert_eq!(code, ErrorCode::InvalidJson)
+            }
+            other => panic!("expected an error frame, got {other:?}"),
+        }
+    }
+    let pong = socket.request(|id| ClientFrame::Ping { id }).await.unwrap();
+    assert!(
+        matches!(pong, ServerFrame::Pong { .. }),
+        "still serving after bad frames"
+    );
+    let empty = socket
+        .request(|id| ClientFrame::Send {
+            id,
+            room_id: RoomId(1),
+            client_id: "c".into(),
+            body: MessageBody::Text { text: "x".into() },
+            reply_to: None,
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            empty,
+            ServerFrame::Error {
+                code: ErrorCode::NotFound,
+                ..
+            }
+        ),
+        "{empty:?}"
+    );
+
+    socket
+        .send_raw(Message::Text("x".repeat(5000).into()))
+        .await
+        .unwrap();
+    let mut saw_error = false;
+    let code = loop {
+        match tokio::time::timeout(PATIENCE, socket.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            Incoming::Frame(ServerFrame::Error {
+                code: ErrorCode::PayloadTooLarge,
+                ..
+            }) => saw_error = true,
+            Incoming::Frame(_) => {}
+            Incoming::Closed { code, .. } => break code,
+        }
+    };
+    assert!(saw_error);
+    assert_eq!(code, 1009);
+    // Other connections are unaffected.
+    let mut other = live(&alice, None).await;
+    assert!(matches!(
+        other.request(|id| ClientFrame::Ping { id }).await.unwrap(),
+        ServerFrame::Pong { .. }
+    ));
+}
+
+async fn the_first_frame_must_authenticate(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    signed_up(&server, "alice").await;
+    let url = format!("{}/api/v1/ws", server.url.replace("http://", "ws://"));
+
+    let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    use futures_util::{SinkExt as _, StreamExt as _};
+    socket
+        .send(Message::Text(r#"{"type":"ping","id":"1"}"#.into()))
+        .await
+        .unwrap();
+    let code = close_code_of(&mut socket).await;
+    assert_eq!(code, close_code::PROTOCOL);
+
+    let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    socket
+        .send(Message::Text(r#"{"type":"hello","token":"forged"}"#.into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        close_code_of(&mut socket).await,
+        close_code::UNAUTHENTICATED
+    );
+
+    let plain = reqwest::get(format!("{}/api/v1/ws", server.url))
+        .await
+        .unwrap();
+    assert!(
+        plain.status().is_client_error(),
+        "a plain GET is not an upgrade"
+    );
+
+    async fn close_code_of(
+        socket: &mut tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
+    ) -> u16 {
+        loop {
+            match tokio::time::timeout(PATIENCE, socket.next()).await.unwrap() {
+                Some(Ok(Message::Close(Some(frame)))) => return frame.code.into(),
+                Some(Ok(_)) => {}
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        }
+    }
+}
+
+async fn an_expired_token_is_replaced_without_reconnecting(backend: Backend) {
+    let server = TestServer::start_with(backend, &["--access-token-ttl", "1s"]).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let room = group(&alice, &[]).await;
+    let mut socket = live(&alice, None).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let send = |id| ClientFrame::Send {
+        id,
+        room_id: room,
+        client_id: "after-expiry".into(),
+        body: MessageBody::Text { text: "hi".into() },
+        reply_to: None,
+    };
+    let expired = socket.request(send).await.unwrap();
+    assert!(
+        matches!(
+            expired,
+            ServerFrame::Error {
+                code: ErrorCode::TokenExpired,
+                ..
+            }
+        ),
+        "{expired:?}"
+    );
+    let fresh = alice.refresh().await.unwrap().access_token;
+    let refreshed = socket
+        .request(|id| ClientFrame::Refresh { id, token: fresh })
+        .await
+        .unwrap();
+    assert!(matches!(refreshed, ServerFrame::Ok { .. }), "{refreshed:?}");
+    let sent = socket.request(send).await.unwrap();
+    assert!(
+        matches!(sent, ServerFrame::Ok { event: Some(_), .. }),
+        "{sent:?}"
+    );
+}
+
+async fn shutdown_closes_connections_as_going_away(backend: Backend) {
+    let mut server = TestServer::start(backend).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let mut socket = live(&alice, None).await;
+    let status = server.stop();
+    assert!(status.success(), "{status}");
+    match tokio::time::timeout(PATIENCE, socket.recv())
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        Incoming::Closed { code, .. } => assert_eq!(code, 1001),
+        other => panic!("expected going away, got {other:?}"),
+    }
+}
+
+async fn a_gap_too_long_to_replay_asks_for_a_resync(backend: Backend) {
+    let server = TestServer::start_with(backend, &["--ws-resume-max-events", "5"]).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let (bob, _) = signed_up(&server, "bob").await;
+    let room = alice.open_direct(id_of(&bob).await).await.unwrap().id;
+    let (first, ready) = bob.connect_live(None).await.unwrap();
+    let ServerFrame::Ready { cursor: since, .. } = ready else {
+        panic!("ready expected, got {ready:?}")
+    };
+    drop(first);
+    for i in 0..6 {
+        alice.send_text(room, &format!("missed {i}")).await.unwrap();
+    }
+    let (mut resumed, ready) = bob.connect_live(Some(since)).await.unwrap();
+    assert!(matches!(ready, ServerFrame::Ready { cursor, .. } if cursor == since));
+    let cursor = match tokio::time::timeout(PATIENCE, resumed.recv())
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        Incoming::Frame(ServerFrame::ResyncRequired { cursor }) => cursor,
+        other => panic!("expected resync_required, got {other:?}"),
+    };
+    assert!(cursor > since);
+    let live_one = alice.send_text(room, "live again").await.unwrap();
+    let next = next_message(&mut resumed).await;
+    assert_eq!(
+        next.id, live_one.id,
+        "after a resync, live events continue from the cursor"
+    );
+
+    // A gap within the limit is replayed instead.
+    let (mut replayed, _) = bob.connect_live(Some(cursor)).await.unwrap();
+    assert_eq!(next_message(&mut replayed).await.id, live_one.id);
+}
