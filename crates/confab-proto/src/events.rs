@@ -71,9 +71,12 @@ pub enum EventContent {
         encrypted: bool,
     },
     Message(MessageState),
+    /// `body` is the new body; it is removed (absent) once the message is deleted,
+    /// so deleted text does not survive in its edit history.
     MessageEdited {
         target_seq: i64,
-        body: MessageBody,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<MessageBody>,
     },
     MessageDeleted {
         target_seq: i64,
@@ -127,6 +130,17 @@ impl EventContent {
                 | Self::ReactionAdded { .. }
                 | Self::ReactionRemoved { .. }
         )
+    }
+
+    /// The message an edit, deletion or reaction is about.
+    pub fn target_seq(&self) -> Option<i64> {
+        match self {
+            Self::MessageEdited { target_seq, .. }
+            | Self::MessageDeleted { target_seq }
+            | Self::ReactionAdded { target_seq, .. }
+            | Self::ReactionRemoved { target_seq, .. } => Some(*target_seq),
+            _ => None,
+        }
     }
 
     /// Stable name of the event type, as in the `type` tag.

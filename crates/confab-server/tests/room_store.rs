@@ -251,7 +251,7 @@ async fn edits_deletes_and_reactions_change_the_message_in_history(backend: Back
         .await
         .unwrap();
     assert!(
-        matches!(edit, Appended::Event(ref e) if e.content == EventContent::MessageEdited { target_seq: seq, body: fixed.clone() })
+        matches!(edit, Appended::Event(ref e) if e.content == EventContent::MessageEdited { target_seq: seq, body: Some(fixed.clone()) })
     );
     for (user, emoji) in [(a, "👍"), (b, "👍"), (b, "🎉")] {
         let change = RoomChange::AddReaction { seq, emoji };
@@ -319,6 +319,22 @@ async fn edits_deletes_and_reactions_change_the_message_in_history(backend: Back
         (None, true)
     );
     assert!(tombstone.reactions.is_empty());
+    // The edit that came before the deletion no longer carries the deleted text.
+    let log = store
+        .events_after(confab_proto::EventId(0), 100)
+        .await
+        .unwrap();
+    let edit = log
+        .iter()
+        .find(|e| e.content.kind() == "message_edited")
+        .unwrap();
+    assert_eq!(
+        edit.content,
+        EventContent::MessageEdited {
+            target_seq: seq,
+            body: None
+        }
+    );
 }
 
 async fn history_pages_backwards_forwards_and_around(backend: Backend) {
@@ -360,6 +376,14 @@ async fn history_pages_backwards_forwards_and_around(backend: Backend) {
     assert_eq!(
         (seqs(&after), after.has_older, after.has_newer),
         (vec![20, 21, 22], true, false)
+    );
+    let single = store
+        .history(room, HistoryAnchor::Around(10), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        (seqs(&single), single.has_older, single.has_newer),
+        (vec![10], true, true)
     );
     let around = store
         .history(room, HistoryAnchor::Around(10), 6)

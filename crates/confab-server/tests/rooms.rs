@@ -19,6 +19,7 @@ on_both_backends!(
     unread_and_mention_counts_follow_the_read_marker,
     concurrent_senders_get_one_order,
     limits_are_enforced,
+    adding_members_is_all_or_nothing_and_starts_them_read,
 );
 
 fn code<T: std::fmt::Debug>(result: Result<T, ClientError>) -> ErrorCode {
@@ -603,4 +604,58 @@ fn unnamed_group(name: &str) -> CreateGroupRequest {
         members: vec![],
         encrypted: false,
     }
+}
+
+async fn adding_members_is_all_or_nothing_and_starts_them_read(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (owner, owner_name) = signed_up(&server, "owner").await;
+    let (late, _) = signed_up(&server, "late").await;
+    let late_id = id_of(&late).await;
+    let room = new_group(&owner, &[]).await;
+    owner.send_text(room, "said before you came").await.unwrap();
+
+    let error = owner
+        .add_members(room, &[late_id, UserId(987_654)])
+        .await
+        .expect_err("unknown user");
+    match error {
+        ClientError::Api { detail, .. } => {
+            assert_eq!(detail.code, ErrorCode::InvalidInput);
+            assert_eq!(detail.field.as_deref(), Some("user_ids"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(
+        owner.members(room).await.unwrap().len(),
+        1,
+        "nobody was added"
+    );
+
+    owner.add_members(room, &[late_id, late_id]).await.unwrap();
+    let summary = &late.rooms().await.unwrap()[0];
+    assert_eq!(
+        summary.unread_count, 0,
+        "what came before joining is not unread"
+    );
+    // Members see the room's whole history.
+    let page = late.history(room, "").await.unwrap();
+    assert!(
+        page.events
+            .iter()
+            .any(|e| text_of(&e.content) == Some("said before you came"))
+    );
+    owner
+        .send_text(
+            room,
+            &format!(
+                "@{} and @{owner_name} hello",
+                late.me().await.unwrap().username
+            ),
+        )
+        .await
+        .unwrap();
+    let summary = &late.rooms().await.unwrap()[0];
+    assert_eq!((summary.unread_count, summary.mention_count), (1, 1));
+    let own = &owner.rooms().await.unwrap()[0];
+    assert_eq!(own.mention_count, 0, "mentioning yourself does not count");
 }

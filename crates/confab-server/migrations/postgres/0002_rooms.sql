@@ -42,6 +42,8 @@ CREATE TABLE events (
     content          TEXT    NOT NULL,
     in_timeline      BIGINT  NOT NULL,
     created_at       BIGINT  NOT NULL,
+    -- Edits, deletions and reactions: the message they are about.
+    target_seq       BIGINT,
     -- Messages only: idempotency key, current body (NULL once deleted), reply target,
     -- mentioned user ids (JSON array), edit and delete times.
     client_id        TEXT,
@@ -54,6 +56,7 @@ CREATE TABLE events (
 );
 CREATE UNIQUE INDEX events_sender_client_id ON events (sender_id, client_id) WHERE client_id IS NOT NULL;
 CREATE INDEX events_room_id ON events (room_id, id);
+CREATE INDEX events_target ON events (room_id, target_seq) WHERE target_seq IS NOT NULL;
 
 CREATE TABLE reactions (
     room_id          BIGINT  NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,

@@ -129,7 +129,7 @@ impl Rooms {
         }
         for &(user, _) in &members {
             self.require_user(user, "members").await?;
-            self.require_room_capacity(user).await?;
+            self.require_room_capacity(user, "members").await?;
         }
         let new = NewRoom {
             kind: RoomKind::Group,
@@ -163,8 +163,9 @@ impl Rooms {
         if let Some(room) = self.rooms.direct_room(&key).await? {
             return Ok((room_view(room), false));
         }
-        self.require_room_capacity(caller.user_id).await?;
-        self.require_room_capacity(peer).await?;
+        self.require_room_capacity(caller.user_id, "user_id")
+            .await?;
+        self.require_room_capacity(peer, "user_id").await?;
         let members = [(caller.user_id, Role::Member), (peer, Role::Member)];
         let new = NewRoom {
             kind: RoomKind::Direct,
@@ -234,16 +235,24 @@ impl Rooms {
         let (room, me) = self.membership(caller, id).await?;
         require_group(&room)?;
         require_role(&me, Role::Admin)?;
-        if room.member_count + users.len() as i64 > i64::from(self.limits.max_members) {
+        // Check everyone first, so that a bad entry adds nobody.
+        let mut newcomers = Vec::new();
+        for &user in users {
+            if newcomers.contains(&user) || self.current_member(id, user).await.is_ok() {
+                continue;
+            }
+            self.require_user(user, "user_ids").await?;
+            self.require_room_capacity(user, "user_ids").await?;
+            newcomers.push(user);
+        }
+        if room.member_count + newcomers.len() as i64 > i64::from(self.limits.max_members) {
             return Err(ServiceError::invalid(
                 "user_ids",
                 format!("a room has at most {} members", self.limits.max_members),
             ));
         }
         let mut events = Vec::new();
-        for &user in users {
-            self.require_user(user, "user_ids").await?;
-            self.require_room_capacity(user).await?;
+        for user in newcomers {
             let change = RoomChange::AddMember {
                 user_id: user,
                 role: Role::Member,
@@ -398,7 +407,7 @@ impl Rooms {
         }
         self.check_body(&room, &request.body)?;
         let mentions = match &request.body {
-            MessageBody::Text { text } => self.mentions(id, text).await?,
+            MessageBody::Text { text } => self.mentions(id, caller.user_id, text).await?,
             MessageBody::Encrypted { .. } => Vec::new(),
         };
         let change = RoomChange::SendMessage {
@@ -425,7 +434,9 @@ impl Rooms {
                 "the message replied to does not exist",
             )),
             Appended::NotMember => Err(not_member()),
-            Appended::Unchanged => Err(ServiceError::Internal("a send changed nothing".to_owned())),
+            Appended::Unchanged | Appended::NotAllowed => {
+                Err(ServiceError::Internal("a send changed nothing".to_owned()))
+            }
         }
     }
 
@@ -560,6 +571,9 @@ impl Rooms {
             Appended::Event(event) => Ok(Some(event)),
             Appended::Unchanged | Appended::TargetMissing | Appended::Duplicate(_) => Ok(None),
             Appended::NotMember => Err(not_member()),
+            Appended::NotAllowed => Err(ServiceError::Forbidden(
+                "your role changed meanwhile".to_owned(),
+            )),
         }
     }
 
@@ -606,10 +620,10 @@ impl Rooms {
         }
     }
 
-    async fn require_room_capacity(&self, user: UserId) -> ServiceResult<()> {
+    async fn require_room_capacity(&self, user: UserId, field: &'static str) -> ServiceResult<()> {
         if self.rooms.room_count(user).await? >= i64::from(self.limits.max_rooms_per_user) {
             return Err(ServiceError::invalid(
-                "members",
+                field,
                 format!(
                     "user {user} is already in {} rooms, the most allowed",
                     self.limits.max_rooms_per_user
@@ -656,14 +670,22 @@ impl Rooms {
         }
     }
 
-    /// Current members named as `@username` in `text`.
-    async fn mentions(&self, room: RoomId, text: &str) -> ServiceResult<Vec<UserId>> {
+    /// Current members other than the sender named as `@username` in `text`.
+    async fn mentions(
+        &self,
+        room: RoomId,
+        sender: UserId,
+        text: &str,
+    ) -> ServiceResult<Vec<UserId>> {
         let mut found = Vec::new();
         for name in mentioned_names(text).into_iter().take(MENTIONS_MAX) {
             let Some(user) = self.accounts.user_by_username_key(&name).await? else {
                 continue;
             };
-            if !found.contains(&user.id) && self.current_member(room, user.id).await.is_ok() {
+            if user.id != sender
+                && !found.contains(&user.id)
+                && self.current_member(room, user.id).await.is_ok()
+            {
                 found.push(user.id);
             }
         }

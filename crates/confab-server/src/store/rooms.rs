@@ -123,6 +123,8 @@ pub enum Appended {
     Unchanged,
     /// The sender is not a current member of the room.
     NotMember,
+    /// The sender's role no longer allows the change (it changed concurrently).
+    NotAllowed,
     /// The target message does not exist, is deleted, or the target user is not a
     /// member (for role changes and removals).
     TargetMissing,

@@ -239,7 +239,7 @@ async fn insert_event(
     };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO events (room_id, seq, kind, sender_id, content, in_timeline, created_at, client_id, body, \
-         reply_to_seq, mentions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+         reply_to_seq, mentions, target_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(room.0)
     .bind(seq)
@@ -252,6 +252,7 @@ async fn insert_event(
     .bind(message.as_ref().map(|m| m.body.clone()))
     .bind(message.as_ref().and_then(|m| m.reply_to))
     .bind(message.as_ref().map(|m| m.mentions.clone()))
+    .bind(content.target_seq())
     .fetch_one(&mut **tx)
     .await
     .map_err(map_unique_violation)?;
@@ -303,10 +304,13 @@ async fn add_member(
     role: Role,
     now: Millis,
 ) -> StoreResult<bool> {
-    // A returning member gets a fresh membership: role, markers and left_seq reset.
+    // A member starts with everything before their joining marked read; a returning
+    // member gets a fresh membership: role, markers and left_seq reset.
     let changed = sqlx::query(
-        "INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (room_id, user_id) DO UPDATE SET role = $3, joined_at = $4, left_seq = NULL \
+        "INSERT INTO room_members (room_id, user_id, role, joined_at, read_seq, delivered_seq) \
+         SELECT $1, $2, $3, $4, last_seq, last_seq FROM rooms WHERE id = $1 \
+         ON CONFLICT (room_id, user_id) DO UPDATE SET role = $3, joined_at = $4, left_seq = NULL, \
+         read_seq = EXCLUDED.read_seq, delivered_seq = EXCLUDED.delivered_seq \
          WHERE room_members.left_seq IS NOT NULL",
     )
     .bind(room.0)
@@ -640,9 +644,6 @@ impl SqlStore {
         seq: i64,
         limit: i64,
     ) -> StoreResult<(Vec<RoomEvent>, bool)> {
-        if limit <= 0 {
-            return Ok((Vec::new(), false));
-        }
         let query = match direction {
             Direction::Before => select_events!(
                 "WHERE room_id = $1 AND in_timeline = 1 AND seq < $2 ORDER BY seq DESC LIMIT $3"
@@ -651,6 +652,8 @@ impl SqlStore {
                 "WHERE room_id = $1 AND in_timeline = 1 AND seq > $2 ORDER BY seq ASC LIMIT $3"
             ),
         };
+        // One row more than asked tells whether more exist (also for a limit of 0).
+        let limit = limit.max(0);
         let mut rows: Vec<EventRow> = sqlx::query_as(query)
             .bind(room.0)
             .bind(seq)
@@ -775,7 +778,7 @@ async fn apply_change(
             }
             EventContent::MessageEdited {
                 target_seq: target,
-                body: body.clone(),
+                body: Some(body.clone()),
             }
         }
         RoomChange::DeleteMessage { seq: target } => {
@@ -793,6 +796,24 @@ async fn apply_change(
                 return Ok(Appended::TargetMissing);
             }
             sqlx::query("DELETE FROM reactions WHERE room_id = $1 AND seq = $2")
+                .bind(room.0)
+                .bind(target)
+                .execute(&mut **tx)
+                .await?;
+            // Deleted text must not survive in the edits that preceded the deletion.
+            let redacted = to_json(&EventContent::MessageEdited {
+                target_seq: target,
+                body: None,
+            })?;
+            sqlx::query(
+                "UPDATE events SET content = $3 WHERE room_id = $1 AND target_seq = $2 AND kind = 'message_edited'",
+            )
+            .bind(room.0)
+            .bind(target)
+            .bind(redacted)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("DELETE FROM mentions WHERE room_id = $1 AND seq = $2")
                 .bind(room.0)
                 .bind(target)
                 .execute(&mut **tx)
@@ -885,6 +906,12 @@ async fn apply_change(
             EventContent::RoleChanged { user_id, role }
         }
         RoomChange::TransferOwnership { to } => {
+            let still_owner = current_member(tx, room, sender)
+                .await?
+                .is_some_and(|m| m.role == Role::Owner);
+            if !still_owner {
+                return Ok(Appended::NotAllowed);
+            }
             if current_member(tx, room, to).await?.is_none() {
                 return Ok(Appended::TargetMissing);
             }
