@@ -111,6 +111,16 @@ pub enum EventContent {
         from: UserId,
         to: UserId,
     },
+    /// `user_id` has read everything up to `seq` (their read marker moved).
+    ReadUpTo {
+        user_id: UserId,
+        seq: i64,
+    },
+    /// Everything up to `seq` reached one of `user_id`'s devices.
+    DeliveredUpTo {
+        user_id: UserId,
+        seq: i64,
+    },
     RoomRenamed {
         name: String,
     },
@@ -126,6 +136,8 @@ impl EventContent {
         !matches!(
             self,
             Self::MessageEdited { .. }
+                | Self::ReadUpTo { .. }
+                | Self::DeliveredUpTo { .. }
                 | Self::MessageDeleted { .. }
                 | Self::ReactionAdded { .. }
                 | Self::ReactionRemoved { .. }
@@ -157,6 +169,8 @@ impl EventContent {
             Self::MemberRemoved { .. } => "member_removed",
             Self::RoleChanged { .. } => "role_changed",
             Self::OwnershipTransferred { .. } => "ownership_transferred",
+            Self::ReadUpTo { .. } => "read_up_to",
+            Self::DeliveredUpTo { .. } => "delivered_up_to",
             Self::RoomRenamed { .. } => "room_renamed",
             Self::TopicChanged { .. } => "topic_changed",
         }

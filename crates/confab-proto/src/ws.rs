@@ -73,6 +73,18 @@ pub enum ClientFrame {
         room_id: RoomId,
         seq: i64,
     },
+    /// One of my devices received everything up to `seq` (a delivery receipt).
+    Delivered {
+        id: String,
+        room_id: RoomId,
+        seq: i64,
+    },
+    /// I started (`true`) or stopped typing. Repeat `true` every few seconds while
+    /// typing: the server ends it by itself after the typing timeout. No reply.
+    Typing {
+        room_id: RoomId,
+        typing: bool,
+    },
     Ping {
         id: String,
     },
@@ -112,6 +124,12 @@ pub enum ServerFrame {
         id: Option<String>,
         code: ErrorCode,
         message: String,
+    },
+    /// Someone in one of my rooms started or stopped typing. Never stored.
+    Typing {
+        room_id: RoomId,
+        user_id: UserId,
+        typing: bool,
     },
     Pong {
         id: String,

@@ -202,6 +202,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CONFAB_WS_REQUESTS_PER_SECOND", value_name = "N")]
     pub ws_requests_per_second: Option<u32>,
 
+    /// A typing indicator ends by itself after this long without a refresh.
+    /// [default: 5s]
+    #[arg(long, env = "CONFAB_TYPING_TIMEOUT", value_name = "DURATION")]
+    pub typing_timeout: Option<HumanDuration>,
+
     /// Take the client address from the last entry of `X-Forwarded-For`. Enable only
     /// behind a reverse proxy that sets it. [default: false]
     #[arg(long, env = "CONFAB_TRUST_FORWARDED_FOR", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
@@ -251,6 +256,7 @@ pub struct WsConfig {
     pub queue_frames: usize,
     pub resume_max_events: u32,
     pub requests_per_second: u32,
+    pub typing_timeout: Duration,
 }
 
 /// Shortest signing secret accepted: 256 bits of base64 or hex text.
@@ -312,6 +318,7 @@ impl ServeArgs {
             ws_requests_per_second: self
                 .ws_requests_per_second
                 .or(fallback.ws_requests_per_second),
+            typing_timeout: self.typing_timeout.or(fallback.typing_timeout),
             trust_forwarded_for: self.trust_forwarded_for.or(fallback.trust_forwarded_for),
             shutdown_grace: self.shutdown_grace.or(fallback.shutdown_grace),
             log_format: self.log_format.or(fallback.log_format),
@@ -372,6 +379,7 @@ impl ServeArgs {
                 queue_frames: self.ws_queue_frames.unwrap_or(1024),
                 resume_max_events: self.ws_resume_max_events.unwrap_or(10_000),
                 requests_per_second: self.ws_requests_per_second.unwrap_or(20),
+                typing_timeout: duration(self.typing_timeout, Duration::from_secs(5)),
             },
             trust_forwarded_for: self.trust_forwarded_for.unwrap_or(false),
             shutdown_grace: duration(self.shutdown_grace, Duration::from_secs(10)),
@@ -422,6 +430,9 @@ impl Config {
             bail!(
                 "--ws-idle-timeout must be longer than --ws-ping-interval, which must be above zero"
             );
+        }
+        if self.ws.typing_timeout < Duration::from_secs(1) {
+            bail!("--typing-timeout must be at least 1s");
         }
         if self.ws.queue_frames == 0
             || self.ws.resume_max_events == 0

@@ -33,8 +33,9 @@ const TAIL_POLL: Duration = Duration::from_secs(1);
 /// One frame queued for a connection.
 #[derive(Clone, Debug)]
 pub struct Outbound {
-    /// The event's id, for de-duplication against replayed events.
-    pub event_id: EventId,
+    /// The event's id, for de-duplication against replayed events; `None` for
+    /// ephemeral frames (typing), which are never stored or replayed.
+    pub event_id: Option<EventId>,
     pub frame: Bytes,
 }
 
@@ -176,7 +177,7 @@ impl Hub {
             self.deliver(
                 &recipients,
                 &Outbound {
-                    event_id: event.id,
+                    event_id: Some(event.id),
                     frame,
                 },
             );
@@ -185,25 +186,40 @@ impl Hub {
         Ok(newest)
     }
 
+    /// Sends an ephemeral frame to the connected members of `room` but `except`.
+    pub async fn broadcast(&self, room: RoomId, except: UserId, frame: Bytes) -> StoreResult<()> {
+        let mut recipients = self.current_members(room).await?;
+        recipients.retain(|&user| user != except);
+        self.deliver(
+            &recipients,
+            &Outbound {
+                event_id: None,
+                frame,
+            },
+        );
+        Ok(())
+    }
+
+    async fn current_members(&self, room: RoomId) -> StoreResult<Vec<UserId>> {
+        if let Some(members) = self.lock_members().get(&room).cloned() {
+            return Ok(members);
+        }
+        let loaded: Vec<UserId> = self
+            .rooms
+            .members(room)
+            .await?
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect();
+        self.lock_members().insert(room, loaded.clone());
+        Ok(loaded)
+    }
+
     /// Who receives `event`, updating the membership cache for membership events:
     /// a new member receives the event that adds them, a leaving member the one
     /// that removes them.
     async fn recipients(&self, event: &RoomEvent) -> StoreResult<Vec<UserId>> {
-        let cached = self.lock_members().get(&event.room_id).cloned();
-        let mut members = match cached {
-            Some(members) => members,
-            None => {
-                let loaded: Vec<UserId> = self
-                    .rooms
-                    .members(event.room_id)
-                    .await?
-                    .into_iter()
-                    .map(|m| m.user_id)
-                    .collect();
-                self.lock_members().insert(event.room_id, loaded.clone());
-                loaded
-            }
-        };
+        let mut members = self.current_members(event.room_id).await?;
         let recipients = match &event.content {
             EventContent::MemberAdded { user_id, .. } => {
                 if !members.contains(user_id) {

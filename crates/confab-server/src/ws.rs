@@ -19,7 +19,8 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::response::Response;
 use confab_proto::events::SendMessageRequest;
 use confab_proto::ws::{ClientFrame, ServerFrame, close_code};
-use confab_proto::{ErrorCode, EventId, PROTOCOL_VERSION};
+use confab_proto::{ErrorCode, EventId, PROTOCOL_VERSION, RoomId};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// How long a new connection has to send its `hello`.
@@ -68,6 +69,8 @@ struct Connection {
     last_sent: EventId,
     last_heard: Instant,
     bucket: TokenBucket,
+    /// Rooms where this connection's user is typing, with the time it ends.
+    typing: HashMap<RoomId, Instant>,
 }
 
 impl Connection {
@@ -109,6 +112,7 @@ impl Connection {
             last_sent: EventId(0),
             last_heard: Instant::now(),
             bucket: TokenBucket::new(rate),
+            typing: HashMap::new(),
         };
         let close = match connection.start(since).await {
             Ok(()) => connection.serve(subscription).await,
@@ -164,12 +168,13 @@ impl Connection {
         let mut heartbeat = tokio::time::interval(ws.ping_interval);
         heartbeat.tick().await;
         let shutdown = self.app.shutdown.clone();
+        let mut typing_tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             let step = tokio::select! {
                 incoming = self.socket.recv() => match incoming {
                     Some(Ok(message)) => self.on_message(message).await,
                     Some(Err(_)) => Err(Close(CLOSE_TOO_BIG, "frame too large or malformed")),
-                    None => return Close(1000, "closed by client"),
+                    None => Err(Close(1000, "closed by client")),
                 },
                 outbound = subscription.events.recv() => match outbound {
                     Some(outbound) => self.forward(outbound).await,
@@ -185,21 +190,28 @@ impl Connection {
                         self.send_raw(Message::Ping(Default::default())).await
                     }
                 }
+                _ = typing_tick.tick() => {
+                    self.expire_typing(false).await;
+                    Ok(())
+                }
                 () = shutdown.cancelled() => Err(Close(CLOSE_GOING_AWAY, "server shutting down")),
             };
             if let Err(close) = step {
+                self.expire_typing(true).await;
                 return close;
             }
         }
     }
 
     async fn forward(&mut self, outbound: Outbound) -> Result<(), Close> {
-        if outbound.event_id <= self.last_sent {
+        if outbound.event_id.is_some_and(|id| id <= self.last_sent) {
             return Ok(()); // Already sent by the replay.
         }
         let text = Utf8Bytes::try_from(outbound.frame).map_err(|_| Close(1011, "invalid frame"))?;
         self.send_raw(Message::Text(text)).await?;
-        self.last_sent = outbound.event_id;
+        if let Some(id) = outbound.event_id {
+            self.last_sent = id;
+        }
         Ok(())
     }
 
@@ -235,20 +247,68 @@ impl Connection {
                     .await;
             }
         };
+        if let ClientFrame::Typing { room_id, typing } = frame {
+            return self.on_typing(room_id, typing).await;
+        }
         let reply = self.handle(frame).await;
         self.send(&reply).await
+    }
+
+    /// Starts, refreshes or stops the caller's typing indicator in a room. Refreshes
+    /// within the throttle interval only extend the deadline; nothing is sent.
+    async fn on_typing(&mut self, room: RoomId, typing: bool) -> Result<(), Close> {
+        let timeout = self.app.config.ws.typing_timeout;
+        let now = Instant::now();
+        let announce = match (typing, self.typing.get(&room)) {
+            (true, Some(deadline)) => deadline.saturating_duration_since(now) < timeout / 2,
+            (true, None) | (false, Some(_)) => true,
+            (false, None) => false,
+        };
+        if typing {
+            self.typing.insert(room, now + timeout);
+        } else {
+            self.typing.remove(&room);
+        }
+        if !announce {
+            return Ok(());
+        }
+        if let Err(error) = self.app.rooms.typing(self.principal, room, typing).await {
+            self.typing.remove(&room);
+            return self.send(&error_frame(None, &error)).await;
+        }
+        Ok(())
+    }
+
+    /// Ends the typing indicators whose deadline passed (or all of them).
+    async fn expire_typing(&mut self, all: bool) {
+        let now = Instant::now();
+        let expired: Vec<RoomId> = self
+            .typing
+            .iter()
+            .filter(|(_, deadline)| all || **deadline <= now)
+            .map(|(room, _)| *room)
+            .collect();
+        for room in expired {
+            self.typing.remove(&room);
+            // Best effort: the connection may be closing and the room may be gone.
+            let _ = self.app.rooms.typing(self.principal, room, false).await;
+        }
     }
 
     async fn handle(&mut self, frame: ClientFrame) -> ServerFrame {
         let id = match &frame {
             ClientFrame::Hello { .. } => return protocol_error(None, "already authenticated"),
+            ClientFrame::Typing { .. } => {
+                return protocol_error(None, "typing frames get no reply");
+            }
             ClientFrame::Ping { id } => return ServerFrame::Pong { id: id.clone() },
             ClientFrame::Refresh { id, .. }
             | ClientFrame::Send { id, .. }
             | ClientFrame::Edit { id, .. }
             | ClientFrame::Delete { id, .. }
             | ClientFrame::React { id, .. }
-            | ClientFrame::Read { id, .. } => id.clone(),
+            | ClientFrame::Read { id, .. }
+            | ClientFrame::Delivered { id, .. } => id.clone(),
         };
         if !self.bucket.take() {
             let error = ServiceError::RateLimited {
@@ -308,12 +368,14 @@ impl Connection {
                 add,
                 ..
             } => rooms.react(caller, room_id, seq, &emoji, add).await,
-            ClientFrame::Read { room_id, seq, .. } => {
-                rooms.mark_read(caller, room_id, seq).await.map(|_| None)
+            ClientFrame::Read { room_id, seq, .. } => rooms.mark_read(caller, room_id, seq).await,
+            ClientFrame::Delivered { room_id, seq, .. } => {
+                rooms.mark_delivered(caller, room_id, seq).await
             }
-            ClientFrame::Hello { .. } | ClientFrame::Ping { .. } | ClientFrame::Refresh { .. } => {
-                Ok(None)
-            }
+            ClientFrame::Hello { .. }
+            | ClientFrame::Ping { .. }
+            | ClientFrame::Refresh { .. }
+            | ClientFrame::Typing { .. } => Ok(None),
         };
         match result {
             Ok(event) => ServerFrame::Ok { id, event },

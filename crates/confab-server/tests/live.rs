@@ -23,6 +23,8 @@ on_both_backends!(
     an_expired_token_is_replaced_without_reconnecting,
     shutdown_closes_connections_as_going_away,
     a_gap_too_long_to_replay_asks_for_a_resync,
+    receipts_reach_the_sender_and_every_device,
+    typing_starts_stops_and_expires,
 );
 
 /// Waits at most this long for anything that should arrive.
@@ -529,4 +531,171 @@ async fn a_gap_too_long_to_replay_asks_for_a_resync(backend: Backend) {
     // A gap within the limit is replayed instead.
     let (mut replayed, _) = bob.connect_live(Some(cursor)).await.unwrap();
     assert_eq!(next_message(&mut replayed).await.id, live_one.id);
+}
+
+/// The next frame that is not a message event (receipts, typing, errors).
+async fn next_signal(live: &mut Live) -> Incoming {
+    loop {
+        let incoming = tokio::time::timeout(PATIENCE, live.recv())
+            .await
+            .expect("a frame in time")
+            .unwrap();
+        match &incoming {
+            Incoming::Frame(ServerFrame::Event { event }) if text(event).is_some() => {}
+            _ => return incoming,
+        }
+    }
+}
+
+async fn receipts_reach_the_sender_and_every_device(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let (bob_phone, bob_name) = signed_up(&server, "bob").await;
+    let bob_laptop = server.client();
+    bob_laptop
+        .sign_in(&bob_name, common::PASSWORD, Some("laptop"))
+        .await
+        .unwrap();
+    let bob = id_of(&bob_phone).await;
+    let room = alice.open_direct(bob).await.unwrap().id;
+    let mut alice_live = live(&alice, None).await;
+    let mut phone = live(&bob_phone, None).await;
+    let mut laptop = live(&bob_laptop, None).await;
+
+    let message = alice.send_text(room, "did you get this?").await.unwrap();
+    assert_eq!(next_message(&mut phone).await.id, message.id);
+    let ack = phone
+        .request(|id| ClientFrame::Delivered {
+            id,
+            room_id: room,
+            seq: message.seq,
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(ack, ServerFrame::Ok { event: Some(_), .. }),
+        "{ack:?}"
+    );
+    let delivered = EventContent::DeliveredUpTo {
+        user_id: bob,
+        seq: message.seq,
+    };
+    match next_signal(&mut alice_live).await {
+        Incoming::Frame(ServerFrame::Event { event }) => assert_eq!(event.content, delivered),
+        other => panic!("expected a delivery receipt, got {other:?}"),
+    }
+
+    let read = phone
+        .request(|id| ClientFrame::Read {
+            id,
+            room_id: room,
+            seq: message.seq,
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(read, ServerFrame::Ok { event: Some(_), .. }),
+        "{read:?}"
+    );
+    let read_event = EventContent::ReadUpTo {
+        user_id: bob,
+        seq: message.seq,
+    };
+    for socket in [&mut alice_live, &mut laptop] {
+        loop {
+            match next_signal(socket).await {
+                Incoming::Frame(ServerFrame::Event { event }) if event.content == read_event => {
+                    break;
+                }
+                Incoming::Frame(ServerFrame::Event { event }) if event.content == delivered => {}
+                other => panic!("expected a read receipt, got {other:?}"),
+            }
+        }
+    }
+    // Unread counts follow across devices, and the sender can see who read what.
+    assert_eq!(bob_laptop.rooms().await.unwrap()[0].unread_count, 0);
+    let marker = alice
+        .members(room)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.user_id == bob)
+        .unwrap();
+    assert_eq!(
+        (marker.delivered_seq, marker.read_seq),
+        (message.seq, message.seq)
+    );
+    // Receipts do not reorder the room list or count as unread.
+    assert_eq!(alice.rooms().await.unwrap()[0].unread_count, 0);
+    // Moving a marker back changes nothing.
+    let again = phone
+        .request(|id| ClientFrame::Read {
+            id,
+            room_id: room,
+            seq: message.seq,
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(again, ServerFrame::Ok { event: None, .. }),
+        "{again:?}"
+    );
+}
+
+async fn typing_starts_stops_and_expires(backend: Backend) {
+    let server = TestServer::start_with(backend, &["--typing-timeout", "1s"]).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let (bob, _) = signed_up(&server, "bob").await;
+    let (carol, _) = signed_up(&server, "carol").await;
+    let alice_id = id_of(&alice).await;
+    let room = alice.open_direct(id_of(&bob).await).await.unwrap().id;
+    let mut alice_live = live(&alice, None).await;
+    let mut bob_live = live(&bob, None).await;
+    let typing = |value: bool| ServerFrame::Typing {
+        room_id: room,
+        user_id: alice_id,
+        typing: value,
+    };
+
+    for value in [true, false, true] {
+        alice_live
+            .send(&ClientFrame::Typing {
+                room_id: room,
+                typing: value,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            next_signal(&mut bob_live).await,
+            Incoming::Frame(typing(value))
+        );
+    }
+    // Without a refresh the indicator ends by itself.
+    assert_eq!(
+        next_signal(&mut bob_live).await,
+        Incoming::Frame(typing(false))
+    );
+    // Alice never hears her own typing: the next thing she receives is her message.
+    let sent = alice.send_text(room, "done typing").await.unwrap();
+    match tokio::time::timeout(PATIENCE, alice_live.recv())
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        Incoming::Frame(ServerFrame::Event { event }) => assert_eq!(event.id, sent.id),
+        other => panic!("expected only my message, got {other:?}"),
+    }
+
+    let mut carol_live = live(&carol, None).await;
+    carol_live
+        .send(&ClientFrame::Typing {
+            room_id: room,
+            typing: true,
+        })
+        .await
+        .unwrap();
+    match next_signal(&mut carol_live).await {
+        Incoming::Frame(ServerFrame::Error { code, .. }) => assert_eq!(code, ErrorCode::Forbidden),
+        other => panic!("expected forbidden, got {other:?}"),
+    }
 }

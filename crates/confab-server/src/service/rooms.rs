@@ -17,6 +17,7 @@ use confab_proto::events::{EventContent, HistoryPage, MessageBody, RoomEvent, Se
 use confab_proto::rooms::{
     CreateGroupRequest, Member, Role, Room, RoomKind, RoomSummary, UpdateRoomRequest,
 };
+use confab_proto::ws::ServerFrame;
 use confab_proto::{EventId, RoomId, UserId};
 use std::sync::Arc;
 use unicode_normalization::UnicodeNormalization;
@@ -522,8 +523,51 @@ impl Rooms {
         Ok(self.rooms.history(id, anchor, limit).await?)
     }
 
-    /// Moves the caller's read marker forward to `seq`. Returns whether it moved.
-    pub async fn mark_read(&self, caller: Principal, id: RoomId, seq: i64) -> ServiceResult<bool> {
+    /// Moves the caller's read marker (and delivery marker) forward to `seq`; every
+    /// member, and the caller's other devices, see a `read_up_to` event. `None` if the
+    /// marker was already there.
+    pub async fn mark_read(
+        &self,
+        caller: Principal,
+        id: RoomId,
+        seq: i64,
+    ) -> ServiceResult<Option<RoomEvent>> {
+        self.move_marker(caller, id, seq, RoomChange::MarkRead { seq })
+            .await
+    }
+
+    /// Records that one of the caller's devices received everything up to `seq`.
+    pub async fn mark_delivered(
+        &self,
+        caller: Principal,
+        id: RoomId,
+        seq: i64,
+    ) -> ServiceResult<Option<RoomEvent>> {
+        self.move_marker(caller, id, seq, RoomChange::MarkDelivered { seq })
+            .await
+    }
+
+    /// Tells the room's other members that the caller started or stopped typing.
+    /// Nothing is stored.
+    pub async fn typing(&self, caller: Principal, id: RoomId, typing: bool) -> ServiceResult<()> {
+        self.membership(caller, id).await?;
+        let frame = ServerFrame::Typing {
+            room_id: id,
+            user_id: caller.user_id,
+            typing,
+        };
+        let bytes =
+            serde_json::to_vec(&frame).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        Ok(self.hub.broadcast(id, caller.user_id, bytes.into()).await?)
+    }
+
+    async fn move_marker(
+        &self,
+        caller: Principal,
+        id: RoomId,
+        seq: i64,
+        change: RoomChange<'_>,
+    ) -> ServiceResult<Option<RoomEvent>> {
         let (room, _) = self.membership(caller, id).await?;
         if seq < 0 || seq > room.last_seq {
             return Err(ServiceError::invalid(
@@ -531,7 +575,7 @@ impl Rooms {
                 "that sequence number does not exist in this room yet",
             ));
         }
-        Ok(self.rooms.mark_read(id, caller.user_id, seq).await?)
+        self.apply(caller, id, change).await
     }
 
     /// The id of the newest stored event: where a fresh live stream starts.

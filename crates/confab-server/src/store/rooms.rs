@@ -100,6 +100,14 @@ pub enum RoomChange<'a> {
         user_id: UserId,
         role: Role,
     },
+    /// Moves the sender's read marker (and delivery marker) forward to `seq`.
+    MarkRead {
+        seq: i64,
+    },
+    /// Moves the sender's delivery marker forward to `seq`.
+    MarkDelivered {
+        seq: i64,
+    },
     /// The sender (the owner) becomes an admin and `to` the owner, in one event.
     TransferOwnership {
         to: UserId,
@@ -204,7 +212,4 @@ pub trait RoomStore: Send + Sync + 'static {
         after: EventId,
         limit: u32,
     ) -> StoreResult<Vec<RoomEvent>>;
-    /// Moves the user's read marker forward to `seq` (never back). Returns whether
-    /// it moved.
-    async fn mark_read(&self, room: RoomId, user: UserId, seq: i64) -> StoreResult<bool>;
 }

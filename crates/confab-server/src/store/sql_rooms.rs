@@ -209,16 +209,11 @@ impl SqlStore {
 }
 
 /// Allocates the room's next sequence number; `None` if the room does not exist.
-async fn next_seq(
-    tx: &mut Transaction<'static, Any>,
-    room: RoomId,
-    now: Millis,
-) -> StoreResult<Option<i64>> {
+async fn next_seq(tx: &mut Transaction<'static, Any>, room: RoomId) -> StoreResult<Option<i64>> {
     Ok(sqlx::query_scalar(
-        "UPDATE rooms SET last_seq = last_seq + 1, last_activity_at = $2 WHERE id = $1 RETURNING last_seq",
+        "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
     )
     .bind(room.0)
-    .bind(now)
     .fetch_optional(&mut **tx)
     .await?)
 }
@@ -256,6 +251,14 @@ async fn insert_event(
     .fetch_one(&mut **tx)
     .await
     .map_err(map_unique_violation)?;
+    if content.in_timeline() {
+        // Receipts and reactions do not reorder anyone's room list.
+        sqlx::query("UPDATE rooms SET last_activity_at = $2 WHERE id = $1")
+            .bind(room.0)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(RoomEvent {
         id: EventId(id),
         room_id: room,
@@ -353,7 +356,7 @@ impl RoomStore for SqlStore {
             name: room.name.to_owned(),
             encrypted: room.encrypted,
         };
-        let seq = next_seq(&mut tx, room_id, room.now).await?.unwrap_or(1);
+        let seq = next_seq(&mut tx, room_id).await?.unwrap_or(1);
         events.push(
             insert_event(
                 &mut tx,
@@ -368,9 +371,7 @@ impl RoomStore for SqlStore {
         );
         for &(user_id, role) in room.members {
             if add_member(&mut tx, room_id, user_id, role, room.now).await? {
-                let seq = next_seq(&mut tx, room_id, room.now)
-                    .await?
-                    .unwrap_or_default();
+                let seq = next_seq(&mut tx, room_id).await?.unwrap_or_default();
                 let content = EventContent::MemberAdded { user_id, role };
                 events.push(
                     insert_event(
@@ -460,7 +461,7 @@ impl RoomStore for SqlStore {
     ) -> StoreResult<Appended> {
         let mut tx = self.begin_events().await?;
         // Write first (see the module docs), then check; a failed check rolls back.
-        let Some(seq) = next_seq(&mut tx, room, now).await? else {
+        let Some(seq) = next_seq(&mut tx, room).await? else {
             return Ok(Appended::NotMember);
         };
         if current_member(&mut tx, room, sender).await?.is_none() {
@@ -611,20 +612,6 @@ impl RoomStore for SqlStore {
         .fetch_all(self.pool())
         .await?;
         rows.into_iter().map(TryInto::try_into).collect()
-    }
-
-    async fn mark_read(&self, room: RoomId, user: UserId, seq: i64) -> StoreResult<bool> {
-        let moved = sqlx::query(
-            "UPDATE room_members SET read_seq = $3, delivered_seq = CASE WHEN delivered_seq < $3 THEN $3 \
-             ELSE delivered_seq END WHERE room_id = $1 AND user_id = $2 AND left_seq IS NULL AND read_seq < $3",
-        )
-        .bind(room.0)
-        .bind(user.0)
-        .bind(seq)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        Ok(moved == 1)
     }
 }
 
@@ -904,6 +891,45 @@ async fn apply_change(
                 .execute(&mut **tx)
                 .await?;
             EventContent::RoleChanged { user_id, role }
+        }
+        RoomChange::MarkRead { seq: upto } => {
+            let moved = sqlx::query(
+                "UPDATE room_members SET read_seq = $3, \
+                 delivered_seq = CASE WHEN delivered_seq < $3 THEN $3 ELSE delivered_seq END \
+                 WHERE room_id = $1 AND user_id = $2 AND left_seq IS NULL AND read_seq < $3",
+            )
+            .bind(room.0)
+            .bind(sender.0)
+            .bind(upto)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if moved == 0 {
+                return Ok(Appended::Unchanged);
+            }
+            EventContent::ReadUpTo {
+                user_id: sender,
+                seq: upto,
+            }
+        }
+        RoomChange::MarkDelivered { seq: upto } => {
+            let moved = sqlx::query(
+                "UPDATE room_members SET delivered_seq = $3 \
+                 WHERE room_id = $1 AND user_id = $2 AND left_seq IS NULL AND delivered_seq < $3",
+            )
+            .bind(room.0)
+            .bind(sender.0)
+            .bind(upto)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if moved == 0 {
+                return Ok(Appended::Unchanged);
+            }
+            EventContent::DeliveredUpTo {
+                user_id: sender,
+                seq: upto,
+            }
         }
         RoomChange::TransferOwnership { to } => {
             let still_owner = current_member(tx, room, sender)
