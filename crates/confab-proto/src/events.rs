@@ -127,6 +127,10 @@ pub enum EventContent {
     TopicChanged {
         topic: String,
     },
+    /// An event type this version does not know (from a newer server). Clients
+    /// skip it; it is never stored.
+    #[serde(other)]
+    Unknown,
 }
 
 impl EventContent {
@@ -173,6 +177,7 @@ impl EventContent {
             Self::DeliveredUpTo { .. } => "delivered_up_to",
             Self::RoomRenamed { .. } => "room_renamed",
             Self::TopicChanged { .. } => "topic_changed",
+            Self::Unknown => "unknown",
         }
     }
 }

@@ -134,4 +134,33 @@ pub enum ServerFrame {
     Pong {
         id: String,
     },
+    /// A frame type this version does not know (from a newer server); skip it.
+    #[serde(other)]
+    Unknown,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::EventContent;
+
+    #[test]
+    fn frames_and_events_from_a_newer_server_are_skippable() {
+        let frame: ServerFrame = serde_json::from_str(r#"{"type":"hologram","depth":3}"#).unwrap();
+        assert_eq!(frame, ServerFrame::Unknown);
+        let content: EventContent =
+            serde_json::from_str(r#"{"type":"poll_created","options":[]}"#).unwrap();
+        assert_eq!(content, EventContent::Unknown);
+    }
+
+    #[test]
+    fn frames_round_trip_with_their_type_tag() {
+        let frame = ClientFrame::Typing {
+            room_id: RoomId(3),
+            typing: true,
+        };
+        let json = serde_json::to_string(&frame).unwrap();
+        assert_eq!(json, r#"{"type":"typing","room_id":3,"typing":true}"#);
+        assert_eq!(serde_json::from_str::<ClientFrame>(&json).unwrap(), frame);
+    }
 }

@@ -200,26 +200,33 @@ impl Hub {
         Ok(())
     }
 
+    /// The room's members for an ephemeral frame: the cache when the tailer has
+    /// filled it, otherwise the database (without filling the cache, which only the
+    /// tailer may do, in log order).
     async fn current_members(&self, room: RoomId) -> StoreResult<Vec<UserId>> {
         if let Some(members) = self.lock_members().get(&room).cloned() {
             return Ok(members);
         }
-        let loaded: Vec<UserId> = self
+        Ok(self
             .rooms
             .members(room)
             .await?
             .into_iter()
             .map(|m| m.user_id)
-            .collect();
-        self.lock_members().insert(room, loaded.clone());
-        Ok(loaded)
+            .collect())
     }
 
     /// Who receives `event`, updating the membership cache for membership events:
     /// a new member receives the event that adds them, a leaving member the one
     /// that removes them.
     async fn recipients(&self, event: &RoomEvent) -> StoreResult<Vec<UserId>> {
-        let mut members = self.current_members(event.room_id).await?;
+        let cached = self.lock_members().get(&event.room_id).cloned();
+        let mut members = match cached {
+            Some(members) => members,
+            // Membership as of this event, so that someone removed since still gets
+            // the events from before their removal.
+            None => self.rooms.members_at(event.room_id, event.seq).await?,
+        };
         let recipients = match &event.content {
             EventContent::MemberAdded { user_id, .. } => {
                 if !members.contains(user_id) {

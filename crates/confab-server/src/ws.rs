@@ -92,11 +92,12 @@ impl Connection {
                 Ok(authenticated) => authenticated,
                 Err(error) => {
                     let _ = send_frame(&mut socket, &error_frame(None, &error)).await;
-                    return close_with(
-                        &mut socket,
-                        Close(close_code::UNAUTHENTICATED, "not authenticated"),
-                    )
-                    .await;
+                    let close = if error.code() == ErrorCode::Internal {
+                        Close(1011, "temporarily unavailable")
+                    } else {
+                        Close(close_code::UNAUTHENTICATED, "not authenticated")
+                    };
+                    return close_with(&mut socket, close).await;
                 }
             };
         // Subscribe before reading the log: every event committed from now on comes
@@ -128,10 +129,14 @@ impl Connection {
             tracing::warn!(error = %error.public_message(), "cannot start a WebSocket stream");
             Close(1011, "temporarily unavailable")
         };
-        self.last_sent = match since {
-            Some(since) => since,
-            None => self.app.rooms.cursor().await.map_err(unavailable)?,
+        let newest = self.app.rooms.cursor().await.map_err(unavailable)?;
+        // A cursor from the future (another server's, or made up) cannot be trusted:
+        // start from the present and ask the client to resync.
+        let (since, resync) = match since {
+            Some(since) if since > newest => (None, Some(newest)),
+            other => (other, None),
         };
+        self.last_sent = since.unwrap_or(newest);
         let ready = ServerFrame::Ready {
             user_id: self.principal.user_id,
             session_id: self.principal.session_id,
@@ -139,6 +144,9 @@ impl Connection {
             cursor: self.last_sent,
         };
         self.send(&ready).await?;
+        if let Some(cursor) = resync {
+            return self.send(&ServerFrame::ResyncRequired { cursor }).await;
+        }
         let Some(since) = since else { return Ok(()) };
         let limit = self.app.config.ws.resume_max_events;
         match self
@@ -186,6 +194,11 @@ impl Connection {
                 _ = heartbeat.tick() => {
                     if self.last_heard.elapsed() > ws.idle_timeout {
                         Err(Close(close_code::TIMED_OUT, "idle timeout"))
+                    } else if !session_still_active(&self.app, self.principal).await {
+                        // Revoking a session also ends its open sockets, within one
+                        // ping interval.
+                        let _ = self.send(&error_frame(None, &ServiceError::SessionRevoked)).await;
+                        Err(Close(close_code::UNAUTHENTICATED, "session revoked"))
                     } else {
                         self.send_raw(Message::Ping(Default::default())).await
                     }
@@ -248,6 +261,10 @@ impl Connection {
             }
         };
         if let ClientFrame::Typing { room_id, typing } = frame {
+            // Over the rate limit a typing frame is dropped: it needs no reply.
+            if !self.bucket.take() {
+                return Ok(());
+            }
             return self.on_typing(room_id, typing).await;
         }
         let reply = self.handle(frame).await;
@@ -389,6 +406,17 @@ impl Connection {
 
     async fn send_raw(&mut self, message: Message) -> Result<(), Close> {
         send_message(&mut self.socket, message, self.app.config.ws.idle_timeout).await
+    }
+}
+
+/// False once the session is revoked; a database hiccup does not end it.
+async fn session_still_active(app: &AppState, principal: Principal) -> bool {
+    match app.sessions.is_active(principal).await {
+        Ok(active) => active,
+        Err(error) => {
+            tracing::warn!(error = %error.public_message(), "cannot re-check a WebSocket session");
+            true
+        }
     }
 }
 

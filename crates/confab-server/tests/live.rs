@@ -25,6 +25,8 @@ on_both_backends!(
     a_gap_too_long_to_replay_asks_for_a_resync,
     receipts_reach_the_sender_and_every_device,
     typing_starts_stops_and_expires,
+    revoking_a_session_closes_its_sockets,
+    a_cursor_from_the_future_asks_for_a_resync,
 );
 
 /// Waits at most this long for anything that should arrive.
@@ -698,4 +700,65 @@ async fn typing_starts_stops_and_expires(backend: Backend) {
         Incoming::Frame(ServerFrame::Error { code, .. }) => assert_eq!(code, ErrorCode::Forbidden),
         other => panic!("expected forbidden, got {other:?}"),
     }
+}
+
+async fn revoking_a_session_closes_its_sockets(backend: Backend) {
+    let server = TestServer::start_with(
+        backend,
+        &["--ws-ping-interval", "1s", "--ws-idle-timeout", "30s"],
+    )
+    .await;
+    let (laptop, name) = signed_up(&server, "erin").await;
+    let phone = server.client();
+    phone
+        .sign_in(&name, common::PASSWORD, Some("phone"))
+        .await
+        .unwrap();
+    let mut phone_live = live(&phone, None).await;
+    laptop
+        .revoke_session(phone.tokens().await.unwrap().session_id)
+        .await
+        .unwrap();
+    let mut saw_error = false;
+    let code = loop {
+        match tokio::time::timeout(PATIENCE, phone_live.recv())
+            .await
+            .expect("closed in time")
+            .unwrap()
+        {
+            Incoming::Frame(ServerFrame::Error {
+                code: ErrorCode::SessionRevoked,
+                ..
+            }) => saw_error = true,
+            Incoming::Frame(_) => {}
+            Incoming::Closed { code, .. } => break code,
+        }
+    };
+    assert!(saw_error);
+    assert_eq!(code, close_code::UNAUTHENTICATED);
+    live(&laptop, None).await; // The other session is unaffected.
+}
+
+async fn a_cursor_from_the_future_asks_for_a_resync(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let (bob, _) = signed_up(&server, "bob").await;
+    let room = alice.open_direct(id_of(&bob).await).await.unwrap().id;
+    let (mut socket, ready) = bob.connect_live(Some(EventId(1_000_000))).await.unwrap();
+    let ServerFrame::Ready { cursor, .. } = ready else {
+        panic!("ready expected")
+    };
+    assert!(cursor < EventId(1_000_000));
+    match tokio::time::timeout(PATIENCE, socket.recv())
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        Incoming::Frame(ServerFrame::ResyncRequired { cursor: resync }) => {
+            assert_eq!(resync, cursor)
+        }
+        other => panic!("expected resync_required, got {other:?}"),
+    }
+    let sent = alice.send_text(room, "not lost").await.unwrap();
+    assert_eq!(next_message(&mut socket).await.id, sent.id);
 }

@@ -142,6 +142,12 @@ impl Sessions {
         Ok((principal, expires_at))
     }
 
+    /// Whether the principal's session is still active (not revoked or expired).
+    pub async fn is_active(&self, principal: Principal) -> ServiceResult<bool> {
+        let session = self.store.session(principal.session_id).await?;
+        Ok(session.is_some_and(|s| s.user_id == principal.user_id && s.is_active(now_millis())))
+    }
+
     /// The caller's active sessions, the current one marked.
     pub async fn list(&self, principal: Principal) -> ServiceResult<Vec<DeviceSession>> {
         let sessions = self

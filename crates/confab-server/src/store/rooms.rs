@@ -179,6 +179,9 @@ pub trait RoomStore: Send + Sync + 'static {
     async fn message(&self, room: RoomId, seq: i64) -> StoreResult<Option<RoomEvent>>;
     /// The current members, owner first, then admins, then by join time.
     async fn members(&self, room: RoomId) -> StoreResult<Vec<MemberRecord>>;
+    /// Everyone who was a member when event `seq` happened and may still need it:
+    /// current members and those who left at or after `seq`.
+    async fn members_at(&self, room: RoomId, seq: i64) -> StoreResult<Vec<UserId>>;
     /// How many rooms the user is a current member of.
     async fn room_count(&self, user: UserId) -> StoreResult<i64>;
     /// Applies one change as `sender`, atomically with its event.

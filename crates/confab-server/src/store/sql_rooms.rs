@@ -443,6 +443,17 @@ impl RoomStore for SqlStore {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
+    async fn members_at(&self, room: RoomId, seq: i64) -> StoreResult<Vec<UserId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM room_members WHERE room_id = $1 AND (left_seq IS NULL OR left_seq >= $2) ORDER BY user_id",
+        )
+        .bind(room.0)
+        .bind(seq)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(ids.into_iter().map(UserId).collect())
+    }
+
     async fn room_count(&self, user: UserId) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "SELECT COUNT(*) FROM room_members WHERE user_id = $1 AND left_seq IS NULL",
