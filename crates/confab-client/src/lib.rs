@@ -25,7 +25,7 @@ use confab_proto::rooms::{
     AddMembersRequest, CreateGroupRequest, Member, MemberList, OpenDirectRequest, Role, Room,
     RoomList, RoomSummary, SetRoleRequest, TransferOwnershipRequest, UpdateRoomRequest,
 };
-use confab_proto::users::{Profile, UpdateProfileRequest, UserList};
+use confab_proto::users::{Presence, PresenceList, Profile, UpdateProfileRequest, UserList};
 use confab_proto::{ErrorBody, ErrorCode, ErrorDetail, RoomId, SessionId, UserId};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Serialize;
@@ -246,6 +246,16 @@ impl Client {
                 .append_pair("limit", &limit.to_string());
         }
         let list: UserList = self.authed_url::<(), _>(Method::GET, url, None).await?;
+        Ok(list.users)
+    }
+
+    /// Presence of the listed users who share a room with me.
+    pub async fn presence(&self, users: &[UserId]) -> Result<Vec<Presence>> {
+        let ids: Vec<String> = users.iter().map(ToString::to_string).collect();
+        let mut url = self.base.join("/api/v1/presence")?;
+        url.query_pairs_mut()
+            .append_pair("user_ids", &ids.join(","));
+        let list: PresenceList = self.authed_url::<(), _>(Method::GET, url, None).await?;
         Ok(list.users)
     }
 

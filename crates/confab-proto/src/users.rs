@@ -38,3 +38,37 @@ pub struct UpdateProfileRequest {
 pub struct UserList {
     pub users: Vec<Profile>,
 }
+
+/// Whether someone is around. Combined over all of a user's connections: online if
+/// any device is active, away if all connected devices are idle, offline if none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceStatus {
+    Online,
+    Away,
+    Offline,
+}
+
+/// One user's presence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Presence {
+    pub user_id: UserId,
+    pub status: PresenceStatus,
+    /// When the user was last connected or active, if known.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub last_seen_at: Option<Timestamp>,
+}
+
+/// `GET /api/v1/presence?user_ids=1,2,3`: only people who share a room with me.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PresenceList {
+    pub users: Vec<Presence>,
+}

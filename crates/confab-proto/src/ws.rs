@@ -6,6 +6,7 @@
 //! [`ServerFrame::Event`]. See docs/protocol.md for the whole protocol.
 
 use crate::events::{MessageBody, RoomEvent};
+use crate::users::{Presence, PresenceStatus};
 use crate::{ErrorCode, EventId, RoomId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -85,6 +86,10 @@ pub enum ClientFrame {
         room_id: RoomId,
         typing: bool,
     },
+    /// Marks this device `online` (active) or `away` (idle). No reply.
+    Presence {
+        status: PresenceStatus,
+    },
     Ping {
         id: String,
     },
@@ -131,6 +136,8 @@ pub enum ServerFrame {
         user_id: UserId,
         typing: bool,
     },
+    /// Someone who shares a room with me (or I, on another device) changed status.
+    Presence(Presence),
     Pong {
         id: String,
     },

@@ -12,10 +12,11 @@
 //! `Bytes`. Queues are bounded: a connection whose queue is full is told to close
 //! (it then resumes from its last event id), so memory never grows without bound.
 
-use crate::store::StoreResult;
 use crate::store::rooms::RoomStore;
+use crate::store::{Millis, StoreResult};
 use bytes::Bytes;
 use confab_proto::events::{EventContent, RoomEvent};
+use confab_proto::users::{Presence, PresenceStatus};
 use confab_proto::ws::ServerFrame;
 use confab_proto::{EventId, RoomId, UserId};
 use std::collections::HashMap;
@@ -27,6 +28,9 @@ use tokio_util::sync::CancellationToken;
 
 /// Events read from the log per round.
 const TAIL_BATCH: u32 = 512;
+/// Presence changes waiting to be announced; beyond this, changes are dropped
+/// (and logged) rather than buffered without bound.
+const PRESENCE_BACKLOG: usize = 4096;
 /// How often the log is read even without a local wake-up.
 const TAIL_POLL: Duration = Duration::from_secs(1);
 
@@ -42,6 +46,8 @@ pub struct Outbound {
 /// A registered connection as the hub sees it.
 struct Listener {
     id: u64,
+    /// The device said its user is idle.
+    away: bool,
     queue: mpsc::Sender<Outbound>,
     /// Cancelled when the queue overflowed: the connection must close.
     overflowed: CancellationToken,
@@ -50,11 +56,12 @@ struct Listener {
 /// The receiving end of a registration; dropping it unregisters the connection.
 pub struct Subscription {
     pub events: mpsc::Receiver<Outbound>,
+    /// This connection's id within the hub.
+    pub id: u64,
     /// Cancelled if the connection fell too far behind.
     pub overflowed: CancellationToken,
     hub: Arc<Hub>,
     user: UserId,
-    id: u64,
 }
 
 impl Drop for Subscription {
@@ -71,13 +78,22 @@ pub struct Hub {
     /// membership events the tailer reads.
     members: Mutex<HashMap<RoomId, Vec<UserId>>>,
     wake: Notify,
+    /// Users whose combined presence changed, for the presence task to announce.
+    presence_changes: mpsc::Sender<UserId>,
+    presence_changed: Mutex<Option<mpsc::Receiver<UserId>>>,
+    /// When each user who went offline on this node was last connected.
+    last_seen: Mutex<HashMap<UserId, Millis>>,
     next_id: AtomicU64,
     queue_capacity: usize,
 }
 
 impl Hub {
     pub fn new(rooms: Arc<dyn RoomStore>, queue_capacity: usize) -> Arc<Self> {
+        let (presence_changes, presence_changed) = mpsc::channel(PRESENCE_BACKLOG);
         Arc::new(Self {
+            presence_changes,
+            presence_changed: Mutex::new(Some(presence_changed)),
+            last_seen: Mutex::default(),
             rooms,
             listeners: Mutex::default(),
             members: Mutex::default(),
@@ -94,32 +110,121 @@ impl Hub {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let listener = Listener {
             id,
+            away: false,
             queue,
             overflowed: overflowed.clone(),
         };
-        self.lock_listeners()
-            .entry(user)
-            .or_default()
-            .push(listener);
+        self.change_presence(user, |listeners| {
+            listeners.entry(user).or_default().push(listener)
+        });
         metrics::gauge!(crate::telemetry::WS_CONNECTIONS).increment(1.0);
         Subscription {
             events,
+            id,
             overflowed,
             hub: Arc::clone(self),
             user,
-            id,
         }
     }
 
     fn unregister(&self, user: UserId, id: u64) {
-        let mut listeners = self.lock_listeners();
-        if let Some(list) = listeners.get_mut(&user) {
-            list.retain(|l| l.id != id);
-            if list.is_empty() {
-                listeners.remove(&user);
+        self.change_presence(user, |listeners| {
+            if let Some(list) = listeners.get_mut(&user) {
+                list.retain(|l| l.id != id);
+                if list.is_empty() {
+                    listeners.remove(&user);
+                }
+            }
+        });
+        metrics::gauge!(crate::telemetry::WS_CONNECTIONS).decrement(1.0);
+    }
+
+    /// Marks one connection of `user` as idle (`away`) or active.
+    pub fn set_away(&self, user: UserId, connection: u64, away: bool) {
+        self.change_presence(user, |listeners| {
+            for listener in listeners.get_mut(&user).into_iter().flatten() {
+                if listener.id == connection {
+                    listener.away = away;
+                }
+            }
+        });
+    }
+
+    /// The user's presence as this node sees it.
+    pub fn presence(&self, user: UserId) -> (PresenceStatus, Option<Millis>) {
+        let status = combined_status(&self.lock_listeners(), user);
+        let last_seen = self.lock_last_seen().get(&user).copied();
+        (status, last_seen)
+    }
+
+    /// Applies `change` to the listeners and queues an announcement if the user's
+    /// combined presence changed.
+    fn change_presence(
+        &self,
+        user: UserId,
+        change: impl FnOnce(&mut HashMap<UserId, Vec<Listener>>),
+    ) {
+        let (before, after) = {
+            let mut listeners = self.lock_listeners();
+            let before = combined_status(&listeners, user);
+            change(&mut listeners);
+            (before, combined_status(&listeners, user))
+        };
+        if before == after {
+            return;
+        }
+        if after == PresenceStatus::Offline {
+            self.lock_last_seen()
+                .insert(user, crate::service::now_millis());
+        }
+        if self.presence_changes.try_send(user).is_err() {
+            tracing::warn!(user_id = %user, "presence backlog full; a status change was not announced");
+        }
+    }
+
+    /// Announces presence changes to everyone who shares a room with the user until
+    /// `shutdown`.
+    pub async fn run_presence(self: Arc<Self>, shutdown: CancellationToken) {
+        let Some(mut changes) = self
+            .presence_changed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+        else {
+            return;
+        };
+        loop {
+            let user = tokio::select! {
+                user = changes.recv() => match user { Some(user) => user, None => return },
+                () = shutdown.cancelled() => return,
+            };
+            if let Err(e) = self.announce_presence(user).await {
+                tracing::warn!(error = %e, user_id = %user, "cannot announce a presence change");
             }
         }
-        metrics::gauge!(crate::telemetry::WS_CONNECTIONS).decrement(1.0);
+    }
+
+    async fn announce_presence(&self, user: UserId) -> StoreResult<()> {
+        let (status, last_seen) = self.presence(user);
+        let presence = Presence {
+            user_id: user,
+            status,
+            last_seen_at: last_seen.map(crate::service::timestamp),
+        };
+        let frame = match serde_json::to_vec(&ServerFrame::Presence(presence)) {
+            Ok(bytes) => Bytes::from(bytes),
+            Err(e) => return Err(crate::store::StoreError::Corrupt(e.to_string())),
+        };
+        let mut recipients = self.rooms.contacts(user).await?;
+        recipients.push(user);
+        self.deliver(
+            &recipients,
+            &Outbound {
+                event_id: None,
+                frame,
+            },
+        );
+        Ok(())
     }
 
     /// Tells the tailer that new events were committed.
@@ -270,9 +375,25 @@ impl Hub {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    fn lock_last_seen(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Millis>> {
+        self.last_seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn lock_members(&self) -> std::sync::MutexGuard<'_, HashMap<RoomId, Vec<UserId>>> {
         self.members
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Online if any connection is active, away if all are idle, offline if none.
+fn combined_status(listeners: &HashMap<UserId, Vec<Listener>>, user: UserId) -> PresenceStatus {
+    match listeners.get(&user) {
+        None => PresenceStatus::Offline,
+        Some(list) if list.iter().any(|l| !l.away) => PresenceStatus::Online,
+        Some(list) if list.is_empty() => PresenceStatus::Offline,
+        Some(_) => PresenceStatus::Away,
     }
 }

@@ -28,6 +28,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     tokio::spawn(prune_periodically(app.clone()));
     tokio::spawn(app.hub.clone().run(app.shutdown.clone()));
+    tokio::spawn(app.hub.clone().run_presence(app.shutdown.clone()));
     tokio::spawn(cancel_on_signal(app.clone()));
 
     let router = crate::http::router(app.clone());

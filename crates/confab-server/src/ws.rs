@@ -18,6 +18,7 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use confab_proto::events::SendMessageRequest;
+use confab_proto::users::PresenceStatus;
 use confab_proto::ws::{ClientFrame, ServerFrame, close_code};
 use confab_proto::{ErrorCode, EventId, PROTOCOL_VERSION, RoomId};
 use std::collections::HashMap;
@@ -69,6 +70,8 @@ struct Connection {
     last_sent: EventId,
     last_heard: Instant,
     bucket: TokenBucket,
+    /// This connection's id in the fan-out hub (for its presence).
+    connection_id: u64,
     /// Rooms where this connection's user is typing, with the time it ends.
     typing: HashMap<RoomId, Instant>,
 }
@@ -114,6 +117,7 @@ impl Connection {
             last_heard: Instant::now(),
             bucket: TokenBucket::new(rate),
             typing: HashMap::new(),
+            connection_id: subscription.id,
         };
         let close = match connection.start(since).await {
             Ok(()) => connection.serve(subscription).await,
@@ -260,6 +264,21 @@ impl Connection {
                     .await;
             }
         };
+        if let ClientFrame::Presence { status } = frame {
+            let away = match status {
+                PresenceStatus::Online => false,
+                PresenceStatus::Away => true,
+                PresenceStatus::Offline => {
+                    let error =
+                        ServiceError::invalid("status", "a connected device is online or away");
+                    return self.send(&error_frame(None, &error)).await;
+                }
+            };
+            self.app
+                .hub
+                .set_away(self.principal.user_id, self.connection_id, away);
+            return Ok(());
+        }
         if let ClientFrame::Typing { room_id, typing } = frame {
             // Over the rate limit a typing frame is dropped: it needs no reply.
             if !self.bucket.take() {
@@ -315,8 +334,8 @@ impl Connection {
     async fn handle(&mut self, frame: ClientFrame) -> ServerFrame {
         let id = match &frame {
             ClientFrame::Hello { .. } => return protocol_error(None, "already authenticated"),
-            ClientFrame::Typing { .. } => {
-                return protocol_error(None, "typing frames get no reply");
+            ClientFrame::Typing { .. } | ClientFrame::Presence { .. } => {
+                return protocol_error(None, "typing and presence frames get no reply");
             }
             ClientFrame::Ping { id } => return ServerFrame::Pong { id: id.clone() },
             ClientFrame::Refresh { id, .. }
@@ -392,7 +411,8 @@ impl Connection {
             ClientFrame::Hello { .. }
             | ClientFrame::Ping { .. }
             | ClientFrame::Refresh { .. }
-            | ClientFrame::Typing { .. } => Ok(None),
+            | ClientFrame::Typing { .. }
+            | ClientFrame::Presence { .. } => Ok(None),
         };
         match result {
             Ok(event) => ServerFrame::Ok { id, event },

@@ -27,6 +27,7 @@ on_both_backends!(
     typing_starts_stops_and_expires,
     revoking_a_session_closes_its_sockets,
     a_cursor_from_the_future_asks_for_a_resync,
+    presence_combines_devices_and_reaches_contacts_only,
 );
 
 /// Waits at most this long for anything that should arrive.
@@ -59,6 +60,20 @@ fn text(event: &confab_proto::events::RoomEvent) -> Option<&str> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// The next frame, skipping presence announcements (tests of presence read them
+/// with `next_presence_of`).
+async fn next_frame(live: &mut Live) -> Incoming {
+    loop {
+        let incoming = tokio::time::timeout(PATIENCE, live.recv())
+            .await
+            .expect("a frame in time")
+            .unwrap();
+        if !matches!(incoming, Incoming::Frame(ServerFrame::Presence(_))) {
+            return incoming;
+        }
     }
 }
 
@@ -269,11 +284,7 @@ async fn a_slow_consumer_is_disconnected_and_catches_up(backend: Backend) {
     // Only now does Bob read: the server gave up on him at some point.
     let mut received = Vec::new();
     let close_code = loop {
-        match tokio::time::timeout(PATIENCE, slow.recv())
-            .await
-            .expect("in time")
-            .unwrap()
-        {
+        match next_frame(&mut slow).await {
             Incoming::Frame(ServerFrame::Event { event }) => received.push(event),
             Incoming::Frame(_) => {}
             Incoming::Closed { code, .. } => break code,
@@ -333,11 +344,7 @@ async fn bad_frames_get_errors_and_the_server_keeps_serving(backend: Backend) {
         Message::Binary(vec![1, 2, 3].into()),
     ] {
         socket.send_raw(bad).await.unwrap();
-        match tokio::time::timeout(PATIENCE, socket.recv())
-            .await
-            .unwrap()
-            .unwrap()
-        {
+        match next_frame(&mut socket).await {
             Incoming::Frame(ServerFrame::Error { id: None, code, .. }) => {
                 assert_eq!(code, ErrorCode::InvalidJson)
             }
@@ -376,11 +383,7 @@ async fn bad_frames_get_errors_and_the_server_keeps_serving(backend: Backend) {
         .unwrap();
     let mut saw_error = false;
     let code = loop {
-        match tokio::time::timeout(PATIENCE, socket.recv())
-            .await
-            .unwrap()
-            .unwrap()
-        {
+        match next_frame(&mut socket).await {
             Incoming::Frame(ServerFrame::Error {
                 code: ErrorCode::PayloadTooLarge,
                 ..
@@ -489,11 +492,7 @@ async fn shutdown_closes_connections_as_going_away(backend: Backend) {
     let mut socket = live(&alice, None).await;
     let status = server.stop();
     assert!(status.success(), "{status}");
-    match tokio::time::timeout(PATIENCE, socket.recv())
-        .await
-        .unwrap()
-        .unwrap()
-    {
+    match next_frame(&mut socket).await {
         Incoming::Closed { code, .. } => assert_eq!(code, 1001),
         other => panic!("expected going away, got {other:?}"),
     }
@@ -514,11 +513,7 @@ async fn a_gap_too_long_to_replay_asks_for_a_resync(backend: Backend) {
     }
     let (mut resumed, ready) = bob.connect_live(Some(since)).await.unwrap();
     assert!(matches!(ready, ServerFrame::Ready { cursor, .. } if cursor == since));
-    let cursor = match tokio::time::timeout(PATIENCE, resumed.recv())
-        .await
-        .unwrap()
-        .unwrap()
-    {
+    let cursor = match next_frame(&mut resumed).await {
         Incoming::Frame(ServerFrame::ResyncRequired { cursor }) => cursor,
         other => panic!("expected resync_required, got {other:?}"),
     };
@@ -538,10 +533,7 @@ async fn a_gap_too_long_to_replay_asks_for_a_resync(backend: Backend) {
 /// The next frame that is not a message event (receipts, typing, errors).
 async fn next_signal(live: &mut Live) -> Incoming {
     loop {
-        let incoming = tokio::time::timeout(PATIENCE, live.recv())
-            .await
-            .expect("a frame in time")
-            .unwrap();
+        let incoming = next_frame(live).await;
         match &incoming {
             Incoming::Frame(ServerFrame::Event { event }) if text(event).is_some() => {}
             _ => return incoming,
@@ -679,11 +671,7 @@ async fn typing_starts_stops_and_expires(backend: Backend) {
     );
     // Alice never hears her own typing: the next thing she receives is her message.
     let sent = alice.send_text(room, "done typing").await.unwrap();
-    match tokio::time::timeout(PATIENCE, alice_live.recv())
-        .await
-        .unwrap()
-        .unwrap()
-    {
+    match next_frame(&mut alice_live).await {
         Incoming::Frame(ServerFrame::Event { event }) => assert_eq!(event.id, sent.id),
         other => panic!("expected only my message, got {other:?}"),
     }
@@ -721,11 +709,7 @@ async fn revoking_a_session_closes_its_sockets(backend: Backend) {
         .unwrap();
     let mut saw_error = false;
     let code = loop {
-        match tokio::time::timeout(PATIENCE, phone_live.recv())
-            .await
-            .expect("closed in time")
-            .unwrap()
-        {
+        match next_frame(&mut phone_live).await {
             Incoming::Frame(ServerFrame::Error {
                 code: ErrorCode::SessionRevoked,
                 ..
@@ -749,11 +733,7 @@ async fn a_cursor_from_the_future_asks_for_a_resync(backend: Backend) {
         panic!("ready expected")
     };
     assert!(cursor < EventId(1_000_000));
-    match tokio::time::timeout(PATIENCE, socket.recv())
-        .await
-        .unwrap()
-        .unwrap()
-    {
+    match next_frame(&mut socket).await {
         Incoming::Frame(ServerFrame::ResyncRequired { cursor: resync }) => {
             assert_eq!(resync, cursor)
         }
@@ -761,4 +741,100 @@ async fn a_cursor_from_the_future_asks_for_a_resync(backend: Backend) {
     }
     let sent = alice.send_text(room, "not lost").await.unwrap();
     assert_eq!(next_message(&mut socket).await.id, sent.id);
+}
+
+/// The next presence frame about `user`, skipping everything else.
+async fn next_presence_of(live: &mut Live, user: UserId) -> confab_proto::users::PresenceStatus {
+    loop {
+        match tokio::time::timeout(PATIENCE, live.recv())
+            .await
+            .expect("presence in time")
+            .unwrap()
+        {
+            Incoming::Frame(ServerFrame::Presence(presence)) if presence.user_id == user => {
+                return presence.status;
+            }
+            Incoming::Closed { code, reason } => panic!("closed: {code} {reason}"),
+            _ => {}
+        }
+    }
+}
+
+async fn presence_combines_devices_and_reaches_contacts_only(backend: Backend) {
+    use confab_proto::users::PresenceStatus::{Away, Offline, Online};
+    let server = TestServer::start(backend).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let (bob_phone, bob_name) = signed_up(&server, "bob").await;
+    let (carol, _) = signed_up(&server, "carol").await;
+    let bob = id_of(&bob_phone).await;
+    alice.open_direct(bob).await.unwrap();
+    let bob_laptop = server.client();
+    bob_laptop
+        .sign_in(&bob_name, common::PASSWORD, Some("laptop"))
+        .await
+        .unwrap();
+    let mut watcher = live(&alice, None).await;
+    let away = |status| ClientFrame::Presence { status };
+
+    let mut phone = live(&bob_phone, None).await;
+    assert_eq!(next_presence_of(&mut watcher, bob).await, Online);
+    let mut laptop = live(&bob_laptop, None).await; // Still online: no announcement.
+    phone.send(&away(Away)).await.unwrap(); // The laptop is active: still online.
+    laptop.send(&away(Away)).await.unwrap(); // Now every device is idle.
+    assert_eq!(
+        next_presence_of(&mut watcher, bob).await,
+        Away,
+        "no announcement came in between"
+    );
+    laptop.close().await.unwrap(); // The phone is still connected, idle.
+    phone.send(&away(Online)).await.unwrap();
+    assert_eq!(next_presence_of(&mut watcher, bob).await, Online);
+    drop(phone);
+    assert_eq!(next_presence_of(&mut watcher, bob).await, Offline);
+
+    let seen = alice.presence(&[bob]).await.unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].status, Offline);
+    assert!(seen[0].last_seen_at.is_some());
+    assert!(
+        carol.presence(&[bob]).await.unwrap().is_empty(),
+        "strangers see nothing"
+    );
+    let mut carol_live = live(&carol, None).await;
+    let mut phone = live(&bob_phone, None).await;
+    assert_eq!(next_presence_of(&mut watcher, bob).await, Online);
+    // Carol shares no room with Bob: the next thing she gets is her own message.
+    let own_room = carol
+        .create_group(&CreateGroupRequest {
+            name: "me".into(),
+            topic: String::new(),
+            members: vec![],
+            encrypted: false,
+        })
+        .await
+        .unwrap();
+    let sent = carol.send_text(own_room.id, "alone").await.unwrap();
+    loop {
+        match tokio::time::timeout(PATIENCE, carol_live.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            Incoming::Frame(ServerFrame::Presence(p)) => {
+                assert_ne!(p.user_id, bob, "presence leaked to a stranger")
+            }
+            Incoming::Frame(ServerFrame::Event { event }) if event.id == sent.id => break,
+            _ => {}
+        }
+    }
+    phone.send(&away(Offline)).await.unwrap();
+    loop {
+        match next_signal(&mut phone).await {
+            Incoming::Frame(ServerFrame::Presence(_)) => {}
+            Incoming::Frame(ServerFrame::Error { code, .. }) => {
+                break assert_eq!(code, ErrorCode::InvalidInput);
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
 }

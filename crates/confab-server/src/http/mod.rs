@@ -81,6 +81,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::change_password))
         .routes(routes!(users::by_username))
         .routes(routes!(users::search))
+        .routes(routes!(users::presence))
         .routes(routes!(rooms::list, rooms::create_group))
         .routes(routes!(rooms::open_direct))
         .routes(routes!(rooms::get, rooms::update))

@@ -3,11 +3,13 @@
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, Client};
 use crate::app::AppState;
+use crate::service::ServiceError;
 use axum::Json;
 use axum::extract::State;
 use confab_proto::ErrorBody;
+use confab_proto::UserId;
 use confab_proto::auth::{ChangePasswordRequest, RevokedCount};
-use confab_proto::users::{Profile, UpdateProfileRequest, UserList};
+use confab_proto::users::{PresenceList, Profile, UpdateProfileRequest, UserList};
 use serde::Deserialize;
 
 /// My profile.
@@ -90,5 +92,35 @@ pub async fn search(
 ) -> Result<Json<UserList>, ApiError> {
     Ok(Json(UserList {
         users: app.accounts.search(&query.prefix, query.limit).await?,
+    }))
+}
+
+/// Query of [`presence`].
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PresenceQuery {
+    /// Comma-separated user ids, at most 200.
+    user_ids: String,
+}
+
+/// Presence of people who share a room with me; others are left out.
+#[utoipa::path(get, path = "/api/v1/presence", tag = "users", security(("bearer" = [])),
+    params(PresenceQuery),
+    responses((status = 200, body = PresenceList), (status = 400, description = "`invalid_input`", body = ErrorBody)))]
+pub async fn presence(
+    State(app): State<AppState>,
+    Auth(caller): Auth,
+    ApiQuery(query): ApiQuery<PresenceQuery>,
+) -> Result<Json<PresenceList>, ApiError> {
+    let ids = query
+        .user_ids
+        .split(',')
+        .filter(|part| !part.trim().is_empty())
+        .map(|part| part.trim().parse::<i64>().map(UserId))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| {
+            ServiceError::invalid("user_ids", "user_ids is a comma-separated list of user ids")
+        })?;
+    Ok(Json(PresenceList {
+        users: app.rooms.presence(caller, &ids).await?,
     }))
 }

@@ -17,6 +17,7 @@ use confab_proto::events::{EventContent, HistoryPage, MessageBody, RoomEvent, Se
 use confab_proto::rooms::{
     CreateGroupRequest, Member, Role, Room, RoomKind, RoomSummary, UpdateRoomRequest,
 };
+use confab_proto::users::Presence;
 use confab_proto::ws::ServerFrame;
 use confab_proto::{EventId, RoomId, UserId};
 use std::sync::Arc;
@@ -31,6 +32,8 @@ pub const CLIENT_ID_MAX: usize = 64;
 pub const REACTION_MAX: usize = 32;
 /// Most events one history page returns.
 pub const HISTORY_PAGE_MAX: u32 = 100;
+/// Most users one presence query may ask about.
+pub const PRESENCE_QUERY_MAX: usize = 200;
 /// Most distinct users one message can mention.
 pub const MENTIONS_MAX: usize = 32;
 
@@ -545,6 +548,41 @@ impl Rooms {
     ) -> ServiceResult<Option<RoomEvent>> {
         self.move_marker(caller, id, seq, RoomChange::MarkDelivered { seq })
             .await
+    }
+
+    /// The presence of the listed users who share a room with the caller (and the
+    /// caller's own); others are left out, so presence never leaks to strangers.
+    pub async fn presence(
+        &self,
+        caller: Principal,
+        users: &[UserId],
+    ) -> ServiceResult<Vec<Presence>> {
+        if users.len() > PRESENCE_QUERY_MAX {
+            return Err(ServiceError::invalid(
+                "user_ids",
+                format!("ask for at most {PRESENCE_QUERY_MAX} users at once"),
+            ));
+        }
+        let contacts = self.rooms.contacts(caller.user_id).await?;
+        let mut found = Vec::new();
+        for &user in users {
+            if (user != caller.user_id && !contacts.contains(&user))
+                || found.iter().any(|p: &Presence| p.user_id == user)
+            {
+                continue;
+            }
+            let (status, seen_here) = self.hub.presence(user);
+            let last_seen = match seen_here {
+                Some(millis) => Some(millis),
+                None => self.rooms.last_seen(user).await?,
+            };
+            found.push(Presence {
+                user_id: user,
+                status,
+                last_seen_at: last_seen.map(timestamp),
+            });
+        }
+        Ok(found)
     }
 
     /// Tells the room's other members that the caller started or stopped typing.

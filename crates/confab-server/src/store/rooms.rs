@@ -182,6 +182,10 @@ pub trait RoomStore: Send + Sync + 'static {
     /// Everyone who was a member when event `seq` happened and may still need it:
     /// current members and those who left at or after `seq`.
     async fn members_at(&self, room: RoomId, seq: i64) -> StoreResult<Vec<UserId>>;
+    /// Everyone who shares at least one room with `user` (not `user` themself).
+    async fn contacts(&self, user: UserId) -> StoreResult<Vec<UserId>>;
+    /// When any session of `user` was last active.
+    async fn last_seen(&self, user: UserId) -> StoreResult<Option<Millis>>;
     /// How many rooms the user is a current member of.
     async fn room_count(&self, user: UserId) -> StoreResult<i64>;
     /// Applies one change as `sender`, atomically with its event.

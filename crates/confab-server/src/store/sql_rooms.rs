@@ -454,6 +454,27 @@ impl RoomStore for SqlStore {
         Ok(ids.into_iter().map(UserId).collect())
     }
 
+    async fn contacts(&self, user: UserId) -> StoreResult<Vec<UserId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT other.user_id FROM room_members mine \
+             JOIN room_members other ON other.room_id = mine.room_id AND other.left_seq IS NULL \
+             WHERE mine.user_id = $1 AND mine.left_seq IS NULL AND other.user_id <> $1 ORDER BY other.user_id",
+        )
+        .bind(user.0)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(ids.into_iter().map(UserId).collect())
+    }
+
+    async fn last_seen(&self, user: UserId) -> StoreResult<Option<Millis>> {
+        Ok(
+            sqlx::query_scalar("SELECT MAX(last_seen_at) FROM device_sessions WHERE user_id = $1")
+                .bind(user.0)
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
     async fn room_count(&self, user: UserId) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "SELECT COUNT(*) FROM room_members WHERE user_id = $1 AND left_seq IS NULL",
