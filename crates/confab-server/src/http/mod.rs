@@ -11,6 +11,7 @@ mod ops;
 mod rooms;
 mod sessions;
 mod users;
+mod web;
 
 use crate::app::AppState;
 use crate::telemetry::{HTTP_DURATION, HTTP_REQUESTS};
@@ -122,7 +123,7 @@ pub fn router(app: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .fallback(|| async { ApiError::not_found() })
+        .fallback(web::serve)
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(app.config.max_body_bytes))
         .layer(middleware::from_fn_with_state(app.clone(), record_metrics))

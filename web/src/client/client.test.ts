@@ -1,0 +1,274 @@
+import { describe, expect, it } from 'vitest';
+import { ChatClient } from './client';
+import { FakeSocket, FakeTimers, MemoryStorage, settle } from './testing';
+import type { AuthTokens, Profile, RoomEvent, RoomSummary } from './types';
+
+const me: Profile = { id: 1, username: 'alice', display_name: 'Alice', status_text: '', created_at: '2026-11-25T09:00:00Z' };
+const bob: Profile = { id: 2, username: 'bob', display_name: 'Bob', status_text: '', created_at: '2026-11-25T09:00:00Z' };
+
+function tokens(n: number, expiresAt: number): AuthTokens {
+  return {
+    session_id: 7,
+    access_token: `access-${n}`,
+    access_token_expires_at: new Date(expiresAt).toISOString(),
+    refresh_token: `cfr_${n}`,
+    refresh_token_expires_at: new Date(expiresAt + 86_400_000).toISOString(),
+  };
+}
+
+function summary(lastSeq: number, unread: number): RoomSummary {
+  return {
+    room: { id: 9, kind: 'direct', name: '', topic: '', encrypted: false, created_by: 1, created_at: '2026-11-25T09:00:00Z', last_seq: lastSeq, last_activity_at: '2026-11-25T09:00:00Z', member_count: 2 },
+    my_role: 'member',
+    peer: 2,
+    unread_count: unread,
+    mention_count: 0,
+    read_seq: 3,
+  };
+}
+
+function message(id: number, seq: number, sender: number, clientId = `c${id}`): RoomEvent {
+  return { id, room_id: 9, seq, sender_id: sender, created_at: '2026-11-25T10:00:00Z', content: { type: 'message', client_id: clientId, body: { type: 'text', text: `m${seq}` } } };
+}
+
+/** A client signed in against a fake server; the test drives its socket. */
+function setup(options: { rooms?: RoomSummary[] } = {}) {
+  const timers = new FakeTimers();
+  const storage = new MemoryStorage();
+  storage.setItem('confab.session', JSON.stringify({ tokens: tokens(1, timers.time + 15 * 60_000), user: me }));
+  const sockets: FakeSocket[] = [];
+  const calls: string[] = [];
+  let rooms = options.rooms ?? [summary(3, 0)];
+  let releaseRooms: (() => void) | null = null;
+  let holdRooms = false;
+  let refreshes = 0;
+  const fetch = async (url: string, init?: RequestInit): Promise<Response> => {
+    const method = init?.method ?? 'GET';
+    const path = url.replace('/api/v1', '');
+    calls.push(`${method} ${path}`);
+    const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+    if (path === '/rooms' && method === 'GET') {
+      if (holdRooms) await new Promise<void>((r) => (releaseRooms = r));
+      return json({ rooms });
+    }
+    if (path === '/users/me') return json(me);
+    if (path.startsWith('/users?prefix=')) return json({ users: [me, bob] });
+    if (path.startsWith('/presence')) return json({ users: [] });
+    if (path === '/auth/refresh') {
+      refreshes += 1;
+      await Promise.resolve();
+      return json(tokens(refreshes + 1, timers.time + 15 * 60_000));
+    }
+    return json({ error: { code: 'not_found', message: 'no such resource' } }, 404);
+  };
+  let ids = 0;
+  const client = new ChatClient({
+    fetch,
+    openSocket: (url) => {
+      const socket = new FakeSocket(url);
+      sockets.push(socket);
+      return socket;
+    },
+    socketUrl: 'ws://test/api/v1/ws',
+    storage,
+    timers,
+    random: () => 0.5,
+    newId: () => `cid-${++ids}`,
+  });
+  return {
+    client,
+    sockets,
+    timers,
+    storage,
+    calls,
+    setRooms: (r: RoomSummary[]) => (rooms = r),
+    hold: () => (holdRooms = true),
+    release: () => {
+      holdRooms = false;
+      releaseRooms?.();
+    },
+    refreshes: () => refreshes,
+    socket: () => sockets.at(-1)!,
+  };
+}
+
+/** Moves time forward like a live server would: every ping gets its pong. */
+function keepAlive(t: ReturnType<typeof setup>, ms: number) {
+  for (let left = ms; left > 0; left -= 5_000) {
+    t.timers.advance(Math.min(5_000, left));
+    const ping = t.socket().last('ping');
+    if (ping && !answered.has(ping.id)) {
+      answered.add(ping.id);
+      t.socket().receive({ type: 'pong', id: ping.id });
+    }
+  }
+}
+const answered = new Set<string>();
+
+async function connect(t: ReturnType<typeof setup>, cursor = 100) {
+  t.socket().open();
+  t.socket().receive({ type: 'ready', user_id: 1, session_id: 7, protocol: 1, cursor });
+  await settle();
+}
+
+describe('ChatClient: fresh start, resume and dedupe', () => {
+  it('buffers events during the REST sync, applies each once, and resumes after the last', async () => {
+    const t = setup();
+    t.client.start();
+    t.hold();
+    t.socket().open();
+    t.socket().receive({ type: 'ready', user_id: 1, session_id: 7, protocol: 1, cursor: 100 });
+    await settle();
+    // Arrives while /rooms is still loading: already in the REST answer below.
+    t.socket().receive({ type: 'event', event: message(101, 4, 2) });
+    t.socket().receive({ type: 'event', event: message(102, 5, 2) });
+    t.setRooms([summary(4, 1)]);
+    t.release();
+    await settle();
+    const room = t.client.getState().rooms[9]!;
+    expect(room.unread).toBe(2); // 1 from REST (seq 4) + seq 5; seq 4 not counted twice
+    expect(room.room.last_seq).toBe(5);
+    expect(t.client.cursor).toBe(102);
+    expect(t.client.getState().connection).toBe('online');
+
+    // The same event again (a replay overlapping what was applied) changes nothing.
+    t.socket().receive({ type: 'event', event: message(102, 5, 2) });
+    expect(t.client.getState().rooms[9]!.unread).toBe(2);
+
+    t.socket().drop(1006);
+    t.timers.advance(1_000);
+    t.socket().open();
+    expect(t.socket().sent[0]).toEqual({ type: 'hello', token: 'access-1', since: 102 });
+  });
+
+  it('does not resume from a cursor whose sync did not finish', async () => {
+    const t = setup();
+    t.client.start();
+    t.hold();
+    await connect(t);
+    t.socket().drop(1006);
+    t.release();
+    await settle();
+    t.timers.advance(5_000);
+    t.socket().open();
+    expect(t.socket().sent[0]).toEqual({ type: 'hello', token: 'access-1' });
+  });
+
+  it('fetches the rooms again after resync_required', async () => {
+    const t = setup();
+    t.client.start();
+    await connect(t);
+    const before = t.calls.filter((c) => c === 'GET /rooms').length;
+    t.setRooms([summary(30, 12)]);
+    t.socket().receive({ type: 'resync_required', cursor: 5000 });
+    await settle();
+    expect(t.calls.filter((c) => c === 'GET /rooms').length).toBe(before + 1);
+    expect(t.client.getState().rooms[9]!.unread).toBe(12);
+    expect(t.client.cursor).toBe(5000);
+  });
+
+  it('acknowledges delivery of messages from others', async () => {
+    const t = setup();
+    t.client.start();
+    await connect(t);
+    t.socket().receive({ type: 'event', event: message(101, 4, 2) });
+    t.socket().receive({ type: 'event', event: message(102, 5, 2) });
+    t.timers.advance(300);
+    expect(t.socket().last('delivered')).toMatchObject({ room_id: 9, seq: 5 });
+  });
+});
+
+describe('ChatClient: the outbox', () => {
+  it('keeps a message written offline as pending, then sends it with its client_id once connected', async () => {
+    const t = setup();
+    t.client.start();
+    t.client.sendMessage(9, 'hello');
+    expect(t.client.getState().pending).toMatchObject([{ clientId: 'cid-1', status: 'sending', roomId: 9 }]);
+    expect(t.storage.getItem('confab.outbox.1')).toContain('cid-1');
+
+    await connect(t);
+    expect(t.socket().last('send')).toMatchObject({ room_id: 9, client_id: 'cid-1', body: { type: 'text', text: 'hello' } });
+
+    // The socket drops before the reply: the same client_id goes again on the next one.
+    t.socket().drop(1006);
+    await settle();
+    expect(t.client.getState().pending).toHaveLength(1);
+    t.timers.advance(1_000);
+    await connect(t);
+    expect(t.socket().last('send')).toMatchObject({ client_id: 'cid-1' });
+
+    const id = t.socket().last('send')!.id;
+    t.socket().receive({ type: 'ok', id, event: message(103, 4, 1, 'cid-1') });
+    t.socket().receive({ type: 'event', event: message(103, 4, 1, 'cid-1') });
+    await settle();
+    expect(t.client.getState().pending).toEqual([]);
+    expect(t.storage.getItem('confab.outbox.1')).toBeNull();
+  });
+
+  it('marks a refused message as failed, and retries it with the same client_id', async () => {
+    const t = setup();
+    t.client.start();
+    await connect(t);
+    t.client.sendMessage(9, 'too long');
+    const first = t.socket().last('send')!;
+    t.socket().receive({ type: 'error', id: first.id, code: 'invalid_input', message: 'the message is too long' });
+    await settle();
+    expect(t.client.getState().pending).toMatchObject([{ status: 'failed', error: 'the message is too long' }]);
+
+    t.client.retry('cid-1');
+    expect(t.client.getState().pending[0]!.status).toBe('sending');
+    const again = t.socket().last('send')!;
+    expect(again.id).not.toBe(first.id);
+    expect(again.client_id).toBe('cid-1');
+  });
+
+  it('waits and sends again when rate limited', async () => {
+    const t = setup();
+    t.client.start();
+    await connect(t);
+    t.client.sendMessage(9, 'hi');
+    const first = t.socket().last('send')!;
+    t.socket().receive({ type: 'error', id: first.id, code: 'rate_limited', message: 'slow down' });
+    await settle();
+    expect(t.client.getState().pending[0]!.status).toBe('sending');
+    t.timers.advance(1_000);
+    expect(t.socket().sent.filter((f) => f.type === 'send')).toHaveLength(2);
+  });
+});
+
+describe('ChatClient: tokens', () => {
+  it('refreshes before the access token expires and hands the new one to the open socket', async () => {
+    const t = setup();
+    t.client.start();
+    await connect(t);
+    keepAlive(t, 13 * 60_000);
+    expect(t.refreshes()).toBe(0);
+    keepAlive(t, 60_000);
+    await settle();
+    expect(t.refreshes()).toBe(1);
+    expect(t.socket().last('refresh')).toMatchObject({ token: 'access-2' });
+    // The next hello uses the new token too.
+    t.socket().drop(1001);
+    t.timers.advance(1_000);
+    t.socket().open();
+    expect(t.socket().sent[0]).toMatchObject({ type: 'hello', token: 'access-2' });
+  });
+
+  it('exchanges a refresh token once, however many callers ask at the same time', async () => {
+    const t = setup();
+    await Promise.all([t.client.tokens.refresh(), t.client.tokens.refresh(), t.client.tokens.refresh()]);
+    expect(t.refreshes()).toBe(1);
+    await t.client.tokens.refresh();
+    expect(t.refreshes()).toBe(2);
+    expect(t.calls.filter((c) => c === 'POST /auth/refresh')).toHaveLength(2);
+  });
+
+  it('adopts a pair another tab obtained instead of reusing the old refresh token', async () => {
+    const t = setup();
+    // Another tab of the same session refreshed: storage holds the next pair.
+    t.storage.setItem('confab.session', JSON.stringify({ tokens: tokens(5, t.timers.time + 15 * 60_000), user: me }));
+    await t.client.tokens.refresh();
+    expect(t.refreshes()).toBe(0);
+    expect(t.client.tokens.accessToken).toBe('access-5');
+  });
+});

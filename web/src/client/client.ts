@@ -1,0 +1,664 @@
+// ChatClient: the one object the UI talks to. It owns the state (state.ts), the
+// token pair and REST (rest.ts) and the WebSocket session (session.ts), and keeps
+// them consistent:
+//
+// - fresh start: after `ready`, fetch the room list over REST while buffering live
+//   events, then apply the buffer and start resuming from `ready.cursor`;
+// - resume: reconnect with `since` = the id of the last event applied; replayed
+//   events go through the same path as live ones, deduplicated by id and seq;
+// - `resync_required`: throw the cached rooms away and do a fresh fetch;
+// - outbox: a message gets a client_id at once and shows as pending; it is sent when
+//   connected, re-sent with the same client_id after a reconnect (the server stores
+//   it once), and disappears when its event arrives from the stream;
+// - receipts: `delivered` for every message of others that arrives, `read` for the
+//   room on screen while the tab is visible.
+
+import { RecentIds } from './ids';
+import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, type FetchFn, type Timers } from './rest';
+import { DisconnectedError, RequestError, Session, type SocketFactory } from './session';
+import * as S from './state';
+import { TYPING_IDLE_MS, TYPING_REPEAT_MS, TYPING_TTL_MS } from './timing';
+import type {
+  AuthResponse,
+  DeviceSession,
+  EventId,
+  HistoryPage,
+  Member,
+  MessageBody,
+  Presence,
+  Profile,
+  RequestFrame,
+  Role,
+  Room,
+  RoomEvent,
+  RoomId,
+  RoomSummary,
+  Seq,
+  UserId,
+} from './types';
+
+export interface ClientDeps {
+  fetch: FetchFn;
+  openSocket: SocketFactory;
+  socketUrl: string;
+  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+  timers: Timers;
+  random: () => number;
+  newId: () => string;
+  locks?: { request(name: string, fn: () => Promise<void>): Promise<void> };
+  /** Shows a system notification (only called while the tab is hidden). */
+  notify?: (title: string, body: string, roomId: RoomId) => void;
+  isHidden?: () => boolean;
+}
+
+const HISTORY_PAGE = 50;
+
+export class ChatClient {
+  private state: S.State = S.emptyState;
+  private readonly listeners = new Set<() => void>();
+  readonly tokens: Tokens;
+  readonly rest: Rest;
+  private readonly session: Session;
+  private readonly recent = new RecentIds();
+  /** Events that arrived while a REST sync was running; applied after it. */
+  private buffer: RoomEvent[] | null = null;
+  private activeRoom: RoomId | null = null;
+  private readonly deliveredDue = new Map<RoomId, Seq>();
+  private deliveredTimer: unknown = null;
+  private readonly readSent = new Map<RoomId, Seq>();
+  private typingRoom: RoomId | null = null;
+  private typingSentAt = 0;
+  private typingIdle: unknown = null;
+  private typingSweep: unknown = null;
+  private readonly lookups = new Set<UserId>();
+  /** Changes with every socket: a sync that outlives its socket is abandoned. */
+  private generation = 0;
+
+  constructor(private readonly deps: ClientDeps) {
+    this.tokens = new Tokens(deps.fetch, deps.storage, deps.timers, deps.locks);
+    this.rest = new Rest(deps.fetch, this.tokens);
+    this.session = new Session(
+      deps.socketUrl,
+      deps.openSocket,
+      {
+        token: () => this.tokens.accessToken,
+        onReady: (frame, resumed) => this.onReady(frame.cursor, resumed),
+        onEvent: (event) => this.onEvent(event),
+        onResync: (cursor) => this.onResync(cursor),
+        onTyping: (frame) => this.onTyping(frame.room_id, frame.user_id, frame.typing),
+        onPresence: (presence) => this.set(S.setPresence(this.state, [presence])),
+        onStatus: (status) => {
+          if (status === 'connecting') this.setConnection('connecting');
+          else if (status === 'closed') {
+            this.generation += 1;
+            this.setConnection('offline');
+          }
+        },
+        onAuthFailed: (code) => this.onAuthFailed(code),
+      },
+      deps.timers,
+      deps.random,
+    );
+    this.tokens.onChange((stored) => {
+      if (!stored) {
+        this.session.stop();
+        this.reset();
+        return;
+      }
+      // The open socket gets the new access token before the old one expires.
+      if (this.session.isReady) this.session.request({ type: 'refresh', token: stored.tokens.access_token }).catch(() => undefined);
+    });
+    const stored = this.tokens.stored;
+    if (stored) this.state = S.addUsers({ ...this.state, me: stored.user }, [stored.user]);
+  }
+
+  // ---- state access (for useSyncExternalStore) ----
+
+  getState = (): S.State => this.state;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  private set(next: S.State): void {
+    if (next === this.state) return;
+    this.state = next;
+    for (const l of this.listeners) l();
+  }
+
+  private setConnection(connection: S.ConnectionStatus): void {
+    if (this.state.connection !== connection) this.set({ ...this.state, connection });
+  }
+
+  /** The id of the last event applied: where a reconnect resumes. */
+  get cursor(): EventId | null {
+    return this.session.cursor;
+  }
+
+  // ---- lifecycle ----
+
+  get signedIn(): boolean {
+    return this.tokens.stored !== null;
+  }
+
+  /** Connects with the stored session, if any. */
+  start(): void {
+    const stored = this.tokens.stored;
+    if (!stored) return;
+    this.set({ ...S.addUsers({ ...this.state, me: stored.user }, [stored.user]), pending: this.loadOutbox(stored.user.id) });
+    this.tokens.schedule();
+    this.session.start();
+    this.typingSweep ??= this.deps.timers.setTimeout(() => this.sweepTyping(), 1_000);
+  }
+
+  /** Call when the browser says the network is back or the tab became visible. */
+  wake(): void {
+    this.session.wake();
+  }
+
+  /** Call when the browser reports that the network is gone. */
+  offline(): void {
+    this.session.suspend();
+  }
+
+  async signUp(input: { username: string; password: string; display_name?: string }): Promise<void> {
+    const auth = await this.rest.post<AuthResponse>('/auth/signup', { ...input, device_name: deviceName() });
+    this.tokens.set(auth);
+    this.start();
+  }
+
+  async signIn(input: { username: string; password: string }): Promise<void> {
+    const auth = await this.rest.post<AuthResponse>('/auth/signin', { ...input, device_name: deviceName() });
+    this.tokens.set(auth);
+    this.start();
+  }
+
+  async signOut(): Promise<void> {
+    try {
+      await this.rest.post('/auth/signout');
+    } catch {
+      // Signing out locally matters more than telling the server.
+    }
+    this.tokens.clear();
+  }
+
+  private reset(): void {
+    this.recent.clear();
+    this.buffer = null;
+    this.session.cursor = null;
+    this.activeRoom = null;
+    this.readSent.clear();
+    this.set(S.emptyState);
+  }
+
+  private async onAuthFailed(code: string): Promise<boolean> {
+    if (code === 'token_expired') {
+      try {
+        await this.tokens.refresh();
+        return true;
+      } catch (error) {
+        return !isSignedOutError(error);
+      }
+    }
+    if (code === 'internal') return true;
+    this.tokens.clear();
+    return false;
+  }
+
+  // ---- the stream ----
+
+  private onReady(cursor: EventId, resumed: boolean): void {
+    if (resumed) {
+      this.setConnection('online');
+      this.afterConnect();
+    } else {
+      void this.sync(cursor);
+    }
+  }
+
+  private onResync(cursor: EventId): void {
+    // The cached rooms are too old to patch: fetch them again (keeping the outbox).
+    this.recent.clear();
+    this.set({ ...this.state, rooms: {} });
+    void this.sync(cursor);
+  }
+
+  /** Fetches the room list (and the open room) over REST, then goes live from `cursor`. */
+  private async sync(cursor: EventId): Promise<void> {
+    this.setConnection('syncing');
+    this.buffer = [];
+    const generation = this.generation;
+    try {
+      const [{ rooms }, me] = await Promise.all([
+        this.rest.get<{ rooms: RoomSummary[] }>('/rooms'),
+        this.rest.get<Profile>('/users/me'),
+      ]);
+      let next = S.setRooms({ ...this.state, me }, rooms);
+      next = S.addUsers(next, [me]);
+      // Timelines kept from before are stale: reload the open one from scratch.
+      for (const id of Object.keys(next.rooms)) {
+        const room = next.rooms[Number(id)];
+        if (room) next = { ...next, rooms: { ...next.rooms, [room.room.id]: { ...room, timeline: null, members: null } } };
+      }
+      this.set(next);
+      if (this.activeRoom !== null && this.state.rooms[this.activeRoom]) await this.loadRoom(this.activeRoom);
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.buffer = null;
+      if (isSignedOutError(error)) return;
+      // Start over on a fresh connection: the cursor is not valid before the sync is done.
+      this.session.stop();
+      this.deps.timers.setTimeout(() => this.session.start(), 2_000);
+      return;
+    }
+    // The socket dropped meanwhile: `cursor` belonged to it, and the next
+    // connection starts afresh (the session still has no cursor).
+    if (generation !== this.generation) return;
+    const buffered = this.buffer ?? [];
+    this.buffer = null;
+    this.session.cursor = cursor;
+    for (const event of buffered) this.apply(event);
+    this.setConnection('online');
+    this.afterConnect();
+    void this.resolveUsers(this.knownUserIds());
+  }
+
+  private afterConnect(): void {
+    this.flushOutbox();
+    void this.refreshPresence();
+    if (this.activeRoom !== null) this.markRead(this.activeRoom);
+  }
+
+  private onEvent(event: RoomEvent): void {
+    if (this.buffer) this.buffer.push(event);
+    else this.apply(event);
+  }
+
+  /** Applies one event exactly once, then moves the cursor past it. */
+  private apply(event: RoomEvent): void {
+    if (this.recent.add(event.id)) {
+      const before = this.state.rooms[event.room_id];
+      const [next, effects] = S.applyEvent(this.state, event);
+      let state = next;
+      const content = event.content;
+      if (content.type === 'message' && event.sender_id === this.state.me?.id) {
+        state = S.removePending(state, content.client_id);
+        this.saveOutbox(state);
+      }
+      this.set(state);
+      if (effects.fetchRoom !== undefined) void this.fetchRoom(effects.fetchRoom);
+      if (effects.delivered !== undefined) {
+        if (this.isVisible(event.room_id)) this.markRead(event.room_id);
+        else this.queueDelivered(event.room_id, effects.delivered);
+        if (content.type === 'message' && this.deps.isHidden?.() && before) {
+          const sender = this.state.users[event.sender_id]?.display_name ?? 'New message';
+          const text = content.body?.type === 'text' ? content.body.text : 'New message';
+          this.deps.notify?.(sender, text.slice(0, 140), event.room_id);
+        }
+      }
+      if ('user_id' in content && !this.state.users[content.user_id]) void this.resolveUsers([content.user_id]);
+      if (!this.state.users[event.sender_id]) void this.resolveUsers([event.sender_id]);
+    }
+    if (this.session.cursor === null || event.id > this.session.cursor) this.session.cursor = event.id;
+  }
+
+  private onTyping(roomId: RoomId, userId: UserId, typing: boolean): void {
+    this.set(S.setTyping(this.state, roomId, userId, typing ? this.deps.timers.now() + TYPING_TTL_MS : null));
+  }
+
+  private sweepTyping(): void {
+    this.set(S.expireTyping(this.state, this.deps.timers.now()));
+    this.typingSweep = this.signedIn ? this.deps.timers.setTimeout(() => this.sweepTyping(), 1_000) : null;
+  }
+
+  // ---- rooms ----
+
+  /** The room on screen: its history is loaded and it is marked read while visible. */
+  async openRoom(roomId: RoomId | null): Promise<void> {
+    if (this.activeRoom !== null && this.activeRoom !== roomId) this.stopTyping();
+    this.activeRoom = roomId;
+    if (roomId === null || !this.state.rooms[roomId]) return;
+    if (this.state.rooms[roomId]?.timeline === null) await this.loadRoom(roomId);
+    this.markRead(roomId);
+  }
+
+  /** Call when the tab's visibility changes. */
+  visibilityChanged(): void {
+    const hidden = this.deps.isHidden?.() ?? false;
+    this.session.notify({ type: 'presence', status: hidden ? 'away' : 'online' });
+    if (!hidden && this.activeRoom !== null) this.markRead(this.activeRoom);
+  }
+
+  private isVisible(roomId: RoomId): boolean {
+    return this.activeRoom === roomId && !(this.deps.isHidden?.() ?? false);
+  }
+
+  private async loadRoom(roomId: RoomId): Promise<void> {
+    const [page, { members }] = await Promise.all([
+      this.rest.get<HistoryPage>(`/rooms/${roomId}/messages?limit=${HISTORY_PAGE}`),
+      this.rest.get<{ members: Member[] }>(`/rooms/${roomId}/members`),
+    ]);
+    this.set(S.setMembers(S.mergeHistory(this.state, roomId, page.events, page.has_older, false), roomId, members));
+    const ids = members.map((m) => m.user_id);
+    void this.resolveUsers(ids);
+    void this.refreshPresence(ids);
+  }
+
+  /** Loads the page before the oldest loaded event; false when there is none. */
+  async loadOlder(roomId: RoomId): Promise<boolean> {
+    const room = this.state.rooms[roomId];
+    const first = room?.timeline?.[0];
+    if (!room || !first || !room.hasOlder) return false;
+    const page = await this.rest.get<HistoryPage>(`/rooms/${roomId}/messages?before=${first.seq}&limit=${HISTORY_PAGE}`);
+    this.set(S.mergeHistory(this.state, roomId, page.events, page.has_older, true));
+    void this.resolveUsers(page.events.map((e) => e.sender_id));
+    return page.has_older;
+  }
+
+  private async fetchRoom(roomId: RoomId): Promise<void> {
+    const room = await this.rest.get<Room>(`/rooms/${roomId}`).catch(() => null);
+    if (!room) return;
+    // The list entry carries my role, the peer and the counts: take it from the list.
+    const { rooms } = await this.rest.get<{ rooms: RoomSummary[] }>('/rooms');
+    const summary = rooms.find((r) => r.room.id === roomId);
+    if (summary) {
+      this.set(S.upsertRoom(this.state, summary));
+      if (summary.peer !== undefined) void this.resolveUsers([summary.peer]);
+    }
+  }
+
+  markRead(roomId: RoomId): void {
+    const room = this.state.rooms[roomId];
+    if (!room) return;
+    const seq = room.contentSeq;
+    if (seq <= room.readSeq || (this.readSent.get(roomId) ?? -1) >= seq) return;
+    if (!this.session.isReady) return;
+    this.readSent.set(roomId, seq);
+    this.session.request({ type: 'read', room_id: roomId, seq }).catch(() => this.readSent.delete(roomId));
+  }
+
+  private queueDelivered(roomId: RoomId, seq: Seq): void {
+    this.deliveredDue.set(roomId, Math.max(seq, this.deliveredDue.get(roomId) ?? 0));
+    if (this.deliveredTimer !== null) return;
+    this.deliveredTimer = this.deps.timers.setTimeout(() => {
+      this.deliveredTimer = null;
+      for (const [room, due] of this.deliveredDue) {
+        this.session.request({ type: 'delivered', room_id: room, seq: due }).catch(() => undefined);
+      }
+      this.deliveredDue.clear();
+    }, 200);
+  }
+
+  // ---- the outbox ----
+
+  /** Queues a message; it shows as pending until the server's event replaces it. */
+  sendMessage(roomId: RoomId, text: string, replyTo?: Seq): void {
+    const pending: S.PendingMessage = {
+      clientId: this.deps.newId(),
+      roomId,
+      body: { type: 'text', text },
+      replyTo,
+      createdAt: new Date(this.deps.timers.now()).toISOString(),
+      status: 'sending',
+    };
+    this.stopTyping();
+    const next = S.addPending(this.state, pending);
+    this.set(next);
+    this.saveOutbox(next);
+    void this.deliver(pending);
+  }
+
+  /** Sends a failed message again, with the same client_id. */
+  retry(clientId: string): void {
+    const pending = this.state.pending.find((p) => p.clientId === clientId);
+    if (!pending) return;
+    this.set(S.updatePending(this.state, clientId, { status: 'sending', error: undefined }));
+    void this.deliver({ ...pending, status: 'sending' });
+  }
+
+  discard(clientId: string): void {
+    const next = S.removePending(this.state, clientId);
+    this.set(next);
+    this.saveOutbox(next);
+  }
+
+  private flushOutbox(): void {
+    for (const pending of this.state.pending) if (pending.status === 'sending') void this.deliver(pending);
+  }
+
+  private async deliver(pending: S.PendingMessage): Promise<void> {
+    if (!this.session.isReady) return; // sent by flushOutbox after the next `ready`
+    const frame: RequestFrame = { type: 'send', room_id: pending.roomId, client_id: pending.clientId, body: pending.body };
+    if (pending.replyTo !== undefined) frame.reply_to = pending.replyTo;
+    try {
+      await this.session.request(frame);
+      // Removed when its event arrives from the stream (right after this `ok`).
+    } catch (error) {
+      if (error instanceof DisconnectedError) return; // re-sent after the reconnect
+      if (error instanceof RequestError && error.code === 'rate_limited') {
+        this.deps.timers.setTimeout(() => void this.deliver(pending), 1_000);
+        return;
+      }
+      if (error instanceof RequestError && error.code === 'token_expired') {
+        await this.tokens.refresh().catch(() => undefined);
+        this.deps.timers.setTimeout(() => void this.deliver(pending), 200);
+        return;
+      }
+      const message = error instanceof Error ? error.message : 'could not send';
+      const next = S.updatePending(this.state, pending.clientId, { status: 'failed', error: message });
+      this.set(next);
+      this.saveOutbox(next);
+    }
+  }
+
+  private outboxKey(userId: UserId): string {
+    return `confab.outbox.${userId}`;
+  }
+
+  private loadOutbox(userId: UserId): S.PendingMessage[] {
+    try {
+      const raw = this.deps.storage.getItem(this.outboxKey(userId));
+      return raw ? (JSON.parse(raw) as S.PendingMessage[]) : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private saveOutbox(state: S.State): void {
+    if (!state.me) return;
+    if (state.pending.length === 0) this.deps.storage.removeItem(this.outboxKey(state.me.id));
+    else this.deps.storage.setItem(this.outboxKey(state.me.id), JSON.stringify(state.pending));
+  }
+
+  // ---- message actions (over the socket when connected, else REST) ----
+
+  private async act(frame: RequestFrame, rest: () => Promise<unknown>): Promise<void> {
+    if (this.session.isReady) {
+      try {
+        await this.session.request(frame);
+        return;
+      } catch (error) {
+        if (!(error instanceof DisconnectedError)) throw error;
+      }
+    }
+    await rest();
+  }
+
+  edit(roomId: RoomId, seq: Seq, text: string): Promise<void> {
+    const body: MessageBody = { type: 'text', text };
+    return this.act({ type: 'edit', room_id: roomId, seq, body }, () =>
+      this.rest.call('PATCH', `/rooms/${roomId}/messages/${seq}`, { body }),
+    );
+  }
+
+  deleteMessage(roomId: RoomId, seq: Seq): Promise<void> {
+    return this.act({ type: 'delete', room_id: roomId, seq }, () => this.rest.call('DELETE', `/rooms/${roomId}/messages/${seq}`));
+  }
+
+  react(roomId: RoomId, seq: Seq, emoji: string, add: boolean): Promise<void> {
+    return this.act({ type: 'react', room_id: roomId, seq, emoji, add }, () =>
+      this.rest.call(add ? 'PUT' : 'DELETE', `/rooms/${roomId}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`),
+    );
+  }
+
+  // ---- typing ----
+
+  /** Call on each keystroke in the composer. */
+  typing(roomId: RoomId): void {
+    const now = this.deps.timers.now();
+    if (this.typingRoom !== roomId || now - this.typingSentAt >= TYPING_REPEAT_MS) {
+      if (this.typingRoom !== null && this.typingRoom !== roomId) this.stopTyping();
+      this.session.notify({ type: 'typing', room_id: roomId, typing: true });
+      this.typingRoom = roomId;
+      this.typingSentAt = now;
+    }
+    if (this.typingIdle !== null) this.deps.timers.clearTimeout(this.typingIdle);
+    this.typingIdle = this.deps.timers.setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+  }
+
+  stopTyping(): void {
+    if (this.typingIdle !== null) this.deps.timers.clearTimeout(this.typingIdle);
+    this.typingIdle = null;
+    if (this.typingRoom === null) return;
+    this.session.notify({ type: 'typing', room_id: this.typingRoom, typing: false });
+    this.typingRoom = null;
+    this.typingSentAt = 0;
+  }
+
+  // ---- people ----
+
+  private knownUserIds(): UserId[] {
+    const ids = new Set<UserId>();
+    for (const room of Object.values(this.state.rooms)) {
+      if (room.peer !== undefined) ids.add(room.peer);
+      if (room.lastMessage) ids.add(room.lastMessage.sender_id);
+    }
+    return [...ids];
+  }
+
+  /**
+   * Finds the profiles of user ids the client has not seen yet.
+   *
+   * Stopgap: the API has no lookup by id (only by username and by username
+   * prefix), so this scans the prefix search, one first character at a time, until
+   * every id is found. Replace with a lookup by id once the server has one.
+   */
+  private async resolveUsers(ids: UserId[]): Promise<void> {
+    const missing = new Set(ids.filter((id) => !this.state.users[id] && !this.lookups.has(id)));
+    if (missing.size === 0) return;
+    for (const id of missing) this.lookups.add(id);
+    const firsts = 'abcdefghijklmnopqrstuvwxyz0123456789'.split('');
+    try {
+      for (let i = 0; i < firsts.length && missing.size > 0; i += 6) {
+        const pages = await Promise.all(
+          firsts.slice(i, i + 6).map((c) => this.rest.get<{ users: Profile[] }>(`/users?prefix=${c}&limit=50`).catch(() => ({ users: [] }))),
+        );
+        const found = pages.flatMap((p) => p.users);
+        this.set(S.addUsers(this.state, found));
+        for (const p of found) missing.delete(p.id);
+      }
+    } finally {
+      for (const id of ids) this.lookups.delete(id);
+    }
+  }
+
+  async searchUsers(prefix: string): Promise<Profile[]> {
+    if (!prefix) return [];
+    const { users } = await this.rest.get<{ users: Profile[] }>(`/users?prefix=${encodeURIComponent(prefix)}&limit=10`);
+    this.set(S.addUsers(this.state, users));
+    return users;
+  }
+
+  private async refreshPresence(ids?: UserId[]): Promise<void> {
+    const list = [...new Set(ids ?? this.knownUserIds())].slice(0, 200);
+    if (list.length === 0) return;
+    try {
+      const { users } = await this.rest.get<{ users: Presence[] }>(`/presence?user_ids=${list.join(',')}`);
+      this.set(S.setPresence(this.state, users));
+    } catch {
+      // Presence is decoration; the next change comes as a frame anyway.
+    }
+  }
+
+  // ---- rooms: create and manage (REST) ----
+
+  async openDirect(userId: UserId): Promise<RoomId> {
+    const room = await this.rest.post<Room>('/rooms/direct', { user_id: userId });
+    await this.fetchRoom(room.id);
+    return room.id;
+  }
+
+  async createGroup(name: string, topic: string, members: UserId[]): Promise<RoomId> {
+    const room = await this.rest.post<Room>('/rooms', { name, topic, members });
+    await this.fetchRoom(room.id);
+    return room.id;
+  }
+
+  async updateRoom(roomId: RoomId, change: { name?: string; topic?: string }): Promise<void> {
+    await this.rest.call('PATCH', `/rooms/${roomId}`, change);
+  }
+
+  async addMembers(roomId: RoomId, userIds: UserId[]): Promise<void> {
+    const { members } = await this.rest.post<{ members: Member[] }>(`/rooms/${roomId}/members`, { user_ids: userIds });
+    this.set(S.setMembers(this.state, roomId, members));
+  }
+
+  async removeMember(roomId: RoomId, userId: UserId): Promise<void> {
+    await this.rest.call('DELETE', `/rooms/${roomId}/members/${userId}`);
+  }
+
+  async setRole(roomId: RoomId, userId: UserId, role: Exclude<Role, 'owner'>): Promise<void> {
+    await this.rest.call('PUT', `/rooms/${roomId}/members/${userId}/role`, { role });
+  }
+
+  // ---- my account ----
+
+  async updateProfile(change: { display_name?: string; status_text?: string }): Promise<void> {
+    const me = await this.rest.call<Profile>('PATCH', '/users/me', change);
+    this.tokens.setUser(me);
+    this.set(S.addUsers({ ...this.state, me }, [me]));
+  }
+
+  changePassword(current: string, next: string): Promise<{ revoked: number }> {
+    return this.rest.post('/users/me/password', { current_password: current, new_password: next });
+  }
+
+  async sessions(): Promise<DeviceSession[]> {
+    return (await this.rest.get<{ sessions: DeviceSession[] }>('/sessions')).sessions;
+  }
+
+  async revokeSession(id: number): Promise<void> {
+    await this.rest.call('DELETE', `/sessions/${id}`);
+  }
+}
+
+function deviceName(): string {
+  const ua = typeof navigator === 'undefined' ? '' : navigator.userAgent;
+  const browser = /Firefox\//.test(ua) ? 'Firefox' : /Edg\//.test(ua) ? 'Edge' : /Chrom/.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : 'Browser';
+  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS/.test(ua) ? 'macOS' : /Windows/.test(ua) ? 'Windows' : /Linux/.test(ua) ? 'Linux' : '';
+  return os ? `${browser} on ${os}` : browser;
+}
+
+/** The client wired to the browser's fetch, WebSocket, storage and timers. */
+export function browserClient(): ChatClient {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return new ChatClient({
+    fetch: (input, init) => fetch(input, init),
+    openSocket: (url) => new WebSocket(url) as unknown as import('./session').SocketLike,
+    socketUrl: `${scheme}//${location.host}/api/v1/ws`,
+    storage: localStorage,
+    timers: browserTimers,
+    random: Math.random,
+    newId: () => crypto.randomUUID(),
+    locks: 'locks' in navigator ? { request: async (name, fn) => { await navigator.locks.request(name, fn); } } : undefined,
+    isHidden: () => document.hidden,
+    notify: (title, body, roomId) => {
+      if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
+        new Notification(title, { body, tag: `room-${roomId}` });
+      }
+    },
+  });
+}
+
+export { ApiError, NetworkError };

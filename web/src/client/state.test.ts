@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { applyEvent, emptyState, mergeHistory, messageStatus, setMembers, setRooms, type State } from './state';
+import type { RoomEvent, RoomSummary } from './types';
+
+const summary: RoomSummary = {
+  room: { id: 9, kind: 'group', name: 'Crew', topic: '', encrypted: false, created_by: 1, created_at: '2026-11-25T09:00:00Z', last_seq: 3, last_activity_at: '2026-11-25T09:00:00Z', member_count: 3 },
+  my_role: 'owner',
+  unread_count: 0,
+  mention_count: 0,
+  read_seq: 3,
+};
+
+function base(): State {
+  return setRooms({ ...emptyState, me: { id: 1, username: 'alice', display_name: 'Alice', status_text: '', created_at: '' } }, [summary]);
+}
+
+function ev(seq: number, sender: number, content: RoomEvent['content']): RoomEvent {
+  return { id: 100 + seq, room_id: 9, seq, sender_id: sender, created_at: '2026-11-25T10:00:00Z', content };
+}
+
+const text = (t: string) => ({ type: 'text' as const, text: t });
+
+describe('applyEvent', () => {
+  it('counts unread messages and mentions of others once, and not my own', () => {
+    let s = base();
+    [s] = applyEvent(s, ev(4, 2, { type: 'message', client_id: 'a', body: text('hi @alice'), mentions: [1] }));
+    [s] = applyEvent(s, ev(5, 1, { type: 'message', client_id: 'b', body: text('mine') }));
+    [s] = applyEvent(s, ev(4, 2, { type: 'message', client_id: 'a', body: text('hi @alice'), mentions: [1] }));
+    expect(s.rooms[9]!.unread).toBe(1);
+    expect(s.rooms[9]!.mentions).toBe(1);
+    expect(s.rooms[9]!.lastMessage?.seq).toBe(5);
+  });
+
+  it('folds edits, deletions and reactions into the loaded timeline', () => {
+    let s = mergeHistory(base(), 9, [ev(3, 2, { type: 'message', client_id: 'a', body: text('v1') })], false, false);
+    [s] = applyEvent(s, ev(4, 2, { type: 'message_edited', target_seq: 3, body: text('v2') }));
+    [s] = applyEvent(s, ev(5, 1, { type: 'reaction_added', target_seq: 3, emoji: '👍' }));
+    [s] = applyEvent(s, ev(6, 3, { type: 'reaction_added', target_seq: 3, emoji: '👍' }));
+    [s] = applyEvent(s, ev(7, 1, { type: 'reaction_removed', target_seq: 3, emoji: '👍' }));
+    let m = s.rooms[9]!.timeline![0]!.content;
+    expect(m).toMatchObject({ body: text('v2'), edited_at: '2026-11-25T10:00:00Z', reactions: [{ emoji: '👍', user_ids: [3] }] });
+    [s] = applyEvent(s, ev(8, 2, { type: 'message_deleted', target_seq: 3 }));
+    m = s.rooms[9]!.timeline![0]!.content;
+    expect(m.type === 'message' && m.body).toBe(undefined);
+    expect(m).toMatchObject({ deleted_at: '2026-11-25T10:00:00Z' });
+    // Edits and reactions are not timeline entries of their own.
+    expect(s.rooms[9]!.timeline).toHaveLength(1);
+  });
+
+  it('merges history pages with live events by seq, without duplicates', () => {
+    let s = mergeHistory(base(), 9, [ev(2, 2, { type: 'message', client_id: 'a', body: text('x') })], true, false);
+    [s] = applyEvent(s, ev(4, 2, { type: 'message', client_id: 'b', body: text('y') }));
+    s = mergeHistory(s, 9, [ev(1, 2, { type: 'room_created', name: 'Crew', encrypted: false }), ev(2, 2, { type: 'message', client_id: 'a', body: text('x') })], false, true);
+    expect(s.rooms[9]!.timeline!.map((e) => e.seq)).toEqual([1, 2, 4]);
+    expect(s.rooms[9]!.hasOlder).toBe(false);
+  });
+
+  it('derives sent, delivered and read (with readers) from the receipts', () => {
+    let s = setMembers(base(), 9, [
+      { user_id: 1, role: 'owner', joined_at: '', delivered_seq: 0, read_seq: 0 },
+      { user_id: 2, role: 'member', joined_at: '', delivered_seq: 0, read_seq: 0 },
+      { user_id: 3, role: 'member', joined_at: '', delivered_seq: 0, read_seq: 0 },
+    ]);
+    expect(messageStatus(s.rooms[9]!, 4, 1).status).toBe('sent');
+    [s] = applyEvent(s, ev(5, 2, { type: 'delivered_up_to', user_id: 2, seq: 4 }));
+    expect(messageStatus(s.rooms[9]!, 4, 1).status).toBe('delivered');
+    [s] = applyEvent(s, ev(6, 3, { type: 'read_up_to', user_id: 3, seq: 4 }));
+    expect(messageStatus(s.rooms[9]!, 4, 1)).toEqual({ status: 'read', readBy: [3] });
+  });
+
+  it('clears my unread count when my read marker moves (from another device too)', () => {
+    let s = base();
+    [s] = applyEvent(s, ev(4, 2, { type: 'message', client_id: 'a', body: text('1') }));
+    [s] = applyEvent(s, ev(5, 2, { type: 'message', client_id: 'b', body: text('2') }));
+    expect(s.rooms[9]!.unread).toBe(2);
+    [s] = applyEvent(s, ev(6, 1, { type: 'read_up_to', user_id: 1, seq: 5 }));
+    expect(s.rooms[9]!.unread).toBe(0);
+    expect(s.rooms[9]!.readSeq).toBe(5);
+  });
+
+  it('drops a room I leave, and asks to fetch one I am added to', () => {
+    let s = base();
+    const [, effects] = applyEvent(s, { ...ev(2, 5, { type: 'member_added', user_id: 1, role: 'member' }), room_id: 77 });
+    expect(effects.fetchRoom).toBe(77);
+    [s] = applyEvent(s, ev(4, 2, { type: 'member_removed', user_id: 1 }));
+    expect(s.rooms[9]).toBeUndefined();
+  });
+
+  it('skips event types it does not know', () => {
+    const s = base();
+    const [next] = applyEvent(s, ev(4, 2, { type: 'poll_created' } as unknown as RoomEvent['content']));
+    expect(next.rooms[9]!.room.last_seq).toBe(4);
+  });
+});

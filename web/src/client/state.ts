@@ -1,0 +1,381 @@
+// The client's state and the pure functions that change it. Every change returns a
+// new object (never mutates), so React can compare snapshots by reference and the
+// tests can check each transition on its own.
+
+import type {
+  EventContent,
+  Member,
+  MessageBody,
+  MessageContent,
+  MessageEvent,
+  Presence,
+  Profile,
+  Reaction,
+  Role,
+  Room,
+  RoomEvent,
+  RoomId,
+  RoomSummary,
+  Seq,
+  UserId,
+} from './types';
+
+/** Event types that history shows (docs/protocol.md#the-timeline). */
+const TIMELINE_TYPES = new Set([
+  'room_created',
+  'message',
+  'member_added',
+  'member_left',
+  'member_removed',
+  'role_changed',
+  'ownership_transferred',
+  'room_renamed',
+  'topic_changed',
+]);
+
+export type ConnectionStatus = 'offline' | 'connecting' | 'syncing' | 'online';
+
+export interface RoomState {
+  room: Room;
+  myRole: Role;
+  peer?: UserId;
+  lastMessage?: RoomEvent;
+  unread: number;
+  mentions: number;
+  readSeq: Seq;
+  /**
+   * The seq of the room's latest event that is not a receipt: what "read up to
+   * here" means. Receipts take seqs too, so using `last_seq` would make each read
+   * receipt call for another one.
+   */
+  contentSeq: Seq;
+  /** The loaded tail of the timeline, oldest first; null until the room is opened. */
+  timeline: RoomEvent[] | null;
+  hasOlder: boolean;
+  /** Current members with their receipts; null until fetched. */
+  members: Member[] | null;
+  /** Who is typing, and until when (ms since epoch). */
+  typing: Record<UserId, number>;
+}
+
+/** A message the user wrote that the server has not acknowledged yet. */
+export interface PendingMessage {
+  clientId: string;
+  roomId: RoomId;
+  body: MessageBody;
+  replyTo?: Seq;
+  createdAt: string;
+  status: 'sending' | 'failed';
+  error?: string;
+}
+
+export interface State {
+  me: Profile | null;
+  connection: ConnectionStatus;
+  rooms: Record<RoomId, RoomState>;
+  users: Record<UserId, Profile>;
+  presence: Record<UserId, Presence>;
+  pending: PendingMessage[];
+}
+
+export const emptyState: State = {
+  me: null,
+  connection: 'offline',
+  rooms: {},
+  users: {},
+  presence: {},
+  pending: [],
+};
+
+export function roomFromSummary(summary: RoomSummary, previous?: RoomState): RoomState {
+  return {
+    room: summary.room,
+    myRole: summary.my_role,
+    peer: summary.peer,
+    lastMessage: summary.last_message,
+    unread: summary.unread_count,
+    mentions: summary.mention_count,
+    readSeq: summary.read_seq,
+    contentSeq: Math.max(summary.last_message?.seq ?? 0, previous?.contentSeq ?? 0, summary.read_seq),
+    timeline: previous?.timeline ?? null,
+    hasOlder: previous?.hasOlder ?? true,
+    members: previous?.members ?? null,
+    typing: previous?.typing ?? {},
+  };
+}
+
+/** Replaces the room list with a fresh REST answer, keeping loaded timelines. */
+export function setRooms(state: State, summaries: RoomSummary[]): State {
+  const rooms: Record<RoomId, RoomState> = {};
+  for (const summary of summaries) {
+    rooms[summary.room.id] = roomFromSummary(summary, state.rooms[summary.room.id]);
+  }
+  return { ...state, rooms };
+}
+
+export function upsertRoom(state: State, summary: RoomSummary): State {
+  return { ...state, rooms: { ...state.rooms, [summary.room.id]: roomFromSummary(summary, state.rooms[summary.room.id]) } };
+}
+
+function updateRoom(state: State, roomId: RoomId, change: (room: RoomState) => RoomState): State {
+  const room = state.rooms[roomId];
+  if (!room) return state;
+  return { ...state, rooms: { ...state.rooms, [roomId]: change(room) } };
+}
+
+/**
+ * Merges a page of history into a room's timeline by `seq`: a page from REST may
+ * overlap events that already arrived live, and must not duplicate them.
+ */
+export function mergeHistory(state: State, roomId: RoomId, events: RoomEvent[], hasOlder: boolean, older: boolean): State {
+  return updateRoom(state, roomId, (room) => {
+    const bySeq = new Map<Seq, RoomEvent>();
+    for (const event of room.timeline ?? []) bySeq.set(event.seq, event);
+    for (const event of events) {
+      // A live event is never older than history's copy of it, except that history
+      // carries reactions (folded in) which live message events never do.
+      const known = bySeq.get(event.seq);
+      if (!known || !older) bySeq.set(event.seq, known && event.id < known.id ? known : event);
+    }
+    const timeline = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+    return { ...room, timeline, hasOlder: older || room.timeline === null ? hasOlder : room.hasOlder };
+  });
+}
+
+export function setMembers(state: State, roomId: RoomId, members: Member[]): State {
+  return updateRoom(state, roomId, (room) => ({ ...room, members }));
+}
+
+export function addUsers(state: State, profiles: Profile[]): State {
+  if (profiles.length === 0) return state;
+  const users = { ...state.users };
+  for (const profile of profiles) users[profile.id] = profile;
+  return { ...state, users };
+}
+
+export function setPresence(state: State, presences: Presence[]): State {
+  const presence = { ...state.presence };
+  for (const p of presences) presence[p.user_id] = p;
+  return { ...state, presence };
+}
+
+export function setTyping(state: State, roomId: RoomId, userId: UserId, until: number | null): State {
+  return updateRoom(state, roomId, (room) => {
+    const typing = { ...room.typing };
+    if (until === null) delete typing[userId];
+    else typing[userId] = until;
+    return { ...room, typing };
+  });
+}
+
+/** Drops typing indicators whose time is up; returns the same state if none was. */
+export function expireTyping(state: State, now: number): State {
+  let next = state;
+  for (const room of Object.values(state.rooms)) {
+    for (const [user, until] of Object.entries(room.typing)) {
+      if (until <= now) next = setTyping(next, room.room.id, Number(user), null);
+    }
+  }
+  return next;
+}
+
+/** What applying an event asks the caller to do besides changing state. */
+export interface Effects {
+  /** The user was added to a room this client does not know: fetch it. */
+  fetchRoom?: RoomId;
+  /** Someone else's message arrived: acknowledge delivery up to this seq. */
+  delivered?: Seq;
+}
+
+function withReaction(reactions: Reaction[] | undefined, emoji: string, user: UserId, add: boolean): Reaction[] {
+  const list = (reactions ?? []).map((r) => ({ ...r, user_ids: [...r.user_ids] }));
+  const existing = list.find((r) => r.emoji === emoji);
+  if (add) {
+    if (!existing) list.push({ emoji, user_ids: [user] });
+    else if (!existing.user_ids.includes(user)) existing.user_ids.push(user);
+  } else if (existing) {
+    existing.user_ids = existing.user_ids.filter((u) => u !== user);
+  }
+  return list.filter((r) => r.user_ids.length > 0);
+}
+
+function changeMessage(room: RoomState, seq: Seq, change: (content: MessageContent) => MessageContent): RoomState {
+  const patch = (event: RoomEvent | undefined): RoomEvent | undefined =>
+    event && event.seq === seq && event.content.type === 'message' ? { ...event, content: change(event.content) } : event;
+  return {
+    ...room,
+    timeline: room.timeline ? room.timeline.map((e) => patch(e) as RoomEvent) : null,
+    lastMessage: patch(room.lastMessage),
+  };
+}
+
+function changeMember(room: RoomState, userId: UserId, change: (m: Member) => Member | null): RoomState {
+  if (!room.members) return room;
+  const members: Member[] = [];
+  for (const m of room.members) {
+    if (m.user_id !== userId) members.push(m);
+    else {
+      const changed = change(m);
+      if (changed) members.push(changed);
+    }
+  }
+  return { ...room, members };
+}
+
+function unreadAfter(room: RoomState, readSeq: Seq, me: UserId): number {
+  if (!room.timeline) return readSeq >= (room.lastMessage?.seq ?? 0) ? 0 : room.unread;
+  return room.timeline.filter(
+    (e) => e.content.type === 'message' && e.seq > readSeq && e.sender_id !== me && !e.content.deleted_at,
+  ).length;
+}
+
+/**
+ * Applies one room event. Idempotent for an event the room already reflects: a
+ * `seq` at or below the room's `last_seq` changes no counter (REST answers and the
+ * live stream overlap after a fresh start or a resync).
+ */
+export function applyEvent(state: State, event: RoomEvent, now: string = event.created_at): [State, Effects] {
+  const me = state.me?.id ?? -1;
+  const effects: Effects = {};
+  const current = state.rooms[event.room_id];
+  const content: EventContent = event.content;
+  if (!current) {
+    if (content.type === 'member_added' && 'user_id' in content && content.user_id === me) effects.fetchRoom = event.room_id;
+    return [state, effects];
+  }
+  const fresh = event.seq > current.room.last_seq;
+  let room: RoomState = current;
+  if (fresh) {
+    const activity = content.type === 'read_up_to' || content.type === 'delivered_up_to' ? room.room.last_activity_at : event.created_at;
+    room = { ...room, room: { ...room.room, last_seq: event.seq, last_activity_at: activity } };
+    if (content.type !== 'read_up_to' && content.type !== 'delivered_up_to') room = { ...room, contentSeq: event.seq };
+  }
+  if (room.timeline && TIMELINE_TYPES.has(content.type) && !room.timeline.some((e) => e.seq === event.seq)) {
+    room = { ...room, timeline: [...room.timeline, event].sort((a, b) => a.seq - b.seq) };
+  }
+  switch (content.type) {
+    case 'message': {
+      const message = event as MessageEvent;
+      if (!room.lastMessage || room.lastMessage.seq <= event.seq) room = { ...room, lastMessage: message };
+      if (fresh && event.sender_id !== me && !message.content.deleted_at) {
+        if (event.seq > room.readSeq) room = { ...room, unread: room.unread + 1 };
+        if (message.content.mentions?.includes(me) && event.seq > room.readSeq) room = { ...room, mentions: room.mentions + 1 };
+        effects.delivered = event.seq;
+      }
+      // A message ends its sender's typing indicator.
+      if (room.typing[event.sender_id] !== undefined) {
+        const typing = { ...room.typing };
+        delete typing[event.sender_id];
+        room = { ...room, typing };
+      }
+      break;
+    }
+    case 'message_edited':
+      room = changeMessage(room, content.target_seq, (m) => ({ ...m, body: content.body ?? m.body, edited_at: event.created_at }));
+      break;
+    case 'message_deleted':
+      room = changeMessage(room, content.target_seq, (m) => {
+        const { body: _body, reactions: _reactions, ...rest } = m;
+        return { ...rest, deleted_at: event.created_at };
+      });
+      if (room.timeline) room = { ...room, unread: unreadAfter(room, room.readSeq, me) };
+      break;
+    case 'reaction_added':
+    case 'reaction_removed':
+      room = changeMessage(room, content.target_seq, (m) => ({
+        ...m,
+        reactions: withReaction(m.reactions, content.emoji, event.sender_id, content.type === 'reaction_added'),
+      }));
+      break;
+    case 'member_added':
+      if (room.members && !room.members.some((m) => m.user_id === content.user_id)) {
+        room = { ...room, members: [...room.members, { user_id: content.user_id, role: content.role, joined_at: now, delivered_seq: 0, read_seq: 0 }] };
+      }
+      if (fresh) room = { ...room, room: { ...room.room, member_count: room.room.member_count + 1 } };
+      break;
+    case 'member_left':
+    case 'member_removed': {
+      if (content.user_id === me) {
+        const rooms = { ...state.rooms };
+        delete rooms[event.room_id];
+        return [{ ...state, rooms }, effects];
+      }
+      room = changeMember(room, content.user_id, () => null);
+      if (fresh) room = { ...room, room: { ...room.room, member_count: Math.max(0, room.room.member_count - 1) } };
+      break;
+    }
+    case 'role_changed':
+      room = changeMember(room, content.user_id, (m) => ({ ...m, role: content.role }));
+      if (content.user_id === me) room = { ...room, myRole: content.role };
+      break;
+    case 'ownership_transferred':
+      room = changeMember(room, content.from, (m) => ({ ...m, role: 'admin' }));
+      room = changeMember(room, content.to, (m) => ({ ...m, role: 'owner' }));
+      if (content.from === me) room = { ...room, myRole: 'admin' };
+      if (content.to === me) room = { ...room, myRole: 'owner' };
+      break;
+    case 'room_renamed':
+      room = { ...room, room: { ...room.room, name: content.name } };
+      break;
+    case 'topic_changed':
+      room = { ...room, room: { ...room.room, topic: content.topic } };
+      break;
+    case 'read_up_to':
+      room = changeMember(room, content.user_id, (m) => ({
+        ...m,
+        read_seq: Math.max(m.read_seq, content.seq),
+        delivered_seq: Math.max(m.delivered_seq, content.seq),
+      }));
+      if (content.user_id === me && content.seq > room.readSeq) {
+        room = { ...room, readSeq: content.seq, unread: unreadAfter(room, content.seq, me), mentions: 0 };
+      }
+      break;
+    case 'delivered_up_to':
+      room = changeMember(room, content.user_id, (m) => ({ ...m, delivered_seq: Math.max(m.delivered_seq, content.seq) }));
+      break;
+    default:
+      // A type from a newer server: skipped, as the protocol asks.
+      break;
+  }
+  return [{ ...state, rooms: { ...state.rooms, [event.room_id]: room } }, effects];
+}
+
+/** Rooms ordered by activity, most recent first. */
+export function roomsByActivity(state: State): RoomState[] {
+  return Object.values(state.rooms).sort(
+    (a, b) => Date.parse(b.room.last_activity_at) - Date.parse(a.room.last_activity_at) || b.room.id - a.room.id,
+  );
+}
+
+/** Delivery state of one of my messages, as shown next to it. */
+export type MessageStatus = 'sending' | 'failed' | 'sent' | 'delivered' | 'read';
+
+/** The status of my message `seq`, and who has read it, from the members' receipts. */
+export function messageStatus(room: RoomState, seq: Seq, me: UserId): { status: MessageStatus; readBy: UserId[] } {
+  const others = (room.members ?? []).filter((m) => m.user_id !== me);
+  const readBy = others.filter((m) => m.read_seq >= seq).map((m) => m.user_id);
+  if (others.length > 0 && readBy.length > 0) return { status: 'read', readBy };
+  if (others.some((m) => m.delivered_seq >= seq)) return { status: 'delivered', readBy };
+  return { status: 'sent', readBy };
+}
+
+/** The name a room is shown under: the group's name, or the other person's. */
+export function roomTitle(state: State, room: RoomState): string {
+  if (room.room.kind === 'group') return room.room.name;
+  const peer = room.peer !== undefined ? state.users[room.peer] : undefined;
+  return peer ? peer.display_name : 'Direct message';
+}
+
+/** Adds a message to the outbox. */
+export function addPending(state: State, pending: PendingMessage): State {
+  return { ...state, pending: [...state.pending, pending] };
+}
+
+export function updatePending(state: State, clientId: string, change: Partial<PendingMessage>): State {
+  return { ...state, pending: state.pending.map((p) => (p.clientId === clientId ? { ...p, ...change } : p)) };
+}
+
+export function removePending(state: State, clientId: string): State {
+  if (!state.pending.some((p) => p.clientId === clientId)) return state;
+  return { ...state, pending: state.pending.filter((p) => p.clientId !== clientId) };
+}

@@ -1,0 +1,28 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { browserClient } from './client/client';
+import { App } from './ui/App';
+import { ClientContext, applyTheme, type Theme } from './ui/hooks';
+import './styles.css';
+
+applyTheme((localStorage.getItem('confab.theme') as Theme | null) ?? 'system');
+
+const client = browserClient();
+client.start();
+window.addEventListener('online', () => client.wake());
+window.addEventListener('offline', () => client.offline());
+document.addEventListener('visibilitychange', () => {
+  client.visibilityChanged();
+  if (!document.hidden) client.wake();
+});
+
+const root = document.getElementById('root');
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <ClientContext.Provider value={client}>
+        <App />
+      </ClientContext.Provider>
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,49 @@
+import { useEffect } from 'react';
+import { AuthScreen } from './Auth';
+import { Conversation } from './Conversation';
+import { RoomList } from './RoomList';
+import { Settings } from './Settings';
+import { useChatState, useClient, useRoute } from './hooks';
+
+export function App() {
+  const state = useChatState();
+  const client = useClient();
+  const [route, go] = useRoute();
+  const roomId = route.page === 'room' ? route.roomId : null;
+
+  useEffect(() => {
+    void client.openRoom(roomId).catch(() => undefined);
+  }, [client, roomId, state.connection === 'online', roomId !== null && state.rooms[roomId] !== undefined]);
+
+  if (!state.me) return <AuthScreen />;
+
+  const detail = route.page !== 'home';
+  return (
+    <div className={detail ? 'shell shell--detail' : 'shell'}>
+      <aside className="sidebar" aria-label="Conversations">
+        <RoomList activeRoom={roomId} go={go} />
+      </aside>
+      <main className="main">
+        {route.page === 'room' ? (
+          state.rooms[route.roomId] ? (
+            <Conversation key={route.roomId} roomId={route.roomId} go={go} />
+          ) : (
+            <div className="empty">
+              <p>{state.connection === 'online' ? 'This conversation is not available.' : 'Loading…'}</p>
+              <button type="button" className="btn" onClick={() => go('/')}>
+                Back to conversations
+              </button>
+            </div>
+          )
+        ) : route.page === 'settings' ? (
+          <Settings go={go} />
+        ) : (
+          <div className="empty">
+            <h1 className="empty__title">Confab</h1>
+            <p>Pick a conversation, or start a new one.</p>
+          </div>
+        )}
+      </main>
+    </div>
+  );
+}

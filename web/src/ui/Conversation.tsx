@@ -1,0 +1,564 @@
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { messageStatus, roomTitle, type PendingMessage, type RoomState, type State } from '../client/state';
+import type { MessageEvent, Profile, RoomEvent } from '../client/types';
+import { Avatar, presenceLabel } from './Avatar';
+import { GroupPanel } from './GroupPanel';
+import { dayKey, formatDay, formatTime, useChatState, useClient } from './hooks';
+import { Formatted } from './markdown';
+
+const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
+/** Consecutive messages of one sender within this time share one header. */
+const GROUP_GAP_MS = 5 * 60_000;
+
+function name(state: State, id: number): string {
+  return state.users[id]?.display_name ?? 'Someone';
+}
+
+function isMessage(e: RoomEvent): e is MessageEvent {
+  return e.content.type === 'message';
+}
+
+/** One line for a membership or room change in the timeline. */
+function systemText(state: State, e: RoomEvent): string | null {
+  const c = e.content;
+  const who = name(state, e.sender_id);
+  switch (c.type) {
+    case 'room_created':
+      return c.name ? `${who} created the group “${c.name}”` : `${who} started the conversation`;
+    case 'member_added':
+      return c.user_id === e.sender_id ? null : `${who} added ${name(state, c.user_id)}`;
+    case 'member_left':
+      return `${name(state, c.user_id)} left`;
+    case 'member_removed':
+      return `${who} removed ${name(state, c.user_id)}`;
+    case 'role_changed':
+      return `${who} made ${name(state, c.user_id)} ${c.role === 'admin' ? 'an admin' : 'a member'}`;
+    case 'ownership_transferred':
+      return `${who} handed the group over to ${name(state, c.to)}`;
+    case 'room_renamed':
+      return `${who} renamed the group to “${c.name}”`;
+    case 'topic_changed':
+      return c.topic ? `${who} set the topic to “${c.topic}”` : `${who} cleared the topic`;
+    default:
+      return null;
+  }
+}
+
+/** A conversation: header, history with infinite scroll upward, typing, composer. */
+export function Conversation({ roomId, go }: { roomId: number; go: (path: string) => void }) {
+  const state = useChatState();
+  const client = useClient();
+  const room = state.rooms[roomId] as RoomState;
+  const me = state.me as Profile;
+  const [showDetails, setShowDetails] = useState(false);
+  const [replyTo, setReplyTo] = useState<MessageEvent | null>(null);
+  const [editing, setEditing] = useState<MessageEvent | null>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+  const [atBottom, setAtBottom] = useState(true);
+  const loadingOlder = useRef(false);
+  const pending = state.pending.filter((p) => p.roomId === roomId);
+  const timeline = room.timeline;
+  const title = roomTitle(state, room);
+
+  // Keep the view pinned to the bottom while it is there; keep the reading position
+  // when older pages are put on top.
+  const anchor = useRef<{ height: number; top: number; first: number | undefined } | null>(null);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const first = timeline?.[0]?.seq;
+    const before = anchor.current;
+    if (before && before.first !== undefined && first !== undefined && first < before.first) {
+      el.scrollTop = before.top + (el.scrollHeight - before.height);
+    } else if (atBottom) {
+      el.scrollTop = el.scrollHeight;
+    }
+    anchor.current = { height: el.scrollHeight, top: el.scrollTop, first };
+  });
+
+  const loadOlder = useCallback(async () => {
+    if (loadingOlder.current || !room.hasOlder || !room.timeline) return;
+    loadingOlder.current = true;
+    try {
+      await client.loadOlder(roomId);
+    } finally {
+      loadingOlder.current = false;
+    }
+  }, [client, roomId, room.hasOlder, room.timeline]);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    setAtBottom(el.scrollHeight - el.scrollTop - el.clientHeight < 48);
+    if (anchor.current) anchor.current = { ...anchor.current, top: el.scrollTop, height: el.scrollHeight };
+    if (el.scrollTop < 200) void loadOlder();
+  };
+
+  // A first page that does not fill the screen cannot be scrolled: load more at once.
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && timeline && room.hasOlder && el.scrollHeight <= el.clientHeight + 10) void loadOlder();
+  }, [timeline, room.hasOlder, loadOlder]);
+
+  const jumpToLatest = () => {
+    const el = scroller.current;
+    if (el) el.scrollTop = el.scrollHeight;
+    setAtBottom(true);
+  };
+
+  const peerPresence = room.peer !== undefined ? state.presence[room.peer]?.status : undefined;
+  const typers = Object.keys(room.typing)
+    .map(Number)
+    .filter((id) => id !== me.id)
+    .map((id) => name(state, id));
+  const typingText =
+    typers.length === 0 ? '' : typers.length === 1 ? `${typers[0]} is typing…` : typers.length === 2 ? `${typers[0]} and ${typers[1]} are typing…` : 'Several people are typing…';
+
+  return (
+    <section className="conversation" aria-label={`Conversation with ${title}`}>
+      <header className="conversation__header">
+        <button type="button" className="btn btn--ghost btn--icon back" onClick={() => go('/')} aria-label="Back to conversations">
+          <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+            <path d="M15 5l-7 7 7 7" className="stroke" />
+          </svg>
+        </button>
+        <Avatar id={room.room.kind === 'group' ? -room.room.id : (room.peer ?? 0)} name={title} presence={room.peer !== undefined ? (peerPresence ?? 'offline') : undefined} />
+        <div className="conversation__title">
+          <h1>{title}</h1>
+          <p className="muted">
+            {room.room.kind === 'direct'
+              ? presenceLabel(peerPresence)
+              : `${room.room.member_count} members${room.room.topic ? ` · ${room.room.topic}` : ''}`}
+          </p>
+        </div>
+        <button type="button" className="btn btn--ghost" onClick={() => setShowDetails(!showDetails)} aria-expanded={showDetails} aria-controls="room-details">
+          {room.room.kind === 'group' ? 'Members' : 'Details'}
+        </button>
+      </header>
+      <div className="conversation__body">
+        <div className="timeline-wrap">
+          <div className="timeline" ref={scroller} onScroll={onScroll} role="log" aria-label="Messages" aria-live="polite" tabIndex={0}>
+            {timeline === null ? (
+              <p className="muted center">Loading messages…</p>
+            ) : (
+              <>
+                {room.hasOlder ? (
+                  <p className="muted center">
+                    <button type="button" className="link" onClick={() => void loadOlder()}>
+                      Load earlier messages
+                    </button>
+                  </p>
+                ) : (
+                  <p className="muted center small">This is the beginning of the conversation.</p>
+                )}
+                <Timeline state={state} room={room} me={me} onReply={setReplyTo} onEdit={setEditing} />
+                {pending.map((p) => (
+                  <PendingItem key={p.clientId} pending={p} me={me} />
+                ))}
+              </>
+            )}
+          </div>
+          {!atBottom && (
+            <button type="button" className="btn jump" onClick={jumpToLatest}>
+              Jump to latest ↓
+            </button>
+          )}
+        </div>
+        {showDetails && <GroupPanel roomId={roomId} close={() => setShowDetails(false)} go={go} />}
+      </div>
+      <p className="typing" aria-live="polite">
+        {typingText}
+      </p>
+      <Composer
+        room={room}
+        state={state}
+        replyTo={replyTo}
+        editing={editing}
+        clear={() => {
+          setReplyTo(null);
+          setEditing(null);
+        }}
+        onSent={jumpToLatest}
+      />
+    </section>
+  );
+}
+
+function Timeline({ state, room, me, onReply, onEdit }: { state: State; room: RoomState; me: Profile; onReply: (m: MessageEvent) => void; onEdit: (m: MessageEvent) => void }) {
+  const items: React.ReactNode[] = [];
+  let previous: RoomEvent | null = null;
+  for (const e of room.timeline ?? []) {
+    if (!previous || dayKey(previous.created_at) !== dayKey(e.created_at)) {
+      items.push(
+        <div key={`day-${e.seq}`} className="day" role="separator" aria-label={formatDay(e.created_at)}>
+          <span>{formatDay(e.created_at)}</span>
+        </div>,
+      );
+      previous = null;
+    }
+    if (isMessage(e)) {
+      const grouped =
+        previous !== null &&
+        isMessage(previous) &&
+        previous.sender_id === e.sender_id &&
+        !e.content.reply_to &&
+        Date.parse(e.created_at) - Date.parse(previous.created_at) < GROUP_GAP_MS;
+      items.push(<MessageItem key={e.seq} state={state} room={room} me={me} message={e} grouped={grouped} onReply={onReply} onEdit={onEdit} />);
+    } else {
+      const text = systemText(state, e);
+      if (text)
+        items.push(
+          <p key={e.seq} className="system">
+            {text}
+          </p>,
+        );
+    }
+    previous = e;
+  }
+  return <>{items}</>;
+}
+
+function MessageItem({
+  state,
+  room,
+  me,
+  message,
+  grouped,
+  onReply,
+  onEdit,
+}: {
+  state: State;
+  room: RoomState;
+  me: Profile;
+  message: MessageEvent;
+  grouped: boolean;
+  onReply: (m: MessageEvent) => void;
+  onEdit: (m: MessageEvent) => void;
+}) {
+  const client = useClient();
+  const [picking, setPicking] = useState(false);
+  const c = message.content;
+  const mine = message.sender_id === me.id;
+  const deleted = Boolean(c.deleted_at);
+  const canDelete = !deleted && (mine || (room.room.kind === 'group' && room.myRole !== 'member'));
+  const sender = name(state, message.sender_id);
+  const target = c.reply_to !== undefined ? room.timeline?.find((e) => e.seq === c.reply_to) : undefined;
+  const status = mine && !deleted ? messageStatus(room, message.seq, me.id) : null;
+  const readers = status?.readBy.map((id) => name(state, id)) ?? [];
+  const statusText = status
+    ? status.status === 'read'
+      ? room.room.kind === 'direct'
+        ? 'Read'
+        : `Read by ${readers.join(', ')}`
+      : status.status === 'delivered'
+        ? 'Delivered'
+        : 'Sent'
+    : '';
+  const isMe = (n: string) => n.toLowerCase() === me.username.toLowerCase();
+
+  return (
+    <article className={`msg${grouped ? ' msg--grouped' : ''}${mine ? ' msg--mine' : ''}`} aria-label={`${sender} at ${formatTime(message.created_at)}`} data-seq={message.seq}>
+      <div className="msg__gutter">{grouped ? <span className="msg__time-hover">{formatTime(message.created_at)}</span> : <Avatar id={message.sender_id} name={sender} />}</div>
+      <div className="msg__main">
+        {!grouped && (
+          <div className="msg__head">
+            <span className="msg__sender">{sender}</span>
+            <time className="msg__time" dateTime={message.created_at}>
+              {formatTime(message.created_at)}
+            </time>
+          </div>
+        )}
+        {c.reply_to !== undefined && (
+          <blockquote className="quote">
+            {target && isMessage(target) ? (
+              <>
+                <span className="quote__sender">{name(state, target.sender_id)}</span>{' '}
+                {target.content.deleted_at ? <em>Message deleted</em> : target.content.body?.type === 'text' ? target.content.body.text.slice(0, 200) : ''}
+              </>
+            ) : (
+              <em>Reply to an earlier message</em>
+            )}
+          </blockquote>
+        )}
+        <div className="msg__body">
+          {deleted ? (
+            <em className="muted">This message was deleted.</em>
+          ) : c.body?.type === 'text' ? (
+            <Formatted text={c.body.text} isMe={isMe} />
+          ) : (
+            <em className="muted">Encrypted message</em>
+          )}
+          {c.edited_at && !deleted && <span className="muted small"> (edited)</span>}
+          {status && (
+            <span className={`status status--${status.status}`} title={statusText} aria-label={statusText} role="img">
+              {status.status === 'sent' ? '✓' : '✓✓'}
+            </span>
+          )}
+        </div>
+        {c.reactions && c.reactions.length > 0 && (
+          <div className="reactions">
+            {c.reactions.map((r) => {
+              const minePicked = r.user_ids.includes(me.id);
+              const who = r.user_ids.map((id) => name(state, id)).join(', ');
+              return (
+                <button
+                  key={r.emoji}
+                  type="button"
+                  className={minePicked ? 'reaction reaction--mine' : 'reaction'}
+                  aria-pressed={minePicked}
+                  title={who}
+                  aria-label={`${r.emoji} ${r.user_ids.length}: ${who}`}
+                  onClick={() => void client.react(room.room.id, message.seq, r.emoji, !minePicked)}
+                >
+                  {r.emoji} {r.user_ids.length}
+                </button>
+              );
+            })}
+          </div>
+        )}
+      </div>
+      {!deleted && (
+        <div className="msg__actions" role="toolbar" aria-label="Message actions">
+          <button type="button" className="btn btn--ghost btn--sm" onClick={() => onReply(message)} aria-label="Reply">
+            ↩
+          </button>
+          <button type="button" className="btn btn--ghost btn--sm" onClick={() => setPicking(!picking)} aria-label="Add reaction" aria-expanded={picking}>
+            ☺
+          </button>
+          {mine && (
+            <button type="button" className="btn btn--ghost btn--sm" onClick={() => onEdit(message)} aria-label="Edit">
+              ✎
+            </button>
+          )}
+          {canDelete && (
+            <button
+              type="button"
+              className="btn btn--ghost btn--sm"
+              aria-label="Delete"
+              onClick={() => {
+                if (confirm('Delete this message for everyone?')) void client.deleteMessage(room.room.id, message.seq);
+              }}
+            >
+              🗑
+            </button>
+          )}
+          {picking && (
+            <div className="picker" role="group" aria-label="Reactions">
+              {QUICK_REACTIONS.map((emoji) => (
+                <button
+                  key={emoji}
+                  type="button"
+                  className="btn btn--ghost btn--sm"
+                  aria-label={`React with ${emoji}`}
+                  onClick={() => {
+                    setPicking(false);
+                    void client.react(room.room.id, message.seq, emoji, true);
+                  }}
+                >
+                  {emoji}
+                </button>
+              ))}
+            </div>
+          )}
+        </div>
+      )}
+    </article>
+  );
+}
+
+function PendingItem({ pending, me }: { pending: PendingMessage; me: Profile }) {
+  const client = useClient();
+  const failed = pending.status === 'failed';
+  return (
+    <article className={`msg msg--mine msg--pending${failed ? ' msg--failed' : ''}`} aria-label={failed ? 'Message not sent' : 'Message sending'}>
+      <div className="msg__gutter">
+        <Avatar id={me.id} name={me.display_name} />
+      </div>
+      <div className="msg__main">
+        <div className="msg__body">
+          {pending.body.type === 'text' && <Formatted text={pending.body.text} isMe={() => false} />}
+          {!failed && (
+            <span className="status status--sending" title="Sending" aria-label="Sending" role="img">
+              ◷
+            </span>
+          )}
+        </div>
+        {failed && (
+          <p className="failed" role="alert">
+            Not sent{pending.error ? `: ${pending.error}` : ''}.{' '}
+            <button type="button" className="link" onClick={() => client.retry(pending.clientId)}>
+              Retry
+            </button>{' '}
+            ·{' '}
+            <button type="button" className="link" onClick={() => client.discard(pending.clientId)}>
+              Discard
+            </button>
+          </p>
+        )}
+      </div>
+    </article>
+  );
+}
+
+/** The message box: Enter sends, Shift+Enter breaks the line, @ completes members. */
+function Composer({
+  room,
+  state,
+  replyTo,
+  editing,
+  clear,
+  onSent,
+}: {
+  room: RoomState;
+  state: State;
+  replyTo: MessageEvent | null;
+  editing: MessageEvent | null;
+  clear: () => void;
+  onSent: () => void;
+}) {
+  const client = useClient();
+  const [text, setText] = useState('');
+  const [caret, setCaret] = useState(0);
+  const [choice, setChoice] = useState(0);
+  const box = useRef<HTMLTextAreaElement>(null);
+  const roomId = room.room.id;
+
+  useEffect(() => {
+    if (editing && editing.content.body?.type === 'text') setText(editing.content.body.text);
+    if (editing || replyTo) box.current?.focus();
+  }, [editing, replyTo]);
+
+  const mention = /(^|\s)@([A-Za-z0-9_.-]*)$/.exec(text.slice(0, caret));
+  const candidates = useMemo(() => {
+    if (!mention) return [];
+    const prefix = (mention[2] ?? '').toLowerCase();
+    return (room.members ?? [])
+      .map((m) => state.users[m.user_id])
+      .filter((u): u is Profile => u !== undefined && u.id !== state.me?.id && u.username.toLowerCase().startsWith(prefix))
+      .slice(0, 6);
+  }, [mention?.[2], room.members, state.users, state.me?.id]);
+
+  function complete(user: Profile) {
+    const before = text.slice(0, caret).replace(/@[A-Za-z0-9_.-]*$/, `@${user.username} `);
+    const next = before + text.slice(caret);
+    setText(next);
+    setCaret(before.length);
+    requestAnimationFrame(() => box.current?.setSelectionRange(before.length, before.length));
+  }
+
+  function submit() {
+    const body = text;
+    if (!body.trim()) return;
+    if (editing) {
+      void client.edit(roomId, editing.seq, body).catch(() => undefined);
+    } else {
+      client.sendMessage(roomId, body, replyTo?.seq);
+      onSent();
+    }
+    setText('');
+    setCaret(0);
+    clear();
+  }
+
+  function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (candidates.length > 0) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        setChoice((choice + (e.key === 'ArrowDown' ? 1 : candidates.length - 1)) % candidates.length);
+        return;
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault();
+        const user = candidates[Math.min(choice, candidates.length - 1)];
+        if (user) complete(user);
+        return;
+      }
+    }
+    if (e.key === 'Escape' && (editing || replyTo)) {
+      e.preventDefault();
+      setText('');
+      clear();
+      return;
+    }
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      submit();
+    }
+  }
+
+  const active = candidates.length > 0 ? `mention-${candidates[Math.min(choice, candidates.length - 1)]?.id}` : undefined;
+  return (
+    <form
+      className="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+    >
+      {(replyTo || editing) && (
+        <div className="composer__context">
+          <span>
+            {editing ? 'Editing your message' : `Replying to ${name(state, replyTo?.sender_id ?? 0)}`}
+            {replyTo?.content.body?.type === 'text' && <span className="muted">: {replyTo.content.body.text.slice(0, 80)}</span>}
+          </span>
+          <button
+            type="button"
+            className="btn btn--ghost btn--sm"
+            aria-label="Cancel"
+            onClick={() => {
+              if (editing) setText('');
+              clear();
+            }}
+          >
+            ✕
+          </button>
+        </div>
+      )}
+      {candidates.length > 0 && (
+        <ul className="mentions" role="listbox" id="mention-list" aria-label="Mention someone">
+          {candidates.map((u, i) => (
+            <li
+              key={u.id}
+              id={`mention-${u.id}`}
+              role="option"
+              aria-selected={i === Math.min(choice, candidates.length - 1)}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                complete(u);
+              }}
+            >
+              <Avatar id={u.id} name={u.display_name} size="sm" /> {u.display_name} <span className="muted">@{u.username}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="composer__row">
+        <textarea
+          ref={box}
+          rows={1}
+          value={text}
+          placeholder={`Message ${roomTitle(state, room)}`}
+          aria-label="Message"
+          role="combobox"
+          aria-expanded={candidates.length > 0}
+          aria-controls="mention-list"
+          aria-autocomplete="list"
+          aria-activedescendant={active}
+          onChange={(e) => {
+            setText(e.target.value);
+            setCaret(e.target.selectionStart);
+            setChoice(0);
+            if (e.target.value) client.typing(roomId);
+            else client.stopTyping();
+          }}
+          onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
+          onKeyDown={onKeyDown}
+          onBlur={() => client.stopTyping()}
+        />
+        <button type="submit" className="btn btn--primary" disabled={!text.trim()}>
+          {editing ? 'Save' : 'Send'}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,108 @@
+import { useMemo, useState } from 'react';
+import { roomsByActivity, roomTitle, type RoomState, type State } from '../client/state';
+import { Avatar } from './Avatar';
+import { formatListTime, useChatState } from './hooks';
+import { NewChat } from './NewChat';
+
+function preview(state: State, room: RoomState): string {
+  const last = room.lastMessage;
+  if (!last || last.content.type !== 'message') return room.room.kind === 'group' ? room.room.topic || 'No messages yet' : 'No messages yet';
+  const body = last.content.deleted_at ? 'Message deleted' : last.content.body?.type === 'text' ? last.content.body.text : 'Encrypted message';
+  const who = last.sender_id === state.me?.id ? 'You' : room.room.kind === 'group' ? (state.users[last.sender_id]?.display_name ?? '') : '';
+  return who ? `${who}: ${body}` : body;
+}
+
+const CONNECTION_TEXT: Record<State['connection'], string | null> = {
+  online: null,
+  syncing: 'Syncing…',
+  connecting: 'Connecting…',
+  offline: 'Offline: messages will be sent when the connection is back',
+};
+
+/** The conversation list: filter, new chat, rooms by activity with badges and presence. */
+export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (path: string) => void }) {
+  const state = useChatState();
+  const [filter, setFilter] = useState('');
+  const [creating, setCreating] = useState(false);
+  const rooms = useMemo(() => {
+    const needle = filter.trim().toLowerCase();
+    return roomsByActivity(state).filter((r) => !needle || roomTitle(state, r).toLowerCase().includes(needle));
+  }, [state, filter]);
+  const me = state.me;
+  const banner = CONNECTION_TEXT[state.connection];
+
+  return (
+    <div className="roomlist">
+      <header className="roomlist__header">
+        <button type="button" className="me" onClick={() => go('/settings')} title="Profile and settings">
+          {me && <Avatar id={me.id} name={me.display_name} presence={state.connection === 'online' ? 'online' : 'offline'} />}
+          <span className="me__name">{me?.display_name}</span>
+          <span className="sr-only">: profile and settings</span>
+        </button>
+        <button type="button" className="btn btn--primary btn--icon" onClick={() => setCreating(true)} aria-label="New conversation" title="New conversation">
+          <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+            <path d="M12 5v14M5 12h14" className="stroke" />
+          </svg>
+        </button>
+      </header>
+      {banner && (
+        <p className={`banner banner--${state.connection}`} role="status">
+          {banner}
+        </p>
+      )}
+      <div className="roomlist__filter">
+        <input type="search" placeholder="Filter conversations" aria-label="Filter conversations" value={filter} onChange={(e) => setFilter(e.target.value)} />
+      </div>
+      <nav aria-label="Rooms">
+        <ul className="rooms">
+          {rooms.map((room) => {
+            const title = roomTitle(state, room);
+            const peer = room.peer;
+            const presence = peer !== undefined ? (state.presence[peer]?.status ?? 'offline') : undefined;
+            const active = room.room.id === activeRoom;
+            const status = `${room.unread ? `, ${room.unread} unread` : ''}${room.mentions ? `, ${room.mentions} mentions` : ''}${presence ? `, ${presence}` : ''}`;
+            return (
+              <li key={room.room.id}>
+                <a
+                  href={`/rooms/${room.room.id}`}
+                  className={active ? 'room room--active' : 'room'}
+                  aria-current={active ? 'page' : undefined}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    go(`/rooms/${room.room.id}`);
+                  }}
+                >
+                  <Avatar id={room.room.kind === 'group' ? -room.room.id : (peer ?? 0)} name={title} presence={presence} />
+                  <span className="room__body">
+                    <span className="room__top">
+                      <span className={room.unread ? 'room__title room__title--unread' : 'room__title'}>
+                        {title}
+                        <span className="sr-only">{status}</span>
+                      </span>
+                      <span className="room__time">{formatListTime(room.room.last_activity_at)}</span>
+                    </span>
+                    <span className="room__bottom">
+                      <span className="room__preview">{preview(state, room)}</span>
+                      {room.mentions > 0 && (
+                        <span className="badge badge--mention" aria-hidden="true">
+                          @
+                        </span>
+                      )}
+                      {room.unread > 0 && (
+                        <span className="badge" aria-hidden="true">
+                          {room.unread > 999 ? '999+' : room.unread}
+                        </span>
+                      )}
+                    </span>
+                  </span>
+                </a>
+              </li>
+            );
+          })}
+        </ul>
+        {rooms.length === 0 && <p className="muted center">{filter ? 'No conversation matches.' : 'No conversations yet. Start one with the + button.'}</p>}
+      </nav>
+      {creating && <NewChat close={() => setCreating(false)} go={go} />}
+    </div>
+  );
+}

@@ -1,0 +1,148 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { ApiError } from '../client/client';
+import type { DeviceSession } from '../client/types';
+import { formatDay, formatTime, useChatState, useClient, useTheme, type Theme } from './hooks';
+
+/** Profile, theme, notifications, password and device sessions. */
+export function Settings({ go }: { go: (path: string) => void }) {
+  const client = useClient();
+  const me = useChatState().me;
+  const [theme, setTheme] = useTheme();
+  const [displayName, setDisplayName] = useState(me?.display_name ?? '');
+  const [status, setStatus] = useState(me?.status_text ?? '');
+  const [profileMsg, setProfileMsg] = useState<{ ok: boolean; text: string } | null>(null);
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [passwordMsg, setPasswordMsg] = useState<{ ok: boolean; text: string; field?: string } | null>(null);
+  const [sessions, setSessions] = useState<DeviceSession[] | null>(null);
+  const [permission, setPermission] = useState(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
+
+  const loadSessions = () => {
+    client
+      .sessions()
+      .then(setSessions)
+      .catch(() => setSessions([]));
+  };
+  useEffect(loadSessions, [client]);
+
+  const saveProfile = (e: FormEvent) => {
+    e.preventDefault();
+    client
+      .updateProfile({ display_name: displayName.trim(), status_text: status.trim() })
+      .then(() => setProfileMsg({ ok: true, text: 'Saved.' }))
+      .catch((err: unknown) => setProfileMsg({ ok: false, text: err instanceof ApiError ? err.message : 'Could not save.' }));
+  };
+
+  const changePassword = (e: FormEvent) => {
+    e.preventDefault();
+    client
+      .changePassword(current, next)
+      .then(({ revoked }) => {
+        setPasswordMsg({ ok: true, text: `Password changed.${revoked ? ` ${revoked} other device(s) signed out.` : ''}` });
+        setCurrent('');
+        setNext('');
+        loadSessions();
+      })
+      .catch((err: unknown) =>
+        setPasswordMsg({ ok: false, text: err instanceof ApiError ? err.message : 'Could not change the password.', field: err instanceof ApiError ? err.field : undefined }),
+      );
+  };
+
+  return (
+    <section className="settings" aria-labelledby="settings-title">
+      <header className="conversation__header">
+        <button type="button" className="btn btn--ghost btn--icon back" onClick={() => go('/')} aria-label="Back to conversations">
+          <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+            <path d="M15 5l-7 7 7 7" className="stroke" />
+          </svg>
+        </button>
+        <h1 id="settings-title">Settings</h1>
+      </header>
+      <div className="settings__body">
+        <form className="card stack" onSubmit={saveProfile} aria-labelledby="profile-title">
+          <h2 id="profile-title">Profile</h2>
+          <p className="muted">Signed in as @{me?.username}</p>
+          <label htmlFor="set-display">Display name</label>
+          <input id="set-display" value={displayName} onChange={(e) => setDisplayName(e.target.value)} maxLength={64} />
+          <label htmlFor="set-status">Status</label>
+          <input id="set-status" value={status} placeholder="What are you up to?" onChange={(e) => setStatus(e.target.value)} maxLength={140} />
+          {profileMsg && (
+            <p className={profileMsg.ok ? 'ok' : 'form-error'} role="status">
+              {profileMsg.text}
+            </p>
+          )}
+          <button type="submit" className="btn btn--primary">
+            Save profile
+          </button>
+        </form>
+
+        <div className="card stack">
+          <h2 id="appearance-title">Appearance</h2>
+          <div role="radiogroup" aria-labelledby="appearance-title" className="segmented">
+            {(['light', 'dark', 'system'] as Theme[]).map((t) => (
+              <label key={t} className={theme === t ? 'segmented__item segmented__item--on' : 'segmented__item'}>
+                <input type="radio" name="theme" value={t} checked={theme === t} onChange={() => setTheme(t)} />
+                {t === 'system' ? 'System' : t === 'light' ? 'Light' : 'Dark'}
+              </label>
+            ))}
+          </div>
+          <h2>Notifications</h2>
+          {permission === 'granted' ? (
+            <p className="muted">You get a notification for new messages while Confab is in the background.</p>
+          ) : permission === 'denied' ? (
+            <p className="muted">Notifications are blocked in your browser's site settings.</p>
+          ) : permission === 'unsupported' ? (
+            <p className="muted">This browser does not support notifications.</p>
+          ) : (
+            <button type="button" className="btn" onClick={() => void Notification.requestPermission().then(setPermission)}>
+              Enable notifications
+            </button>
+          )}
+        </div>
+
+        <form className="card stack" onSubmit={changePassword} aria-labelledby="password-title">
+          <h2 id="password-title">Password</h2>
+          <label htmlFor="pw-current">Current password</label>
+          <input id="pw-current" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} aria-invalid={passwordMsg?.field === 'current_password'} />
+          <label htmlFor="pw-new">New password</label>
+          <input id="pw-new" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} aria-invalid={passwordMsg?.field === 'new_password'} />
+          {passwordMsg && (
+            <p className={passwordMsg.ok ? 'ok' : 'form-error'} role="status">
+              {passwordMsg.text}
+            </p>
+          )}
+          <button type="submit" className="btn" disabled={!current || !next}>
+            Change password
+          </button>
+        </form>
+
+        <div className="card stack">
+          <h2>Devices</h2>
+          <ul className="sessions">
+            {(sessions ?? []).map((s) => (
+              <li key={s.id} className="session">
+                <span>
+                  <strong>{s.device_name}</strong>
+                  {s.current && <span className="role"> this device</span>}
+                  <br />
+                  <span className="muted small">
+                    Last active {formatDay(s.last_seen_at)} {formatTime(s.last_seen_at)}
+                    {s.ip ? ` · ${s.ip}` : ''}
+                  </span>
+                </span>
+                {!s.current && (
+                  <button type="button" className="btn btn--ghost btn--sm" onClick={() => void client.revokeSession(s.id).then(loadSessions)} aria-label={`Sign out ${s.device_name}`}>
+                    Sign out
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+          <button type="button" className="btn btn--danger" onClick={() => void client.signOut().then(() => go('/'))}>
+            Sign out
+          </button>
+        </div>
+      </div>
+    </section>
+  );
+}

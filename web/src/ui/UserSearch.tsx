@@ -1,0 +1,51 @@
+import { useEffect, useState } from 'react';
+import type { Profile } from '../client/types';
+import { Avatar } from './Avatar';
+import { useChatState, useClient } from './hooks';
+
+/** Username search (`GET /users?prefix=`), excluding me and `exclude`. */
+export function UserSearch({ label, onPick, exclude = [] }: { label: string; onPick: (user: Profile) => void; exclude?: number[] }) {
+  const client = useClient();
+  const me = useChatState().me;
+  const [query, setQuery] = useState('');
+  const [results, setResults] = useState<Profile[]>([]);
+  useEffect(() => {
+    const q = query.trim().replace(/^@/, '');
+    if (!q) {
+      setResults([]);
+      return;
+    }
+    let current = true;
+    const timer = setTimeout(() => {
+      client
+        .searchUsers(q)
+        .then((users) => current && setResults(users))
+        .catch(() => current && setResults([]));
+    }, 150);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [client, query]);
+  const shown = results.filter((u) => u.id !== me?.id && !exclude.includes(u.id));
+  return (
+    <div className="usersearch">
+      <input type="search" aria-label={label} placeholder="Search by username" value={query} onChange={(e) => setQuery(e.target.value)} />
+      {query.trim() !== '' && (
+        <ul className="userlist" aria-label="Search results">
+          {shown.map((u) => (
+            <li key={u.id}>
+              <button type="button" className="userrow" onClick={() => onPick(u)}>
+                <Avatar id={u.id} name={u.display_name} size="sm" />
+                <span>
+                  <span className="userrow__name">{u.display_name}</span> <span className="muted">@{u.username}</span>
+                </span>
+              </button>
+            </li>
+          ))}
+          {shown.length === 0 && <li className="muted">No one found.</li>}
+        </ul>
+      )}
+    </div>
+  );
+}

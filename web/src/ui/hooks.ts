@@ -1,0 +1,100 @@
+// Small React glue: the client's state as a hook, a minimal router on the History
+// API, the theme, and formatting helpers shared by the screens.
+
+import { createContext, useCallback, useContext, useEffect, useState, useSyncExternalStore } from 'react';
+import type { ChatClient } from '../client/client';
+import type { State } from '../client/state';
+
+export const ClientContext = createContext<ChatClient | null>(null);
+
+export function useClient(): ChatClient {
+  const client = useContext(ClientContext);
+  if (!client) throw new Error('no ChatClient in context');
+  return client;
+}
+
+export function useChatState(): State {
+  const client = useClient();
+  return useSyncExternalStore(client.subscribe, client.getState);
+}
+
+export type Route = { page: 'home' } | { page: 'room'; roomId: number } | { page: 'settings' };
+
+export function parseRoute(path: string): Route {
+  const room = /^\/rooms\/(\d+)\/?$/.exec(path);
+  if (room?.[1]) return { page: 'room', roomId: Number(room[1]) };
+  if (path === '/settings') return { page: 'settings' };
+  return { page: 'home' };
+}
+
+export function useRoute(): [Route, (path: string) => void] {
+  const [path, setPath] = useState(() => location.pathname);
+  useEffect(() => {
+    const onPop = () => setPath(location.pathname);
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+  const go = useCallback((next: string) => {
+    if (next !== location.pathname) history.pushState(null, '', next);
+    setPath(next);
+  }, []);
+  return [parseRoute(path), go];
+}
+
+export type Theme = 'light' | 'dark' | 'system';
+
+export function applyTheme(theme: Theme): void {
+  const dark = theme === 'dark' || (theme === 'system' && matchMedia('(prefers-color-scheme: dark)').matches);
+  document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+}
+
+export function useTheme(): [Theme, (t: Theme) => void] {
+  const [theme, setTheme] = useState<Theme>(() => (localStorage.getItem('confab.theme') as Theme | null) ?? 'system');
+  useEffect(() => {
+    applyTheme(theme);
+    localStorage.setItem('confab.theme', theme);
+    const media = matchMedia('(prefers-color-scheme: dark)');
+    const onChange = () => applyTheme(theme);
+    media.addEventListener('change', onChange);
+    return () => media.removeEventListener('change', onChange);
+  }, [theme]);
+  return [theme, setTheme];
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+const shortDay = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+
+export function formatTime(iso: string): string {
+  return timeFormat.format(new Date(iso));
+}
+
+export function dayKey(iso: string): string {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+export function formatDay(iso: string): string {
+  const d = new Date(iso);
+  const today = new Date();
+  const yesterday = new Date(Date.now() - 86_400_000);
+  if (dayKey(iso) === dayKey(today.toISOString())) return 'Today';
+  if (dayKey(iso) === dayKey(yesterday.toISOString())) return 'Yesterday';
+  return dayFormat.format(d);
+}
+
+/** Time for the room list: the time today, else the date. */
+export function formatListTime(iso: string): string {
+  return dayKey(iso) === dayKey(new Date().toISOString()) ? formatTime(iso) : shortDay.format(new Date(iso));
+}
+
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  const letters = words.length > 1 ? (words[0]?.[0] ?? '') + (words[1]?.[0] ?? '') : name.slice(0, 2);
+  return letters.toUpperCase() || '?';
+}
+
+/** A stable colour class per id, for avatars (classes, not inline styles: see the CSP). */
+export function colorClass(id: number): string {
+  return `c${Math.abs(id) % 8}`;
+}
