@@ -60,6 +60,7 @@ impl App {
                 }
                 .to_owned(),
                 busy_timeout: Duration::from_secs(5),
+                event_batch_max: config.event_batch_max,
             },
         )
         .await

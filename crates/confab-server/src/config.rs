@@ -98,6 +98,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CONFAB_DB_MAX_CONNECTIONS", value_name = "N")]
     pub db_max_connections: Option<u32>,
 
+    /// Most room changes (messages, edits, receipts, ...) committed together in one
+    /// transaction. Concurrent changes share one commit and one fsync. [default: 256]
+    #[arg(long, env = "CONFAB_EVENT_BATCH_MAX", value_name = "N")]
+    pub event_batch_max: Option<usize>,
+
     /// SQLite durability: `full` fsyncs every commit. [default: full]
     #[arg(long, env = "CONFAB_SQLITE_SYNCHRONOUS", value_name = "MODE")]
     pub sqlite_synchronous: Option<SqliteSynchronous>,
@@ -233,6 +238,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub db_max_connections: u32,
+    pub event_batch_max: usize,
     pub sqlite_synchronous: SqliteSynchronous,
     pub token_secret: Option<String>,
     pub access_token_ttl: Duration,
@@ -287,6 +293,7 @@ impl ServeArgs {
             data_dir: self.data_dir.or(fallback.data_dir),
             database_url: self.database_url.or(fallback.database_url),
             db_max_connections: self.db_max_connections.or(fallback.db_max_connections),
+            event_batch_max: self.event_batch_max.or(fallback.event_batch_max),
             sqlite_synchronous: self.sqlite_synchronous.or(fallback.sqlite_synchronous),
             token_secret: self.token_secret.or(fallback.token_secret),
             access_token_ttl: self.access_token_ttl.or(fallback.access_token_ttl),
@@ -344,6 +351,7 @@ impl ServeArgs {
             db_max_connections: self
                 .db_max_connections
                 .unwrap_or(if is_sqlite { 8 } else { 16 }),
+            event_batch_max: self.event_batch_max.unwrap_or(256),
             sqlite_synchronous: self.sqlite_synchronous.unwrap_or(SqliteSynchronous::Full),
             data_dir,
             database_url,
@@ -442,8 +450,13 @@ impl Config {
                 "--ws-queue-frames, --ws-resume-max-events and --ws-requests-per-second must be at least 1"
             );
         }
-        if self.password.concurrency == 0 || self.db_max_connections == 0 {
-            bail!("--password-hash-concurrency and --db-max-connections must be at least 1");
+        if self.password.concurrency == 0
+            || self.db_max_connections == 0
+            || self.event_batch_max == 0
+        {
+            bail!(
+                "--password-hash-concurrency, --db-max-connections and --event-batch-max must be at least 1"
+            );
         }
         if self.throttle.base_delay.is_zero() || self.throttle.max_delay < self.throttle.base_delay
         {
@@ -479,6 +492,7 @@ mod tests {
         assert_eq!(config.access_token_ttl, Duration::from_secs(900));
         assert_eq!(config.password.memory_kib, 19456);
         assert_eq!(config.throttle.account_free_failures, 5);
+        assert_eq!(config.event_batch_max, 256);
     }
 
     #[test]
@@ -502,6 +516,14 @@ mod tests {
         assert!(parse(&["--token-secret", "short"]).resolve().is_err());
         assert!(parse(&["--database-url", "mysql://x"]).resolve().is_err());
         assert!(parse(&["--password-min-length", "4"]).resolve().is_err());
+        assert!(parse(&["--event-batch-max", "0"]).resolve().is_err());
+        assert_eq!(
+            parse(&["--event-batch-max", "1"])
+                .resolve()
+                .unwrap()
+                .event_batch_max,
+            1
+        );
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub const HTTP_DURATION: &str = "confab_http_request_duration_seconds";
 pub const WS_CONNECTIONS: &str = "confab_ws_connections";
 /// Counter: connections closed because their outbound queue overflowed.
 pub const WS_OVERFLOWS: &str = "confab_ws_queue_overflows_total";
+/// Histogram: room changes committed together in one transaction (group commit).
+pub const EVENT_BATCH_SIZE: &str = "confab_event_batch_size";
 /// Counter: events read from the log and handed to recipients.
 pub const EVENTS_FANNED_OUT: &str = "confab_events_fanned_out_total";
 

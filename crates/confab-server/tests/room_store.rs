@@ -19,6 +19,7 @@ on_both_backends!(
     edits_deletes_and_reactions_change_the_message_in_history,
     history_pages_backwards_forwards_and_around,
     concurrent_senders_get_distinct_ordered_sequence_numbers,
+    a_batch_commits_together_and_isolates_refused_changes,
     room_list_counts_unread_and_mentions_until_read,
     members_can_leave_be_removed_and_come_back,
 );
@@ -31,6 +32,7 @@ async fn open(backend: Backend) -> (SqlStore, TestDb) {
         max_connections: 8,
         sqlite_synchronous: "NORMAL".to_owned(),
         busy_timeout: Duration::from_secs(10),
+        event_batch_max: 64,
     };
     (
         SqlStore::connect(&db.url, &options).await.expect("connect"),
@@ -86,10 +88,10 @@ async fn send(
 ) -> Appended {
     let body = text(body);
     let change = RoomChange::SendMessage {
-        client_id,
-        body: &body,
+        client_id: client_id.to_owned(),
+        body,
         reply_to: None,
-        mentions: &[],
+        mentions: Vec::new(),
     };
     store.append(room, sender, change, NOW + 1).await.unwrap()
 }
@@ -245,7 +247,10 @@ async fn edits_deletes_and_reactions_change_the_message_in_history(backend: Back
         .append(
             room,
             a,
-            RoomChange::EditMessage { seq, body: &fixed },
+            RoomChange::EditMessage {
+                seq,
+                body: fixed.clone(),
+            },
             NOW + 2,
         )
         .await
@@ -254,18 +259,27 @@ async fn edits_deletes_and_reactions_change_the_message_in_history(backend: Back
         matches!(edit, Appended::Event(ref e) if e.content == EventContent::MessageEdited { target_seq: seq, body: Some(fixed.clone()) })
     );
     for (user, emoji) in [(a, "👍"), (b, "👍"), (b, "🎉")] {
-        let change = RoomChange::AddReaction { seq, emoji };
+        let change = RoomChange::AddReaction {
+            seq,
+            emoji: emoji.to_owned(),
+        };
         assert!(matches!(
             store.append(room, user, change, NOW + 3).await.unwrap(),
             Appended::Event(_)
         ));
     }
-    let again = RoomChange::AddReaction { seq, emoji: "👍" };
+    let again = RoomChange::AddReaction {
+        seq,
+        emoji: "👍".to_owned(),
+    };
     assert_eq!(
         store.append(room, a, again, NOW + 3).await.unwrap(),
         Appended::Unchanged
     );
-    let remove = RoomChange::RemoveReaction { seq, emoji: "🎉" };
+    let remove = RoomChange::RemoveReaction {
+        seq,
+        emoji: "🎉".to_owned(),
+    };
     assert!(matches!(
         store.append(room, b, remove, NOW + 4).await.unwrap(),
         Appended::Event(_)
@@ -302,7 +316,10 @@ async fn edits_deletes_and_reactions_change_the_message_in_history(backend: Back
             .unwrap(),
         Appended::TargetMissing
     );
-    let edit_deleted = RoomChange::EditMessage { seq, body: &fixed };
+    let edit_deleted = RoomChange::EditMessage {
+        seq,
+        body: fixed.clone(),
+    };
     assert_eq!(
         store.append(room, a, edit_deleted, NOW + 6).await.unwrap(),
         Appended::TargetMissing
@@ -426,22 +443,98 @@ async fn concurrent_senders_get_distinct_ordered_sequence_numbers(backend: Backe
     assert!(events.windows(2).all(|w| w[0].id < w[1].id));
 }
 
+/// Many changes at once share transactions (group commit), yet each is answered on
+/// its own: refused changes and duplicates leave no trace, and sequence numbers stay
+/// gapless.
+async fn a_batch_commits_together_and_isolates_refused_changes(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let [a, b, outsider] = users(&store).await;
+    let rooms = [group(&store, a, &[b]).await, group(&store, b, &[a]).await];
+    let before = store.group_commit_stats();
+    let first = send(&store, rooms[0], a, "original", "first").await;
+    // 40 sends by members, 10 by an outsider, 10 retries of the first send; all at
+    // once, so the writer finds them queued together.
+    let mut changes = Vec::new();
+    for i in 0..60 {
+        let (room, sender, client_id) = match i % 6 {
+            0 => (rooms[0], outsider, format!("x{i}")),
+            1 => (rooms[0], a, "original".to_owned()),
+            n => (rooms[n % 2], [a, b][n / 2 % 2], format!("m{i}")),
+        };
+        let store = store.clone();
+        changes.push(async move {
+            (
+                sender,
+                send(&store, room, sender, &client_id, &format!("message {i}")).await,
+            )
+        });
+    }
+    let outcomes = futures_util::future::join_all(changes).await;
+    let mut stored = Vec::new();
+    for (sender, outcome) in outcomes {
+        match outcome {
+            Appended::Event(event) => stored.push(event),
+            Appended::NotMember => assert_eq!(sender, outsider),
+            Appended::Duplicate(original) => assert_eq!(Some(original), event_of(&first)),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(stored.len(), 40);
+    let stats = store.group_commit_stats();
+    assert_eq!(stats.changes - before.changes, 61);
+    assert!(
+        stats.batches - before.batches < 61,
+        "concurrent changes share transactions: {stats:?}"
+    );
+    for room in rooms {
+        let mut seqs: Vec<i64> = stored
+            .iter()
+            .filter(|e| e.room_id == room)
+            .map(|e| e.seq)
+            .collect();
+        seqs.sort_unstable();
+        let start = seqs[0];
+        assert_eq!(
+            seqs,
+            (start..start + 20).collect::<Vec<_>>(),
+            "refused changes used no sequence numbers"
+        );
+        let latest = store.room(room).await.unwrap().unwrap().last_seq;
+        assert_eq!(latest, start + 19);
+    }
+    stored.sort_by_key(|e| e.id);
+    let mut last_seq_by_room = std::collections::HashMap::new();
+    for event in &stored {
+        let previous = last_seq_by_room.insert(event.room_id, event.seq);
+        assert!(
+            previous.is_none_or(|p| p < event.seq),
+            "ids follow each room's order"
+        );
+    }
+}
+
+fn event_of(appended: &Appended) -> Option<confab_proto::events::RoomEvent> {
+    match appended {
+        Appended::Event(event) => Some(event.clone()),
+        _ => None,
+    }
+}
+
 async fn room_list_counts_unread_and_mentions_until_read(backend: Backend) {
     let (store, _db) = open(backend).await;
     let [a, b] = users(&store).await;
     let quiet = group(&store, a, &[b]).await;
     let busy = group(&store, a, &[b]).await;
     let body = text("hey @user1");
-    let mentions = [b];
     store
         .append(
             busy,
             a,
             RoomChange::SendMessage {
-                client_id: "q1",
-                body: &body,
+                client_id: "q1".to_owned(),
+                body,
                 reply_to: None,
-                mentions: &mentions,
+                mentions: vec![b],
             },
             NOW + 10,
         )

@@ -40,6 +40,7 @@ fn options() -> ConnectOptions {
         max_connections: 4,
         sqlite_synchronous: "NORMAL".to_owned(),
         busy_timeout: Duration::from_secs(5),
+        event_batch_max: 64,
     }
 }
 

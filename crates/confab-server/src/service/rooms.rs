@@ -99,7 +99,7 @@ impl Rooms {
         &self,
         id: RoomId,
         caller: Principal,
-        change: RoomChange<'_>,
+        change: RoomChange,
     ) -> ServiceResult<Appended> {
         let appended = self
             .rooms
@@ -384,11 +384,10 @@ impl Rooms {
             .map(|t| single_line("topic", t, 0, ROOM_TOPIC_MAX))
             .transpose()?;
         if let Some(name) = name.filter(|n| *n != room.name) {
-            self.apply(caller, id, RoomChange::Rename { name: &name })
-                .await?;
+            self.apply(caller, id, RoomChange::Rename { name }).await?;
         }
         if let Some(topic) = topic.filter(|t| *t != room.topic) {
-            self.apply(caller, id, RoomChange::SetTopic { topic: &topic })
+            self.apply(caller, id, RoomChange::SetTopic { topic })
                 .await?;
         }
         self.room(caller, id).await
@@ -415,10 +414,10 @@ impl Rooms {
             MessageBody::Encrypted { .. } => Vec::new(),
         };
         let change = RoomChange::SendMessage {
-            client_id: &request.client_id,
-            body: &request.body,
+            client_id: request.client_id.clone(),
+            body: request.body.clone(),
             reply_to: request.reply_to,
-            mentions: &mentions,
+            mentions,
         };
         match self.append(id, caller, change).await? {
             Appended::Event(event) => Ok(Sent {
@@ -460,9 +459,16 @@ impl Rooms {
             ));
         }
         self.check_body(&room, body)?;
-        self.apply(caller, id, RoomChange::EditMessage { seq, body })
-            .await?
-            .ok_or(ServiceError::NotFound("message"))
+        self.apply(
+            caller,
+            id,
+            RoomChange::EditMessage {
+                seq,
+                body: body.clone(),
+            },
+        )
+        .await?
+        .ok_or(ServiceError::NotFound("message"))
     }
 
     /// Deletes a message, leaving a tombstone: one's own, or anyone's for admins.
@@ -506,9 +512,15 @@ impl Rooms {
         }
         self.live_message(id, seq).await?;
         let change = if add {
-            RoomChange::AddReaction { seq, emoji }
+            RoomChange::AddReaction {
+                seq,
+                emoji: emoji.to_owned(),
+            }
         } else {
-            RoomChange::RemoveReaction { seq, emoji }
+            RoomChange::RemoveReaction {
+                seq,
+                emoji: emoji.to_owned(),
+            }
         };
         self.apply(caller, id, change).await
     }
@@ -604,7 +616,7 @@ impl Rooms {
         caller: Principal,
         id: RoomId,
         seq: i64,
-        change: RoomChange<'_>,
+        change: RoomChange,
     ) -> ServiceResult<Option<RoomEvent>> {
         let (room, _) = self.membership(caller, id).await?;
         if seq < 0 || seq > room.last_seq {
@@ -647,7 +659,7 @@ impl Rooms {
         &self,
         caller: Principal,
         id: RoomId,
-        change: RoomChange<'_>,
+        change: RoomChange,
     ) -> ServiceResult<Option<RoomEvent>> {
         match self.append(id, caller, change).await? {
             Appended::Event(event) => Ok(Some(event)),

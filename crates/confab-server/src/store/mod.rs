@@ -13,12 +13,14 @@
 //!
 //! All timestamps are Unix milliseconds ([`Millis`]) at this layer.
 
+mod group_commit;
 pub mod rooms;
 mod sql;
 mod sql_rooms;
 
 pub use sql::{Backend, ConnectOptions, redact_url};
 
+pub use group_commit::GroupCommitStats;
 pub use sql::SqlStore;
 
 use async_trait::async_trait;
@@ -39,6 +41,10 @@ pub enum StoreError {
     /// Stored data could not be decoded (or encoded): a bug or a damaged database.
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// The change was not stored because the batch it was committed with failed,
+    /// or the store is shutting down.
+    #[error("{0}")]
+    Unavailable(String),
     /// Applying migrations failed at start-up.
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),

@@ -63,29 +63,30 @@ pub struct NewRoom<'a> {
     pub now: Millis,
 }
 
-/// One change to a room.
+/// One change to a room. Owned, so it can be handed to the task that batches
+/// event writes (see [`super::group_commit`]).
 #[derive(Clone, Debug)]
-pub enum RoomChange<'a> {
+pub enum RoomChange {
     SendMessage {
-        client_id: &'a str,
-        body: &'a MessageBody,
+        client_id: String,
+        body: MessageBody,
         reply_to: Option<i64>,
-        mentions: &'a [UserId],
+        mentions: Vec<UserId>,
     },
     EditMessage {
         seq: i64,
-        body: &'a MessageBody,
+        body: MessageBody,
     },
     DeleteMessage {
         seq: i64,
     },
     AddReaction {
         seq: i64,
-        emoji: &'a str,
+        emoji: String,
     },
     RemoveReaction {
         seq: i64,
-        emoji: &'a str,
+        emoji: String,
     },
     AddMember {
         user_id: UserId,
@@ -113,10 +114,10 @@ pub enum RoomChange<'a> {
         to: UserId,
     },
     Rename {
-        name: &'a str,
+        name: String,
     },
     SetTopic {
-        topic: &'a str,
+        topic: String,
     },
 }
 
@@ -193,7 +194,7 @@ pub trait RoomStore: Send + Sync + 'static {
         &self,
         room: RoomId,
         sender: UserId,
-        change: RoomChange<'_>,
+        change: RoomChange,
         now: Millis,
     ) -> StoreResult<Appended>;
     /// The user's current rooms, most recently active first.

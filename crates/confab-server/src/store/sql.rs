@@ -4,6 +4,7 @@
 //! backends understand. Only BIGINT/INTEGER and TEXT columns are used, the types
 //! sqlx's `Any` driver maps identically on both.
 
+use super::group_commit::{EventWriter, GroupCommitStats};
 use super::{
     FailureCount, Millis, NewSession, NewUser, ProfileChanges, RefreshOutcome, RefreshRotation,
     RevokeReason, SessionRecord, Store, StoreError, StoreResult, UserRecord,
@@ -45,6 +46,8 @@ pub struct ConnectOptions {
     pub sqlite_synchronous: String,
     /// How long a connection waits for a lock (SQLite) or a pool slot.
     pub busy_timeout: Duration,
+    /// Most room changes committed in one transaction (see `group_commit`).
+    pub event_batch_max: usize,
 }
 
 /// The SQL implementation of [`Store`].
@@ -52,6 +55,8 @@ pub struct ConnectOptions {
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    /// Queues room changes for the task that commits them in batches.
+    event_writer: EventWriter,
 }
 
 impl SqlStore {
@@ -93,11 +98,26 @@ impl SqlStore {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Self { pool, backend })
+        let event_writer = EventWriter::spawn(pool.clone(), backend, options.event_batch_max);
+        Ok(Self {
+            pool,
+            backend,
+            event_writer,
+        })
     }
 
     pub(super) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    pub(super) fn event_writer(&self) -> &EventWriter {
+        &self.event_writer
+    }
+
+    /// How many transactions the group-commit writer has used for how many room
+    /// changes: diagnostics for tests and benchmarks.
+    pub fn group_commit_stats(&self) -> GroupCommitStats {
+        self.event_writer.stats()
     }
 
     /// The database this store talks to.

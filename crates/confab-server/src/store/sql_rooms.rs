@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use confab_proto::events::{EventContent, HistoryPage, MessageState, Reaction, RoomEvent};
 use confab_proto::rooms::{Role, RoomKind};
 use confab_proto::{EventId, RoomId, UserId};
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
 
 /// Key of the PostgreSQL advisory lock that serialises event writers.
 const EVENT_LOG_LOCK: i64 = 0x636f_6e66_6162; // "confab"
@@ -194,18 +194,19 @@ struct MessageColumns<'a> {
     mentions: String,
 }
 
-impl SqlStore {
-    /// Starts a transaction that may store events (see the module docs on ordering).
-    async fn begin_events(&self) -> StoreResult<Transaction<'static, Any>> {
-        let mut tx = self.pool().begin().await?;
-        if self.backend() == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(EVENT_LOG_LOCK)
-                .execute(&mut *tx)
-                .await?;
-        }
-        Ok(tx)
+/// Starts a transaction that may store events (see the module docs on ordering).
+pub(super) async fn begin_events(
+    pool: &AnyPool,
+    backend: Backend,
+) -> StoreResult<Transaction<'static, Any>> {
+    let mut tx = pool.begin().await?;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(EVENT_LOG_LOCK)
+            .execute(&mut *tx)
+            .await?;
     }
+    Ok(tx)
 }
 
 /// Allocates the room's next sequence number; `None` if the room does not exist.
@@ -335,7 +336,7 @@ async fn add_member(
 #[async_trait]
 impl RoomStore for SqlStore {
     async fn create_room(&self, room: NewRoom<'_>) -> StoreResult<(RoomRecord, Vec<RoomEvent>)> {
-        let mut tx = self.begin_events().await?;
+        let mut tx = begin_events(self.pool(), self.backend()).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO rooms (kind, name, topic, encrypted, direct_key, created_by, created_at, last_activity_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
@@ -488,22 +489,10 @@ impl RoomStore for SqlStore {
         &self,
         room: RoomId,
         sender: UserId,
-        change: RoomChange<'_>,
+        change: RoomChange,
         now: Millis,
     ) -> StoreResult<Appended> {
-        let mut tx = self.begin_events().await?;
-        // Write first (see the module docs), then check; a failed check rolls back.
-        let Some(seq) = next_seq(&mut tx, room).await? else {
-            return Ok(Appended::NotMember);
-        };
-        if current_member(&mut tx, room, sender).await?.is_none() {
-            return Ok(Appended::NotMember);
-        }
-        let outcome = apply_change(&mut tx, room, sender, seq, change, now).await?;
-        if matches!(outcome, Appended::Event(_)) {
-            tx.commit().await?;
-        }
-        Ok(outcome)
+        self.event_writer().append(room, sender, change, now).await
     }
 
     async fn room_list(&self, user: UserId) -> StoreResult<Vec<RoomListEntry>> {
@@ -724,21 +713,41 @@ impl SqlStore {
     }
 }
 
+/// Applies one change as `sender` inside an event transaction: checks membership,
+/// allocates the room's next sequence number and stores the event. The caller
+/// commits only if the outcome is [`Appended::Event`].
+pub(super) async fn append_in(
+    tx: &mut Transaction<'static, Any>,
+    room: RoomId,
+    sender: UserId,
+    change: &RoomChange,
+    now: Millis,
+) -> StoreResult<Appended> {
+    // Write first (see the module docs), then check; a failed check rolls back.
+    let Some(seq) = next_seq(tx, room).await? else {
+        return Ok(Appended::NotMember);
+    };
+    if current_member(tx, room, sender).await?.is_none() {
+        return Ok(Appended::NotMember);
+    }
+    apply_change(tx, room, sender, seq, change, now).await
+}
+
 /// Applies `change` inside the event transaction and stores its event.
 async fn apply_change(
     tx: &mut Transaction<'static, Any>,
     room: RoomId,
     sender: UserId,
     seq: i64,
-    change: RoomChange<'_>,
+    change: &RoomChange,
     now: Millis,
 ) -> StoreResult<Appended> {
     let content = match change {
-        RoomChange::SendMessage {
-            client_id,
-            body,
+        &RoomChange::SendMessage {
+            ref client_id,
+            ref body,
             reply_to,
-            mentions,
+            ref mentions,
         } => {
             let original: Option<EventRow> =
                 sqlx::query_as(select_events!("WHERE sender_id = $1 AND client_id = $2"))
@@ -775,12 +784,15 @@ async fn apply_change(
                 client_id,
                 body: to_json(body)?,
                 reply_to,
-                mentions: to_json(&mentions)?,
+                mentions: to_json(mentions)?,
             };
             let event = insert_event(tx, room, seq, sender, &content, Some(columns), now).await?;
             return Ok(Appended::Event(event));
         }
-        RoomChange::EditMessage { seq: target, body } => {
+        &RoomChange::EditMessage {
+            seq: target,
+            ref body,
+        } => {
             let updated = sqlx::query(
                 "UPDATE events SET body = $3, edited_at = $4 WHERE room_id = $1 AND seq = $2 AND kind = 'message' \
                  AND deleted_at IS NULL",
@@ -800,7 +812,7 @@ async fn apply_change(
                 body: Some(body.clone()),
             }
         }
-        RoomChange::DeleteMessage { seq: target } => {
+        &RoomChange::DeleteMessage { seq: target } => {
             let updated = sqlx::query(
                 "UPDATE events SET body = NULL, deleted_at = $3 WHERE room_id = $1 AND seq = $2 AND kind = 'message' \
                  AND deleted_at IS NULL",
@@ -839,7 +851,10 @@ async fn apply_change(
                 .await?;
             EventContent::MessageDeleted { target_seq: target }
         }
-        RoomChange::AddReaction { seq: target, emoji } => {
+        &RoomChange::AddReaction {
+            seq: target,
+            ref emoji,
+        } => {
             if live_message(tx, room, target).await?.is_none() {
                 return Ok(Appended::TargetMissing);
             }
@@ -863,7 +878,10 @@ async fn apply_change(
                 emoji: emoji.to_owned(),
             }
         }
-        RoomChange::RemoveReaction { seq: target, emoji } => {
+        &RoomChange::RemoveReaction {
+            seq: target,
+            ref emoji,
+        } => {
             let removed = sqlx::query("DELETE FROM reactions WHERE room_id = $1 AND seq = $2 AND emoji = $3 AND user_id = $4")
                 .bind(room.0)
                 .bind(target)
@@ -880,13 +898,13 @@ async fn apply_change(
                 emoji: emoji.to_owned(),
             }
         }
-        RoomChange::AddMember { user_id, role } => {
+        &RoomChange::AddMember { user_id, role } => {
             if !add_member(tx, room, user_id, role, now).await? {
                 return Ok(Appended::Unchanged);
             }
             EventContent::MemberAdded { user_id, role }
         }
-        RoomChange::RemoveMember { user_id, by_self } => {
+        &RoomChange::RemoveMember { user_id, by_self } => {
             let removed = sqlx::query(
                 "UPDATE room_members SET left_seq = $3 WHERE room_id = $1 AND user_id = $2 AND left_seq IS NULL",
             )
@@ -909,7 +927,7 @@ async fn apply_change(
                 EventContent::MemberRemoved { user_id }
             }
         }
-        RoomChange::SetRole { user_id, role } => {
+        &RoomChange::SetRole { user_id, role } => {
             let Some(member) = current_member(tx, room, user_id).await? else {
                 return Ok(Appended::TargetMissing);
             };
@@ -924,7 +942,7 @@ async fn apply_change(
                 .await?;
             EventContent::RoleChanged { user_id, role }
         }
-        RoomChange::MarkRead { seq: upto } => {
+        &RoomChange::MarkRead { seq: upto } => {
             let moved = sqlx::query(
                 "UPDATE room_members SET read_seq = $3, \
                  delivered_seq = CASE WHEN delivered_seq < $3 THEN $3 ELSE delivered_seq END \
@@ -944,7 +962,7 @@ async fn apply_change(
                 seq: upto,
             }
         }
-        RoomChange::MarkDelivered { seq: upto } => {
+        &RoomChange::MarkDelivered { seq: upto } => {
             let moved = sqlx::query(
                 "UPDATE room_members SET delivered_seq = $3 \
                  WHERE room_id = $1 AND user_id = $2 AND left_seq IS NULL AND delivered_seq < $3",
@@ -963,7 +981,7 @@ async fn apply_change(
                 seq: upto,
             }
         }
-        RoomChange::TransferOwnership { to } => {
+        &RoomChange::TransferOwnership { to } => {
             let still_owner = current_member(tx, room, sender)
                 .await?
                 .is_some_and(|m| m.role == Role::Owner);
