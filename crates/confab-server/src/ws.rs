@@ -26,6 +26,9 @@ use std::time::{Duration, Instant};
 
 /// How long a new connection has to send its `hello`.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the closing handshake may take: sending our close frame, then hearing
+/// the client's.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Standard close code for a frame over the size limit.
 const CLOSE_TOO_BIG: u16 = 1009;
 /// Standard close code for a server going away.
@@ -482,12 +485,26 @@ async fn send_message(
     }
 }
 
+/// Sends the close frame, then waits (at most [`CLOSE_TIMEOUT`]) for the client's
+/// answering close, so that the TCP connection ends cleanly. Dropping it at once
+/// would make the kernel reset it when the client's last frames (pongs, say)
+/// arrive, and a client still reading its backlog would lose the close code.
 async fn close_with(socket: &mut WebSocket, Close(code, reason): Close) {
     let frame = CloseFrame {
         code,
         reason: reason.into(),
     };
-    let _ = tokio::time::timeout(HELLO_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
+    let sent = tokio::time::timeout(CLOSE_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
+    if matches!(sent, Ok(Ok(()))) {
+        let answered = async {
+            while let Some(Ok(message)) = socket.recv().await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, answered).await;
+    }
 }
 
 fn error_frame(id: Option<String>, error: &ServiceError) -> ServerFrame {
