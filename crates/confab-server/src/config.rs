@@ -174,6 +174,14 @@ pub struct ServeArgs {
     #[arg(long, env = "CONFAB_MAX_ROOM_MEMBERS", value_name = "N")]
     pub max_room_members: Option<u32>,
 
+    /// Longest group name, in characters. [default: 64]
+    #[arg(long, env = "CONFAB_MAX_ROOM_NAME_CHARS", value_name = "N")]
+    pub max_room_name_chars: Option<usize>,
+
+    /// Longest group topic, in characters. [default: 512]
+    #[arg(long, env = "CONFAB_MAX_ROOM_TOPIC_CHARS", value_name = "N")]
+    pub max_room_topic_chars: Option<usize>,
+
     /// Most rooms one user may be a member of. [default: 1000]
     #[arg(long, env = "CONFAB_MAX_ROOMS_PER_USER", value_name = "N")]
     pub max_rooms_per_user: Option<u32>,
@@ -316,6 +324,8 @@ impl ServeArgs {
                 .or(fallback.signin_failure_window),
             signups_per_ip: self.signups_per_ip.or(fallback.signups_per_ip),
             max_room_members: self.max_room_members.or(fallback.max_room_members),
+            max_room_name_chars: self.max_room_name_chars.or(fallback.max_room_name_chars),
+            max_room_topic_chars: self.max_room_topic_chars.or(fallback.max_room_topic_chars),
             max_rooms_per_user: self.max_rooms_per_user.or(fallback.max_rooms_per_user),
             max_message_bytes: self.max_message_bytes.or(fallback.max_message_bytes),
             ws_ping_interval: self.ws_ping_interval.or(fallback.ws_ping_interval),
@@ -378,6 +388,8 @@ impl ServeArgs {
             },
             rooms: RoomLimits {
                 max_members: self.max_room_members.unwrap_or(10_000),
+                max_name_chars: self.max_room_name_chars.unwrap_or(64),
+                max_topic_chars: self.max_room_topic_chars.unwrap_or(512),
                 max_rooms_per_user: self.max_rooms_per_user.unwrap_or(1_000),
                 max_message_bytes: self.max_message_bytes.unwrap_or(16 * 1024),
             },
@@ -424,9 +436,10 @@ impl Config {
         if self.rooms.max_members < 2
             || self.rooms.max_rooms_per_user == 0
             || self.rooms.max_message_bytes == 0
+            || self.rooms.max_name_chars == 0
         {
             bail!(
-                "--max-room-members must be at least 2, --max-rooms-per-user and --max-message-bytes at least 1"
+                "--max-room-members must be at least 2, --max-rooms-per-user, --max-message-bytes and --max-room-name-chars at least 1"
             );
         }
         if self.rooms.max_message_bytes * 3 > self.max_body_bytes {

@@ -503,10 +503,33 @@ async fn limits_are_enforced(backend: Backend) {
             "2",
             "--max-message-bytes",
             "100",
+            "--max-room-name-chars",
+            "8",
+            "--max-room-topic-chars",
+            "10",
         ],
     )
     .await;
     let (owner, _) = signed_up(&server, "owner").await;
+    let named = |name: &str, topic: &str| CreateGroupRequest {
+        name: name.into(),
+        topic: topic.into(),
+        members: vec![],
+        encrypted: false,
+    };
+    for (request, field) in [
+        (named("ninechars", ""), "name"),
+        (named("", ""), "name"),
+        (named("ok", "elevenchars"), "topic"),
+    ] {
+        match owner.create_group(&request).await {
+            Err(ClientError::Api { detail, .. }) => assert_eq!(
+                (detail.code, detail.field.as_deref()),
+                (ErrorCode::InvalidInput, Some(field))
+            ),
+            other => panic!("expected invalid_input on {field}, got {other:?}"),
+        }
+    }
     let mut others = Vec::new();
     for name in ["a", "b", "c"] {
         let (client, _) = signed_up(&server, &format!("{name}user")).await;

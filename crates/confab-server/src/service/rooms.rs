@@ -7,6 +7,7 @@
 //! only talk. Non-members can do nothing and see nothing (`Forbidden`).
 
 use super::tokens::Principal;
+use super::validate::single_line_text;
 use super::{ServiceError, ServiceResult, SharedStore, now_millis, timestamp};
 use crate::fanout::Hub;
 use crate::store::StoreError;
@@ -21,11 +22,7 @@ use confab_proto::users::Presence;
 use confab_proto::ws::ServerFrame;
 use confab_proto::{EventId, RoomId, UserId};
 use std::sync::Arc;
-use unicode_normalization::UnicodeNormalization;
 
-/// Longest room name and topic, in characters.
-pub const ROOM_NAME_MAX: usize = 64;
-pub const ROOM_TOPIC_MAX: usize = 512;
 /// Longest client id of a message, in bytes.
 pub const CLIENT_ID_MAX: usize = 64;
 /// Longest reaction, in bytes (an emoji with modifiers fits easily).
@@ -41,6 +38,10 @@ pub const MENTIONS_MAX: usize = 32;
 #[derive(Clone, Debug)]
 pub struct RoomLimits {
     pub max_members: u32,
+    /// Longest group name, in characters.
+    pub max_name_chars: usize,
+    /// Longest group topic, in characters.
+    pub max_topic_chars: usize,
     pub max_rooms_per_user: u32,
     /// Largest text body, in bytes of UTF-8; ciphertext may be twice this.
     pub max_message_bytes: usize,
@@ -87,6 +88,14 @@ impl Rooms {
         }
     }
 
+    fn room_name(&self, input: &str) -> ServiceResult<String> {
+        single_line_text("name", "a room name", input, 1, self.limits.max_name_chars)
+    }
+
+    fn room_topic(&self, input: &str) -> ServiceResult<String> {
+        single_line_text("topic", "a topic", input, 0, self.limits.max_topic_chars)
+    }
+
     /// Stores a new room and tells the fan-out about its first events.
     async fn create_room(&self, new: NewRoom<'_>) -> Result<RoomRecord, StoreError> {
         let (room, _) = self.rooms.create_room(new).await?;
@@ -117,8 +126,8 @@ impl Rooms {
         caller: Principal,
         request: &CreateGroupRequest,
     ) -> ServiceResult<Room> {
-        let name = single_line("name", &request.name, 1, ROOM_NAME_MAX)?;
-        let topic = single_line("topic", &request.topic, 0, ROOM_TOPIC_MAX)?;
+        let name = self.room_name(&request.name)?;
+        let topic = self.room_topic(&request.topic)?;
         let mut members = vec![(caller.user_id, Role::Owner)];
         for &user in &request.members {
             if !members.iter().any(|&(id, _)| id == user) {
@@ -376,12 +385,12 @@ impl Rooms {
         let name = request
             .name
             .as_deref()
-            .map(|n| single_line("name", n, 1, ROOM_NAME_MAX))
+            .map(|n| self.room_name(n))
             .transpose()?;
         let topic = request
             .topic
             .as_deref()
-            .map(|t| single_line("topic", t, 0, ROOM_TOPIC_MAX))
+            .map(|t| self.room_topic(t))
             .transpose()?;
         if let Some(name) = name.filter(|n| *n != room.name) {
             self.apply(caller, id, RoomChange::Rename { name }).await?;
@@ -846,18 +855,6 @@ fn role_name(role: Role) -> &'static str {
 fn direct_key(a: UserId, b: UserId) -> String {
     let (low, high) = if a < b { (a, b) } else { (b, a) };
     format!("{low}:{high}")
-}
-
-fn single_line(field: &'static str, input: &str, min: usize, max: usize) -> ServiceResult<String> {
-    let text: String = input.trim().nfc().collect();
-    let len = text.chars().count();
-    if text.chars().any(char::is_control) || len < min || len > max {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{field} has {min} to {max} characters on one line"),
-        ));
-    }
-    Ok(text)
 }
 
 fn room_view(room: RoomRecord) -> Room {

@@ -91,7 +91,7 @@ pub fn username_key(input: &str) -> Option<String> {
 
 /// Normalises free text to NFC, trims it, rejects control characters and enforces
 /// `min..=max` characters. Shared by every single-line text field.
-fn single_line_text(
+pub fn single_line_text(
     field: &'static str,
     label: &str,
     input: &str,
