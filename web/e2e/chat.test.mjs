@@ -126,6 +126,74 @@ describe('chatting in two browsers', () => {
     for (const page of [alice, bob, carol]) await page.context().close();
   });
 
+  it('replies, reacts, edits and deletes, and manages a group, live on both sides', async () => {
+    const eve = await newPage(browser);
+    const fay = await newPage(browser);
+    const gus = await newPage(browser);
+    const eveName = uniqueName('eve');
+    const fayName = uniqueName('fay');
+    const gusName = uniqueName('gus');
+    await signUp(eve, server.url, eveName, 'Eve');
+    await signUp(fay, server.url, fayName, 'Fay');
+    await signUp(gus, server.url, gusName, 'Gus');
+    await eve.getByRole('button', { name: 'New conversation' }).click();
+    await eve.getByRole('tab', { name: 'New group' }).click();
+    await eve.getByLabel('Group name').fill('Book club');
+    await eve.getByLabel('Add members by username').fill(fayName);
+    await eve.getByRole('button', { name: new RegExp(`@${fayName}`) }).click();
+    await eve.getByRole('button', { name: 'Create group' }).click();
+    await eve.getByRole('heading', { name: 'Book club' }).waitFor();
+    await send(eve, 'Which book next?');
+    await fay.getByRole('link', { name: /Book club/ }).click();
+    const question = fay.getByRole('article').filter({ has: fay.locator('.msg__body', { hasText: 'Which book next?' }) });
+    await question.waitFor();
+
+    // Fay replies and reacts; Eve sees both.
+    await question.hover();
+    await question.getByRole('button', { name: 'Reply' }).click();
+    await send(fay, 'Dune, obviously');
+    const reply = eve.getByRole('article').filter({ hasText: 'Dune, obviously' });
+    await reply.locator('.quote', { hasText: 'Which book next?' }).waitFor();
+    await question.hover();
+    await question.getByRole('button', { name: 'Add reaction' }).click();
+    await question.getByRole('button', { name: 'React with 👍' }).click();
+    await eve.getByRole('button', { name: /👍 1: Fay/ }).waitFor();
+
+    // Fay edits her reply, then deletes it.
+    const fayReply = fay.getByRole('article').filter({ hasText: 'Dune, obviously' });
+    await fayReply.hover();
+    await fayReply.getByRole('button', { name: 'Edit' }).click();
+    const box = fay.getByRole('combobox', { name: 'Message' });
+    await box.fill('Dune, of course');
+    await box.press('Enter');
+    await eve.getByRole('article').filter({ hasText: 'Dune, of course' }).getByText('(edited)').waitFor();
+    fay.once('dialog', (dialog) => void dialog.accept());
+    const edited = fay.getByRole('article').filter({ hasText: 'Dune, of course' });
+    await edited.hover();
+    await edited.getByRole('button', { name: 'Delete' }).click();
+    await eve.getByText('This message was deleted.').waitFor();
+
+    // Eve renames the group and adds Gus; Fay and Gus see it.
+    await eve.getByRole('button', { name: 'Members' }).click();
+    await eve.getByLabel('Name', { exact: true }).fill('Sci-fi club');
+    await eve.getByLabel('Topic', { exact: true }).fill('One book a month');
+    await eve.getByRole('button', { name: 'Save' }).click();
+    await fay.getByRole('heading', { name: 'Sci-fi club' }).waitFor();
+    await fay.getByText('One book a month', { exact: false }).first().waitFor();
+    await eve.getByLabel('Add a member by username').fill(gusName);
+    await eve.getByRole('button', { name: new RegExp(`@${gusName}`) }).click();
+    await gus.getByRole('link', { name: /Sci-fi club/ }).click();
+    await gus.locator('.msg__body', { hasText: 'Which book next?' }).waitFor();
+    await fay.getByText(/Eve added Gus/).waitFor();
+
+    // Eve removes Gus: the room leaves his list.
+    await eve.getByRole('button', { name: 'Remove Gus' }).click();
+    await gus.getByRole('link', { name: /Sci-fi club/ }).waitFor({ state: 'detached' });
+
+    for (const page of [eve, fay, gus]) assert.deepEqual(page.problems, []);
+    for (const page of [eve, fay, gus]) await page.context().close();
+  });
+
   it('sends messages written while offline once the connection is back', async () => {
     const ann = await newPage(browser);
     const ben = await newPage(browser);

@@ -138,7 +138,7 @@ export class Session {
     const id = `r${this.nextId++}`;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.sendFrame({ ...frame, id } as ClientFrame);
+      this.sendFrame({ ...frame, id });
     });
   }
 

@@ -11,9 +11,13 @@ export function App() {
   const [route, go] = useRoute();
   const roomId = route.page === 'room' ? route.roomId : null;
 
+  // Open (load and mark read) the room on screen; again once it is known and once
+  // the connection is back, since either can come after the route.
+  const online = state.connection === 'online';
+  const known = roomId !== null && state.rooms[roomId] !== undefined;
   useEffect(() => {
     void client.openRoom(roomId).catch(() => undefined);
-  }, [client, roomId, state.connection === 'online', roomId !== null && state.rooms[roomId] !== undefined]);
+  }, [client, roomId, online, known]);
 
   if (!state.me) return <AuthScreen />;
 

@@ -43,7 +43,7 @@ export function AuthScreen() {
 
   return (
     <div className="auth">
-      <form className="auth__card" onSubmit={submit} noValidate aria-labelledby="auth-title">
+      <form className="auth__card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="auth-title">
         <div className="auth__logo" aria-hidden="true">
           <svg viewBox="0 0 32 32" width="40" height="40">
             <rect width="32" height="32" rx="8" className="logo-bg" />

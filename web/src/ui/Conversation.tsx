@@ -4,7 +4,7 @@ import type { MessageEvent, Profile, RoomEvent } from '../client/types';
 import { Avatar, presenceLabel } from './Avatar';
 import { GroupPanel } from './GroupPanel';
 import { dayKey, formatDay, formatTime, useChatState, useClient } from './hooks';
-import { Formatted } from './markdown';
+import { Formatted, plain } from './markdown';
 
 const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
 /** Consecutive messages of one sender within this time share one header. */
@@ -273,7 +273,7 @@ function MessageItem({
             {target && isMessage(target) ? (
               <>
                 <span className="quote__sender">{name(state, target.sender_id)}</span>{' '}
-                {target.content.deleted_at ? <em>Message deleted</em> : target.content.body?.type === 'text' ? target.content.body.text.slice(0, 200) : ''}
+                {target.content.deleted_at ? <em>Message deleted</em> : target.content.body?.type === 'text' ? plain(target.content.body.text).slice(0, 200) : ''}
               </>
             ) : (
               <em>Reply to an earlier message</em>
@@ -428,15 +428,15 @@ function Composer({
     if (editing || replyTo) box.current?.focus();
   }, [editing, replyTo]);
 
-  const mention = /(^|\s)@([A-Za-z0-9_.-]*)$/.exec(text.slice(0, caret));
+  const mention = /(^|\s)@([A-Za-z0-9_.-]*)$/.exec(text.slice(0, caret))?.[2];
   const candidates = useMemo(() => {
-    if (!mention) return [];
-    const prefix = (mention[2] ?? '').toLowerCase();
+    if (mention === undefined) return [];
+    const prefix = mention.toLowerCase();
     return (room.members ?? [])
       .map((m) => state.users[m.user_id])
       .filter((u): u is Profile => u !== undefined && u.id !== state.me?.id && u.username.toLowerCase().startsWith(prefix))
       .slice(0, 6);
-  }, [mention?.[2], room.members, state.users, state.me?.id]);
+  }, [mention, room.members, state.users, state.me?.id]);
 
   function complete(user: Profile) {
     const before = text.slice(0, caret).replace(/@[A-Za-z0-9_.-]*$/, `@${user.username} `);
@@ -499,7 +499,7 @@ function Composer({
         <div className="composer__context">
           <span>
             {editing ? 'Editing your message' : `Replying to ${name(state, replyTo?.sender_id ?? 0)}`}
-            {replyTo?.content.body?.type === 'text' && <span className="muted">: {replyTo.content.body.text.slice(0, 80)}</span>}
+            {replyTo?.content.body?.type === 'text' && <span className="muted">: {plain(replyTo.content.body.text).slice(0, 80)}</span>}
           </span>
           <button
             type="button"

@@ -57,7 +57,7 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
       {tab === 'direct' ? (
         <UserSearch label="Find someone by username" onPick={(u) => void openDirect(u)} />
       ) : (
-        <form onSubmit={createGroup} className="stack">
+        <form onSubmit={(e) => void createGroup(e)} className="stack">
           <label htmlFor="group-name">Group name</label>
           <input id="group-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={64} />
           <label htmlFor="group-topic">

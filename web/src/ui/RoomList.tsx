@@ -2,12 +2,13 @@ import { useMemo, useState } from 'react';
 import { roomsByActivity, roomTitle, type RoomState, type State } from '../client/state';
 import { Avatar } from './Avatar';
 import { formatListTime, useChatState } from './hooks';
+import { plain } from './markdown';
 import { NewChat } from './NewChat';
 
 function preview(state: State, room: RoomState): string {
   const last = room.lastMessage;
   if (!last || last.content.type !== 'message') return room.room.kind === 'group' ? room.room.topic || 'No messages yet' : 'No messages yet';
-  const body = last.content.deleted_at ? 'Message deleted' : last.content.body?.type === 'text' ? last.content.body.text : 'Encrypted message';
+  const body = last.content.deleted_at ? 'Message deleted' : last.content.body?.type === 'text' ? plain(last.content.body.text) : 'Encrypted message';
   const who = last.sender_id === state.me?.id ? 'You' : room.room.kind === 'group' ? (state.users[last.sender_id]?.display_name ?? '') : '';
   return who ? `${who}: ${body}` : body;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInline, safeUrl } from './markdown';
+import { parseInline, plain, safeUrl } from './markdown';
 
 describe('formatting', () => {
   it('allows only http and https links', () => {
@@ -26,5 +26,11 @@ describe('formatting', () => {
 
   it('leaves e-mail addresses and markup-looking text as text', () => {
     expect(parseInline('mail x@example.com <b>hi</b>')).toEqual([{ kind: 'text', text: 'mail x@example.com <b>hi</b>' }]);
+  });
+});
+
+describe('previews', () => {
+  it('drop formatting marks and line breaks', () => {
+    expect(plain('**Bold** and *it* and `x`\n```\ncode\n```')).toBe('Bold and it and x code');
   });
 });

@@ -15,6 +15,15 @@ export function safeUrl(raw: string): string | null {
   }
 }
 
+/** Message text without its formatting marks, on one line, for previews. */
+export function plain(text: string): string {
+  return text
+    .replace(/```[a-z0-9+-]*\n?/gi, ' ')
+    .replace(/\*\*(.+?)\*\*|(?<![\w*])\*([^*\n]+?)\*(?![\w*])|(?<![\w_])_([^_\n]+?)_(?![\w_])|`([^`\n]+)`/g, (_m: string, a?: string, b?: string, c?: string, d?: string) => a ?? b ?? c ?? d ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
 type Inline =
   | { kind: 'text'; text: string }
   | { kind: 'code'; text: string }
