@@ -6,8 +6,10 @@ use confab_proto::ws::{ClientFrame, ServerFrame};
 use confab_proto::{EventId, RoomId};
 use futures_util::{SinkExt as _, StreamExt as _};
 use std::collections::VecDeque;
-use tokio::net::TcpStream;
+use std::net::{IpAddr, SocketAddr};
+use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// What arrives on a live connection.
@@ -34,13 +36,82 @@ impl Client {
     /// server first replays every event after it. Returns the connection and the
     /// server's first frame (`ready`, or an error before closing).
     pub async fn connect_live(&self, since: Option<EventId>) -> Result<(Live, ServerFrame)> {
+        let url = self.live_url()?;
+        let (socket, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .map_err(ws_error)?;
+        self.hello(socket, since).await
+    }
+
+    /// Like [`Client::connect_live`], but the TCP connection leaves from the local
+    /// address `local` (any free port), over plain `ws://` only.
+    ///
+    /// Load generators use it: one source address has only as many ephemeral ports
+    /// as the system's range (about 28,000 on Linux), so tens of thousands of
+    /// connections to one server need several source addresses (`127.0.0.2`,
+    /// `127.0.0.3`, ... on loopback). The socket buffers are kept small (4 KiB
+    /// chunks), which suits many mostly idle connections.
+    pub async fn connect_live_from(
+        &self,
+        local: IpAddr,
+        since: Option<EventId>,
+    ) -> Result<(Live, ServerFrame)> {
+        let url = self.live_url()?;
+        if url.scheme() != "ws" {
+            return Err(ClientError::Protocol(
+                "a bound source address needs a plain ws:// server URL".into(),
+            ));
+        }
+        let remote = url
+            .socket_addrs(|| Some(80))
+            .map_err(|e| ClientError::Protocol(format!("cannot resolve {url}: {e}")))?
+            .into_iter()
+            .find(|addr| addr.is_ipv4() == local.is_ipv4())
+            .ok_or_else(|| {
+                ClientError::Protocol(format!("{url} has no address of the family of {local}"))
+            })?;
+        let socket = if local.is_ipv4() {
+            TcpSocket::new_v4()
+        } else {
+            TcpSocket::new_v6()
+        }
+        .and_then(|socket| {
+            socket.bind(SocketAddr::new(local, 0))?;
+            Ok(socket)
+        })
+        .map_err(|e| ClientError::Protocol(format!("cannot bind {local}: {e}")))?;
+        let stream = socket
+            .connect(remote)
+            .await
+            .map_err(|e| ClientError::Protocol(format!("cannot connect to {remote}: {e}")))?;
+        let config = WebSocketConfig::default()
+            .read_buffer_size(4096)
+            .write_buffer_size(0);
+        let (socket, _) = tokio_tungstenite::client_async_with_config(
+            url.as_str(),
+            MaybeTlsStream::Plain(stream),
+            Some(config),
+        )
+        .await
+        .map_err(ws_error)?;
+        self.hello(socket, since).await
+    }
+
+    /// The WebSocket endpoint of this client's server.
+    fn live_url(&self) -> Result<url::Url> {
         let mut url = self.base.join("/api/v1/ws")?;
         let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
         url.set_scheme(scheme)
             .map_err(|()| ClientError::Protocol("cannot build the WebSocket URL".into()))?;
-        let (socket, _) = tokio_tungstenite::connect_async(url.as_str())
-            .await
-            .map_err(ws_error)?;
+        Ok(url)
+    }
+
+    /// Authenticates a freshly upgraded socket with `hello`.
+    async fn hello(
+        &self,
+        socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+        since: Option<EventId>,
+    ) -> Result<(Live, ServerFrame)> {
         let mut live = Live {
             socket,
             next_request: 0,

@@ -1,0 +1,125 @@
+//! `confab-bench`: drives a running Confab server on this machine with many real
+//! WebSocket clients and reports what it measured, as a table or as JSON.
+//!
+//! Every scenario creates its own users and rooms under a fresh name prefix, bounds
+//! its load in count and time, and only ever talks to loopback addresses. See
+//! docs/benchmarks.md for the server command line and the published figures.
+
+mod report;
+mod scenario;
+mod server;
+mod setup;
+mod stats;
+mod target;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use report::Report;
+use scenario::auth::AuthArgs;
+use scenario::connections::ConnectionsArgs;
+use scenario::fanout::FanoutArgs;
+use scenario::history::HistoryArgs;
+use scenario::throughput::ThroughputArgs;
+use std::time::Duration;
+
+/// Load generator and benchmarks for a Confab server running on this machine.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    /// The server, on an IPv4 loopback address (anything else is refused).
+    #[arg(long, global = true, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Print the report as JSON instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+    /// The server's process id, for its memory use. Found from the listening port
+    /// when not given (needs permission to read the server's /proc entries).
+    #[arg(long, global = true)]
+    server_pid: Option<u32>,
+    /// Prefix of the users and rooms this run creates (default: a fresh one).
+    #[arg(long, global = true)]
+    prefix: Option<String>,
+    /// Setup calls (sign-ups, room creation, WebSocket handshakes) in flight at once.
+    #[arg(long, global = true, default_value_t = 64)]
+    setup_concurrency: usize,
+    /// Give up on the whole scenario after this many seconds.
+    #[arg(long, global = true, default_value_t = 1800)]
+    timeout: u64,
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Subcommand, Debug)]
+enum Scenario {
+    /// Open and hold many idle authenticated connections; report server memory per
+    /// connection.
+    Connections(ConnectionsArgs),
+    /// Rooms of a given size, senders at a fixed rate; report end-to-end latency.
+    Fanout(FanoutArgs),
+    /// Step the send rate up until the p99 latency passes a limit.
+    Throughput(ThroughputArgs),
+    /// Seed one room with many messages, then time paging back through them.
+    History(HistoryArgs),
+    /// Sign-ins per second (bound by argon2id).
+    Auth(AuthArgs),
+}
+
+impl Scenario {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Connections(_) => "connections",
+            Self::Fanout(_) => "fanout",
+            Self::Throughput(_) => "throughput",
+            Self::History(_) => "history",
+            Self::Auth(_) => "auth",
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let target = target::Target::parse(&cli.url)?;
+    let server_pid = cli
+        .server_pid
+        .or_else(|| server::find_listener(target.port));
+    let bench = setup::Bench::new(target, cli.prefix.clone(), cli.setup_concurrency);
+    let mut report = Report::new(cli.scenario.name());
+    report
+        .config("url", bench.target.url.clone())
+        .config("prefix", bench.prefix.clone())
+        .config("server_pid", server_pid);
+
+    let run = async {
+        match &cli.scenario {
+            Scenario::Connections(args) => {
+                scenario::connections::run(&bench, args, server_pid, &mut report).await
+            }
+            Scenario::Fanout(args) => scenario::fanout::run(&bench, args, &mut report).await,
+            Scenario::Throughput(args) => {
+                scenario::throughput::run(&bench, args, &mut report).await
+            }
+            Scenario::History(args) => scenario::history::run(&bench, args, &mut report).await,
+            Scenario::Auth(args) => scenario::auth::run(&bench, args, &mut report).await,
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(cli.timeout), run)
+        .await
+        .with_context(|| {
+            format!(
+                "the scenario did not finish within --timeout {}s",
+                cli.timeout
+            )
+        })??;
+
+    report.result("server_rss_end_kib", server_pid.and_then(server::rss_kib));
+    if server_pid.is_none() {
+        report.note("server pid unknown (not given, not found from the port): memory not reported");
+    }
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(&report.to_json())?);
+    } else {
+        print!("{}", report.to_table());
+    }
+    Ok(())
+}

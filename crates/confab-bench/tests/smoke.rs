@@ -1,0 +1,252 @@
+//! Smoke test of every scenario: starts a real `confab serve` on a free loopback port
+//! with a temporary SQLite database, runs each scenario at a tiny size with `--json`,
+//! and checks that it finishes and reports sound JSON. It never asserts a timing;
+//! the figures themselves live in docs/benchmarks.md.
+
+use serde_json::Value;
+use std::io::{BufRead as _, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A `confab serve` child process, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `confab` binary of this build profile, built first if it is missing (it is
+/// present whenever the whole workspace was built, as in CI).
+fn confab_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // <target>/<profile>/deps/smoke-<hash>
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("test executable lives in <target>/<profile>/deps");
+    let binary = profile_dir.join("confab");
+    if !binary.exists() {
+        let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml");
+        let mut build = Command::new(env!("CARGO"));
+        build.args([
+            "build",
+            "-p",
+            "confab-server",
+            "--bin",
+            "confab",
+            "--manifest-path",
+            manifest,
+        ]);
+        if profile_dir.ends_with("release") {
+            build.arg("--release");
+        }
+        let status = build
+            .status()
+            .expect("run cargo build for the confab binary");
+        assert!(status.success(), "building the confab binary failed");
+    }
+    binary
+}
+
+fn start_server() -> Server {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut child = Command::new(confab_binary())
+        .arg("serve")
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--log",
+            "info",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path())
+        // The benchmark server settings of docs/benchmarks.md, scaled down.
+        .args(["--argon2-memory-kib", "8192", "--argon2-iterations", "1"])
+        .args([
+            "--signups-per-ip",
+            "0",
+            "--ws-requests-per-second",
+            "100000",
+        ])
+        .env_remove("CONFAB_CONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start confab");
+    let stderr = child.stderr.take().expect("server stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Ok(event) = serde_json::from_str::<Value>(&line)
+                && event["message"] == "listening"
+            {
+                let _ = tx.send(event["addr"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server reports its address");
+    Server {
+        child,
+        url: format!("http://{addr}"),
+        _dir: dir,
+    }
+}
+
+/// Runs one scenario with `--json` and returns its report.
+fn bench(server: &Server, args: &[&str]) -> Value {
+    let pid = server.child.id().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_confab-bench"))
+        .args([
+            "--url",
+            &server.url,
+            "--server-pid",
+            &pid,
+            "--json",
+            "--timeout",
+            "120",
+        ])
+        .args(["--setup-concurrency", "8"])
+        .args(args)
+        .output()
+        .expect("run confab-bench");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "confab-bench {args:?} failed: {}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("confab-bench {args:?} printed no JSON ({e}): {stdout}"));
+    assert_eq!(report["scenario"], args[0]);
+    assert!(report["git_commit"].is_string());
+    assert!(report["cores"].as_u64().is_some_and(|c| c >= 1));
+    report
+}
+
+fn count(report: &Value, key: &str) -> u64 {
+    report["results"][key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("results.{key} is not a count: {report}"))
+}
+
+#[test]
+fn every_scenario_runs_and_reports_json() {
+    let server = start_server();
+
+    let r = bench(
+        &server,
+        &[
+            "connections",
+            "--connections",
+            "20",
+            "--users",
+            "2",
+            "--hold",
+            "0.2",
+        ],
+    );
+    assert_eq!(count(&r, "connections_held"), 20, "{r}");
+    assert!(r["results"]["server_kib_per_connection"].is_number(), "{r}");
+
+    let r = bench(
+        &server,
+        &[
+            "fanout",
+            "--room-size",
+            "3",
+            "--rooms",
+            "2",
+            "--rate",
+            "20",
+            "--duration",
+            "0.5",
+        ],
+    );
+    assert_eq!(count(&r, "errors"), 0, "{r}");
+    assert!(count(&r, "deliveries") > 0, "{r}");
+    assert_eq!(
+        count(&r, "deliveries"),
+        count(&r, "deliveries_expected"),
+        "{r}"
+    );
+    assert_eq!(
+        r["results"]["latency"]["count"].as_u64(),
+        Some(count(&r, "deliveries"))
+    );
+
+    let r = bench(
+        &server,
+        &[
+            "throughput",
+            "--room-size",
+            "2",
+            "--rooms",
+            "2",
+            "--start-rate",
+            "10",
+            "--step-seconds",
+            "0.3",
+            "--max-steps",
+            "2",
+        ],
+    );
+    let steps = r["results"]["steps"].as_array().expect("steps");
+    assert!(!steps.is_empty() && steps.len() <= 2, "{r}");
+
+    let r = bench(
+        &server,
+        &[
+            "history",
+            "--messages",
+            "150",
+            "--page-size",
+            "50",
+            "--writers",
+            "2",
+        ],
+    );
+    assert_eq!(count(&r, "seeded"), 150, "{r}");
+    // The timeline also holds the room's creation.
+    assert!(count(&r, "events_read") >= 150, "{r}");
+    assert!(count(&r, "pages") >= 3, "{r}");
+
+    let r = bench(
+        &server,
+        &[
+            "auth",
+            "--users",
+            "2",
+            "--concurrency",
+            "2",
+            "--duration",
+            "0.3",
+        ],
+    );
+    assert!(count(&r, "signins") > 0, "{r}");
+    assert_eq!(count(&r, "signin_errors"), 0, "{r}");
+}
+
+#[test]
+fn non_loopback_targets_are_refused() {
+    let output = Command::new(env!("CARGO_BIN_EXE_confab-bench"))
+        .args(["--url", "http://192.0.2.1:8080", "auth"])
+        .output()
+        .expect("run confab-bench");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("refusing"), "{stderr}");
+}
