@@ -57,6 +57,7 @@ try {
     { name: 'signin', viewport: { width: 1280, height: 800 }, scheme: 'light', signedOut: true },
     { name: 'desktop-light', viewport: { width: 1280, height: 800 }, scheme: 'light', room: group.id },
     { name: 'desktop-dark', viewport: { width: 1280, height: 800 }, scheme: 'dark', room: group.id },
+    { name: 'desktop-members-light', viewport: { width: 1280, height: 800 }, scheme: 'light', room: group.id, members: true },
     { name: 'phone-list-light', viewport: { width: 375, height: 667 }, scheme: 'light' },
     { name: 'phone-conversation-light', viewport: { width: 375, height: 667 }, scheme: 'light', room: group.id },
     { name: 'phone-list-dark', viewport: { width: 375, height: 667 }, scheme: 'dark' },
@@ -75,6 +76,10 @@ try {
         await page.getByRole('link', { name: /Launch crew/ }).click();
         await page.locator('.msg__body', { hasText: 'Shipping it' }).waitFor();
         await page.locator('.member, .msg').first().waitFor();
+        if (shot.members) {
+          await page.getByRole('button', { name: 'Members' }).click();
+          await page.getByRole('complementary', { name: 'Conversation details' }).getByText('Dev Patel').waitFor();
+        }
       }
       // Let presence and names settle; no hover effects in the picture.
       await page.mouse.move(0, shot.viewport.height - 1);

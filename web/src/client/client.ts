@@ -612,6 +612,11 @@ export class ChatClient {
     await this.rest.call('PUT', `/rooms/${roomId}/members/${userId}/role`, { role });
   }
 
+  /** Hands the group to another member; I become an admin. */
+  async transferOwnership(roomId: RoomId, userId: UserId): Promise<void> {
+    await this.rest.post(`/rooms/${roomId}/transfer-ownership`, { user_id: userId });
+  }
+
   // ---- my account ----
 
   async updateProfile(change: { display_name?: string; status_text?: string }): Promise<void> {

@@ -127,7 +127,7 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
           <h1>{title}</h1>
           <p className="muted">
             {room.room.kind === 'direct'
-              ? presenceLabel(peerPresence)
+              ? [presenceLabel(peerPresence), room.peer !== undefined ? state.users[room.peer]?.status_text : ''].filter(Boolean).join(' · ')
               : `${room.room.member_count} members${room.room.topic ? ` · ${room.room.topic}` : ''}`}
           </p>
         </div>

@@ -68,18 +68,33 @@ export function GroupPanel({ roomId, close, go }: { roomId: number; close: () =>
               <span className="member__name">
                 {shown}
                 {m.user_id === me && ' (you)'}
-                <span className="muted small"> {presenceLabel(presence)}</span>
+                <span className="member__presence muted small">{presenceLabel(presence)}</span>
               </span>
               {group && <span className={`role role--${m.role}`}>{m.role}</span>}
-              {group && room.myRole === 'owner' && m.user_id !== me && m.role !== 'owner' && (
-                <button type="button" className="btn btn--ghost btn--sm" onClick={() => run(() => client.setRole(roomId, m.user_id, m.role === 'admin' ? 'member' : 'admin'))}>
-                  {m.role === 'admin' ? 'Make member' : 'Make admin'}
-                </button>
-              )}
-              {canRemove && (
-                <button type="button" className="btn btn--ghost btn--sm" aria-label={`Remove ${shown}`} onClick={() => run(() => client.removeMember(roomId, m.user_id))}>
-                  Remove
-                </button>
+              {group && m.user_id !== me && (room.myRole === 'owner' || canRemove) && (
+                <div className="member__actions">
+                  {group && room.myRole === 'owner' && m.user_id !== me && m.role !== 'owner' && (
+                    <button type="button" className="btn btn--ghost btn--sm" onClick={() => run(() => client.setRole(roomId, m.user_id, m.role === 'admin' ? 'member' : 'admin'))}>
+                      {m.role === 'admin' ? 'Make member' : 'Make admin'}
+                    </button>
+                  )}
+                  {group && room.myRole === 'owner' && m.user_id !== me && (
+                    <button
+                      type="button"
+                      className="btn btn--ghost btn--sm"
+                      onClick={() => {
+                        if (confirm(`Make ${shown} the owner of this group? You will become an admin.`)) run(() => client.transferOwnership(roomId, m.user_id));
+                      }}
+                    >
+                      Make owner
+                    </button>
+                  )}
+                  {canRemove && (
+                    <button type="button" className="btn btn--ghost btn--sm" aria-label={`Remove ${shown}`} onClick={() => run(() => client.removeMember(roomId, m.user_id))}>
+                      Remove
+                    </button>
+                  )}
+                </div>
               )}
             </li>
           );
@@ -91,9 +106,11 @@ export function GroupPanel({ roomId, close, go }: { roomId: number; close: () =>
           <UserSearch label="Add a member by username" exclude={members.map((m) => m.user_id)} onPick={(u) => run(() => client.addMembers(roomId, [u.id]))} />
         </>
       )}
+      {group && room.myRole === 'owner' && members.length > 1 && <p className="muted small">To leave, first make someone else the owner.</p>}
       {group && (
         <button
           type="button"
+          disabled={room.myRole === 'owner' && members.length > 1}
           className="btn btn--danger"
           onClick={() =>
             run(async () => {
