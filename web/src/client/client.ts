@@ -660,7 +660,14 @@ export function browserClient(): ChatClient {
     isHidden: () => document.hidden,
     notify: (title, body, roomId) => {
       if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
-        new Notification(title, { body, tag: `room-${roomId}` });
+        const notification = new Notification(title, { body, tag: `room-${roomId}` });
+        // Clicking it opens the conversation (the UI's router listens to popstate).
+        notification.onclick = () => {
+          window.focus();
+          history.pushState(null, '', `/rooms/${roomId}`);
+          window.dispatchEvent(new PopStateEvent('popstate'));
+          notification.close();
+        };
       }
     },
   });
