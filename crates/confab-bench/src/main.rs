@@ -95,9 +95,11 @@ async fn main() -> anyhow::Result<()> {
             Scenario::Connections(args) => {
                 scenario::connections::run(&bench, args, server_pid, &mut report).await
             }
-            Scenario::Fanout(args) => scenario::fanout::run(&bench, args, &mut report).await,
+            Scenario::Fanout(args) => {
+                scenario::fanout::run(&bench, args, server_pid, &mut report).await
+            }
             Scenario::Throughput(args) => {
-                scenario::throughput::run(&bench, args, &mut report).await
+                scenario::throughput::run(&bench, args, server_pid, &mut report).await
             }
             Scenario::History(args) => scenario::history::run(&bench, args, &mut report).await,
             Scenario::Auth(args) => scenario::auth::run(&bench, args, &mut report).await,

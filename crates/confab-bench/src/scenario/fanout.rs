@@ -29,7 +29,12 @@ pub struct FanoutArgs {
 }
 
 /// Runs the scenario.
-pub async fn run(bench: &Bench, args: &FanoutArgs, report: &mut Report) -> anyhow::Result<()> {
+pub async fn run(
+    bench: &Bench,
+    args: &FanoutArgs,
+    server_pid: Option<u32>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     report
         .config("room_size", args.room_size)
         .config("rooms", args.rooms)
@@ -46,7 +51,11 @@ pub async fn run(bench: &Bench, args: &FanoutArgs, report: &mut Report) -> anyho
             crate::stats::round3(setup.elapsed().as_secs_f64()),
         );
     let phase = swarm
-        .run_phase(args.rate, Duration::from_secs_f64(args.duration.max(0.001)))
+        .run_phase(
+            args.rate,
+            Duration::from_secs_f64(args.duration.max(0.001)),
+            server_pid,
+        )
         .await?;
     report_phase(report, "", &phase);
     report.note(

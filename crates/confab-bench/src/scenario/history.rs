@@ -1,15 +1,14 @@
-//! `history`: seeds one room with many messages as fast as the server takes them,
-//! then pages back through all of it over REST and times each page.
+//! `history`: seeds one room with many messages as fast as the server takes them
+//! (concurrent REST sends), then pages back through all of it over REST and times
+//! each page.
 
 use crate::report::Report;
-use crate::setup::{Bench, BenchUser};
+use crate::setup::{Bench, BenchUser, bounded};
 use crate::stats::{Latencies, round3};
 use anyhow::{Context as _, bail};
 use clap::Args;
 use confab_client::proto::RoomId;
-use confab_client::proto::events::MessageBody;
-use confab_client::proto::ws::{ClientFrame, ServerFrame};
-use confab_client::{Incoming, Live};
+use confab_client::proto::events::{MessageBody, SendMessageRequest};
 use std::time::{Duration, Instant};
 
 /// Options of `confab-bench history`.
@@ -21,24 +20,21 @@ pub struct HistoryArgs {
     /// Events per page (the server allows 1-100).
     #[arg(long, default_value_t = 100)]
     pub page_size: u32,
-    /// Connections seeding at once.
-    #[arg(long, default_value_t = 4)]
+    /// Sends in flight at once while seeding (over REST, so that no connection of
+    /// the seeding user has to take the whole stream back).
+    #[arg(long, default_value_t = 32)]
     pub writers: usize,
-    /// Sends each writer keeps in flight.
-    #[arg(long, default_value_t = 64)]
-    pub window: u64,
 }
 
-/// Longest wait for any one reply while seeding.
-const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest wait for one send while seeding.
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Runs the scenario.
 pub async fn run(bench: &Bench, args: &HistoryArgs, report: &mut Report) -> anyhow::Result<()> {
     report
         .config("messages", args.messages)
         .config("page_size", args.page_size)
-        .config("writers", args.writers)
-        .config("window", args.window);
+        .config("writers", args.writers);
     let users = bench.sign_up("history", 1).await?;
     let rooms = bench.create_groups(vec![users.clone()]).await?;
     let (Some(user), Some(room)) = (users.first(), rooms.first()) else {
@@ -90,70 +86,33 @@ pub async fn run(bench: &Bench, args: &HistoryArgs, report: &mut Report) -> anyh
     Ok(())
 }
 
-/// Sends `args.messages` messages over `args.writers` connections of `user`, each
-/// keeping `args.window` sends in flight. Returns (acknowledged, errors).
+/// Sends `args.messages` messages over REST, `args.writers` at a time. Returns
+/// (stored, errors).
 async fn seed(
     bench: &Bench,
     user: &BenchUser,
     room: RoomId,
     args: &HistoryArgs,
 ) -> anyhow::Result<(u64, u64)> {
-    let writers = args.writers.max(1);
-    let lives = bench.connect(std::slice::from_ref(user), writers).await?;
-    let mut tasks = Vec::new();
-    for (w, live) in lives.into_iter().enumerate() {
-        let share =
-            args.messages / writers as u64 + u64::from((w as u64) < args.messages % writers as u64);
-        let prefix = format!("{}-h{w}", bench.prefix);
-        let window = args.window.max(1);
-        tasks.push(tokio::spawn(write(live, room, share, window, prefix)));
-    }
-    let (mut acked, mut errors) = (0, 0);
-    for task in tasks {
-        let (a, e) = task.await??;
-        acked += a;
-        errors += e;
-    }
-    Ok((acked, errors))
-}
-
-/// One writer: `count` sends with up to `window` unanswered at a time.
-async fn write(
-    mut live: Live,
-    room: RoomId,
-    count: u64,
-    window: u64,
-    prefix: String,
-) -> anyhow::Result<(u64, u64)> {
-    let (mut sent, mut answered, mut errors) = (0u64, 0u64, 0u64);
-    while answered < count {
-        while sent < count && sent - answered < window {
-            sent += 1;
-            live.send(&ClientFrame::Send {
-                id: format!("h{sent}"),
-                room_id: room,
-                client_id: format!("{prefix}-{sent}"),
-                body: MessageBody::Text {
-                    text: format!("history message {sent} from {prefix}"),
-                },
-                reply_to: None,
-            })
-            .await?;
+    let client = user.client.clone();
+    let prefix = format!("{}-h", bench.prefix);
+    let count = usize::try_from(args.messages).context("--messages is too large")?;
+    let outcomes = bounded(count, args.writers.max(1), move |i| {
+        let client = client.clone();
+        let request = SendMessageRequest {
+            client_id: format!("{prefix}-{i}"),
+            body: MessageBody::Text {
+                text: format!("history message {i}"),
+            },
+            reply_to: None,
+        };
+        async move {
+            let sent =
+                tokio::time::timeout(SEND_TIMEOUT, client.send_message(room, &request)).await;
+            Ok(matches!(sent, Ok(Ok(_))))
         }
-        let incoming = tokio::time::timeout(REPLY_TIMEOUT, live.recv())
-            .await
-            .context("no reply while seeding")??;
-        match incoming {
-            Incoming::Frame(ServerFrame::Ok { .. }) => answered += 1,
-            Incoming::Frame(ServerFrame::Error { id: Some(_), .. }) => {
-                answered += 1;
-                errors += 1;
-            }
-            Incoming::Frame(_) => {}
-            Incoming::Closed { code, reason } => {
-                bail!("seeding connection closed: {code} {reason}")
-            }
-        }
-    }
-    Ok((answered - errors, errors))
+    })
+    .await?;
+    let stored = outcomes.iter().filter(|ok| **ok).count() as u64;
+    Ok((stored, outcomes.len() as u64 - stored))
 }

@@ -37,5 +37,13 @@ pub fn report_phase(report: &mut Report, prefix: &str, phase: &PhaseResult) {
             &format!("{prefix}elapsed_s"),
             round3(phase.elapsed.as_secs_f64()),
         )
-        .result(&format!("{prefix}latency"), phase.latencies.summary());
+        .result(&format!("{prefix}latency"), phase.latencies.summary())
+        .result(
+            &format!("{prefix}server_cpu_s"),
+            phase.server_cpu_s.map(round3),
+        )
+        .result(
+            &format!("{prefix}bench_cpu_s"),
+            phase.bench_cpu_s.map(round3),
+        );
 }

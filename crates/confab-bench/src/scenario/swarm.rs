@@ -12,6 +12,7 @@
 //! a slow server shows up as latency rather than as a lower rate. A phase ends when
 //! every acknowledged message has reached every member, or after the drain timeout.
 
+use crate::server;
 use crate::setup::{Bench, BenchUser};
 use crate::stats::Latencies;
 use confab_client::proto::RoomId;
@@ -65,6 +66,10 @@ pub struct PhaseResult {
     pub send_seconds: f64,
     /// End-to-end latencies, one per delivery.
     pub latencies: Latencies,
+    /// CPU seconds the server used during the phase, when its pid is known.
+    pub server_cpu_s: Option<f64>,
+    /// CPU seconds this load generator used during the phase.
+    pub bench_cpu_s: Option<f64>,
 }
 
 impl PhaseResult {
@@ -130,15 +135,26 @@ impl Swarm {
         &mut self,
         rate: f64,
         duration: Duration,
+        server_pid: Option<u32>,
     ) -> anyhow::Result<PhaseResult> {
         anyhow::ensure!(rate > 0.0, "the send rate must be above zero");
         self.phases += 1;
         let phase = self.phases;
         let total = (rate * duration.as_secs_f64()).round().max(1.0) as u64;
-        let per_sender = total.div_ceil(self.senders as u64);
+        // Sender k sends total / senders messages, and one more while k < the rest;
+        // with fewer messages than senders, only the first ones send.
+        let senders = self.senders as u64;
+        let share = |k: u64| total / senders + u64::from(k < total % senders);
         let period = Duration::from_secs_f64(self.senders as f64 / rate);
         let shared = Arc::new(Shared::default());
         let cancel = CancellationToken::new();
+        let cpu = || {
+            (
+                server_pid.and_then(server::cpu_seconds),
+                server::cpu_seconds(std::process::id()),
+            )
+        };
+        let (server_cpu_start, bench_cpu_start) = cpu();
         let phase_start = Instant::now();
         let mut tasks = Vec::with_capacity(self.members.len());
         let mut sender_index = 0usize;
@@ -154,7 +170,7 @@ impl Swarm {
                     room: self.room_of[i],
                     first: tokio::time::Instant::from_std(phase_start) + offset,
                     period,
-                    count: per_sender,
+                    count: share(sender_index as u64 - 1),
                     client_prefix: format!("p{phase}-c{i}"),
                 }
             });
@@ -192,6 +208,7 @@ impl Swarm {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         let elapsed = phase_start.elapsed();
+        let (server_cpu_end, bench_cpu_end) = cpu();
         cancel.cancel();
         for (i, task) in tasks {
             self.members[i] = task.await.ok().flatten();
@@ -212,6 +229,8 @@ impl Swarm {
             elapsed,
             send_seconds,
             latencies,
+            server_cpu_s: server_cpu_start.zip(server_cpu_end).map(|(a, b)| b - a),
+            bench_cpu_s: bench_cpu_start.zip(bench_cpu_end).map(|(a, b)| b - a),
         })
     }
 }
@@ -265,7 +284,10 @@ async fn drive(
         ticker
     });
     let mut sent = 0u64;
-    let mut sending = plan.is_some();
+    let mut sending = plan.as_ref().is_some_and(|plan| plan.count > 0);
+    if plan.is_some() && !sending {
+        shared.senders_done.fetch_add(1, Ordering::Relaxed);
+    }
     let mut open = true;
     while open {
         tokio::select! {

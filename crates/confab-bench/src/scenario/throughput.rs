@@ -41,7 +41,12 @@ pub struct ThroughputArgs {
 }
 
 /// Runs the scenario.
-pub async fn run(bench: &Bench, args: &ThroughputArgs, report: &mut Report) -> anyhow::Result<()> {
+pub async fn run(
+    bench: &Bench,
+    args: &ThroughputArgs,
+    server_pid: Option<u32>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     anyhow::ensure!(args.step_factor > 1.0, "--step-factor must be above 1");
     report
         .config("room_size", args.room_size)
@@ -60,7 +65,11 @@ pub async fn run(bench: &Bench, args: &ThroughputArgs, report: &mut Report) -> a
     let mut failed = None;
     for _ in 0..args.max_steps.max(1) {
         let phase = swarm
-            .run_phase(rate, Duration::from_secs_f64(args.step_seconds.max(0.001)))
+            .run_phase(
+                rate,
+                Duration::from_secs_f64(args.step_seconds.max(0.001)),
+                server_pid,
+            )
             .await?;
         let p99 = phase.latencies.quantile_ms(0.99);
         let passed = phase.errors == 0
@@ -74,6 +83,8 @@ pub async fn run(bench: &Bench, args: &ThroughputArgs, report: &mut Report) -> a
             "errors": phase.errors,
             "missing_deliveries": phase.expected.saturating_sub(phase.delivered),
             "latency": phase.latencies.summary(),
+            "server_cpu_s": phase.server_cpu_s.map(round3),
+            "bench_cpu_s": phase.bench_cpu_s.map(round3),
             "passed": passed,
         }));
         if passed {
