@@ -217,13 +217,7 @@ impl Hub {
         };
         let mut recipients = self.rooms.contacts(user).await?;
         recipients.push(user);
-        self.deliver(
-            &recipients,
-            &Outbound {
-                event_id: None,
-                frame,
-            },
-        );
+        self.deliver_ephemeral(&recipients, frame);
         Ok(())
     }
 
@@ -295,14 +289,17 @@ impl Hub {
     pub async fn broadcast(&self, room: RoomId, except: UserId, frame: Bytes) -> StoreResult<()> {
         let mut recipients = self.current_members(room).await?;
         recipients.retain(|&user| user != except);
-        self.deliver(
-            &recipients,
-            &Outbound {
-                event_id: None,
-                frame,
-            },
-        );
+        self.deliver_ephemeral(&recipients, frame);
         Ok(())
+    }
+
+    /// Queues a frame that is not in the log (typing, presence) for `recipients`.
+    fn deliver_ephemeral(&self, recipients: &[UserId], frame: Bytes) {
+        let outbound = Outbound {
+            event_id: None,
+            frame,
+        };
+        self.deliver(recipients, &outbound);
     }
 
     /// The room's members for an ephemeral frame: the cache when the tailer has
