@@ -249,12 +249,20 @@ impl Client {
         Ok(list.users)
     }
 
+    /// Profiles of the listed users (at most 200), in the order asked; unknown ids
+    /// are left out.
+    pub async fn users_by_id(&self, users: &[UserId]) -> Result<Vec<Profile>> {
+        let mut url = self.base.join("/api/v1/users")?;
+        url.query_pairs_mut().append_pair("ids", &id_list(users));
+        let list: UserList = self.authed_url::<(), _>(Method::GET, url, None).await?;
+        Ok(list.users)
+    }
+
     /// Presence of the listed users who share a room with me.
     pub async fn presence(&self, users: &[UserId]) -> Result<Vec<Presence>> {
-        let ids: Vec<String> = users.iter().map(ToString::to_string).collect();
         let mut url = self.base.join("/api/v1/presence")?;
         url.query_pairs_mut()
-            .append_pair("user_ids", &ids.join(","));
+            .append_pair("user_ids", &id_list(users));
         let list: PresenceList = self.authed_url::<(), _>(Method::GET, url, None).await?;
         Ok(list.users)
     }
@@ -538,4 +546,13 @@ fn encode_segment(segment: &str) -> String {
     url::form_urlencoded::byte_serialize(segment.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
+}
+
+/// `1,2,3`: user ids as a query parameter.
+fn id_list(users: &[UserId]) -> String {
+    users
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }

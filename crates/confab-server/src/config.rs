@@ -200,6 +200,12 @@ pub struct ServeArgs {
     #[arg(long, env = "CONFAB_WS_IDLE_TIMEOUT", value_name = "DURATION")]
     pub ws_idle_timeout: Option<HumanDuration>,
 
+    /// Bytes of socket buffer each WebSocket connection keeps for reading, and
+    /// gathers before writing. Larger frames still work; they grow the buffer while
+    /// they pass. [default: 4096]
+    #[arg(long, env = "CONFAB_WS_BUFFER_BYTES", value_name = "BYTES")]
+    pub ws_buffer_bytes: Option<usize>,
+
     /// Frames queued for one WebSocket before it counts as too slow and is closed.
     /// [default: 1024]
     #[arg(long, env = "CONFAB_WS_QUEUE_FRAMES", value_name = "N")]
@@ -268,6 +274,7 @@ pub struct WsConfig {
     pub ping_interval: Duration,
     pub idle_timeout: Duration,
     pub queue_frames: usize,
+    pub buffer_bytes: usize,
     pub resume_max_events: u32,
     pub requests_per_second: u32,
     pub typing_timeout: Duration,
@@ -331,6 +338,7 @@ impl ServeArgs {
             ws_ping_interval: self.ws_ping_interval.or(fallback.ws_ping_interval),
             ws_idle_timeout: self.ws_idle_timeout.or(fallback.ws_idle_timeout),
             ws_queue_frames: self.ws_queue_frames.or(fallback.ws_queue_frames),
+            ws_buffer_bytes: self.ws_buffer_bytes.or(fallback.ws_buffer_bytes),
             ws_resume_max_events: self.ws_resume_max_events.or(fallback.ws_resume_max_events),
             ws_requests_per_second: self
                 .ws_requests_per_second
@@ -397,6 +405,7 @@ impl ServeArgs {
                 ping_interval: duration(self.ws_ping_interval, Duration::from_secs(20)),
                 idle_timeout: duration(self.ws_idle_timeout, Duration::from_secs(60)),
                 queue_frames: self.ws_queue_frames.unwrap_or(1024),
+                buffer_bytes: self.ws_buffer_bytes.unwrap_or(4096),
                 resume_max_events: self.ws_resume_max_events.unwrap_or(10_000),
                 requests_per_second: self.ws_requests_per_second.unwrap_or(20),
                 typing_timeout: duration(self.typing_timeout, Duration::from_secs(5)),
@@ -462,6 +471,9 @@ impl Config {
             bail!(
                 "--ws-queue-frames, --ws-resume-max-events and --ws-requests-per-second must be at least 1"
             );
+        }
+        if self.ws.buffer_bytes < 512 {
+            bail!("--ws-buffer-bytes must be at least 512");
         }
         if self.password.concurrency == 0
             || self.db_max_connections == 0
@@ -530,6 +542,7 @@ mod tests {
         assert!(parse(&["--database-url", "mysql://x"]).resolve().is_err());
         assert!(parse(&["--password-min-length", "4"]).resolve().is_err());
         assert!(parse(&["--event-batch-max", "0"]).resolve().is_err());
+        assert!(parse(&["--ws-buffer-bytes", "100"]).resolve().is_err());
         assert_eq!(
             parse(&["--event-batch-max", "1"])
                 .resolve()

@@ -51,7 +51,12 @@ pub async fn upgrade(
     // Frames a little over the limit are read and answered with a clear error;
     // far larger ones are cut off by the WebSocket layer itself.
     let hard_limit = app.config.max_body_bytes * 4;
+    // tungstenite's default buffers (128 KiB each) would dominate the memory of an
+    // idle connection, and the read buffer is cleared before every read.
+    let buffer = app.config.ws.buffer_bytes;
     Ok(upgrade
+        .read_buffer_size(buffer)
+        .write_buffer_size(buffer)
         .max_message_size(hard_limit)
         .max_frame_size(hard_limit)
         .on_upgrade(move |socket| {

@@ -6,6 +6,7 @@ mod common;
 use common::{Backend, PASSWORD, TestServer, signed_up, unique_username};
 use confab_client::ClientError;
 use confab_client::proto::ErrorCode;
+use confab_client::proto::UserId;
 use confab_client::proto::auth::SignUpRequest;
 use confab_client::proto::users::UpdateProfileRequest;
 use reqwest::StatusCode;
@@ -403,6 +404,25 @@ async fn profiles_can_be_updated_looked_up_and_searched(backend: Backend) {
     assert!(pat.search_users("o%", None).await.unwrap().is_empty());
     assert_eq!(
         code(pat.search_users("", None).await),
+        ErrorCode::InvalidInput
+    );
+
+    let olga_id = olga.me().await.unwrap().id;
+    let pat_id = pat.me().await.unwrap().id;
+    let by_id = pat
+        .users_by_id(&[olga_id, UserId(999_999), pat_id, olga_id])
+        .await
+        .unwrap();
+    assert_eq!(
+        by_id.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![olga_id, pat_id],
+        "in the order asked, unknown ids left out, repeats once"
+    );
+    assert_eq!(by_id[0].display_name, "Olga Ivanova");
+    assert_eq!(code(pat.users_by_id(&[]).await), ErrorCode::InvalidInput);
+    let too_many: Vec<UserId> = (1..=201).map(UserId).collect();
+    assert_eq!(
+        code(pat.users_by_id(&too_many).await),
         ErrorCode::InvalidInput
     );
 }

@@ -4,10 +4,10 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, Client};
 use crate::app::AppState;
 use crate::service::ServiceError;
+use crate::service::validate::UserIdList;
 use axum::Json;
 use axum::extract::State;
 use confab_proto::ErrorBody;
-use confab_proto::UserId;
 use confab_proto::auth::{ChangePasswordRequest, RevokedCount};
 use confab_proto::users::{PresenceList, Profile, UpdateProfileRequest, UserList};
 use serde::Deserialize;
@@ -72,16 +72,18 @@ pub async fn by_username(
     Ok(Json(app.accounts.profile_by_username(&username).await?))
 }
 
-/// Query of [`search`].
+/// Query of [`search`]: either `prefix` (with `limit`) or `ids`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct SearchQuery {
     /// Start of the username (any letter case); at least one character.
-    prefix: String,
+    prefix: Option<String>,
     /// How many to return: 1-50, default 20.
     limit: Option<u32>,
+    /// Comma-separated user ids (at most 200): their profiles, in that order.
+    ids: Option<String>,
 }
 
-/// Find users whose username starts with a prefix.
+/// Find users whose username starts with a prefix, or get users by id.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     params(SearchQuery),
     responses((status = 200, body = UserList), (status = 400, description = "`invalid_input`", body = ErrorBody)))]
@@ -90,9 +92,18 @@ pub async fn search(
     Auth(_caller): Auth,
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> Result<Json<UserList>, ApiError> {
-    Ok(Json(UserList {
-        users: app.accounts.search(&query.prefix, query.limit).await?,
-    }))
+    let users = match (query.prefix, query.ids) {
+        (Some(prefix), None) => app.accounts.search(&prefix, query.limit).await?,
+        (None, Some(ids)) => {
+            app.accounts
+                .profiles(&UserIdList::parse("ids", &ids)?)
+                .await?
+        }
+        _ => {
+            return Err(ServiceError::invalid("prefix", "give either prefix or ids").into());
+        }
+    };
+    Ok(Json(UserList { users }))
 }
 
 /// Query of [`presence`].
@@ -111,15 +122,7 @@ pub async fn presence(
     Auth(caller): Auth,
     ApiQuery(query): ApiQuery<PresenceQuery>,
 ) -> Result<Json<PresenceList>, ApiError> {
-    let ids = query
-        .user_ids
-        .split(',')
-        .filter(|part| !part.trim().is_empty())
-        .map(|part| part.trim().parse::<i64>().map(UserId))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| {
-            ServiceError::invalid("user_ids", "user_ids is a comma-separated list of user ids")
-        })?;
+    let ids = UserIdList::parse("user_ids", &query.user_ids)?;
     Ok(Json(PresenceList {
         users: app.rooms.presence(caller, &ids).await?,
     }))

@@ -4,7 +4,7 @@ use super::passwords::Passwords;
 use super::sessions::{ClientInfo, Sessions};
 use super::throttle::{Throttle, ThrottleKey};
 use super::tokens::Principal;
-use super::validate::{DeviceName, DisplayName, StatusText, Username, username_key};
+use super::validate::{DeviceName, DisplayName, StatusText, UserIdList, Username, username_key};
 use super::{ServiceError, ServiceResult, SharedStore, now_millis, timestamp};
 use crate::store::{NewUser, ProfileChanges, StoreError, UserRecord};
 use confab_proto::UserId;
@@ -180,6 +180,17 @@ impl Accounts {
     /// The profile of any account.
     pub async fn profile(&self, id: UserId) -> ServiceResult<Profile> {
         self.user(id).await.map(profile)
+    }
+
+    /// The profiles of the listed accounts that exist, in the order asked.
+    pub async fn profiles(&self, ids: &UserIdList) -> ServiceResult<Vec<Profile>> {
+        let mut found = Vec::with_capacity(ids.ids().len());
+        for &id in ids.ids() {
+            if let Some(user) = self.store.user_by_id(id).await? {
+                found.push(profile(user));
+            }
+        }
+        Ok(found)
     }
 
     /// Looks an account up by username (any case).

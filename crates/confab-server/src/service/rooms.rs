@@ -7,7 +7,7 @@
 //! only talk. Non-members can do nothing and see nothing (`Forbidden`).
 
 use super::tokens::Principal;
-use super::validate::single_line_text;
+use super::validate::{UserIdList, single_line_text};
 use super::{ServiceError, ServiceResult, SharedStore, now_millis, timestamp};
 use crate::fanout::Hub;
 use crate::store::StoreError;
@@ -29,8 +29,6 @@ pub const CLIENT_ID_MAX: usize = 64;
 pub const REACTION_MAX: usize = 32;
 /// Most events one history page returns.
 pub const HISTORY_PAGE_MAX: u32 = 100;
-/// Most users one presence query may ask about.
-pub const PRESENCE_QUERY_MAX: usize = 200;
 /// Most distinct users one message can mention.
 pub const MENTIONS_MAX: usize = 32;
 
@@ -576,20 +574,12 @@ impl Rooms {
     pub async fn presence(
         &self,
         caller: Principal,
-        users: &[UserId],
+        users: &UserIdList,
     ) -> ServiceResult<Vec<Presence>> {
-        if users.len() > PRESENCE_QUERY_MAX {
-            return Err(ServiceError::invalid(
-                "user_ids",
-                format!("ask for at most {PRESENCE_QUERY_MAX} users at once"),
-            ));
-        }
         let contacts = self.rooms.contacts(caller.user_id).await?;
         let mut found = Vec::new();
-        for &user in users {
-            if (user != caller.user_id && !contacts.contains(&user))
-                || found.iter().any(|p: &Presence| p.user_id == user)
-            {
+        for &user in users.ids() {
+            if user != caller.user_id && !contacts.contains(&user) {
                 continue;
             }
             let (status, seen_here) = self.hub.presence(user);

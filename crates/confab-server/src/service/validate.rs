@@ -2,6 +2,7 @@
 //! well-formed, so nothing past the service boundary re-checks it.
 
 use super::ServiceError;
+use confab_proto::UserId;
 use unicode_normalization::UnicodeNormalization;
 
 /// Length limits on free-text fields, in Unicode scalar values.
@@ -10,6 +11,8 @@ pub const USERNAME_MAX: usize = 32;
 pub const DISPLAY_NAME_MAX: usize = 64;
 pub const STATUS_TEXT_MAX: usize = 140;
 pub const DEVICE_NAME_MAX: usize = 64;
+/// Most users one lookup (profiles, presence) may name.
+pub const USER_ID_LIST_MAX: usize = 200;
 
 /// Names nobody may register, so that nobody can pose as the server or its staff.
 const RESERVED_USERNAMES: &[&str] = &[
@@ -227,5 +230,54 @@ mod tests {
     fn device_name_has_a_default() {
         assert_eq!(DeviceName::parse(None).unwrap().as_str(), "Unknown device");
         assert!(DeviceName::parse(Some("")).is_err());
+    }
+}
+
+/// A comma-separated list of user ids from a query string (`1,2,3`): at most
+/// [`USER_ID_LIST_MAX`], each once, in the order given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserIdList(Vec<UserId>);
+
+impl UserIdList {
+    pub fn parse(field: &'static str, input: &str) -> Result<Self, ServiceError> {
+        let mut ids: Vec<UserId> = Vec::new();
+        for part in input.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let id = part.parse::<i64>().map(UserId).map_err(|_| {
+                ServiceError::invalid(
+                    field,
+                    format!("{field} is a comma-separated list of user ids"),
+                )
+            })?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        if ids.is_empty() || ids.len() > USER_ID_LIST_MAX {
+            return Err(ServiceError::invalid(
+                field,
+                format!("name 1 to {USER_ID_LIST_MAX} users"),
+            ));
+        }
+        Ok(Self(ids))
+    }
+
+    pub fn ids(&self) -> &[UserId] {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod user_id_list_tests {
+    use super::*;
+
+    #[test]
+    fn parses_dedupes_and_limits() {
+        let list = UserIdList::parse("ids", " 3, 1,3,,2 ").unwrap();
+        assert_eq!(list.ids(), &[UserId(3), UserId(1), UserId(2)]);
+        assert!(UserIdList::parse("ids", "").is_err());
+        assert!(UserIdList::parse("ids", "1,x").is_err());
+        let many: Vec<String> = (0..=USER_ID_LIST_MAX).map(|i| i.to_string()).collect();
+        assert!(UserIdList::parse("ids", &many.join(",")).is_err());
+        assert!(UserIdList::parse("ids", &many[1..].join(",")).is_ok());
     }
 }
