@@ -545,21 +545,20 @@ export class ChatClient {
    * every id is found. Replace with a lookup by id once the server has one.
    */
   private async resolveUsers(ids: UserId[]): Promise<void> {
-    const missing = new Set(ids.filter((id) => !this.state.users[id] && !this.lookups.has(id)));
-    if (missing.size === 0) return;
+    const missing = [...new Set(ids.filter((id) => !this.state.users[id] && !this.lookups.has(id)))];
+    if (missing.length === 0) return;
     for (const id of missing) this.lookups.add(id);
-    const firsts = 'abcdefghijklmnopqrstuvwxyz0123456789'.split('');
     try {
-      for (let i = 0; i < firsts.length && missing.size > 0; i += 6) {
-        const pages = await Promise.all(
-          firsts.slice(i, i + 6).map((c) => this.rest.get<{ users: Profile[] }>(`/users?prefix=${c}&limit=50`).catch(() => ({ users: [] }))),
-        );
-        const found = pages.flatMap((p) => p.users);
-        this.set(S.addUsers(this.state, found));
-        for (const p of found) missing.delete(p.id);
+      // The server answers at most 200 ids per request.
+      for (let i = 0; i < missing.length; i += 200) {
+        const batch = missing.slice(i, i + 200);
+        const { users } = await this.rest.get<{ users: Profile[] }>(`/users?ids=${batch.join(',')}`);
+        this.set(S.addUsers(this.state, users));
       }
+    } catch {
+      // Names are filled in on the next event that names these users.
     } finally {
-      for (const id of ids) this.lookups.delete(id);
+      for (const id of missing) this.lookups.delete(id);
     }
   }
 
