@@ -14,8 +14,14 @@ fn main() {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "unknown".to_owned());
     println!("cargo:rustc-env=CONFAB_BENCH_GIT_COMMIT={commit}");
-    // Rebuild when HEAD moves (a commit or a checkout), not on every build.
-    for path in ["../../.git/HEAD", "../../.git/refs/heads"] {
+    // Rebuild when HEAD moves (a commit or a checkout), not on every build. The
+    // reflog of HEAD grows with every commit, checkout and reset, even when the
+    // branch's ref file is rewritten in place or packed.
+    for path in [
+        "../../.git/HEAD",
+        "../../.git/logs/HEAD",
+        "../../.git/refs/heads",
+    ] {
         if std::path::Path::new(path).exists() {
             println!("cargo:rerun-if-changed={path}");
         }
