@@ -2,6 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, typ
 import { messageStatus, roomTitle, type PendingMessage, type RoomState, type State } from '../client/state';
 import type { MessageEvent, Profile, RoomEvent } from '../client/types';
 import { Avatar, presenceLabel } from './Avatar';
+import { BackButton } from './BackButton';
 import { GroupPanel } from './GroupPanel';
 import { dayKey, formatDay, formatTime, useChatState, useClient } from './hooks';
 import { Formatted, plain } from './markdown';
@@ -117,11 +118,7 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
   return (
     <section className="conversation" aria-label={`Conversation with ${title}`}>
       <header className="conversation__header">
-        <button type="button" className="btn btn--ghost btn--icon back" onClick={() => go('/')} aria-label="Back to conversations">
-          <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
-            <path d="M15 5l-7 7 7 7" className="stroke" />
-          </svg>
-        </button>
+        <BackButton onBack={() => go('/')} />
         <Avatar id={room.room.kind === 'group' ? -room.room.id : (room.peer ?? 0)} name={title} presence={room.peer !== undefined ? (peerPresence ?? 'offline') : undefined} />
         <div className="conversation__title">
           <h1>{title}</h1>

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../client/client';
 import type { DeviceSession } from '../client/types';
+import { BackButton } from './BackButton';
 import { formatDay, formatTime, useChatState, useClient, useTheme, type Theme } from './hooks';
 
 /** Profile, theme, notifications, password and device sessions. */
@@ -51,11 +52,7 @@ export function Settings({ go }: { go: (path: string) => void }) {
   return (
     <section className="settings" aria-labelledby="settings-title">
       <header className="conversation__header">
-        <button type="button" className="btn btn--ghost btn--icon back" onClick={() => go('/')} aria-label="Back to conversations">
-          <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
-            <path d="M15 5l-7 7 7 7" className="stroke" />
-          </svg>
-        </button>
+        <BackButton onBack={() => go('/')} />
         <h1 id="settings-title">Settings</h1>
       </header>
       <div className="settings__body">

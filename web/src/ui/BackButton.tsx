@@ -1,0 +1,10 @@
+/** The "back to the conversation list" button of a screen's header (shown on phones). */
+export function BackButton({ onBack }: { onBack: () => void }) {
+  return (
+    <button type="button" className="btn btn--ghost btn--icon back" onClick={onBack} aria-label="Back to conversations">
+      <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+        <path d="M15 5l-7 7 7 7" className="stroke" />
+      </svg>
+    </button>
+  );
+}
