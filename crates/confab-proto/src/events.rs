@@ -5,7 +5,8 @@
 //! messages and room changes; edits, deletions and reactions are events of their own
 //! when they happen live, and are folded into the message they target in history.
 
-use crate::rooms::{Role, RoomId};
+use crate::RoomId;
+use crate::rooms::Role;
 use crate::{EventId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 

@@ -27,4 +27,12 @@ id_type!(
     SessionId
 );
 
-pub(crate) use id_type;
+id_type!(
+    /// Identifies a room (a direct conversation or a group).
+    RoomId
+);
+id_type!(
+    /// Position of an event in the server's global event log. Increases with every
+    /// stored event in commit order; a client's resume cursor is the last one it saw.
+    EventId
+);

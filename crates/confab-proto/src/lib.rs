@@ -17,8 +17,7 @@ pub mod users;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
-pub use ids::{SessionId, UserId};
-pub use rooms::{EventId, RoomId};
+pub use ids::{EventId, RoomId, SessionId, UserId};
 
 /// Version of the REST and WebSocket protocol described by this crate.
 pub const PROTOCOL_VERSION: u32 = 1;

@@ -1,18 +1,9 @@
 //! Rooms, members, messages and room events.
 
+use crate::RoomId;
 use crate::events::RoomEvent;
 use crate::{Timestamp, UserId};
 use serde::{Deserialize, Serialize};
-
-crate::ids::id_type!(
-    /// Identifies a room (a direct conversation or a group).
-    RoomId
-);
-crate::ids::id_type!(
-    /// Position of an event in the server's global event log. Increases with every
-    /// stored event in commit order; a client's resume cursor is the last one it saw.
-    EventId
-);
 
 /// Direct rooms hold exactly two people, one room per pair; groups have a name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
