@@ -1,16 +1,18 @@
 //! [`App`]: one server's services, wired together from a [`Config`].
 
+use crate::clock::now_millis;
+use crate::config::redact_url;
 use crate::config::{Config, SqliteSynchronous};
-use crate::fanout::Hub;
+use crate::realtime::Hub;
+use crate::service::SharedStore;
 use crate::service::accounts::Accounts;
 use crate::service::passwords::Passwords;
 use crate::service::rooms::Rooms;
 use crate::service::sessions::Sessions;
 use crate::service::throttle::Throttle;
 use crate::service::tokens::{self, AccessTokens};
-use crate::service::{SharedStore, now_millis};
 use crate::store::rooms::RoomStore;
-use crate::store::{ConnectOptions, SqlStore, redact_url};
+use crate::store::{ConnectOptions, SqlStore};
 use crate::telemetry::Metrics;
 use anyhow::Context as _;
 use std::sync::Arc;

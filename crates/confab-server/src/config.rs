@@ -5,9 +5,7 @@
 //! environment, serde reads the same struct from the TOML file (keys are the flag
 //! names with `_` for `-`), and [`ServeArgs::resolve`] fills in the defaults.
 
-use crate::service::passwords::{PASSWORD_MAX_CHARS, PasswordConfig};
-use crate::service::rooms::RoomLimits;
-use crate::service::throttle::ThrottleConfig;
+pub use crate::telemetry::LogFormat;
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Deserialize;
@@ -46,16 +44,6 @@ impl<'de> Deserialize<'de> for HumanDuration {
         let text = String::deserialize(deserializer)?;
         text.parse().map_err(serde::de::Error::custom)
     }
-}
-
-/// Log line format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    /// Human-readable lines, for a terminal.
-    Pretty,
-    /// One JSON object per line, for log collectors.
-    Json,
 }
 
 /// SQLite's durability setting.
@@ -280,6 +268,82 @@ pub struct WsConfig {
     pub typing_timeout: Duration,
 }
 
+/// Longest password accepted, in characters. Long enough for any passphrase, short
+/// enough that nobody can make the server hash megabytes.
+pub const PASSWORD_MAX_CHARS: usize = 256;
+
+/// Tunables of the password service (`service::passwords`).
+#[derive(Clone, Debug)]
+pub struct PasswordConfig {
+    pub min_chars: usize,
+    /// argon2id memory cost in KiB.
+    pub memory_kib: u32,
+    /// argon2id time cost (passes over memory).
+    pub iterations: u32,
+    /// How many hashes may run at once.
+    pub concurrency: usize,
+}
+
+/// Tunables of the sign-in throttle (`service::throttle`).
+#[derive(Clone, Debug)]
+pub struct ThrottleConfig {
+    /// Failures per account before back-off starts.
+    pub account_free_failures: u32,
+    /// Failures per client address before back-off starts.
+    pub ip_free_failures: u32,
+    /// First back-off delay; doubles with each further failure.
+    pub base_delay: Duration,
+    /// Longest back-off delay.
+    pub max_delay: Duration,
+    /// Failures older than this are forgotten.
+    pub window: Duration,
+    /// Sign-ups allowed per client address within `window`; 0 means unlimited.
+    pub signups_per_ip: u32,
+}
+
+/// Configurable limits of rooms and messages.
+#[derive(Clone, Debug)]
+pub struct RoomLimits {
+    pub max_members: u32,
+    /// Longest group name, in characters.
+    pub max_name_chars: usize,
+    /// Longest group topic, in characters.
+    pub max_topic_chars: usize,
+    pub max_rooms_per_user: u32,
+    /// Largest text body, in bytes of UTF-8; ciphertext may be twice this.
+    pub max_message_bytes: usize,
+}
+
+/// Which database a URL points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Recognises `sqlite:` and `postgres:`/`postgresql:` URLs.
+    pub fn from_url(url: &str) -> Option<Self> {
+        let scheme = url.split_once(':')?.0;
+        match scheme {
+            "sqlite" => Some(Self::Sqlite),
+            "postgres" | "postgresql" => Some(Self::Postgres),
+            _ => None,
+        }
+    }
+}
+
+/// Removes a password from a database URL so it can be logged or shown in errors.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("REDACTED"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// Shortest signing secret accepted: 256 bits of base64 or hex text.
 const MIN_SECRET_LEN: usize = 32;
 
@@ -487,7 +551,7 @@ impl Config {
         {
             bail!("--signin-backoff-base must be above zero and at most --signin-backoff-max");
         }
-        if crate::store::Backend::from_url(&self.database_url).is_none() {
+        if Backend::from_url(&self.database_url).is_none() {
             bail!("--database-url must start with sqlite:// or postgres://");
         }
         Ok(())

@@ -9,11 +9,11 @@
 //! See ARCHITECTURE.md at the repository root for the full map.
 
 pub mod app;
+pub mod clock;
 pub mod config;
-pub mod fanout;
 pub mod http;
+pub mod realtime;
 pub mod server;
 pub mod service;
 pub mod store;
 pub mod telemetry;
-pub mod ws;

@@ -1,9 +1,9 @@
 //! Running a server: bind, serve, housekeeping, and graceful shutdown.
 
 use crate::app::{App, AppState};
+use crate::clock::{duration_millis, now_millis};
 use crate::config::Config;
-use crate::service::now_millis;
-use crate::store::redact_url;
+use crate::config::redact_url;
 use crate::telemetry::Metrics;
 use anyhow::Context as _;
 use std::net::SocketAddr;
@@ -94,7 +94,7 @@ async fn prune_periodically(app: AppState) {
             () = app.shutdown.cancelled() => return,
         }
         let now = now_millis();
-        let window = i64::try_from(app.config.throttle.window.as_millis()).unwrap_or(i64::MAX);
+        let window = duration_millis(app.config.throttle.window);
         match app.store.prune(now.saturating_sub(window), now).await {
             Ok(removed) if removed > 0 => tracing::debug!(removed, "pruned stale rows"),
             Ok(_) => {}

@@ -1,12 +1,21 @@
 //! Logs (`tracing`) and metrics (Prometheus text format at `/metrics`).
 
-use crate::config::LogFormat;
 use anyhow::Context as _;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::io::IsTerminal as _;
 use std::sync::OnceLock;
 use std::time::Duration;
 use tracing_subscriber::EnvFilter;
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines, for a terminal.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
 
 /// Counter: HTTP requests by `method`, `route` and `status`.
 pub const HTTP_REQUESTS: &str = "confab_http_requests_total";

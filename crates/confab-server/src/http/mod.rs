@@ -12,6 +12,7 @@ mod rooms;
 mod sessions;
 mod users;
 mod web;
+mod ws;
 
 use crate::app::AppState;
 use crate::telemetry::{HTTP_DURATION, HTTP_REQUESTS};
@@ -119,7 +120,7 @@ pub fn router(app: AppState) -> Router {
 
     Router::new()
         .merge(api)
-        .route("/api/v1/ws", get(crate::ws::upgrade))
+        .route("/api/v1/ws", get(ws::upgrade))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

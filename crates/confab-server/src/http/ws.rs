@@ -6,14 +6,14 @@
 //! heartbeat timer, and shutdown. Like the HTTP handlers it only translates: every
 //! request becomes one call to the rooms service.
 
+use super::error::ApiError;
 use crate::app::AppState;
-use crate::fanout::{Outbound, Subscription};
-use crate::http::error::ApiError;
+use crate::clock::Millis;
+use crate::realtime::{Outbound, Subscription};
 use crate::service::ServiceError;
 use crate::service::rooms::Replay;
 use crate::service::sessions::ClientInfo;
 use crate::service::tokens::Principal;
-use crate::store::Millis;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
@@ -38,7 +38,7 @@ const CLOSE_GOING_AWAY: u16 = 1001;
 /// frame, never in the URL (URLs end up in logs).
 pub async fn upgrade(
     State(app): State<AppState>,
-    crate::http::extract::Client(client): crate::http::extract::Client,
+    super::extract::Client(client): super::extract::Client,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let upgrade = upgrade.map_err(|rejection| {
@@ -375,7 +375,7 @@ impl Connection {
                 Err(error) => error_frame(Some(id), &error),
             };
         }
-        if crate::service::now_millis() >= self.token_expires_at {
+        if crate::clock::now_millis() >= self.token_expires_at {
             return error_frame(Some(id), &ServiceError::TokenExpired);
         }
         let rooms = &self.app.rooms;

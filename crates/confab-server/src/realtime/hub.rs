@@ -12,8 +12,9 @@
 //! `Bytes`. Queues are bounded: a connection whose queue is full is told to close
 //! (it then resumes from its last event id), so memory never grows without bound.
 
+use crate::clock::Millis;
+use crate::store::StoreResult;
 use crate::store::rooms::RoomStore;
-use crate::store::{Millis, StoreResult};
 use bytes::Bytes;
 use confab_proto::events::{EventContent, RoomEvent};
 use confab_proto::users::{Presence, PresenceStatus};
@@ -175,7 +176,7 @@ impl Hub {
         }
         if after == PresenceStatus::Offline {
             self.lock_last_seen()
-                .insert(user, crate::service::now_millis());
+                .insert(user, crate::clock::now_millis());
         }
         if self.presence_changes.try_send(user).is_err() {
             tracing::warn!(user_id = %user, "presence backlog full; a status change was not announced");
@@ -209,7 +210,7 @@ impl Hub {
         let presence = Presence {
             user_id: user,
             status,
-            last_seen_at: last_seen.map(crate::service::timestamp),
+            last_seen_at: last_seen.map(crate::clock::timestamp),
         };
         let frame = match serde_json::to_vec(&ServerFrame::Presence(presence)) {
             Ok(bytes) => Bytes::from(bytes),

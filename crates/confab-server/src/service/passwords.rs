@@ -6,29 +6,15 @@
 //! memory (each hash holds `memory_kib` of RAM while it runs).
 
 use super::{ServiceError, ServiceResult};
+use crate::config::{PASSWORD_MAX_CHARS, PasswordConfig};
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
-/// Longest password accepted, in characters. Long enough for any passphrase, short
-/// enough that nobody can make the server hash megabytes.
-pub const PASSWORD_MAX_CHARS: usize = 256;
 /// zxcvbn's cost grows quickly with length; the first characters decide the score.
 const STRENGTH_CHECK_CHARS: usize = 100;
-
-/// Tunables of [`Passwords`].
-#[derive(Clone, Debug)]
-pub struct PasswordConfig {
-    pub min_chars: usize,
-    /// argon2id memory cost in KiB.
-    pub memory_kib: u32,
-    /// argon2id time cost (passes over memory).
-    pub iterations: u32,
-    /// How many hashes may run at once.
-    pub concurrency: usize,
-}
 
 /// Checks, hashes and verifies passwords.
 pub struct Passwords {

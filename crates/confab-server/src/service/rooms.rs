@@ -8,8 +8,10 @@
 
 use super::tokens::Principal;
 use super::validate::{UserIdList, single_line_text};
-use super::{ServiceError, ServiceResult, SharedStore, now_millis, timestamp};
-use crate::fanout::Hub;
+use super::{ServiceError, ServiceResult, SharedStore};
+use crate::clock::{now_millis, timestamp};
+pub use crate::config::RoomLimits;
+use crate::realtime::Hub;
 use crate::store::StoreError;
 use crate::store::rooms::{
     Appended, HistoryAnchor, MemberRecord, NewRoom, RoomChange, RoomRecord, RoomStore,
@@ -31,19 +33,6 @@ pub const REACTION_MAX: usize = 32;
 pub const HISTORY_PAGE_MAX: u32 = 100;
 /// Most distinct users one message can mention.
 pub const MENTIONS_MAX: usize = 32;
-
-/// Configurable limits of rooms and messages.
-#[derive(Clone, Debug)]
-pub struct RoomLimits {
-    pub max_members: u32,
-    /// Longest group name, in characters.
-    pub max_name_chars: usize,
-    /// Longest group topic, in characters.
-    pub max_topic_chars: usize,
-    pub max_rooms_per_user: u32,
-    /// Largest text body, in bytes of UTF-8; ciphertext may be twice this.
-    pub max_message_bytes: usize,
-}
 
 /// The rooms service.
 pub struct Rooms {

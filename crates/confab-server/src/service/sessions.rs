@@ -7,10 +7,9 @@
 
 use super::tokens::{self, AccessTokens, Principal};
 use super::validate::DeviceName;
-use super::{ServiceError, ServiceResult, SharedStore, now_millis, timestamp};
-use crate::store::{
-    Millis, NewSession, RefreshOutcome, RefreshRotation, RevokeReason, SessionRecord,
-};
+use super::{ServiceError, ServiceResult, SharedStore};
+use crate::clock::{Millis, add_duration, now_millis, timestamp};
+use crate::store::{NewSession, RefreshOutcome, RefreshRotation, RevokeReason, SessionRecord};
 use confab_proto::SessionId;
 use confab_proto::auth::{AuthTokens, DeviceSession};
 use std::time::Duration;
@@ -65,7 +64,7 @@ impl Sessions {
                 user_agent: client.user_agent.as_deref(),
                 ip: client.ip.as_deref(),
                 now,
-                expires_at: super::add_duration(now, self.refresh_ttl),
+                expires_at: add_duration(now, self.refresh_ttl),
                 refresh_token_hash: &refresh_hash,
             })
             .await?;
@@ -84,7 +83,7 @@ impl Sessions {
                 presented_hash: &tokens::hash_refresh_token(presented),
                 replacement_hash: &tokens::hash_refresh_token(&replacement),
                 now,
-                new_expires_at: super::add_duration(now, self.refresh_ttl),
+                new_expires_at: add_duration(now, self.refresh_ttl),
                 forget_rotated_before: now.saturating_sub(REUSE_DETECTION_WINDOW_MS),
                 ip: client.ip.as_deref(),
             })

@@ -10,25 +10,10 @@
 //! address's, so owning one account does not help guessing the passwords of others.
 
 use super::{ServiceError, ServiceResult, SharedStore};
-use crate::store::{FailureCount, Millis};
+use crate::clock::{Millis, duration_millis};
+use crate::config::ThrottleConfig;
+use crate::store::FailureCount;
 use std::time::Duration;
-
-/// Tunables of [`Throttle`].
-#[derive(Clone, Debug)]
-pub struct ThrottleConfig {
-    /// Failures per account before back-off starts.
-    pub account_free_failures: u32,
-    /// Failures per client address before back-off starts.
-    pub ip_free_failures: u32,
-    /// First back-off delay; doubles with each further failure.
-    pub base_delay: Duration,
-    /// Longest back-off delay.
-    pub max_delay: Duration,
-    /// Failures older than this are forgotten.
-    pub window: Duration,
-    /// Sign-ups allowed per client address within `window`; 0 means unlimited.
-    pub signups_per_ip: u32,
-}
 
 /// Which counter a key belongs to.
 #[derive(Clone, Debug)]
@@ -58,7 +43,7 @@ impl Throttle {
     }
 
     fn window_start(&self, now: Millis) -> Millis {
-        now - i64::try_from(self.config.window.as_millis()).unwrap_or(i64::MAX)
+        now.saturating_sub(duration_millis(self.config.window))
     }
 
     /// Fails with [`ServiceError::RateLimited`] while any of `keys` is backing off.
@@ -110,7 +95,7 @@ impl Throttle {
         if count.failures >= limit {
             let reopens = count
                 .last_failure_at
-                .saturating_add(self.config.window.as_millis() as i64);
+                .saturating_add(duration_millis(self.config.window));
             return Err(ServiceError::RateLimited {
                 retry_after: millis_until(reopens, now),
             });
@@ -128,9 +113,7 @@ impl Throttle {
             return Duration::ZERO;
         };
         let delay = backoff(self.config.base_delay, self.config.max_delay, over);
-        let until = count
-            .last_failure_at
-            .saturating_add(delay.as_millis() as i64);
+        let until = count.last_failure_at.saturating_add(duration_millis(delay));
         millis_until(until, now)
     }
 }

@@ -1,7 +1,7 @@
 //! Access tokens (signed JWTs) and refresh tokens (random, stored hashed).
 
 use super::{ServiceError, ServiceResult};
-use crate::store::Millis;
+use crate::clock::{Millis, add_duration};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use confab_proto::{SessionId, UserId};
@@ -61,7 +61,7 @@ impl AccessTokens {
     /// Signs a token for `principal`; returns it with its expiry.
     pub fn issue(&self, principal: Principal, now: Millis) -> ServiceResult<(String, Millis)> {
         // JWT times are whole seconds; report the expiry the token really carries.
-        let expires = super::add_duration(now, self.ttl) / 1000 * 1000;
+        let expires = add_duration(now, self.ttl) / 1000 * 1000;
         let claims = Claims {
             iss: ISSUER.to_owned(),
             sub: principal.user_id.0.to_string(),
@@ -129,17 +129,17 @@ mod tests {
     fn issued_tokens_verify_to_their_principal() {
         let tokens =
             AccessTokens::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60));
-        let (token, _) = tokens.issue(PRINCIPAL, super::super::now_millis()).unwrap();
+        let (token, _) = tokens.issue(PRINCIPAL, crate::clock::now_millis()).unwrap();
         let (principal, expires) = tokens.verify(&token).unwrap();
         assert_eq!(principal, PRINCIPAL);
-        assert!(expires > super::super::now_millis());
+        assert!(expires > crate::clock::now_millis());
     }
 
     #[test]
     fn expired_and_foreign_tokens_are_rejected() {
         let tokens =
             AccessTokens::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60));
-        let long_ago = super::super::now_millis() - 3_600_000;
+        let long_ago = crate::clock::now_millis() - 3_600_000;
         let (old, _) = tokens.issue(PRINCIPAL, long_ago).unwrap();
         assert!(matches!(
             tokens.verify(&old),
@@ -150,7 +150,7 @@ mod tests {
             b"another secret of sufficient size!",
             Duration::from_secs(60),
         );
-        let (foreign, _) = other.issue(PRINCIPAL, super::super::now_millis()).unwrap();
+        let (foreign, _) = other.issue(PRINCIPAL, crate::clock::now_millis()).unwrap();
         assert!(matches!(
             tokens.verify(&foreign),
             Err(ServiceError::InvalidToken)

@@ -21,9 +21,10 @@
 //! [`SqlStore::append`]: super::SqlStore
 
 use super::rooms::{Appended, RoomChange};
-use super::sql::Backend;
 use super::sql_rooms::{append_in, begin_events};
-use super::{Millis, StoreError, StoreResult};
+use super::{StoreError, StoreResult};
+use crate::clock::Millis;
+use crate::config::Backend;
 use confab_proto::{RoomId, UserId};
 use sqlx::{Any, AnyPool, Transaction};
 use std::sync::Arc;

@@ -18,16 +18,14 @@ pub mod rooms;
 mod sql;
 mod sql_rooms;
 
-pub use sql::{Backend, ConnectOptions, redact_url};
+pub use sql::ConnectOptions;
 
 pub use group_commit::GroupCommitStats;
 pub use sql::SqlStore;
 
+use crate::clock::Millis;
 use async_trait::async_trait;
 use confab_proto::{SessionId, UserId};
-
-/// Unix time in milliseconds, the store's only time representation.
-pub type Millis = i64;
 
 /// Errors of the persistence layer.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,8 @@
 //! Permission rules (who may remove whom) belong to the service; the store only
 //! enforces what must hold even under races: membership and message existence.
 
-use super::{Millis, StoreResult};
+use super::StoreResult;
+use crate::clock::Millis;
 use async_trait::async_trait;
 use confab_proto::events::{HistoryPage, MessageBody, RoomEvent};
 use confab_proto::rooms::{Role, RoomKind};

@@ -6,9 +6,11 @@
 
 use super::group_commit::{EventWriter, GroupCommitStats};
 use super::{
-    FailureCount, Millis, NewSession, NewUser, ProfileChanges, RefreshOutcome, RefreshRotation,
+    FailureCount, NewSession, NewUser, ProfileChanges, RefreshOutcome, RefreshRotation,
     RevokeReason, SessionRecord, Store, StoreError, StoreResult, UserRecord,
 };
+use crate::clock::Millis;
+use crate::config::{Backend, redact_url};
 use async_trait::async_trait;
 use confab_proto::{SessionId, UserId};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -18,25 +20,6 @@ use std::time::Duration;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// Which database a URL points at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    /// Recognises `sqlite:` and `postgres:`/`postgresql:` URLs.
-    pub fn from_url(url: &str) -> Option<Self> {
-        let scheme = url.split_once(':')?.0;
-        match scheme {
-            "sqlite" => Some(Self::Sqlite),
-            "postgres" | "postgresql" => Some(Self::Postgres),
-            _ => None,
-        }
-    }
-}
 
 /// How [`SqlStore::connect`] sets up the pool.
 #[derive(Clone, Debug)]
@@ -128,17 +111,6 @@ impl SqlStore {
     /// Closes every connection; used at shutdown so SQLite checkpoints its WAL.
     pub async fn close(&self) {
         self.pool.close().await;
-    }
-}
-
-/// Removes a password from a database URL so it can be logged or shown in errors.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("REDACTED"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
     }
 }
 

@@ -10,8 +10,10 @@ use super::rooms::{
     Appended, HistoryAnchor, MemberRecord, NewRoom, RoomChange, RoomListEntry, RoomRecord,
     RoomStore, UNREAD_CAP,
 };
-use super::sql::{Backend, SqlStore, map_unique_violation};
-use super::{Millis, StoreError, StoreResult};
+use super::sql::{SqlStore, map_unique_violation};
+use super::{StoreError, StoreResult};
+use crate::clock::{Millis, timestamp};
+use crate::config::Backend;
 use async_trait::async_trait;
 use confab_proto::events::{EventContent, HistoryPage, MessageState, Reaction, RoomEvent};
 use confab_proto::rooms::{Role, RoomKind};
@@ -157,10 +159,6 @@ impl TryFrom<EventRow> for RoomEvent {
             content,
         })
     }
-}
-
-fn timestamp(millis: Millis) -> confab_proto::Timestamp {
-    crate::service::timestamp(millis)
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
