@@ -3,7 +3,7 @@
 use crate::clock::now_millis;
 use crate::config::redact_url;
 use crate::config::{Config, SqliteSynchronous};
-use crate::realtime::Hub;
+use crate::realtime::{LocalBus, Realtime};
 use crate::service::SharedStore;
 use crate::service::accounts::Accounts;
 use crate::service::passwords::Passwords;
@@ -15,7 +15,7 @@ use crate::store::rooms::RoomStore;
 use crate::store::{ConnectOptions, SqlStore};
 use crate::telemetry::Metrics;
 use anyhow::Context as _;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -30,15 +30,41 @@ pub struct App {
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
     pub rooms: Rooms,
-    /// Live fan-out of stored events to connected clients.
-    pub hub: Arc<Hub>,
+    /// Live delivery of stored events and ephemeral frames to connected clients.
+    pub realtime: Arc<Realtime>,
     pub metrics: Metrics,
     /// Cancelled when the server starts shutting down; long-lived connections watch it.
     pub shutdown: CancellationToken,
+    /// Whether the node can serve; a failed background task makes it unready.
+    pub readiness: Readiness,
     /// Tasks of upgraded WebSocket connections, which the HTTP server's graceful
     /// shutdown does not track; shutdown waits for them to send their close frames.
     pub connections: TaskTracker,
     sql: SqlStore,
+}
+
+/// Why the node cannot serve, once something it depends on has failed for good.
+#[derive(Clone, Debug, Default)]
+pub struct Readiness {
+    failure: Arc<Mutex<Option<String>>>,
+}
+
+impl Readiness {
+    /// Records a failure; the first one is kept.
+    pub fn fail(&self, reason: String) {
+        self.lock().get_or_insert(reason);
+    }
+
+    /// The failure, if there was one.
+    pub fn failure(&self) -> Option<String> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Shared handle to the [`App`], the state of every handler.
@@ -90,10 +116,14 @@ impl App {
             throttle,
         );
         let room_store: Arc<dyn RoomStore> = Arc::new(sql.clone());
-        let hub = Hub::new(Arc::clone(&room_store), config.ws.queue_frames);
+        let realtime = Realtime::new(
+            Arc::clone(&room_store),
+            Arc::new(LocalBus::new()),
+            config.ws.queue_frames,
+        );
         let rooms = Rooms::new(
             room_store,
-            Arc::clone(&hub),
+            Arc::clone(&realtime) as _,
             Arc::clone(&store),
             config.rooms.clone(),
         );
@@ -103,9 +133,10 @@ impl App {
             accounts,
             sessions,
             rooms,
-            hub,
+            realtime,
             metrics,
             shutdown: CancellationToken::new(),
+            readiness: Readiness::default(),
             connections: TaskTracker::new(),
             sql,
         }))

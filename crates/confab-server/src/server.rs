@@ -1,14 +1,25 @@
-//! Running a server: bind, serve, housekeeping, and graceful shutdown.
+//! Running a server: bind, serve, supervise the background tasks, and shut down
+//! gracefully.
+//!
+//! Every background task (the live-delivery tailer, presence, the bus receiver,
+//! pruning, metrics upkeep, the signal listener) runs under the [`Supervisor`]. A task
+//! that ends before shutdown began, or panics, is a failure: it is logged, `/readyz`
+//! reports it from then on, and the server shuts down and exits with an error, so a
+//! process manager restarts it instead of leaving a node that silently stopped
+//! delivering.
 
-use crate::app::{App, AppState};
+use crate::app::{App, AppState, Readiness};
 use crate::clock::{duration_millis, now_millis};
-use crate::config::Config;
-use crate::config::redact_url;
+use crate::config::{Config, redact_url};
 use crate::telemetry::Metrics;
 use anyhow::Context as _;
+use std::collections::HashMap;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::task::{Id, JoinSet};
+use tokio_util::sync::CancellationToken;
 
 /// How often expired throttle counters and dead refresh tokens are deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
@@ -26,10 +37,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = %redact_url(&app.config.database_url), version = env!("CARGO_PKG_VERSION"), "listening");
 
-    tokio::spawn(prune_periodically(app.clone()));
-    tokio::spawn(app.hub.clone().run(app.shutdown.clone()));
-    tokio::spawn(app.hub.clone().run_presence(app.shutdown.clone()));
-    tokio::spawn(cancel_on_signal(app.clone()));
+    let mut supervisor = Supervisor::new(app.shutdown.clone(), app.readiness.clone());
+    for task in app.realtime.tasks(&app.shutdown) {
+        supervisor.spawn(task.name, task.run);
+    }
+    supervisor.spawn("prune", prune_periodically(app.clone()));
+    supervisor.spawn("metrics", app.metrics.clone().upkeep(app.shutdown.clone()));
+    supervisor.spawn("signals", cancel_on_signal(app.clone()));
+    let supervised = tokio::spawn(supervisor.watch());
 
     let router = crate::http::router(app.clone());
     let server = axum::serve(
@@ -53,8 +68,70 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         () = grace_expired => tracing::warn!("shutdown grace period over; closing remaining connections"),
     }
     app.close().await;
-    tracing::info!("stopped");
-    Ok(())
+    // Every task has seen the shutdown by now; a failure before it is the answer.
+    let failed = match tokio::time::timeout(app.config.shutdown_grace, supervised).await {
+        Ok(Ok(failed)) => failed,
+        Ok(Err(join)) => Some(format!("the supervisor itself failed: {join}")),
+        Err(_) => None,
+    };
+    match failed {
+        Some(failure) => {
+            tracing::error!(%failure, "stopped after a background task failed");
+            anyhow::bail!("stopped after a background task failed: {failure}")
+        }
+        None => {
+            tracing::info!("stopped");
+            Ok(())
+        }
+    }
+}
+
+/// Runs the background tasks and notices when one ends before its time.
+pub struct Supervisor {
+    tasks: JoinSet<()>,
+    names: HashMap<Id, &'static str>,
+    shutdown: CancellationToken,
+    readiness: Readiness,
+}
+
+impl Supervisor {
+    /// A supervisor that starts the shutdown and fails `readiness` when a task fails.
+    pub fn new(shutdown: CancellationToken, readiness: Readiness) -> Self {
+        Self {
+            tasks: JoinSet::new(),
+            names: HashMap::new(),
+            shutdown,
+            readiness,
+        }
+    }
+
+    /// Starts a task that must run until shutdown.
+    pub fn spawn(&mut self, name: &'static str, task: impl Future<Output = ()> + Send + 'static) {
+        let handle = self.tasks.spawn(task);
+        self.names.insert(handle.id(), name);
+    }
+
+    /// Waits for every task to end. Returns the first failure, if any: a task that
+    /// ended before shutdown began, or panicked.
+    pub async fn watch(mut self) -> Option<String> {
+        let mut first_failure = None;
+        while let Some(joined) = self.tasks.join_next_with_id().await {
+            let (id, failure) = match joined {
+                Ok((id, ())) if self.shutdown.is_cancelled() => (id, None),
+                Ok((id, ())) => (id, Some("stopped")),
+                Err(error) if error.is_panic() => (error.id(), Some("panicked")),
+                Err(error) => (error.id(), Some("was cancelled")),
+            };
+            let Some(failure) = failure else { continue };
+            let name = self.names.get(&id).copied().unwrap_or("unknown");
+            let description = format!("background task `{name}` {failure}");
+            tracing::error!(task = name, "{description}; the server is shutting down");
+            self.readiness.fail(description.clone());
+            self.shutdown.cancel();
+            first_failure.get_or_insert(description);
+        }
+        first_failure
+    }
 }
 
 async fn cancel_on_signal(app: AppState) {
@@ -81,6 +158,8 @@ async fn cancel_on_signal(app: AppState) {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+        // Shutting down for another reason (a failed task): nothing left to listen for.
+        () = app.shutdown.cancelled() => return,
     }
     tracing::info!("shutdown requested; finishing in-flight requests");
     app.shutdown.cancel();

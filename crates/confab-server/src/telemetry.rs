@@ -5,6 +5,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::io::IsTerminal as _;
 use std::sync::OnceLock;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
 /// Log line format.
@@ -16,6 +17,9 @@ pub enum LogFormat {
     /// One JSON object per line, for log collectors.
     Json,
 }
+
+/// How often histogram samples are folded in.
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Counter: HTTP requests by `method`, `route` and `status`.
 pub const HTTP_REQUESTS: &str = "confab_http_requests_total";
@@ -74,16 +78,19 @@ impl Metrics {
             .install_recorder()
             .context("cannot install the metrics recorder")?;
         let handle = HANDLE.get_or_init(|| handle).clone();
-        // Histograms accumulate samples until upkeep folds them in.
-        let upkeep = handle.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(5));
-            loop {
-                tick.tick().await;
-                upkeep.run_upkeep();
-            }
-        });
         Ok(Self { handle })
+    }
+
+    /// Folds accumulated histogram samples in every few seconds until `shutdown`;
+    /// without it they grow until the next scrape.
+    pub async fn upkeep(self, shutdown: CancellationToken) {
+        let mut tick = tokio::time::interval(UPKEEP_INTERVAL);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => self.handle.run_upkeep(),
+                () = shutdown.cancelled() => return,
+            }
+        }
     }
 
     /// Current values in the Prometheus text exposition format.

@@ -4,9 +4,9 @@
 mod common;
 
 use common::{Backend, TestDb};
-use confab_proto::events::{EventContent, MessageBody};
 use confab_proto::rooms::{Role, RoomKind};
 use confab_proto::{RoomId, UserId};
+use confab_server::store::events::{BodyRecord, ContentRecord, EventRecord};
 use confab_server::store::rooms::{Appended, HistoryAnchor, NewRoom, RoomChange, RoomStore};
 use confab_server::store::{ConnectOptions, NewUser, SqlStore, Store, StoreError};
 use std::time::Duration;
@@ -75,8 +75,8 @@ async fn group(store: &SqlStore, owner: UserId, others: &[UserId]) -> RoomId {
     store.create_room(new).await.unwrap().0.id
 }
 
-fn text(t: &str) -> MessageBody {
-    MessageBody::Text { text: t.to_owned() }
+fn text(t: &str) -> BodyRecord {
+    BodyRecord::Text { text: t.to_owned() }
 }
 
 async fn send(
@@ -132,14 +132,14 @@ async fn a_group_starts_with_its_creation_and_member_events(backend: Backend) {
     assert!(events.windows(2).all(|w| w[0].id < w[1].id));
     assert!(matches!(
         events[0].content,
-        EventContent::RoomCreated {
+        ContentRecord::RoomCreated {
             encrypted: true,
             ..
         }
     ));
     assert_eq!(
         events[3].content,
-        EventContent::MemberAdded {
+        ContentRecord::MemberAdded {
             user_id: b,
             role: Role::Admin
         }
@@ -200,7 +200,7 @@ async fn messages_get_consecutive_sequence_numbers_and_are_idempotent(backend: B
     assert_eq!(
         page.events
             .iter()
-            .filter(|e| matches!(e.content, EventContent::Message(_)))
+            .filter(|e| matches!(e.content, ContentRecord::Message(_)))
             .count(),
         2
     );
@@ -256,7 +256,7 @@ async fn edits_deletes_and_reactions_change_the_message_in_history(backend: Back
         .await
         .unwrap();
     assert!(
-        matches!(edit, Appended::Event(ref e) if e.content == EventContent::MessageEdited { target_seq: seq, body: Some(fixed.clone()) })
+        matches!(edit, Appended::Event(ref e) if e.content == ContentRecord::MessageEdited { target_seq: seq, body: Some(fixed.clone()) })
     );
     for (user, emoji) in [(a, "👍"), (b, "👍"), (b, "🎉")] {
         let change = RoomChange::AddReaction {
@@ -289,7 +289,7 @@ async fn edits_deletes_and_reactions_change_the_message_in_history(backend: Back
         .history(room, HistoryAnchor::Latest, 50)
         .await
         .unwrap();
-    let EventContent::Message(message) = &page.events.last().unwrap().content else {
+    let ContentRecord::Message(message) = &page.events.last().unwrap().content else {
         panic!("message expected")
     };
     assert_eq!(message.body, Some(fixed.clone()));
@@ -328,7 +328,7 @@ async fn edits_deletes_and_reactions_change_the_message_in_history(backend: Back
         .history(room, HistoryAnchor::Latest, 50)
         .await
         .unwrap();
-    let EventContent::Message(tombstone) = &page.events.last().unwrap().content else {
+    let ContentRecord::Message(tombstone) = &page.events.last().unwrap().content else {
         panic!("message expected")
     };
     assert_eq!(
@@ -347,7 +347,7 @@ async fn edits_deletes_and_reactions_change_the_message_in_history(backend: Back
         .unwrap();
     assert_eq!(
         edit.content,
-        EventContent::MessageEdited {
+        ContentRecord::MessageEdited {
             target_seq: seq,
             body: None
         }
@@ -361,7 +361,7 @@ async fn history_pages_backwards_forwards_and_around(backend: Backend) {
     for i in 0..20 {
         send(&store, room, a, &format!("h{i}"), &format!("message {i}")).await; // seqs 3..=22
     }
-    let seqs = |page: &confab_proto::events::HistoryPage| {
+    let seqs = |page: &confab_server::store::rooms::TimelinePage| {
         page.events.iter().map(|e| e.seq).collect::<Vec<_>>()
     };
 
@@ -513,7 +513,7 @@ async fn a_batch_commits_together_and_isolates_refused_changes(backend: Backend)
     }
 }
 
-fn event_of(appended: &Appended) -> Option<confab_proto::events::RoomEvent> {
+fn event_of(appended: &Appended) -> Option<EventRecord> {
     match appended {
         Appended::Event(event) => Some(event.clone()),
         _ => None,
@@ -556,7 +556,7 @@ async fn room_list_counts_unread_and_mentions_until_read(backend: Backend) {
     );
     assert!(matches!(
         list[0].last_message.as_ref().unwrap().content,
-        EventContent::Message(_)
+        ContentRecord::Message(_)
     ));
     assert_eq!(list[1].unread_count, 0);
 
@@ -605,7 +605,7 @@ async fn members_can_leave_be_removed_and_come_back(backend: Backend) {
     let Appended::Event(leave) = leave else {
         panic!("leave failed")
     };
-    assert_eq!(leave.content, EventContent::MemberLeft { user_id: b });
+    assert_eq!(leave.content, ContentRecord::MemberLeft { user_id: b });
     let past = store.member(room, b).await.unwrap().unwrap();
     assert_eq!(past.left_seq, Some(leave.seq));
     assert!(store.room_list(b).await.unwrap().is_empty());

@@ -82,6 +82,8 @@ async fn two_people_share_one_direct_room(backend: Backend) {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].peer, Some(id_of(&bob).await));
     assert_eq!(listed[0].unread_count, 1);
+    // One room reads as its entry in the list.
+    assert_eq!(alice.room(room.id).await.unwrap(), listed[0]);
     // Direct rooms have exactly two people.
     let (carol, _) = signed_up(&server, "carol").await;
     assert_eq!(
@@ -414,6 +416,11 @@ async fn unread_and_mention_counts_follow_the_read_marker(backend: Backend) {
     let summary = &bob.rooms().await.unwrap()[0];
     assert_eq!((summary.unread_count, summary.mention_count), (2, 1));
     assert_eq!(summary.last_message.as_ref().map(|e| e.seq), Some(last.seq));
+    assert_eq!(
+        &bob.room(room).await.unwrap(),
+        summary,
+        "one room as in the list"
+    );
     assert_eq!(
         alice.rooms().await.unwrap()[0].unread_count,
         0,

@@ -12,13 +12,21 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: the node can serve traffic (database reachable, not shutting down).
+/// `GET /readyz`: the node can serve traffic: the database is reachable, every
+/// background task runs, and it is not shutting down.
 pub async fn readyz(State(app): State<AppState>) -> Result<&'static str, ApiError> {
     if app.shutdown.is_cancelled() {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Unavailable,
             "shutting down",
+        ));
+    }
+    if let Some(failure) = app.readiness.failure() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable,
+            failure,
         ));
     }
     app.store.ping().await.map_err(|e| {

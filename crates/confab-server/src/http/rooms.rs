@@ -4,7 +4,7 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::app::AppState;
 use crate::service::ServiceError;
-use crate::store::rooms::HistoryAnchor;
+use crate::service::rooms::HistoryAnchor;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,7 +13,7 @@ use confab_proto::events::{
 };
 use confab_proto::rooms::{
     AddMembersRequest, CreateGroupRequest, MemberList, OpenDirectRequest, Room, RoomList,
-    SetRoleRequest, TransferOwnershipRequest, UpdateRoomRequest,
+    RoomSummary, SetRoleRequest, TransferOwnershipRequest, UpdateRoomRequest,
 };
 use confab_proto::{ErrorBody, RoomId, UserId};
 use serde::Deserialize;
@@ -64,15 +64,16 @@ pub async fn open_direct(
     ))
 }
 
-/// A room I am a member of.
+/// A room I am a member of, as my room list shows it: with my role, my read marker,
+/// unread and mention counts, the latest message and, for direct rooms, the peer.
 #[utoipa::path(get, path = "/api/v1/rooms/{id}", tag = "rooms", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = Room), (status = 403, description = "`forbidden`: not a member", body = ErrorBody),
+    responses((status = 200, body = RoomSummary), (status = 403, description = "`forbidden`: not a member", body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(app): State<AppState>,
     Auth(caller): Auth,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Room>, ApiError> {
+) -> Result<Json<RoomSummary>, ApiError> {
     Ok(Json(app.rooms.room(caller, RoomId(id)).await?))
 }
 

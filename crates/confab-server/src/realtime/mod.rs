@@ -1,12 +1,29 @@
 //! Live delivery: everything that reaches connected clients without being asked for.
 //!
-//! - [`hub`]: the per-node fan-out of committed events to connections, and the
-//!   ephemeral frames (typing, presence) that are never stored.
+//! - `node`: [`Realtime`], one node's live delivery and its background tasks; it
+//!   implements the rooms service's [`Delivery`](crate::service::rooms::Delivery);
+//! - `hub`: the connections of this node, each with a bounded queue;
+//! - `tailer`: reads the committed log in id order and delivers each event;
+//! - `members`: who receives each event, cached in log order;
+//! - `presence`: online/away/offline per user, and announcing changes;
+//! - `typing`: one connection's typing indicators and when to announce them;
+//! - `bus`: the [`Bus`] between nodes ([`LocalBus`] in-process; NATS comes next);
+//! - `frames`: encoding frames once for every recipient.
 //!
-//! Transports subscribe connections here; services reach delivery only through the
-//! traits they own. This module is the only place that encodes server frames for
-//! fan-out.
+//! Transports register connections here; services reach delivery only through the
+//! `Delivery` trait they own, and learn nothing of frames. This is the only place
+//! that encodes server frames for fan-out.
 
+mod bus;
+mod frames;
 mod hub;
+mod members;
+mod node;
+mod presence;
+mod tailer;
+mod typing;
 
-pub use hub::{Hub, Outbound, Subscription};
+pub use bus::{Bus, BusMessage, EphemeralFrame, LocalBus, Received};
+pub use frames::Outbound;
+pub use node::{Realtime, Subscription, Task};
+pub use typing::TypingState;

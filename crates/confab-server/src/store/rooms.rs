@@ -8,9 +8,9 @@
 //! enforces what must hold even under races: membership and message existence.
 
 use super::StoreResult;
+use super::events::{BodyRecord, EventRecord};
 use crate::clock::Millis;
 use async_trait::async_trait;
-use confab_proto::events::{HistoryPage, MessageBody, RoomEvent};
 use confab_proto::rooms::{Role, RoomKind};
 use confab_proto::{EventId, RoomId, UserId};
 
@@ -65,18 +65,18 @@ pub struct NewRoom<'a> {
 }
 
 /// One change to a room. Owned, so it can be handed to the task that batches
-/// event writes (see [`super::group_commit`]).
+/// event writes (the SQL store's group-commit writer).
 #[derive(Clone, Debug)]
 pub enum RoomChange {
     SendMessage {
         client_id: String,
-        body: MessageBody,
+        body: BodyRecord,
         reply_to: Option<i64>,
         mentions: Vec<UserId>,
     },
     EditMessage {
         seq: i64,
-        body: MessageBody,
+        body: BodyRecord,
     },
     DeleteMessage {
         seq: i64,
@@ -126,9 +126,9 @@ pub enum RoomChange {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Appended {
     /// The change was applied and this event stored.
-    Event(RoomEvent),
+    Event(EventRecord),
     /// A message with the same client id was sent before: this is the original.
-    Duplicate(RoomEvent),
+    Duplicate(EventRecord),
     /// The change would change nothing (the reaction exists, the user is a member).
     Unchanged,
     /// The sender is not a current member of the room.
@@ -159,10 +159,23 @@ pub struct RoomListEntry {
     pub room: RoomRecord,
     pub membership: MemberRecord,
     pub peer: Option<UserId>,
-    pub last_message: Option<RoomEvent>,
+    pub last_message: Option<EventRecord>,
     pub unread_count: i64,
     pub mention_count: i64,
 }
+
+/// A page of the timeline, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimelinePage {
+    pub events: Vec<EventRecord>,
+    /// Older timeline events exist before the first one of this page.
+    pub has_older: bool,
+    /// Newer timeline events exist after the last one of this page.
+    pub has_newer: bool,
+}
+
+/// See [`RoomStore::committed`].
+pub type CommitWatch = tokio::sync::watch::Receiver<EventId>;
 
 /// Unread counts stop at this number; a list shows "999+" beyond it.
 pub const UNREAD_CAP: i64 = 999;
@@ -171,14 +184,14 @@ pub const UNREAD_CAP: i64 = 999;
 #[async_trait]
 pub trait RoomStore: Send + Sync + 'static {
     /// Creates a room with its first events; returns it and those events.
-    async fn create_room(&self, room: NewRoom<'_>) -> StoreResult<(RoomRecord, Vec<RoomEvent>)>;
+    async fn create_room(&self, room: NewRoom<'_>) -> StoreResult<(RoomRecord, Vec<EventRecord>)>;
     async fn room(&self, id: RoomId) -> StoreResult<Option<RoomRecord>>;
     /// The direct room of a pair, by its key.
     async fn direct_room(&self, direct_key: &str) -> StoreResult<Option<RoomRecord>>;
     /// A user's membership of a room, current or past.
     async fn member(&self, room: RoomId, user: UserId) -> StoreResult<Option<MemberRecord>>;
     /// A message event (live or deleted) by its sequence number.
-    async fn message(&self, room: RoomId, seq: i64) -> StoreResult<Option<RoomEvent>>;
+    async fn message(&self, room: RoomId, seq: i64) -> StoreResult<Option<EventRecord>>;
     /// The current members, owner first, then admins, then by join time.
     async fn members(&self, room: RoomId) -> StoreResult<Vec<MemberRecord>>;
     /// Everyone who was a member when event `seq` happened and may still need it:
@@ -200,18 +213,20 @@ pub trait RoomStore: Send + Sync + 'static {
     ) -> StoreResult<Appended>;
     /// The user's current rooms, most recently active first.
     async fn room_list(&self, user: UserId) -> StoreResult<Vec<RoomListEntry>>;
+    /// One room of the user's list, if they are a current member.
+    async fn room_entry(&self, user: UserId, room: RoomId) -> StoreResult<Option<RoomListEntry>>;
     /// A page of at most `limit` timeline events.
     async fn history(
         &self,
         room: RoomId,
         anchor: HistoryAnchor,
         limit: u32,
-    ) -> StoreResult<HistoryPage>;
+    ) -> StoreResult<TimelinePage>;
     /// The newest event id, or 0 when there are no events.
     async fn latest_event_id(&self) -> StoreResult<EventId>;
     /// Up to `limit` events of any room with ids above `after`, in id order: the log
     /// as live fan-out reads it.
-    async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<RoomEvent>>;
+    async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<EventRecord>>;
     /// Up to `limit` events above `after` that `user` may see (events of rooms they
     /// are in, and of rooms they left up to their leaving), in id order: what a
     /// reconnecting client missed.
@@ -220,5 +235,9 @@ pub trait RoomStore: Send + Sync + 'static {
         user: UserId,
         after: EventId,
         limit: u32,
-    ) -> StoreResult<Vec<RoomEvent>>;
+    ) -> StoreResult<Vec<EventRecord>>;
+    /// Watches this store's commits: changes after every commit that stored
+    /// events, holding the newest event id this store has committed. The live
+    /// fan-out waits on it instead of being told by each writer.
+    fn committed(&self) -> CommitWatch;
 }

@@ -1,7 +1,7 @@
 //! Group commit: one writer task per store applies room changes in batches, one
 //! transaction (and so one fsync) per batch.
 //!
-//! Event writers are serialised anyway (see `sql_rooms`: the SQLite write lock, the
+//! Event writers are serialised anyway (see `changes`: the SQLite write lock, the
 //! PostgreSQL advisory lock), so a commit per message would make every sender wait
 //! for every earlier sender's fsync. Instead [`SqlStore::append`] hands its change to
 //! this task and waits for the outcome. The task takes whatever has queued up (at
@@ -20,16 +20,17 @@
 //!
 //! [`SqlStore::append`]: super::SqlStore
 
-use super::rooms::{Appended, RoomChange};
-use super::sql_rooms::{append_in, begin_events};
-use super::{StoreError, StoreResult};
+use super::changes::{EventTx, append_in, begin_events};
+use super::store::announce_commit;
 use crate::clock::Millis;
 use crate::config::Backend;
-use confab_proto::{RoomId, UserId};
-use sqlx::{Any, AnyPool, Transaction};
+use crate::store::rooms::{Appended, RoomChange};
+use crate::store::{StoreError, StoreResult};
+use confab_proto::{EventId, RoomId, UserId};
+use sqlx::AnyPool;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// One change waiting for the writer.
 struct AppendRequest {
@@ -65,13 +66,26 @@ struct Counters {
 impl EventWriter {
     /// Starts the writer task. It commits at most `batch_max` changes at a time and
     /// ends when every handle is dropped.
-    pub(super) fn spawn(pool: AnyPool, backend: Backend, batch_max: usize) -> Self {
+    /// After each commit it moves `commits` forward to the newest event stored.
+    pub(super) fn spawn(
+        pool: AnyPool,
+        backend: Backend,
+        batch_max: usize,
+        commits: Arc<watch::Sender<EventId>>,
+    ) -> Self {
         let batch_max = batch_max.max(1);
         // Room for a few batches: enough to keep the writer busy, and a bound on
         // what waits in memory (senders beyond it wait for room).
         let (requests, queue) = mpsc::channel(batch_max * 4);
         let stats = Arc::new(Counters::default());
-        tokio::spawn(run(pool, backend, queue, batch_max, Arc::clone(&stats)));
+        tokio::spawn(run(
+            pool,
+            backend,
+            queue,
+            batch_max,
+            Arc::clone(&stats),
+            commits,
+        ));
         Self { requests, stats }
     }
 
@@ -117,6 +131,7 @@ async fn run(
     mut queue: mpsc::Receiver<AppendRequest>,
     batch_max: usize,
     stats: Arc<Counters>,
+    commits: Arc<watch::Sender<EventId>>,
 ) {
     let mut batch = Vec::with_capacity(batch_max);
     while queue.recv_many(&mut batch, batch_max).await > 0 {
@@ -125,15 +140,25 @@ async fn run(
         stats
             .changes
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        commit_batch(&pool, backend, std::mem::take(&mut batch)).await;
+        if let Some(newest) = commit_batch(&pool, backend, std::mem::take(&mut batch)).await {
+            announce_commit(&commits, newest);
+        }
     }
 }
 
 /// Applies every change of `batch` in one transaction, then answers each caller.
-async fn commit_batch(pool: &AnyPool, backend: Backend, batch: Vec<AppendRequest>) {
+/// Returns the newest event id it committed, if it stored any.
+async fn commit_batch(
+    pool: &AnyPool,
+    backend: Backend,
+    batch: Vec<AppendRequest>,
+) -> Option<EventId> {
     let mut tx = match begin_events(pool, backend).await {
         Ok(tx) => tx,
-        Err(e) => return fail_all(batch.into_iter().map(|r| r.outcome), &e),
+        Err(e) => {
+            fail_all(batch.into_iter().map(|r| r.outcome), &e);
+            return None;
+        }
     };
     let mut applied = Vec::with_capacity(batch.len());
     let mut pending = batch.into_iter();
@@ -147,21 +172,33 @@ async fn commit_batch(pool: &AnyPool, backend: Backend, batch: Vec<AppendRequest
                     .map(|(answer, _)| answer)
                     .chain(std::iter::once(request.outcome))
                     .chain(pending.map(|r| r.outcome));
-                return fail_all(everyone, &broken);
+                fail_all(everyone, &broken);
+                return None;
             }
         }
     }
     match tx.commit().await {
         Ok(()) => {
+            let newest = applied
+                .iter()
+                .filter_map(|(_, outcome)| match outcome {
+                    Ok(Appended::Event(event)) => Some(event.id),
+                    _ => None,
+                })
+                .max();
             for (answer, outcome) in applied {
                 // A caller that stopped waiting no longer needs the answer.
                 let _ = answer.send(outcome);
             }
+            newest
         }
-        Err(e) => fail_all(
-            applied.into_iter().map(|(answer, _)| answer),
-            &StoreError::Database(e),
-        ),
+        Err(e) => {
+            fail_all(
+                applied.into_iter().map(|(answer, _)| answer),
+                &StoreError::Database(e),
+            );
+            None
+        }
     }
 }
 
@@ -169,7 +206,7 @@ async fn commit_batch(pool: &AnyPool, backend: Backend, batch: Vec<AppendRequest
 /// `Ok` carries the change's own outcome (which may be an error of that change
 /// alone); `Err` means the transaction itself is broken.
 async fn apply_isolated(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut EventTx,
     request: &AppendRequest,
 ) -> Result<StoreResult<Appended>, StoreError> {
     sqlx::query("SAVEPOINT append_one")

@@ -1,125 +1,15 @@
-//! [`SqlStore`]: the [`Store`] on SQLite or PostgreSQL, one set of queries for both.
-//!
-//! Queries use `$1`-style parameters, `RETURNING` and `ON CONFLICT`, which both
-//! backends understand. Only BIGINT/INTEGER and TEXT columns are used, the types
-//! sqlx's `Any` driver maps identically on both.
+//! [`Store`] for [`SqlStore`]: accounts, device sessions, refresh tokens, sign-in
+//! throttling and server secrets.
 
-use super::group_commit::{EventWriter, GroupCommitStats};
-use super::{
-    FailureCount, NewSession, NewUser, ProfileChanges, RefreshOutcome, RefreshRotation,
-    RevokeReason, SessionRecord, Store, StoreError, StoreResult, UserRecord,
-};
+use super::SqlStore;
+use super::rows::map_unique_violation;
 use crate::clock::Millis;
-use crate::config::{Backend, redact_url};
+use crate::store::{
+    FailureCount, NewSession, NewUser, ProfileChanges, RefreshOutcome, RefreshRotation,
+    RevokeReason, SessionRecord, Store, StoreResult, UserRecord,
+};
 use async_trait::async_trait;
 use confab_proto::{SessionId, UserId};
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
-use std::str::FromStr;
-use std::time::Duration;
-
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// How [`SqlStore::connect`] sets up the pool.
-#[derive(Clone, Debug)]
-pub struct ConnectOptions {
-    pub max_connections: u32,
-    /// SQLite's `synchronous` pragma: `full` makes every commit survive power loss.
-    pub sqlite_synchronous: String,
-    /// How long a connection waits for a lock (SQLite) or a pool slot.
-    pub busy_timeout: Duration,
-    /// Most room changes committed in one transaction (see `group_commit`).
-    pub event_batch_max: usize,
-}
-
-/// The SQL implementation of [`Store`].
-#[derive(Clone, Debug)]
-pub struct SqlStore {
-    pool: AnyPool,
-    backend: Backend,
-    /// Queues room changes for the task that commits them in batches.
-    event_writer: EventWriter,
-}
-
-impl SqlStore {
-    /// Connects to `url`, prepares each connection and applies pending migrations.
-    pub async fn connect(url: &str, options: &ConnectOptions) -> StoreResult<Self> {
-        sqlx::any::install_default_drivers();
-        let backend = Backend::from_url(url).ok_or_else(|| {
-            StoreError::Database(sqlx::Error::Configuration(
-                format!(
-                    "unsupported database URL scheme in {:?}; use sqlite:// or postgres://",
-                    redact_url(url)
-                )
-                .into(),
-            ))
-        })?;
-        let connect_options = AnyConnectOptions::from_str(url)?;
-        let synchronous = options.sqlite_synchronous.clone();
-        let busy_ms = options.busy_timeout.as_millis();
-        let pool = AnyPoolOptions::new()
-            .max_connections(options.max_connections)
-            .acquire_timeout(options.busy_timeout)
-            .after_connect(move |conn, _meta| {
-                let setup = match backend {
-                    // WAL lets readers proceed while one connection writes.
-                    Backend::Sqlite => format!(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
-                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
-                    ),
-                    Backend::Postgres => "SET TIME ZONE 'UTC'".to_owned(),
-                };
-                Box::pin(async move {
-                    conn.execute(setup.as_str()).await?;
-                    Ok(())
-                })
-            })
-            .connect_with(connect_options)
-            .await?;
-        match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
-        }
-        let event_writer = EventWriter::spawn(pool.clone(), backend, options.event_batch_max);
-        Ok(Self {
-            pool,
-            backend,
-            event_writer,
-        })
-    }
-
-    pub(super) fn pool(&self) -> &AnyPool {
-        &self.pool
-    }
-
-    pub(super) fn event_writer(&self) -> &EventWriter {
-        &self.event_writer
-    }
-
-    /// How many transactions the group-commit writer has used for how many room
-    /// changes: diagnostics for tests and benchmarks.
-    pub fn group_commit_stats(&self) -> GroupCommitStats {
-        self.event_writer.stats()
-    }
-
-    /// The database this store talks to.
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
-    /// Closes every connection; used at shutdown so SQLite checkpoints its WAL.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
-}
-
-pub(super) fn map_unique_violation(error: sqlx::Error) -> StoreError {
-    match &error {
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
-        _ => StoreError::Database(error),
-    }
-}
 
 /// Builds a `SELECT` of every user column followed by `$rest`.
 macro_rules! select_users {
@@ -202,7 +92,7 @@ impl From<SessionRow> for SessionRecord {
 #[async_trait]
 impl Store for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(self.pool()).await?;
         Ok(())
     }
 
@@ -219,11 +109,11 @@ impl Store for SqlStore {
         .bind(name)
         .bind(generated)
         .bind(now)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await?;
         let value: String = sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
             .bind(name)
-            .fetch_one(&self.pool)
+            .fetch_one(self.pool())
             .await?;
         Ok(value)
     }
@@ -239,7 +129,7 @@ impl Store for SqlStore {
         .bind(user.display_name)
         .bind(user.password_hash)
         .bind(user.now)
-        .fetch_one(&self.pool)
+        .fetch_one(self.pool())
         .await
         .map_err(map_unique_violation)?;
         Ok(row.into())
@@ -248,7 +138,7 @@ impl Store for SqlStore {
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
         let row: Option<UserRow> = sqlx::query_as(select_users!("WHERE id = $1"))
             .bind(id.0)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         Ok(row.map(Into::into))
     }
@@ -256,7 +146,7 @@ impl Store for SqlStore {
     async fn user_by_username_key(&self, username_key: &str) -> StoreResult<Option<UserRecord>> {
         let row: Option<UserRow> = sqlx::query_as(select_users!("WHERE username_key = $1"))
             .bind(username_key)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         Ok(row.map(Into::into))
     }
@@ -271,7 +161,7 @@ impl Store for SqlStore {
         .bind(prefix_key)
         .bind(upper)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
@@ -291,7 +181,7 @@ impl Store for SqlStore {
         .bind(changes.display_name)
         .bind(changes.status_text)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool())
         .await?;
         Ok(row.map(Into::into))
     }
@@ -303,7 +193,7 @@ impl Store for SqlStore {
         keep_session: SessionId,
         now: Millis,
     ) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
             .bind(id.0)
             .bind(password_hash)
@@ -323,7 +213,7 @@ impl Store for SqlStore {
     }
 
     async fn create_session(&self, session: NewSession<'_>) -> StoreResult<SessionRecord> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool().begin().await?;
         let row: SessionRow = sqlx::query_as(
             "INSERT INTO device_sessions (user_id, device_name, user_agent, ip, created_at, last_seen_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $5, $6) \
@@ -353,7 +243,7 @@ impl Store for SqlStore {
     async fn session(&self, id: SessionId) -> StoreResult<Option<SessionRecord>> {
         let row: Option<SessionRow> = sqlx::query_as(select_sessions!("WHERE id = $1"))
             .bind(id.0)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         Ok(row.map(Into::into))
     }
@@ -365,7 +255,7 @@ impl Store for SqlStore {
         .bind(id.0)
         .bind(now)
         .bind(ip)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await?;
         Ok(())
     }
@@ -380,7 +270,7 @@ impl Store for SqlStore {
         ))
         .bind(user_id.0)
         .bind(now)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
@@ -400,7 +290,7 @@ impl Store for SqlStore {
         .bind(user_id.0)
         .bind(now)
         .bind(reason.as_str())
-        .execute(&self.pool)
+        .execute(self.pool())
         .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -412,7 +302,7 @@ impl Store for SqlStore {
         reason: RevokeReason,
         now: Millis,
     ) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool().begin().await?;
         let revoked = revoke_others(&mut tx, user_id, keep, reason, now).await?;
         tx.commit().await?;
         Ok(revoked)
@@ -422,7 +312,7 @@ impl Store for SqlStore {
         &self,
         rotation: RefreshRotation<'_>,
     ) -> StoreResult<RefreshOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool().begin().await?;
         // Write first: on SQLite this takes the write lock before anything is read, so
         // the transaction can never fail to upgrade from a stale read snapshot.
         let claimed: Option<i64> = sqlx::query_scalar(
@@ -485,7 +375,7 @@ impl Store for SqlStore {
         )
         .bind(key)
         .bind(since)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool())
         .await?;
         Ok(failure_count(row))
     }
@@ -506,7 +396,7 @@ impl Store for SqlStore {
         .bind(key)
         .bind(now)
         .bind(since)
-        .fetch_one(&self.pool)
+        .fetch_one(self.pool())
         .await?;
         Ok(failure_count(Some(row)))
     }
@@ -514,7 +404,7 @@ impl Store for SqlStore {
     async fn clear_failures(&self, key: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM signin_failures WHERE throttle_key = $1")
             .bind(key)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(())
     }
@@ -526,7 +416,7 @@ impl Store for SqlStore {
     ) -> StoreResult<u64> {
         let failures = sqlx::query("DELETE FROM signin_failures WHERE last_failure_at < $1")
             .bind(failures_before)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?
             .rows_affected();
         let tokens = sqlx::query(
@@ -534,7 +424,7 @@ impl Store for SqlStore {
              WHERE COALESCE(revoked_at, expires_at) < $1)",
         )
         .bind(sessions_ended_before)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await?
         .rows_affected();
         Ok(failures + tokens)

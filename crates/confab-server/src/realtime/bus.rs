@@ -1,0 +1,130 @@
+//! The bus: how one node's live events reach the other nodes' connections.
+//!
+//! Two kinds of message cross it: "events up to this id are committed" (so every
+//! node's tailer reads the log at once instead of waiting for its poll), and
+//! ephemeral frames (typing, presence) that are never stored. The bus is never the
+//! source of truth: a lost message delays a wake-up or drops a typing indicator,
+//! and the log still has every event.
+//!
+//! [`LocalBus`] is the in-process implementation for a single node. A NATS
+//! implementation for several nodes goes behind the same trait.
+
+use confab_proto::users::Presence;
+use confab_proto::{EventId, RoomId, UserId};
+use futures_util::stream::BoxStream;
+use tokio::sync::broadcast;
+
+/// Messages a node's bus subscription may fall behind by before it loses some.
+const LOCAL_BUS_CAPACITY: usize = 4096;
+
+/// A message between nodes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BusMessage {
+    /// Events up to `newest` are committed; tailers behind it should read the log.
+    Committed { newest: EventId },
+    /// A frame that is not stored, for the connections of `recipients`.
+    Ephemeral {
+        recipients: Vec<UserId>,
+        frame: EphemeralFrame,
+    },
+}
+
+/// What an ephemeral message carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EphemeralFrame {
+    Typing {
+        room_id: RoomId,
+        user_id: UserId,
+        typing: bool,
+    },
+    Presence(Presence),
+}
+
+/// What a subscriber receives: messages, or notice that some were lost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Received {
+    Message(BusMessage),
+    /// This many messages were dropped because the subscriber fell behind.
+    Lost(u64),
+}
+
+/// Carries [`BusMessage`]s to every node, this one included.
+pub trait Bus: Send + Sync + 'static {
+    /// Sends a message to every subscriber. Best effort: it never blocks the caller.
+    fn publish(&self, message: BusMessage);
+    /// Every message published from now on, in the order each publisher sent them.
+    fn subscribe(&self) -> BoxStream<'static, Received>;
+}
+
+/// The bus of a single node: a broadcast channel inside the process.
+pub struct LocalBus {
+    sender: broadcast::Sender<BusMessage>,
+}
+
+impl LocalBus {
+    pub fn new() -> Self {
+        Self {
+            sender: broadcast::Sender::new(LOCAL_BUS_CAPACITY),
+        }
+    }
+}
+
+impl Default for LocalBus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Bus for LocalBus {
+    fn publish(&self, message: BusMessage) {
+        // No subscriber yet (during start-up) is not an error: nobody is connected.
+        let _ = self.sender.send(message);
+    }
+
+    fn subscribe(&self) -> BoxStream<'static, Received> {
+        let receiver = self.sender.subscribe();
+        Box::pin(futures_util::stream::unfold(
+            receiver,
+            |mut receiver| async move {
+                let received = match receiver.recv().await {
+                    Ok(message) => Received::Message(message),
+                    Err(broadcast::error::RecvError::Lagged(lost)) => Received::Lost(lost),
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                };
+                Some((received, receiver))
+            },
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::StreamExt as _;
+
+    #[tokio::test]
+    async fn subscribers_get_what_is_published_after_they_subscribe() {
+        let bus = LocalBus::new();
+        bus.publish(BusMessage::Committed { newest: EventId(1) });
+        let mut stream = bus.subscribe();
+        bus.publish(BusMessage::Committed { newest: EventId(2) });
+        assert_eq!(
+            stream.next().await,
+            Some(Received::Message(BusMessage::Committed {
+                newest: EventId(2)
+            }))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_is_told_how_much_it_lost() {
+        let bus = LocalBus::new();
+        let mut stream = bus.subscribe();
+        for id in 0..(LOCAL_BUS_CAPACITY as i64 + 10) {
+            bus.publish(BusMessage::Committed {
+                newest: EventId(id),
+            });
+        }
+        assert_eq!(stream.next().await, Some(Received::Lost(10)));
+    }
+}

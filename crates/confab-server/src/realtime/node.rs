@@ -1,0 +1,194 @@
+//! [`Realtime`]: one node's live delivery, and the background tasks that run it.
+
+use super::bus::{Bus, BusMessage, EphemeralFrame, Received};
+use super::frames::{self, Outbound};
+use super::hub::Hub;
+use super::members::RoomMembers;
+use super::presence::PresenceBoard;
+use super::tailer;
+use crate::clock::Millis;
+use crate::service::ServiceResult;
+use crate::service::rooms::Delivery;
+use crate::store::rooms::RoomStore;
+use async_trait::async_trait;
+use confab_proto::users::PresenceStatus;
+use confab_proto::{EventId, RoomId, UserId};
+use futures_util::StreamExt as _;
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{Notify, mpsc};
+use tokio_util::sync::CancellationToken;
+
+/// Live delivery on this node: the connections, presence, and the bus to the
+/// other nodes.
+pub struct Realtime {
+    pub(super) store: Arc<dyn RoomStore>,
+    pub(super) hub: Hub,
+    pub(super) members: RoomMembers,
+    presence: PresenceBoard,
+    bus: Arc<dyn Bus>,
+    /// Subscribed at construction, so nothing published during start-up is missed;
+    /// taken by the bus task.
+    bus_messages: Mutex<Option<BoxStream<'static, Received>>>,
+    /// Wakes the tailer when another node committed events.
+    pub(super) wake: Notify,
+    /// The newest event id the tailer has delivered.
+    pub(super) delivered: AtomicI64,
+}
+
+/// A background task of live delivery, named for logs and readiness.
+pub struct Task {
+    pub name: &'static str,
+    pub run: BoxFuture<'static, ()>,
+}
+
+/// A connection registered for live delivery; dropping it unregisters it.
+pub struct Subscription {
+    /// Frames for the connection, in delivery order.
+    pub events: mpsc::Receiver<Outbound>,
+    /// This connection's id on this node.
+    pub id: u64,
+    /// Cancelled if the connection fell too far behind and must close.
+    pub overflowed: CancellationToken,
+    realtime: Arc<Realtime>,
+    user: UserId,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.realtime.hub.unregister(self.user, self.id);
+        self.realtime.presence.disconnected(self.user, self.id);
+    }
+}
+
+impl Realtime {
+    /// Live delivery reading `store`'s log and talking to other nodes over `bus`;
+    /// each connection queues at most `queue_capacity` frames.
+    pub fn new(store: Arc<dyn RoomStore>, bus: Arc<dyn Bus>, queue_capacity: usize) -> Arc<Self> {
+        Arc::new(Self {
+            members: RoomMembers::new(Arc::clone(&store)),
+            store,
+            hub: Hub::new(queue_capacity),
+            presence: PresenceBoard::new(),
+            bus_messages: Mutex::new(Some(bus.subscribe())),
+            bus,
+            wake: Notify::new(),
+            delivered: AtomicI64::new(0),
+        })
+    }
+
+    /// Registers a connection of `user`: live events arrive on the subscription,
+    /// and the user counts as online while it lasts.
+    pub fn connect(self: &Arc<Self>, user: UserId) -> Subscription {
+        let registration = self.hub.register(user);
+        self.presence.connected(user, registration.id);
+        Subscription {
+            events: registration.events,
+            id: registration.id,
+            overflowed: registration.overflowed,
+            realtime: Arc::clone(self),
+            user,
+        }
+    }
+
+    /// Marks one connection of `user` as idle (`away`) or active.
+    pub fn set_away(&self, user: UserId, connection: u64, away: bool) {
+        self.presence.set_away(user, connection, away);
+    }
+
+    /// The tasks that must run for as long as the node serves: the tailer, the
+    /// presence announcer and the bus receiver. Each ends at `shutdown`.
+    pub fn tasks(self: &Arc<Self>, shutdown: &CancellationToken) -> Vec<Task> {
+        let commits = self.store.committed();
+        let (tailer, presence, bus) = (Arc::clone(self), Arc::clone(self), Arc::clone(self));
+        let (s1, s2, s3) = (shutdown.clone(), shutdown.clone(), shutdown.clone());
+        vec![
+            Task {
+                name: "tailer",
+                run: Box::pin(async move { tailer::run(&tailer, commits, s1).await }),
+            },
+            Task {
+                name: "presence",
+                run: Box::pin(async move {
+                    let store = Arc::clone(&presence.store);
+                    presence
+                        .presence
+                        .announce(store.as_ref(), presence.bus.as_ref(), s2)
+                        .await;
+                }),
+            },
+            Task {
+                name: "bus",
+                run: Box::pin(async move { bus.receive(s3).await }),
+            },
+        ]
+    }
+
+    /// Tells the other nodes that events up to `newest` are committed.
+    pub(super) fn announce_committed(&self, newest: EventId) {
+        self.bus.publish(BusMessage::Committed { newest });
+    }
+
+    /// Handles what arrives on the bus until `shutdown`.
+    async fn receive(&self, shutdown: CancellationToken) {
+        let taken = self
+            .bus_messages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let Some(mut messages) = taken else {
+            tracing::error!("the bus receiver was started twice");
+            return;
+        };
+        loop {
+            let received = tokio::select! {
+                received = messages.next() => received,
+                () = shutdown.cancelled() => return,
+            };
+            match received {
+                Some(Received::Message(BusMessage::Committed { newest })) => {
+                    if newest.0 > self.delivered.load(Ordering::Acquire) {
+                        self.wake.notify_one();
+                    }
+                }
+                Some(Received::Message(BusMessage::Ephemeral { recipients, frame })) => {
+                    if let Some(outbound) = frames::ephemeral(frame) {
+                        self.hub.deliver(&recipients, &outbound);
+                    }
+                }
+                Some(Received::Lost(count)) => {
+                    // Ephemeral frames are gone; a commit notice may be among them.
+                    tracing::warn!(count, "the bus receiver fell behind and lost messages");
+                    self.wake.notify_one();
+                }
+                None => {
+                    tracing::error!("the bus closed");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Delivery for Realtime {
+    async fn typing(&self, room: RoomId, user: UserId, typing: bool) -> ServiceResult<()> {
+        let mut recipients = self.members.current(room).await?;
+        recipients.retain(|&member| member != user);
+        self.bus.publish(BusMessage::Ephemeral {
+            recipients,
+            frame: EphemeralFrame::Typing {
+                room_id: room,
+                user_id: user,
+                typing,
+            },
+        });
+        Ok(())
+    }
+
+    fn presence(&self, user: UserId) -> (PresenceStatus, Option<Millis>) {
+        self.presence.status(user)
+    }
+}

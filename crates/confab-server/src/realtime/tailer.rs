@@ -1,0 +1,92 @@
+//! The tailer: reads the committed event log in id order and delivers each event to
+//! the connections of its room's members on this node.
+//!
+//! Reading the committed log, rather than taking events from whoever stored them,
+//! gives three guarantees: events go out in commit order, an event stored by a
+//! request whose client vanished still goes out, and events stored by other nodes
+//! sharing the database are found too. It reads when the store signals a local
+//! commit, when the bus says another node committed, and every [`TAIL_POLL`] in
+//! case a signal was lost.
+
+use super::frames;
+use super::node::Realtime;
+use crate::store::StoreResult;
+use crate::store::rooms::CommitWatch;
+use confab_proto::EventId;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Events read from the log per round.
+const TAIL_BATCH: u32 = 512;
+/// How often the log is read even without a signal.
+const TAIL_POLL: Duration = Duration::from_secs(1);
+
+/// Delivers the log from its current end until `shutdown`.
+pub(super) async fn run(node: &Realtime, mut commits: CommitWatch, shutdown: CancellationToken) {
+    let fault = injected_fault();
+    let mut last = loop {
+        match node.store.latest_event_id().await {
+            Ok(id) => break id,
+            Err(error) => {
+                tracing::error!(%error, "the tailer cannot read the event log; retrying");
+                tokio::select! {
+                    () = tokio::time::sleep(TAIL_POLL) => {},
+                    () = shutdown.cancelled() => return,
+                }
+            }
+        }
+    };
+    node.delivered.store(last.0, Ordering::Release);
+    loop {
+        match deliver_after(node, last, fault).await {
+            Ok(Some(newest)) => {
+                last = newest;
+                node.delivered.store(newest.0, Ordering::Release);
+                node.announce_committed(newest);
+                continue; // There may be more; read again before waiting.
+            }
+            Ok(None) => {}
+            Err(error) => tracing::error!(%error, "the tailer failed to read the event log"),
+        }
+        tokio::select! {
+            changed = commits.changed() => {
+                if changed.is_err() {
+                    tracing::error!("the store's commit signal is gone");
+                    return;
+                }
+            }
+            () = node.wake.notified() => {},
+            () = tokio::time::sleep(TAIL_POLL) => {},
+            () = shutdown.cancelled() => return,
+        }
+    }
+}
+
+/// Delivers the events after `last`; returns the newest id delivered, if any.
+async fn deliver_after(
+    node: &Realtime,
+    last: EventId,
+    fault: bool,
+) -> StoreResult<Option<EventId>> {
+    let events = node.store.events_after(last, TAIL_BATCH).await?;
+    let newest = events.last().map(|e| e.id);
+    for event in events {
+        assert!(
+            !fault,
+            "injected fault: the tailer panics (CONFAB_TEST_FAULT=tailer)"
+        );
+        let recipients = node.members.recipients(&event).await?;
+        if let Some(outbound) = frames::event(event.into()) {
+            node.hub.deliver(&recipients, &outbound);
+            metrics::counter!(crate::telemetry::EVENTS_FANNED_OUT).increment(1);
+        }
+    }
+    Ok(newest)
+}
+
+/// True when a test asked the tailer to panic (`CONFAB_TEST_FAULT=tailer`), to show
+/// that a dead background task is noticed. Debug builds only.
+fn injected_fault() -> bool {
+    cfg!(debug_assertions) && std::env::var("CONFAB_TEST_FAULT").is_ok_and(|v| v == "tailer")
+}

@@ -1,0 +1,257 @@
+//! Messages: sending (idempotent by client id), editing, deleting, reacting, and
+//! what a message body and its mentions may be.
+
+use super::service::{Rooms, not_member};
+use crate::service::tokens::Principal;
+use crate::service::{ServiceError, ServiceResult};
+use crate::store::events::BodyRecord;
+use crate::store::rooms::{Appended, RoomChange, RoomRecord};
+use confab_proto::events::{MessageBody, RoomEvent, SendMessageRequest};
+use confab_proto::rooms::{Role, RoomKind};
+use confab_proto::{RoomId, UserId};
+
+/// Longest client id of a message, in bytes.
+pub const CLIENT_ID_MAX: usize = 64;
+/// Longest reaction, in bytes (an emoji with modifiers fits easily).
+pub const REACTION_MAX: usize = 32;
+/// Most distinct users one message can mention.
+pub const MENTIONS_MAX: usize = 32;
+
+/// A stored event and whether it was created by this call (false for a retried send
+/// that returned the original).
+#[derive(Clone, Debug)]
+pub struct Sent {
+    pub event: RoomEvent,
+    pub created: bool,
+}
+
+impl Rooms {
+    /// Sends a message. A retry with the same client id returns the original.
+    pub async fn send(
+        &self,
+        caller: Principal,
+        id: RoomId,
+        request: &SendMessageRequest,
+    ) -> ServiceResult<Sent> {
+        let (room, _) = self.membership(caller, id).await?;
+        let len = request.client_id.len();
+        if len == 0 || len > CLIENT_ID_MAX || request.client_id.chars().any(char::is_control) {
+            return Err(ServiceError::invalid(
+                "client_id",
+                format!("a client id has 1 to {CLIENT_ID_MAX} bytes"),
+            ));
+        }
+        self.check_body(&room, &request.body)?;
+        let mentions = match &request.body {
+            MessageBody::Text { text } => self.mentions(id, caller.user_id, text).await?,
+            MessageBody::Encrypted { .. } => Vec::new(),
+        };
+        let change = RoomChange::SendMessage {
+            client_id: request.client_id.clone(),
+            body: BodyRecord::from(&request.body),
+            reply_to: request.reply_to,
+            mentions,
+        };
+        match self.append(id, caller, change).await? {
+            Appended::Event(event) => Ok(Sent {
+                event: event.into(),
+                created: true,
+            }),
+            Appended::Duplicate(event) if event.room_id == id => Ok(Sent {
+                event: event.into(),
+                created: false,
+            }),
+            Appended::Duplicate(_) => Err(ServiceError::invalid(
+                "client_id",
+                "this client id was used for another room",
+            )),
+            Appended::TargetMissing => Err(ServiceError::invalid(
+                "reply_to",
+                "the message replied to does not exist",
+            )),
+            Appended::NotMember => Err(not_member()),
+            Appended::Unchanged | Appended::NotAllowed => {
+                Err(ServiceError::Internal("a send changed nothing".to_owned()))
+            }
+        }
+    }
+
+    /// Replaces the body of one of the caller's own messages.
+    pub async fn edit(
+        &self,
+        caller: Principal,
+        id: RoomId,
+        seq: i64,
+        body: &MessageBody,
+    ) -> ServiceResult<RoomEvent> {
+        let (room, _) = self.membership(caller, id).await?;
+        let message = self.live_message(id, seq).await?;
+        if message.sender_id != caller.user_id {
+            return Err(ServiceError::Forbidden(
+                "you can only edit your own messages".to_owned(),
+            ));
+        }
+        self.check_body(&room, body)?;
+        self.apply(
+            caller,
+            id,
+            RoomChange::EditMessage {
+                seq,
+                body: BodyRecord::from(body),
+            },
+        )
+        .await?
+        .ok_or(ServiceError::NotFound("message"))
+    }
+
+    /// Deletes a message, leaving a tombstone: one's own, or anyone's for admins.
+    pub async fn delete(
+        &self,
+        caller: Principal,
+        id: RoomId,
+        seq: i64,
+    ) -> ServiceResult<RoomEvent> {
+        let (room, me) = self.membership(caller, id).await?;
+        let message = self.live_message(id, seq).await?;
+        let moderator = room.kind == RoomKind::Group && me.role >= Role::Admin;
+        if message.sender_id != caller.user_id && !moderator {
+            return Err(ServiceError::Forbidden(
+                "you can only delete your own messages".to_owned(),
+            ));
+        }
+        self.apply(caller, id, RoomChange::DeleteMessage { seq })
+            .await?
+            .ok_or(ServiceError::NotFound("message"))
+    }
+
+    /// Adds or removes the caller's reaction; `None` if it was already so.
+    pub async fn react(
+        &self,
+        caller: Principal,
+        id: RoomId,
+        seq: i64,
+        emoji: &str,
+        add: bool,
+    ) -> ServiceResult<Option<RoomEvent>> {
+        self.membership(caller, id).await?;
+        if emoji.is_empty()
+            || emoji.len() > REACTION_MAX
+            || emoji.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(ServiceError::invalid(
+                "emoji",
+                format!("a reaction is 1 to {REACTION_MAX} bytes without spaces"),
+            ));
+        }
+        self.live_message(id, seq).await?;
+        let change = if add {
+            RoomChange::AddReaction {
+                seq,
+                emoji: emoji.to_owned(),
+            }
+        } else {
+            RoomChange::RemoveReaction {
+                seq,
+                emoji: emoji.to_owned(),
+            }
+        };
+        self.apply(caller, id, change).await
+    }
+
+    fn check_body(&self, room: &RoomRecord, body: &MessageBody) -> ServiceResult<()> {
+        match (room.encrypted, body) {
+            (false, MessageBody::Text { text }) => {
+                if text.trim().is_empty() {
+                    return Err(ServiceError::invalid("body", "a message cannot be empty"));
+                }
+                if text.len() > self.limits.max_message_bytes {
+                    return Err(ServiceError::invalid(
+                        "body",
+                        format!(
+                            "a message has at most {} bytes",
+                            self.limits.max_message_bytes
+                        ),
+                    ));
+                }
+                Ok(())
+            }
+            (true, MessageBody::Encrypted { ciphertext }) => {
+                if ciphertext.is_empty() || ciphertext.len() > 2 * self.limits.max_message_bytes {
+                    return Err(ServiceError::invalid(
+                        "body",
+                        "the ciphertext is empty or too large",
+                    ));
+                }
+                Ok(())
+            }
+            (true, _) => Err(ServiceError::invalid(
+                "body",
+                "this room is end-to-end encrypted: send ciphertext",
+            )),
+            (false, _) => Err(ServiceError::invalid(
+                "body",
+                "this room is not encrypted: send text",
+            )),
+        }
+    }
+
+    /// Current members other than the sender named as `@username` in `text`.
+    async fn mentions(
+        &self,
+        room: RoomId,
+        sender: UserId,
+        text: &str,
+    ) -> ServiceResult<Vec<UserId>> {
+        let mut found = Vec::new();
+        for name in mentioned_names(text).into_iter().take(MENTIONS_MAX) {
+            let Some(user) = self.accounts.user_by_username_key(&name).await? else {
+                continue;
+            };
+            if user.id != sender
+                && !found.contains(&user.id)
+                && self.current_member(room, user.id).await.is_ok()
+            {
+                found.push(user.id);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The `@name` tokens of a text, lower-cased, without duplicates.
+fn mentioned_names(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        let preceded_by_word = rest[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric());
+        let tail = &rest[at + 1..];
+        let name: String = tail
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            .collect();
+        let name = name.trim_end_matches(['.', '-']).to_ascii_lowercase();
+        if !preceded_by_word && name.len() >= 3 && !names.contains(&name) {
+            names.push(name);
+        }
+        rest = tail;
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_are_words_starting_with_at() {
+        assert_eq!(
+            mentioned_names("hi @Alice and @bob_2, see @alice."),
+            ["alice", "bob_2"]
+        );
+        assert!(mentioned_names("mail me at x@example.com").is_empty());
+        assert!(mentioned_names("@al is too short, @ alone too").is_empty());
+    }
+}

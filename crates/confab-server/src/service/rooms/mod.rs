@@ -1,0 +1,22 @@
+//! Rooms and messages: who may do what in a room, and what a message may contain.
+//!
+//! One service, [`Rooms`], split by aggregate:
+//! - `service`: the service's parts and the checks every operation shares;
+//! - `membership`: creating rooms, members, roles, ownership, name and topic;
+//! - `messages`: sending, editing, deleting, reacting, bodies and mentions;
+//! - `markers`: read and delivery markers;
+//! - `views`: the room list, one room, members, history;
+//! - `live`: the stream's starting point, replay, typing and presence, and the
+//!   [`Delivery`] trait through which the service reaches live delivery.
+
+mod live;
+mod markers;
+mod membership;
+mod messages;
+mod service;
+mod views;
+
+pub use live::{Delivery, Replay};
+pub use messages::{CLIENT_ID_MAX, MENTIONS_MAX, REACTION_MAX, Sent};
+pub use service::Rooms;
+pub use views::{HISTORY_PAGE_MAX, HistoryAnchor};

@@ -1,0 +1,176 @@
+//! The [`Rooms`] service: its parts, and the checks every room operation shares
+//! (membership, roles, applying a change to the store).
+
+use super::live::Delivery;
+use crate::clock::now_millis;
+use crate::config::RoomLimits;
+use crate::service::tokens::Principal;
+use crate::service::{ServiceError, ServiceResult, SharedStore};
+use crate::store::events::{ContentRecord, EventRecord};
+use crate::store::rooms::{Appended, MemberRecord, RoomChange, RoomRecord, RoomStore};
+use confab_proto::events::RoomEvent;
+use confab_proto::rooms::{Role, RoomKind};
+use confab_proto::{RoomId, UserId};
+use std::sync::Arc;
+
+/// The rooms service.
+pub struct Rooms {
+    pub(super) rooms: Arc<dyn RoomStore>,
+    pub(super) delivery: Arc<dyn Delivery>,
+    pub(super) accounts: SharedStore,
+    pub(super) limits: RoomLimits,
+}
+
+impl Rooms {
+    pub fn new(
+        rooms: Arc<dyn RoomStore>,
+        delivery: Arc<dyn Delivery>,
+        accounts: SharedStore,
+        limits: RoomLimits,
+    ) -> Self {
+        Self {
+            rooms,
+            delivery,
+            accounts,
+            limits,
+        }
+    }
+
+    /// Applies one change as the caller. Live delivery learns of the stored event
+    /// from the store's commit signal, not from here.
+    pub(super) async fn append(
+        &self,
+        id: RoomId,
+        caller: Principal,
+        change: RoomChange,
+    ) -> ServiceResult<Appended> {
+        Ok(self
+            .rooms
+            .append(id, caller.user_id, change, now_millis())
+            .await?)
+    }
+
+    /// Applies a change as the caller; `None` when it changed nothing.
+    pub(super) async fn apply(
+        &self,
+        caller: Principal,
+        id: RoomId,
+        change: RoomChange,
+    ) -> ServiceResult<Option<RoomEvent>> {
+        match self.append(id, caller, change).await? {
+            Appended::Event(event) => Ok(Some(event.into())),
+            Appended::Unchanged | Appended::TargetMissing | Appended::Duplicate(_) => Ok(None),
+            Appended::NotMember => Err(not_member()),
+            Appended::NotAllowed => Err(ServiceError::Forbidden(
+                "your role changed meanwhile".to_owned(),
+            )),
+        }
+    }
+
+    /// The room and the caller's current membership, or `Forbidden`/`NotFound`.
+    pub(super) async fn membership(
+        &self,
+        caller: Principal,
+        id: RoomId,
+    ) -> ServiceResult<(RoomRecord, MemberRecord)> {
+        let room = self
+            .rooms
+            .room(id)
+            .await?
+            .ok_or(ServiceError::NotFound("room"))?;
+        match self.rooms.member(id, caller.user_id).await? {
+            Some(member) if member.is_current() => Ok((room, member)),
+            _ => Err(not_member()),
+        }
+    }
+
+    /// A current member of the room, or `NotFound`.
+    pub(super) async fn current_member(
+        &self,
+        id: RoomId,
+        user: UserId,
+    ) -> ServiceResult<MemberRecord> {
+        match self.rooms.member(id, user).await? {
+            Some(member) if member.is_current() => Ok(member),
+            _ => Err(ServiceError::NotFound("member")),
+        }
+    }
+
+    /// A message of the room that is not deleted.
+    pub(super) async fn live_message(&self, id: RoomId, seq: i64) -> ServiceResult<EventRecord> {
+        match self.rooms.message(id, seq).await? {
+            Some(event) if matches!(&event.content, ContentRecord::Message(m) if m.deleted_at.is_none()) => {
+                Ok(event)
+            }
+            _ => Err(ServiceError::NotFound("message")),
+        }
+    }
+
+    /// `InvalidInput` on `field` unless the account exists.
+    pub(super) async fn require_user(
+        &self,
+        user: UserId,
+        field: &'static str,
+    ) -> ServiceResult<()> {
+        match self.accounts.user_by_id(user).await? {
+            Some(_) => Ok(()),
+            None => Err(ServiceError::invalid(
+                field,
+                format!("there is no user {user}"),
+            )),
+        }
+    }
+
+    /// `InvalidInput` on `field` if the user is in as many rooms as allowed.
+    pub(super) async fn require_room_capacity(
+        &self,
+        user: UserId,
+        field: &'static str,
+    ) -> ServiceResult<()> {
+        if self.rooms.room_count(user).await? >= i64::from(self.limits.max_rooms_per_user) {
+            return Err(ServiceError::invalid(
+                field,
+                format!(
+                    "user {user} is already in {} rooms, the most allowed",
+                    self.limits.max_rooms_per_user
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The error for someone who is not a member.
+pub(super) fn not_member() -> ServiceError {
+    ServiceError::Forbidden("you are not a member of this room".to_owned())
+}
+
+/// `Forbidden` for direct rooms, whose membership never changes.
+pub(super) fn require_group(room: &RoomRecord) -> ServiceResult<()> {
+    match room.kind {
+        RoomKind::Group => Ok(()),
+        RoomKind::Direct => Err(ServiceError::Forbidden(
+            "a direct room has exactly its two people".to_owned(),
+        )),
+    }
+}
+
+/// `Forbidden` unless the member has `role` or a higher one.
+pub(super) fn require_role(member: &MemberRecord, role: Role) -> ServiceResult<()> {
+    if member.role >= role {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(format!(
+            "only a room {} or above may do this",
+            role_name(role)
+        )))
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Owner => "owner",
+        Role::Admin => "admin",
+        Role::Member => "member",
+    }
+}

@@ -1,0 +1,550 @@
+//! Room changes inside an event transaction: one function per [`RoomChange`] kind.
+//!
+//! Ordering: every transaction that stores events first takes the room's row lock
+//! (`UPDATE rooms SET last_seq = last_seq + 1`), which hands out the room's next
+//! sequence number. On SQLite that statement also takes the database write lock, so
+//! the global event ids are assigned in commit order; on PostgreSQL a transaction-
+//! scoped advisory lock ([`begin_events`]) does the same across every node.
+//!
+//! Each change function checks what must hold even under races (the target message
+//! exists, the member is there), changes the tables, and returns either the content
+//! of the event to store or the [`Appended`] outcome that explains why nothing is
+//! stored. [`append_in`] does the shared part: the sequence number, the sender's
+//! membership and the event row.
+
+use super::rows::{
+    EventRow, MemberRow, body_json, map_unique_violation, mentions_json, role_name, select_events,
+    select_members, to_json,
+};
+use crate::clock::Millis;
+use crate::config::Backend;
+use crate::store::StoreResult;
+use crate::store::events::{BodyRecord, ContentRecord, EventRecord, MessageRecord};
+use crate::store::rooms::{Appended, MemberRecord, RoomChange};
+use confab_proto::rooms::Role;
+use confab_proto::{EventId, RoomId, UserId};
+use sqlx::{Any, AnyPool, Transaction};
+
+/// Key of the PostgreSQL advisory lock that serialises event writers.
+const EVENT_LOG_LOCK: i64 = 0x636f_6e66_6162; // "confab"
+
+/// An open transaction that may store events.
+pub(super) type EventTx = Transaction<'static, Any>;
+
+/// Starts a transaction that may store events (see the module docs on ordering).
+pub(super) async fn begin_events(pool: &AnyPool, backend: Backend) -> StoreResult<EventTx> {
+    let mut tx = pool.begin().await?;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(EVENT_LOG_LOCK)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(tx)
+}
+
+/// Allocates the room's next sequence number; `None` if the room does not exist.
+pub(super) async fn next_seq(tx: &mut EventTx, room: RoomId) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
+    )
+    .bind(room.0)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// Where one change happens: the room, who makes it, the sequence number its event
+/// will have, and when.
+pub(super) struct Place {
+    pub room: RoomId,
+    pub sender: UserId,
+    pub seq: i64,
+    pub now: Millis,
+}
+
+/// What a change function decided.
+enum Decision {
+    /// Store an event with this content.
+    Store(ContentRecord),
+    /// Store nothing, for this reason.
+    Skip(Appended),
+}
+
+/// Stores an event row (and the room's activity time, for timeline events).
+pub(super) async fn insert_event(
+    tx: &mut EventTx,
+    at: &Place,
+    content: ContentRecord,
+) -> StoreResult<EventRecord> {
+    let (json, message) = match &content {
+        ContentRecord::Message(message) => ("{}".to_owned(), Some(message)),
+        other => (to_json(other)?, None),
+    };
+    let body = message
+        .and_then(|m| m.body.as_ref())
+        .map(body_json)
+        .transpose()?;
+    let mentions = message.map(|m| mentions_json(&m.mentions)).transpose()?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO events (room_id, seq, kind, sender_id, content, in_timeline, created_at, client_id, body, \
+         reply_to_seq, mentions, target_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(at.room.0)
+    .bind(at.seq)
+    .bind(content.kind())
+    .bind(at.sender.0)
+    .bind(json)
+    .bind(i64::from(content.in_timeline()))
+    .bind(at.now)
+    .bind(message.map(|m| m.client_id.clone()))
+    .bind(body)
+    .bind(message.and_then(|m| m.reply_to))
+    .bind(mentions)
+    .bind(content.target_seq())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(map_unique_violation)?;
+    if content.in_timeline() {
+        // Receipts and reactions do not reorder anyone's room list.
+        sqlx::query("UPDATE rooms SET last_activity_at = $2 WHERE id = $1")
+            .bind(at.room.0)
+            .bind(at.now)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(EventRecord {
+        id: EventId(id),
+        room_id: at.room,
+        seq: at.seq,
+        sender_id: at.sender,
+        created_at: at.now,
+        content,
+    })
+}
+
+/// Adds `user` as a member, or brings back one who left; false if they are one.
+pub(super) async fn add_member(
+    tx: &mut EventTx,
+    room: RoomId,
+    user: UserId,
+    role: Role,
+    now: Millis,
+) -> StoreResult<bool> {
+    // A member starts with everything before their joining marked read; a returning
+    // member gets a fresh membership: role, markers and left_seq reset.
+    let changed = sqlx::query(
+        "INSERT INTO room_members (room_id, user_id, role, joined_at, read_seq, delivered_seq) \
+         SELECT $1, $2, $3, $4, last_seq, last_seq FROM rooms WHERE id = $1 \
+         ON CONFLICT (room_id, user_id) DO UPDATE SET role = $3, joined_at = $4, left_seq = NULL, \
+         read_seq = EXCLUDED.read_seq, delivered_seq = EXCLUDED.delivered_seq \
+         WHERE room_members.left_seq IS NOT NULL",
+    )
+    .bind(room.0)
+    .bind(user.0)
+    .bind(role_name(role))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if changed == 1 {
+        sqlx::query("UPDATE rooms SET member_count = member_count + 1 WHERE id = $1")
+            .bind(room.0)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(changed == 1)
+}
+
+/// Applies one change as `sender` inside an event transaction: checks membership,
+/// allocates the room's next sequence number and stores the event. The caller
+/// commits only if the outcome is [`Appended::Event`].
+pub(super) async fn append_in(
+    tx: &mut EventTx,
+    room: RoomId,
+    sender: UserId,
+    change: &RoomChange,
+    now: Millis,
+) -> StoreResult<Appended> {
+    // Write first (see the module docs), then check; a failed check rolls back.
+    let Some(seq) = next_seq(tx, room).await? else {
+        return Ok(Appended::NotMember);
+    };
+    if current_member(tx, room, sender).await?.is_none() {
+        return Ok(Appended::NotMember);
+    }
+    let at = Place {
+        room,
+        sender,
+        seq,
+        now,
+    };
+    let decision = match change {
+        RoomChange::SendMessage {
+            client_id,
+            body,
+            reply_to,
+            mentions,
+        } => send_message(tx, &at, client_id, body, *reply_to, mentions).await?,
+        RoomChange::EditMessage { seq, body } => edit_message(tx, &at, *seq, body).await?,
+        RoomChange::DeleteMessage { seq } => delete_message(tx, &at, *seq).await?,
+        RoomChange::AddReaction { seq, emoji } => add_reaction(tx, &at, *seq, emoji).await?,
+        RoomChange::RemoveReaction { seq, emoji } => remove_reaction(tx, &at, *seq, emoji).await?,
+        RoomChange::AddMember { user_id, role } => join(tx, &at, *user_id, *role).await?,
+        RoomChange::RemoveMember { user_id, by_self } => leave(tx, &at, *user_id, *by_self).await?,
+        RoomChange::SetRole { user_id, role } => set_role(tx, &at, *user_id, *role).await?,
+        RoomChange::MarkRead { seq } => mark_read(tx, &at, *seq).await?,
+        RoomChange::MarkDelivered { seq } => mark_delivered(tx, &at, *seq).await?,
+        RoomChange::TransferOwnership { to } => transfer_ownership(tx, &at, *to).await?,
+        RoomChange::Rename { name } => rename(tx, &at, name).await?,
+        RoomChange::SetTopic { topic } => set_topic(tx, &at, topic).await?,
+    };
+    match decision {
+        Decision::Store(content) => Ok(Appended::Event(insert_event(tx, &at, content).await?)),
+        Decision::Skip(outcome) => Ok(outcome),
+    }
+}
+
+async fn send_message(
+    tx: &mut EventTx,
+    at: &Place,
+    client_id: &str,
+    body: &BodyRecord,
+    reply_to: Option<i64>,
+    mentions: &[UserId],
+) -> StoreResult<Decision> {
+    let original: Option<EventRow> = sqlx::query_as(select_events!(
+        "WHERE e.sender_id = $1 AND e.client_id = $2"
+    ))
+    .bind(at.sender.0)
+    .bind(client_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(original) = original {
+        return Ok(Decision::Skip(Appended::Duplicate(original.try_into()?)));
+    }
+    if let Some(target) = reply_to
+        && !is_live_message(tx, at.room, target).await?
+    {
+        return Ok(Decision::Skip(Appended::TargetMissing));
+    }
+    for user in mentions {
+        sqlx::query(
+            "INSERT INTO mentions (user_id, room_id, seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(user.0)
+        .bind(at.room.0)
+        .bind(at.seq)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(Decision::Store(ContentRecord::Message(MessageRecord {
+        client_id: client_id.to_owned(),
+        body: Some(body.clone()),
+        reply_to,
+        mentions: mentions.to_vec(),
+        reactions: Vec::new(),
+        edited_at: None,
+        deleted_at: None,
+    })))
+}
+
+async fn edit_message(
+    tx: &mut EventTx,
+    at: &Place,
+    target: i64,
+    body: &BodyRecord,
+) -> StoreResult<Decision> {
+    let updated = sqlx::query(
+        "UPDATE events SET body = $3, edited_at = $4 WHERE room_id = $1 AND seq = $2 AND kind = 'message' \
+         AND deleted_at IS NULL",
+    )
+    .bind(at.room.0)
+    .bind(target)
+    .bind(body_json(body)?)
+    .bind(at.now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Ok(Decision::Skip(Appended::TargetMissing));
+    }
+    Ok(Decision::Store(ContentRecord::MessageEdited {
+        target_seq: target,
+        body: Some(body.clone()),
+    }))
+}
+
+async fn delete_message(tx: &mut EventTx, at: &Place, target: i64) -> StoreResult<Decision> {
+    let updated = sqlx::query(
+        "UPDATE events SET body = NULL, deleted_at = $3 WHERE room_id = $1 AND seq = $2 AND kind = 'message' \
+         AND deleted_at IS NULL",
+    )
+    .bind(at.room.0)
+    .bind(target)
+    .bind(at.now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Ok(Decision::Skip(Appended::TargetMissing));
+    }
+    for cleanup in [
+        "DELETE FROM reactions WHERE room_id = $1 AND seq = $2",
+        "DELETE FROM mentions WHERE room_id = $1 AND seq = $2",
+    ] {
+        sqlx::query(cleanup)
+            .bind(at.room.0)
+            .bind(target)
+            .execute(&mut **tx)
+            .await?;
+    }
+    // Deleted text must not survive in the edits that preceded the deletion.
+    let redacted = to_json(&ContentRecord::MessageEdited {
+        target_seq: target,
+        body: None,
+    })?;
+    sqlx::query(
+        "UPDATE events SET content = $3 WHERE room_id = $1 AND target_seq = $2 AND kind = 'message_edited'",
+    )
+    .bind(at.room.0)
+    .bind(target)
+    .bind(redacted)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Decision::Store(ContentRecord::MessageDeleted {
+        target_seq: target,
+    }))
+}
+
+async fn add_reaction(
+    tx: &mut EventTx,
+    at: &Place,
+    target: i64,
+    emoji: &str,
+) -> StoreResult<Decision> {
+    if !is_live_message(tx, at.room, target).await? {
+        return Ok(Decision::Skip(Appended::TargetMissing));
+    }
+    let added = sqlx::query(
+        "INSERT INTO reactions (room_id, seq, emoji, user_id, created_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(at.room.0)
+    .bind(target)
+    .bind(emoji)
+    .bind(at.sender.0)
+    .bind(at.now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(if added == 0 {
+        Decision::Skip(Appended::Unchanged)
+    } else {
+        Decision::Store(ContentRecord::ReactionAdded {
+            target_seq: target,
+            emoji: emoji.to_owned(),
+        })
+    })
+}
+
+async fn remove_reaction(
+    tx: &mut EventTx,
+    at: &Place,
+    target: i64,
+    emoji: &str,
+) -> StoreResult<Decision> {
+    let removed = sqlx::query(
+        "DELETE FROM reactions WHERE room_id = $1 AND seq = $2 AND emoji = $3 AND user_id = $4",
+    )
+    .bind(at.room.0)
+    .bind(target)
+    .bind(emoji)
+    .bind(at.sender.0)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(if removed == 0 {
+        Decision::Skip(Appended::Unchanged)
+    } else {
+        Decision::Store(ContentRecord::ReactionRemoved {
+            target_seq: target,
+            emoji: emoji.to_owned(),
+        })
+    })
+}
+
+async fn join(tx: &mut EventTx, at: &Place, user_id: UserId, role: Role) -> StoreResult<Decision> {
+    Ok(if add_member(tx, at.room, user_id, role, at.now).await? {
+        Decision::Store(ContentRecord::MemberAdded { user_id, role })
+    } else {
+        Decision::Skip(Appended::Unchanged)
+    })
+}
+
+async fn leave(
+    tx: &mut EventTx,
+    at: &Place,
+    user_id: UserId,
+    by_self: bool,
+) -> StoreResult<Decision> {
+    let removed = sqlx::query(
+        "UPDATE room_members SET left_seq = $3 WHERE room_id = $1 AND user_id = $2 AND left_seq IS NULL",
+    )
+    .bind(at.room.0)
+    .bind(user_id.0)
+    .bind(at.seq)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if removed == 0 {
+        return Ok(Decision::Skip(Appended::TargetMissing));
+    }
+    sqlx::query("UPDATE rooms SET member_count = member_count - 1 WHERE id = $1")
+        .bind(at.room.0)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Decision::Store(if by_self {
+        ContentRecord::MemberLeft { user_id }
+    } else {
+        ContentRecord::MemberRemoved { user_id }
+    }))
+}
+
+async fn set_role(
+    tx: &mut EventTx,
+    at: &Place,
+    user_id: UserId,
+    role: Role,
+) -> StoreResult<Decision> {
+    let Some(member) = current_member(tx, at.room, user_id).await? else {
+        return Ok(Decision::Skip(Appended::TargetMissing));
+    };
+    if member.role == role {
+        return Ok(Decision::Skip(Appended::Unchanged));
+    }
+    update_role(tx, at.room, user_id, role).await?;
+    Ok(Decision::Store(ContentRecord::RoleChanged {
+        user_id,
+        role,
+    }))
+}
+
+async fn mark_read(tx: &mut EventTx, at: &Place, upto: i64) -> StoreResult<Decision> {
+    let moved = sqlx::query(
+        "UPDATE room_members SET read_seq = $3, \
+         delivered_seq = CASE WHEN delivered_seq < $3 THEN $3 ELSE delivered_seq END \
+         WHERE room_id = $1 AND user_id = $2 AND left_seq IS NULL AND read_seq < $3",
+    )
+    .bind(at.room.0)
+    .bind(at.sender.0)
+    .bind(upto)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(if moved == 0 {
+        Decision::Skip(Appended::Unchanged)
+    } else {
+        Decision::Store(ContentRecord::ReadUpTo {
+            user_id: at.sender,
+            seq: upto,
+        })
+    })
+}
+
+async fn mark_delivered(tx: &mut EventTx, at: &Place, upto: i64) -> StoreResult<Decision> {
+    let moved = sqlx::query(
+        "UPDATE room_members SET delivered_seq = $3 \
+         WHERE room_id = $1 AND user_id = $2 AND left_seq IS NULL AND delivered_seq < $3",
+    )
+    .bind(at.room.0)
+    .bind(at.sender.0)
+    .bind(upto)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(if moved == 0 {
+        Decision::Skip(Appended::Unchanged)
+    } else {
+        Decision::Store(ContentRecord::DeliveredUpTo {
+            user_id: at.sender,
+            seq: upto,
+        })
+    })
+}
+
+async fn transfer_ownership(tx: &mut EventTx, at: &Place, to: UserId) -> StoreResult<Decision> {
+    let still_owner = current_member(tx, at.room, at.sender)
+        .await?
+        .is_some_and(|m| m.role == Role::Owner);
+    if !still_owner {
+        return Ok(Decision::Skip(Appended::NotAllowed));
+    }
+    if current_member(tx, at.room, to).await?.is_none() {
+        return Ok(Decision::Skip(Appended::TargetMissing));
+    }
+    update_role(tx, at.room, to, Role::Owner).await?;
+    update_role(tx, at.room, at.sender, Role::Admin).await?;
+    Ok(Decision::Store(ContentRecord::OwnershipTransferred {
+        from: at.sender,
+        to,
+    }))
+}
+
+async fn rename(tx: &mut EventTx, at: &Place, name: &str) -> StoreResult<Decision> {
+    sqlx::query("UPDATE rooms SET name = $2 WHERE id = $1")
+        .bind(at.room.0)
+        .bind(name)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Decision::Store(ContentRecord::RoomRenamed {
+        name: name.to_owned(),
+    }))
+}
+
+async fn set_topic(tx: &mut EventTx, at: &Place, topic: &str) -> StoreResult<Decision> {
+    sqlx::query("UPDATE rooms SET topic = $2 WHERE id = $1")
+        .bind(at.room.0)
+        .bind(topic)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Decision::Store(ContentRecord::TopicChanged {
+        topic: topic.to_owned(),
+    }))
+}
+
+async fn update_role(tx: &mut EventTx, room: RoomId, user: UserId, role: Role) -> StoreResult<()> {
+    sqlx::query("UPDATE room_members SET role = $3 WHERE room_id = $1 AND user_id = $2")
+        .bind(room.0)
+        .bind(user.0)
+        .bind(role_name(role))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn current_member(
+    tx: &mut EventTx,
+    room: RoomId,
+    user: UserId,
+) -> StoreResult<Option<MemberRecord>> {
+    let row: Option<MemberRow> = sqlx::query_as(select_members!(
+        "WHERE room_id = $1 AND user_id = $2 AND left_seq IS NULL"
+    ))
+    .bind(room.0)
+    .bind(user.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(TryInto::try_into).transpose()
+}
+
+/// True if `seq` is a message of the room that is not deleted.
+async fn is_live_message(tx: &mut EventTx, room: RoomId, seq: i64) -> StoreResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT sender_id FROM events WHERE room_id = $1 AND seq = $2 AND kind = 'message' AND deleted_at IS NULL",
+    )
+    .bind(room.0)
+    .bind(seq)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(found.is_some())
+}

@@ -1,0 +1,26 @@
+//! The store on SQLite or PostgreSQL, one set of queries for both.
+//!
+//! Queries use `$1`-style parameters, `RETURNING` and `ON CONFLICT`, which both
+//! backends understand. Only BIGINT/INTEGER and TEXT columns are used, the types
+//! sqlx's `Any` driver maps identically on both.
+//!
+//! - `store`: [`SqlStore`] itself: the pool, migrations, the commit signal;
+//! - `accounts`: the [`Store`](crate::store::Store) trait (accounts, sessions, throttling);
+//! - `rooms`: the [`RoomStore`](crate::store::rooms::RoomStore) trait, reading rooms and members;
+//! - `changes`: one function per kind of room change, inside an event transaction;
+//! - `group_commit`: the writer task that commits room changes in batches;
+//! - `timeline`: history pages and the event log in id order;
+//! - `room_list`: a user's rooms with their counts;
+//! - `rows`: row types, column lists and the stored names of enums and JSON.
+
+mod accounts;
+mod changes;
+mod group_commit;
+mod room_list;
+mod rooms;
+mod rows;
+mod store;
+mod timeline;
+
+pub use group_commit::GroupCommitStats;
+pub use store::{ConnectOptions, SqlStore};

@@ -1,0 +1,141 @@
+//! [`SqlStore`]: the connection pool, migrations, the group-commit writer and the
+//! commit signal, shared by the account and room halves of the store.
+
+use super::group_commit::{EventWriter, GroupCommitStats};
+use crate::config::{Backend, redact_url};
+use crate::store::rooms::CommitWatch;
+use crate::store::{StoreError, StoreResult};
+use confab_proto::EventId;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How [`SqlStore::connect`] sets up the pool.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    pub max_connections: u32,
+    /// SQLite's `synchronous` pragma: `full` makes every commit survive power loss.
+    pub sqlite_synchronous: String,
+    /// How long a connection waits for a lock (SQLite) or a pool slot.
+    pub busy_timeout: Duration,
+    /// Most room changes committed in one transaction (see `group_commit`).
+    pub event_batch_max: usize,
+}
+
+/// The SQL implementation of [`Store`].
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+    /// Queues room changes for the task that commits them in batches.
+    event_writer: EventWriter,
+    /// The newest event id this store committed; see [`SqlStore::commit_watch`].
+    commits: Arc<watch::Sender<EventId>>,
+}
+
+impl SqlStore {
+    /// Connects to `url`, prepares each connection and applies pending migrations.
+    pub async fn connect(url: &str, options: &ConnectOptions) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url).ok_or_else(|| {
+            StoreError::Database(sqlx::Error::Configuration(
+                format!(
+                    "unsupported database URL scheme in {:?}; use sqlite:// or postgres://",
+                    redact_url(url)
+                )
+                .into(),
+            ))
+        })?;
+        let connect_options = AnyConnectOptions::from_str(url)?;
+        let synchronous = options.sqlite_synchronous.clone();
+        let busy_ms = options.busy_timeout.as_millis();
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.busy_timeout)
+            .after_connect(move |conn, _meta| {
+                let setup = match backend {
+                    // WAL lets readers proceed while one connection writes.
+                    Backend::Sqlite => format!(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
+                    ),
+                    Backend::Postgres => "SET TIME ZONE 'UTC'".to_owned(),
+                };
+                Box::pin(async move {
+                    conn.execute(setup.as_str()).await?;
+                    Ok(())
+                })
+            })
+            .connect_with(connect_options)
+            .await?;
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        let commits = Arc::new(watch::Sender::new(EventId(0)));
+        let event_writer = EventWriter::spawn(
+            pool.clone(),
+            backend,
+            options.event_batch_max,
+            Arc::clone(&commits),
+        );
+        Ok(Self {
+            pool,
+            backend,
+            event_writer,
+            commits,
+        })
+    }
+
+    pub(super) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A receiver that changes whenever this store commits events.
+    pub(super) fn commit_watch(&self) -> CommitWatch {
+        self.commits.subscribe()
+    }
+
+    /// Records that events up to `newest` are committed.
+    pub(super) fn announce_commit(&self, newest: EventId) {
+        announce_commit(&self.commits, newest);
+    }
+
+    pub(super) fn event_writer(&self) -> &EventWriter {
+        &self.event_writer
+    }
+
+    /// How many transactions the group-commit writer has used for how many room
+    /// changes: diagnostics for tests and benchmarks.
+    pub fn group_commit_stats(&self) -> GroupCommitStats {
+        self.event_writer.stats()
+    }
+
+    /// The database this store talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection; used at shutdown so SQLite checkpoints its WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Moves the commit signal forward to `newest` (never back: batches and room
+/// creations may finish in either order).
+pub(super) fn announce_commit(commits: &watch::Sender<EventId>, newest: EventId) {
+    commits.send_if_modified(|current| {
+        let newer = newest > *current;
+        if newer {
+            *current = newest;
+        }
+        newer
+    });
+}
