@@ -313,8 +313,8 @@ impl Client {
         .await
     }
 
-    /// A room I am in.
-    pub async fn room(&self, room: RoomId) -> Result<Room> {
+    /// A room I am in, as my room list shows it (role, counts, latest message).
+    pub async fn room(&self, room: RoomId) -> Result<RoomSummary> {
         self.authed::<(), _>(Method::GET, &format!("/api/v1/rooms/{room}"), None)
             .await
     }

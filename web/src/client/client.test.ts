@@ -51,6 +51,11 @@ function setup(options: { rooms?: RoomSummary[] } = {}) {
       if (holdRooms) await new Promise<void>((r) => (releaseRooms = r));
       return json({ rooms });
     }
+    const one = /^\/rooms\/(\d+)$/.exec(path);
+    if (one && method === 'GET') {
+      const entry = rooms.find((r) => r.room.id === Number(one[1]));
+      return entry ? json(entry) : json({ error: { code: 'forbidden', message: 'not a member' } }, 403);
+    }
     if (path === '/users/me') return json(me);
     if (path.startsWith('/users?prefix=')) return json({ users: [me, bob] });
     if (path.startsWith('/presence')) return json({ users: [] });
@@ -165,6 +170,23 @@ describe('ChatClient: fresh start, resume and dedupe', () => {
     expect(t.calls.filter((c) => c === 'GET /rooms').length).toBe(before + 1);
     expect(t.client.getState().rooms[9]!.unread).toBe(12);
     expect(t.client.cursor).toBe(5000);
+  });
+
+  it('loads a room I was added to with one request for that room', async () => {
+    const t = setup();
+    t.client.start();
+    await connect(t);
+    const group: RoomSummary = { ...summary(2, 0), room: { ...summary(2, 0).room, id: 12, kind: 'group', name: 'Ops' }, peer: undefined };
+    t.setRooms([summary(3, 0), group]);
+    const listed = t.calls.filter((c) => c === 'GET /rooms').length;
+    t.socket().receive({
+      type: 'event',
+      event: { id: 101, room_id: 12, seq: 2, sender_id: 2, created_at: '2026-11-25T10:00:00Z', content: { type: 'member_added', user_id: 1, role: 'member' } },
+    });
+    await settle();
+    expect(t.calls).toContain('GET /rooms/12');
+    expect(t.calls.filter((c) => c === 'GET /rooms').length).toBe(listed);
+    expect(t.client.getState().rooms[12]!.room.name).toBe('Ops');
   });
 
   it('acknowledges delivery of messages from others', async () => {

@@ -357,15 +357,11 @@ export class ChatClient {
   }
 
   private async fetchRoom(roomId: RoomId): Promise<void> {
-    const room = await this.rest.get<Room>(`/rooms/${roomId}`).catch(() => null);
-    if (!room) return;
-    // The list entry carries my role, the peer and the counts: take it from the list.
-    const { rooms } = await this.rest.get<{ rooms: RoomSummary[] }>('/rooms');
-    const summary = rooms.find((r) => r.room.id === roomId);
-    if (summary) {
-      this.set(S.upsertRoom(this.state, summary));
-      if (summary.peer !== undefined) void this.resolveUsers([summary.peer]);
-    }
+    // One room as the list shows it: my role, the peer and the counts.
+    const summary = await this.rest.get<RoomSummary>(`/rooms/${roomId}`).catch(() => null);
+    if (!summary) return;
+    this.set(S.upsertRoom(this.state, summary));
+    if (summary.peer !== undefined) void this.resolveUsers([summary.peer]);
   }
 
   markRead(roomId: RoomId): void {
