@@ -272,7 +272,7 @@ pub struct WsConfig {
 /// enough that nobody can make the server hash megabytes.
 pub const PASSWORD_MAX_CHARS: usize = 256;
 
-/// Tunables of the password service (`service::passwords`).
+/// Tunables of the password service (`service::accounts::passwords`).
 #[derive(Clone, Debug)]
 pub struct PasswordConfig {
     pub min_chars: usize,
@@ -284,7 +284,7 @@ pub struct PasswordConfig {
     pub concurrency: usize,
 }
 
-/// Tunables of the sign-in throttle (`service::throttle`).
+/// Tunables of the sign-in throttle (`service::accounts::throttle`).
 #[derive(Clone, Debug)]
 pub struct ThrottleConfig {
     /// Failures per account before back-off starts.

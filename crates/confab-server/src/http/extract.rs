@@ -3,8 +3,8 @@
 
 use super::error::ApiError;
 use crate::app::AppState;
-use crate::service::sessions::ClientInfo;
-use crate::service::tokens::Principal;
+use crate::service::accounts::sessions::ClientInfo;
+use crate::service::accounts::tokens::Principal;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;

@@ -7,11 +7,7 @@
 
 pub mod accounts;
 mod error;
-pub mod passwords;
 pub mod rooms;
-pub mod sessions;
-pub mod throttle;
-pub mod tokens;
 pub mod validate;
 
 pub use error::{ServiceError, ServiceResult, whole_seconds};

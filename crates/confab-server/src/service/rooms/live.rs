@@ -5,7 +5,7 @@
 use super::service::Rooms;
 use crate::clock::{Millis, timestamp};
 use crate::service::ServiceResult;
-use crate::service::tokens::Principal;
+use crate::service::accounts::tokens::Principal;
 use crate::service::validate::UserIdList;
 use async_trait::async_trait;
 use confab_proto::events::RoomEvent;

@@ -2,7 +2,7 @@
 //! devices have received.
 
 use super::service::Rooms;
-use crate::service::tokens::Principal;
+use crate::service::accounts::tokens::Principal;
 use crate::service::{ServiceError, ServiceResult};
 use crate::store::rooms::RoomChange;
 use confab_proto::RoomId;

@@ -10,7 +10,7 @@
 use super::service::{Rooms, require_group, require_role};
 use super::views::room_view;
 use crate::clock::now_millis;
-use crate::service::tokens::Principal;
+use crate::service::accounts::tokens::Principal;
 use crate::service::validate::single_line_text;
 use crate::service::{ServiceError, ServiceResult};
 use crate::store::StoreError;

@@ -2,7 +2,7 @@
 //! what a message body and its mentions may be.
 
 use super::service::{Rooms, not_member};
-use crate::service::tokens::Principal;
+use crate::service::accounts::tokens::Principal;
 use crate::service::{ServiceError, ServiceResult};
 use crate::store::events::BodyRecord;
 use crate::store::rooms::{Appended, RoomChange, RoomRecord};

@@ -4,7 +4,7 @@
 use super::live::Delivery;
 use crate::clock::now_millis;
 use crate::config::RoomLimits;
-use crate::service::tokens::Principal;
+use crate::service::accounts::tokens::Principal;
 use crate::service::{ServiceError, ServiceResult, SharedStore};
 use crate::store::events::{ContentRecord, EventRecord};
 use crate::store::rooms::{Appended, MemberRecord, RoomChange, RoomRecord, RoomStore};

@@ -3,7 +3,7 @@
 
 use super::service::Rooms;
 use crate::clock::timestamp;
-use crate::service::tokens::Principal;
+use crate::service::accounts::tokens::Principal;
 use crate::service::{ServiceError, ServiceResult as Result};
 use crate::store::rooms::{self as stored, MemberRecord, RoomListEntry, RoomRecord};
 use confab_proto::RoomId;

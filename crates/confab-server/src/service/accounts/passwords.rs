@@ -5,8 +5,8 @@
 //! burst of sign-ins queues instead of starving the async runtime or exhausting
 //! memory (each hash holds `memory_kib` of RAM while it runs).
 
-use super::{ServiceError, ServiceResult};
 use crate::config::{PASSWORD_MAX_CHARS, PasswordConfig};
+use crate::service::{ServiceError, ServiceResult};
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};

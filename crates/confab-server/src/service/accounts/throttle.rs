@@ -9,9 +9,9 @@
 //! last failure. A successful sign-in clears the account's counter but not the
 //! address's, so owning one account does not help guessing the passwords of others.
 
-use super::{ServiceError, ServiceResult, SharedStore};
 use crate::clock::{Millis, duration_millis};
 use crate::config::ThrottleConfig;
+use crate::service::{ServiceError, ServiceResult, SharedStore};
 use crate::store::FailureCount;
 use std::time::Duration;
 

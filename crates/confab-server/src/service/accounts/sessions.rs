@@ -6,9 +6,9 @@
 //! is still active, so revoking a session takes effect at once, on every node.
 
 use super::tokens::{self, AccessTokens, Principal};
-use super::validate::DeviceName;
-use super::{ServiceError, ServiceResult, SharedStore};
 use crate::clock::{Millis, add_duration, now_millis, timestamp};
+use crate::service::validate::DeviceName;
+use crate::service::{ServiceError, ServiceResult, SharedStore};
 use crate::store::{NewSession, RefreshOutcome, RefreshRotation, RevokeReason, SessionRecord};
 use confab_proto::SessionId;
 use confab_proto::auth::{AuthTokens, DeviceSession};

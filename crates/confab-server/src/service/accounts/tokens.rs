@@ -1,7 +1,7 @@
 //! Access tokens (signed JWTs) and refresh tokens (random, stored hashed).
 
-use super::{ServiceError, ServiceResult};
 use crate::clock::{Millis, add_duration};
+use crate::service::{ServiceError, ServiceResult};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use confab_proto::{SessionId, UserId};

@@ -4,9 +4,11 @@ use super::passwords::Passwords;
 use super::sessions::{ClientInfo, Sessions};
 use super::throttle::{Throttle, ThrottleKey};
 use super::tokens::Principal;
-use super::validate::{DeviceName, DisplayName, StatusText, UserIdList, Username, username_key};
-use super::{ServiceError, ServiceResult, SharedStore};
 use crate::clock::{now_millis, timestamp};
+use crate::service::validate::{
+    DeviceName, DisplayName, StatusText, UserIdList, Username, username_key,
+};
+use crate::service::{ServiceError, ServiceResult, SharedStore};
 use crate::store::{NewUser, ProfileChanges, StoreError, UserRecord};
 use confab_proto::UserId;
 use confab_proto::auth::{AuthResponse, ChangePasswordRequest, SignInRequest, SignUpRequest};

@@ -1,0 +1,19 @@
+//! Accounts and how people prove who they are: sign-up and sign-in, profiles,
+//! passwords, device sessions and their tokens, and the sign-in throttle.
+//!
+//! - `account`: [`Accounts`], sign-up, sign-in, profiles, password changes;
+//! - [`sessions`]: device sessions, token refresh and reuse detection, request
+//!   authentication;
+//! - [`tokens`]: signed access tokens and refresh tokens;
+//! - [`passwords`]: the password policy and argon2id;
+//! - [`throttle`]: back-off after failed sign-ins, and sign-ups per address.
+//!
+//! Sign-in providers (OpenID Connect), passkeys and TOTP live here too as they come.
+
+mod account;
+pub mod passwords;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+
+pub use account::Accounts;
