@@ -5,14 +5,14 @@ use super::frames::{self, Outbound};
 use super::hub::Hub;
 use super::members::RoomMembers;
 use super::presence::PresenceBoard;
-use super::tailer;
+use super::tailer::Tailer;
 use crate::clock::Millis;
 use crate::service::ServiceResult;
 use crate::service::rooms::Delivery;
 use crate::store::rooms::RoomStore;
 use async_trait::async_trait;
 use confab_proto::users::PresenceStatus;
-use confab_proto::{EventId, RoomId, UserId};
+use confab_proto::{RoomId, UserId};
 use futures_util::StreamExt as _;
 use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
@@ -24,18 +24,18 @@ use tokio_util::sync::CancellationToken;
 /// Live delivery on this node: the connections, presence, and the bus to the
 /// other nodes.
 pub struct Realtime {
-    pub(super) store: Arc<dyn RoomStore>,
-    pub(super) hub: Hub,
-    pub(super) members: RoomMembers,
+    store: Arc<dyn RoomStore>,
+    hub: Hub,
+    members: RoomMembers,
     presence: PresenceBoard,
     bus: Arc<dyn Bus>,
     /// Subscribed at construction, so nothing published during start-up is missed;
     /// taken by the bus task.
     bus_messages: Mutex<Option<BoxStream<'static, Received>>>,
     /// Wakes the tailer when another node committed events.
-    pub(super) wake: Notify,
+    wake: Notify,
     /// The newest event id the tailer has delivered.
-    pub(super) delivered: AtomicI64,
+    delivered: AtomicI64,
 }
 
 /// A background task of live delivery, named for logs and readiness.
@@ -107,7 +107,17 @@ impl Realtime {
         vec![
             Task {
                 name: "tailer",
-                run: Box::pin(async move { tailer::run(&tailer, commits, s1).await }),
+                run: Box::pin(async move {
+                    let parts = Tailer {
+                        store: tailer.store.as_ref(),
+                        members: &tailer.members,
+                        hub: &tailer.hub,
+                        bus: tailer.bus.as_ref(),
+                        wake: &tailer.wake,
+                        delivered: &tailer.delivered,
+                    };
+                    parts.run(commits, s1).await;
+                }),
             },
             Task {
                 name: "presence",
@@ -124,11 +134,6 @@ impl Realtime {
                 run: Box::pin(async move { bus.receive(s3).await }),
             },
         ]
-    }
-
-    /// Tells the other nodes that events up to `newest` are committed.
-    pub(super) fn announce_committed(&self, newest: EventId) {
-        self.bus.publish(BusMessage::Committed { newest });
     }
 
     /// Handles what arrives on the bus until `shutdown`.

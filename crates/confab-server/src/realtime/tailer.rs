@@ -8,13 +8,16 @@
 //! commit, when the bus says another node committed, and every [`TAIL_POLL`] in
 //! case a signal was lost.
 
+use super::bus::{Bus, BusMessage};
 use super::frames;
-use super::node::Realtime;
+use super::hub::Hub;
+use super::members::RoomMembers;
 use crate::store::StoreResult;
-use crate::store::rooms::CommitWatch;
+use crate::store::rooms::{CommitWatch, RoomStore};
 use confab_proto::EventId;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// Events read from the log per round.
@@ -22,8 +25,26 @@ const TAIL_BATCH: u32 = 512;
 /// How often the log is read even without a signal.
 const TAIL_POLL: Duration = Duration::from_secs(1);
 
-/// Delivers the log from its current end until `shutdown`.
-pub(super) async fn run(node: &Realtime, mut commits: CommitWatch, shutdown: CancellationToken) {
+/// What the tailer works with: parts of [`Realtime`](super::Realtime).
+pub(super) struct Tailer<'a> {
+    pub store: &'a dyn RoomStore,
+    pub members: &'a RoomMembers,
+    pub hub: &'a Hub,
+    pub bus: &'a dyn Bus,
+    /// Notified when another node committed events.
+    pub wake: &'a Notify,
+    /// The newest event id delivered, which the bus receiver compares against.
+    pub delivered: &'a AtomicI64,
+}
+
+impl Tailer<'_> {
+    /// Delivers the log from its current end until `shutdown`.
+    pub async fn run(&self, commits: CommitWatch, shutdown: CancellationToken) {
+        run(self, commits, shutdown).await;
+    }
+}
+
+async fn run(node: &Tailer<'_>, mut commits: CommitWatch, shutdown: CancellationToken) {
     let fault = injected_fault();
     let mut last = loop {
         match node.store.latest_event_id().await {
@@ -43,7 +64,8 @@ pub(super) async fn run(node: &Realtime, mut commits: CommitWatch, shutdown: Can
             Ok(Some(newest)) => {
                 last = newest;
                 node.delivered.store(newest.0, Ordering::Release);
-                node.announce_committed(newest);
+                // Other nodes' tailers read the log at once instead of at their poll.
+                node.bus.publish(BusMessage::Committed { newest });
                 continue; // There may be more; read again before waiting.
             }
             Ok(None) => {}
@@ -65,7 +87,7 @@ pub(super) async fn run(node: &Realtime, mut commits: CommitWatch, shutdown: Can
 
 /// Delivers the events after `last`; returns the newest id delivered, if any.
 async fn deliver_after(
-    node: &Realtime,
+    node: &Tailer<'_>,
     last: EventId,
     fault: bool,
 ) -> StoreResult<Option<EventId>> {

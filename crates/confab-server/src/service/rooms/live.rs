@@ -1,27 +1,15 @@
 //! The rooms service's side of live delivery: where a live stream starts, what a
 //! reconnecting client missed, typing and presence. Delivery itself belongs to
-//! `realtime`, which implements [`Delivery`].
+//! `realtime`, which implements [`Delivery`](super::Delivery).
 
 use super::service::Rooms;
-use crate::clock::{Millis, timestamp};
+use crate::clock::timestamp;
 use crate::service::ServiceResult;
 use crate::service::accounts::tokens::Principal;
 use crate::service::validate::UserIdList;
-use async_trait::async_trait;
 use confab_proto::events::RoomEvent;
-use confab_proto::users::{Presence, PresenceStatus};
-use confab_proto::{EventId, RoomId, UserId};
-
-/// What the rooms service needs from live delivery (implemented by `realtime`).
-#[async_trait]
-pub trait Delivery: Send + Sync + 'static {
-    /// Tells the connected members of `room`, other than `user`, that `user` started
-    /// or stopped typing. Nothing is stored.
-    async fn typing(&self, room: RoomId, user: UserId, typing: bool) -> ServiceResult<()>;
-    /// `user`'s status as live delivery sees it, and when it last saw them
-    /// connected (if it did since it started).
-    fn presence(&self, user: UserId) -> (PresenceStatus, Option<Millis>);
-}
+use confab_proto::users::Presence;
+use confab_proto::{EventId, RoomId};
 
 /// Result of [`Rooms::replay`].
 #[derive(Clone, Debug)]

@@ -6,9 +6,11 @@
 //! - `messages`: sending, editing, deleting, reacting, bodies and mentions;
 //! - `markers`: read and delivery markers;
 //! - `views`: the room list, one room, members, history;
-//! - `live`: the stream's starting point, replay, typing and presence, and the
-//!   [`Delivery`] trait through which the service reaches live delivery.
+//! - `live`: the stream's starting point, replay, typing and presence;
+//! - `delivery`: the [`Delivery`] trait through which the service reaches live
+//!   delivery (implemented by `realtime`).
 
+mod delivery;
 mod live;
 mod markers;
 mod membership;
@@ -16,7 +18,8 @@ mod messages;
 mod service;
 mod views;
 
-pub use live::{Delivery, Replay};
+pub use delivery::Delivery;
+pub use live::Replay;
 pub use messages::{CLIENT_ID_MAX, MENTIONS_MAX, REACTION_MAX, Sent};
 pub use service::Rooms;
 pub use views::{HISTORY_PAGE_MAX, HistoryAnchor};

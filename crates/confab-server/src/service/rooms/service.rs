@@ -1,7 +1,7 @@
 //! The [`Rooms`] service: its parts, and the checks every room operation shares
 //! (membership, roles, applying a change to the store).
 
-use super::live::Delivery;
+use super::delivery::Delivery;
 use crate::clock::now_millis;
 use crate::config::RoomLimits;
 use crate::service::accounts::tokens::Principal;

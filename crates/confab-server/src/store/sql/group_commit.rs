@@ -21,7 +21,6 @@
 //! [`SqlStore::append`]: super::SqlStore
 
 use super::changes::{EventTx, append_in, begin_events};
-use super::store::announce_commit;
 use crate::clock::Millis;
 use crate::config::Backend;
 use crate::store::rooms::{Appended, RoomChange};
@@ -242,4 +241,16 @@ fn fail_all(
             "the change was not stored: {error}"
         ))));
     }
+}
+
+/// Moves the commit signal forward to `newest` (never back: batches and room
+/// creations may finish in either order).
+pub(super) fn announce_commit(commits: &watch::Sender<EventId>, newest: EventId) {
+    commits.send_if_modified(|current| {
+        let newer = newest > *current;
+        if newer {
+            *current = newest;
+        }
+        newer
+    });
 }

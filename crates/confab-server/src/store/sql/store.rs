@@ -1,7 +1,7 @@
 //! [`SqlStore`]: the connection pool, migrations, the group-commit writer and the
 //! commit signal, shared by the account and room halves of the store.
 
-use super::group_commit::{EventWriter, GroupCommitStats};
+use super::group_commit::{EventWriter, GroupCommitStats, announce_commit};
 use crate::config::{Backend, redact_url};
 use crate::store::rooms::CommitWatch;
 use crate::store::{StoreError, StoreResult};
@@ -126,16 +126,4 @@ impl SqlStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
-}
-
-/// Moves the commit signal forward to `newest` (never back: batches and room
-/// creations may finish in either order).
-pub(super) fn announce_commit(commits: &watch::Sender<EventId>, newest: EventId) {
-    commits.send_if_modified(|current| {
-        let newer = newest > *current;
-        if newer {
-            *current = newest;
-        }
-        newer
-    });
 }
