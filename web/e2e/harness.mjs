@@ -1,12 +1,12 @@
 // Shared by the browser tests and the screenshot script: starts a real `confab
-// serve` on a free loopback port with a fresh data directory, and launches Debian's
-// Chromium through playwright-core. Nothing here talks to any address but 127.0.0.1.
+// serve` through `confab-testkit serve` (crates/confab-testkit: the same harness as
+// the Rust tests, with its relaxed profile), and launches Debian's Chromium through
+// playwright-core. Nothing here talks to any address but 127.0.0.1.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
@@ -14,69 +14,56 @@ import { chromium } from 'playwright-core';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
 
-/** The confab binary: $CONFAB_BIN, else the debug build in $CARGO_TARGET_DIR (default target/). */
-export function confabBinary() {
-  if (process.env.CONFAB_BIN) return process.env.CONFAB_BIN;
+/**
+ * The confab-testkit binary: $CONFAB_TESTKIT_BIN, else the debug (or release) build in
+ * $CARGO_TARGET_DIR (default target/). It runs $CONFAB_BIN if set, else the confab
+ * beside it.
+ */
+export function testkitBinary() {
+  if (process.env.CONFAB_TESTKIT_BIN) return process.env.CONFAB_TESTKIT_BIN;
   const target = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(repo, 'target');
   for (const profile of ['debug', 'release']) {
-    const candidate = join(target, profile, 'confab');
+    const candidate = join(target, profile, 'confab-testkit');
     if (existsSync(candidate)) return candidate;
   }
-  throw new Error(`no confab binary in ${target}; run \`cargo build --bin confab\` first or set CONFAB_BIN`);
+  throw new Error(
+    `no confab-testkit binary in ${target}; run \`cargo build --bin confab --bin confab-testkit\` first or set CONFAB_TESTKIT_BIN`,
+  );
 }
 
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-/** Starts confab; returns { url, stop }. */
+/**
+ * Starts confab on a fresh SQLite database and a free loopback port; returns
+ * { url, log, stop }. `extraArgs` are passed on to `confab serve`.
+ */
 export async function startServer(extraArgs = []) {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'confab-e2e-'));
-  const args = [
-    'serve',
-    '--listen', `127.0.0.1:${port}`,
-    '--data-dir', dataDir,
-    // Fast password hashing: these tests are about the client, not argon2.
-    '--argon2-memory-kib', '8192',
-    '--argon2-iterations', '1',
-    '--signups-per-ip', '1000',
-    '--sqlite-synchronous', 'normal',
-    '--log', 'warn',
-    ...extraArgs,
-  ];
-  const child = spawn(confabBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(testkitBinary(), ['serve', '--', ...extraArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
   let log = '';
   child.stderr.on('data', (chunk) => {
     log += chunk;
   });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`confab exited (${child.exitCode}):\n${log}`);
-    try {
-      const response = await fetch(`${url}/readyz`);
-      if (response.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`confab did not become ready:\n${log}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const exited = new Promise((resolveExit) => {
+    child.once('exit', (code, signal) => resolveExit(code ?? signal));
+    child.once('error', (error) => resolveExit(error.message));
+  });
+  // The testkit prints one JSON line once the server listens, and nothing else.
+  const lines = createInterface({ input: child.stdout });
+  const first = await Promise.race([
+    new Promise((resolveLine) => lines.once('line', resolveLine)),
+    exited.then((code) => {
+      throw new Error(`confab-testkit exited (${code}):\n${log}`);
+    }),
+  ]);
+  lines.close();
+  const { url } = JSON.parse(first);
   return {
     url,
     log: () => log,
+    /** Stops confab and removes its data; resolves to the testkit's exit code. */
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
-      rmSync(dataDir, { recursive: true, force: true });
+      // Closing stdin is the testkit's signal to stop; it may have exited already.
+      child.stdin.on('error', () => {});
+      child.stdin.end();
+      return exited;
     },
   };
 }

@@ -3,112 +3,23 @@
 //! and checks that it finishes and reports sound JSON. It never asserts a timing;
 //! the figures themselves live in docs/benchmarks.md.
 
+use confab_testkit::{Backend, Profile, TestServer};
 use serde_json::Value;
-use std::io::{BufRead as _, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
-/// A `confab serve` child process, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The `confab` binary of this build profile, built first if it is missing (it is
-/// present whenever the whole workspace was built, as in CI).
-fn confab_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    // <target>/<profile>/deps/smoke-<hash>
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("test executable lives in <target>/<profile>/deps");
-    let binary = profile_dir.join("confab");
-    if !binary.exists() {
-        let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml");
-        let mut build = Command::new(env!("CARGO"));
-        build.args([
-            "build",
-            "-p",
-            "confab-server",
-            "--bin",
-            "confab",
-            "--manifest-path",
-            manifest,
-        ]);
-        if profile_dir.ends_with("release") {
-            build.arg("--release");
-        }
-        let status = build
-            .status()
-            .expect("run cargo build for the confab binary");
-        assert!(status.success(), "building the confab binary failed");
-    }
-    binary
-}
-
-fn start_server() -> Server {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let mut child = Command::new(confab_binary())
-        .arg("serve")
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-            "--log",
-            "info",
-        ])
-        .arg("--data-dir")
-        .arg(dir.path())
-        // The benchmark server settings of docs/benchmarks.md, scaled down.
-        .args(["--argon2-memory-kib", "8192", "--argon2-iterations", "1"])
-        .args([
-            "--signups-per-ip",
-            "0",
-            "--ws-requests-per-second",
-            "100000",
-        ])
-        .env_remove("CONFAB_CONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start confab");
-    let stderr = child.stderr.take().expect("server stderr");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Ok(event) = serde_json::from_str::<Value>(&line)
-                && event["message"] == "listening"
-            {
-                let _ = tx.send(event["addr"].as_str().unwrap_or_default().to_owned());
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server reports its address");
-    Server {
-        child,
-        url: format!("http://{addr}"),
-        _dir: dir,
-    }
+/// A server with the relaxed profile: the benchmark server settings of
+/// docs/benchmarks.md, scaled down.
+async fn start_server() -> TestServer {
+    TestServer::builder(Backend::Sqlite)
+        .profile(Profile::Relaxed)
+        .start()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Runs one scenario with `--json` and returns its report.
-fn bench(server: &Server, args: &[&str]) -> Value {
-    let pid = server.child.id().to_string();
+fn bench(server: &TestServer, args: &[&str]) -> Value {
+    let pid = server.pid().expect("the server runs").to_string();
     let output = Command::new(env!("CARGO_BIN_EXE_confab-bench"))
         .args([
             "--url",
@@ -143,9 +54,9 @@ fn count(report: &Value, key: &str) -> u64 {
         .unwrap_or_else(|| panic!("results.{key} is not a count: {report}"))
 }
 
-#[test]
-fn every_scenario_runs_and_reports_json() {
-    let server = start_server();
+#[tokio::test]
+async fn every_scenario_runs_and_reports_json() {
+    let server = start_server().await;
 
     let r = bench(
         &server,

@@ -1,0 +1,367 @@
+//! Real `confab serve` processes for tests: started on a free loopback port with a
+//! fresh database, found through the address they log, stopped with SIGTERM (or
+//! killed when dropped), with everything they log kept.
+
+use crate::{Backend, Error, TestDb, confab_binary};
+use confab_client::Client;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::time::Duration;
+
+/// How long `confab serve` may take to log its address (migrations included).
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The settings a test server runs with, besides the harness's own (a free loopback
+/// port, JSON logs at `info`, a fresh data directory and database, and no
+/// `CONFAB_*` variable or config file from the caller's environment).
+///
+/// A profile is passed as `CONFAB_*` environment variables, so any flag the caller
+/// adds overrides it (`--signups-per-ip 2` to test the sign-up limit, say).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Profile {
+    /// The server's defaults, except `--signups-per-ip 0`: tests sign up many
+    /// accounts from 127.0.0.1. The server's own tests use it, so they run with the
+    /// default argon2id cost and WebSocket request limit.
+    #[default]
+    Test,
+    /// For tests about something other than the server's costs and limits: the
+    /// benchmark's smoke test and the browser tests. It is the benchmark server's
+    /// settings of docs/benchmarks.md (`--argon2-memory-kib 8192
+    /// --argon2-iterations 1`, the lowest argon2id cost the server accepts;
+    /// `--signups-per-ip 0`; `--ws-requests-per-second 100000`) plus
+    /// `--sqlite-synchronous normal`, since durability is not under test.
+    Relaxed,
+}
+
+impl Profile {
+    /// The profile's settings as `confab serve` environment variables.
+    pub fn env(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Self::Test => &[("CONFAB_SIGNUPS_PER_IP", "0")],
+            Self::Relaxed => &[
+                ("CONFAB_SIGNUPS_PER_IP", "0"),
+                ("CONFAB_ARGON2_MEMORY_KIB", "8192"),
+                ("CONFAB_ARGON2_ITERATIONS", "1"),
+                ("CONFAB_WS_REQUESTS_PER_SECOND", "100000"),
+                ("CONFAB_SQLITE_SYNCHRONOUS", "normal"),
+            ],
+        }
+    }
+
+    /// The profile's name as `confab-testkit serve --profile` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Test => "test",
+            Self::Relaxed => "relaxed",
+        }
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "test" => Ok(Self::Test),
+            "relaxed" => Ok(Self::Relaxed),
+            other => Err(format!(
+                "unknown profile `{other}` (expected test or relaxed)"
+            )),
+        }
+    }
+}
+
+/// How to start a [`TestServer`]; from [`TestServer::builder`].
+#[derive(Clone, Debug)]
+pub struct ServerBuilder {
+    backend: Backend,
+    launch: Launch,
+}
+
+/// What every (re)start of one server passes to `confab serve`.
+#[derive(Clone, Debug, Default)]
+struct Launch {
+    profile: Profile,
+    args: Vec<String>,
+    forward_log: bool,
+}
+
+impl ServerBuilder {
+    /// The settings profile ([`Profile::Test`] unless set).
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.launch.profile = profile;
+        self
+    }
+
+    /// Extra `confab serve` options; they override the profile. The harness's own
+    /// `--listen`, `--data-dir`, `--database-url`, `--log-format` and `--log` cannot
+    /// be given again.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.launch.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Also copies each line the server logs to this process's stderr as it arrives
+    /// (it is kept for [`TestServer::log`] either way).
+    pub fn forward_log(mut self, forward: bool) -> Self {
+        self.launch.forward_log = forward;
+        self
+    }
+
+    /// Creates a fresh database and starts `confab serve` on it.
+    pub async fn start(self) -> Result<TestServer, Error> {
+        let db = TestDb::try_create(self.backend).await?;
+        let mut server = TestServer {
+            db,
+            url: String::new(),
+            launch: self.launch,
+            child: None,
+            log: Arc::default(),
+        };
+        server.spawn()?;
+        Ok(server)
+    }
+}
+
+/// A running `confab serve` process on a free loopback port, with a database of its
+/// own. Dropping it kills the process, then drops the database.
+pub struct TestServer {
+    /// The server's database.
+    pub db: TestDb,
+    /// `http://127.0.0.1:PORT`, where the server listens.
+    pub url: String,
+    launch: Launch,
+    child: Option<Child>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl TestServer {
+    /// How to start a server on `backend` with other settings than
+    /// [`start`](Self::start)'s.
+    pub fn builder(backend: Backend) -> ServerBuilder {
+        ServerBuilder {
+            backend,
+            launch: Launch::default(),
+        }
+    }
+
+    /// Starts a server with [`Profile::Test`] on a fresh database; panics if it
+    /// cannot.
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, &[]).await
+    }
+
+    /// Starts a server with [`Profile::Test`] and extra `confab serve` options on a
+    /// fresh database; panics if it cannot.
+    pub async fn start_with(backend: Backend, args: &[&str]) -> Self {
+        Self::builder(backend)
+            .args(args.iter().copied())
+            .start()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The server's `--data-dir`.
+    pub fn data_dir(&self) -> PathBuf {
+        self.db.dir().join("data")
+    }
+
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    fn spawn(&mut self) -> Result<(), Error> {
+        let binary = confab_binary()?;
+        let mut command = Command::new(&binary);
+        command
+            .arg("serve")
+            .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+            .args(["--log", "info"])
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .args(["--database-url", &self.db.url])
+            .args(&self.launch.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        // Only the profile and the caller's flags configure a test server.
+        for (key, _) in std::env::vars_os() {
+            if key.to_str().is_some_and(|key| key.starts_with("CONFAB_")) {
+                command.env_remove(key);
+            }
+        }
+        command.envs(self.launch.profile.env().iter().copied());
+        let mut child = command
+            .spawn()
+            .map_err(|source| Error::Spawn { binary, source })?;
+        let stderr = child.stderr.take().ok_or_else(|| Error::NotListening {
+            reason: "its stderr was not captured".to_owned(),
+            log: String::new(),
+        })?;
+
+        let (addr_tx, addr_rx) = mpsc::channel();
+        let log = Arc::clone(&self.log);
+        let forward = self.launch.forward_log;
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if forward {
+                    // Whoever reads our stderr may be gone; the log is kept regardless.
+                    let _ = writeln!(std::io::stderr(), "{line}");
+                }
+                let addr = listening_addr(&line);
+                log.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(line);
+                if let Some(addr) = addr {
+                    let _ = addr_tx.send(addr);
+                }
+            }
+        });
+
+        match addr_rx.recv_timeout(START_TIMEOUT) {
+            Ok(addr) => {
+                self.url = format!("http://{addr}");
+                self.child = Some(child);
+                Ok(())
+            }
+            Err(waited) => {
+                let _ = child.kill();
+                let reason = match (waited, child.wait()) {
+                    (mpsc::RecvTimeoutError::Disconnected, Ok(status)) => {
+                        format!("it exited with {status}")
+                    }
+                    _ => format!("no address within {} s", START_TIMEOUT.as_secs()),
+                };
+                Err(Error::NotListening {
+                    reason,
+                    log: self.log().join("\n"),
+                })
+            }
+        }
+    }
+
+    /// A new client (with no session) for this server.
+    pub fn client(&self) -> Client {
+        Client::new(&self.url).expect("the server's URL is valid")
+    }
+
+    /// A plain HTTP client and the URL of `path`, for malformed requests.
+    pub fn raw(&self, path: &str) -> (reqwest::Client, String) {
+        (reqwest::Client::new(), format!("{}{path}", self.url))
+    }
+
+    /// Sends SIGTERM and waits for the process to exit; panics if it cannot.
+    pub fn stop(&mut self) -> ExitStatus {
+        self.try_stop().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub fn try_stop(&mut self) -> Result<ExitStatus, Error> {
+        let mut child = self.child.take().ok_or(Error::NotRunning)?;
+        let pid = child.id();
+        let signalled = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .and_then(|status| {
+                if status.success() {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::other(format!(
+                        "kill -TERM exited with {status}"
+                    )))
+                }
+            });
+        if let Err(source) = signalled {
+            // Still ours to kill on drop.
+            self.child = Some(child);
+            return Err(Error::Stop { pid, source });
+        }
+        child.wait().map_err(|source| Error::Stop { pid, source })
+    }
+
+    /// The exit status of a server that exited by itself, without being stopped;
+    /// `None` while it runs (or once it was stopped).
+    pub fn try_wait(&mut self) -> Option<ExitStatus> {
+        self.child.as_mut()?.try_wait().ok().flatten()
+    }
+
+    /// Stops the server gracefully and starts it again on the same database and
+    /// data directory (on a new port: [`url`](Self::url) changes); panics if it
+    /// cannot or if the server did not exit cleanly.
+    pub fn restart(&mut self) {
+        let status = self.stop();
+        assert!(status.success(), "confab exited with {status} on SIGTERM");
+        self.spawn().unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// Every line the server logged so far, across restarts.
+    pub fn log(&self) -> Vec<String> {
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The address in `confab serve`'s JSON "listening" log line.
+fn listening_addr(line: &str) -> Option<String> {
+    let event = serde_json::from_str::<serde_json::Value>(line).ok()?;
+    if event["message"] != "listening" {
+        return None;
+    }
+    event["addr"].as_str().map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_address_comes_from_the_listening_line_only() {
+        let listening = r#"{"timestamp":"2025-01-01T00:00:00Z","level":"INFO","message":"listening","addr":"127.0.0.1:40123","database":"sqlite://x","version":"0.1.0","target":"confab_server::server"}"#;
+        assert_eq!(
+            listening_addr(listening).as_deref(),
+            Some("127.0.0.1:40123")
+        );
+        assert_eq!(
+            listening_addr(r#"{"message":"migrated","addr":"127.0.0.1:1"}"#),
+            None
+        );
+        assert_eq!(listening_addr("listening on 127.0.0.1:1"), None);
+    }
+
+    #[test]
+    fn both_profiles_lift_the_signup_limit_and_only_relaxed_lowers_costs() {
+        for profile in [Profile::Test, Profile::Relaxed] {
+            assert!(profile.env().contains(&("CONFAB_SIGNUPS_PER_IP", "0")));
+            assert_eq!(profile.name().parse::<Profile>(), Ok(profile));
+        }
+        assert!(
+            !Profile::Test
+                .env()
+                .iter()
+                .any(|(key, _)| key.starts_with("CONFAB_ARGON2"))
+        );
+        assert!(
+            Profile::Relaxed
+                .env()
+                .contains(&("CONFAB_ARGON2_MEMORY_KIB", "8192"))
+        );
+    }
+}
