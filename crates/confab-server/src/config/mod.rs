@@ -14,6 +14,8 @@ mod file;
 mod options;
 
 #[cfg(test)]
+mod docs;
+#[cfg(test)]
 mod tests;
 
 pub use crate::telemetry::LogFormat;
