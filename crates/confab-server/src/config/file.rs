@@ -6,7 +6,7 @@
 //! settings that flags or the environment already set are checked too, then dropped;
 //! the rest become `--flag=value` arguments.
 
-use super::ConfigError;
+use super::error::ConfigError;
 use super::options::flag;
 use clap::parser::ValueSource;
 use clap::{Arg, ArgMatches, Command};

@@ -12,7 +12,8 @@
 //! Limits on one value live in its value parser, so clap reports them like any other
 //! malformed value; rules between settings live in [`Config::validate`].
 
-use super::{Backend, ConfigError};
+use super::database::Backend;
+use super::error::ConfigError;
 use crate::telemetry::LogFormat;
 use clap::builder::TypedValueParser;
 use clap::{ArgMatches, Args, ValueEnum};

@@ -3,6 +3,7 @@
 
 use super::file::{option_for_key, toml_key};
 use super::*;
+use clap::CommandFactory as _;
 use std::io::Write as _;
 use std::time::Duration;
 
