@@ -21,11 +21,18 @@ export type Profile = Schemas['Profile'];
 export type AuthTokens = Schemas['AuthTokens'];
 export type AuthResponse = Schemas['AuthResponse'];
 export type DeviceSession = Schemas['DeviceSession'];
+export type SessionList = Schemas['SessionList'];
+export type RevokedCount = Schemas['RevokedCount'];
+export type UserList = Schemas['UserList'];
+export type UpdateProfileRequest = Schemas['UpdateProfileRequest'];
 
 export type Role = Schemas['Role'];
 export type Room = Schemas['Room'];
 export type RoomSummary = Schemas['RoomSummary'];
+export type RoomList = Schemas['RoomList'];
+export type UpdateRoomRequest = Schemas['UpdateRoomRequest'];
 export type Member = Schemas['Member'];
+export type MemberList = Schemas['MemberList'];
 
 export type MessageBody = Schemas['MessageBody'];
 export type Reaction = Schemas['Reaction'];
@@ -38,6 +45,7 @@ export type HistoryPage = Schemas['HistoryPage'];
 
 export type PresenceStatus = Schemas['PresenceStatus'];
 export type Presence = Schemas['Presence'];
+export type PresenceList = Schemas['PresenceList'];
 
 /** Frames the client sends over the WebSocket. */
 export type ClientFrame = Schemas['ClientFrame'];
