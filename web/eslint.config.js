@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['e2e/**/*.mjs', 'eslint.config.js', 'vite.config.ts'],
+    files: ['e2e/**/*.mjs', 'scripts/**/*.mjs', 'eslint.config.js', 'vite.config.ts'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: { process: 'readonly', console: 'readonly', fetch: 'readonly', setTimeout: 'readonly', URL: 'readonly', document: 'readonly', window: 'readonly', Event: 'readonly', globalThis: 'readonly' } },
   },

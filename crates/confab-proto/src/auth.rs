@@ -14,9 +14,11 @@ pub struct SignUpRequest {
     pub password: String,
     /// Shown instead of the username; defaults to the username.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub display_name: Option<String>,
     /// Label for the device session this sign-up opens (e.g. "Firefox on Linux").
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub device_name: Option<String>,
 }
 
@@ -27,6 +29,7 @@ pub struct SignInRequest {
     pub username: String,
     pub password: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub device_name: Option<String>,
 }
 
@@ -80,9 +83,11 @@ pub struct DeviceSession {
     pub id: SessionId,
     pub device_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub user_agent: Option<String>,
     /// Address the session was last seen from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub ip: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]

@@ -19,9 +19,11 @@ pub struct ErrorDetail {
     pub message: String,
     /// The request field the error is about, when there is one (e.g. `password`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub field: Option<String>,
     /// For `rate_limited`: whole seconds until the caller may try again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub retry_after_secs: Option<u64>,
 }
 

@@ -38,8 +38,10 @@ pub struct MessageState {
     pub client_id: String,
     /// `None` once deleted: the tombstone stays in history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub body: Option<MessageBody>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub reply_to: Option<i64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<UserId>,
@@ -50,14 +52,20 @@ pub struct MessageState {
         with = "time::serde::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, format = DateTime, nullable = false)
+    )]
     pub edited_at: Option<Timestamp>,
     #[serde(
         default,
         with = "time::serde::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, format = DateTime, nullable = false)
+    )]
     pub deleted_at: Option<Timestamp>,
 }
 
@@ -77,6 +85,7 @@ pub enum EventContent {
     MessageEdited {
         target_seq: i64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(nullable = false))]
         body: Option<MessageBody>,
     },
     MessageDeleted {
@@ -207,6 +216,7 @@ pub struct SendMessageRequest {
     pub body: MessageBody,
     /// Sequence number of the message this replies to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub reply_to: Option<i64>,
 }
 

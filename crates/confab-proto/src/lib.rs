@@ -3,7 +3,13 @@
 //! Everything that crosses the network as JSON is defined here exactly once, so the
 //! server, the Rust client and the documentation cannot drift apart. The crate has no
 //! behaviour beyond (de)serialisation. With the `openapi` feature each type also
-//! derives an OpenAPI schema, which the server uses to publish `/api/v1/openapi.json`.
+//! derives an OpenAPI schema, which the server uses to publish `/api/v1/openapi.json`
+//! (committed as `docs/openapi.json`, from which the web client generates its types).
+//!
+//! The schemas must describe the JSON serde writes. Optional fields are `Option`s
+//! with `skip_serializing_if`: left out when empty, never `null`. utoipa makes every
+//! `Option` nullable, so each such field says `schema(nullable = false)`;
+//! `crates/confab-server/tests/openapi.rs` checks serde's output against the schemas.
 //!
 //! Compatibility rule: fields are only ever added (as optional) within one protocol
 //! version; renaming or removing a field needs a new [`PROTOCOL_VERSION`].

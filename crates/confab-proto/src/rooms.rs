@@ -35,6 +35,7 @@ pub struct Room {
     pub name: String,
     pub topic: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub avatar_file_id: Option<String>,
     /// Set at creation; messages in an encrypted room are opaque to the server.
     pub encrypted: bool,
@@ -58,9 +59,11 @@ pub struct RoomSummary {
     pub my_role: Role,
     /// For direct rooms: the other person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub peer: Option<UserId>,
     /// Latest message, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub last_message: Option<RoomEvent>,
     /// Messages from others after my read marker (capped at 999).
     pub unread_count: i64,
@@ -127,8 +130,10 @@ pub struct OpenDirectRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoomRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub topic: Option<String>,
 }
 

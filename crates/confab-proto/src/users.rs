@@ -15,6 +15,7 @@ pub struct Profile {
     pub status_text: String,
     /// Id of the avatar image in file storage, when one is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub avatar_file_id: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
@@ -27,8 +28,10 @@ pub struct Profile {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProfileRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub status_text: Option<String>,
 }
 
@@ -62,7 +65,10 @@ pub struct Presence {
         with = "time::serde::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, format = DateTime, nullable = false)
+    )]
     pub last_seen_at: Option<Timestamp>,
 }
 

@@ -11,21 +11,94 @@ use crate::{ErrorCode, EventId, RoomId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Close codes the server uses, beside the standard ones (1000 normal, 1001 going
-/// away at shutdown, 1009 frame too large).
+/// away at shutdown, 1009 frame too large, 1011 server error).
 pub mod close_code {
-    /// The first frame was not a valid `hello`, or a frame broke the protocol.
-    pub const PROTOCOL: u16 = 4000;
-    /// The access token or its session is not valid (any more); sign in again.
-    pub const UNAUTHENTICATED: u16 = 4001;
-    /// No frame (not even a pong) arrived within the idle timeout.
-    pub const TIMED_OUT: u16 = 4003;
-    /// The client read too slowly and its outbound queue filled up; reconnect and
-    /// resume from the last event id received.
-    pub const TOO_SLOW: u16 = 4008;
+    // Declares each code as a constant and lists them all in `ALL`, from which the
+    // OpenAPI schema (`CloseCode`) is made, so that the schema cannot miss a code.
+    macro_rules! close_codes {
+        ($($(#[doc = $doc:literal])+ $name:ident = $code:literal;)+) => {
+            $($(#[doc = $doc])+ pub const $name: u16 = $code;)+
+
+            /// Every code above: its constant's name, value and doc comment lines.
+            #[cfg(feature = "openapi")]
+            pub(crate) const ALL: &[(&str, u16, &[&str])] =
+                &[$((stringify!($name), $code, &[$($doc),+])),+];
+        };
+    }
+
+    close_codes! {
+        /// The first frame was not a valid `hello`, or a frame broke the protocol.
+        PROTOCOL = 4000;
+        /// The access token or its session is not valid (any more); sign in again.
+        UNAUTHENTICATED = 4001;
+        /// No frame (not even a pong) arrived within the idle timeout.
+        TIMED_OUT = 4003;
+        /// The client read too slowly and its outbound queue filled up; reconnect and
+        /// resume from the last event id received.
+        TOO_SLOW = 4008;
+    }
+}
+
+/// The OpenAPI schema of the [`close_code`]s, which travel in WebSocket close frames
+/// rather than as JSON: an integer enum whose members' names (`x-enum-varnames`, in
+/// `PascalCase`) and descriptions (`x-enum-descriptions`) come from the constants.
+#[cfg(feature = "openapi")]
+pub struct CloseCode;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for CloseCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::extensions::ExtensionsBuilder;
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+
+        let codes = close_code::ALL;
+        let names: Vec<String> = codes.iter().map(|(name, _, _)| pascal_case(name)).collect();
+        let descriptions: Vec<String> = codes
+            .iter()
+            .map(|(_, _, doc)| {
+                doc.iter()
+                    .map(|line| line.trim())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .description(Some(
+                "Close codes of the WebSocket beside the standard ones (1000, 1001, 1009, \
+                 1011); see docs/protocol.md#close-codes.",
+            ))
+            .enum_values(Some(codes.iter().map(|(_, code, _)| *code)))
+            .extensions(Some(
+                ExtensionsBuilder::new()
+                    .add("x-enum-varnames", names)
+                    .add("x-enum-descriptions", descriptions)
+                    .build(),
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for CloseCode {}
+
+/// `TIMED_OUT` -> `TimedOut`.
+#[cfg(feature = "openapi")]
+fn pascal_case(upper_snake: &str) -> String {
+    upper_snake
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_string() + &chars.as_str().to_lowercase()
+            })
+        })
+        .collect()
 }
 
 /// Frames a client sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Authenticates the connection; `since` resumes after the last event id the
@@ -33,6 +106,7 @@ pub enum ClientFrame {
     Hello {
         token: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(nullable = false))]
         since: Option<EventId>,
     },
     /// Replaces the access token before it expires, keeping the socket open.
@@ -47,6 +121,7 @@ pub enum ClientFrame {
         client_id: String,
         body: MessageBody,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(nullable = false))]
         reply_to: Option<i64>,
     },
     Edit {
@@ -97,6 +172,7 @@ pub enum ClientFrame {
 
 /// Frames the server sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// The connection is authenticated. Events after `cursor` follow: first the
@@ -121,11 +197,13 @@ pub enum ServerFrame {
     Ok {
         id: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(nullable = false))]
         event: Option<RoomEvent>,
     },
     /// A request (or, without `id`, a frame that could not be read) failed.
     Error {
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(nullable = false))]
         id: Option<String>,
         code: ErrorCode,
         message: String,

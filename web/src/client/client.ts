@@ -23,18 +23,24 @@ import type {
   DeviceSession,
   EventId,
   HistoryPage,
-  Member,
+  MemberList,
   MessageBody,
-  Presence,
+  PresenceList,
   Profile,
   RequestFrame,
+  RevokedCount,
   Role,
   Room,
   RoomEvent,
   RoomId,
+  RoomList,
   RoomSummary,
   Seq,
+  SessionList,
+  UpdateProfileRequest,
+  UpdateRoomRequest,
   UserId,
+  UserList,
 } from './types';
 
 export interface ClientDeps {
@@ -231,7 +237,7 @@ export class ChatClient {
     const generation = this.generation;
     try {
       const [{ rooms }, me] = await Promise.all([
-        this.rest.get<{ rooms: RoomSummary[] }>('/rooms'),
+        this.rest.get<RoomList>('/rooms'),
         this.rest.get<Profile>('/users/me'),
       ]);
       let next = S.setRooms({ ...this.state, me }, rooms);
@@ -337,7 +343,7 @@ export class ChatClient {
   private async loadRoom(roomId: RoomId): Promise<void> {
     const [page, { members }] = await Promise.all([
       this.rest.get<HistoryPage>(`/rooms/${roomId}/messages?limit=${HISTORY_PAGE}`),
-      this.rest.get<{ members: Member[] }>(`/rooms/${roomId}/members`),
+      this.rest.get<MemberList>(`/rooms/${roomId}/members`),
     ]);
     this.set(S.setMembers(S.mergeHistory(this.state, roomId, page.events, page.has_older, false), roomId, members));
     const ids = members.map((m) => m.user_id);
@@ -548,7 +554,7 @@ export class ChatClient {
       // The server answers at most 200 ids per request.
       for (let i = 0; i < missing.length; i += 200) {
         const batch = missing.slice(i, i + 200);
-        const { users } = await this.rest.get<{ users: Profile[] }>(`/users?ids=${batch.join(',')}`);
+        const { users } = await this.rest.get<UserList>(`/users?ids=${batch.join(',')}`);
         this.set(S.addUsers(this.state, users));
       }
     } catch {
@@ -560,7 +566,7 @@ export class ChatClient {
 
   async searchUsers(prefix: string): Promise<Profile[]> {
     if (!prefix) return [];
-    const { users } = await this.rest.get<{ users: Profile[] }>(`/users?prefix=${encodeURIComponent(prefix)}&limit=10`);
+    const { users } = await this.rest.get<UserList>(`/users?prefix=${encodeURIComponent(prefix)}&limit=10`);
     this.set(S.addUsers(this.state, users));
     return users;
   }
@@ -569,7 +575,7 @@ export class ChatClient {
     const list = [...new Set(ids ?? this.knownUserIds())].slice(0, 200);
     if (list.length === 0) return;
     try {
-      const { users } = await this.rest.get<{ users: Presence[] }>(`/presence?user_ids=${list.join(',')}`);
+      const { users } = await this.rest.get<PresenceList>(`/presence?user_ids=${list.join(',')}`);
       this.set(S.setPresence(this.state, users));
     } catch {
       // Presence is decoration; the next change comes as a frame anyway.
@@ -590,12 +596,12 @@ export class ChatClient {
     return room.id;
   }
 
-  async updateRoom(roomId: RoomId, change: { name?: string; topic?: string }): Promise<void> {
+  async updateRoom(roomId: RoomId, change: UpdateRoomRequest): Promise<void> {
     await this.rest.call('PATCH', `/rooms/${roomId}`, change);
   }
 
   async addMembers(roomId: RoomId, userIds: UserId[]): Promise<void> {
-    const { members } = await this.rest.post<{ members: Member[] }>(`/rooms/${roomId}/members`, { user_ids: userIds });
+    const { members } = await this.rest.post<MemberList>(`/rooms/${roomId}/members`, { user_ids: userIds });
     this.set(S.setMembers(this.state, roomId, members));
   }
 
@@ -614,18 +620,18 @@ export class ChatClient {
 
   // ---- my account ----
 
-  async updateProfile(change: { display_name?: string; status_text?: string }): Promise<void> {
+  async updateProfile(change: UpdateProfileRequest): Promise<void> {
     const me = await this.rest.call<Profile>('PATCH', '/users/me', change);
     this.tokens.setUser(me);
     this.set(S.addUsers({ ...this.state, me }, [me]));
   }
 
-  changePassword(current: string, next: string): Promise<{ revoked: number }> {
+  changePassword(current: string, next: string): Promise<RevokedCount> {
     return this.rest.post('/users/me/password', { current_password: current, new_password: next });
   }
 
   async sessions(): Promise<DeviceSession[]> {
-    return (await this.rest.get<{ sessions: DeviceSession[] }>('/sessions')).sessions;
+    return (await this.rest.get<SessionList>('/sessions')).sessions;
   }
 
   async revokeSession(id: number): Promise<void> {

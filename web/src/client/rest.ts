@@ -7,7 +7,7 @@
 // another tab already obtained.
 
 import { refreshDelay } from './timing';
-import type { AuthResponse, AuthTokens, ErrorBody, Profile } from './types';
+import type { AuthResponse, AuthTokens, ErrorBody, ErrorCode, Profile } from './types';
 
 /** A refusal from the server, in its `{"error": {...}}` format. */
 export class ApiError extends Error {
@@ -32,7 +32,12 @@ export class NetworkError extends Error {
 }
 
 /** Codes after which only signing in again helps. */
-const SIGNED_OUT_CODES = new Set(['invalid_token', 'session_revoked', 'refresh_token_reused', 'unauthenticated']);
+const SIGNED_OUT_CODES: ReadonlySet<string> = new Set([
+  'invalid_token',
+  'session_revoked',
+  'refresh_token_reused',
+  'unauthenticated',
+] satisfies ErrorCode[]);
 
 export function isSignedOutError(error: unknown): boolean {
   return error instanceof ApiError && error.status === 401 && SIGNED_OUT_CODES.has(error.code);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DisconnectedError, RequestError, Session, type SessionHandlers } from './session';
 import { FakeSocket, FakeTimers, settle } from './testing';
-import type { RoomEvent } from './types';
+import { CloseCode, type RoomEvent } from './types';
 
 function setup(handlers: Partial<SessionHandlers> = {}) {
   const timers = new FakeTimers();
@@ -147,13 +147,13 @@ describe('Session', () => {
     session.start();
     sockets[0]!.open();
     sockets[0]!.receive({ type: 'error', code: 'token_expired', message: 'expired' });
-    sockets[0]!.drop(4001);
+    sockets[0]!.drop(CloseCode.Unauthenticated);
     await settle();
     timers.advance(1_000);
     expect(sockets).toHaveLength(2);
     sockets[1]!.open();
     sockets[1]!.receive({ type: 'error', code: 'session_revoked', message: 'revoked' });
-    sockets[1]!.drop(4001);
+    sockets[1]!.drop(CloseCode.Unauthenticated);
     await settle();
     timers.advance(60_000);
     expect(codes).toEqual(['token_expired', 'session_revoked']);

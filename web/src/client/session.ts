@@ -56,7 +56,7 @@ export interface SessionHandlers {
   onPresence(presence: Presence): void;
   onStatus(status: 'connecting' | 'open' | 'closed'): void;
   /**
-   * The server refused the hello token (close 4001) with `code`. Resolve true to
+   * The server refused the hello token (close `CloseCode.Unauthenticated`) with `code`. Resolve true to
    * reconnect (after a refresh), false to stop (signed out).
    */
   onAuthFailed(code: string): Promise<boolean>;
@@ -257,7 +257,8 @@ export class Session {
 
   private closed(code: number): void {
     if (this.stopped) return;
-    if (code === CloseCode.Unauthenticated) {
+    // `code` is whatever number the socket reports, not necessarily one of the enum's.
+    if (code === (CloseCode.Unauthenticated as number)) {
       const reason = this.helloError ?? 'invalid_token';
       void this.handlers.onAuthFailed(reason).then((retry) => {
         if (retry && !this.stopped) this.scheduleReconnect();
@@ -290,7 +291,7 @@ export class Session {
         this.pongTimer = null;
         const socket = this.socket;
         this.dropped();
-        socket?.close(4003, 'no pong');
+        socket?.close(CloseCode.TimedOut, 'no pong');
         this.closed(1006);
       }, PONG_TIMEOUT_MS);
       this.schedulePing();

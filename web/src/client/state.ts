@@ -20,18 +20,37 @@ import type {
   UserId,
 } from './types';
 
-/** Event types that history shows (docs/protocol.md#the-timeline). */
-const TIMELINE_TYPES = new Set([
-  'room_created',
-  'message',
-  'member_added',
-  'member_left',
-  'member_removed',
-  'role_changed',
-  'ownership_transferred',
-  'room_renamed',
-  'topic_changed',
-]);
+/**
+ * Whether history shows an event type as its own entry (docs/protocol.md#the-timeline);
+ * edits, deletions, reactions and receipts are folded into what they are about.
+ * `satisfies` makes every event type of the protocol a compile error until it is
+ * listed here.
+ */
+const SHOWN_IN_TIMELINE = {
+  room_created: true,
+  message: true,
+  message_edited: false,
+  message_deleted: false,
+  reaction_added: false,
+  reaction_removed: false,
+  member_added: true,
+  member_left: true,
+  member_removed: true,
+  role_changed: true,
+  ownership_transferred: true,
+  read_up_to: false,
+  delivered_up_to: false,
+  room_renamed: true,
+  topic_changed: true,
+  unknown: false,
+} as const satisfies Record<EventContent['type'], boolean>;
+
+/** Event types that history shows. A Set, so a type from a newer server is simply absent. */
+const TIMELINE_TYPES: ReadonlySet<string> = new Set(
+  Object.entries(SHOWN_IN_TIMELINE)
+    .filter(([, shown]) => shown)
+    .map(([type]) => type),
+);
 
 export type ConnectionStatus = 'offline' | 'connecting' | 'syncing' | 'online';
 

@@ -42,6 +42,13 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[openapi(
     info(title = "Confab API", description = "REST API of the Confab chat server. Errors are `{\"error\":{\"code\",\"message\"}}`; see docs/protocol.md."),
     modifiers(&BearerAuth),
+    // The WebSocket's frames and close codes: no handler refers to them, but clients
+    // generate their types from this document too.
+    components(schemas(
+        confab_proto::ws::ClientFrame,
+        confab_proto::ws::ServerFrame,
+        confab_proto::ws::CloseCode,
+    )),
     tags(
         (name = "auth", description = "Sign-up, sign-in and tokens"),
         (name = "sessions", description = "Device sessions"),

@@ -1,0 +1,576 @@
+// Generated from docs/openapi.json by openapi-typescript (web/scripts/wire.mjs).
+// Do not edit: run `npm run wire` in web/ after docs/openapi.json changes.
+// Import the types through ./types.ts.
+
+export type paths = Record<string, never>;
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /** @description `POST /api/v1/rooms/{id}/members` */
+        AddMembersRequest: {
+            user_ids: components["schemas"]["UserId"][];
+        };
+        /** @description Response of sign-up and sign-in: who you are, and your new session's tokens. */
+        AuthResponse: {
+            tokens: components["schemas"]["AuthTokens"];
+            user: components["schemas"]["Profile"];
+        };
+        /**
+         * @description Credentials of one device session, returned by sign-up, sign-in and refresh.
+         *
+         *     The refresh token rotates: each refresh returns a new one and the old one stops
+         *     working. Presenting an old one again revokes the whole session.
+         */
+        AuthTokens: {
+            /** @description Signed bearer token for `Authorization: Bearer ...`. */
+            access_token: string;
+            /** Format: date-time */
+            access_token_expires_at: string;
+            /** @description Opaque, single-use token that obtains the next pair. */
+            refresh_token: string;
+            /** Format: date-time */
+            refresh_token_expires_at: string;
+            session_id: components["schemas"]["SessionId"];
+        };
+        /** @description `POST /api/v1/users/me/password` */
+        ChangePasswordRequest: {
+            current_password: string;
+            new_password: string;
+        };
+        /** @description Frames a client sends. */
+        ClientFrame: {
+            since?: components["schemas"]["EventId"];
+            token: string;
+            /** @enum {string} */
+            type: "hello";
+        } | {
+            id: string;
+            token: string;
+            /** @enum {string} */
+            type: "refresh";
+        } | {
+            body: components["schemas"]["MessageBody"];
+            client_id: string;
+            id: string;
+            /** Format: int64 */
+            reply_to?: number;
+            room_id: components["schemas"]["RoomId"];
+            /** @enum {string} */
+            type: "send";
+        } | {
+            body: components["schemas"]["MessageBody"];
+            id: string;
+            room_id: components["schemas"]["RoomId"];
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            type: "edit";
+        } | {
+            id: string;
+            room_id: components["schemas"]["RoomId"];
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            type: "delete";
+        } | {
+            add: boolean;
+            emoji: string;
+            id: string;
+            room_id: components["schemas"]["RoomId"];
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            type: "react";
+        } | {
+            id: string;
+            room_id: components["schemas"]["RoomId"];
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            type: "read";
+        } | {
+            id: string;
+            room_id: components["schemas"]["RoomId"];
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            type: "delivered";
+        } | {
+            room_id: components["schemas"]["RoomId"];
+            /** @enum {string} */
+            type: "typing";
+            typing: boolean;
+        } | {
+            status: components["schemas"]["PresenceStatus"];
+            /** @enum {string} */
+            type: "presence";
+        } | {
+            id: string;
+            /** @enum {string} */
+            type: "ping";
+        };
+        /**
+         * @description Close codes of the WebSocket beside the standard ones (1000, 1001, 1009, 1011); see docs/protocol.md#close-codes.
+         * @enum {integer}
+         */
+        CloseCode: CloseCode;
+        /** @description `POST /api/v1/rooms`: create a group. */
+        CreateGroupRequest: {
+            /** @description End-to-end encrypted room: fixed at creation. */
+            encrypted?: boolean;
+            /** @description People to add besides the creator, who becomes owner. */
+            members?: components["schemas"]["UserId"][];
+            name: string;
+            topic?: string;
+        };
+        /** @description One signed-in device, as listed by `GET /api/v1/sessions`. */
+        DeviceSession: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description True for the session that made this request. */
+            current: boolean;
+            device_name: string;
+            id: components["schemas"]["SessionId"];
+            /** @description Address the session was last seen from. */
+            ip?: string;
+            /** Format: date-time */
+            last_seen_at: string;
+            user_agent?: string;
+        };
+        /** @description `PATCH /api/v1/rooms/{id}/messages/{seq}` */
+        EditMessageRequest: {
+            body: components["schemas"]["MessageBody"];
+        };
+        /** @description Envelope of every error response. */
+        ErrorBody: {
+            error: components["schemas"]["ErrorDetail"];
+        };
+        /**
+         * @description Stable error codes. New codes may be added within a protocol version; clients
+         *     must treat a code they do not know as [`ErrorCode::Unknown`].
+         * @enum {string}
+         */
+        ErrorCode: "invalid_json" | "invalid_input" | "weak_password" | "username_taken" | "invalid_credentials" | "unauthenticated" | "invalid_token" | "token_expired" | "session_revoked" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "unavailable" | "unknown";
+        /** @description What went wrong, for programs (`code`) and for people (`message`). */
+        ErrorDetail: {
+            /** @description Stable, machine-readable reason; see [`ErrorCode`]. */
+            code: components["schemas"]["ErrorCode"];
+            /** @description The request field the error is about, when there is one (e.g. `password`). */
+            field?: string;
+            /** @description Human-readable explanation, safe to show to the user. Not stable. */
+            message: string;
+            /**
+             * Format: int64
+             * @description For `rate_limited`: whole seconds until the caller may try again.
+             */
+            retry_after_secs?: number;
+        };
+        /** @description What happened. Tagged by `type`. */
+        EventContent: {
+            encrypted: boolean;
+            name: string;
+            /** @enum {string} */
+            type: "room_created";
+        } | (components["schemas"]["MessageState"] & {
+            /** @enum {string} */
+            type: "message";
+        }) | {
+            body?: components["schemas"]["MessageBody"];
+            /** Format: int64 */
+            target_seq: number;
+            /** @enum {string} */
+            type: "message_edited";
+        } | {
+            /** Format: int64 */
+            target_seq: number;
+            /** @enum {string} */
+            type: "message_deleted";
+        } | {
+            emoji: string;
+            /** Format: int64 */
+            target_seq: number;
+            /** @enum {string} */
+            type: "reaction_added";
+        } | {
+            emoji: string;
+            /** Format: int64 */
+            target_seq: number;
+            /** @enum {string} */
+            type: "reaction_removed";
+        } | {
+            role: components["schemas"]["Role"];
+            /** @enum {string} */
+            type: "member_added";
+            user_id: components["schemas"]["UserId"];
+        } | {
+            /** @enum {string} */
+            type: "member_left";
+            user_id: components["schemas"]["UserId"];
+        } | {
+            /** @enum {string} */
+            type: "member_removed";
+            user_id: components["schemas"]["UserId"];
+        } | {
+            role: components["schemas"]["Role"];
+            /** @enum {string} */
+            type: "role_changed";
+            user_id: components["schemas"]["UserId"];
+        } | {
+            from: components["schemas"]["UserId"];
+            to: components["schemas"]["UserId"];
+            /** @enum {string} */
+            type: "ownership_transferred";
+        } | {
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            type: "read_up_to";
+            user_id: components["schemas"]["UserId"];
+        } | {
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            type: "delivered_up_to";
+            user_id: components["schemas"]["UserId"];
+        } | {
+            name: string;
+            /** @enum {string} */
+            type: "room_renamed";
+        } | {
+            topic: string;
+            /** @enum {string} */
+            type: "topic_changed";
+        } | {
+            /** @enum {string} */
+            type: "unknown";
+        };
+        /**
+         * Format: int64
+         * @description Position of an event in the server's global event log. Increases with every
+         *     stored event in commit order; a client's resume cursor is the last one it saw.
+         */
+        EventId: number;
+        /** @description A page of history: timeline events, oldest first. */
+        HistoryPage: {
+            events: components["schemas"]["RoomEvent"][];
+            /** @description Newer timeline events exist after the last one of this page. */
+            has_newer: boolean;
+            /** @description Older timeline events exist before the first one of this page. */
+            has_older: boolean;
+        };
+        /** @description A member of a room. */
+        Member: {
+            /**
+             * Format: int64
+             * @description Everything up to this sequence number has reached one of the member's devices.
+             */
+            delivered_seq: number;
+            /** Format: date-time */
+            joined_at: string;
+            /**
+             * Format: int64
+             * @description Everything up to this sequence number has been read by the member.
+             */
+            read_seq: number;
+            role: components["schemas"]["Role"];
+            user_id: components["schemas"]["UserId"];
+        };
+        /** @description `GET /api/v1/rooms/{id}/members` */
+        MemberList: {
+            members: components["schemas"]["Member"][];
+        };
+        /** @description The body of a message. Tagged by `type` so new kinds (attachments) can be added. */
+        MessageBody: {
+            text: string;
+            /** @enum {string} */
+            type: "text";
+        } | {
+            ciphertext: string;
+            /** @enum {string} */
+            type: "encrypted";
+        };
+        /**
+         * @description A message: its current body (none once deleted), what it replies to, whom it
+         *     mentions, and its reactions.
+         */
+        MessageState: {
+            /** @description `None` once deleted: the tombstone stays in history. */
+            body?: components["schemas"]["MessageBody"];
+            /** @description The sender's idempotency key. */
+            client_id: string;
+            /** Format: date-time */
+            deleted_at?: string;
+            /** Format: date-time */
+            edited_at?: string;
+            mentions?: components["schemas"]["UserId"][];
+            reactions?: components["schemas"]["Reaction"][];
+            /** Format: int64 */
+            reply_to?: number;
+        };
+        /** @description `POST /api/v1/rooms/direct`: the direct room with one person, created if needed. */
+        OpenDirectRequest: {
+            user_id: components["schemas"]["UserId"];
+        };
+        /** @description One user's presence. */
+        Presence: {
+            /**
+             * Format: date-time
+             * @description When the user was last connected or active, if known.
+             */
+            last_seen_at?: string;
+            status: components["schemas"]["PresenceStatus"];
+            user_id: components["schemas"]["UserId"];
+        };
+        /** @description `GET /api/v1/presence?user_ids=1,2,3`: only people who share a room with me. */
+        PresenceList: {
+            users: components["schemas"]["Presence"][];
+        };
+        /**
+         * @description Whether someone is around. Combined over all of a user's connections: online if
+         *     any device is active, away if all connected devices are idle, offline if none.
+         * @enum {string}
+         */
+        PresenceStatus: "online" | "away" | "offline";
+        /** @description What every signed-in user may see of an account. */
+        Profile: {
+            /** @description Id of the avatar image in file storage, when one is set. */
+            avatar_file_id?: string;
+            /** Format: date-time */
+            created_at: string;
+            display_name: string;
+            id: components["schemas"]["UserId"];
+            /** @description Free text such as "On holiday until Monday"; empty when unset. */
+            status_text: string;
+            /** @description As chosen at sign-up (case preserved). */
+            username: string;
+        };
+        /** @description Who reacted with one emoji. */
+        Reaction: {
+            emoji: string;
+            user_ids: components["schemas"]["UserId"][];
+        };
+        /** @description `POST /api/v1/rooms/{id}/read`: I have read everything up to `seq`. */
+        ReadMarkerRequest: {
+            /** Format: int64 */
+            seq: number;
+        };
+        /** @description `POST /api/v1/auth/refresh` */
+        RefreshRequest: {
+            refresh_token: string;
+        };
+        /** @description `POST /api/v1/sessions/revoke-others` */
+        RevokedCount: {
+            /** Format: int64 */
+            revoked: number;
+        };
+        /**
+         * @description What a member may do. Owners and admins manage members and settings; only the
+         *     owner can make admins or hand over ownership.
+         * @enum {string}
+         */
+        Role: "member" | "admin" | "owner";
+        /** @description A room as its members see it. */
+        Room: {
+            avatar_file_id?: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by: components["schemas"]["UserId"];
+            /** @description Set at creation; messages in an encrypted room are opaque to the server. */
+            encrypted: boolean;
+            id: components["schemas"]["RoomId"];
+            kind: components["schemas"]["RoomKind"];
+            /** Format: date-time */
+            last_activity_at: string;
+            /**
+             * Format: int64
+             * @description Sequence number of the room's latest event.
+             */
+            last_seq: number;
+            /** Format: int64 */
+            member_count: number;
+            /** @description Empty for direct rooms. */
+            name: string;
+            topic: string;
+        };
+        /** @description One event of a room. */
+        RoomEvent: {
+            content: components["schemas"]["EventContent"];
+            /** Format: date-time */
+            created_at: string;
+            id: components["schemas"]["EventId"];
+            room_id: components["schemas"]["RoomId"];
+            sender_id: components["schemas"]["UserId"];
+            /** Format: int64 */
+            seq: number;
+        };
+        /**
+         * Format: int64
+         * @description Identifies a room (a direct conversation or a group).
+         */
+        RoomId: number;
+        /**
+         * @description Direct rooms hold exactly two people, one room per pair; groups have a name.
+         * @enum {string}
+         */
+        RoomKind: "direct" | "group";
+        /** @description `GET /api/v1/rooms` */
+        RoomList: {
+            rooms: components["schemas"]["RoomSummary"][];
+        };
+        /** @description One entry of my room list. */
+        RoomSummary: {
+            /** @description Latest message, if any. */
+            last_message?: components["schemas"]["RoomEvent"];
+            /**
+             * Format: int64
+             * @description Of those, the ones that mention me.
+             */
+            mention_count: number;
+            my_role: components["schemas"]["Role"];
+            /** @description For direct rooms: the other person. */
+            peer?: components["schemas"]["UserId"];
+            /**
+             * Format: int64
+             * @description My read marker: I have read everything up to this sequence number.
+             */
+            read_seq: number;
+            room: components["schemas"]["Room"];
+            /**
+             * Format: int64
+             * @description Messages from others after my read marker (capped at 999).
+             */
+            unread_count: number;
+        };
+        /** @description `POST /api/v1/rooms/{id}/messages` */
+        SendMessageRequest: {
+            body: components["schemas"]["MessageBody"];
+            /**
+             * @description Client-generated id, 1-64 characters, unique per sender. Sending again with
+             *     the same id returns the original message instead of creating a second one.
+             */
+            client_id: string;
+            /**
+             * Format: int64
+             * @description Sequence number of the message this replies to.
+             */
+            reply_to?: number;
+        };
+        /** @description Frames the server sends. */
+        ServerFrame: {
+            cursor: components["schemas"]["EventId"];
+            /** Format: int32 */
+            protocol: number;
+            session_id: components["schemas"]["SessionId"];
+            /** @enum {string} */
+            type: "ready";
+            user_id: components["schemas"]["UserId"];
+        } | {
+            event: components["schemas"]["RoomEvent"];
+            /** @enum {string} */
+            type: "event";
+        } | {
+            cursor: components["schemas"]["EventId"];
+            /** @enum {string} */
+            type: "resync_required";
+        } | {
+            event?: components["schemas"]["RoomEvent"];
+            id: string;
+            /** @enum {string} */
+            type: "ok";
+        } | {
+            code: components["schemas"]["ErrorCode"];
+            id?: string;
+            message: string;
+            /** @enum {string} */
+            type: "error";
+        } | {
+            room_id: components["schemas"]["RoomId"];
+            /** @enum {string} */
+            type: "typing";
+            typing: boolean;
+            user_id: components["schemas"]["UserId"];
+        } | (components["schemas"]["Presence"] & {
+            /** @enum {string} */
+            type: "presence";
+        }) | {
+            id: string;
+            /** @enum {string} */
+            type: "pong";
+        } | {
+            /** @enum {string} */
+            type: "unknown";
+        };
+        /**
+         * Format: int64
+         * @description Identifies one signed-in device session of an account.
+         */
+        SessionId: number;
+        /** @description `GET /api/v1/sessions` */
+        SessionList: {
+            sessions: components["schemas"]["DeviceSession"][];
+        };
+        /** @description `PUT /api/v1/rooms/{id}/members/{user_id}/role` */
+        SetRoleRequest: {
+            role: components["schemas"]["Role"];
+        };
+        /** @description `POST /api/v1/auth/signin` */
+        SignInRequest: {
+            device_name?: string;
+            password: string;
+            username: string;
+        };
+        /** @description `POST /api/v1/auth/signup` */
+        SignUpRequest: {
+            /** @description Label for the device session this sign-up opens (e.g. "Firefox on Linux"). */
+            device_name?: string;
+            /** @description Shown instead of the username; defaults to the username. */
+            display_name?: string;
+            password: string;
+            /**
+             * @description 3-32 characters from `a-z`, `A-Z`, `0-9`, `_`, `.`, `-`, starting with a letter
+             *     or digit. Unique without regard to case.
+             */
+            username: string;
+        };
+        /** @description `POST /api/v1/rooms/{id}/transfer-ownership` */
+        TransferOwnershipRequest: {
+            user_id: components["schemas"]["UserId"];
+        };
+        /** @description `PATCH /api/v1/users/me`: fields left out are not changed. */
+        UpdateProfileRequest: {
+            display_name?: string;
+            status_text?: string;
+        };
+        /** @description `PATCH /api/v1/rooms/{id}`: fields left out stay as they are. */
+        UpdateRoomRequest: {
+            name?: string;
+            topic?: string;
+        };
+        /**
+         * Format: int64
+         * @description Identifies an account.
+         */
+        UserId: number;
+        /** @description `GET /api/v1/users?prefix=...` */
+        UserList: {
+            users: components["schemas"]["Profile"][];
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export enum CloseCode {
+    // The first frame was not a valid `hello`, or a frame broke the protocol.
+    Protocol = 4000,
+    // The access token or its session is not valid (any more); sign in again.
+    Unauthenticated = 4001,
+    // No frame (not even a pong) arrived within the idle timeout.
+    TimedOut = 4003,
+    // The client read too slowly and its outbound queue filled up; reconnect and resume from the last event id received.
+    TooSlow = 4008
+}
+export type operations = Record<string, never>;
