@@ -19,7 +19,7 @@ use confab_proto::{ErrorBody, RoomId, UserId};
 use serde::Deserialize;
 
 /// My rooms with unread and mention counts, most recently active first.
-#[utoipa::path(get, path = "/api/v1/rooms", tag = "rooms", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/rooms", operation_id = "list_rooms", tag = "rooms", security(("bearer" = [])),
     responses((status = 200, body = RoomList), (status = 401, description = "Not signed in", body = ErrorBody)))]
 pub async fn list(
     State(app): State<AppState>,
@@ -171,6 +171,7 @@ pub async fn transfer_ownership(
 
 /// Query of [`history`]: at most one of `before`, `after`, `around`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// Events before this sequence number.
     before: Option<i64>,

@@ -10,7 +10,7 @@ use confab_proto::auth::{RevokedCount, SessionList};
 use confab_proto::{ErrorBody, SessionId};
 
 /// List my active device sessions, most recently used first.
-#[utoipa::path(get, path = "/api/v1/sessions", tag = "sessions", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/sessions", operation_id = "list_sessions", tag = "sessions", security(("bearer" = [])),
     responses(
         (status = 200, description = "Active sessions; `current` marks this one", body = SessionList),
         (status = 401, description = "Not signed in", body = ErrorBody),

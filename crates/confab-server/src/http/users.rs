@@ -74,6 +74,7 @@ pub async fn by_username(
 
 /// Query of [`search`]: either `prefix` (with `limit`) or `ids`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// Start of the username (any letter case); at least one character.
     prefix: Option<String>,
@@ -108,6 +109,7 @@ pub async fn search(
 
 /// Query of [`presence`].
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PresenceQuery {
     /// Comma-separated user ids, at most 200.
     user_ids: String,
