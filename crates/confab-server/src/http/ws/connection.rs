@@ -14,7 +14,6 @@ use crate::service::accounts::sessions::ClientInfo;
 use crate::service::accounts::tokens::Principal;
 use crate::service::rooms::Replay;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
-use confab_proto::users::PresenceStatus;
 use confab_proto::ws::{ClientFrame, ServerFrame, close_code};
 use confab_proto::{ErrorCode, EventId, PROTOCOL_VERSION, RoomId};
 use std::time::{Duration, Instant};
@@ -225,35 +224,12 @@ impl Connection {
                     .await;
             }
         };
-        if let ClientFrame::Presence { status } = frame {
-            let away = match status {
-                PresenceStatus::Online => false,
-                PresenceStatus::Away => true,
-                PresenceStatus::Offline => {
-                    let error =
-                        ServiceError::invalid("status", "a connected device is online or away");
-                    return self.send(&error_frame(None, &error)).await;
-                }
-            };
-            self.app
-                .realtime
-                .set_away(self.principal.user_id, self.connection_id, away);
-            return Ok(());
-        }
-        if let ClientFrame::Typing { room_id, typing } = frame {
-            // Over the rate limit a typing frame is dropped: it needs no reply.
-            if !self.bucket.take() {
-                return Ok(());
-            }
-            return self.on_typing(room_id, typing).await;
-        }
-        let reply = self.handle(frame).await;
-        self.send(&reply).await
+        self.on_frame(frame).await
     }
 
     /// Starts, refreshes or stops the caller's typing indicator in a room. Refreshes
     /// within the throttle interval only extend the deadline; nothing is sent.
-    async fn on_typing(&mut self, room: RoomId, typing: bool) -> Result<(), Close> {
+    pub(super) async fn on_typing(&mut self, room: RoomId, typing: bool) -> Result<(), Close> {
         if !self.typing.update(room, typing, Instant::now()) {
             return Ok(());
         }

@@ -1,101 +1,172 @@
-//! WebSocket requests: each frame with an `id` becomes one call to a service, and
-//! its result the `ok` or `error` reply.
+//! What a connection does with each frame after `hello`: every kind of client
+//! frame is matched once, in [`Connection::on_frame`].
+//!
+//! A request (a frame with an `id`) passes one envelope: [`Connection::admitted`]
+//! spends the connection's request budget and checks that the access token has not
+//! expired, the request becomes one service call, and its outcome becomes the `ok`
+//! or `error` reply carrying the same `id`. Typing and presence frames get no reply.
 
 use super::connection::Connection;
-use super::socket::{error_frame, protocol_error};
-use crate::service::ServiceError;
-use confab_proto::events::SendMessageRequest;
+use super::socket::{Close, error_frame, protocol_error};
+use crate::clock::now_millis;
+use crate::service::accounts::tokens::Principal;
+use crate::service::{ServiceError, ServiceResult};
+use confab_proto::events::{RoomEvent, SendMessageRequest};
+use confab_proto::users::PresenceStatus;
 use confab_proto::ws::{ClientFrame, ServerFrame};
+use std::sync::Arc;
 use std::time::Duration;
 
+/// What a request leaves for its reply: the event it stored, if any.
+type Outcome = ServiceResult<Option<RoomEvent>>;
+
 impl Connection {
-    /// Answers one request frame.
-    pub(super) async fn handle(&mut self, frame: ClientFrame) -> ServerFrame {
-        let id = match &frame {
-            ClientFrame::Hello { .. } => return protocol_error(None, "already authenticated"),
-            ClientFrame::Typing { .. } | ClientFrame::Presence { .. } => {
-                return protocol_error(None, "typing and presence frames get no reply");
+    /// Handles one frame after `hello`.
+    pub(super) async fn on_frame(&mut self, frame: ClientFrame) -> Result<(), Close> {
+        let app = Arc::clone(&self.app);
+        let rooms = &app.rooms;
+        let (id, outcome): (String, Outcome) = match frame {
+            ClientFrame::Hello { .. } => {
+                return self
+                    .send(&protocol_error(None, "already authenticated"))
+                    .await;
             }
-            ClientFrame::Ping { id } => return ServerFrame::Pong { id: id.clone() },
-            ClientFrame::Refresh { id, .. }
-            | ClientFrame::Send { id, .. }
-            | ClientFrame::Edit { id, .. }
-            | ClientFrame::Delete { id, .. }
-            | ClientFrame::React { id, .. }
-            | ClientFrame::Read { id, .. }
-            | ClientFrame::Delivered { id, .. } => id.clone(),
-        };
-        if !self.bucket.take() {
-            let error = ServiceError::RateLimited {
-                retry_after: Duration::from_secs(1),
-            };
-            return error_frame(Some(id), &error);
-        }
-        if let ClientFrame::Refresh { token, .. } = &frame {
-            return match self
-                .app
-                .sessions
-                .authenticate_until(token, &self.client)
-                .await
-            {
-                Ok((principal, expires)) if principal == self.principal => {
-                    self.token_expires_at = expires;
-                    ServerFrame::Ok { id, event: None }
+            ClientFrame::Presence { status } => return self.on_presence(status).await,
+            ClientFrame::Typing { room_id, typing } => {
+                // Over the budget a typing frame is dropped: it needs no reply.
+                if !self.bucket.take() {
+                    return Ok(());
                 }
-                Ok(_) => error_frame(Some(id), &ServiceError::InvalidToken),
-                Err(error) => error_frame(Some(id), &error),
-            };
-        }
-        if crate::clock::now_millis() >= self.token_expires_at {
-            return error_frame(Some(id), &ServiceError::TokenExpired);
-        }
-        let rooms = &self.app.rooms;
-        let caller = self.principal;
-        let result = match frame {
+                return self.on_typing(room_id, typing).await;
+            }
+            // Liveness must not depend on the budget.
+            ClientFrame::Ping { id } => return self.send(&ServerFrame::Pong { id }).await,
+            ClientFrame::Refresh { id, token } => {
+                let outcome = self.refresh(&token).await;
+                (id, outcome)
+            }
             ClientFrame::Send {
+                id,
                 room_id,
                 client_id,
                 body,
                 reply_to,
-                ..
-            } => rooms
-                .send(
-                    caller,
-                    room_id,
-                    &SendMessageRequest {
-                        client_id,
-                        body,
-                        reply_to,
-                    },
-                )
-                .await
-                .map(|sent| Some(sent.event)),
+            } => {
+                let request = SendMessageRequest {
+                    client_id,
+                    body,
+                    reply_to,
+                };
+                let outcome = self
+                    .admitted(async |caller| {
+                        let sent = rooms.send(caller, room_id, &request).await?;
+                        Ok(Some(sent.event))
+                    })
+                    .await;
+                (id, outcome)
+            }
             ClientFrame::Edit {
-                room_id, seq, body, ..
-            } => rooms.edit(caller, room_id, seq, &body).await.map(Some),
-            ClientFrame::Delete { room_id, seq, .. } => {
-                rooms.delete(caller, room_id, seq).await.map(Some)
+                id,
+                room_id,
+                seq,
+                body,
+            } => {
+                let outcome = self
+                    .admitted(async |caller| {
+                        rooms.edit(caller, room_id, seq, &body).await.map(Some)
+                    })
+                    .await;
+                (id, outcome)
+            }
+            ClientFrame::Delete { id, room_id, seq } => {
+                let outcome = self
+                    .admitted(async |caller| rooms.delete(caller, room_id, seq).await.map(Some))
+                    .await;
+                (id, outcome)
             }
             ClientFrame::React {
+                id,
                 room_id,
                 seq,
                 emoji,
                 add,
-                ..
-            } => rooms.react(caller, room_id, seq, &emoji, add).await,
-            ClientFrame::Read { room_id, seq, .. } => rooms.mark_read(caller, room_id, seq).await,
-            ClientFrame::Delivered { room_id, seq, .. } => {
-                rooms.mark_delivered(caller, room_id, seq).await
+            } => {
+                let outcome = self
+                    .admitted(async |caller| rooms.react(caller, room_id, seq, &emoji, add).await)
+                    .await;
+                (id, outcome)
             }
-            ClientFrame::Hello { .. }
-            | ClientFrame::Ping { .. }
-            | ClientFrame::Refresh { .. }
-            | ClientFrame::Typing { .. }
-            | ClientFrame::Presence { .. } => Ok(None),
+            ClientFrame::Read { id, room_id, seq } => {
+                let outcome = self
+                    .admitted(async |caller| rooms.mark_read(caller, room_id, seq).await)
+                    .await;
+                (id, outcome)
+            }
+            ClientFrame::Delivered { id, room_id, seq } => {
+                let outcome = self
+                    .admitted(async |caller| rooms.mark_delivered(caller, room_id, seq).await)
+                    .await;
+                (id, outcome)
+            }
         };
-        match result {
+        let reply = match outcome {
             Ok(event) => ServerFrame::Ok { id, event },
             Err(error) => error_frame(Some(id), &error),
+        };
+        self.send(&reply).await
+    }
+
+    /// The request envelope: spends one unit of the request budget, checks that the
+    /// access token is still valid, then runs `request` as the connection's user.
+    async fn admitted(&mut self, request: impl AsyncFnOnce(Principal) -> Outcome) -> Outcome {
+        self.spend_budget()?;
+        if now_millis() >= self.token_expires_at {
+            return Err(ServiceError::TokenExpired);
         }
+        request(self.principal).await
+    }
+
+    /// `rate_limited` once the connection used up its budget.
+    fn spend_budget(&mut self) -> ServiceResult<()> {
+        if self.bucket.take() {
+            Ok(())
+        } else {
+            Err(ServiceError::RateLimited {
+                retry_after: Duration::from_secs(1),
+            })
+        }
+    }
+
+    /// Replaces the connection's access token with a fresh one of the same session
+    /// (which may have expired meanwhile: that is what refreshing is for).
+    async fn refresh(&mut self, token: &str) -> Outcome {
+        self.spend_budget()?;
+        let (principal, expires) = self
+            .app
+            .sessions
+            .authenticate_until(token, &self.client)
+            .await?;
+        if principal != self.principal {
+            return Err(ServiceError::InvalidToken);
+        }
+        self.token_expires_at = expires;
+        Ok(None)
+    }
+
+    /// Marks this device active or idle; `offline` is not a state a connected
+    /// device can be in.
+    async fn on_presence(&mut self, status: PresenceStatus) -> Result<(), Close> {
+        let away = match status {
+            PresenceStatus::Online => false,
+            PresenceStatus::Away => true,
+            PresenceStatus::Offline => {
+                let error = ServiceError::invalid("status", "a connected device is online or away");
+                return self.send(&error_frame(None, &error)).await;
+            }
+        };
+        self.app
+            .realtime
+            .set_away(self.principal.user_id, self.connection_id, away);
+        Ok(())
     }
 }
