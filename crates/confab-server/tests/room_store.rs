@@ -5,8 +5,8 @@ mod common;
 
 use common::{Backend, TestDb};
 use confab_proto::rooms::{Role, RoomKind};
-use confab_proto::{RoomId, UserId};
-use confab_server::store::events::{BodyRecord, ContentRecord, EventRecord};
+use confab_proto::{EventId, RoomId, UserId};
+use confab_server::store::events::{BodyRecord, ContentRecord, EventRecord, MessageRecord};
 use confab_server::store::rooms::{Appended, HistoryAnchor, NewRoom, RoomChange, RoomStore};
 use confab_server::store::{ConnectOptions, NewUser, SqlStore, Store, StoreError};
 use std::time::Duration;
@@ -22,6 +22,7 @@ on_both_backends!(
     a_batch_commits_together_and_isolates_refused_changes,
     room_list_counts_unread_and_mentions_until_read,
     members_can_leave_be_removed_and_come_back,
+    rows_in_the_first_stored_format_still_read,
 );
 
 const NOW: i64 = 1_800_000_000_000;
@@ -636,4 +637,223 @@ async fn members_can_leave_be_removed_and_come_back(backend: Backend) {
         store.member(room, b).await.unwrap().unwrap().role,
         Role::Admin
     );
+}
+
+/// Rows exactly as the first schema's code wrote them (JSON in `events.content` and
+/// `events.body`, text enums), inserted by hand: they must read back unchanged
+/// whatever the wire types in `confab-proto` are called now. If this fails, a change
+/// altered the stored format and needs a migration.
+async fn rows_in_the_first_stored_format_still_read(backend: Backend) {
+    let (store, db) = open(backend).await;
+    let [alice, bob] = users::<2>(&store).await;
+    sqlx::any::install_default_drivers();
+    let raw = sqlx::AnyPool::connect(&db.url)
+        .await
+        .expect("raw connection");
+    let exec = |sql: String| {
+        let raw = raw.clone();
+        async move { sqlx::query(&sql).execute(&raw).await.expect(&sql) }
+    };
+    exec(format!(
+        "INSERT INTO rooms (kind, name, topic, encrypted, created_by, created_at, last_seq, last_activity_at, member_count) \
+         VALUES ('group', 'Old days', '', 0, {a}, {NOW}, 11, {NOW}, 2)",
+        a = alice.0
+    ))
+    .await;
+    let room: i64 = sqlx::query_scalar("SELECT id FROM rooms WHERE name = 'Old days'")
+        .fetch_one(&raw)
+        .await
+        .expect("the room");
+    for (user, role) in [(alice, "owner"), (bob, "admin")] {
+        exec(format!(
+            "INSERT INTO room_members (room_id, user_id, role, joined_at, read_seq, delivered_seq) \
+             VALUES ({room}, {u}, '{role}', {NOW}, 3, 3)",
+            u = user.0
+        ))
+        .await;
+    }
+    let (a, b) = (alice.0, bob.0);
+    // (seq, kind, sender, content, message columns: client_id, body, mentions, edited_at)
+    let rows: [(i64, &str, i64, String, Option<(&str, &str, String)>); 11] = [
+        (
+            1,
+            "room_created",
+            a,
+            r#"{"type":"room_created","name":"Old days","encrypted":false}"#.into(),
+            None,
+        ),
+        (
+            2,
+            "member_added",
+            a,
+            format!(r#"{{"type":"member_added","user_id":{a},"role":"owner"}}"#),
+            None,
+        ),
+        (
+            3,
+            "member_added",
+            a,
+            format!(r#"{{"type":"member_added","user_id":{b},"role":"member"}}"#),
+            None,
+        ),
+        (
+            4,
+            "message",
+            a,
+            "{}".into(),
+            Some(("c-1", r#"{"type":"text","text":"fixed"}"#, format!("[{b}]"))),
+        ),
+        (
+            5,
+            "message_edited",
+            a,
+            r#"{"type":"message_edited","target_seq":4,"body":{"type":"text","text":"fixed"}}"#
+                .into(),
+            None,
+        ),
+        (
+            6,
+            "reaction_added",
+            b,
+            r#"{"type":"reaction_added","target_seq":4,"emoji":"👍"}"#.into(),
+            None,
+        ),
+        (
+            7,
+            "read_up_to",
+            b,
+            format!(r#"{{"type":"read_up_to","user_id":{b},"seq":6}}"#),
+            None,
+        ),
+        (
+            8,
+            "role_changed",
+            a,
+            format!(r#"{{"type":"role_changed","user_id":{b},"role":"admin"}}"#),
+            None,
+        ),
+        (
+            9,
+            "room_renamed",
+            a,
+            r#"{"type":"room_renamed","name":"Old days"}"#.into(),
+            None,
+        ),
+        (
+            10,
+            "topic_changed",
+            a,
+            r#"{"type":"topic_changed","topic":"history"}"#.into(),
+            None,
+        ),
+        (
+            11,
+            "message",
+            b,
+            "{}".into(),
+            Some((
+                "c-2",
+                r#"{"type":"encrypted","ciphertext":"AAEC"}"#,
+                "[]".to_owned(),
+            )),
+        ),
+    ];
+    for (seq, kind, sender, content, message) in &rows {
+        let in_timeline = i64::from(!matches!(
+            *kind,
+            "message_edited" | "reaction_added" | "read_up_to"
+        ));
+        let target = if matches!(*kind, "message_edited" | "reaction_added") {
+            "4"
+        } else {
+            "NULL"
+        };
+        let (client_id, body, mentions) = match message {
+            Some((c, body, m)) => (format!("'{c}'"), format!("'{body}'"), format!("'{m}'")),
+            None => ("NULL".into(), "NULL".into(), "NULL".into()),
+        };
+        let edited = if *seq == 4 {
+            NOW.to_string()
+        } else {
+            "NULL".into()
+        };
+        exec(format!(
+            "INSERT INTO events (room_id, seq, kind, sender_id, content, in_timeline, created_at, target_seq, \
+             client_id, body, reply_to_seq, mentions, edited_at) VALUES \
+             ({room}, {seq}, '{kind}', {sender}, '{content}', {in_timeline}, {NOW}, {target}, {client_id}, {body}, NULL, {mentions}, {edited})"
+        ))
+        .await;
+    }
+    exec(format!(
+        "INSERT INTO reactions (room_id, seq, emoji, user_id, created_at) VALUES ({room}, 4, '👍', {b}, {NOW})"
+    ))
+    .await;
+
+    let log = store
+        .events_after(EventId(0), 100)
+        .await
+        .expect("the log reads");
+    let contents: Vec<ContentRecord> = log.into_iter().map(|e| e.content).collect();
+    assert_eq!(contents.len(), rows.len());
+    assert_eq!(
+        contents[1],
+        ContentRecord::MemberAdded {
+            user_id: alice,
+            role: Role::Owner
+        }
+    );
+    assert_eq!(
+        contents[4],
+        ContentRecord::MessageEdited {
+            target_seq: 4,
+            body: Some(text("fixed"))
+        }
+    );
+    assert_eq!(
+        contents[6],
+        ContentRecord::ReadUpTo {
+            user_id: bob,
+            seq: 6
+        }
+    );
+    assert_eq!(
+        contents[7],
+        ContentRecord::RoleChanged {
+            user_id: bob,
+            role: Role::Admin
+        }
+    );
+    assert_eq!(
+        contents[9],
+        ContentRecord::TopicChanged {
+            topic: "history".into()
+        }
+    );
+
+    let page = store
+        .history(RoomId(room), HistoryAnchor::Latest, 50)
+        .await
+        .expect("history reads");
+    let messages: Vec<&MessageRecord> = page
+        .events
+        .iter()
+        .filter_map(|e| match &e.content {
+            ContentRecord::Message(m) => Some(m),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0].client_id, "c-1");
+    assert_eq!(messages[0].body, Some(text("fixed")));
+    assert_eq!(messages[0].mentions, [bob]);
+    assert_eq!(messages[0].edited_at, Some(NOW));
+    assert_eq!(messages[0].reactions[0].emoji, "👍");
+    assert_eq!(
+        messages[1].body,
+        Some(BodyRecord::Encrypted {
+            ciphertext: "AAEC".into()
+        })
+    );
+    let member = store.member(RoomId(room), bob).await.unwrap().unwrap();
+    assert_eq!((member.role, member.read_seq), (Role::Admin, 3));
 }

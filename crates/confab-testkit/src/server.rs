@@ -85,6 +85,8 @@ pub struct ServerBuilder {
 struct Launch {
     profile: Profile,
     args: Vec<String>,
+    /// Extra environment variables, set after the profile's.
+    env: Vec<(String, String)>,
     forward_log: bool,
 }
 
@@ -104,6 +106,13 @@ impl ServerBuilder {
         S: Into<String>,
     {
         self.launch.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets an environment variable of the server process (after the profile's, so
+    /// it wins), e.g. a test-only switch such as `CONFAB_TEST_FAULT`.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.launch.env.push((key.into(), value.into()));
         self
     }
 
@@ -198,6 +207,7 @@ impl TestServer {
             }
         }
         command.envs(self.launch.profile.env().iter().copied());
+        command.envs(self.launch.env.iter().map(|(k, v)| (k, v)));
         let mut child = command
             .spawn()
             .map_err(|source| Error::Spawn { binary, source })?;
