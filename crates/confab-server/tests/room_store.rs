@@ -643,6 +643,10 @@ async fn members_can_leave_be_removed_and_come_back(backend: Backend) {
 /// `events.body`, text enums), inserted by hand: they must read back unchanged
 /// whatever the wire types in `confab-proto` are called now. If this fails, a change
 /// altered the stored format and needs a migration.
+/// One event row: seq, kind, sender, content JSON, and for messages the client id,
+/// body JSON and mentions JSON.
+type OldRow<'a> = (i64, &'a str, i64, String, Option<(&'a str, &'a str, String)>);
+
 async fn rows_in_the_first_stored_format_still_read(backend: Backend) {
     let (store, db) = open(backend).await;
     let [alice, bob] = users::<2>(&store).await;
@@ -674,7 +678,7 @@ async fn rows_in_the_first_stored_format_still_read(backend: Backend) {
     }
     let (a, b) = (alice.0, bob.0);
     // (seq, kind, sender, content, message columns: client_id, body, mentions, edited_at)
-    let rows: [(i64, &str, i64, String, Option<(&str, &str, String)>); 11] = [
+    let rows: [OldRow; 11] = [
         (
             1,
             "room_created",
