@@ -639,14 +639,14 @@ async fn members_can_leave_be_removed_and_come_back(backend: Backend) {
     );
 }
 
-/// Rows exactly as the first schema's code wrote them (JSON in `events.content` and
-/// `events.body`, text enums), inserted by hand: they must read back unchanged
-/// whatever the wire types in `confab-proto` are called now. If this fails, a change
-/// altered the stored format and needs a migration.
 /// One event row: seq, kind, sender, content JSON, and for messages the client id,
 /// body JSON and mentions JSON.
 type OldRow<'a> = (i64, &'a str, i64, String, Option<(&'a str, &'a str, String)>);
 
+/// Rows exactly as the first schema's code wrote them (JSON in `events.content` and
+/// `events.body`, text enums), inserted by hand: they must read back unchanged
+/// whatever the wire types in `confab-proto` are called now. If this fails, a change
+/// altered the stored format and needs a migration.
 async fn rows_in_the_first_stored_format_still_read(backend: Backend) {
     let (store, db) = open(backend).await;
     let [alice, bob] = users::<2>(&store).await;
