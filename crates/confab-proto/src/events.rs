@@ -144,31 +144,6 @@ pub enum EventContent {
 }
 
 impl EventContent {
-    /// True for events history shows as their own entry; edits, deletions and
-    /// reactions are folded into their message instead.
-    pub fn in_timeline(&self) -> bool {
-        !matches!(
-            self,
-            Self::MessageEdited { .. }
-                | Self::ReadUpTo { .. }
-                | Self::DeliveredUpTo { .. }
-                | Self::MessageDeleted { .. }
-                | Self::ReactionAdded { .. }
-                | Self::ReactionRemoved { .. }
-        )
-    }
-
-    /// The message an edit, deletion or reaction is about.
-    pub fn target_seq(&self) -> Option<i64> {
-        match self {
-            Self::MessageEdited { target_seq, .. }
-            | Self::MessageDeleted { target_seq }
-            | Self::ReactionAdded { target_seq, .. }
-            | Self::ReactionRemoved { target_seq, .. } => Some(*target_seq),
-            _ => None,
-        }
-    }
-
     /// Stable name of the event type, as in the `type` tag.
     pub fn kind(&self) -> &'static str {
         match self {

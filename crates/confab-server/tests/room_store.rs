@@ -641,7 +641,13 @@ async fn members_can_leave_be_removed_and_come_back(backend: Backend) {
 
 /// One event row: seq, kind, sender, content JSON, and for messages the client id,
 /// body JSON and mentions JSON.
-type OldRow<'a> = (i64, &'a str, i64, String, Option<(&'a str, &'a str, String)>);
+type OldRow<'a> = (
+    i64,
+    &'a str,
+    i64,
+    String,
+    Option<(&'a str, &'a str, String)>,
+);
 
 /// Rows exactly as the first schema's code wrote them (JSON in `events.content` and
 /// `events.body`, text enums), inserted by hand: they must read back unchanged

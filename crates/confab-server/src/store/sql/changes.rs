@@ -192,8 +192,8 @@ pub(super) async fn append_in(
         RoomChange::AddMember { user_id, role } => join(tx, &at, *user_id, *role).await?,
         RoomChange::RemoveMember { user_id, by_self } => leave(tx, &at, *user_id, *by_self).await?,
         RoomChange::SetRole { user_id, role } => set_role(tx, &at, *user_id, *role).await?,
-        RoomChange::MarkRead { seq } => mark_read(tx, &at, *seq).await?,
-        RoomChange::MarkDelivered { seq } => mark_delivered(tx, &at, *seq).await?,
+        RoomChange::MarkRead { seq } => move_marker(tx, &at, Marker::Read, *seq).await?,
+        RoomChange::MarkDelivered { seq } => move_marker(tx, &at, Marker::Delivered, *seq).await?,
         RoomChange::TransferOwnership { to } => transfer_ownership(tx, &at, *to).await?,
         RoomChange::Rename { name } => rename(tx, &at, name).await?,
         RoomChange::SetTopic { topic } => set_topic(tx, &at, topic).await?,
@@ -429,47 +429,47 @@ async fn set_role(
     }))
 }
 
-async fn mark_read(tx: &mut EventTx, at: &Place, upto: i64) -> StoreResult<Decision> {
-    let moved = sqlx::query(
-        "UPDATE room_members SET read_seq = $3, \
-         delivered_seq = CASE WHEN delivered_seq < $3 THEN $3 ELSE delivered_seq END \
-         WHERE room_id = $1 AND user_id = $2 AND left_seq IS NULL AND read_seq < $3",
-    )
-    .bind(at.room.0)
-    .bind(at.sender.0)
-    .bind(upto)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    Ok(if moved == 0 {
-        Decision::Skip(Appended::Unchanged)
-    } else {
-        Decision::Store(ContentRecord::ReadUpTo {
-            user_id: at.sender,
-            seq: upto,
-        })
-    })
+/// Which marker of the sender a receipt moves.
+#[derive(Clone, Copy)]
+enum Marker {
+    /// The read marker, which carries the delivery marker along.
+    Read,
+    Delivered,
 }
 
-async fn mark_delivered(tx: &mut EventTx, at: &Place, upto: i64) -> StoreResult<Decision> {
-    let moved = sqlx::query(
-        "UPDATE room_members SET delivered_seq = $3 \
-         WHERE room_id = $1 AND user_id = $2 AND left_seq IS NULL AND delivered_seq < $3",
-    )
-    .bind(at.room.0)
-    .bind(at.sender.0)
-    .bind(upto)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    Ok(if moved == 0 {
-        Decision::Skip(Appended::Unchanged)
-    } else {
-        Decision::Store(ContentRecord::DeliveredUpTo {
-            user_id: at.sender,
-            seq: upto,
-        })
-    })
+/// Moves the sender's marker forward to `upto`; nothing if it is there already.
+async fn move_marker(
+    tx: &mut EventTx,
+    at: &Place,
+    marker: Marker,
+    upto: i64,
+) -> StoreResult<Decision> {
+    let query = match marker {
+        Marker::Read => {
+            "UPDATE room_members SET read_seq = $3, \
+             delivered_seq = CASE WHEN delivered_seq < $3 THEN $3 ELSE delivered_seq END \
+             WHERE room_id = $1 AND user_id = $2 AND left_seq IS NULL AND read_seq < $3"
+        }
+        Marker::Delivered => {
+            "UPDATE room_members SET delivered_seq = $3 \
+             WHERE room_id = $1 AND user_id = $2 AND left_seq IS NULL AND delivered_seq < $3"
+        }
+    };
+    let moved = sqlx::query(query)
+        .bind(at.room.0)
+        .bind(at.sender.0)
+        .bind(upto)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if moved == 0 {
+        return Ok(Decision::Skip(Appended::Unchanged));
+    }
+    let (user_id, seq) = (at.sender, upto);
+    Ok(Decision::Store(match marker {
+        Marker::Read => ContentRecord::ReadUpTo { user_id, seq },
+        Marker::Delivered => ContentRecord::DeliveredUpTo { user_id, seq },
+    }))
 }
 
 async fn transfer_ownership(tx: &mut EventTx, at: &Place, to: UserId) -> StoreResult<Decision> {
