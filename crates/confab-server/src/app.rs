@@ -102,11 +102,19 @@ impl App {
                 .await
                 .context("cannot load the token signing secret")?,
         };
+        let room_store: Arc<dyn RoomStore> = Arc::new(sql.clone());
+        let realtime = Realtime::new(
+            Arc::clone(&room_store),
+            Arc::new(LocalBus::new()),
+            config.ws.queue_frames,
+            config.ws.presence_debounce,
+        );
         let passwords = Passwords::new(&config.password)?;
         let sessions = Arc::new(Sessions::new(
             Arc::clone(&store),
             AccessTokens::new(secret.as_bytes(), config.access_token_ttl),
             config.refresh_token_ttl,
+            Arc::clone(&realtime) as _,
         ));
         let throttle = Arc::new(Throttle::new(Arc::clone(&store), config.throttle.clone()));
         let accounts = Accounts::new(
@@ -114,12 +122,6 @@ impl App {
             passwords,
             Arc::clone(&sessions),
             throttle,
-        );
-        let room_store: Arc<dyn RoomStore> = Arc::new(sql.clone());
-        let realtime = Realtime::new(
-            Arc::clone(&room_store),
-            Arc::new(LocalBus::new()),
-            config.ws.queue_frames,
         );
         let rooms = Rooms::new(
             room_store,

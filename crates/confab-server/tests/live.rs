@@ -28,6 +28,9 @@ on_both_backends!(
     revoking_a_session_closes_its_sockets,
     a_cursor_from_the_future_asks_for_a_resync,
     presence_combines_devices_and_reaches_contacts_only,
+    revocation_ends_sockets_at_once_and_their_requests_are_refused,
+    a_socket_whose_token_expires_unrefreshed_is_closed,
+    presence_toggling_is_debounced_and_counted_against_the_budget,
 );
 
 /// Waits at most this long for anything that should arrive.
@@ -855,4 +858,181 @@ async fn presence_combines_devices_and_reaches_contacts_only(backend: Backend) {
             other => panic!("expected an error, got {other:?}"),
         }
     }
+}
+
+/// Waits for the close of `live`, returning its code and whether a `session_revoked`
+/// or `token_expired` error (`expected`) came before it.
+async fn closed_after(live: &mut Live, expected: ErrorCode) -> (u16, bool) {
+    let mut saw_error = false;
+    loop {
+        match next_frame(live).await {
+            Incoming::Frame(ServerFrame::Error { code, .. }) if code == expected => {
+                saw_error = true
+            }
+            Incoming::Frame(_) => {}
+            Incoming::Closed { code, .. } => return (code, saw_error),
+        }
+    }
+}
+
+/// Signing out a device, "sign out everywhere else" and a password change each end
+/// the affected sockets at once: the heartbeat (which would also notice) is set to
+/// an hour here, so only the revocation itself can close them. A request sent right
+/// after the revocation was answered is refused, and nothing of it is stored.
+async fn revocation_ends_sockets_at_once_and_their_requests_are_refused(backend: Backend) {
+    let server = TestServer::start_with(
+        backend,
+        &["--ws-ping-interval", "1h", "--ws-idle-timeout", "2h"],
+    )
+    .await;
+    let (laptop, name) = signed_up(&server, "frank").await;
+    let device = |label: &'static str| {
+        let client = server.client();
+        let name = name.clone();
+        async move {
+            client
+                .sign_in(&name, common::PASSWORD, Some(label))
+                .await
+                .unwrap();
+            client
+        }
+    };
+    let room = group(&laptop, &[]).await;
+
+    // 1. One device revoked from another.
+    let phone = device("phone").await;
+    let mut phone_live = live(&phone, None).await;
+    laptop
+        .revoke_session(phone.tokens().await.unwrap().session_id)
+        .await
+        .unwrap();
+    let late = phone_live
+        .request(|id| ClientFrame::Send {
+            id,
+            room_id: room,
+            client_id: "after-revocation".into(),
+            body: MessageBody::Text {
+                text: "must not be stored".into(),
+            },
+            reply_to: None,
+        })
+        .await;
+    assert!(
+        !matches!(late, Ok(ServerFrame::Ok { .. })),
+        "a request after revocation is refused: {late:?}"
+    );
+    let (code, _) = closed_after(&mut phone_live, ErrorCode::SessionRevoked).await;
+    assert_eq!(code, close_code::UNAUTHENTICATED);
+    let history = laptop.history(room, "").await.unwrap();
+    assert!(
+        history
+            .events
+            .iter()
+            .all(|e| text(e) != Some("must not be stored")),
+        "nothing sent after the revocation is stored"
+    );
+
+    // 2. Every other session, from the laptop.
+    let tablet = device("tablet").await;
+    let mut tablet_live = live(&tablet, None).await;
+    let mut laptop_live = live(&laptop, None).await;
+    laptop.revoke_other_sessions().await.unwrap();
+    let (code, saw_error) = closed_after(&mut tablet_live, ErrorCode::SessionRevoked).await;
+    assert_eq!((code, saw_error), (close_code::UNAUTHENTICATED, true));
+
+    // 3. A password change ends the others too, and the laptop keeps working.
+    let desk = device("desk").await;
+    let mut desk_live = live(&desk, None).await;
+    laptop
+        .change_password(common::PASSWORD, "a completely new passphrase")
+        .await
+        .unwrap();
+    let (code, saw_error) = closed_after(&mut desk_live, ErrorCode::SessionRevoked).await;
+    assert_eq!((code, saw_error), (close_code::UNAUTHENTICATED, true));
+    let sent = laptop.send_text(room, "still here").await.unwrap();
+    assert_eq!(next_message(&mut laptop_live).await.id, sent.id);
+}
+
+/// A socket whose access token expires is closed with `4001` after the grace unless
+/// it sends a `refresh`; one that refreshes goes on.
+async fn a_socket_whose_token_expires_unrefreshed_is_closed(backend: Backend) {
+    let server = TestServer::start_with(
+        backend,
+        &["--access-token-ttl", "3s", "--ws-token-grace", "1s"],
+    )
+    .await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let room = group(&alice, &[]).await;
+    let mut stale = live(&alice, None).await;
+    let mut kept = live(&alice, None).await;
+    // Refreshing halfway moves the kept socket's end about two seconds past the
+    // stale one's.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let fresh = alice.refresh().await.unwrap().access_token;
+    let refreshed = kept
+        .request(|id| ClientFrame::Refresh { id, token: fresh })
+        .await
+        .unwrap();
+    assert!(matches!(refreshed, ServerFrame::Ok { .. }), "{refreshed:?}");
+
+    let (code, saw_error) = closed_after(&mut stale, ErrorCode::TokenExpired).await;
+    assert_eq!((code, saw_error), (close_code::UNAUTHENTICATED, true));
+    // The refreshed socket outlived the first token and still gets events.
+    let sent = alice
+        .send_text(room, "for the refreshed one")
+        .await
+        .unwrap();
+    assert_eq!(next_message(&mut kept).await.id, sent.id);
+}
+
+/// A device flipping between online and away as fast as it can costs its contacts a
+/// few presence frames, not one per flip: flips beyond the request budget are
+/// dropped, and announcements are debounced.
+async fn presence_toggling_is_debounced_and_counted_against_the_budget(backend: Backend) {
+    use confab_proto::users::PresenceStatus::{Away, Online};
+    let server = TestServer::start(backend).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let (bob_client, _) = signed_up(&server, "bob").await;
+    let bob = id_of(&bob_client).await;
+    let room = alice.open_direct(bob).await.unwrap().id;
+    let mut watcher = live(&alice, None).await;
+    let mut flipper = live(&bob_client, None).await;
+    assert_eq!(next_presence_of(&mut watcher, bob).await, Online);
+    for i in 0..400 {
+        let status = if i % 2 == 0 { Away } else { Online };
+        flipper
+            .send(&ClientFrame::Presence { status })
+            .await
+            .unwrap();
+    }
+    // Bob ends online; a message after the burst marks where to stop counting.
+    flipper
+        .send(&ClientFrame::Presence { status: Online })
+        .await
+        .ok();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let marker = bob_client.send_text(room, "done flipping").await.unwrap();
+    let mut frames = 0;
+    loop {
+        match tokio::time::timeout(PATIENCE, watcher.recv())
+            .await
+            .expect("the marker in time")
+            .unwrap()
+        {
+            Incoming::Frame(ServerFrame::Presence(p)) if p.user_id == bob => frames += 1,
+            Incoming::Frame(ServerFrame::Event { event }) if event.id == marker.id => break,
+            Incoming::Closed { code, reason } => panic!("closed: {code} {reason}"),
+            _ => {}
+        }
+    }
+    assert!(
+        frames <= 4,
+        "400 flips reached the contact as {frames} presence frames"
+    );
+    // The flipping socket was not punished beyond dropped flips: it still works.
+    let sent = flipper
+        .request(|id| ClientFrame::Ping { id })
+        .await
+        .unwrap();
+    assert!(matches!(sent, ServerFrame::Pong { .. }), "{sent:?}");
 }

@@ -159,4 +159,24 @@ describe('Session', () => {
     expect(codes).toEqual(['token_expired', 'session_revoked']);
     expect(sockets).toHaveLength(2);
   });
+
+  it('tells its owner why an open socket was closed for its token or session', async () => {
+    const codes: string[] = [];
+    const { session, sockets, timers } = setup({
+      onAuthFailed: async (code) => {
+        codes.push(code);
+        return code === 'token_expired';
+      },
+    });
+    session.start();
+    sockets[0]!.open();
+    sockets[0]!.receive({ type: 'ready', user_id: 1, session_id: 7, protocol: 1, cursor: 5 });
+    // A token left unrefreshed past the grace: refresh and reconnect, not sign out.
+    sockets[0]!.receive({ type: 'error', code: 'token_expired', message: 'expired' });
+    sockets[0]!.drop(CloseCode.Unauthenticated);
+    await settle();
+    timers.advance(1_000);
+    expect(codes).toEqual(['token_expired']);
+    expect(sockets).toHaveLength(2);
+  });
 });

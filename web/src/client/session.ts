@@ -79,7 +79,8 @@ export class Session {
   private reconnectTimer: unknown = null;
   private pingTimer: unknown = null;
   private pongTimer: unknown = null;
-  private helloError: string | null = null;
+  /** The code of the last connection-level `error` (one without an `id`), which a `4001` close explains. */
+  private connectionError: string | null = null;
 
   constructor(
     private readonly url: string,
@@ -153,7 +154,7 @@ export class Session {
 
   private connect(): void {
     this.handlers.onStatus('connecting');
-    this.helloError = null;
+    this.connectionError = null;
     let socket: SocketLike;
     try {
       socket = this.open(this.url);
@@ -213,7 +214,9 @@ export class Session {
       case 'ok':
       case 'error': {
         if (frame.id === undefined) {
-          if (frame.type === 'error' && !this.ready) this.helloError = frame.code;
+          // Before `ready` (a refused hello) or after it (a revoked session, a token not
+          // refreshed in time), the error that precedes a `4001` close says why.
+          if (frame.type === 'error' && frame.id === undefined) this.connectionError = frame.code;
           return;
         }
         const waiting = this.pending.get(frame.id);
@@ -259,7 +262,7 @@ export class Session {
     if (this.stopped) return;
     // `code` is whatever number the socket reports, not necessarily one of the enum's.
     if (code === (CloseCode.Unauthenticated as number)) {
-      const reason = this.helloError ?? 'invalid_token';
+      const reason = this.connectionError ?? 'invalid_token';
       void this.handlers.onAuthFailed(reason).then((retry) => {
         if (retry && !this.stopped) this.scheduleReconnect();
         else this.stopped = true;

@@ -358,7 +358,8 @@ pub struct WsConfig {
     /// this.
     ///
     /// Requests over the limit get a `rate_limited` error; the connection stays open.
-    /// `ping` and `typing` frames do not count. At least 1.
+    /// `ping` frames do not count; `typing` and `presence` frames count, and over the
+    /// limit they are dropped without a reply. At least 1.
     #[arg(
         long = "ws-requests-per-second",
         env = "CONFAB_WS_REQUESTS_PER_SECOND",
@@ -380,6 +381,35 @@ pub struct WsConfig {
         value_parser = duration_at_least(Duration::from_secs(1))
     )]
     pub typing_timeout: Duration,
+
+    /// How long a connection may go on after its access token expired without
+    /// sending a `refresh`.
+    ///
+    /// Then it gets a `token_expired` error and is closed with `4001`, so a stolen
+    /// token cannot keep a live feed open for longer than its own lifetime and
+    /// this. At least 1s.
+    #[arg(
+        long = "ws-token-grace",
+        env = "CONFAB_WS_TOKEN_GRACE",
+        value_name = "DURATION",
+        default_value = "30s",
+        value_parser = duration_at_least(Duration::from_secs(1))
+    )]
+    pub token_grace: Duration,
+
+    /// A user's presence changes are announced at most once per this interval.
+    ///
+    /// A device that switches between online and away faster is announced once,
+    /// with the state it ends in; a change back to what was last announced is not
+    /// announced at all. `0s` announces every change at once.
+    #[arg(
+        long = "presence-debounce",
+        env = "CONFAB_PRESENCE_DEBOUNCE",
+        value_name = "DURATION",
+        default_value = "1s",
+        value_parser = duration
+    )]
+    pub presence_debounce: Duration,
 }
 
 /// Longest password accepted, in characters. Long enough for any passphrase, short

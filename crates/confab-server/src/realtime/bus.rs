@@ -1,14 +1,16 @@
 //! The bus: how one node's live events reach the other nodes' connections.
 //!
-//! Two kinds of message cross it: "events up to this id are committed" (so every
-//! node's tailer reads the log at once instead of waiting for its poll), and
-//! ephemeral frames (typing, presence) that are never stored. The bus is never the
+//! Three kinds of message cross it: "events up to this id are committed" (so every
+//! node's tailer reads the log at once instead of waiting for its poll), ephemeral
+//! frames (typing, presence) that are never stored, and revoked sessions, whose
+//! connections close wherever they are. The bus is never the
 //! source of truth: a lost message delays a wake-up or drops a typing indicator,
 //! and the log still has every event.
 //!
 //! [`LocalBus`] is the in-process implementation for a single node. A NATS
 //! implementation for several nodes goes behind the same trait.
 
+use crate::service::accounts::Revoked;
 use confab_proto::users::Presence;
 use confab_proto::{EventId, RoomId, UserId};
 use futures_util::stream::BoxStream;
@@ -27,6 +29,8 @@ pub enum BusMessage {
         recipients: Vec<UserId>,
         frame: EphemeralFrame,
     },
+    /// Sessions were revoked: their connections close, on every node.
+    Revoked(Revoked),
 }
 
 /// What an ephemeral message carries.

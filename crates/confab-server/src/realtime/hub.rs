@@ -5,7 +5,8 @@
 //! (it then resumes from its last event id), so memory never grows without bound.
 
 use super::frames::Outbound;
-use confab_proto::UserId;
+use crate::service::accounts::Revoked;
+use confab_proto::{SessionId, UserId};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,9 +16,13 @@ use tokio_util::sync::CancellationToken;
 /// A registered connection as the hub sees it.
 struct Listener {
     id: u64,
+    /// The device session the connection authenticated as.
+    session: SessionId,
     queue: mpsc::Sender<Outbound>,
     /// Cancelled when the queue overflowed: the connection must close.
     overflowed: CancellationToken,
+    /// Cancelled when the session was revoked: the connection must close.
+    revoked: CancellationToken,
 }
 
 /// What a connection gets when it registers.
@@ -25,6 +30,7 @@ pub(super) struct Registration {
     pub id: u64,
     pub events: mpsc::Receiver<Outbound>,
     pub overflowed: CancellationToken,
+    pub revoked: CancellationToken,
 }
 
 /// The connections of one node.
@@ -43,21 +49,37 @@ impl Hub {
         }
     }
 
-    /// Registers a connection of `user`.
-    pub fn register(&self, user: UserId) -> Registration {
+    /// Registers a connection of `user`'s device session `session`.
+    pub fn register(&self, user: UserId, session: SessionId) -> Registration {
         let (queue, events) = mpsc::channel(self.queue_capacity);
         let overflowed = CancellationToken::new();
+        let revoked = CancellationToken::new();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.lock().entry(user).or_default().push(Listener {
             id,
+            session,
             queue,
             overflowed: overflowed.clone(),
+            revoked: revoked.clone(),
         });
         metrics::gauge!(crate::telemetry::WS_CONNECTIONS).increment(1.0);
         Registration {
             id,
             events,
             overflowed,
+            revoked,
+        }
+    }
+
+    /// Tells the connections of revoked sessions to close. Idempotent.
+    pub fn revoke(&self, revoked: &Revoked) {
+        let user = match *revoked {
+            Revoked::Session { user, .. } | Revoked::AllBut { user, .. } => user,
+        };
+        for listener in self.lock().get(&user).into_iter().flatten() {
+            if revoked.covers(user, listener.session) {
+                listener.revoked.cancel();
+            }
         }
     }
 
@@ -112,9 +134,9 @@ mod tests {
     #[test]
     fn delivers_to_every_connection_of_the_recipients_only() {
         let hub = Hub::new(4);
-        let mut a1 = hub.register(UserId(1));
-        let mut a2 = hub.register(UserId(1));
-        let mut b = hub.register(UserId(2));
+        let mut a1 = hub.register(UserId(1), SessionId(1));
+        let mut a2 = hub.register(UserId(1), SessionId(2));
+        let mut b = hub.register(UserId(2), SessionId(3));
         hub.deliver(&[UserId(1)], &frame("x"));
         assert_eq!(a1.events.try_recv().unwrap().frame, "x");
         assert_eq!(a2.events.try_recv().unwrap().frame, "x");
@@ -122,9 +144,24 @@ mod tests {
     }
 
     #[test]
+    fn revoking_a_session_cancels_its_connections_only() {
+        let hub = Hub::new(4);
+        let old = hub.register(UserId(1), SessionId(1));
+        let current = hub.register(UserId(1), SessionId(2));
+        let other = hub.register(UserId(2), SessionId(1));
+        hub.revoke(&Revoked::AllBut {
+            user: UserId(1),
+            keep: SessionId(2),
+        });
+        assert!(old.revoked.is_cancelled());
+        assert!(!current.revoked.is_cancelled());
+        assert!(!other.revoked.is_cancelled());
+    }
+
+    #[test]
     fn a_full_queue_marks_its_connection_overflowed() {
         let hub = Hub::new(1);
-        let slow = hub.register(UserId(1));
+        let slow = hub.register(UserId(1), SessionId(1));
         hub.deliver(&[UserId(1)], &frame("a"));
         assert!(!slow.overflowed.is_cancelled());
         hub.deliver(&[UserId(1)], &frame("b"));

@@ -8,16 +8,18 @@ use super::presence::PresenceBoard;
 use super::tailer::Tailer;
 use crate::clock::Millis;
 use crate::service::ServiceResult;
+use crate::service::accounts::{Revocations, Revoked};
 use crate::service::rooms::Delivery;
 use crate::store::rooms::RoomStore;
 use async_trait::async_trait;
 use confab_proto::users::PresenceStatus;
-use confab_proto::{RoomId, UserId};
+use confab_proto::{RoomId, SessionId, UserId};
 use futures_util::StreamExt as _;
 use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
@@ -34,6 +36,8 @@ pub struct Realtime {
     bus_messages: Mutex<Option<BoxStream<'static, Received>>>,
     /// Wakes the tailer when another node committed events.
     wake: Notify,
+    /// See `--presence-debounce`.
+    presence_debounce: Duration,
     /// The newest event id the tailer has delivered.
     delivered: AtomicI64,
 }
@@ -52,6 +56,9 @@ pub struct Subscription {
     pub id: u64,
     /// Cancelled if the connection fell too far behind and must close.
     pub overflowed: CancellationToken,
+    /// Cancelled if the connection's session was revoked: it must close, and serve
+    /// no more requests.
+    pub revoked: CancellationToken,
     realtime: Arc<Realtime>,
     user: UserId,
 }
@@ -65,8 +72,14 @@ impl Drop for Subscription {
 
 impl Realtime {
     /// Live delivery reading `store`'s log and talking to other nodes over `bus`;
-    /// each connection queues at most `queue_capacity` frames.
-    pub fn new(store: Arc<dyn RoomStore>, bus: Arc<dyn Bus>, queue_capacity: usize) -> Arc<Self> {
+    /// each connection queues at most `queue_capacity` frames, and presence changes
+    /// are announced at most once per `presence_debounce`.
+    pub fn new(
+        store: Arc<dyn RoomStore>,
+        bus: Arc<dyn Bus>,
+        queue_capacity: usize,
+        presence_debounce: Duration,
+    ) -> Arc<Self> {
         Arc::new(Self {
             members: RoomMembers::new(Arc::clone(&store)),
             store,
@@ -75,19 +88,21 @@ impl Realtime {
             bus_messages: Mutex::new(Some(bus.subscribe())),
             bus,
             wake: Notify::new(),
+            presence_debounce,
             delivered: AtomicI64::new(0),
         })
     }
 
-    /// Registers a connection of `user`: live events arrive on the subscription,
-    /// and the user counts as online while it lasts.
-    pub fn connect(self: &Arc<Self>, user: UserId) -> Subscription {
-        let registration = self.hub.register(user);
+    /// Registers a connection of `user`'s device session `session`: live events
+    /// arrive on the subscription, and the user counts as online while it lasts.
+    pub fn connect(self: &Arc<Self>, user: UserId, session: SessionId) -> Subscription {
+        let registration = self.hub.register(user, session);
         self.presence.connected(user, registration.id);
         Subscription {
             events: registration.events,
             id: registration.id,
             overflowed: registration.overflowed,
+            revoked: registration.revoked,
             realtime: Arc::clone(self),
             user,
         }
@@ -125,7 +140,12 @@ impl Realtime {
                     let store = Arc::clone(&presence.store);
                     presence
                         .presence
-                        .announce(store.as_ref(), presence.bus.as_ref(), s2)
+                        .announce(
+                            store.as_ref(),
+                            presence.bus.as_ref(),
+                            presence.presence_debounce,
+                            s2,
+                        )
                         .await;
                 }),
             },
@@ -163,8 +183,10 @@ impl Realtime {
                         self.hub.deliver(&recipients, &outbound);
                     }
                 }
+                Some(Received::Message(BusMessage::Revoked(revoked))) => self.hub.revoke(&revoked),
                 Some(Received::Lost(count)) => {
-                    // Ephemeral frames are gone; a commit notice may be among them.
+                    // Ephemeral frames are gone; a commit notice may be among them, and
+                    // a revocation (the heartbeat's session check still catches that).
                     tracing::warn!(count, "the bus receiver fell behind and lost messages");
                     self.wake.notify_one();
                 }
@@ -195,5 +217,14 @@ impl Delivery for Realtime {
 
     fn presence(&self, user: UserId) -> (PresenceStatus, Option<Millis>) {
         self.presence.status(user)
+    }
+}
+
+impl Revocations for Realtime {
+    fn revoked(&self, revoked: Revoked) {
+        // This node's connections at once, before the revoking request is answered;
+        // the other nodes' through the bus (this one sees it again: harmless).
+        self.hub.revoke(&revoked);
+        self.bus.publish(BusMessage::Revoked(revoked));
     }
 }

@@ -4,10 +4,16 @@
 //!
 //! A connection is active until its client says it is idle (`presence: away`). A
 //! user is online if any device is active, away if all are idle, and offline with
-//! none. When the combined status changes, the user is queued for the announcer
+//! none. When the combined status changes, the user is marked for the announcer
 //! task, which publishes a presence frame on the bus for the user's contacts and the
-//! user's own other devices. The queue is bounded: beyond it, changes are dropped
-//! and logged rather than buffered without bound.
+//! user's own other devices.
+//!
+//! Announcements are debounced (`--presence-debounce`): the announcer collects the
+//! users whose status changed for one interval, then announces each once, with the
+//! status they are in by then, and not at all if that is what was last announced.
+//! A device toggling between online and away therefore costs its contacts at most
+//! one frame per interval, and the set of marked users is bounded by the users this
+//! node has seen change.
 
 use super::bus::{Bus, BusMessage, EphemeralFrame};
 use crate::clock::{Millis, now_millis, timestamp};
@@ -15,13 +21,11 @@ use crate::store::StoreResult;
 use crate::store::rooms::RoomStore;
 use confab_proto::UserId;
 use confab_proto::users::{Presence, PresenceStatus};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
-use tokio::sync::mpsc;
+use std::time::Duration;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-
-/// Presence changes waiting to be announced.
-const PRESENCE_BACKLOG: usize = 4096;
 
 /// One connected device of a user.
 struct Device {
@@ -34,18 +38,19 @@ pub(super) struct PresenceBoard {
     devices: Mutex<HashMap<UserId, Vec<Device>>>,
     /// When each user who went offline on this node was last connected.
     last_seen: Mutex<HashMap<UserId, Millis>>,
-    changes: mpsc::Sender<UserId>,
-    changed: Mutex<Option<mpsc::Receiver<UserId>>>,
+    /// Users whose status changed since the last announcements.
+    changed: Mutex<HashSet<UserId>>,
+    /// Wakes the announcer when `changed` gains a user.
+    wake: Notify,
 }
 
 impl PresenceBoard {
     pub fn new() -> Self {
-        let (changes, changed) = mpsc::channel(PRESENCE_BACKLOG);
         Self {
             devices: Mutex::default(),
             last_seen: Mutex::default(),
-            changes,
-            changed: Mutex::new(Some(changed)),
+            changed: Mutex::default(),
+            wake: Notify::new(),
         }
     }
 
@@ -103,29 +108,50 @@ impl PresenceBoard {
         if after == PresenceStatus::Offline {
             lock(&self.last_seen).insert(user, now_millis());
         }
-        if self.changes.try_send(user).is_err() {
-            tracing::warn!(user_id = %user, "presence backlog full; a status change was not announced");
+        if lock(&self.changed).insert(user) {
+            self.wake.notify_one();
         }
     }
 
-    /// Announces presence changes on the bus until `shutdown`. Runs once per node.
+    /// Announces presence changes on the bus, at most once per `debounce` per user,
+    /// until `shutdown`. Runs once per node.
     pub async fn announce(
         &self,
         store: &dyn RoomStore,
         bus: &dyn Bus,
+        debounce: Duration,
         shutdown: CancellationToken,
     ) {
-        let Some(mut changes) = lock(&self.changed).take() else {
-            tracing::error!("the presence announcer was started twice");
-            return;
-        };
+        // What contacts were last told of each user; absent means offline.
+        let mut announced: HashMap<UserId, PresenceStatus> = HashMap::new();
         loop {
-            let user = tokio::select! {
-                user = changes.recv() => match user { Some(user) => user, None => return },
+            tokio::select! {
+                () = self.wake.notified() => {},
                 () = shutdown.cancelled() => return,
-            };
-            if let Err(error) = self.announce_one(store, bus, user).await {
-                tracing::warn!(%error, user_id = %user, "cannot announce a presence change");
+            }
+            // Let a burst of changes settle, then announce where each one ended.
+            tokio::select! {
+                () = tokio::time::sleep(debounce) => {},
+                () = shutdown.cancelled() => return,
+            }
+            let changed = std::mem::take(&mut *lock(&self.changed));
+            for user in changed {
+                let status = self.status(user).0;
+                let before = announced
+                    .get(&user)
+                    .copied()
+                    .unwrap_or(PresenceStatus::Offline);
+                if status == before {
+                    continue;
+                }
+                if status == PresenceStatus::Offline {
+                    announced.remove(&user);
+                } else {
+                    announced.insert(user, status);
+                }
+                if let Err(error) = self.announce_one(store, bus, user).await {
+                    tracing::warn!(%error, user_id = %user, "cannot announce a presence change");
+                }
             }
         }
     }

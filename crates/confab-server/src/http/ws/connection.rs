@@ -7,7 +7,7 @@ use super::socket::{
     read_hello, send_frame, send_message,
 };
 use crate::app::AppState;
-use crate::clock::Millis;
+use crate::clock::{Millis, now_millis};
 use crate::realtime::{Outbound, Subscription, TypingState};
 use crate::service::ServiceError;
 use crate::service::accounts::sessions::ClientInfo;
@@ -17,6 +17,7 @@ use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use confab_proto::ws::{ClientFrame, ServerFrame, close_code};
 use confab_proto::{ErrorCode, EventId, PROTOCOL_VERSION, RoomId};
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 /// The state of one authenticated connection.
 pub(super) struct Connection {
@@ -25,12 +26,16 @@ pub(super) struct Connection {
     pub(super) client: ClientInfo,
     pub(super) principal: Principal,
     pub(super) token_expires_at: Millis,
+    /// When the connection closes unless the token is refreshed.
+    pub(super) token_deadline: tokio::time::Instant,
     /// Id of the last event sent; live events at or below it were already replayed.
     pub(super) last_sent: EventId,
     pub(super) last_heard: Instant,
     pub(super) bucket: TokenBucket,
     /// This connection's id in live delivery (for its presence).
     pub(super) connection_id: u64,
+    /// Cancelled when this connection's session is revoked.
+    pub(super) revoked: CancellationToken,
     pub(super) typing: TypingState,
 }
 
@@ -64,7 +69,9 @@ impl Connection {
             };
         // Subscribe before reading the log: every event committed from now on comes
         // through the subscription, everything before it through the replay.
-        let subscription = app.realtime.connect(principal.user_id);
+        let subscription = app
+            .realtime
+            .connect(principal.user_id, principal.session_id);
         let rate = app.config.ws.requests_per_second;
         let typing = TypingState::new(app.config.ws.typing_timeout);
         let mut connection = Self {
@@ -73,12 +80,15 @@ impl Connection {
             client,
             principal,
             token_expires_at,
+            token_deadline: tokio::time::Instant::now(),
             last_sent: EventId(0),
             last_heard: Instant::now(),
             bucket: TokenBucket::new(rate),
             typing,
             connection_id: subscription.id,
+            revoked: subscription.revoked.clone(),
         };
+        connection.set_token_expiry(token_expires_at);
         let close = match connection.start(since).await {
             Ok(()) => connection.serve(subscription).await,
             Err(close) => close,
@@ -141,17 +151,37 @@ impl Connection {
         heartbeat.tick().await;
         let shutdown = self.app.shutdown.clone();
         let mut typing_tick = tokio::time::interval(Duration::from_secs(1));
+        // The token's expiry plus the grace; a `refresh` moves it.
+        let mut token_deadline = Box::pin(tokio::time::sleep_until(self.token_deadline));
         loop {
             let step = tokio::select! {
                 incoming = self.socket.recv() => match incoming {
-                    Some(Ok(message)) => self.on_message(message).await,
+                    Some(Ok(message)) => {
+                        let handled = self.on_message(message).await;
+                        if self.token_deadline != token_deadline.deadline() {
+                            token_deadline.as_mut().reset(self.token_deadline);
+                        }
+                        handled
+                    }
                     Some(Err(_)) => Err(Close(CLOSE_TOO_BIG, "frame too large or malformed")),
                     None => Err(Close(1000, "closed by client")),
                 },
+                () = &mut token_deadline => {
+                    // No refresh came: a copied token must not feed events for as
+                    // long as its session lives.
+                    let _ = self.send(&error_frame(None, &ServiceError::TokenExpired)).await;
+                    Err(Close(close_code::UNAUTHENTICATED, "access token expired"))
+                }
                 outbound = subscription.events.recv() => match outbound {
                     Some(outbound) => self.forward(outbound).await,
                     None => Err(Close(1011, "fan-out stopped")),
                 },
+                () = subscription.revoked.cancelled() => {
+                    // Its session was revoked (signed out, revoked from another
+                    // device, password changed): end it now, not at the heartbeat.
+                    let _ = self.send(&error_frame(None, &ServiceError::SessionRevoked)).await;
+                    Err(Close(close_code::UNAUTHENTICATED, "session revoked"))
+                }
                 () = subscription.overflowed.cancelled() => {
                     Err(Close(close_code::TOO_SLOW, "too slow: reconnect and resume"))
                 }
@@ -178,6 +208,16 @@ impl Connection {
                 return close;
             }
         }
+    }
+
+    /// Takes a (new) access token's expiry: requests need a token that has not
+    /// expired, and the connection closes `--ws-token-grace` after it.
+    pub(super) fn set_token_expiry(&mut self, expires_at: Millis) {
+        let left = u64::try_from(expires_at.saturating_sub(now_millis())).unwrap_or(0);
+        self.token_expires_at = expires_at;
+        self.token_deadline = tokio::time::Instant::now()
+            + Duration::from_millis(left)
+            + self.app.config.ws.token_grace;
     }
 
     async fn forward(&mut self, outbound: Outbound) -> Result<(), Close> {

@@ -31,7 +31,13 @@ impl Connection {
                     .send(&protocol_error(None, "already authenticated"))
                     .await;
             }
-            ClientFrame::Presence { status } => return self.on_presence(status).await,
+            ClientFrame::Presence { status } => {
+                // Like typing: counted against the budget, dropped beyond it.
+                if !self.bucket.take() {
+                    return Ok(());
+                }
+                return self.on_presence(status).await;
+            }
             ClientFrame::Typing { room_id, typing } => {
                 // Over the budget a typing frame is dropped: it needs no reply.
                 if !self.bucket.take() {
@@ -117,9 +123,13 @@ impl Connection {
     }
 
     /// The request envelope: spends one unit of the request budget, checks that the
-    /// access token is still valid, then runs `request` as the connection's user.
+    /// session was not revoked and the access token is still valid, then runs
+    /// `request` as the connection's user.
     async fn admitted(&mut self, request: impl AsyncFnOnce(Principal) -> Outcome) -> Outcome {
         self.spend_budget()?;
+        if self.revoked.is_cancelled() {
+            return Err(ServiceError::SessionRevoked);
+        }
         if now_millis() >= self.token_expires_at {
             return Err(ServiceError::TokenExpired);
         }
@@ -149,7 +159,7 @@ impl Connection {
         if principal != self.principal {
             return Err(ServiceError::InvalidToken);
         }
-        self.token_expires_at = expires;
+        self.set_token_expiry(expires);
         Ok(None)
     }
 

@@ -1,6 +1,7 @@
 //! Accounts: sign-up, sign-in, password change and profiles.
 
 use super::passwords::Passwords;
+use super::revocations::Revoked;
 use super::sessions::{ClientInfo, Sessions};
 use super::throttle::{Throttle, ThrottleKey};
 use super::tokens::Principal;
@@ -176,6 +177,10 @@ impl Accounts {
             .store
             .change_password(user.id, &hash, principal.session_id, now_millis())
             .await?;
+        self.sessions.announce(Revoked::AllBut {
+            user: user.id,
+            keep: principal.session_id,
+        });
         tracing::info!(user_id = %user.id, revoked, "password changed; other sessions revoked");
         Ok(revoked)
     }

@@ -6,14 +6,18 @@
 //!   authentication;
 //! - [`tokens`]: signed access tokens and refresh tokens;
 //! - [`passwords`]: the password policy and argon2id;
-//! - [`throttle`]: back-off after failed sign-ins, and sign-ups per address.
+//! - [`throttle`]: back-off after failed sign-ins, and sign-ups per address;
+//! - `revocations`: the [`Revocations`] trait through which revoking a session ends
+//!   its open connections (implemented by `realtime`).
 //!
 //! Sign-in providers (OpenID Connect), passkeys and TOTP live here too as they come.
 
 mod account;
 pub mod passwords;
+mod revocations;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 
 pub use account::Accounts;
+pub use revocations::{Revocations, Revoked};

@@ -5,6 +5,7 @@
 //! token names its session, and every authenticated request checks that the session
 //! is still active, so revoking a session takes effect at once, on every node.
 
+use super::revocations::{Revocations, Revoked};
 use super::tokens::{self, AccessTokens, Principal};
 use crate::clock::{Millis, add_duration, now_millis, timestamp};
 use crate::service::validate::DeviceName;
@@ -12,6 +13,7 @@ use crate::service::{ServiceError, ServiceResult, SharedStore};
 use crate::store::{NewSession, RefreshOutcome, RefreshRotation, RevokeReason, SessionRecord};
 use confab_proto::SessionId;
 use confab_proto::auth::{AuthTokens, DeviceSession};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// `last_seen_at` is written at most this often per session, so that busy clients do
@@ -35,15 +37,27 @@ pub struct Sessions {
     store: SharedStore,
     access: AccessTokens,
     refresh_ttl: Duration,
+    revocations: Arc<dyn Revocations>,
 }
 
 impl Sessions {
-    pub fn new(store: SharedStore, access: AccessTokens, refresh_ttl: Duration) -> Self {
+    pub fn new(
+        store: SharedStore,
+        access: AccessTokens,
+        refresh_ttl: Duration,
+        revocations: Arc<dyn Revocations>,
+    ) -> Self {
         Self {
             store,
             access,
             refresh_ttl,
+            revocations,
         }
+    }
+
+    /// Ends the open connections of sessions that were just revoked.
+    pub fn announce(&self, revoked: Revoked) {
+        self.revocations.revoked(revoked);
     }
 
     /// Opens a new session for an account that has just proven who it is.
@@ -100,6 +114,10 @@ impl Sessions {
                             now,
                         )
                         .await?;
+                    self.announce(Revoked::Session {
+                        user: session.user_id,
+                        session: session_id,
+                    });
                 }
                 tracing::warn!(session_id = %session_id, ip = ?client.ip, "refresh token reused; session revoked");
                 Err(ServiceError::RefreshTokenReused)
@@ -179,6 +197,10 @@ impl Sessions {
             .revoke_session(principal.user_id, id, reason, now_millis())
             .await?
         {
+            self.announce(Revoked::Session {
+                user: principal.user_id,
+                session: id,
+            });
             Ok(())
         } else {
             Err(ServiceError::NotFound("session"))
@@ -187,7 +209,7 @@ impl Sessions {
 
     /// Revokes every session of the caller except the current one.
     pub async fn revoke_others(&self, principal: Principal) -> ServiceResult<u64> {
-        Ok(self
+        let revoked = self
             .store
             .revoke_other_sessions(
                 principal.user_id,
@@ -195,7 +217,12 @@ impl Sessions {
                 RevokeReason::RevokedByUser,
                 now_millis(),
             )
-            .await?)
+            .await?;
+        self.announce(Revoked::AllBut {
+            user: principal.user_id,
+            keep: principal.session_id,
+        });
+        Ok(revoked)
     }
 
     fn tokens_for(
