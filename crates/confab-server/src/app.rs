@@ -71,13 +71,9 @@ impl Readiness {
 pub type AppState = Arc<App>;
 
 impl App {
-    /// Connects to the database (applying migrations) and builds the services.
+    /// Connects to the database (applying migrations) and builds the services. The
+    /// data directory must exist (`server::run` prepares it).
     pub async fn start(config: Config, metrics: Metrics) -> anyhow::Result<AppState> {
-        if config.database_url.starts_with("sqlite:") {
-            std::fs::create_dir_all(&config.data_dir).with_context(|| {
-                format!("cannot create data directory {}", config.data_dir.display())
-            })?;
-        }
         let sql = SqlStore::connect(
             &config.database_url,
             &ConnectOptions {

@@ -28,6 +28,10 @@ const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
 /// gracefully: stop accepting, let in-flight requests finish (at most
 /// `shutdown_grace`), tell long-lived connections to go away, close the database.
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    restrict_new_files();
+    if config.database_url.starts_with("sqlite:") {
+        prepare_data_dir(&config.data_dir)?;
+    }
     let metrics = Metrics::install()?;
     let listen = config.listen;
     let app = App::start(config, metrics).await?;
@@ -84,6 +88,44 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Makes every file and directory this process creates private to its user
+/// (`umask 077`), whatever umask it was started with: the database holds password
+/// hashes and the token-signing key.
+fn restrict_new_files() {
+    #[cfg(unix)]
+    // SAFETY: umask only swaps the process's file-creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
+/// Creates the data directory private to this user (0700), or warns when an
+/// existing one can be read by others.
+fn prepare_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    let existed = dir.exists();
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if !existed {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .with_context(|| format!("cannot restrict data directory {}", dir.display()))?;
+        } else if let Ok(meta) = std::fs::metadata(dir)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                dir = %dir.display(),
+                mode = format!("{:o}", meta.permissions().mode() & 0o777),
+                "the data directory is readable by other users of this machine; it holds password hashes and the token-signing key: chmod 700 it"
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = existed;
+    Ok(())
 }
 
 /// Runs the background tasks and notices when one ends before its time.

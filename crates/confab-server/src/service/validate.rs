@@ -108,6 +108,20 @@ pub fn single_line_text(
             format!("{label} cannot contain control characters or line breaks"),
         ));
     }
+    if text.chars().any(is_spoofing) {
+        return Err(ServiceError::invalid(
+            field,
+            format!(
+                "{label} cannot contain characters that reorder or hide text (bidirectional controls, zero-width spaces, line or paragraph separators)"
+            ),
+        ));
+    }
+    if min > 0 && text.chars().all(is_invisible) {
+        return Err(ServiceError::invalid(
+            field,
+            format!("{label} needs at least one visible character"),
+        ));
+    }
     let len = text.chars().count();
     if len < min || len > max {
         let message = if min == 0 {
@@ -118,6 +132,48 @@ pub fn single_line_text(
         return Err(ServiceError::invalid(field, message));
     }
     Ok(text)
+}
+
+/// Characters refused in names and one-line texts because they reorder or hide the
+/// text around them: bidirectional embeddings, overrides, isolates and marks
+/// (`"Bob\u{202E}gnp.exe"` shows as "Bobexe.png"), zero-width spaces and joiners
+/// that are not part of a script, the byte-order mark, and line and paragraph
+/// separators.
+fn is_spoofing(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Characters that take no visible space. They are allowed inside text (the
+/// zero-width joiner builds emoji and some scripts need the non-joiner), but a name
+/// made only of them would look empty.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{180E}'
+                | '\u{200C}'
+                | '\u{200D}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FFA0}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
 }
 
 /// A display name: 1-64 characters of any script, NFC-normalised, one line.
@@ -218,6 +274,17 @@ mod tests {
         assert!(DisplayName::parse(&"x".repeat(DISPLAY_NAME_MAX)).is_ok());
         assert!(DisplayName::parse(&"x".repeat(DISPLAY_NAME_MAX + 1)).is_err());
         assert_eq!(DisplayName::parse("李小龍").unwrap().as_str(), "李小龍");
+        // Spoofing: a right-to-left override, separators, names that look empty.
+        assert!(DisplayName::parse("Bob\u{202E}gnp.exe").is_err());
+        assert!(DisplayName::parse("Bob\u{2028}Alice").is_err());
+        assert!(DisplayName::parse("\u{200B}\u{200B}").is_err());
+        assert!(DisplayName::parse("\u{3164}").is_err());
+        assert!(DisplayName::parse("\u{200D}\u{FE0F}").is_err());
+        // Joiners inside real text stay: a family emoji, a Persian word.
+        assert!(DisplayName::parse("👨\u{200D}👩\u{200D}👧").is_ok());
+        assert!(DisplayName::parse("می\u{200C}خواهم").is_ok());
+        assert!(StatusText::parse("").is_ok());
+        assert!(StatusText::parse("away \u{202E}").is_err());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Access tokens (signed JWTs) and refresh tokens (random, stored hashed).
 
-use crate::clock::{Millis, add_duration};
+use crate::clock::{Millis, add_duration, now_millis};
 use crate::service::{ServiceError, ServiceResult};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,6 +13,8 @@ use sha2::{Digest as _, Sha256};
 use std::time::Duration;
 
 const ISSUER: &str = "confab";
+/// How far in the future a token's issue time may lie (clocks of several nodes).
+const CLOCK_SKEW_SECS: i64 = 60;
 /// Refresh tokens start with this so secret scanners and people can recognise one.
 const REFRESH_TOKEN_PREFIX: &str = "cfr_";
 
@@ -49,7 +51,7 @@ impl AccessTokens {
         // short-lived, so no leeway is granted past `exp`.
         validation.leeway = 0;
         validation.set_issuer(&[ISSUER]);
-        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "sub"]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -76,13 +78,25 @@ impl AccessTokens {
         Ok((token, expires))
     }
 
-    /// Checks signature, issuer and expiry; returns the principal and the expiry.
+    /// Checks signature, issuer, expiry and lifetime; returns the principal and the
+    /// expiry. A token that claims to live longer than `--access-token-ttl`, or to
+    /// have been issued in the future, is refused even when its signature is good:
+    /// this server never issues one, so it was forged with a stolen key.
     pub fn verify(&self, token: &str) -> ServiceResult<(Principal, Millis)> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => ServiceError::TokenExpired,
                 _ => ServiceError::InvalidToken,
             })?;
+        let ttl_secs = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
+        let lifetime = data.claims.exp.saturating_sub(data.claims.iat);
+        // Issue time is rounded down and expiry computed from milliseconds: one second
+        // of rounding either way.
+        if lifetime > ttl_secs.saturating_add(1)
+            || data.claims.iat > now_millis() / 1000 + CLOCK_SKEW_SECS
+        {
+            return Err(ServiceError::InvalidToken);
+        }
         let user_id = data
             .claims
             .sub
@@ -157,6 +171,37 @@ mod tests {
         ));
         assert!(matches!(
             tokens.verify("not a jwt"),
+            Err(ServiceError::InvalidToken)
+        ));
+    }
+
+    #[test]
+    fn tokens_that_claim_a_longer_life_or_a_future_issue_are_refused() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let tokens = AccessTokens::new(secret, Duration::from_secs(60));
+        let now = crate::clock::now_millis() / 1000;
+        let forge = |iat: i64, exp: i64| {
+            let claims = Claims {
+                iss: ISSUER.to_owned(),
+                sub: "7".into(),
+                sid: 42,
+                iat,
+                exp,
+            };
+            jsonwebtoken::encode(
+                &Header::new(Algorithm::HS256),
+                &claims,
+                &EncodingKey::from_secret(secret),
+            )
+            .unwrap()
+        };
+        assert!(tokens.verify(&forge(now, now + 60)).is_ok(), "as issued");
+        assert!(matches!(
+            tokens.verify(&forge(now, now + 365 * 24 * 3600)),
+            Err(ServiceError::InvalidToken)
+        ));
+        assert!(matches!(
+            tokens.verify(&forge(now + 3600, now + 3660)),
             Err(ServiceError::InvalidToken)
         ));
     }

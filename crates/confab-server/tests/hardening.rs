@@ -1,0 +1,179 @@
+//! Findings of the security review, each pinned against a real server: bounded
+//! metrics labels, a private data directory, forged long-lived tokens, and names
+//! that spoof.
+
+mod common;
+
+use common::{Backend, TestServer, signed_up};
+use confab_proto::ErrorCode;
+use confab_proto::users::UpdateProfileRequest;
+use serde::Serialize;
+
+on_both_backends!(
+    made_up_methods_do_not_grow_the_metrics,
+    tokens_claiming_a_longer_life_than_the_server_gives_are_refused,
+    names_that_reorder_or_hide_text_are_refused,
+);
+
+mod sqlite_only {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_data_directory_and_database_are_private() {
+        super::the_data_directory_and_database_are_private().await;
+    }
+}
+
+/// An unauthenticated client sends requests with invented methods. Each would have
+/// been a new metrics series; all of them share the label `other`.
+async fn made_up_methods_do_not_grow_the_metrics(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (http, url) = server.raw("/healthz");
+    for i in 0..200 {
+        let method = reqwest::Method::from_bytes(format!("BREW{i}").as_bytes()).unwrap();
+        let response = http.request(method, &url).send().await.unwrap();
+        assert!(!response.status().is_server_error());
+    }
+    let (_, metrics_url) = server.raw("/metrics");
+    let metrics = http
+        .get(&metrics_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!metrics.contains("BREW"), "a made-up method became a label");
+    assert!(
+        metrics.contains("method=\"other\""),
+        "they are counted as `other`"
+    );
+}
+
+#[derive(Serialize)]
+struct Claims {
+    iss: &'static str,
+    sub: String,
+    sid: i64,
+    iat: i64,
+    exp: i64,
+}
+
+/// Someone who stole the signing key can mint tokens; a token that claims to live
+/// for a year (or to be issued in the future) is still refused, because this server
+/// never issues one.
+async fn tokens_claiming_a_longer_life_than_the_server_gives_are_refused(backend: Backend) {
+    let secret = "a test signing secret that is long enough";
+    let server = TestServer::start_with(backend, &["--token-secret", secret]).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let me = alice.me().await.unwrap();
+    let session = alice.tokens().await.unwrap().session_id;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let forge = |iat: i64, exp: i64| {
+        let claims = Claims {
+            iss: "confab",
+            sub: me.id.0.to_string(),
+            sid: session.0,
+            iat,
+            exp,
+        };
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    };
+    let (http, url) = server.raw("/api/v1/users/me");
+    let status_with = |token: String| {
+        let http = http.clone();
+        let url = url.clone();
+        async move {
+            let response = http.get(&url).bearer_auth(token).send().await.unwrap();
+            let status = response.status().as_u16();
+            let body: serde_json::Value = response.json().await.unwrap();
+            (status, body["error"]["code"].as_str().map(str::to_owned))
+        }
+    };
+    // Within the configured lifetime (15 minutes by default) the key works, so the
+    // refusals below are about the lifetime, not the signature.
+    assert_eq!(status_with(forge(now, now + 600)).await.0, 200);
+    let year = status_with(forge(now, now + 365 * 24 * 3600)).await;
+    assert_eq!(year, (401, Some("invalid_token".to_owned())));
+    let future = status_with(forge(now + 7200, now + 7200 + 600)).await;
+    assert_eq!(future, (401, Some("invalid_token".to_owned())));
+}
+
+async fn names_that_reorder_or_hide_text_are_refused(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    for spoof in [
+        "Bob\u{202E}gnp.exe",
+        "Bob\u{2028}Admin",
+        "\u{200B}\u{200B}",
+        "\u{3164}",
+    ] {
+        let refused = alice
+            .update_profile(&UpdateProfileRequest {
+                display_name: Some(spoof.to_owned()),
+                status_text: None,
+            })
+            .await;
+        match refused {
+            Err(confab_client::ClientError::Api { detail, .. }) => {
+                assert_eq!(detail.code, ErrorCode::InvalidInput, "{spoof:?}")
+            }
+            other => panic!("{spoof:?} was not refused: {other:?}"),
+        }
+    }
+    let family = alice
+        .update_profile(&UpdateProfileRequest {
+            display_name: Some("The 👨\u{200D}👩\u{200D}👧 account".to_owned()),
+            status_text: Some("busy".to_owned()),
+        })
+        .await
+        .unwrap();
+    assert!(
+        family.display_name.contains('\u{200D}'),
+        "joiners in emoji stay"
+    );
+}
+
+/// The data directory is created 0700 and the database files 0600, whatever the
+/// umask of whoever started the server; an existing directory that others can read
+/// gets a warning at start.
+async fn the_data_directory_and_database_are_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut server = TestServer::start(Backend::Sqlite).await;
+    let (_alice, _) = signed_up(&server, "alice").await;
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let dir = server.data_dir();
+    assert_eq!(mode(&dir), 0o700, "data directory");
+    let database = std::path::PathBuf::from(
+        server
+            .db
+            .url
+            .trim_start_matches("sqlite://")
+            .split('?')
+            .next()
+            .unwrap(),
+    );
+    for file in std::fs::read_dir(database.parent().unwrap()).unwrap() {
+        let path = file.unwrap().path();
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("confab.db"))
+        {
+            assert_eq!(mode(&path) & 0o077, 0, "{} is private", path.display());
+        }
+    }
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    server.restart();
+    let log = server.log().join("\n");
+    assert!(
+        log.contains("the data directory is readable by other users"),
+        "a readable data directory is reported:\n{log}"
+    );
+}
