@@ -1,25 +1,16 @@
-//! Running a server: bind, serve, supervise the background tasks, and shut down
-//! gracefully.
-//!
-//! Every background task (the live-delivery tailer, presence, the bus receiver,
-//! pruning, metrics upkeep, the signal listener) runs under the [`Supervisor`]. A task
-//! that ends before shutdown began, or panics, is a failure: it is logged, `/readyz`
-//! reports it from then on, and the server shuts down and exits with an error, so a
-//! process manager restarts it instead of leaving a node that silently stopped
-//! delivering.
+//! `confab serve`'s life: prepare the files, start the app and its supervised
+//! background tasks, serve HTTP until a signal or a failure, shut down gracefully.
 
-use crate::app::{App, AppState, Readiness};
+use super::files::{prepare_data_dir, restrict_new_files};
+use super::supervisor::Supervisor;
+use crate::app::{App, AppState};
 use crate::clock::{duration_millis, now_millis};
 use crate::config::{Config, redact_url};
 use crate::telemetry::Metrics;
 use anyhow::Context as _;
-use std::collections::HashMap;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::task::{Id, JoinSet};
-use tokio_util::sync::CancellationToken;
 
 /// How often expired throttle counters and dead refresh tokens are deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
@@ -87,92 +78,6 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             tracing::info!("stopped");
             Ok(())
         }
-    }
-}
-
-/// Makes every file and directory this process creates private to its user
-/// (`umask 077`), whatever umask it was started with: the database holds password
-/// hashes and the token-signing key.
-fn restrict_new_files() {
-    #[cfg(unix)]
-    // SAFETY: umask only swaps the process's file-creation mask; it cannot fail.
-    unsafe {
-        libc::umask(0o077);
-    }
-}
-
-/// Creates the data directory private to this user (0700), or warns when an
-/// existing one can be read by others.
-fn prepare_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
-    let existed = dir.exists();
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create data directory {}", dir.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        if !existed {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-                .with_context(|| format!("cannot restrict data directory {}", dir.display()))?;
-        } else if let Ok(meta) = std::fs::metadata(dir)
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            tracing::warn!(
-                dir = %dir.display(),
-                mode = format!("{:o}", meta.permissions().mode() & 0o777),
-                "the data directory is readable by other users of this machine; it holds password hashes and the token-signing key: chmod 700 it"
-            );
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = existed;
-    Ok(())
-}
-
-/// Runs the background tasks and notices when one ends before its time.
-pub struct Supervisor {
-    tasks: JoinSet<()>,
-    names: HashMap<Id, &'static str>,
-    shutdown: CancellationToken,
-    readiness: Readiness,
-}
-
-impl Supervisor {
-    /// A supervisor that starts the shutdown and fails `readiness` when a task fails.
-    pub fn new(shutdown: CancellationToken, readiness: Readiness) -> Self {
-        Self {
-            tasks: JoinSet::new(),
-            names: HashMap::new(),
-            shutdown,
-            readiness,
-        }
-    }
-
-    /// Starts a task that must run until shutdown.
-    pub fn spawn(&mut self, name: &'static str, task: impl Future<Output = ()> + Send + 'static) {
-        let handle = self.tasks.spawn(task);
-        self.names.insert(handle.id(), name);
-    }
-
-    /// Waits for every task to end. Returns the first failure, if any: a task that
-    /// ended before shutdown began, or panicked.
-    pub async fn watch(mut self) -> Option<String> {
-        let mut first_failure = None;
-        while let Some(joined) = self.tasks.join_next_with_id().await {
-            let (id, failure) = match joined {
-                Ok((id, ())) if self.shutdown.is_cancelled() => (id, None),
-                Ok((id, ())) => (id, Some("stopped")),
-                Err(error) if error.is_panic() => (error.id(), Some("panicked")),
-                Err(error) => (error.id(), Some("was cancelled")),
-            };
-            let Some(failure) = failure else { continue };
-            let name = self.names.get(&id).copied().unwrap_or("unknown");
-            let description = format!("background task `{name}` {failure}");
-            tracing::error!(task = name, "{description}; the server is shutting down");
-            self.readiness.fail(description.clone());
-            self.shutdown.cancel();
-            first_failure.get_or_insert(description);
-        }
-        first_failure
     }
 }
 
