@@ -14,7 +14,9 @@ mod cli;
 mod database;
 mod error;
 mod file;
+mod groups;
 mod options;
+mod parsers;
 
 #[cfg(test)]
 mod docs;
@@ -25,7 +27,5 @@ pub use crate::telemetry::LogFormat;
 pub use cli::{Cli, Command, ServeArgs};
 pub use database::{Backend, redact_url};
 pub use error::ConfigError;
-pub use options::{
-    Config, PASSWORD_MAX_CHARS, PasswordConfig, RoomLimits, SqliteSynchronous, ThrottleConfig,
-    WsConfig,
-};
+pub use groups::{PASSWORD_MAX_CHARS, PasswordConfig, RoomLimits, ThrottleConfig, WsConfig};
+pub use options::{Config, SqliteSynchronous};

@@ -41,4 +41,3 @@ pub(super) fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
     let _ = existed;
     Ok(())
 }
-

@@ -58,4 +58,3 @@ impl Supervisor {
         first_failure
     }
 }
-
