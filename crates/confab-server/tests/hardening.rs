@@ -8,11 +8,21 @@ use common::{Backend, TestServer, signed_up};
 use confab_proto::ErrorCode;
 use confab_proto::users::UpdateProfileRequest;
 use serde::Serialize;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpSocket, TcpStream};
+
+/// Waits at most this long for anything that should happen.
+const PATIENCE: Duration = Duration::from_secs(30);
 
 on_both_backends!(
     made_up_methods_do_not_grow_the_metrics,
     tokens_claiming_a_longer_life_than_the_server_gives_are_refused,
     names_that_reorder_or_hide_text_are_refused,
+    slow_clients_cannot_hold_connections,
+    one_address_cannot_take_every_connection,
+    the_server_keeps_answering_when_descriptors_run_short,
 );
 
 mod sqlite_only {
@@ -175,5 +185,154 @@ async fn the_data_directory_and_database_are_private() {
     assert!(
         log.contains("the data directory is readable by other users"),
         "a readable data directory is reported:\n{log}"
+    );
+}
+
+fn address_of(server: &TestServer) -> SocketAddr {
+    server
+        .url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("a loopback address")
+}
+
+/// A TCP connection to the server from the loopback address `from`.
+async fn connect_from(server: &TestServer, from: [u8; 4]) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::from((from, 0))).unwrap();
+    socket.connect(address_of(server)).await.unwrap()
+}
+
+/// Reads until the server closes the connection; returns what it sent.
+async fn until_closed(stream: &mut TcpStream) -> String {
+    let mut received = Vec::new();
+    tokio::time::timeout(PATIENCE, stream.read_to_end(&mut received))
+        .await
+        .expect("the server closes the connection in time")
+        .ok();
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+/// A plain `GET /healthz` over a new connection from 127.0.0.1.
+async fn healthz(server: &TestServer) -> u16 {
+    let (http, url) = server.raw("/healthz");
+    let response = tokio::time::timeout(PATIENCE, http.get(&url).send())
+        .await
+        .expect("/healthz answers in time")
+        .expect("/healthz answers");
+    response.status().as_u16()
+}
+
+/// A client that sends headers a byte at a time (slowloris), one that goes silent
+/// on a kept-alive connection, and one that stops sending its body all lose their
+/// connection, while everyone else is served.
+async fn slow_clients_cannot_hold_connections(backend: Backend) {
+    let server = TestServer::start_with(
+        backend,
+        &["--http-header-timeout", "1s", "--http-body-timeout", "1s"],
+    )
+    .await;
+    // Headers that never end.
+    let mut slowloris = connect_from(&server, [127, 0, 0, 1]).await;
+    slowloris
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if slowloris.write_all(b"X-Slow: 1\r\n").await.is_err() {
+            break;
+        }
+    }
+    until_closed(&mut slowloris).await;
+
+    // A kept-alive connection that asks for nothing more.
+    let mut idle = connect_from(&server, [127, 0, 0, 1]).await;
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let answered = until_closed(&mut idle).await;
+    assert!(
+        answered.starts_with("HTTP/1.1 200"),
+        "it was served first: {answered}"
+    );
+
+    // A body that stops arriving.
+    let mut stalled = connect_from(&server, [127, 0, 0, 1]).await;
+    stalled
+        .write_all(
+            b"POST /api/v1/auth/signin HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user",
+        )
+        .await
+        .unwrap();
+    let answer = until_closed(&mut stalled).await;
+    assert!(
+        answer.is_empty() || !answer.starts_with("HTTP/1.1 2"),
+        "a stalled body does not succeed: {answer}"
+    );
+    assert_eq!(healthz(&server).await, 200);
+}
+
+/// Connections from one address beyond `--max-connections-per-address` are closed at
+/// once; other addresses are not affected.
+async fn one_address_cannot_take_every_connection(backend: Backend) {
+    let server = TestServer::start_with(backend, &["--max-connections-per-address", "3"]).await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(connect_from(&server, [127, 0, 0, 2]).await);
+    }
+    let mut extra = connect_from(&server, [127, 0, 0, 2]).await;
+    extra
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .ok();
+    let answer = until_closed(&mut extra).await;
+    assert!(
+        answer.is_empty(),
+        "the fourth is closed unanswered: {answer}"
+    );
+    assert_eq!(healthz(&server).await, 200, "127.0.0.1 is served");
+    // When one of the three closes, the address gets its place back.
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut again = connect_from(&server, [127, 0, 0, 2]).await;
+    again
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(until_closed(&mut again).await.starts_with("HTTP/1.1 200"));
+}
+
+/// Under an open-file limit of 128, 300 connections that send half a request do not
+/// make the server fail: it accepts what its descriptors allow, the header timeout
+/// frees them, and `/healthz` is answered; no accept fails for lack of descriptors.
+async fn the_server_keeps_answering_when_descriptors_run_short(backend: Backend) {
+    let server = TestServer::builder(backend)
+        .args([
+            "--http-header-timeout",
+            "2s",
+            "--max-connections-per-address",
+            "0",
+        ])
+        .open_file_limit(128)
+        .start()
+        .await
+        .expect("start confab under a low open-file limit");
+    let mut flood = Vec::new();
+    for _ in 0..300 {
+        let Ok(mut stream) = TcpStream::connect(address_of(&server)).await else {
+            continue;
+        };
+        let _ = stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .await;
+        flood.push(stream);
+    }
+    assert_eq!(healthz(&server).await, 200, "answered despite the flood");
+    drop(flood);
+    let log = server.log().join("\n");
+    assert!(
+        !log.contains("Too many open files"),
+        "no accept failed for lack of descriptors:\n{log}"
     );
 }

@@ -30,7 +30,8 @@ pub enum Profile {
     /// benchmark's smoke test and the browser tests. It is the benchmark server's
     /// settings of docs/benchmarks.md (`--argon2-memory-kib 8192
     /// --argon2-iterations 1`, the lowest argon2id cost the server accepts;
-    /// `--signups-per-ip 0`; `--ws-requests-per-second 100000`) plus
+    /// `--signups-per-ip 0`; `--ws-requests-per-second 100000`;
+    /// `--max-connections-per-address 0`) plus
     /// `--sqlite-synchronous normal`, since durability is not under test.
     Relaxed,
 }
@@ -45,6 +46,7 @@ impl Profile {
                 ("CONFAB_ARGON2_MEMORY_KIB", "8192"),
                 ("CONFAB_ARGON2_ITERATIONS", "1"),
                 ("CONFAB_WS_REQUESTS_PER_SECOND", "100000"),
+                ("CONFAB_MAX_CONNECTIONS_PER_ADDRESS", "0"),
                 ("CONFAB_SQLITE_SYNCHRONOUS", "normal"),
             ],
         }
@@ -87,6 +89,8 @@ struct Launch {
     args: Vec<String>,
     /// Extra environment variables, set after the profile's.
     env: Vec<(String, String)>,
+    /// Runs the server with this open-file limit (soft and hard).
+    open_file_limit: Option<u32>,
     forward_log: bool,
 }
 
@@ -113,6 +117,14 @@ impl ServerBuilder {
     /// it wins), e.g. a test-only switch such as `CONFAB_TEST_FAULT`.
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.launch.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Runs the server with at most `limit` open files (soft and hard limit, so it
+    /// cannot raise it), through util-linux's `prlimit`: for tests of what happens
+    /// when descriptors run short.
+    pub fn open_file_limit(mut self, limit: u32) -> Self {
+        self.launch.open_file_limit = Some(limit);
         self
     }
 
@@ -188,7 +200,17 @@ impl TestServer {
 
     fn spawn(&mut self) -> Result<(), Error> {
         let binary = confab_binary()?;
-        let mut command = Command::new(&binary);
+        let mut command = match self.launch.open_file_limit {
+            // util-linux's prlimit sets both limits, then runs the server in its place.
+            Some(limit) => {
+                let mut command = Command::new("prlimit");
+                command
+                    .arg(format!("--nofile={limit}:{limit}"))
+                    .arg(&binary);
+                command
+            }
+            None => Command::new(&binary),
+        };
         command
             .arg("serve")
             .args(["--listen", "127.0.0.1:0", "--log-format", "json"])

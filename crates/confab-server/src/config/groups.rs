@@ -320,3 +320,66 @@ pub struct ThrottleConfig {
     )]
     pub signups_per_ip: u32,
 }
+
+/// How HTTP connections are accepted and how long they may dawdle.
+#[derive(Clone, Debug, Args)]
+pub struct HttpConfig {
+    /// A client must send a request's headers within this long, or its connection is
+    /// closed.
+    ///
+    /// The same limit closes a kept-alive connection that sends no new request for
+    /// this long, so a slow or silent client cannot hold a connection open (a
+    /// WebSocket, once upgraded, has its own heartbeat instead). At least 1s.
+    #[arg(
+        long = "http-header-timeout",
+        env = "CONFAB_HTTP_HEADER_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = duration_at_least(Duration::from_secs(1))
+    )]
+    pub header_timeout: Duration,
+
+    /// A request body that sends nothing for this long is given up on, and the request
+    /// fails.
+    ///
+    /// It counts from the last piece of the body that arrived, so a large upload on a
+    /// slow line is fine as long as it keeps moving. At least 1s.
+    #[arg(
+        long = "http-body-timeout",
+        env = "CONFAB_HTTP_BODY_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "30s",
+        value_parser = duration_at_least(Duration::from_secs(1))
+    )]
+    pub body_timeout: Duration,
+
+    /// Most connections (HTTP and WebSocket) open at once; `0` sizes it from the
+    /// open-file limit.
+    ///
+    /// With `0`, the server raises its open-file limit to the system's hard limit at
+    /// start and accepts as many connections as that leaves after a reserve for the
+    /// database and files (a quarter of the limit, at least 32 and at most 256). Beyond the limit, new connections wait in the
+    /// system's accept queue until one closes, instead of failing with "too many open
+    /// files". [default: 0]
+    #[arg(
+        long = "max-connections",
+        env = "CONFAB_MAX_CONNECTIONS",
+        value_name = "N",
+        default_value_t = 0
+    )]
+    pub max_connections: usize,
+
+    /// Most connections open at once from one client address; `0` for no limit.
+    ///
+    /// A connection over the limit is closed as soon as it is accepted. The address is
+    /// the connection's own: behind a reverse proxy (`--trust-forwarded-for`) every
+    /// connection comes from the proxy, so the limit is not applied there; limit
+    /// clients at the proxy instead.
+    #[arg(
+        long = "max-connections-per-address",
+        env = "CONFAB_MAX_CONNECTIONS_PER_ADDRESS",
+        value_name = "N",
+        default_value_t = 256
+    )]
+    pub max_connections_per_address: usize,
+}

@@ -27,5 +27,7 @@ pub use crate::telemetry::LogFormat;
 pub use cli::{Cli, Command, ServeArgs};
 pub use database::{Backend, redact_url};
 pub use error::ConfigError;
-pub use groups::{PASSWORD_MAX_CHARS, PasswordConfig, RoomLimits, ThrottleConfig, WsConfig};
+pub use groups::{
+    HttpConfig, PASSWORD_MAX_CHARS, PasswordConfig, RoomLimits, ThrottleConfig, WsConfig,
+};
 pub use options::{Config, SqliteSynchronous};

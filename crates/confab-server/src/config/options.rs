@@ -14,7 +14,7 @@
 
 use super::database::Backend;
 use super::error::ConfigError;
-use super::groups::{PasswordConfig, RoomLimits, ThrottleConfig, WsConfig};
+use super::groups::{HttpConfig, PasswordConfig, RoomLimits, ThrottleConfig, WsConfig};
 use super::parsers::{at_least, duration, duration_at_least};
 use crate::telemetry::LogFormat;
 use clap::{ArgMatches, Args, ValueEnum};
@@ -162,6 +162,9 @@ pub struct Config {
 
     #[command(flatten, next_help_heading = "Rooms and messages")]
     pub rooms: RoomLimits,
+
+    #[command(flatten, next_help_heading = "HTTP connections")]
+    pub http: HttpConfig,
 
     #[command(flatten, next_help_heading = "WebSocket")]
     pub ws: WsConfig,

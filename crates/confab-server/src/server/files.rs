@@ -41,3 +41,35 @@ pub(super) fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
     let _ = existed;
     Ok(())
 }
+
+/// Raises this process's open-file limit to the hard limit the system allows, and
+/// returns it (`None` where it cannot be read). Every connection costs a descriptor;
+/// the default soft limit (often 1024) would cap a chat server far below what the
+/// machine can hold.
+pub(super) fn raise_open_file_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit and setrlimit only read and write the struct passed in.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                return None;
+            }
+            if limit.rlim_cur < limit.rlim_max {
+                let raised = libc::rlimit {
+                    rlim_cur: limit.rlim_max,
+                    rlim_max: limit.rlim_max,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                    limit.rlim_cur = limit.rlim_max;
+                }
+            }
+        }
+        Some(limit.rlim_cur)
+    }
+    #[cfg(not(unix))]
+    None
+}

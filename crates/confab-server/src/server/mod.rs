@@ -5,10 +5,15 @@
 //! - `supervisor`: the [`Supervisor`] every background task runs under (the
 //!   live-delivery tailer, presence, the bus receiver, pruning, metrics upkeep, the
 //!   signal listener);
-//! - `files`: a private data directory and private files.
+//! - `files`: a private data directory and private files, and the open-file limit;
+//! - `listener`: accepting connections within `--max-connections` and
+//!   `--max-connections-per-address`, and riding out accept errors;
+//! - `serve`: hyper on each connection, with `--http-header-timeout`.
 
 mod files;
+mod listener;
 mod run;
+mod serve;
 mod supervisor;
 
 pub use run::run;

@@ -1,16 +1,23 @@
 //! `confab serve`'s life: prepare the files, start the app and its supervised
 //! background tasks, serve HTTP until a signal or a failure, shut down gracefully.
 
-use super::files::{prepare_data_dir, restrict_new_files};
+use super::files::{prepare_data_dir, raise_open_file_limit, restrict_new_files};
+use super::listener::Admission;
+use super::serve::serve;
 use super::supervisor::Supervisor;
 use crate::app::{App, AppState};
 use crate::clock::{duration_millis, now_millis};
 use crate::config::{Config, redact_url};
 use crate::telemetry::Metrics;
 use anyhow::Context as _;
-use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
+
+/// Descriptors kept for the database, its files and logs when the connection limit
+/// is sized from the open-file limit: a quarter of it, at least 32 and at most 256.
+fn reserved_files(open_files: u64) -> u64 {
+    (open_files / 4).clamp(32, 256)
+}
 
 /// How often expired throttle counters and dead refresh tokens are deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
@@ -42,17 +49,20 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let supervised = tokio::spawn(supervisor.watch());
 
     let router = crate::http::router(app.clone());
-    let server = axum::serve(
+    let admission = admission(&app.config);
+    let server = serve(
         listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(app.shutdown.clone().cancelled_owned());
+        admission,
+        router,
+        app.config.http.header_timeout,
+        app.shutdown.clone(),
+    );
     let grace_expired = async {
         app.shutdown.cancelled().await;
         tokio::time::sleep(app.config.shutdown_grace).await;
     };
     let drained = async {
-        server.await.context("server error")?;
+        server.await;
         // WebSockets were told to go away when shutdown began; wait for their close.
         app.connections.close();
         app.connections.wait().await;
@@ -79,6 +89,33 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The connection limits from the settings; `--max-connections 0` takes what the
+/// open-file limit leaves after [`reserved_files`].
+fn admission(config: &Config) -> Admission {
+    let open_files = raise_open_file_limit();
+    let max_open = match (config.http.max_connections, open_files) {
+        (0, Some(files)) => {
+            let connections = files.saturating_sub(reserved_files(files)).max(1);
+            usize::try_from(connections).unwrap_or(usize::MAX)
+        }
+        (0, None) => 1024,
+        (configured, _) => configured,
+    };
+    // Behind a proxy every connection comes from the proxy: no per-address limit.
+    let per_address = match config.http.max_connections_per_address {
+        0 => None,
+        _ if config.trust_forwarded_for => None,
+        limit => Some(limit),
+    };
+    tracing::info!(
+        max_connections = max_open,
+        max_connections_per_address = per_address,
+        open_files,
+        "connection limits"
+    );
+    Admission::new(max_open, per_address)
 }
 
 async fn cancel_on_signal(app: AppState) {

@@ -1,0 +1,61 @@
+//! Serving HTTP on accepted connections, with timeouts, until shutdown.
+//!
+//! `axum::serve` takes no settings, so this loop drives hyper itself: HTTP/1.1 and
+//! HTTP/2 on each connection, WebSocket upgrades, the client's address for the
+//! handlers (`ConnectInfo`), `--http-header-timeout` (which also ends idle kept-alive
+//! connections), and a graceful shutdown that lets requests in flight finish.
+
+use super::listener::Admission;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower::ServiceExt as _;
+
+/// Serves `router` on the connections `admission` lets in until `shutdown`, then
+/// waits for the requests in flight. Upgraded connections (WebSockets) are not
+/// waited for here: they watch `shutdown` themselves.
+pub(super) async fn serve(
+    listener: TcpListener,
+    admission: Admission,
+    router: Router,
+    header_timeout: Duration,
+    shutdown: CancellationToken,
+) {
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    // The extended CONNECT protocol carries WebSockets over HTTP/2.
+    builder.http2().enable_connect_protocol();
+    let graceful = GracefulShutdown::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = admission.accept(&listener) => accepted,
+            () = shutdown.cancelled() => break,
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            router.clone().oneshot(request.map(Body::new))
+        });
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::trace!(%error, "a connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
