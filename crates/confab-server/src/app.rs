@@ -111,6 +111,7 @@ impl App {
             AccessTokens::new(secret.as_bytes(), config.access_token_ttl),
             config.refresh_token_ttl,
             Arc::clone(&realtime) as _,
+            config.max_sessions_per_user,
         ));
         let throttle = Arc::new(Throttle::new(Arc::clone(&store), config.throttle.clone()));
         let accounts = Accounts::new(

@@ -23,6 +23,10 @@ on_both_backends!(
     slow_clients_cannot_hold_connections,
     one_address_cannot_take_every_connection,
     the_server_keeps_answering_when_descriptors_run_short,
+    failing_from_elsewhere_does_not_lock_the_owner_out,
+    sign_ins_are_counted_whatever_their_outcome_and_sessions_are_capped,
+    a_burst_of_password_checks_is_refused_beyond_the_queue,
+    every_sign_up_attempt_counts_even_for_a_taken_name,
 );
 
 mod sqlite_only {
@@ -334,5 +338,178 @@ async fn the_server_keeps_answering_when_descriptors_run_short(backend: Backend)
     assert!(
         !log.contains("Too many open files"),
         "no accept failed for lack of descriptors:\n{log}"
+    );
+}
+
+/// A plain HTTP client whose connections leave from the loopback address `from`.
+fn http_from(from: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(from))
+        .build()
+        .unwrap()
+}
+
+/// `POST /api/v1/auth/signin` as `username`; the status and the error code, if any.
+async fn sign_in_status(
+    http: &reqwest::Client,
+    server: &TestServer,
+    username: &str,
+    password: &str,
+) -> (u16, Option<String>) {
+    let response = http
+        .post(format!("{}/api/v1/auth/signin", server.url))
+        .json(&serde_json::json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    (status, body["error"]["code"].as_str().map(str::to_owned))
+}
+
+/// Someone failing on Alice's account from another address backs off there; Alice,
+/// from her own address, signs in at once.
+async fn failing_from_elsewhere_does_not_lock_the_owner_out(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_alice, name) = signed_up(&server, "alice").await;
+    let attacker = http_from([127, 0, 0, 2]);
+    let mut refused = false;
+    for _ in 0..12 {
+        let (status, code) = sign_in_status(&attacker, &server, &name, "wrong guess 123").await;
+        if status == 429 {
+            refused = true;
+            break;
+        }
+        assert_eq!(code.as_deref(), Some("invalid_credentials"));
+    }
+    assert!(refused, "the guessing address is held back");
+    let owner = http_from([127, 0, 0, 1]);
+    let (status, _) = sign_in_status(&owner, &server, &name, common::PASSWORD).await;
+    assert_eq!(status, 200, "the owner is not locked out");
+}
+
+/// Correct sign-ins count against the address too, and each one opens a session: an
+/// account keeps at most `--max-sessions-per-user`, losing the one used longest ago.
+async fn sign_ins_are_counted_whatever_their_outcome_and_sessions_are_capped(backend: Backend) {
+    let server = TestServer::start_with(
+        backend,
+        &["--signins-per-ip", "4", "--max-sessions-per-user", "2"],
+    )
+    .await;
+    let (first, name) = signed_up(&server, "bob").await;
+    let http = http_from([127, 0, 0, 1]);
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(
+            sign_in_status(&http, &server, &name, common::PASSWORD)
+                .await
+                .0,
+        );
+    }
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 200, 429],
+        "the fifth correct sign-in waits"
+    );
+    let other = http_from([127, 0, 0, 3]);
+    let signed_in: serde_json::Value = other
+        .post(format!("{}/api/v1/auth/signin", server.url))
+        .json(&serde_json::json!({ "username": name, "password": common::PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = signed_in["tokens"]["access_token"]
+        .as_str()
+        .expect("another address has its own allowance");
+    let sessions: serde_json::Value = other
+        .get(format!("{}/api/v1/sessions", server.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        sessions["sessions"].as_array().map(Vec::len),
+        Some(2),
+        "at most two sessions: {sessions}"
+    );
+    let revoked = first.refresh().await;
+    assert!(revoked.is_err(), "the session used longest ago was revoked");
+}
+
+/// With one hashing slot and one waiting place, a burst of sign-ins gets `503` with
+/// `Retry-After` beyond the queue, instead of queueing without bound.
+async fn a_burst_of_password_checks_is_refused_beyond_the_queue(backend: Backend) {
+    let server = TestServer::start_with(
+        backend,
+        &[
+            "--password-hash-concurrency",
+            "1",
+            "--password-hash-queue",
+            "1",
+        ],
+    )
+    .await;
+    let (_carol, name) = signed_up(&server, "carol").await;
+    let http = http_from([127, 0, 0, 1]);
+    let attempts = (0..12).map(|_| {
+        let http = http.clone();
+        let url = format!("{}/api/v1/auth/signin", server.url);
+        let name = name.clone();
+        async move {
+            let response = http
+                .post(url)
+                .json(&serde_json::json!({ "username": name, "password": "not the password" }))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let retry_after = response.headers().get("retry-after").is_some();
+            (status, retry_after)
+        }
+    });
+    let outcomes = futures_util::future::join_all(attempts).await;
+    assert!(
+        outcomes.contains(&(503, true)),
+        "some were refused with Retry-After: {outcomes:?}"
+    );
+    assert!(
+        outcomes
+            .iter()
+            .all(|&(status, _)| matches!(status, 401 | 429 | 503)),
+        "{outcomes:?}"
+    );
+}
+
+/// A sign-up for a taken name costs the address's allowance like any other, so the
+/// `409` cannot be used to probe the directory at full speed.
+async fn every_sign_up_attempt_counts_even_for_a_taken_name(backend: Backend) {
+    let server = TestServer::start_with(backend, &["--signups-per-ip", "3"]).await;
+    let (_dave, name) = signed_up(&server, "dave").await;
+    let http = http_from([127, 0, 0, 1]);
+    let sign_up = |username: String| {
+        let http = http.clone();
+        let url = format!("{}/api/v1/auth/signup", server.url);
+        async move {
+            http.post(url)
+                .json(&serde_json::json!({ "username": username, "password": common::PASSWORD }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(sign_up(name.clone()).await, 409);
+    assert_eq!(sign_up(name.clone()).await, 409);
+    assert_eq!(
+        sign_up(common::unique_username("eve")).await,
+        429,
+        "the allowance is used up"
     );
 }

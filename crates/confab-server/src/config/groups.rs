@@ -252,12 +252,29 @@ pub struct PasswordConfig {
         required = false
     )]
     pub concurrency: usize,
+
+    /// Password checks that may wait for a free hashing slot; more get `503` with
+    /// `Retry-After` at once.
+    ///
+    /// Bounds the queue (and the memory it holds) under a burst of sign-ins. At least 1.
+    #[arg(
+        long = "password-hash-queue",
+        env = "CONFAB_PASSWORD_HASH_QUEUE",
+        value_name = "N",
+        default_value_t = 64,
+        value_parser = at_least(1usize)
+    )]
+    pub queue: usize,
 }
 
 /// Tunables of the sign-in throttle (`service::accounts::throttle`).
 #[derive(Clone, Debug, Args)]
 pub struct ThrottleConfig {
-    /// Failed sign-ins per account before back-off starts.
+    /// Failed sign-ins to one account from one client address before that address's
+    /// attempts on the account back off.
+    ///
+    /// Counted per account and address together, so someone failing elsewhere cannot
+    /// lock the owner out; a successful sign-in clears it.
     #[arg(
         long = "signin-free-failures",
         env = "CONFAB_SIGNIN_FREE_FAILURES",
@@ -265,6 +282,19 @@ pub struct ThrottleConfig {
         default_value_t = 5
     )]
     pub account_free_failures: u32,
+
+    /// Failed sign-ins to one account from all addresses together before every
+    /// attempt on it backs off.
+    ///
+    /// Slows a guesser who spreads over many addresses; high enough that one address,
+    /// held back by its own limits, cannot reach it and lock the owner out.
+    #[arg(
+        long = "signin-account-free-failures",
+        env = "CONFAB_SIGNIN_ACCOUNT_FREE_FAILURES",
+        value_name = "N",
+        default_value_t = 100
+    )]
+    pub account_total_free_failures: u32,
 
     /// Failed sign-ins per client address before back-off starts.
     #[arg(
@@ -319,6 +349,29 @@ pub struct ThrottleConfig {
         default_value_t = 30
     )]
     pub signups_per_ip: u32,
+
+    /// Sign-in attempts allowed per client address per failure window, whether they
+    /// succeed or not; `0` for no limit.
+    ///
+    /// Every attempt costs a password hash; this bounds what one address can make the
+    /// server compute.
+    #[arg(
+        long = "signins-per-ip",
+        env = "CONFAB_SIGNINS_PER_IP",
+        value_name = "N",
+        default_value_t = 100
+    )]
+    pub signins_per_ip: u32,
+
+    /// Sign-in attempts allowed per account per failure window, whether they succeed
+    /// or not; `0` for no limit.
+    #[arg(
+        long = "signins-per-account",
+        env = "CONFAB_SIGNINS_PER_ACCOUNT",
+        value_name = "N",
+        default_value_t = 30
+    )]
+    pub signins_per_account: u32,
 }
 
 /// How HTTP connections are accepted and how long they may dawdle.

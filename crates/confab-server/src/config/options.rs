@@ -146,6 +146,20 @@ pub struct Config {
     )]
     pub refresh_token_ttl: Duration,
 
+    /// Most device sessions one account may have; signing in on one more revokes the
+    /// one used longest ago.
+    ///
+    /// At least 1.
+    #[arg(
+        long = "max-sessions-per-user",
+        env = "CONFAB_MAX_SESSIONS_PER_USER",
+        value_name = "N",
+        default_value_t = 50,
+        value_parser = at_least(1u32),
+        help_heading = "Tokens and sessions"
+    )]
+    pub max_sessions_per_user: u32,
+
     /// Largest request body accepted, in bytes.
     ///
     /// Larger bodies get `413 payload_too_large`. At least 1024, and at least three

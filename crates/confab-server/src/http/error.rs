@@ -88,7 +88,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::InvalidInput { field, .. } | ServiceError::WeakPassword { field, .. } => {
                 api.detail.field = Some((*field).to_owned());
             }
-            ServiceError::RateLimited { retry_after } => {
+            ServiceError::RateLimited { retry_after } | ServiceError::Busy { retry_after } => {
                 api.detail.retry_after_secs = Some(whole_seconds(*retry_after));
             }
             _ => {}

@@ -39,6 +39,10 @@ pub enum ServiceError {
     NotFound(&'static str),
     #[error("too many attempts; wait {}s and try again", whole_seconds(*retry_after))]
     RateLimited { retry_after: Duration },
+    /// The server is at capacity for this kind of work (password hashing); trying
+    /// again shortly will likely succeed.
+    #[error("the server is busy; try again in {}s", whole_seconds(*retry_after))]
+    Busy { retry_after: Duration },
     /// The store failed; details are logged, not shown.
     #[error("internal error")]
     Store(#[from] StoreError),
@@ -62,6 +66,7 @@ impl ServiceError {
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Busy { .. } => ErrorCode::Unavailable,
             Self::Store(_) | Self::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -79,6 +79,9 @@ pub enum RevokeReason {
     RevokedByUser,
     PasswordChanged,
     RefreshTokenReused,
+    /// The account signed in on more devices than `--max-sessions-per-user`; this
+    /// was the one used longest ago.
+    SessionLimit,
 }
 
 impl RevokeReason {
@@ -88,6 +91,7 @@ impl RevokeReason {
             Self::RevokedByUser => "revoked_by_user",
             Self::PasswordChanged => "password_changed",
             Self::RefreshTokenReused => "refresh_token_reused",
+            Self::SessionLimit => "session_limit",
         }
     }
 }

@@ -3,7 +3,7 @@
 use super::passwords::Passwords;
 use super::revocations::Revoked;
 use super::sessions::{ClientInfo, Sessions};
-use super::throttle::{Throttle, ThrottleKey};
+use super::throttle::{Attempt, Throttle, ThrottleKey};
 use super::tokens::Principal;
 use crate::clock::{now_millis, timestamp};
 use crate::service::validate::{
@@ -52,6 +52,19 @@ impl Accounts {
         let display_name =
             DisplayName::parse(request.display_name.as_deref().unwrap_or(username.as_str()))?;
         let device = DeviceName::parse(request.device_name.as_deref())?;
+        let personal = [username.as_str(), display_name.as_str()];
+        // A rejected password says nothing about the directory: it costs no allowance.
+        self.passwords.check_policy(&request.password, &personal)?;
+        // Every other attempt counts against the address, also one for a taken name:
+        // otherwise the 409 would let anyone probe the directory at full speed.
+        self.throttle
+            .admit(
+                Attempt::SignUp {
+                    ip: client.ip.as_deref(),
+                },
+                now_millis(),
+            )
+            .await?;
         // Answer "taken" before spending a password hash on a request that must fail;
         // the unique index still decides races.
         if self
@@ -62,12 +75,6 @@ impl Accounts {
         {
             return Err(ServiceError::UsernameTaken);
         }
-        let personal = [username.as_str(), display_name.as_str()];
-        // A rejected password must not use up the address's sign-up allowance.
-        self.passwords.check_policy(&request.password, &personal)?;
-        self.throttle
-            .admit_signup(client.ip.as_deref(), now_millis())
-            .await?;
         let hash = self
             .passwords
             .hash_new(&request.password, &personal)
@@ -106,9 +113,14 @@ impl Accounts {
         // the response never reveals whether the name could exist.
         let key =
             username_key(&request.username).unwrap_or_else(|| request.username.to_lowercase());
-        let throttle_keys = throttle_keys(&key, client);
+        let throttle_keys = ThrottleKey::for_signin(&key, client.ip.as_deref());
         let now = now_millis();
         self.throttle.check(&throttle_keys, now).await?;
+        let attempt = Attempt::SignIn {
+            account: &key,
+            ip: client.ip.as_deref(),
+        };
+        self.throttle.admit(attempt, now).await?;
         let user = match username_key(&request.username) {
             Some(key) => self.store.user_by_username_key(&key).await?,
             None => None,
@@ -143,8 +155,15 @@ impl Accounts {
         let user = self.user(principal.user_id).await?;
         let key = username_key(&user.username).unwrap_or_default();
         // A stolen access token must not become a way to guess the current password.
-        let throttle_keys = throttle_keys(&key, client);
-        self.throttle.check(&throttle_keys, now_millis()).await?;
+        let throttle_keys = ThrottleKey::for_signin(&key, client.ip.as_deref());
+        let now = now_millis();
+        self.throttle.check(&throttle_keys, now).await?;
+        // It costs two password hashes: it counts like a sign-in attempt.
+        let attempt = Attempt::SignIn {
+            account: &key,
+            ip: client.ip.as_deref(),
+        };
+        self.throttle.admit(attempt, now).await?;
         if !self
             .passwords
             .verify(&request.current_password, user.password_hash.as_deref())
@@ -264,15 +283,6 @@ impl Accounts {
             .await?
             .ok_or(ServiceError::NotFound("user"))
     }
-}
-
-/// The account key first, then the client's address when known.
-fn throttle_keys(username_key: &str, client: &ClientInfo) -> Vec<ThrottleKey> {
-    let mut keys = vec![ThrottleKey::Account(username_key.to_owned())];
-    if let Some(ip) = &client.ip {
-        keys.push(ThrottleKey::Address(ip.clone()));
-    }
-    keys
 }
 
 /// The public view of an account.

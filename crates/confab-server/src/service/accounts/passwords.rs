@@ -3,7 +3,9 @@
 //! Hashing is deliberately expensive (that is its job), so it runs on the blocking
 //! thread pool behind a semaphore: at most `concurrency` hashes run at once, and a
 //! burst of sign-ins queues instead of starving the async runtime or exhausting
-//! memory (each hash holds `memory_kib` of RAM while it runs).
+//! memory (each hash holds `memory_kib` of RAM while it runs). The queue itself is
+//! bounded (`--password-hash-queue`): beyond it a request is refused at once with
+//! `ServiceError::Busy`, rather than waiting behind an unbounded crowd.
 
 use crate::config::{PASSWORD_MAX_CHARS, PasswordConfig};
 use crate::service::{ServiceError, ServiceResult};
@@ -11,6 +13,8 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// zxcvbn's cost grows quickly with length; the first characters decide the score.
@@ -21,6 +25,9 @@ pub struct Passwords {
     argon: Argon2<'static>,
     min_chars: usize,
     permits: Semaphore,
+    /// Requests waiting for a permit, and how many may.
+    waiting: AtomicUsize,
+    queue: usize,
     /// Verified against when the account does not exist, so that "no such user"
     /// takes as long as "wrong password" and cannot be told apart by timing.
     decoy_hash: String,
@@ -40,6 +47,8 @@ impl Passwords {
             argon,
             min_chars: config.min_chars,
             permits: Semaphore::new(config.concurrency.max(1)),
+            waiting: AtomicUsize::new(0),
+            queue: config.queue.max(1),
             decoy_hash,
         }))
     }
@@ -127,15 +136,41 @@ impl Passwords {
         self: &Arc<Self>,
         work: impl FnOnce(&Self) -> ServiceResult<T> + Send + 'static,
     ) -> ServiceResult<T> {
+        let place = QueuePlace::take(&self.waiting, self.queue)?;
         let _permit = self
             .permits
             .acquire()
             .await
             .map_err(|_| ServiceError::Internal("password hashing is shut down".to_owned()))?;
+        drop(place);
         let this = Arc::clone(self);
         tokio::task::spawn_blocking(move || work(&this))
             .await
             .map_err(|e| ServiceError::Internal(format!("password hashing task failed: {e}")))?
+    }
+}
+
+/// A place in the queue of requests waiting for a hashing permit.
+struct QueuePlace<'a>(&'a AtomicUsize);
+
+impl<'a> QueuePlace<'a> {
+    /// Takes a place, or refuses with `Busy` when `limit` requests already wait.
+    fn take(waiting: &'a AtomicUsize, limit: usize) -> ServiceResult<Self> {
+        let taken = waiting.fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
+            (now < limit).then_some(now + 1)
+        });
+        match taken {
+            Ok(_) => Ok(Self(waiting)),
+            Err(_) => Err(ServiceError::Busy {
+                retry_after: Duration::from_secs(1),
+            }),
+        }
+    }
+}
+
+impl Drop for QueuePlace<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -150,8 +185,22 @@ mod tests {
             memory_kib: 1024,
             iterations: 1,
             concurrency: 2,
+            queue: 4,
         })
         .unwrap()
+    }
+
+    #[test]
+    fn the_queue_refuses_beyond_its_limit_and_frees_places() {
+        let waiting = AtomicUsize::new(0);
+        let first = QueuePlace::take(&waiting, 2).unwrap();
+        let _second = QueuePlace::take(&waiting, 2).unwrap();
+        assert!(matches!(
+            QueuePlace::take(&waiting, 2),
+            Err(ServiceError::Busy { .. })
+        ));
+        drop(first);
+        assert!(QueuePlace::take(&waiting, 2).is_ok());
     }
 
     #[test]

@@ -11,8 +11,8 @@ use crate::clock::{Millis, add_duration, now_millis, timestamp};
 use crate::service::validate::DeviceName;
 use crate::service::{ServiceError, ServiceResult, SharedStore};
 use crate::store::{NewSession, RefreshOutcome, RefreshRotation, RevokeReason, SessionRecord};
-use confab_proto::SessionId;
 use confab_proto::auth::{AuthTokens, DeviceSession};
+use confab_proto::{SessionId, UserId};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,6 +38,7 @@ pub struct Sessions {
     access: AccessTokens,
     refresh_ttl: Duration,
     revocations: Arc<dyn Revocations>,
+    max_sessions: u32,
 }
 
 impl Sessions {
@@ -46,12 +47,14 @@ impl Sessions {
         access: AccessTokens,
         refresh_ttl: Duration,
         revocations: Arc<dyn Revocations>,
+        max_sessions: u32,
     ) -> Self {
         Self {
             store,
             access,
             refresh_ttl,
             revocations,
+            max_sessions,
         }
     }
 
@@ -63,7 +66,7 @@ impl Sessions {
     /// Opens a new session for an account that has just proven who it is.
     pub async fn open(
         &self,
-        user_id: confab_proto::UserId,
+        user_id: UserId,
         device: &DeviceName,
         client: &ClientInfo,
     ) -> ServiceResult<AuthTokens> {
@@ -82,7 +85,40 @@ impl Sessions {
                 refresh_token_hash: &refresh_hash,
             })
             .await?;
+        self.enforce_session_limit(user_id, session.id, now).await?;
         self.tokens_for(&session, refresh_token, now)
+    }
+
+    /// Revokes the sessions of `user` used longest ago beyond `--max-sessions-per-user`
+    /// (never `new`, the one just opened), so that signing in again and again cannot
+    /// pile up sessions.
+    async fn enforce_session_limit(
+        &self,
+        user: UserId,
+        new: SessionId,
+        now: Millis,
+    ) -> ServiceResult<()> {
+        let mut active = self.store.active_sessions(user, now).await?;
+        let limit = usize::try_from(self.max_sessions).unwrap_or(usize::MAX);
+        if active.len() <= limit {
+            return Ok(());
+        }
+        // Most recently used first; the new session is kept whatever its place.
+        active.sort_by_key(|s| (s.id != new, std::cmp::Reverse(s.last_seen_at)));
+        for old in active.into_iter().skip(limit) {
+            if self
+                .store
+                .revoke_session(user, old.id, RevokeReason::SessionLimit, now)
+                .await?
+            {
+                tracing::info!(user_id = %user, session_id = %old.id, "session limit reached; the session used longest ago was revoked");
+                self.announce(Revoked::Session {
+                    user,
+                    session: old.id,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Exchanges a refresh token for a new access and refresh token. Presenting a

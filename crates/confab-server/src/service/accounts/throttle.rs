@@ -6,8 +6,17 @@
 //!
 //! Rule: after `free` failures under a key within `window`, the next attempt is
 //! refused until `base * 2^(failures - free)` (at most `max`) has passed since the
-//! last failure. A successful sign-in clears the account's counter but not the
-//! address's, so owning one account does not help guessing the passwords of others.
+//! last failure. Failures count under three keys: the account from this address
+//! (`--signin-free-failures`), the address (`--signin-ip-free-failures`) and the
+//! account from everywhere (`--signin-account-free-failures`, high). So someone
+//! failing on an account from elsewhere holds back their own address, not the owner,
+//! and only a guesser spread over many addresses slows the account as a whole. A
+//! successful sign-in clears the account-and-address counter only, so owning one
+//! account does not help guessing the passwords of others.
+//!
+//! Besides failures, attempts are counted whatever their outcome: sign-ins per
+//! address and per account, and sign-ups per address, each capped per window, since
+//! every attempt costs a password hash or probes the directory.
 
 use crate::clock::{Millis, duration_millis};
 use crate::config::ThrottleConfig;
@@ -15,20 +24,51 @@ use crate::service::{ServiceError, ServiceResult, SharedStore};
 use crate::store::FailureCount;
 use std::time::Duration;
 
-/// Which counter a key belongs to.
+/// Which failure counter a key belongs to.
 #[derive(Clone, Debug)]
 pub enum ThrottleKey {
+    /// One account (its username key) from one client address.
+    AccountFrom { account: String, ip: String },
+    /// One account from every address.
     Account(String),
+    /// One client address, whatever account it tries.
     Address(String),
 }
 
 impl ThrottleKey {
+    /// The failure counters of a sign-in on `account` from `ip`, the one to clear on
+    /// success first.
+    pub fn for_signin(account: &str, ip: Option<&str>) -> Vec<Self> {
+        let ip = ip.unwrap_or("unknown");
+        vec![
+            Self::AccountFrom {
+                account: account.to_owned(),
+                ip: ip.to_owned(),
+            },
+            Self::Account(account.to_owned()),
+            Self::Address(ip.to_owned()),
+        ]
+    }
+
     fn storage_key(&self) -> String {
         match self {
+            Self::AccountFrom { account, ip } => format!("user:{account}@{ip}"),
             Self::Account(username_key) => format!("user:{username_key}"),
             Self::Address(ip) => format!("ip:{ip}"),
         }
     }
+}
+
+/// What an attempt counter counts, whatever the outcome.
+#[derive(Clone, Copy, Debug)]
+pub enum Attempt<'a> {
+    SignUp {
+        ip: Option<&'a str>,
+    },
+    SignIn {
+        account: &'a str,
+        ip: Option<&'a str>,
+    },
 }
 
 /// The sign-in and sign-up throttle.
@@ -75,23 +115,46 @@ impl Throttle {
         Ok(())
     }
 
-    /// Clears an account's counter after it signed in successfully.
-    pub async fn record_success(&self, account: &ThrottleKey) -> ServiceResult<()> {
-        Ok(self.store.clear_failures(&account.storage_key()).await?)
+    /// Clears the account-and-address counter after a successful sign-in.
+    pub async fn record_success(&self, key: &ThrottleKey) -> ServiceResult<()> {
+        Ok(self.store.clear_failures(&key.storage_key()).await?)
     }
 
-    /// Admits one sign-up from `ip`, or refuses it once the address has used its
-    /// allowance for the window.
-    pub async fn admit_signup(&self, ip: Option<&str>, now: Millis) -> ServiceResult<()> {
-        let (Some(ip), limit) = (ip, self.config.signups_per_ip) else {
-            return Ok(());
+    /// Counts one attempt, or refuses it once its address (or account) has used the
+    /// allowance of the window.
+    pub async fn admit(&self, attempt: Attempt<'_>, now: Millis) -> ServiceResult<()> {
+        let counters = match attempt {
+            Attempt::SignUp { ip } => {
+                vec![ip.map(|ip| (format!("signup:{ip}"), self.config.signups_per_ip))]
+            }
+            Attempt::SignIn { account, ip } => vec![
+                ip.map(|ip| (format!("signin:ip:{ip}"), self.config.signins_per_ip)),
+                Some((
+                    format!("signin:user:{account}"),
+                    self.config.signins_per_account,
+                )),
+            ],
         };
-        if limit == 0 {
-            return Ok(());
+        let counters: Vec<(String, u32)> = counters
+            .into_iter()
+            .flatten()
+            .filter(|&(_, limit)| limit > 0)
+            .collect();
+        // Check every counter before counting any, so a refusal costs nothing.
+        for (key, limit) in &counters {
+            self.refuse_over(key, *limit, now).await?;
         }
-        let key = format!("signup:{ip}");
         let since = self.window_start(now);
-        let count = self.store.recent_failures(&key, since).await?;
+        for (key, _) in &counters {
+            self.store.record_failure(key, now, since).await?;
+        }
+        Ok(())
+    }
+
+    /// `RateLimited` while the counter `key` holds `limit` attempts of the window.
+    async fn refuse_over(&self, key: &str, limit: u32, now: Millis) -> ServiceResult<()> {
+        let since = self.window_start(now);
+        let count = self.store.recent_failures(key, since).await?;
         if count.failures >= limit {
             let reopens = count
                 .last_failure_at
@@ -100,13 +163,13 @@ impl Throttle {
                 retry_after: millis_until(reopens, now),
             });
         }
-        self.store.record_failure(&key, now, since).await?;
         Ok(())
     }
 
     fn remaining_delay(&self, key: &ThrottleKey, count: FailureCount, now: Millis) -> Duration {
         let free = match key {
-            ThrottleKey::Account(_) => self.config.account_free_failures,
+            ThrottleKey::AccountFrom { .. } => self.config.account_free_failures,
+            ThrottleKey::Account(_) => self.config.account_total_free_failures,
             ThrottleKey::Address(_) => self.config.ip_free_failures,
         };
         let Some(over) = count.failures.checked_sub(free) else {
