@@ -43,6 +43,7 @@ pub struct MessageState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub reply_to: Option<i64>,
+    /// The members it mentions, found when it was sent; never its sender.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<UserId>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

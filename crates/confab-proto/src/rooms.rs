@@ -65,9 +65,10 @@ pub struct RoomSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub last_message: Option<RoomEvent>,
-    /// Messages from others after my read marker (capped at 999).
+    /// Messages from others after my read marker that are not deleted (capped at
+    /// 999).
     pub unread_count: i64,
-    /// Of those, the ones that mention me.
+    /// Of those, the ones that mention me (capped at 999).
     pub mention_count: i64,
     /// My read marker: I have read everything up to this sequence number.
     pub read_seq: i64,

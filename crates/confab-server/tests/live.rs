@@ -25,13 +25,19 @@ on_both_backends!(
     a_gap_too_long_to_replay_asks_for_a_resync,
     receipts_reach_the_sender_and_every_device,
     typing_starts_stops_and_expires,
-    revoking_a_session_closes_its_sockets,
     a_cursor_from_the_future_asks_for_a_resync,
     presence_combines_devices_and_reaches_contacts_only,
+    a_frame_far_over_the_limit_gets_a_clean_1009,
+    a_read_over_rest_reaches_members_as_a_receipt,
+    a_revoked_session_ends_its_socket_and_is_refused_at_hello,
     revocation_ends_sockets_at_once_and_their_requests_are_refused,
     a_socket_whose_token_expires_unrefreshed_is_closed,
     presence_toggling_is_debounced_and_counted_against_the_budget,
 );
+
+/// Options for a server with a small frame limit (4 KiB; the message limit has to
+/// be a third of it at most).
+const SMALL_FRAMES: &[&str] = &["--max-body-bytes", "4096", "--max-message-bytes", "1024"];
 
 /// Waits at most this long for anything that should arrive.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -350,11 +356,7 @@ async fn queue_overflows(server: &TestServer) -> f64 {
 }
 
 async fn bad_frames_get_errors_and_the_server_keeps_serving(backend: Backend) {
-    let server = TestServer::start_with(
-        backend,
-        &["--max-body-bytes", "4096", "--max-message-bytes", "1024"],
-    )
-    .await;
+    let server = TestServer::start_with(backend, SMALL_FRAMES).await;
     let (alice, _) = signed_up(&server, "alice").await;
     let mut socket = live(&alice, None).await;
     for bad in [
@@ -427,12 +429,12 @@ async fn the_first_frame_must_authenticate(backend: Backend) {
     let url = format!("{}/api/v1/ws", server.url.replace("http://", "ws://"));
 
     let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
-    use futures_util::{SinkExt as _, StreamExt as _};
+    use futures_util::SinkExt as _;
     socket
         .send(Message::Text(r#"{"type":"ping","id":"1"}"#.into()))
         .await
         .unwrap();
-    let code = close_code_of(&mut socket).await;
+    let code = close_code_of_raw(&mut socket).await;
     assert_eq!(code, close_code::PROTOCOL);
 
     let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
@@ -441,31 +443,20 @@ async fn the_first_frame_must_authenticate(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(
-        close_code_of(&mut socket).await,
+        close_code_of_raw(&mut socket).await,
         close_code::UNAUTHENTICATED
     );
 
     let plain = reqwest::get(format!("{}/api/v1/ws", server.url))
         .await
         .unwrap();
-    assert!(
-        plain.status().is_client_error(),
+    assert_eq!(
+        plain.status(),
+        reqwest::StatusCode::BAD_REQUEST,
         "a plain GET is not an upgrade"
     );
-
-    async fn close_code_of(
-        socket: &mut tokio_tungstenite::WebSocketStream<
-            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-        >,
-    ) -> u16 {
-        loop {
-            match tokio::time::timeout(PATIENCE, socket.next()).await.unwrap() {
-                Some(Ok(Message::Close(Some(frame)))) => return frame.code.into(),
-                Some(Ok(_)) => {}
-                other => panic!("expected a close frame, got {other:?}"),
-            }
-        }
-    }
+    let body: serde_json::Value = plain.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_input");
 }
 
 async fn an_expired_token_is_replaced_without_reconnecting(backend: Backend) {
@@ -529,8 +520,13 @@ async fn a_gap_too_long_to_replay_asks_for_a_resync(backend: Backend) {
         panic!("ready expected, got {ready:?}")
     };
     drop(first);
+    let mut newest = since;
     for i in 0..6 {
-        alice.send_text(room, &format!("missed {i}")).await.unwrap();
+        newest = alice
+            .send_text(room, &format!("missed {i}"))
+            .await
+            .unwrap()
+            .id;
     }
     let (mut resumed, ready) = bob.connect_live(Some(since)).await.unwrap();
     assert!(matches!(ready, ServerFrame::Ready { cursor, .. } if cursor == since));
@@ -538,7 +534,10 @@ async fn a_gap_too_long_to_replay_asks_for_a_resync(backend: Backend) {
         Incoming::Frame(ServerFrame::ResyncRequired { cursor }) => cursor,
         other => panic!("expected resync_required, got {other:?}"),
     };
-    assert!(cursor > since);
+    assert_eq!(
+        cursor, newest,
+        "the skipped events are those after since up to the cursor"
+    );
     let live_one = alice.send_text(room, "live again").await.unwrap();
     let next = next_message(&mut resumed).await;
     assert_eq!(
@@ -711,10 +710,21 @@ async fn typing_starts_stops_and_expires(backend: Backend) {
     }
 }
 
-async fn revoking_a_session_closes_its_sockets(backend: Backend) {
+/// A server with this heartbeat (`--ws-ping-interval`), one account signed in on a
+/// laptop and a phone, and the phone's session revoked from the laptop while the
+/// phone's socket is open. Returns the server, the laptop, the phone and its socket.
+async fn phone_revoked_while_connected(
+    backend: Backend,
+    ping_interval: &str,
+) -> (TestServer, Client, Client, Live) {
     let server = TestServer::start_with(
         backend,
-        &["--ws-ping-interval", "1s", "--ws-idle-timeout", "30s"],
+        &[
+            "--ws-ping-interval",
+            ping_interval,
+            "--ws-idle-timeout",
+            "300s",
+        ],
     )
     .await;
     let (laptop, name) = signed_up(&server, "erin").await;
@@ -723,25 +733,12 @@ async fn revoking_a_session_closes_its_sockets(backend: Backend) {
         .sign_in(&name, common::PASSWORD, Some("phone"))
         .await
         .unwrap();
-    let mut phone_live = live(&phone, None).await;
+    let phone_live = live(&phone, None).await;
     laptop
         .revoke_session(phone.tokens().await.unwrap().session_id)
         .await
         .unwrap();
-    let mut saw_error = false;
-    let code = loop {
-        match next_frame(&mut phone_live).await {
-            Incoming::Frame(ServerFrame::Error {
-                code: ErrorCode::SessionRevoked,
-                ..
-            }) => saw_error = true,
-            Incoming::Frame(_) => {}
-            Incoming::Closed { code, .. } => break code,
-        }
-    };
-    assert!(saw_error);
-    assert_eq!(code, close_code::UNAUTHENTICATED);
-    live(&laptop, None).await; // The other session is unaffected.
+    (server, laptop, phone, phone_live)
 }
 
 async fn a_cursor_from_the_future_asks_for_a_resync(backend: Backend) {
@@ -749,11 +746,19 @@ async fn a_cursor_from_the_future_asks_for_a_resync(backend: Backend) {
     let (alice, _) = signed_up(&server, "alice").await;
     let (bob, _) = signed_up(&server, "bob").await;
     let room = alice.open_direct(id_of(&bob).await).await.unwrap().id;
+    let newest = bob
+        .history(room, "")
+        .await
+        .unwrap()
+        .events
+        .last()
+        .unwrap()
+        .id;
     let (mut socket, ready) = bob.connect_live(Some(EventId(1_000_000))).await.unwrap();
     let ServerFrame::Ready { cursor, .. } = ready else {
         panic!("ready expected")
     };
-    assert!(cursor < EventId(1_000_000));
+    assert_eq!(cursor, newest, "clamped to the newest event, not since");
     match next_frame(&mut socket).await {
         Incoming::Frame(ServerFrame::ResyncRequired { cursor: resync }) => {
             assert_eq!(resync, cursor)
@@ -857,6 +862,109 @@ async fn presence_combines_devices_and_reaches_contacts_only(backend: Backend) {
             }
             other => panic!("expected an error, got {other:?}"),
         }
+    }
+}
+
+/// A raw WebSocket, for frames `confab-client` would never send.
+type RawSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The code of the close frame that ends `socket`, skipping other frames. A
+/// connection that ends without one (a reset: what browsers report as 1006) fails.
+async fn close_code_of_raw(socket: &mut RawSocket) -> u16 {
+    use futures_util::StreamExt as _;
+    loop {
+        match tokio::time::timeout(PATIENCE, socket.next()).await.unwrap() {
+            Some(Ok(Message::Close(Some(frame)))) => return frame.code.into(),
+            Some(Ok(Message::Close(None))) => panic!("a close frame without a code"),
+            Some(Ok(_)) => {}
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
+
+async fn a_frame_far_over_the_limit_gets_a_clean_1009(backend: Backend) {
+    use futures_util::{SinkExt as _, StreamExt as _};
+    // The WebSocket layer itself refuses frames over four times the body limit
+    // (16 KiB here). The frame is far larger, so the client is still sending it when
+    // the server gives up on it: the server must still close in order (its close
+    // frame, then the end of the stream), not reset the connection and lose the code.
+    let server = TestServer::start_with(backend, SMALL_FRAMES).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let url = format!("{}/api/v1/ws", server.url.replace("http://", "ws://"));
+    let huge = || Message::Text("x".repeat(1 << 20).into());
+    for round in 0..6 {
+        let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+        // Every other round before `hello`, the others after `ready`.
+        if round % 2 == 1 {
+            let token = alice.tokens().await.unwrap().access_token;
+            let hello = serde_json::to_string(&ClientFrame::Hello { token, since: None }).unwrap();
+            socket.send(Message::Text(hello.into())).await.unwrap();
+            match tokio::time::timeout(PATIENCE, socket.next()).await.unwrap() {
+                Some(Ok(Message::Text(text))) => {
+                    assert!(text.contains(r#""type":"ready""#), "{text}")
+                }
+                other => panic!("expected ready, got {other:?}"),
+            }
+        }
+        socket.send(huge()).await.unwrap();
+        assert_eq!(close_code_of_raw(&mut socket).await, 1009, "round {round}");
+    }
+}
+
+async fn a_read_over_rest_reaches_members_as_a_receipt(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let (bob, _) = signed_up(&server, "bob").await;
+    let bob_id = id_of(&bob).await;
+    let room = alice.open_direct(bob_id).await.unwrap().id;
+    let message = alice.send_text(room, "read me").await.unwrap();
+    let mut alice_live = live(&alice, None).await;
+    let mut bob_live = live(&bob, None).await;
+
+    bob.mark_read(room, message.seq).await.unwrap();
+    let receipt = EventContent::ReadUpTo {
+        user_id: bob_id,
+        seq: message.seq,
+    };
+    for socket in [&mut alice_live, &mut bob_live] {
+        match next_signal(socket).await {
+            Incoming::Frame(ServerFrame::Event { event }) => assert_eq!(event.content, receipt),
+            other => panic!("expected a read receipt, got {other:?}"),
+        }
+    }
+    // A marker that does not move stores nothing: the next event is the message.
+    bob.mark_read(room, message.seq).await.unwrap();
+    let next = alice.send_text(room, "and this").await.unwrap();
+    match next_frame(&mut alice_live).await {
+        Incoming::Frame(ServerFrame::Event { event }) => assert_eq!(event.id, next.id),
+        other => panic!("expected the message, got {other:?}"),
+    }
+}
+
+async fn a_revoked_session_ends_its_socket_and_is_refused_at_hello(backend: Backend) {
+    // No heartbeat during the test: the socket ends because of the revocation.
+    let (_server, laptop, phone, mut open) = phone_revoked_while_connected(backend, "120s").await;
+    let (code, saw_error) = closed_after(&mut open, ErrorCode::SessionRevoked).await;
+    assert_eq!((code, saw_error), (close_code::UNAUTHENTICATED, true));
+    live(&laptop, None).await; // The other session is unaffected.
+
+    // A new socket: `hello` checks the session.
+    let (mut refused, first) = phone.connect_live(None).await.unwrap();
+    assert!(
+        matches!(
+            first,
+            ServerFrame::Error {
+                id: None,
+                code: ErrorCode::SessionRevoked,
+                ..
+            }
+        ),
+        "{first:?}"
+    );
+    match next_frame(&mut refused).await {
+        Incoming::Closed { code, .. } => assert_eq!(code, close_code::UNAUTHENTICATED),
+        other => panic!("expected the close, got {other:?}"),
     }
 }
 

@@ -22,6 +22,7 @@ on_both_backends!(
     a_batch_commits_together_and_isolates_refused_changes,
     room_list_counts_unread_and_mentions_until_read,
     members_can_leave_be_removed_and_come_back,
+    new_members_start_unread_and_returning_ones_keep_their_markers,
     rows_in_the_first_stored_format_still_read,
 );
 
@@ -527,7 +528,7 @@ async fn room_list_counts_unread_and_mentions_until_read(backend: Backend) {
     let quiet = group(&store, a, &[b]).await;
     let busy = group(&store, a, &[b]).await;
     let body = text("hey @user1");
-    store
+    let mentioning = store
         .append(
             busy,
             a,
@@ -541,6 +542,7 @@ async fn room_list_counts_unread_and_mentions_until_read(backend: Backend) {
         )
         .await
         .unwrap();
+    let mentioning = seq_of(&mentioning);
     send(&store, busy, a, "q2", "second").await;
     let last = seq_of(&send(&store, busy, b, "q3", "my own").await);
 
@@ -560,6 +562,21 @@ async fn room_list_counts_unread_and_mentions_until_read(backend: Backend) {
         ContentRecord::Message(_)
     ));
     assert_eq!(list[1].unread_count, 0);
+
+    // A deleted message no longer counts, as unread or as a mention.
+    assert!(matches!(
+        store
+            .append(busy, a, RoomChange::DeleteMessage { seq: mentioning }, NOW)
+            .await
+            .unwrap(),
+        Appended::Event(_)
+    ));
+    let list = store.room_list(b).await.unwrap();
+    assert_eq!(
+        (list[0].unread_count, list[0].mention_count),
+        (1, 0),
+        "a deleted mention stops counting"
+    );
 
     assert!(matches!(
         store
@@ -636,6 +653,75 @@ async fn members_can_leave_be_removed_and_come_back(backend: Backend) {
     assert_eq!(
         store.member(room, b).await.unwrap().unwrap().role,
         Role::Admin
+    );
+}
+
+/// The markers of one member, as stored.
+async fn markers(store: &SqlStore, room: RoomId, user: UserId) -> (i64, i64) {
+    let member = store.member(room, user).await.unwrap().unwrap();
+    (member.read_seq, member.delivered_seq)
+}
+
+async fn new_members_start_unread_and_returning_ones_keep_their_markers(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let [a, b, c] = users(&store).await;
+    let room = group(&store, a, &[b]).await;
+    assert_eq!(
+        markers(&store, room, a).await,
+        (0, 0),
+        "the creator starts at 0"
+    );
+    assert_eq!(
+        markers(&store, room, b).await,
+        (0, 0),
+        "a first member starts at 0"
+    );
+
+    send(&store, room, a, "m1", "one").await;
+    let second = seq_of(&send(&store, room, a, "m2", "two").await);
+    let add = |user| RoomChange::AddMember {
+        user_id: user,
+        role: Role::Member,
+    };
+    assert!(matches!(
+        store.append(room, a, add(c), NOW).await.unwrap(),
+        Appended::Event(_)
+    ));
+    assert_eq!(markers(&store, room, c).await, (0, 0));
+    assert_eq!(
+        store.room_list(c).await.unwrap()[0].unread_count,
+        2,
+        "what was said before joining is unread"
+    );
+
+    let read = RoomChange::MarkRead { seq: second };
+    assert!(matches!(
+        store.append(room, b, read, NOW).await.unwrap(),
+        Appended::Event(_)
+    ));
+    let leave = RoomChange::RemoveMember {
+        user_id: b,
+        by_self: true,
+    };
+    assert!(matches!(
+        store.append(room, b, leave, NOW).await.unwrap(),
+        Appended::Event(_)
+    ));
+    send(&store, room, a, "m3", "said while b was away").await;
+    assert!(matches!(
+        store.append(room, a, add(b), NOW).await.unwrap(),
+        Appended::Event(_)
+    ));
+    assert_eq!(
+        markers(&store, room, b).await,
+        (second, second),
+        "a returning member keeps their markers"
+    );
+    let back = &store.room_list(b).await.unwrap()[0];
+    assert_eq!(
+        (back.membership.read_seq, back.unread_count),
+        (second, 1),
+        "what was said while away is unread"
     );
 }
 

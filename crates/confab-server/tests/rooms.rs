@@ -19,7 +19,9 @@ on_both_backends!(
     unread_and_mention_counts_follow_the_read_marker,
     concurrent_senders_get_one_order,
     limits_are_enforced,
-    adding_members_is_all_or_nothing_and_starts_them_read,
+    adding_members_is_all_or_nothing_and_shows_them_the_backlog_as_unread,
+    markers_start_at_zero_and_a_returning_member_keeps_them,
+    own_mentions_and_deleted_messages_do_not_count,
 );
 
 fn code<T: std::fmt::Debug>(result: Result<T, ClientError>) -> ErrorCode {
@@ -339,6 +341,18 @@ async fn messages_can_be_replied_to_edited_deleted_and_reacted_to(backend: Backe
     bob.react(room, question.seq, "🍕", true).await.unwrap();
     bob.react(room, question.seq, "🍕", false).await.unwrap();
 
+    // `around` with `limit=1` is the message alone, with older events before it.
+    let single = owner
+        .history(room, &format!("around={}&limit=1", question.seq))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            single.events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            single.has_older
+        ),
+        (vec![question.seq], true)
+    );
     let page = owner
         .history(room, &format!("around={}", question.seq))
         .await
@@ -636,7 +650,7 @@ fn unnamed_group(name: &str) -> CreateGroupRequest {
     }
 }
 
-async fn adding_members_is_all_or_nothing_and_starts_them_read(backend: Backend) {
+async fn adding_members_is_all_or_nothing_and_shows_them_the_backlog_as_unread(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (owner, owner_name) = signed_up(&server, "owner").await;
     let (late, _) = signed_up(&server, "late").await;
@@ -664,8 +678,9 @@ async fn adding_members_is_all_or_nothing_and_starts_them_read(backend: Backend)
     owner.add_members(room, &[late_id, late_id]).await.unwrap();
     let summary = &late.rooms().await.unwrap()[0];
     assert_eq!(
-        summary.unread_count, 0,
-        "what came before joining is not unread"
+        (summary.read_seq, summary.unread_count),
+        (0, 1),
+        "what came before joining is unread"
     );
     // Members see the room's whole history.
     let page = late.history(room, "").await.unwrap();
@@ -685,7 +700,106 @@ async fn adding_members_is_all_or_nothing_and_starts_them_read(backend: Backend)
         .await
         .unwrap();
     let summary = &late.rooms().await.unwrap()[0];
-    assert_eq!((summary.unread_count, summary.mention_count), (1, 1));
+    assert_eq!((summary.unread_count, summary.mention_count), (2, 1));
     let own = &owner.rooms().await.unwrap()[0];
     assert_eq!(own.mention_count, 0, "mentioning yourself does not count");
+}
+
+/// The caller's `(read_seq, delivered_seq)` in a room, from the member list.
+async fn markers_of(client: &Client, room: RoomId) -> (i64, i64) {
+    let me = id_of(client).await;
+    let member = client
+        .members(room)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.user_id == me)
+        .expect("a current member");
+    (member.read_seq, member.delivered_seq)
+}
+
+async fn markers_start_at_zero_and_a_returning_member_keeps_them(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (owner, _) = signed_up(&server, "owner").await;
+    let (bob, _) = signed_up(&server, "bob").await;
+    let (late, _) = signed_up(&server, "late").await;
+    let room = new_group(&owner, &[id_of(&bob).await]).await;
+    for client in [&owner, &bob] {
+        assert_eq!(markers_of(client, room).await, (0, 0), "a new room");
+        assert_eq!(client.room(room).await.unwrap().read_seq, 0);
+    }
+
+    owner.send_text(room, "one").await.unwrap();
+    let two = owner.send_text(room, "two").await.unwrap();
+    owner
+        .add_members(room, &[id_of(&late).await])
+        .await
+        .unwrap();
+    assert_eq!(
+        markers_of(&late, room).await,
+        (0, 0),
+        "a member added later"
+    );
+    let summary = late.room(room).await.unwrap();
+    assert_eq!(
+        (summary.read_seq, summary.unread_count),
+        (0, 2),
+        "the messages from before joining count"
+    );
+
+    // Bob reads up to "two", leaves, misses a message and is added back.
+    bob.mark_read(room, two.seq).await.unwrap();
+    bob.remove_member(room, id_of(&bob).await).await.unwrap();
+    owner.send_text(room, "while bob was away").await.unwrap();
+    owner.add_members(room, &[id_of(&bob).await]).await.unwrap();
+    assert_eq!(markers_of(&bob, room).await, (two.seq, two.seq));
+    let summary = bob.room(room).await.unwrap();
+    assert_eq!(
+        (summary.read_seq, summary.unread_count),
+        (two.seq, 1),
+        "a returning member keeps their markers; what they missed is unread"
+    );
+}
+
+async fn own_mentions_and_deleted_messages_do_not_count(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, alice_name) = signed_up(&server, "alice").await;
+    let (bob, bob_name) = signed_up(&server, "bob").await;
+    let room = new_group(&alice, &[id_of(&bob).await]).await;
+
+    let sent = alice
+        .send_text(
+            room,
+            &format!("@{alice_name} note to self, and @{bob_name}"),
+        )
+        .await
+        .unwrap();
+    let EventContent::Message(state) = &sent.content else {
+        panic!("message expected")
+    };
+    assert_eq!(
+        state.mentions,
+        [id_of(&bob).await],
+        "the sender is never among the mentions"
+    );
+    let own = alice.room(room).await.unwrap();
+    assert_eq!((own.unread_count, own.mention_count), (0, 0));
+    let summary = bob.room(room).await.unwrap();
+    assert_eq!((summary.unread_count, summary.mention_count), (1, 1));
+
+    alice.delete_message(room, sent.seq).await.unwrap();
+    let summary = bob.room(room).await.unwrap();
+    assert_eq!(
+        (summary.unread_count, summary.mention_count),
+        (0, 0),
+        "a deleted message counts neither as unread nor as a mention"
+    );
+    // The tombstone still says whom it mentioned.
+    let page = bob.history(room, "").await.unwrap();
+    let tombstone = page.events.iter().find(|e| e.seq == sent.seq).unwrap();
+    let EventContent::Message(state) = &tombstone.content else {
+        panic!("message expected")
+    };
+    assert!(state.deleted_at.is_some());
+    assert_eq!(state.mentions, [id_of(&bob).await]);
 }

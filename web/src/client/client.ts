@@ -294,6 +294,7 @@ export class ChatClient {
       }
       this.set(state);
       if (effects.fetchRoom !== undefined) void this.fetchRoom(effects.fetchRoom);
+      if (effects.fetchMembers !== undefined) void this.fetchMembers(effects.fetchMembers);
       if (effects.delivered !== undefined) {
         if (this.isVisible(event.room_id)) this.markRead(event.room_id);
         else this.queueDelivered(event.room_id, effects.delivered);
@@ -368,6 +369,12 @@ export class ChatClient {
     if (!summary) return;
     this.set(S.upsertRoom(this.state, summary));
     if (summary.peer !== undefined) void this.resolveUsers([summary.peer]);
+  }
+
+  /** Reloads a room's member list (with everyone's markers). */
+  private async fetchMembers(roomId: RoomId): Promise<void> {
+    const list = await this.rest.get<MemberList>(`/rooms/${roomId}/members`).catch(() => null);
+    if (list && this.state.rooms[roomId]?.members) this.set(S.setMembers(this.state, roomId, list.members));
   }
 
   markRead(roomId: RoomId): void {

@@ -47,6 +47,17 @@ describe('applyEvent', () => {
     expect(s.rooms[9]!.timeline).toHaveLength(1);
   });
 
+  it('stops counting a deleted message as unread or as a mention', () => {
+    let s = base();
+    [s] = applyEvent(s, ev(4, 2, { type: 'message', client_id: 'a', body: text('hi @alice'), mentions: [1] }));
+    expect([s.rooms[9]!.unread, s.rooms[9]!.mentions]).toEqual([1, 1]);
+    [s] = applyEvent(s, ev(5, 2, { type: 'message_deleted', target_seq: 4 }));
+    expect([s.rooms[9]!.unread, s.rooms[9]!.mentions]).toEqual([0, 0]);
+    // The same deletion again (a replay overlapping REST) changes nothing.
+    [s] = applyEvent(s, ev(5, 2, { type: 'message_deleted', target_seq: 4 }));
+    expect([s.rooms[9]!.unread, s.rooms[9]!.mentions]).toEqual([0, 0]);
+  });
+
   it('merges history pages with live events by seq, without duplicates', () => {
     let s = mergeHistory(base(), 9, [ev(2, 2, { type: 'message', client_id: 'a', body: text('x') })], true, false);
     [s] = applyEvent(s, ev(4, 2, { type: 'message', client_id: 'b', body: text('y') }));
@@ -76,6 +87,13 @@ describe('applyEvent', () => {
     [s] = applyEvent(s, ev(6, 1, { type: 'read_up_to', user_id: 1, seq: 5 }));
     expect(s.rooms[9]!.unread).toBe(0);
     expect(s.rooms[9]!.readSeq).toBe(5);
+  });
+
+  it('adds a new member at 0 and asks for the member list, which knows a returning member\'s markers', () => {
+    const before = setMembers(base(), 9, [{ user_id: 1, role: 'owner', joined_at: '', delivered_seq: 3, read_seq: 3 }]);
+    const [s, effects] = applyEvent(before, ev(4, 1, { type: 'member_added', user_id: 2, role: 'member' }));
+    expect(s.rooms[9]!.members!.find((m) => m.user_id === 2)).toMatchObject({ read_seq: 0, delivered_seq: 0 });
+    expect(effects.fetchMembers).toBe(9);
   });
 
   it('drops a room I leave, and asks to fetch one I am added to', () => {

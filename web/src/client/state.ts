@@ -202,6 +202,12 @@ export function expireTyping(state: State, now: number): State {
 export interface Effects {
   /** The user was added to a room this client does not know: fetch it. */
   fetchRoom?: RoomId;
+  /**
+   * Someone joined a room whose member list is loaded. A new member's markers are 0,
+   * but one who comes back keeps their earlier ones, which only the server knows:
+   * fetch the list again.
+   */
+  fetchMembers?: RoomId;
   /** Someone else's message arrived: acknowledge delivery up to this seq. */
   delivered?: Seq;
 }
@@ -239,6 +245,17 @@ function changeMember(room: RoomState, userId: UserId, change: (m: Member) => Me
     }
   }
   return { ...room, members };
+}
+
+/**
+ * The message at `seq` if this client knows it (loaded timeline or latest message)
+ * and it counts in my unread count: someone else's, not deleted, after my marker.
+ */
+function countedMessage(room: RoomState, seq: Seq, me: UserId): MessageEvent | undefined {
+  const known = room.timeline?.find((e) => e.seq === seq) ?? (room.lastMessage?.seq === seq ? room.lastMessage : undefined);
+  if (!known || known.content.type !== 'message') return undefined;
+  const message = known as MessageEvent;
+  return message.sender_id !== me && !message.content.deleted_at && message.seq > room.readSeq ? message : undefined;
 }
 
 function unreadAfter(room: RoomState, readSeq: Seq, me: UserId): number {
@@ -292,13 +309,20 @@ export function applyEvent(state: State, event: RoomEvent, now: string = event.c
     case 'message_edited':
       room = changeMessage(room, content.target_seq, (m) => ({ ...m, body: content.body ?? m.body, edited_at: event.created_at }));
       break;
-    case 'message_deleted':
+    case 'message_deleted': {
+      // A deleted message counts neither as unread nor as a mention (the server's
+      // counts drop at once too). Only a fresh deletion changes the counts: an older
+      // one is already reflected in the counts REST returned.
+      const counted = fresh ? countedMessage(room, content.target_seq, me) : undefined;
       room = changeMessage(room, content.target_seq, (m) => {
         const { body: _body, reactions: _reactions, ...rest } = m;
         return { ...rest, deleted_at: event.created_at };
       });
       if (room.timeline) room = { ...room, unread: unreadAfter(room, room.readSeq, me) };
+      else if (counted) room = { ...room, unread: Math.max(0, room.unread - 1) };
+      if (counted?.content.mentions?.includes(me)) room = { ...room, mentions: Math.max(0, room.mentions - 1) };
       break;
+    }
     case 'reaction_added':
     case 'reaction_removed':
       room = changeMessage(room, content.target_seq, (m) => ({
@@ -309,6 +333,7 @@ export function applyEvent(state: State, event: RoomEvent, now: string = event.c
     case 'member_added':
       if (room.members && !room.members.some((m) => m.user_id === content.user_id)) {
         room = { ...room, members: [...room.members, { user_id: content.user_id, role: content.role, joined_at: now, delivered_seq: 0, read_seq: 0 }] };
+        effects.fetchMembers = event.room_id;
       }
       if (fresh) room = { ...room, room: { ...room.room, member_count: room.room.member_count + 1 } };
       break;

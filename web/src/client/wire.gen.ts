@@ -302,6 +302,7 @@ export interface components {
             deleted_at?: string;
             /** Format: date-time */
             edited_at?: string;
+            /** @description The members it mentions, found when it was sent; never its sender. */
             mentions?: components["schemas"]["UserId"][];
             reactions?: components["schemas"]["Reaction"][];
             /** Format: int64 */
@@ -423,7 +424,7 @@ export interface components {
             last_message?: components["schemas"]["RoomEvent"];
             /**
              * Format: int64
-             * @description Of those, the ones that mention me.
+             * @description Of those, the ones that mention me (capped at 999).
              */
             mention_count: number;
             my_role: components["schemas"]["Role"];
@@ -437,7 +438,8 @@ export interface components {
             room: components["schemas"]["Room"];
             /**
              * Format: int64
-             * @description Messages from others after my read marker (capped at 999).
+             * @description Messages from others after my read marker that are not deleted (capped at
+             *     999).
              */
             unread_count: number;
         };

@@ -14,6 +14,8 @@ mod users;
 mod web;
 mod ws;
 
+pub use web::has_web_client;
+
 use crate::app::AppState;
 use crate::telemetry::{HTTP_DURATION, HTTP_REQUESTS};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};

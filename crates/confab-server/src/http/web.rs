@@ -8,7 +8,9 @@
 //!   strict Content-Security-Policy.
 //!
 //! The bundle is compiled into the binary (`debug-embed`, so debug builds behave like
-//! release builds). If `web/` was not built, the API still works and `/` says so.
+//! release builds). A binary built without it (`CONFAB_SKIP_WEB_BUILD=1` and no
+//! `web/dist`) still serves the API; every page then explains how to build the
+//! client in (see [`WITHOUT_CLIENT`]), and the server warns at start.
 
 use super::error::ApiError;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -18,6 +20,25 @@ use axum::response::{IntoResponse, Response};
 #[folder = "../../web/dist/"]
 #[allow_missing = true]
 struct Bundle;
+
+/// What every page says when the binary carries no web client.
+pub(crate) const WITHOUT_CLIENT: &str = "\
+Confab is running, but this binary was built without its web client.
+
+The API works: it is at /api/v1, described by /api/v1/openapi.json.
+
+To build the server with the web client, install Node.js 20.19 or later with npm,
+make sure CONFAB_SKIP_WEB_BUILD is not set, and build again from the source tree:
+
+    cargo run --release --bin confab -- serve
+
+See docs/web.md.
+";
+
+/// Whether this binary carries the web client.
+pub fn has_web_client() -> bool {
+    Bundle::get("index.html").is_some()
+}
 
 /// Hashed file names: a new build gets new names, so a cached copy is never stale.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -52,15 +73,31 @@ pub(crate) async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Respo
     match Bundle::get("index.html") {
         Some(index) => {
             let csp = content_security_policy(&headers);
-            respond(&index, "text/html; charset=utf-8", REVALIDATE, &headers, Some(csp))
+            respond(
+                &index,
+                "text/html; charset=utf-8",
+                REVALIDATE,
+                &headers,
+                Some(csp),
+            )
         }
-        None => (
-            StatusCode::NOT_FOUND,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            "This confab binary was built without its web client (see docs/web.md). The API is at /api/v1.\n",
-        )
-            .into_response(),
+        None => without_client(),
     }
+}
+
+/// The page every client route gets when the binary has no web client: not an error
+/// of the request, so `200`, but never cached, so that a rebuilt binary shows the
+/// client at once.
+fn without_client() -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        WITHOUT_CLIENT,
+    )
+        .into_response()
 }
 
 /// One embedded file, with its ETag (the content's SHA-256), or `304` if the client
@@ -166,6 +203,23 @@ mod tests {
         let csp = content_security_policy(&headers);
         assert!(csp.to_str().unwrap().contains("connect-src 'self';"));
         assert!(!csp.to_str().unwrap().contains("evil"));
+    }
+
+    #[tokio::test]
+    async fn without_the_client_pages_explain_how_to_build_it() {
+        let response = without_client();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "text/plain; charset=utf-8"
+        );
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = std::str::from_utf8(&body).unwrap();
+        assert!(body.contains("built without its web client"));
+        assert!(body.contains("Node.js 20.19"));
+        assert!(body.contains("CONFAB_SKIP_WEB_BUILD"));
     }
 
     #[test]

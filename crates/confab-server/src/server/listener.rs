@@ -7,6 +7,17 @@
 //! closed as soon as it is accepted. An accept error such as "too many open files"
 //! is logged (at most once a second) and retried after a short pause, never a busy
 //! loop and never the end of the server.
+//!
+//! Connections also end in order. When the server is done with a connection while
+//! the client is still sending (a request body or WebSocket frame over the limit,
+//! say), simply closing the socket makes the kernel answer the unread bytes with a
+//! reset, which discards whatever the client had not read yet, the server's last
+//! answer included: a WebSocket client would see its connection fail (browsers report
+//! `1006`) instead of the close frame with `1009`. So a dropped [`AdmittedStream`]
+//! ends its sending side after everything written (a FIN, not a reset), then reads and
+//! discards what the client still sends until the client closes its side too, for at
+//! most [`LINGER`] (what web servers call a lingering close), keeping its place
+//! within the limits meanwhile.
 
 use std::collections::HashMap;
 use std::io;
@@ -15,7 +26,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -24,6 +35,10 @@ pub const CONNECTIONS_REFUSED: &str = "confab_connections_refused_total";
 
 /// How long the listener pauses after an accept error other than a client's.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
+
+/// How long a finished connection keeps reading (and discarding) what its client
+/// still sends, waiting for the client to close its side.
+pub const LINGER: Duration = Duration::from_secs(5);
 
 /// The limits every accepted connection must fit in.
 pub(super) struct Admission {
@@ -37,9 +52,21 @@ pub(super) struct Admission {
 /// An accepted connection, holding its place within the limits for as long as it is
 /// open: also after a WebSocket upgrade, when hyper hands the stream on.
 pub(super) struct AdmittedStream {
-    stream: TcpStream,
+    /// Taken out only when dropped, for the lingering close.
+    stream: Option<TcpStream>,
+    place: Option<Place>,
+}
+
+/// A connection's place within the limits.
+struct Place {
     _open: OwnedSemaphorePermit,
     _address: Option<AddressSlot>,
+}
+
+impl AdmittedStream {
+    fn stream(&mut self) -> Pin<&mut TcpStream> {
+        Pin::new(self.stream.as_mut().expect("a connection until dropped"))
+    }
 }
 
 impl AsyncRead for AdmittedStream {
@@ -48,7 +75,7 @@ impl AsyncRead for AdmittedStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        self.stream().poll_read(cx, buf)
     }
 }
 
@@ -58,7 +85,7 @@ impl AsyncWrite for AdmittedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        self.stream().poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -66,20 +93,57 @@ impl AsyncWrite for AdmittedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+        self.stream().poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
+        self.stream
+            .as_ref()
+            .is_some_and(TcpStream::is_write_vectored)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
+        self.stream().poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
+        self.stream().poll_shutdown(cx)
     }
+}
+
+impl Drop for AdmittedStream {
+    fn drop(&mut self) {
+        let (Some(stream), place) = (self.stream.take(), self.place.take()) else {
+            return;
+        };
+        // The client has closed its side already (read returned end of stream), or
+        // the connection is broken: there is nothing to wait for.
+        let mut probe = [0u8; 1];
+        match stream.try_read(&mut probe) {
+            Ok(0) => return,
+            Err(error) if error.kind() != io::ErrorKind::WouldBlock => return,
+            _ => {}
+        }
+        // Outside a runtime (the process is ending) the socket just closes.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(linger(stream, place));
+        }
+    }
+}
+
+/// Ends the sending side after what was written, then discards what the client still
+/// sends until it closes its side, for at most [`LINGER`]. The connection keeps its
+/// place within the limits until then: it still holds a descriptor.
+async fn linger(mut stream: TcpStream, place: Option<Place>) {
+    if stream.shutdown().await.is_err() {
+        return;
+    }
+    let drain = async {
+        let mut discard = [0u8; 4096];
+        while matches!(stream.read(&mut discard).await, Ok(n) if n > 0) {}
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
+    drop(place);
 }
 
 /// One connection counted against its address.
@@ -132,9 +196,11 @@ impl Admission {
             match self.count(peer.ip()) {
                 Ok(address) => {
                     let admitted = AdmittedStream {
-                        stream,
-                        _open: open,
-                        _address: address,
+                        stream: Some(stream),
+                        place: Some(Place {
+                            _open: open,
+                            _address: address,
+                        }),
                     };
                     return (admitted, peer);
                 }
@@ -210,5 +276,29 @@ mod tests {
         assert!(admission.count(ip).is_ok(), "one place is free again");
         let unlimited = Admission::new(10, None);
         assert!((0..1000).all(|_| unlimited.count(ip).is_ok()));
+    }
+
+    /// A client that is still sending when the server drops the connection gets the
+    /// server's last bytes and then the end of the stream, not a reset.
+    #[tokio::test]
+    async fn a_dropped_connection_ends_in_order_while_the_client_sends() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = tokio::spawn(async move {
+            let mut client = TcpStream::connect(addr).await.unwrap();
+            // Far more than the socket buffers hold: the server stops reading long
+            // before this is sent.
+            client.write_all(&vec![7u8; 8 << 20]).await.unwrap();
+            let mut answer = Vec::new();
+            client.read_to_end(&mut answer).await.unwrap();
+            answer
+        });
+        let admission = Admission::new(10, Some(10));
+        let (mut server, _) = admission.accept(&listener).await;
+        let mut first = [0u8; 16];
+        server.read_exact(&mut first).await.unwrap();
+        server.write_all(b"bye").await.unwrap();
+        drop(server);
+        assert_eq!(client.await.unwrap(), b"bye");
     }
 }

@@ -48,6 +48,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     supervisor.spawn("signals", cancel_on_signal(app.clone()));
     let supervised = tokio::spawn(supervisor.watch());
 
+    if !crate::http::has_web_client() {
+        tracing::warn!(
+            "this binary was built without its web client (CONFAB_SKIP_WEB_BUILD=1 and no \
+             web/dist): the API works, and / explains how to build the client in"
+        );
+    }
     let router = crate::http::router(app.clone());
     let admission = admission(&app.config);
     let server = serve(

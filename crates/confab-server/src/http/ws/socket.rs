@@ -39,7 +39,10 @@ pub(super) async fn read_hello(socket: &mut WebSocket) -> Result<(String, Option
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
             Some(Ok(_)) => return Err(Close(close_code::PROTOCOL, "expected a hello text frame")),
-            Some(Err(_)) | None => return Err(Close(1000, "closed before hello")),
+            // As after `hello`: the WebSocket layer refused a frame (over four times
+            // the body limit, or malformed).
+            Some(Err(_)) => return Err(Close(CLOSE_TOO_BIG, "frame too large or malformed")),
+            None => return Err(Close(1000, "closed before hello")),
         }
     }
 }

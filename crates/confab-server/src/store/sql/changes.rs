@@ -130,13 +130,13 @@ pub(super) async fn add_member(
     role: Role,
     now: Millis,
 ) -> StoreResult<bool> {
-    // A member starts with everything before their joining marked read; a returning
-    // member gets a fresh membership: role, markers and left_seq reset.
+    // A new member's markers start at 0 (the columns' default): the room's history
+    // is unread to them. A returning member gets a new role and joining time but
+    // keeps the markers of their earlier membership, so what they missed while away
+    // is unread and what they had read stays read.
     let changed = sqlx::query(
-        "INSERT INTO room_members (room_id, user_id, role, joined_at, read_seq, delivered_seq) \
-         SELECT $1, $2, $3, $4, last_seq, last_seq FROM rooms WHERE id = $1 \
-         ON CONFLICT (room_id, user_id) DO UPDATE SET role = $3, joined_at = $4, left_seq = NULL, \
-         read_seq = EXCLUDED.read_seq, delivered_seq = EXCLUDED.delivered_seq \
+        "INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (room_id, user_id) DO UPDATE SET role = $3, joined_at = $4, left_seq = NULL \
          WHERE room_members.left_seq IS NOT NULL",
     )
     .bind(room.0)
