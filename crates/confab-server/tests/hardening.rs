@@ -34,6 +34,11 @@ mod sqlite_only {
     async fn the_data_directory_and_database_are_private() {
         super::the_data_directory_and_database_are_private().await;
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn memory_after_bursts_of_sign_ins_stays_bounded() {
+        super::memory_after_bursts_of_sign_ins_stays_bounded().await;
+    }
 }
 
 /// An unauthenticated client sends requests with invented methods. Each would have
@@ -511,5 +516,65 @@ async fn every_sign_up_attempt_counts_even_for_a_taken_name(backend: Backend) {
         sign_up(common::unique_username("eve")).await,
         429,
         "the allowance is used up"
+    );
+}
+
+/// The server's resident memory, in KiB, from `/proc`.
+fn resident_kib(server: &TestServer) -> u64 {
+    let pid = server.pid().expect("the server runs");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
+
+/// Three bursts of 40 sign-ins at the default argon2id cost (19 MiB each) leave the
+/// server holding about one working buffer per hashing slot, not one per thread that
+/// ever hashed (that held some 250 MiB more than this bound).
+async fn memory_after_bursts_of_sign_ins_stays_bounded() {
+    const SLOTS: u64 = 2;
+    const HASH_KIB: u64 = 19 * 1024;
+    let server = TestServer::start_with(
+        Backend::Sqlite,
+        &[
+            "--password-hash-concurrency",
+            "2",
+            "--signins-per-ip",
+            "0",
+            "--signins-per-account",
+            "0",
+        ],
+    )
+    .await;
+    let (_frank, name) = signed_up(&server, "frank").await;
+    let before = resident_kib(&server);
+    let http = http_from([127, 0, 0, 1]);
+    for _ in 0..3 {
+        let attempts = (0..40).map(|_| {
+            let http = http.clone();
+            let url = format!("{}/api/v1/auth/signin", server.url);
+            let name = name.clone();
+            async move {
+                http.post(url)
+                    .json(&serde_json::json!({ "username": name, "password": common::PASSWORD }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        });
+        let statuses = futures_util::future::join_all(attempts).await;
+        assert!(statuses.iter().all(|&status| status == 200), "{statuses:?}");
+    }
+    let after = resident_kib(&server);
+    // The slots' buffers, plus room for sessions, caches and allocator slack.
+    let bound = before + SLOTS * HASH_KIB + 32 * 1024;
+    eprintln!("resident memory: {before} KiB before, {after} KiB after the bursts");
+    assert!(
+        after <= bound,
+        "resident memory grew from {before} KiB to {after} KiB (bound {bound} KiB)"
     );
 }

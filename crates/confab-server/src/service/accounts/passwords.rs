@@ -3,17 +3,23 @@
 //! Hashing is deliberately expensive (that is its job), so it runs on the blocking
 //! thread pool behind a semaphore: at most `concurrency` hashes run at once, and a
 //! burst of sign-ins queues instead of starving the async runtime or exhausting
-//! memory (each hash holds `memory_kib` of RAM while it runs). The queue itself is
-//! bounded (`--password-hash-queue`): beyond it a request is refused at once with
-//! `ServiceError::Busy`, rather than waiting behind an unbounded crowd.
+//! memory. The queue itself is bounded (`--password-hash-queue`): beyond it a request
+//! is refused at once with `ServiceError::Busy`, rather than waiting behind an
+//! unbounded crowd.
+//!
+//! Each running hash needs `memory_kib` of working memory. Left to the allocator,
+//! every blocking thread that ever hashed keeps its own freed copy in its own malloc
+//! arena, so a burst over many threads left hundreds of MiB held; instead the
+//! working memory comes from [`ScratchPool`]: one buffer per permit, allocated on
+//! first use and reused, so memory stays at `concurrency x memory_kib` for good.
 
 use crate::config::{PASSWORD_MAX_CHARS, PasswordConfig};
 use crate::service::{ServiceError, ServiceResult};
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::Arc;
+use argon2::password_hash::{Output, ParamsString, PasswordHash, Salt, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -22,9 +28,11 @@ const STRENGTH_CHECK_CHARS: usize = 100;
 
 /// Checks, hashes and verifies passwords.
 pub struct Passwords {
-    argon: Argon2<'static>,
+    params: Params,
     min_chars: usize,
     permits: Semaphore,
+    /// One working-memory buffer per permit.
+    scratch: ScratchPool,
     /// Requests waiting for a permit, and how many may.
     waiting: AtomicUsize,
     queue: usize,
@@ -37,16 +45,23 @@ impl Passwords {
     pub fn new(config: &PasswordConfig) -> anyhow::Result<Arc<Self>> {
         let params = Params::new(config.memory_kib, config.iterations, 1, None)
             .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
-        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let scratch = ScratchPool::new(params.block_count());
         let salt = SaltString::generate(&mut OsRng);
-        let decoy_hash = argon
-            .hash_password(b"decoy password nobody has", &salt)
-            .map_err(|e| anyhow::anyhow!("argon2 failed: {e}"))?
-            .to_string();
+        let decoy_hash = scratch
+            .with(|memory| {
+                hash(
+                    &params,
+                    b"decoy password nobody has",
+                    salt.as_salt(),
+                    memory,
+                )
+            })
+            .map_err(|e| anyhow::anyhow!("argon2 failed: {e}"))?;
         Ok(Arc::new(Self {
-            argon,
+            params,
             min_chars: config.min_chars,
             permits: Semaphore::new(config.concurrency.max(1)),
+            scratch,
             waiting: AtomicUsize::new(0),
             queue: config.queue.max(1),
             decoy_hash,
@@ -96,9 +111,8 @@ impl Passwords {
             let personal: Vec<&str> = personal.iter().map(String::as_str).collect();
             this.check_policy(&password, &personal)?;
             let salt = SaltString::generate(&mut OsRng);
-            this.argon
-                .hash_password(password.as_bytes(), &salt)
-                .map(|hash| hash.to_string())
+            this.scratch
+                .with(|memory| hash(&this.params, password.as_bytes(), salt.as_salt(), memory))
                 .map_err(|e| ServiceError::Internal(format!("argon2 hashing failed: {e}")))
         })
         .await
@@ -124,9 +138,11 @@ impl Passwords {
             // Verification uses the parameters recorded in the hash itself, so hashes
             // made under older settings keep working.
             let matches = this
-                .argon
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok();
+                .scratch
+                .with(|memory| verify(password.as_bytes(), &parsed, memory))
+                .map_err(|e| {
+                    ServiceError::Internal(format!("stored password hash is unusable: {e}"))
+                })?;
             Ok(real && matches)
         })
         .await
@@ -148,6 +164,97 @@ impl Passwords {
             .await
             .map_err(|e| ServiceError::Internal(format!("password hashing task failed: {e}")))?
     }
+}
+
+/// argon2id's working memory, kept between hashes: at most one buffer per hashing
+/// permit exists, since only a permit holder takes one.
+struct ScratchPool {
+    free: Mutex<Vec<Vec<Block>>>,
+    /// Blocks (of 1 KiB) of one buffer: the configured memory cost.
+    blocks: usize,
+}
+
+impl ScratchPool {
+    fn new(blocks: usize) -> Self {
+        Self {
+            free: Mutex::new(Vec::new()),
+            blocks,
+        }
+    }
+
+    /// Runs `work` with a buffer of the configured size, allocated only if none is
+    /// free, and wiped (it held values derived from a password) before it is put
+    /// back. A buffer is lost, not put back, if `work` panics.
+    fn with<T>(&self, work: impl FnOnce(&mut [Block]) -> T) -> T {
+        let taken = self.free.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut memory = taken.unwrap_or_else(|| vec![Block::default(); self.blocks]);
+        let result = work(&mut memory);
+        memory.fill(Block::default());
+        self.free
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(memory);
+        result
+    }
+}
+
+/// The PHC string of argon2id over `password` with `params`, computed in `memory`.
+fn hash(
+    params: &Params,
+    password: &[u8],
+    salt: Salt<'_>,
+    memory: &mut [Block],
+) -> argon2::password_hash::Result<String> {
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
+    let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let output = Output::init_with(output_len, |out| {
+        Ok(argon.hash_password_into_with_memory(password, salt_bytes, out, &mut *memory)?)
+    })?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params)?,
+        salt: Some(salt),
+        hash: Some(output),
+    };
+    Ok(hash.to_string())
+}
+
+/// True if `password` matches `stored`, recomputed with the algorithm, version and
+/// parameters `stored` records, in `memory` (or, for a stored cost above the
+/// configured one, in memory allocated for this check alone). The outputs are
+/// compared in constant time.
+fn verify(
+    password: &[u8],
+    stored: &PasswordHash<'_>,
+    memory: &mut [Block],
+) -> argon2::password_hash::Result<bool> {
+    let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
+        return Ok(false);
+    };
+    let algorithm = Algorithm::try_from(stored.algorithm)?;
+    let version = stored
+        .version
+        .map(Version::try_from)
+        .transpose()?
+        .unwrap_or_default();
+    let params = Params::try_from(stored)?;
+    let mut larger = Vec::new();
+    let memory = if params.block_count() <= memory.len() {
+        memory
+    } else {
+        larger.resize(params.block_count(), Block::default());
+        &mut larger[..]
+    };
+    let argon = Argon2::new(algorithm, version, params);
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
+    let computed = Output::init_with(expected.len(), |out| {
+        Ok(argon.hash_password_into_with_memory(password, salt_bytes, out, &mut *memory)?)
+    })?;
+    Ok(computed == *expected)
 }
 
 /// A place in the queue of requests waiting for a hashing permit.
@@ -251,5 +358,59 @@ mod tests {
                 .unwrap()
         );
         assert!(!p.verify("anything", None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn hashes_made_by_the_argon2_crate_under_other_settings_still_verify() {
+        use argon2::password_hash::PasswordHasher as _;
+        let p = passwords();
+        // A larger memory cost than the pool's buffers, and another time cost.
+        let params = Params::new(2048, 2, 1, None).unwrap();
+        let salt = SaltString::generate(&mut OsRng);
+        let older = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(b"violet tractor fumbles oddly", &salt)
+            .unwrap()
+            .to_string();
+        assert!(
+            p.verify("violet tractor fumbles oddly", Some(&older))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !p.verify("violet tractor fumbles", Some(&older))
+                .await
+                .unwrap()
+        );
+        // And ours verify with the crate's own verifier.
+        use argon2::password_hash::PasswordVerifier as _;
+        let ours = p
+            .hash_new("violet tractor fumbles oddly", &[])
+            .await
+            .unwrap();
+        Argon2::default()
+            .verify_password(
+                b"violet tractor fumbles oddly",
+                &PasswordHash::new(&ours).unwrap(),
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn the_pool_reuses_one_wiped_buffer() {
+        let pool = ScratchPool::new(8);
+        let first = pool.with(|memory| {
+            memory[0].as_mut()[0] = 7;
+            memory.as_ptr() as usize
+        });
+        let second = pool.with(|memory| {
+            assert!(
+                memory
+                    .iter()
+                    .all(|block| block.as_ref().iter().all(|word| *word == 0))
+            );
+            memory.as_ptr() as usize
+        });
+        assert_eq!(first, second, "the buffer was allocated again");
+        assert_eq!(pool.free.lock().unwrap().len(), 1);
     }
 }
