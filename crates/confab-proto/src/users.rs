@@ -17,6 +17,9 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub avatar_file_id: Option<String>,
+    /// Whether user search lists the account for people it shares no room with.
+    /// Anyone who knows the exact username can look it up either way.
+    pub discoverable: bool,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
@@ -33,6 +36,10 @@ pub struct UpdateProfileRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub status_text: Option<String>,
+    /// Whether user search lists me for people I share no room with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub discoverable: Option<bool>,
 }
 
 /// `GET /api/v1/users?prefix=...`

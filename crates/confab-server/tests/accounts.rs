@@ -364,6 +364,7 @@ async fn profiles_can_be_updated_looked_up_and_searched(backend: Backend) {
         .update_profile(&UpdateProfileRequest {
             display_name: Some("  Olga Ivanova ".to_owned()),
             status_text: Some("In a meeting".to_owned()),
+            discoverable: None,
         })
         .await
         .unwrap();
@@ -373,6 +374,7 @@ async fn profiles_can_be_updated_looked_up_and_searched(backend: Backend) {
         .update_profile(&UpdateProfileRequest {
             display_name: None,
             status_text: Some(String::new()),
+            discoverable: None,
         })
         .await
         .unwrap();
@@ -381,6 +383,7 @@ async fn profiles_can_be_updated_looked_up_and_searched(backend: Backend) {
     let too_long = UpdateProfileRequest {
         display_name: None,
         status_text: Some("s".repeat(141)),
+        discoverable: None,
     };
     assert_eq!(
         code(olga.update_profile(&too_long).await),

@@ -1,6 +1,7 @@
 //! Findings of the security review, each pinned against a real server: bounded
-//! metrics labels, a private data directory, forged long-lived tokens, and names
-//! that spoof.
+//! metrics labels, a private data directory, forged long-lived tokens, names that
+//! spoof, slow and greedy connections, sign-in limits, memory after sign-in bursts,
+//! and who can find whom.
 
 mod common;
 
@@ -27,6 +28,8 @@ on_both_backends!(
     sign_ins_are_counted_whatever_their_outcome_and_sessions_are_capped,
     a_burst_of_password_checks_is_refused_beyond_the_queue,
     every_sign_up_attempt_counts_even_for_a_taken_name,
+    undiscoverable_people_are_found_only_by_contacts_or_exact_name,
+    user_lookups_are_rate_limited_per_account,
 );
 
 mod sqlite_only {
@@ -136,7 +139,7 @@ async fn names_that_reorder_or_hide_text_are_refused(backend: Backend) {
         let refused = alice
             .update_profile(&UpdateProfileRequest {
                 display_name: Some(spoof.to_owned()),
-                status_text: None,
+                ..UpdateProfileRequest::default()
             })
             .await;
         match refused {
@@ -150,6 +153,7 @@ async fn names_that_reorder_or_hide_text_are_refused(backend: Backend) {
         .update_profile(&UpdateProfileRequest {
             display_name: Some("The 👨\u{200D}👩\u{200D}👧 account".to_owned()),
             status_text: Some("busy".to_owned()),
+            discoverable: None,
         })
         .await
         .unwrap();
@@ -577,4 +581,60 @@ async fn memory_after_bursts_of_sign_ins_stays_bounded() {
         after <= bound,
         "resident memory grew from {before} KiB to {after} KiB (bound {bound} KiB)"
     );
+}
+
+/// Someone who turns discovery off is listed by search and by ids only for people
+/// they share a room with (and themself); their exact username still finds them.
+async fn undiscoverable_people_are_found_only_by_contacts_or_exact_name(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (hidden, hidden_name) = signed_up(&server, "hidden").await;
+    let (friend, _) = signed_up(&server, "friend").await;
+    let (stranger, _) = signed_up(&server, "stranger").await;
+    let discoverable = |on: bool| UpdateProfileRequest {
+        discoverable: Some(on),
+        ..UpdateProfileRequest::default()
+    };
+    let me = hidden.update_profile(&discoverable(false)).await.unwrap();
+    assert!(!me.discoverable);
+    friend.open_direct(me.id).await.unwrap();
+    for (who, client, finds) in [
+        ("friend", &friend, true),
+        ("stranger", &stranger, false),
+        ("themself", &hidden, true),
+    ] {
+        let by_prefix = client.search_users(&hidden_name, None).await.unwrap();
+        assert_eq!(by_prefix.iter().any(|p| p.id == me.id), finds, "{who}");
+        let by_id = client.users_by_id(&[me.id]).await.unwrap();
+        assert_eq!(by_id.iter().any(|p| p.id == me.id), finds, "{who}");
+        let by_name = client.user(&hidden_name).await.unwrap();
+        assert_eq!(by_name.id, me.id, "{who}: the exact name always finds");
+    }
+    hidden.update_profile(&discoverable(true)).await.unwrap();
+    let found = stranger.search_users(&hidden_name, None).await.unwrap();
+    assert!(found.iter().any(|p| p.id == me.id && p.discoverable));
+}
+
+/// Search and lookups cost one of the caller's `--user-lookups-per-minute`; over it
+/// they get `429 rate_limited` with `Retry-After`, and other accounts are unaffected.
+async fn user_lookups_are_rate_limited_per_account(backend: Backend) {
+    let server = TestServer::start_with(backend, &["--user-lookups-per-minute", "3"]).await;
+    let (alice, alice_name) = signed_up(&server, "alice").await;
+    let (bob, _) = signed_up(&server, "bob").await;
+    let alice_id = alice.me().await.unwrap().id;
+    alice.search_users("a", None).await.unwrap();
+    alice.user(&alice_name).await.unwrap();
+    alice.users_by_id(&[alice_id]).await.unwrap();
+    let refused = alice.search_users("a", None).await.unwrap_err();
+    assert_eq!(refused.code(), Some(ErrorCode::RateLimited), "{refused:?}");
+    let token = alice.tokens().await.unwrap().access_token;
+    let (http, url) = server.raw(&format!("/api/v1/users/{alice_name}"));
+    let response = http.get(url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&retry_after), "{retry_after}");
+    bob.search_users("a", None).await.unwrap();
 }

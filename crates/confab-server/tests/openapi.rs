@@ -580,6 +580,7 @@ fn profile(avatar: Option<&str>) -> Profile {
         display_name: "Ann".into(),
         status_text: String::new(),
         avatar_file_id: avatar.map(str::to_owned),
+        discoverable: true,
         created_at: at(),
     }
 }

@@ -132,19 +132,25 @@ async fn users_are_unique_by_key_and_found_by_key_or_prefix(backend: Backend) {
         users.into_iter().map(|u| u.username).collect::<Vec<_>>()
     };
     assert_eq!(
-        names(store.users_by_prefix("al", 10).await.unwrap()),
+        names(store.users_by_prefix("al", 10, alice).await.unwrap()),
         ["al", "al_x", "Alice", "alina", "alz"]
     );
     // `_` is an ordinary character, not a wildcard.
     assert_eq!(
-        names(store.users_by_prefix("al_", 10).await.unwrap()),
+        names(store.users_by_prefix("al_", 10, alice).await.unwrap()),
         ["al_x"]
     );
     assert_eq!(
-        names(store.users_by_prefix("al", 2).await.unwrap()),
+        names(store.users_by_prefix("al", 2, alice).await.unwrap()),
         ["al", "al_x"]
     );
-    assert!(store.users_by_prefix("c", 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .users_by_prefix("c", 10, alice)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn profile_changes_touch_only_given_fields(backend: Backend) {
@@ -156,6 +162,7 @@ async fn profile_changes_touch_only_given_fields(backend: Backend) {
             ProfileChanges {
                 display_name: Some("Carol C"),
                 status_text: None,
+                discoverable: None,
             },
             NOW + 5,
         )
@@ -173,6 +180,7 @@ async fn profile_changes_touch_only_given_fields(backend: Backend) {
             ProfileChanges {
                 display_name: None,
                 status_text: Some("busy"),
+                discoverable: Some(false),
             },
             NOW + 6,
         )
@@ -180,9 +188,30 @@ async fn profile_changes_touch_only_given_fields(backend: Backend) {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (changed.display_name.as_str(), changed.status_text.as_str()),
-        ("Carol C", "busy")
+        (
+            changed.display_name.as_str(),
+            changed.status_text.as_str(),
+            changed.discoverable
+        ),
+        ("Carol C", "busy", false)
     );
+    // Undiscoverable: found by prefix and by id only by themself (nobody shares a
+    // room with them here).
+    let viewer = user(&store, "dave").await;
+    assert!(
+        store
+            .users_by_prefix("carol", 10, viewer)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.user_visible_to(id, viewer).await.unwrap().is_none());
+    assert_eq!(
+        store.users_by_prefix("carol", 10, id).await.unwrap().len(),
+        1
+    );
+    assert!(store.user_visible_to(id, id).await.unwrap().is_some());
+    assert!(store.user_visible_to(viewer, id).await.unwrap().is_some());
     assert!(
         store
             .update_profile(UserId(424_242), ProfileChanges::default(), NOW)

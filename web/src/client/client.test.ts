@@ -3,8 +3,9 @@ import { ChatClient } from './client';
 import { FakeSocket, FakeTimers, MemoryStorage, settle } from './testing';
 import type { AuthTokens, Profile, RoomEvent, RoomSummary } from './types';
 
-const me: Profile = { id: 1, username: 'alice', display_name: 'Alice', status_text: '', created_at: '2026-11-25T09:00:00Z' };
-const bob: Profile = { id: 2, username: 'bob', display_name: 'Bob', status_text: '', created_at: '2026-11-25T09:00:00Z' };
+const me: Profile = { id: 1, username: 'alice', display_name: 'Alice', status_text: '', discoverable: true, created_at: '2026-11-25T09:00:00Z' };
+const hidden: Profile = { id: 3, username: 'hidden', display_name: 'Hidden', status_text: '', discoverable: false, created_at: '2026-11-25T09:00:00Z' };
+const bob: Profile = { id: 2, username: 'bob', display_name: 'Bob', status_text: '', discoverable: true, created_at: '2026-11-25T09:00:00Z' };
 
 function tokens(n: number, expiresAt: number): AuthTokens {
   return {
@@ -57,7 +58,8 @@ function setup(options: { rooms?: RoomSummary[] } = {}) {
       return entry ? json(entry) : json({ error: { code: 'forbidden', message: 'not a member' } }, 403);
     }
     if (path === '/users/me') return json(me);
-    if (path.startsWith('/users?prefix=')) return json({ users: [me, bob] });
+    if (path.startsWith('/users?prefix=')) return json({ users: path.startsWith('/users?prefix=hidden') ? [] : [me, bob] });
+    if (path === '/users/hidden') return json(hidden);
     if (path.startsWith('/presence')) return json({ users: [] });
     if (path === '/auth/refresh') {
       refreshes += 1;
@@ -292,5 +294,22 @@ describe('ChatClient: tokens', () => {
     await t.client.tokens.refresh();
     expect(t.refreshes()).toBe(0);
     expect(t.client.tokens.accessToken).toBe('access-5');
+  });
+});
+
+describe('ChatClient: finding people', () => {
+  it('adds an exact-username match that the prefix search does not list', async () => {
+    const t = setup();
+    expect((await t.client.searchUsers('hidden')).map((u) => u.username)).toEqual(['hidden']);
+    expect(t.calls).toContain('GET /users/hidden');
+    expect(t.client.getState().users[3]?.display_name).toBe('Hidden');
+  });
+
+  it('looks up nothing more when the prefix search has the exact name, and ignores an unknown name', async () => {
+    const t = setup();
+    expect((await t.client.searchUsers('bob')).map((u) => u.username)).toEqual(['alice', 'bob']);
+    expect(t.calls.filter((c) => c.startsWith('GET /users/'))).toEqual([]);
+    expect((await t.client.searchUsers('al')).map((u) => u.username)).toEqual(['alice', 'bob']);
+    expect(t.calls).toContain('GET /users/al');
   });
 });

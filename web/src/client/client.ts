@@ -547,11 +547,9 @@ export class ChatClient {
   }
 
   /**
-   * Finds the profiles of user ids the client has not seen yet.
-   *
-   * Stopgap: the API has no lookup by id (only by username and by username
-   * prefix), so this scans the prefix search, one first character at a time, until
-   * every id is found. Replace with a lookup by id once the server has one.
+   * Finds the profiles of user ids the client has not seen yet, 200 per request.
+   * The server answers only people the user may find (anyone they share or shared a
+   * room with), which covers every id the client meets.
    */
   private async resolveUsers(ids: UserId[]): Promise<void> {
     const missing = [...new Set(ids.filter((id) => !this.state.users[id] && !this.lookups.has(id)))];
@@ -571,9 +569,22 @@ export class ChatClient {
     }
   }
 
+  /**
+   * People whose username starts with `prefix`. Someone who is not listed in search
+   * (`discoverable` off) is still found by their exact username, so when no result
+   * has exactly that name it is looked up too.
+   */
   async searchUsers(prefix: string): Promise<Profile[]> {
     if (!prefix) return [];
     const { users } = await this.rest.get<UserList>(`/users?prefix=${encodeURIComponent(prefix)}&limit=10`);
+    const wanted = prefix.toLowerCase();
+    if (!users.some((u) => u.username.toLowerCase() === wanted)) {
+      try {
+        users.unshift(await this.rest.get<Profile>(`/users/${encodeURIComponent(prefix)}`));
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 'not_found')) throw err;
+      }
+    }
     this.set(S.addUsers(this.state, users));
     return users;
   }

@@ -11,7 +11,7 @@ const summary: RoomSummary = {
 };
 
 function base(): State {
-  return setRooms({ ...emptyState, me: { id: 1, username: 'alice', display_name: 'Alice', status_text: '', created_at: '' } }, [summary]);
+  return setRooms({ ...emptyState, me: { id: 1, username: 'alice', display_name: 'Alice', status_text: '', discoverable: true, created_at: '' } }, [summary]);
 }
 
 function ev(seq: number, sender: number, content: RoomEvent['content']): RoomEvent {

@@ -338,6 +338,11 @@ export interface components {
             avatar_file_id?: string;
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description Whether user search lists the account for people it shares no room with.
+             *     Anyone who knows the exact username can look it up either way.
+             */
+            discoverable: boolean;
             display_name: string;
             id: components["schemas"]["UserId"];
             /** @description Free text such as "On holiday until Monday"; empty when unset. */
@@ -540,6 +545,8 @@ export interface components {
         };
         /** @description `PATCH /api/v1/users/me`: fields left out are not changed. */
         UpdateProfileRequest: {
+            /** @description Whether user search lists me for people I share no room with. */
+            discoverable?: boolean;
             display_name?: string;
             status_text?: string;
         };

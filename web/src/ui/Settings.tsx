@@ -11,6 +11,7 @@ export function Settings({ go }: { go: (path: string) => void }) {
   const [theme, setTheme] = useTheme();
   const [displayName, setDisplayName] = useState(me?.display_name ?? '');
   const [status, setStatus] = useState(me?.status_text ?? '');
+  const [discoverable, setDiscoverable] = useState(me?.discoverable ?? true);
   const [profileMsg, setProfileMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
@@ -29,7 +30,7 @@ export function Settings({ go }: { go: (path: string) => void }) {
   const saveProfile = (e: FormEvent) => {
     e.preventDefault();
     client
-      .updateProfile({ display_name: displayName.trim(), status_text: status.trim() })
+      .updateProfile({ display_name: displayName.trim(), status_text: status.trim(), discoverable })
       .then(() => setProfileMsg({ ok: true, text: 'Saved.' }))
       .catch((err: unknown) => setProfileMsg({ ok: false, text: err instanceof ApiError ? err.message : 'Could not save.' }));
   };
@@ -63,6 +64,15 @@ export function Settings({ go }: { go: (path: string) => void }) {
           <input id="set-display" value={displayName} onChange={(e) => setDisplayName(e.target.value)} maxLength={64} />
           <label htmlFor="set-status">Status</label>
           <input id="set-status" value={status} placeholder="What are you up to?" onChange={(e) => setStatus(e.target.value)} maxLength={140} />
+          <label className="check" htmlFor="set-discoverable">
+            <input id="set-discoverable" type="checkbox" checked={discoverable} onChange={(e) => setDiscoverable(e.target.checked)} aria-describedby="set-discoverable-help" />
+            Show me in search to everyone
+          </label>
+          <p id="set-discoverable-help" className="muted">
+            {discoverable
+              ? 'Anyone on this server can find you by typing the start of your username.'
+              : 'Only people you share a chat with find you in search. Others need your exact username, @' + (me?.username ?? '') + '.'}
+          </p>
           {profileMsg && (
             <p className={profileMsg.ok ? 'ok' : 'form-error'} role="status">
               {profileMsg.text}

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { ApiError } from '../client/client';
 import type { Profile } from '../client/types';
 import { Avatar } from './Avatar';
 import { useChatState, useClient } from './hooks';
@@ -9,8 +10,10 @@ export function UserSearch({ label, onPick, exclude = [] }: { label: string; onP
   const me = useChatState().me;
   const [query, setQuery] = useState('');
   const [results, setResults] = useState<Profile[]>([]);
+  const [failure, setFailure] = useState<string | null>(null);
   useEffect(() => {
     const q = query.trim().replace(/^@/, '');
+    setFailure(null);
     if (!q) {
       setResults([]);
       return;
@@ -20,7 +23,17 @@ export function UserSearch({ label, onPick, exclude = [] }: { label: string; onP
       client
         .searchUsers(q)
         .then((users) => current && setResults(users))
-        .catch(() => current && setResults([]));
+        .catch((err: unknown) => {
+          if (!current) return;
+          setResults([]);
+          setFailure(
+            err instanceof ApiError && err.code === 'rate_limited'
+              ? `Too many searches; try again in ${err.retryAfterSecs ?? 60} s.`
+              : err instanceof ApiError
+                ? err.message
+                : 'Search failed; check your connection.',
+          );
+        });
     }, 150);
     return () => {
       current = false;
@@ -43,7 +56,13 @@ export function UserSearch({ label, onPick, exclude = [] }: { label: string; onP
               </button>
             </li>
           ))}
-          {shown.length === 0 && <li className="muted">No one found.</li>}
+          {failure ? (
+            <li className="form-error" role="status">
+              {failure}
+            </li>
+          ) : (
+            shown.length === 0 && <li className="muted">No one found. People who are hidden from search are found by their exact username.</li>
+          )}
         </ul>
       )}
     </div>

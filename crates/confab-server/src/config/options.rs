@@ -174,6 +174,21 @@ pub struct Config {
     )]
     pub max_body_bytes: usize,
 
+    /// User searches and lookups (`GET /api/v1/users`, `GET /api/v1/users/{username}`)
+    /// one account may make per minute, in bursts of up to this many; `0` for no
+    /// limit.
+    ///
+    /// Over the limit a request gets `429 rate_limited` with `Retry-After`. Counted by
+    /// each node on its own.
+    #[arg(
+        long = "user-lookups-per-minute",
+        env = "CONFAB_USER_LOOKUPS_PER_MINUTE",
+        value_name = "N",
+        default_value_t = 120,
+        help_heading = "Requests"
+    )]
+    pub user_lookups_per_minute: u32,
+
     #[command(flatten, next_help_heading = "Rooms and messages")]
     pub rooms: RoomLimits,
 

@@ -60,16 +60,22 @@ pub async fn change_password(
     Ok(Json(RevokedCount { revoked }))
 }
 
-/// Look someone up by username (any letter case).
+/// Look someone up by exact username (any letter case), discoverable or not. Counts
+/// against the caller's `--user-lookups-per-minute`.
 #[utoipa::path(get, path = "/api/v1/users/{username}", tag = "users", security(("bearer" = [])),
     params(("username" = String, Path)),
-    responses((status = 200, body = Profile), (status = 404, description = "No such user", body = ErrorBody)))]
+    responses((status = 200, body = Profile), (status = 404, description = "No such user", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: over `--user-lookups-per-minute`; see `Retry-After`", body = ErrorBody)))]
 pub async fn by_username(
     State(app): State<AppState>,
-    Auth(_caller): Auth,
+    Auth(caller): Auth,
     ApiPath(username): ApiPath<String>,
 ) -> Result<Json<Profile>, ApiError> {
-    Ok(Json(app.accounts.profile_by_username(&username).await?))
+    Ok(Json(
+        app.accounts
+            .profile_by_username(caller.user_id, &username)
+            .await?,
+    ))
 }
 
 /// Query of [`search`]: either `prefix` (with `limit`) or `ids`.
@@ -84,20 +90,28 @@ pub struct SearchQuery {
     ids: Option<String>,
 }
 
-/// Find users whose username starts with a prefix, or get users by id.
+/// Find users whose username starts with a prefix, or get users by id. Both list
+/// only the accounts the caller may find: discoverable ones, the caller, and anyone
+/// who shares or shared a room with the caller. Each request counts against the
+/// caller's `--user-lookups-per-minute`.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     params(SearchQuery),
-    responses((status = 200, body = UserList), (status = 400, description = "`invalid_input`", body = ErrorBody)))]
+    responses((status = 200, body = UserList), (status = 400, description = "`invalid_input`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: over `--user-lookups-per-minute`; see `Retry-After`", body = ErrorBody)))]
 pub async fn search(
     State(app): State<AppState>,
-    Auth(_caller): Auth,
+    Auth(caller): Auth,
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> Result<Json<UserList>, ApiError> {
     let users = match (query.prefix, query.ids) {
-        (Some(prefix), None) => app.accounts.search(&prefix, query.limit).await?,
+        (Some(prefix), None) => {
+            app.accounts
+                .search(caller.user_id, &prefix, query.limit)
+                .await?
+        }
         (None, Some(ids)) => {
             app.accounts
-                .profiles(&UserIdList::parse("ids", &ids)?)
+                .profiles(caller.user_id, &UserIdList::parse("ids", &ids)?)
                 .await?
         }
         _ => {

@@ -16,6 +16,8 @@ pub struct UserRecord {
     pub avatar_file_id: Option<String>,
     /// PHC string of the argon2id hash; `None` for accounts without a password.
     pub password_hash: Option<String>,
+    /// Listed in user search for people it shares no room with.
+    pub discoverable: bool,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -36,6 +38,7 @@ pub struct NewUser<'a> {
 pub struct ProfileChanges<'a> {
     pub display_name: Option<&'a str>,
     pub status_text: Option<&'a str>,
+    pub discoverable: Option<bool>,
 }
 
 /// A device session as stored.
@@ -150,7 +153,17 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
     async fn user_by_username_key(&self, username_key: &str) -> StoreResult<Option<UserRecord>>;
     /// Accounts whose username key starts with `prefix_key`, in username order.
-    async fn users_by_prefix(&self, prefix_key: &str, limit: u32) -> StoreResult<Vec<UserRecord>>;
+    /// Users whose username key starts with `prefix_key`, in key order, that `viewer`
+    /// may find: discoverable ones, `viewer`, and those who share or shared a room
+    /// with `viewer`.
+    async fn users_by_prefix(
+        &self,
+        prefix_key: &str,
+        limit: u32,
+        viewer: UserId,
+    ) -> StoreResult<Vec<UserRecord>>;
+    /// The user `id` if `viewer` may find them (as for [`Store::users_by_prefix`]).
+    async fn user_visible_to(&self, id: UserId, viewer: UserId) -> StoreResult<Option<UserRecord>>;
     /// Applies `changes` and returns the updated account, or `None` if it does not exist.
     async fn update_profile(
         &self,

@@ -1,5 +1,6 @@
 //! Accounts: sign-up, sign-in, password change and profiles.
 
+use super::lookups::LookupBudget;
 use super::passwords::Passwords;
 use super::revocations::Revoked;
 use super::sessions::{ClientInfo, Sessions};
@@ -25,6 +26,7 @@ pub struct Accounts {
     passwords: Arc<Passwords>,
     sessions: Arc<Sessions>,
     throttle: Arc<Throttle>,
+    lookups: LookupBudget,
 }
 
 impl Accounts {
@@ -33,12 +35,14 @@ impl Accounts {
         passwords: Arc<Passwords>,
         sessions: Arc<Sessions>,
         throttle: Arc<Throttle>,
+        lookups: LookupBudget,
     ) -> Self {
         Self {
             store,
             passwords,
             sessions,
             throttle,
+            lookups,
         }
     }
 
@@ -209,19 +213,28 @@ impl Accounts {
         self.user(id).await.map(profile)
     }
 
-    /// The profiles of the listed accounts that exist, in the order asked.
-    pub async fn profiles(&self, ids: &UserIdList) -> ServiceResult<Vec<Profile>> {
+    /// The profiles of the listed accounts that exist and that `caller` may find
+    /// (see [`Store::users_by_prefix`](crate::store::Store::users_by_prefix)), in the
+    /// order asked. Costs one lookup of the caller's budget.
+    pub async fn profiles(&self, caller: UserId, ids: &UserIdList) -> ServiceResult<Vec<Profile>> {
+        self.lookups.charge(caller)?;
         let mut found = Vec::with_capacity(ids.ids().len());
         for &id in ids.ids() {
-            if let Some(user) = self.store.user_by_id(id).await? {
+            if let Some(user) = self.store.user_visible_to(id, caller).await? {
                 found.push(profile(user));
             }
         }
         Ok(found)
     }
 
-    /// Looks an account up by username (any case).
-    pub async fn profile_by_username(&self, username: &str) -> ServiceResult<Profile> {
+    /// Looks an account up by its exact username (any case), discoverable or not.
+    /// Costs one lookup of the caller's budget.
+    pub async fn profile_by_username(
+        &self,
+        caller: UserId,
+        username: &str,
+    ) -> ServiceResult<Profile> {
+        self.lookups.charge(caller)?;
         let Some(key) = username_key(username) else {
             return Err(ServiceError::NotFound("user"));
         };
@@ -231,8 +244,14 @@ impl Accounts {
         }
     }
 
-    /// Accounts whose username starts with `prefix` (any case).
-    pub async fn search(&self, prefix: &str, limit: Option<u32>) -> ServiceResult<Vec<Profile>> {
+    /// Accounts whose username starts with `prefix` (any case) that `caller` may
+    /// find. Costs one lookup of the caller's budget.
+    pub async fn search(
+        &self,
+        caller: UserId,
+        prefix: &str,
+        limit: Option<u32>,
+    ) -> ServiceResult<Vec<Profile>> {
         let limit = limit.unwrap_or(20).clamp(1, USER_SEARCH_MAX);
         if prefix.is_empty() {
             return Err(ServiceError::invalid(
@@ -240,14 +259,15 @@ impl Accounts {
                 "give at least one character to search for",
             ));
         }
+        self.lookups.charge(caller)?;
         let Some(key) = username_key(prefix) else {
             return Ok(Vec::new());
         };
-        let users = self.store.users_by_prefix(&key, limit).await?;
+        let users = self.store.users_by_prefix(&key, limit, caller).await?;
         Ok(users.into_iter().map(profile).collect())
     }
 
-    /// Updates the caller's display name and/or status.
+    /// Updates the caller's display name, status and/or discoverability.
     pub async fn update_profile(
         &self,
         principal: Principal,
@@ -266,6 +286,7 @@ impl Accounts {
         let changes = ProfileChanges {
             display_name: display_name.as_ref().map(DisplayName::as_str),
             status_text: status_text.as_ref().map(StatusText::as_str),
+            discoverable: request.discoverable,
         };
         match self
             .store
@@ -293,6 +314,7 @@ pub fn profile(user: UserRecord) -> Profile {
         display_name: user.display_name,
         status_text: user.status_text,
         avatar_file_id: user.avatar_file_id,
+        discoverable: user.discoverable,
         created_at: timestamp(user.created_at),
     }
 }

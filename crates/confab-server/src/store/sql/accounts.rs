@@ -11,13 +11,33 @@ use crate::store::{
 use async_trait::async_trait;
 use confab_proto::{SessionId, UserId};
 
+/// Every user column, as [`UserRow`] reads them.
+macro_rules! user_columns {
+    () => {
+        "id, username, display_name, status_text, avatar_file_id, password_hash, \
+         discoverable, created_at, updated_at"
+    };
+}
+
 /// Builds a `SELECT` of every user column followed by `$rest`.
 macro_rules! select_users {
-    ($rest:literal) => {
+    ($rest:expr) => {
+        concat!("SELECT ", user_columns!(), " FROM users ", $rest)
+    };
+}
+
+/// The condition on `users` under which the user bound as `$V` may find a row:
+/// the account is discoverable, is the viewer, or shares or shared a room with them.
+macro_rules! visible_to {
+    ($viewer:literal) => {
         concat!(
-            "SELECT id, username, display_name, status_text, avatar_file_id, password_hash, ",
-            "created_at, updated_at FROM users ",
-            $rest
+            "(users.discoverable = 1 OR users.id = ",
+            $viewer,
+            " OR EXISTS (SELECT 1 FROM room_members mine JOIN room_members theirs \
+             ON theirs.room_id = mine.room_id \
+             WHERE mine.user_id = ",
+            $viewer,
+            " AND theirs.user_id = users.id))"
         )
     };
 }
@@ -41,6 +61,7 @@ struct UserRow {
     status_text: String,
     avatar_file_id: Option<String>,
     password_hash: Option<String>,
+    discoverable: i64,
     created_at: i64,
     updated_at: i64,
 }
@@ -54,6 +75,7 @@ impl From<UserRow> for UserRecord {
             status_text: row.status_text,
             avatar_file_id: row.avatar_file_id,
             password_hash: row.password_hash,
+            discoverable: row.discoverable != 0,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -119,11 +141,12 @@ impl Store for SqlStore {
     }
 
     async fn create_user(&self, user: NewUser<'_>) -> StoreResult<UserRecord> {
-        let row: UserRow = sqlx::query_as(
+        let row: UserRow = sqlx::query_as(concat!(
             "INSERT INTO users (username, username_key, display_name, password_hash, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5) \
-             RETURNING id, username, display_name, status_text, avatar_file_id, password_hash, created_at, updated_at",
-        )
+             RETURNING ",
+            user_columns!()
+        ))
         .bind(user.username)
         .bind(user.username_key)
         .bind(user.display_name)
@@ -151,19 +174,39 @@ impl Store for SqlStore {
         Ok(row.map(Into::into))
     }
 
-    async fn users_by_prefix(&self, prefix_key: &str, limit: u32) -> StoreResult<Vec<UserRecord>> {
+    async fn users_by_prefix(
+        &self,
+        prefix_key: &str,
+        limit: u32,
+        viewer: UserId,
+    ) -> StoreResult<Vec<UserRecord>> {
         // A range scan on the unique index: every key that starts with the prefix sorts
         // between the prefix itself and the prefix followed by U+10FFFF.
         let upper = format!("{prefix_key}\u{10FFFF}");
-        let rows: Vec<UserRow> = sqlx::query_as(select_users!(
-            "WHERE username_key >= $1 AND username_key < $2 ORDER BY username_key LIMIT $3"
-        ))
+        let rows: Vec<UserRow> = sqlx::query_as(select_users!(concat!(
+            "WHERE username_key >= $1 AND username_key < $2 AND ",
+            visible_to!("$4"),
+            " ORDER BY username_key LIMIT $3"
+        )))
         .bind(prefix_key)
         .bind(upper)
         .bind(i64::from(limit))
+        .bind(viewer.0)
         .fetch_all(self.pool())
         .await?;
         Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn user_visible_to(&self, id: UserId, viewer: UserId) -> StoreResult<Option<UserRecord>> {
+        let row: Option<UserRow> = sqlx::query_as(select_users!(concat!(
+            "WHERE id = $1 AND ",
+            visible_to!("$2")
+        )))
+        .bind(id.0)
+        .bind(viewer.0)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(Into::into))
     }
 
     async fn update_profile(
@@ -172,15 +215,18 @@ impl Store for SqlStore {
         changes: ProfileChanges<'_>,
         now: Millis,
     ) -> StoreResult<Option<UserRecord>> {
-        let row: Option<UserRow> = sqlx::query_as(
+        let row: Option<UserRow> = sqlx::query_as(concat!(
             "UPDATE users SET display_name = COALESCE($2, display_name), \
-             status_text = COALESCE($3, status_text), updated_at = $4 WHERE id = $1 \
-             RETURNING id, username, display_name, status_text, avatar_file_id, password_hash, created_at, updated_at",
-        )
+             status_text = COALESCE($3, status_text), \
+             discoverable = COALESCE($5, discoverable), updated_at = $4 WHERE id = $1 \
+             RETURNING ",
+            user_columns!()
+        ))
         .bind(id.0)
         .bind(changes.display_name)
         .bind(changes.status_text)
         .bind(now)
+        .bind(changes.discoverable.map(i64::from))
         .fetch_optional(self.pool())
         .await?;
         Ok(row.map(Into::into))
