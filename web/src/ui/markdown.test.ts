@@ -120,6 +120,16 @@ describe('formatting', () => {
     ]);
     expect(parse('```\nnever closed')).toEqual([{ kind: 'codeblock', text: 'never closed' }]);
   });
+
+  it('shows a fence that would open an empty block at the end as typed', () => {
+    expect(parse('numbers: ```\np50 4 ms\n```')).toEqual([
+      { kind: 'paragraph', children: [{ kind: 'text', text: 'numbers: ```\np50 4 ms' }] },
+      { kind: 'space', text: '\n' },
+      { kind: 'paragraph', children: [{ kind: 'text', text: '```' }] },
+    ]);
+    expect(parse('```js')).toEqual([{ kind: 'paragraph', children: [{ kind: 'text', text: '```js' }] }]);
+    expect(parse('```\n```')).toEqual([{ kind: 'codeblock', text: '' }]);
+  });
 });
 
 describe('mentions', () => {
@@ -236,8 +246,10 @@ describe('pathological input is parsed, in linear time, to the expected text', (
     expect(textContent(text)).toBe(text);
   });
 
-  it('16,000 ` alone: an empty code block, as CommonMark has it', () => {
-    expect(parse('`'.repeat(16_000))).toEqual([{ kind: 'codeblock', text: '' }]);
+  it('16,000 ` alone: text, not an empty code block', () => {
+    const text = '`'.repeat(16_000);
+    expect(parse(text)).toEqual([{ kind: 'paragraph', children: [{ kind: 'text', text }] }]);
+    expect(textContent(text)).toBe(text);
   });
 
   it('emphasis 5,000 deep: the text, in at most 16 nested elements', () => {

@@ -160,15 +160,23 @@ function toInlines(tokens: Token[]): Inline[] {
 export function parse(text: string): Block[] {
   const blocks: Block[] = [];
   let lastLine = -1; // where the previous paragraph ended, to keep the blank lines after it
+  const paragraph = (token: Token, children: Inline[]): void => {
+    const startLine = token.map?.[0] ?? 0;
+    if (lastLine >= 0) blocks.push({ kind: 'space', text: '\n'.repeat(Math.max(1, startLine - lastLine + 1)) });
+    blocks.push({ kind: 'paragraph', children });
+    lastLine = token.map?.[1] ?? startLine + 1;
+  };
   for (const token of md.parse(text, {})) {
-    if (token.type === 'fence') {
+    if (token.type === 'inline') {
+      paragraph(token, toInlines(token.children ?? []));
+    } else if (token.type === 'fence' && token.map && token.map[1] - token.map[0] <= 1) {
+      // An opening fence on the last line, closed by nothing, would be an empty block:
+      // a message of backticks, or ``` typed after text ("see ```", code, "```").
+      // Its characters are shown instead.
+      paragraph(token, [{ kind: 'text', text: token.markup + token.info }]);
+    } else if (token.type === 'fence') {
       blocks.push({ kind: 'codeblock', text: token.content.replace(/\n$/, '') });
       lastLine = -1;
-    } else if (token.type === 'inline') {
-      const startLine = token.map?.[0] ?? 0;
-      if (lastLine >= 0) blocks.push({ kind: 'space', text: '\n'.repeat(Math.max(1, startLine - lastLine + 1)) });
-      blocks.push({ kind: 'paragraph', children: toInlines(token.children ?? []) });
-      lastLine = token.map?.[1] ?? startLine + 1;
     }
   }
   return blocks;
