@@ -43,7 +43,7 @@ try {
   await say(alice, group.id, 'No, it can go. I will remove it today.', { reply_to: q.seq });
   await api(bob.token, 'PUT', `/rooms/${group.id}/messages/${q.seq}/reactions/${encodeURIComponent('👍')}`);
   await api(carol.token, 'PUT', `/rooms/${group.id}/messages/${q.seq}/reactions/${encodeURIComponent('👍')}`);
-  await say(bob, group.id, "@alice can you look at the load test numbers? ```\np50  4 ms\np99 21 ms\n```");
+  await say(bob, group.id, "@alice can you look at the load test numbers?\n```\np50  4 ms\np99 21 ms\n```");
   await say(carol, group.id, 'Looks *great*. Shipping it.');
 
   const dm = await api(alice.token, 'POST', '/rooms/direct', { user_id: bob.id });
