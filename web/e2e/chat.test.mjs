@@ -66,7 +66,11 @@ describe('chatting in two browsers', () => {
     await carol.goto(server.url);
     await carol.getByRole('button', { name: 'Create an account' }).click();
     await carol.getByLabel('Username').fill(aliceName);
+    // A weak password is refused first (that attempt says nothing about who exists).
     await carol.getByLabel('Password').fill('x');
+    await carol.getByRole('button', { name: 'Create account' }).click();
+    await carol.locator('#password-error').waitFor();
+    await carol.getByLabel('Password').fill('seven quiet lanterns drift');
     await carol.getByRole('button', { name: 'Create account' }).click();
     await carol.locator('#username-error').waitFor();
     assert.match(await carol.locator('#username-error').textContent(), /taken|in use/i);
@@ -220,6 +224,47 @@ describe('chatting in two browsers', () => {
     assert.equal(await ben.locator('.msg__body', { hasText: 'written offline' }).count(), 1);
     await ann.context().close();
     await ben.context().close();
+  });
+});
+
+describe('credentials in the browser', () => {
+  it('keeps the refresh token out of script reach, stays signed in over a reload, and forgets drafts at sign-out', async () => {
+    const dana = await newPage(browser);
+    const danaName = uniqueName('dana');
+    const evanName = uniqueName('evan');
+    const evan = await newPage(browser);
+    await signUp(evan, server.url, evanName, 'Evan');
+    await signUp(dana, server.url, danaName, 'Dana');
+
+    const stored = () => dana.evaluate(() => Object.fromEntries(Object.entries(globalThis.localStorage)));
+    const readable = JSON.stringify(await stored()) + (await dana.evaluate(() => globalThis.document.cookie));
+    assert.doesNotMatch(readable, /cfr_|eyJ/, 'no token readable by script');
+    const cookie = (await dana.context().cookies()).find((c) => c.name === 'confab_refresh');
+    assert.ok(cookie, 'the refresh cookie is set');
+    assert.equal(cookie.httpOnly, true);
+    assert.equal(cookie.sameSite, 'Strict');
+    assert.equal(cookie.path, '/api/v1/auth');
+
+    // A reload has no access token in memory: the cookie gets one, and the app works.
+    await dana.reload();
+    await openDirect(dana, evanName);
+    await send(dana, 'after the reload');
+    await evan.getByRole('link', { name: /Dana/ }).click();
+    await evan.locator('.msg__body', { hasText: 'after the reload' }).waitFor();
+
+    // A draft written offline sits in storage until sign-out.
+    await dana.context().setOffline(true);
+    await dana.getByText(/Offline|Connecting/).first().waitFor();
+    await send(dana, 'confidential draft written offline');
+    await dana.getByRole('article', { name: 'Message sending' }).waitFor();
+    assert.match(JSON.stringify(await stored()), /confidential draft/);
+    await dana.getByRole('button', { name: /profile and settings/ }).click();
+    await dana.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await dana.getByRole('button', { name: 'Create an account' }).waitFor();
+    const left = await stored();
+    assert.deepEqual(Object.keys(left).filter((key) => key !== 'confab.theme'), []);
+    await dana.context().close();
+    await evan.context().close();
   });
 });
 

@@ -37,6 +37,10 @@ pub struct SignInRequest {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefreshRequest {
+    /// The current refresh token. Left out (or empty) by a client that keeps it in
+    /// the `confab_refresh` cookie and sends `X-Confab-Refresh: cookie`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     pub refresh_token: String,
 }
 
@@ -53,7 +57,10 @@ pub struct AuthTokens {
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub access_token_expires_at: Timestamp,
-    /// Opaque, single-use token that obtains the next pair.
+    /// Opaque, single-use token that obtains the next pair. Left out when the client
+    /// asked for it in the `confab_refresh` cookie (`X-Confab-Refresh: cookie`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     pub refresh_token: String,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]

@@ -287,13 +287,37 @@ describe('ChatClient: tokens', () => {
     expect(t.calls.filter((c) => c === 'POST /auth/refresh')).toHaveLength(2);
   });
 
-  it('adopts a pair another tab obtained instead of reusing the old refresh token', async () => {
+  it('after a reload, refreshes with the cookie before it connects', async () => {
     const t = setup();
-    // Another tab of the same session refreshed: storage holds the next pair.
-    t.storage.setItem('confab.session', JSON.stringify({ tokens: tokens(5, t.timers.time + 15 * 60_000), user: me }));
-    await t.client.tokens.refresh();
-    expect(t.refreshes()).toBe(0);
-    expect(t.client.tokens.accessToken).toBe('access-5');
+    t.storage.setItem('confab.session', JSON.stringify({ user: me }));
+    const reloaded = new ChatClient({
+      fetch: (url, init) => t.client['deps'].fetch(url, init),
+      openSocket: t.client['deps'].openSocket,
+      socketUrl: 'ws://test/api/v1/ws',
+      storage: t.storage,
+      timers: t.timers,
+      random: () => 0.5,
+      newId: () => 'cid-x',
+    });
+    const before = t.sockets.length;
+    reloaded.start();
+    await settle();
+    expect(t.refreshes()).toBe(1);
+    expect(reloaded.tokens.accessToken).toBe('access-2');
+    expect(t.sockets.length).toBe(before + 1);
+  });
+});
+
+describe('ChatClient: signing out', () => {
+  it('forgets the session and every unsent message kept in this browser, but not the theme', async () => {
+    const t = setup();
+    t.storage.setItem('confab.outbox.1', JSON.stringify([{ clientId: 'c1', text: 'confidential draft written offline' }]));
+    t.storage.setItem('confab.outbox.9', '[]');
+    t.storage.setItem('confab.theme', 'dark');
+    t.client.start();
+    await t.client.signOut();
+    expect([...t.storage.items.keys()]).toEqual(['confab.theme']);
+    expect(t.client.signedIn).toBe(false);
   });
 });
 

@@ -14,7 +14,7 @@
 //   room on screen while the tab is visible.
 
 import { RecentIds } from './ids';
-import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, type FetchFn, type Timers } from './rest';
+import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, type FetchFn, type KeyValueStorage, type Timers } from './rest';
 import { DisconnectedError, RequestError, Session, type SocketFactory } from './session';
 import * as S from './state';
 import { TYPING_IDLE_MS, TYPING_REPEAT_MS, TYPING_TTL_MS } from './timing';
@@ -47,7 +47,7 @@ export interface ClientDeps {
   fetch: FetchFn;
   openSocket: SocketFactory;
   socketUrl: string;
-  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+  storage: KeyValueStorage;
   timers: Timers;
   random: () => number;
   newId: () => string;
@@ -108,11 +108,12 @@ export class ChatClient {
     this.tokens.onChange((stored) => {
       if (!stored) {
         this.session.stop();
+        this.forgetLocalData();
         this.reset();
         return;
       }
       // The open socket gets the new access token before the old one expires.
-      if (this.session.isReady) this.session.request({ type: 'refresh', token: stored.tokens.access_token }).catch(() => undefined);
+      if (this.session.isReady && stored.tokens) this.session.request({ type: 'refresh', token: stored.tokens.access_token }).catch(() => undefined);
     });
     const stored = this.tokens.stored;
     if (stored) this.state = S.addUsers({ ...this.state, me: stored.user }, [stored.user]);
@@ -153,9 +154,41 @@ export class ChatClient {
     const stored = this.tokens.stored;
     if (!stored) return;
     this.set({ ...S.addUsers({ ...this.state, me: stored.user }, [stored.user]), pending: this.loadOutbox(stored.user.id) });
+    this.typingSweep ??= this.deps.timers.setTimeout(() => this.sweepTyping(), 1_000);
+    void this.connectWithToken();
+  }
+
+  /** Connects once there is an access token: after a reload, a refresh gets one first. */
+  private async connectWithToken(): Promise<void> {
+    if (!this.tokens.accessToken) {
+      this.setConnection('connecting');
+      try {
+        await this.tokens.refresh();
+      } catch (error) {
+        // Signed out (the session is over): the token listener has reset everything.
+        if (!isSignedOutError(error) && this.tokens.stored) {
+          this.setConnection('offline');
+          this.deps.timers.setTimeout(() => void this.connectWithToken(), 2_000);
+        }
+        return;
+      }
+    }
     this.tokens.schedule();
     this.session.start();
-    this.typingSweep ??= this.deps.timers.setTimeout(() => this.sweepTyping(), 1_000);
+  }
+
+  /**
+   * Removes what this browser kept for the signed-out user: the session's profile
+   * (done by `Tokens`) and every unsent message of any account. Only the theme, which
+   * is the browser's, stays.
+   */
+  private forgetLocalData(): void {
+    const keys: string[] = [];
+    for (let i = 0; i < this.deps.storage.length; i++) {
+      const key = this.deps.storage.key(i);
+      if (key?.startsWith('confab.outbox.')) keys.push(key);
+    }
+    for (const key of keys) this.deps.storage.removeItem(key);
   }
 
   /** Call when the browser says the network is back or the tab became visible. */

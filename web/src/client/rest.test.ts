@@ -20,15 +20,19 @@ const json = (body: unknown, status = 200) => new Response(JSON.stringify(body),
 function setup(handler: (path: string, auth: string | undefined, calls: number) => Response | Promise<Response>) {
   const timers = new FakeTimers();
   const storage = new MemoryStorage();
+  // The format of older versions, with the refresh token in storage.
   storage.setItem('confab.session', JSON.stringify(stored(1, timers.time + 60_000)));
   let calls = 0;
+  const requests: { path: string; headers: Record<string, string>; body?: string }[] = [];
   const fetch: FetchFn = async (url, init) => {
     calls += 1;
-    const auth = (init?.headers as Record<string, string> | undefined)?.Authorization;
-    return handler(url.replace('/api/v1', ''), auth, calls);
+    const headers = (init?.headers ?? {}) as Record<string, string>;
+    const path = url.replace('/api/v1', '');
+    requests.push({ path, headers, body: init?.body as string | undefined });
+    return handler(path, headers.Authorization, calls);
   };
   const tokens = new Tokens(fetch, storage, timers);
-  return { rest: new Rest(fetch, tokens), tokens, storage };
+  return { rest: new Rest(fetch, tokens), tokens, storage, requests };
 }
 
 describe('Rest', () => {
@@ -56,6 +60,21 @@ describe('Rest', () => {
     await expect(rest.get('/rooms')).rejects.toMatchObject({ code: 'session_revoked' });
     expect(tokens.stored).toBeNull();
     expect(storage.getItem('confab.session')).toBeNull();
+  });
+
+  it('keeps no token in storage: an older stored refresh token is taken out and spent once', async () => {
+    const { tokens, storage, requests } = setup((path) => (path === '/auth/refresh' ? json({ ...stored(2, Date.now() + 900_000).tokens, refresh_token: undefined }) : json({})));
+    expect(JSON.parse(storage.getItem('confab.session')!)).toEqual({ user: stored(1, 0).user });
+    expect(tokens.accessToken).toBe('access-1');
+    await tokens.refresh();
+    await tokens.refresh();
+    // The first refresh presents the old token in the body; the server answers with
+    // the next one in its cookie, which the second refresh uses.
+    expect(requests.map((r) => r.body)).toEqual([JSON.stringify({ refresh_token: 'cfr_1' }), '{}']);
+    expect(requests.every((r) => r.headers['X-Confab-Refresh'] === 'cookie')).toBe(true);
+    expect(tokens.accessToken).toBe('access-2');
+    expect(storage.getItem('confab.session')).not.toContain('cfr_');
+    expect(storage.getItem('confab.session')).not.toContain('access-');
   });
 
   it('reports an unreachable server as a NetworkError', async () => {

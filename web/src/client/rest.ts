@@ -1,10 +1,15 @@
 // REST calls to /api/v1, and the access/refresh token pair that authenticates them.
 //
-// `Tokens` owns the pair: it persists it, schedules the refresh shortly before the
-// access token expires, and makes sure a refresh token is never sent twice (which
-// would revoke the session, see docs/security.md): one refresh at a time in this tab,
-// and, where the browser has Web Locks, one at a time across tabs, adopting a pair
-// another tab already obtained.
+// The refresh token never reaches script: every request carries
+// `X-Confab-Refresh: cookie`, so the server keeps it in an HttpOnly, SameSite=Strict
+// cookie scoped to /api/v1/auth (docs/security.md). The access token lives in memory
+// only; a new tab or a reload gets one by refreshing with the cookie. Storage holds
+// only the signed-in user's profile, so the app can draw itself before it connects.
+//
+// `Tokens` owns the pair: it schedules the refresh shortly before the access token
+// expires, and makes sure one refresh runs at a time (two at once would present the
+// same refresh token twice, which revokes the session): one in this tab, and, where
+// the browser has Web Locks, one across tabs, which share the cookie.
 
 import { refreshDelay } from './timing';
 import type { AuthResponse, AuthTokens, ErrorBody, ErrorCode, Profile } from './types';
@@ -74,9 +79,12 @@ async function readError(response: Response): Promise<ApiError> {
   );
 }
 
+/** The header by which the server keeps the refresh token in its cookie. */
+export const REFRESH_COOKIE_HEADER = 'X-Confab-Refresh';
+
 /** Sends one request; throws ApiError or NetworkError. */
 export async function rawCall<T>(fetchFn: FetchFn, method: string, path: string, body?: unknown, token?: string): Promise<T> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { [REFRESH_COOKIE_HEADER]: 'cookie' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   let response: Response;
@@ -85,6 +93,7 @@ export async function rawCall<T>(fetchFn: FetchFn, method: string, path: string,
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
     });
   } catch {
     throw new NetworkError();
@@ -94,23 +103,32 @@ export async function rawCall<T>(fetchFn: FetchFn, method: string, path: string,
   return (await response.json()) as T;
 }
 
+/** The signed-in session: who, and (once obtained) its access token. */
 export interface Stored {
-  tokens: AuthTokens;
+  /** In memory only; null until the first refresh after a reload. */
+  tokens: AuthTokens | null;
   user: Profile;
 }
 
 const STORAGE_KEY = 'confab.session';
 
+export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
+
 /** The token pair of this device session. */
 export class Tokens {
   private current: Stored | null;
+  /**
+   * A refresh token that an older version of this client kept in storage: presented
+   * once in the body, after which the server keeps its successor in the cookie.
+   */
+  private legacyRefreshToken: string | null = null;
   private inflight: Promise<void> | null = null;
   private timer: unknown = null;
   private readonly listeners = new Set<(stored: Stored | null) => void>();
 
   constructor(
     private readonly fetchFn: FetchFn,
-    private readonly storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>,
+    private readonly storage: KeyValueStorage,
     private readonly timers: Timers,
     private readonly locks?: { request(name: string, fn: () => Promise<void>): Promise<void> },
   ) {
@@ -122,7 +140,7 @@ export class Tokens {
   }
 
   get accessToken(): string | null {
-    return this.current?.tokens.access_token ?? null;
+    return this.current?.tokens?.access_token ?? null;
   }
 
   /** Called with the new pair after each refresh, and with null when signed out. */
@@ -133,7 +151,8 @@ export class Tokens {
 
   /** Adopts the pair of a sign-in or sign-up. */
   set(auth: AuthResponse): void {
-    this.save({ tokens: auth.tokens, user: auth.user });
+    this.legacyRefreshToken = null;
+    this.save({ tokens: withoutRefreshToken(auth.tokens), user: auth.user });
   }
 
   setUser(user: Profile): void {
@@ -143,15 +162,17 @@ export class Tokens {
   clear(): void {
     this.cancelTimer();
     this.current = null;
+    this.legacyRefreshToken = null;
     this.storage.removeItem(STORAGE_KEY);
     for (const l of this.listeners) l(null);
   }
 
-  /** Starts the refresh timer for the current pair. */
+  /** Starts the refresh timer for the current access token (at once if there is none). */
   schedule(): void {
     this.cancelTimer();
     if (!this.current) return;
-    const delay = refreshDelay(Date.parse(this.current.tokens.access_token_expires_at), this.timers.now());
+    const expires = this.current.tokens ? Date.parse(this.current.tokens.access_token_expires_at) : 0;
+    const delay = this.current.tokens ? refreshDelay(expires, this.timers.now()) : 0;
     this.timer = this.timers.setTimeout(() => {
       this.timer = null;
       // A failed refresh (network) is retried a little later; a refused one signs out.
@@ -164,13 +185,12 @@ export class Tokens {
   }
 
   /**
-   * Exchanges the refresh token for a new pair. Concurrent callers share one
-   * exchange. Throws ApiError (and signs out) when the session is over.
+   * Exchanges the refresh token (in the cookie) for a new pair. Concurrent callers
+   * share one exchange. Throws ApiError (and signs out) when the session is over.
    */
   refresh(): Promise<void> {
     if (!this.inflight) {
-      const used = this.current?.tokens.refresh_token;
-      const run = () => this.exchange(used);
+      const run = () => this.exchange();
       const locked = this.locks ? this.locks.request('confab-token-refresh', run) : run();
       this.inflight = locked.finally(() => {
         this.inflight = null;
@@ -179,17 +199,13 @@ export class Tokens {
     return this.inflight;
   }
 
-  private async exchange(used: string | undefined): Promise<void> {
-    // Another tab of this session may have refreshed meanwhile: its pair is ours too.
-    const stored = this.load();
-    if (stored && used && stored.tokens.refresh_token !== used) {
-      this.save(stored);
-      return;
-    }
-    if (!used) throw new ApiError(401, 'unauthenticated', 'not signed in');
+  private async exchange(): Promise<void> {
+    if (!this.current) throw new ApiError(401, 'unauthenticated', 'not signed in');
+    const legacy = this.legacyRefreshToken;
     try {
-      const tokens = await rawCall<AuthTokens>(this.fetchFn, 'POST', '/auth/refresh', { refresh_token: used });
-      if (this.current) this.save({ ...this.current, tokens });
+      const tokens = await rawCall<AuthTokens>(this.fetchFn, 'POST', '/auth/refresh', legacy ? { refresh_token: legacy } : {});
+      this.legacyRefreshToken = null;
+      if (this.current) this.save({ ...this.current, tokens: withoutRefreshToken(tokens) });
     } catch (error) {
       if (isSignedOutError(error)) this.clear();
       throw error;
@@ -198,7 +214,7 @@ export class Tokens {
 
   private save(stored: Stored, notify = true): void {
     this.current = stored;
-    this.storage.setItem(STORAGE_KEY, JSON.stringify(stored));
+    this.storage.setItem(STORAGE_KEY, JSON.stringify({ user: stored.user }));
     if (notify) {
       this.schedule();
       for (const l of this.listeners) l(stored);
@@ -208,7 +224,14 @@ export class Tokens {
   private load(): Stored | null {
     try {
       const raw = this.storage.getItem(STORAGE_KEY);
-      return raw ? (JSON.parse(raw) as Stored) : null;
+      if (!raw) return null;
+      const stored = JSON.parse(raw) as { user: Profile; tokens?: AuthTokens };
+      if (stored.tokens) {
+        // Stored by an older version: take the token out of storage at once.
+        this.legacyRefreshToken = stored.tokens.refresh_token ?? null;
+        this.storage.setItem(STORAGE_KEY, JSON.stringify({ user: stored.user }));
+      }
+      return { tokens: stored.tokens ? withoutRefreshToken(stored.tokens) : null, user: stored.user };
     } catch {
       return null;
     }
@@ -218,6 +241,12 @@ export class Tokens {
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/** The pair as this client keeps it: the refresh token stays in the cookie. */
+function withoutRefreshToken(tokens: AuthTokens): AuthTokens {
+  const { refresh_token: _ignored, ...rest } = tokens;
+  return rest;
 }
 
 /** Authenticated REST: adds the access token, and on `token_expired` refreshes and retries once. */

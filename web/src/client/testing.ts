@@ -95,6 +95,12 @@ export class MemoryStorage {
   removeItem(key: string): void {
     this.items.delete(key);
   }
+  key(index: number): string | null {
+    return [...this.items.keys()][index] ?? null;
+  }
+  get length(): number {
+    return this.items.size;
+  }
 }
 
 /** Lets pending promise callbacks run. */

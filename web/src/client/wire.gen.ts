@@ -26,8 +26,11 @@ export interface components {
             access_token: string;
             /** Format: date-time */
             access_token_expires_at: string;
-            /** @description Opaque, single-use token that obtains the next pair. */
-            refresh_token: string;
+            /**
+             * @description Opaque, single-use token that obtains the next pair. Left out when the client
+             *     asked for it in the `confab_refresh` cookie (`X-Confab-Refresh: cookie`).
+             */
+            refresh_token?: string;
             /** Format: date-time */
             refresh_token_expires_at: string;
             session_id: components["schemas"]["SessionId"];
@@ -362,7 +365,11 @@ export interface components {
         };
         /** @description `POST /api/v1/auth/refresh` */
         RefreshRequest: {
-            refresh_token: string;
+            /**
+             * @description The current refresh token. Left out (or empty) by a client that keeps it in
+             *     the `confab_refresh` cookie and sends `X-Confab-Refresh: cookie`.
+             */
+            refresh_token?: string;
         };
         /** @description `POST /api/v1/sessions/revoke-others` */
         RevokedCount: {

@@ -5,6 +5,7 @@
 //! JSON error format. Nothing here decides a domain rule.
 
 mod auth;
+mod cookie;
 pub mod error;
 pub(crate) mod extract;
 mod ops;
