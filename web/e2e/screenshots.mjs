@@ -62,6 +62,8 @@ try {
     { name: 'phone-conversation-light', viewport: { width: 375, height: 667 }, scheme: 'light', room: group.id },
     { name: 'phone-list-dark', viewport: { width: 375, height: 667 }, scheme: 'dark' },
     { name: 'phone-conversation-dark', viewport: { width: 375, height: 667 }, scheme: 'dark', room: group.id },
+    { name: 'desktop-settings-light', viewport: { width: 1280, height: 800 }, scheme: 'light', settings: true },
+    { name: 'phone-settings-dark', viewport: { width: 375, height: 667 }, scheme: 'dark', settings: true },
   ];
   for (const shot of shots) {
     const context = await browser.newContext({ viewport: shot.viewport, colorScheme: shot.scheme, deviceScaleFactor: 1 });
@@ -80,6 +82,10 @@ try {
           await page.getByRole('button', { name: 'Members' }).click();
           await page.getByRole('complementary', { name: 'Conversation details' }).getByText('Dev Patel').waitFor();
         }
+      }
+      if (shot.settings) {
+        await page.getByRole('button', { name: /profile and settings/ }).click();
+        await page.getByLabel('Show me in search to everyone').waitFor();
       }
       // Let presence and names settle; no hover effects in the picture.
       await page.mouse.move(0, shot.viewport.height - 1);
