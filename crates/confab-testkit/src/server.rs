@@ -336,6 +336,17 @@ impl TestServer {
         self.spawn().unwrap_or_else(|e| panic!("{e}"));
     }
 
+    /// Kills the server with SIGKILL, as a power cut or the OOM killer would (no
+    /// shutdown runs), then starts it again on the same database and data directory
+    /// (on a new port); panics if it cannot.
+    pub fn kill_and_restart(&mut self) {
+        let mut child = self.child.take().expect("the server runs");
+        child.kill().expect("SIGKILL the server");
+        let status = child.wait().expect("reap the killed server");
+        assert!(!status.success(), "the server exited by itself: {status}");
+        self.spawn().unwrap_or_else(|e| panic!("{e}"));
+    }
+
     /// Every line the server logged so far, across restarts.
     pub fn log(&self) -> Vec<String> {
         self.log
