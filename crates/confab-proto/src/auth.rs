@@ -9,16 +9,30 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignUpRequest {
     /// 3-32 characters from `a-z`, `A-Z`, `0-9`, `_`, `.`, `-`, starting with a letter
-    /// or digit. Unique without regard to case.
+    /// or digit. Unique without regard to case. A few names (such as `admin`) are
+    /// reserved.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            max_length = 32,
+            pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"
+        )
+    )]
     pub username: String,
+    /// At least `--password-min-chars` (8 or more) and at most 256 characters, and not
+    /// easy to guess (see protocol.md's password policy).
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 256))]
     pub password: String,
-    /// Shown instead of the username; defaults to the username.
+    /// Shown instead of the username; defaults to the username. 1-64 characters, one
+    /// line (protocol.md's one-line text rules).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub display_name: Option<String>,
-    /// Label for the device session this sign-up opens (e.g. "Firefox on Linux").
+    /// Label for the device session this sign-up opens (e.g. "Firefox on Linux"), at
+    /// most 64 characters, one line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub device_name: Option<String>,
 }
 
@@ -28,8 +42,9 @@ pub struct SignUpRequest {
 pub struct SignInRequest {
     pub username: String,
     pub password: String,
+    /// At most 64 characters, one line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub device_name: Option<String>,
 }
 

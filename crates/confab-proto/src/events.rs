@@ -188,11 +188,12 @@ pub struct RoomEvent {
 pub struct SendMessageRequest {
     /// Client-generated id, 1-64 characters, unique per sender. Sending again with
     /// the same id returns the original message instead of creating a second one.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub client_id: String,
     pub body: MessageBody,
     /// Sequence number of the message this replies to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub reply_to: Option<i64>,
 }
 
@@ -214,6 +215,7 @@ pub struct ReactionRequest {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReadMarkerRequest {
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub seq: i64,
 }
 

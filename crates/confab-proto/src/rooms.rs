@@ -131,10 +131,8 @@ pub struct OpenDirectRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoomRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub topic: Option<String>,
 }
 

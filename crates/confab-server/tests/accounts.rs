@@ -495,6 +495,26 @@ async fn bad_bodies_get_clear_errors_and_the_server_keeps_serving(backend: Backe
         (StatusCode::BAD_REQUEST, "invalid_json".to_owned())
     );
 
+    // serde reads a struct from an array of its fields; the API takes objects only.
+    for not_an_object in [
+        "[\"ann\", \"violet tractor fumbles oddly\"]",
+        "[null, null]",
+        "7",
+    ] {
+        let response = http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(not_an_object)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            error_code(response).await,
+            (StatusCode::BAD_REQUEST, "invalid_json".to_owned()),
+            "{not_an_object}"
+        );
+    }
+
     let wrong_shape = http
         .post(&url)
         .json(&serde_json::json!({"username": 5}))

@@ -467,7 +467,7 @@ export interface components {
              * Format: int64
              * @description Sequence number of the message this replies to.
              */
-            reply_to?: number;
+            reply_to?: number | null;
         };
         /** @description Frames the server sends. */
         ServerFrame: {
@@ -529,20 +529,32 @@ export interface components {
         };
         /** @description `POST /api/v1/auth/signin` */
         SignInRequest: {
-            device_name?: string;
+            /** @description At most 64 characters, one line. */
+            device_name?: string | null;
             password: string;
             username: string;
         };
         /** @description `POST /api/v1/auth/signup` */
         SignUpRequest: {
-            /** @description Label for the device session this sign-up opens (e.g. "Firefox on Linux"). */
-            device_name?: string;
-            /** @description Shown instead of the username; defaults to the username. */
-            display_name?: string;
+            /**
+             * @description Label for the device session this sign-up opens (e.g. "Firefox on Linux"), at
+             *     most 64 characters, one line.
+             */
+            device_name?: string | null;
+            /**
+             * @description Shown instead of the username; defaults to the username. 1-64 characters, one
+             *     line (protocol.md's one-line text rules).
+             */
+            display_name?: string | null;
+            /**
+             * @description At least `--password-min-chars` (8 or more) and at most 256 characters, and not
+             *     easy to guess (see protocol.md's password policy).
+             */
             password: string;
             /**
              * @description 3-32 characters from `a-z`, `A-Z`, `0-9`, `_`, `.`, `-`, starting with a letter
-             *     or digit. Unique without regard to case.
+             *     or digit. Unique without regard to case. A few names (such as `admin`) are
+             *     reserved.
              */
             username: string;
         };
@@ -553,14 +565,16 @@ export interface components {
         /** @description `PATCH /api/v1/users/me`: fields left out are not changed. */
         UpdateProfileRequest: {
             /** @description Whether user search lists me for people I share no room with. */
-            discoverable?: boolean;
-            display_name?: string;
-            status_text?: string;
+            discoverable?: boolean | null;
+            /** @description 1-64 characters, one line (protocol.md's one-line text rules). */
+            display_name?: string | null;
+            /** @description 0-140 characters, one line. */
+            status_text?: string | null;
         };
         /** @description `PATCH /api/v1/rooms/{id}`: fields left out stay as they are. */
         UpdateRoomRequest: {
-            name?: string;
-            topic?: string;
+            name?: string | null;
+            topic?: string | null;
         };
         /**
          * Format: int64

@@ -5,15 +5,42 @@ use super::error::ApiError;
 use crate::app::AppState;
 use crate::service::accounts::sessions::ClientInfo;
 use crate::service::accounts::tokens::Principal;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
-use axum::http::header;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use confab_proto::ErrorCode;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use std::net::SocketAddr;
 
-/// `axum::Json` with rejections in the API's error format.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `axum::Json` with rejections in the API's error format, for bodies that are JSON
+/// objects: serde would also read a struct from an array of its fields
+/// (`[null, null]`), which no request of the API is, so anything but an object is
+/// refused as `invalid_json`.
 pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        // Content type, size and JSON syntax are checked as `axum::Json` checks them.
+        let axum::Json(raw) = axum::Json::<Box<RawValue>>::from_request(request, state).await?;
+        if !raw.get().starts_with('{') {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidJson,
+                "the body must be a JSON object",
+            ));
+        }
+        serde_json::from_str(raw.get()).map(Self).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidJson,
+                format!("Failed to deserialize the JSON body into the target type: {e}"),
+            )
+        })
+    }
+}
 
 /// `axum::extract::Path` with rejections in the API's error format.
 #[derive(FromRequestParts)]

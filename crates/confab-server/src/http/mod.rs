@@ -5,6 +5,7 @@
 //! JSON error format. Nothing here decides a domain rule.
 
 mod auth;
+mod common_errors;
 mod cookie;
 pub mod error;
 pub(crate) mod extract;
@@ -82,7 +83,7 @@ impl utoipa::Modify for BearerAuth {
 
 /// The REST API routes and the OpenAPI document generated from them.
 fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::sign_up))
         .routes(routes!(auth::sign_in))
         .routes(routes!(auth::refresh))
@@ -106,7 +107,9 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(rooms::edit, rooms::delete))
         .routes(routes!(rooms::add_reaction, rooms::remove_reaction))
         .routes(routes!(rooms::mark_read))
-        .split_for_parts()
+        .split_for_parts();
+    common_errors::document(&mut openapi);
+    (router, openapi)
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
