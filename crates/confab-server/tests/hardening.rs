@@ -465,24 +465,7 @@ async fn a_burst_of_password_checks_is_refused_beyond_the_queue(backend: Backend
     )
     .await;
     let (_carol, name) = signed_up(&server, "carol").await;
-    let http = http_from([127, 0, 0, 1]);
-    let attempts = (0..12).map(|_| {
-        let http = http.clone();
-        let url = format!("{}/api/v1/auth/signin", server.url);
-        let name = name.clone();
-        async move {
-            let response = http
-                .post(url)
-                .json(&serde_json::json!({ "username": name, "password": "not the password" }))
-                .send()
-                .await
-                .unwrap();
-            let status = response.status().as_u16();
-            let retry_after = response.headers().get("retry-after").is_some();
-            (status, retry_after)
-        }
-    });
-    let outcomes = futures_util::future::join_all(attempts).await;
+    let outcomes = sign_in_burst(&server, &name, "not the password", 12).await;
     assert!(
         outcomes.contains(&(503, true)),
         "some were refused with Retry-After: {outcomes:?}"
@@ -554,24 +537,12 @@ async fn memory_after_bursts_of_sign_ins_stays_bounded() {
     .await;
     let (_frank, name) = signed_up(&server, "frank").await;
     let before = resident_kib(&server);
-    let http = http_from([127, 0, 0, 1]);
     for _ in 0..3 {
-        let attempts = (0..40).map(|_| {
-            let http = http.clone();
-            let url = format!("{}/api/v1/auth/signin", server.url);
-            let name = name.clone();
-            async move {
-                http.post(url)
-                    .json(&serde_json::json!({ "username": name, "password": common::PASSWORD }))
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16()
-            }
-        });
-        let statuses = futures_util::future::join_all(attempts).await;
-        assert!(statuses.iter().all(|&status| status == 200), "{statuses:?}");
+        let outcomes = sign_in_burst(&server, &name, common::PASSWORD, 40).await;
+        assert!(
+            outcomes.iter().all(|&(status, _)| status == 200),
+            "{outcomes:?}"
+        );
     }
     let after = resident_kib(&server);
     // The slots' buffers, plus room for sessions, caches and allocator slack.
@@ -637,4 +608,27 @@ async fn user_lookups_are_rate_limited_per_account(backend: Backend) {
         .unwrap();
     assert!((1..=20).contains(&retry_after), "{retry_after}");
     bob.search_users("a", None).await.unwrap();
+}
+
+/// `count` sign-ins to `name` at once, from 127.0.0.1: each one's status, and whether
+/// it came with `Retry-After`.
+async fn sign_in_burst(
+    server: &TestServer,
+    name: &str,
+    password: &str,
+    count: usize,
+) -> Vec<(u16, bool)> {
+    let http = http_from([127, 0, 0, 1]);
+    let url = format!("{}/api/v1/auth/signin", server.url);
+    let attempts = (0..count).map(|_| {
+        let request = http
+            .post(&url)
+            .json(&serde_json::json!({ "username": name, "password": password }));
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.headers().get("retry-after").is_some())
+        }
+    });
+    futures_util::future::join_all(attempts).await
 }

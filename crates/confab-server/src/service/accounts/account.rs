@@ -117,14 +117,7 @@ impl Accounts {
         // the response never reveals whether the name could exist.
         let key =
             username_key(&request.username).unwrap_or_else(|| request.username.to_lowercase());
-        let throttle_keys = ThrottleKey::for_signin(&key, client.ip.as_deref());
-        let now = now_millis();
-        self.throttle.check(&throttle_keys, now).await?;
-        let attempt = Attempt::SignIn {
-            account: &key,
-            ip: client.ip.as_deref(),
-        };
-        self.throttle.admit(attempt, now).await?;
+        let throttle_keys = self.admit_password_attempt(&key, client).await?;
         let user = match username_key(&request.username) {
             Some(key) => self.store.user_by_username_key(&key).await?,
             None => None,
@@ -158,16 +151,9 @@ impl Accounts {
     ) -> ServiceResult<u64> {
         let user = self.user(principal.user_id).await?;
         let key = username_key(&user.username).unwrap_or_default();
-        // A stolen access token must not become a way to guess the current password.
-        let throttle_keys = ThrottleKey::for_signin(&key, client.ip.as_deref());
-        let now = now_millis();
-        self.throttle.check(&throttle_keys, now).await?;
-        // It costs two password hashes: it counts like a sign-in attempt.
-        let attempt = Attempt::SignIn {
-            account: &key,
-            ip: client.ip.as_deref(),
-        };
-        self.throttle.admit(attempt, now).await?;
+        // A stolen access token must not become a way to guess the current password,
+        // and the check costs two password hashes: it counts like a sign-in attempt.
+        let throttle_keys = self.admit_password_attempt(&key, client).await?;
         if !self
             .passwords
             .verify(&request.current_password, user.password_hash.as_deref())
@@ -296,6 +282,25 @@ impl Accounts {
             Some(user) => Ok(profile(user)),
             None => Err(ServiceError::NotFound("user")),
         }
+    }
+
+    /// Lets a password check on the account `key` from `client` go ahead, or refuses
+    /// it (back-off after failures, or attempts over their allowance); returns the
+    /// failure counters to record its outcome under.
+    async fn admit_password_attempt(
+        &self,
+        key: &str,
+        client: &ClientInfo,
+    ) -> ServiceResult<Vec<ThrottleKey>> {
+        let throttle_keys = ThrottleKey::for_signin(key, client.ip.as_deref());
+        let now = now_millis();
+        self.throttle.check(&throttle_keys, now).await?;
+        let attempt = Attempt::SignIn {
+            account: key,
+            ip: client.ip.as_deref(),
+        };
+        self.throttle.admit(attempt, now).await?;
+        Ok(throttle_keys)
     }
 
     async fn user(&self, id: UserId) -> ServiceResult<UserRecord> {
