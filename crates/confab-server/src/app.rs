@@ -5,11 +5,12 @@ use crate::config::redact_url;
 use crate::config::{Config, SqliteSynchronous};
 use crate::realtime::{LocalBus, Realtime};
 use crate::service::SharedStore;
+use crate::service::accounts::Accounts;
 use crate::service::accounts::passwords::Passwords;
 use crate::service::accounts::sessions::Sessions;
 use crate::service::accounts::throttle::Throttle;
 use crate::service::accounts::tokens::{self, AccessTokens};
-use crate::service::accounts::{Accounts, LookupBudget};
+use crate::service::budget::Budget;
 use crate::service::rooms::Rooms;
 use crate::store::rooms::RoomStore;
 use crate::store::{ConnectOptions, SqlStore};
@@ -119,7 +120,7 @@ impl App {
             passwords,
             Arc::clone(&sessions),
             throttle,
-            LookupBudget::new(config.user_lookups_per_minute),
+            Budget::per_minute(config.user_lookups_per_minute, "user lookups"),
         );
         let rooms = Rooms::new(
             room_store,

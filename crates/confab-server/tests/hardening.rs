@@ -30,6 +30,7 @@ on_both_backends!(
     every_sign_up_attempt_counts_even_for_a_taken_name,
     undiscoverable_people_are_found_only_by_contacts_or_exact_name,
     user_lookups_are_rate_limited_per_account,
+    rooms_created_and_people_added_are_budgeted_per_account,
 );
 
 mod sqlite_only {
@@ -631,4 +632,54 @@ async fn sign_in_burst(
         }
     });
     futures_util::future::join_all(attempts).await
+}
+
+/// Creating rooms and adding people cost the caller's hourly budgets
+/// (`--rooms-created-per-hour`, `--members-added-per-hour`); over them the request is
+/// refused as a whole with `429`, and other accounts are unaffected.
+async fn rooms_created_and_people_added_are_budgeted_per_account(backend: Backend) {
+    use confab_proto::rooms::CreateGroupRequest;
+    let server = TestServer::start_with(
+        backend,
+        &[
+            "--rooms-created-per-hour",
+            "2",
+            "--members-added-per-hour",
+            "3",
+        ],
+    )
+    .await;
+    let (owner, _) = signed_up(&server, "owner").await;
+    let mut people = Vec::new();
+    for _ in 0..4 {
+        people.push(signed_up(&server, "person").await.0.me().await.unwrap().id);
+    }
+    let group = |members: &[confab_proto::UserId]| CreateGroupRequest {
+        name: "g".into(),
+        topic: String::new(),
+        members: members.to_vec(),
+        encrypted: false,
+    };
+    // Two people added at creation, then one more: the budget of 3 is spent.
+    let room = owner.create_group(&group(&people[..2])).await.unwrap().id;
+    owner.add_members(room, &people[2..3]).await.unwrap();
+    let refused = owner.add_members(room, &people[3..4]).await.unwrap_err();
+    assert_eq!(refused.code(), Some(ErrorCode::RateLimited), "{refused:?}");
+    assert_eq!(
+        owner.members(room).await.unwrap().len(),
+        4,
+        "nobody more was added"
+    );
+    // A second room with nobody else is within the room budget; a third is not.
+    owner.create_group(&group(&[])).await.unwrap();
+    let refused = owner.create_group(&group(&[])).await.unwrap_err();
+    assert_eq!(refused.code(), Some(ErrorCode::RateLimited), "{refused:?}");
+    // Reopening an existing direct room creates nothing and costs nothing.
+    let (other, _) = signed_up(&server, "other").await;
+    let direct = other.open_direct(people[0]).await.unwrap().id;
+    assert_eq!(other.open_direct(people[0]).await.unwrap().id, direct);
+    owner
+        .send_text(room, "still allowed to talk")
+        .await
+        .unwrap();
 }

@@ -57,6 +57,33 @@ pub struct RoomLimits {
     )]
     pub max_rooms_per_user: u32,
 
+    /// Rooms one account may create per hour (groups, and direct rooms opened for the
+    /// first time), in bursts of up to this many; `0` for no limit.
+    ///
+    /// Over it, creating gets `429 rate_limited` with `Retry-After`. Counted by each
+    /// node on its own.
+    #[arg(
+        long = "rooms-created-per-hour",
+        env = "CONFAB_ROOMS_CREATED_PER_HOUR",
+        value_name = "N",
+        default_value_t = 60
+    )]
+    pub rooms_created_per_hour: u32,
+
+    /// People one account may add to rooms per hour (each member named when a group
+    /// is created or members are added, and the other person of a new direct room),
+    /// in bursts of up to this many; `0` for no limit.
+    ///
+    /// Over it, the whole request gets `429 rate_limited` with `Retry-After` and adds
+    /// nobody. Counted by each node on its own.
+    #[arg(
+        long = "members-added-per-hour",
+        env = "CONFAB_MEMBERS_ADDED_PER_HOUR",
+        value_name = "N",
+        default_value_t = 500
+    )]
+    pub members_added_per_hour: u32,
+
     /// Largest message text, in bytes of UTF-8, for sends and edits.
     ///
     /// Ciphertext in encrypted rooms may be twice this. At least 1.

@@ -32,7 +32,8 @@ pub async fn list(
 
 /// Create a group; I become its owner.
 #[utoipa::path(post, path = "/api/v1/rooms", tag = "rooms", security(("bearer" = [])), request_body = CreateGroupRequest,
-    responses((status = 201, body = Room), (status = 400, description = "`invalid_input`", body = ErrorBody)))]
+    responses((status = 201, body = Room), (status = 400, description = "`invalid_input`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: over `--rooms-created-per-hour` or `--members-added-per-hour`; see `Retry-After`", body = ErrorBody)))]
 pub async fn create_group(
     State(app): State<AppState>,
     Auth(caller): Auth,
@@ -47,7 +48,8 @@ pub async fn create_group(
 /// Open the direct room with someone, creating it on first use.
 #[utoipa::path(post, path = "/api/v1/rooms/direct", tag = "rooms", security(("bearer" = [])), request_body = OpenDirectRequest,
     responses((status = 200, description = "It existed", body = Room), (status = 201, description = "Created", body = Room),
-        (status = 400, description = "`invalid_input`", body = ErrorBody)))]
+        (status = 400, description = "`invalid_input`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: a new direct room is over `--rooms-created-per-hour` or `--members-added-per-hour`; see `Retry-After`", body = ErrorBody)))]
 pub async fn open_direct(
     State(app): State<AppState>,
     Auth(caller): Auth,
@@ -106,7 +108,8 @@ pub async fn members(
 /// Add people to a group (admins and the owner); returns the members afterwards.
 #[utoipa::path(post, path = "/api/v1/rooms/{id}/members", tag = "rooms", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body = AddMembersRequest,
-    responses((status = 200, body = MemberList), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = MemberList), (status = 403, body = ErrorBody),
+        (status = 429, description = "`rate_limited`: over `--members-added-per-hour`; see `Retry-After`", body = ErrorBody)))]
 pub async fn add_members(
     State(app): State<AppState>,
     Auth(caller): Auth,

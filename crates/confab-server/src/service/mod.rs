@@ -6,6 +6,7 @@
 //! WebSocket error frames; nothing here knows about either.
 
 pub mod accounts;
+pub mod budget;
 mod error;
 pub mod rooms;
 pub mod validate;

@@ -1,12 +1,12 @@
 //! Accounts: sign-up, sign-in, password change and profiles.
 
-use super::lookups::LookupBudget;
 use super::passwords::Passwords;
 use super::revocations::Revoked;
 use super::sessions::{ClientInfo, Sessions};
 use super::throttle::{Attempt, Throttle, ThrottleKey};
 use super::tokens::Principal;
 use crate::clock::{now_millis, timestamp};
+use crate::service::budget::Budget;
 use crate::service::validate::{
     DeviceName, DisplayName, StatusText, UserIdList, Username, username_key,
 };
@@ -26,7 +26,7 @@ pub struct Accounts {
     passwords: Arc<Passwords>,
     sessions: Arc<Sessions>,
     throttle: Arc<Throttle>,
-    lookups: LookupBudget,
+    lookups: Budget,
 }
 
 impl Accounts {
@@ -35,7 +35,7 @@ impl Accounts {
         passwords: Arc<Passwords>,
         sessions: Arc<Sessions>,
         throttle: Arc<Throttle>,
-        lookups: LookupBudget,
+        lookups: Budget,
     ) -> Self {
         Self {
             store,
@@ -203,7 +203,7 @@ impl Accounts {
     /// (see [`Store::users_by_prefix`](crate::store::Store::users_by_prefix)), in the
     /// order asked. Costs one lookup of the caller's budget.
     pub async fn profiles(&self, caller: UserId, ids: &UserIdList) -> ServiceResult<Vec<Profile>> {
-        self.lookups.charge(caller)?;
+        self.lookups.charge(caller, 1)?;
         let mut found = Vec::with_capacity(ids.ids().len());
         for &id in ids.ids() {
             if let Some(user) = self.store.user_visible_to(id, caller).await? {
@@ -220,7 +220,7 @@ impl Accounts {
         caller: UserId,
         username: &str,
     ) -> ServiceResult<Profile> {
-        self.lookups.charge(caller)?;
+        self.lookups.charge(caller, 1)?;
         let Some(key) = username_key(username) else {
             return Err(ServiceError::NotFound("user"));
         };
@@ -245,7 +245,7 @@ impl Accounts {
                 "give at least one character to search for",
             ));
         }
-        self.lookups.charge(caller)?;
+        self.lookups.charge(caller, 1)?;
         let Some(key) = username_key(prefix) else {
             return Ok(Vec::new());
         };

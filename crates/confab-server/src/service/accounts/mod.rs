@@ -7,14 +7,12 @@
 //! - [`tokens`]: signed access tokens and refresh tokens;
 //! - [`passwords`]: the password policy and argon2id;
 //! - [`throttle`]: back-off after failed sign-ins, and sign-ups per address;
-//! - `lookups`: the per-user budget of user searches and lookups;
 //! - `revocations`: the [`Revocations`] trait through which revoking a session ends
 //!   its open connections (implemented by `realtime`).
 //!
 //! Sign-in providers (OpenID Connect), passkeys and TOTP live here too as they come.
 
 mod account;
-mod lookups;
 pub mod passwords;
 mod revocations;
 pub mod sessions;
@@ -22,5 +20,4 @@ pub mod throttle;
 pub mod tokens;
 
 pub use account::Accounts;
-pub use lookups::LookupBudget;
 pub use revocations::{Revocations, Revoked};

@@ -59,6 +59,7 @@ impl Rooms {
             self.require_user(user, "members").await?;
             self.require_room_capacity(user, "members").await?;
         }
+        self.charge_creation(caller.user_id, members.len() - 1)?;
         let new = NewRoom {
             kind: RoomKind::Group,
             name: &name,
@@ -94,6 +95,7 @@ impl Rooms {
         self.require_room_capacity(caller.user_id, "user_id")
             .await?;
         self.require_room_capacity(peer, "user_id").await?;
+        self.charge_creation(caller.user_id, 1)?;
         let members = [(caller.user_id, Role::Member), (peer, Role::Member)];
         let new = NewRoom {
             kind: RoomKind::Direct,
@@ -144,6 +146,7 @@ impl Rooms {
                 format!("a room has at most {} members", self.limits.max_members),
             ));
         }
+        self.charge_additions(caller.user_id, newcomers.len())?;
         let mut events = Vec::new();
         for user in newcomers {
             let change = RoomChange::AddMember {

@@ -5,6 +5,7 @@ use super::delivery::Delivery;
 use crate::clock::now_millis;
 use crate::config::RoomLimits;
 use crate::service::accounts::tokens::Principal;
+use crate::service::budget::Budget;
 use crate::service::{ServiceError, ServiceResult, SharedStore};
 use crate::store::events::{ContentRecord, EventRecord};
 use crate::store::rooms::{Appended, MemberRecord, RoomChange, RoomRecord, RoomStore};
@@ -19,6 +20,9 @@ pub struct Rooms {
     pub(super) delivery: Arc<dyn Delivery>,
     pub(super) accounts: SharedStore,
     pub(super) limits: RoomLimits,
+    /// Rooms each account may create, and people it may add, per hour.
+    pub(super) created: Budget,
+    pub(super) added: Budget,
 }
 
 impl Rooms {
@@ -32,8 +36,23 @@ impl Rooms {
             rooms,
             delivery,
             accounts,
+            created: Budget::per_hour(limits.rooms_created_per_hour, "rooms created"),
+            added: Budget::per_hour(limits.members_added_per_hour, "people added"),
             limits,
         }
+    }
+
+    /// Takes a room creation that adds `others` people besides the caller from the
+    /// caller's budgets, or refuses it as a whole.
+    pub(super) fn charge_creation(&self, caller: UserId, others: usize) -> ServiceResult<()> {
+        self.charge_additions(caller, others)?;
+        self.created.charge(caller, 1)
+    }
+
+    /// Takes `people` additions from the caller's budget, or refuses them all.
+    pub(super) fn charge_additions(&self, caller: UserId, people: usize) -> ServiceResult<()> {
+        self.added
+            .charge(caller, u32::try_from(people).unwrap_or(u32::MAX))
     }
 
     /// Applies one change as the caller. Live delivery learns of the stored event
