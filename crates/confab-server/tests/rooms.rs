@@ -353,6 +353,23 @@ async fn messages_can_be_replied_to_edited_deleted_and_reacted_to(backend: Backe
         ),
         (vec![question.seq], true)
     );
+    // Extreme anchors: negative ones are refused, the largest give an answer (found
+    // by schemathesis: `before=-9223372036854775808` overflowed into a 500).
+    for extreme in ["before", "after", "around"] {
+        assert_eq!(
+            code(
+                owner
+                    .history(room, &format!("{extreme}={}", i64::MIN))
+                    .await
+            ),
+            ErrorCode::InvalidInput
+        );
+        let page = owner
+            .history(room, &format!("{extreme}={}", i64::MAX))
+            .await
+            .unwrap();
+        assert!(!page.has_newer, "{extreme}");
+    }
     let page = owner
         .history(room, &format!("around={}", question.seq))
         .await

@@ -176,11 +176,14 @@ pub async fn transfer_ownership(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
-    /// Events before this sequence number.
+    /// Events before this sequence number (0 or more).
+    #[param(minimum = 0)]
     before: Option<i64>,
-    /// Events after this sequence number.
+    /// Events after this sequence number (0 or more).
+    #[param(minimum = 0)]
     after: Option<i64>,
     /// Events around this sequence number (it included), for jumping to a reply.
+    #[param(minimum = 0)]
     around: Option<i64>,
     /// Page size, 1-100, default 50.
     limit: Option<u32>,

@@ -64,6 +64,18 @@ impl Rooms {
         anchor: HistoryAnchor,
         limit: Option<u32>,
     ) -> Result<HistoryPage> {
+        let (field, seq) = match anchor {
+            HistoryAnchor::Latest => ("before", 0),
+            HistoryAnchor::Before(seq) => ("before", seq),
+            HistoryAnchor::After(seq) => ("after", seq),
+            HistoryAnchor::Around(seq) => ("around", seq),
+        };
+        if seq < 0 {
+            return Err(ServiceError::invalid(
+                field,
+                "a sequence number is 0 or more",
+            ));
+        }
         self.membership(caller, id).await?;
         let limit = limit.unwrap_or(50).clamp(1, HISTORY_PAGE_MAX);
         let anchor = match anchor {

@@ -32,12 +32,18 @@ impl SqlStore {
             }
             HistoryAnchor::Before(seq) => {
                 let (older, more) = self.timeline(room, Direction::Before, seq, limit).await?;
-                let newer = self.timeline(room, Direction::After, seq - 1, 1).await?.0;
+                let newer = self
+                    .timeline(room, Direction::After, seq.saturating_sub(1), 1)
+                    .await?
+                    .0;
                 (older, more, !newer.is_empty())
             }
             HistoryAnchor::After(seq) => {
                 let (newer, more) = self.timeline(room, Direction::After, seq, limit).await?;
-                let older = self.timeline(room, Direction::Before, seq + 1, 1).await?.0;
+                let older = self
+                    .timeline(room, Direction::Before, seq.saturating_add(1), 1)
+                    .await?
+                    .0;
                 (newer, !older.is_empty(), more)
             }
             HistoryAnchor::Around(seq) => {
@@ -45,7 +51,12 @@ impl SqlStore {
                     .timeline(room, Direction::Before, seq, limit / 2)
                     .await?;
                 let (newer, more) = self
-                    .timeline(room, Direction::After, seq - 1, limit - limit / 2)
+                    .timeline(
+                        room,
+                        Direction::After,
+                        seq.saturating_sub(1),
+                        limit - limit / 2,
+                    )
                     .await?;
                 events.extend(newer);
                 (events, older, more)
