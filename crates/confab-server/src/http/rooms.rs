@@ -186,6 +186,8 @@ pub struct HistoryQuery {
     #[param(minimum = 0)]
     around: Option<i64>,
     /// Page size, 1-100, default 50.
+    // Any value a u32 holds is taken (and clamped); the schema says so, not int32.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_i64)]
     limit: Option<u32>,
 }
 

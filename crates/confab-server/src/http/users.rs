@@ -85,6 +85,8 @@ pub struct SearchQuery {
     /// Start of the username (any letter case); at least one character.
     prefix: Option<String>,
     /// How many to return: 1-50, default 20.
+    // Any value a u32 holds is taken (and clamped); the schema says so, not int32.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_i64)]
     limit: Option<u32>,
     /// Comma-separated user ids (at most 200): their profiles, in that order.
     ids: Option<String>,
