@@ -218,8 +218,10 @@ impl Rooms {
     }
 }
 
-/// The `@name` tokens of a text, lower-cased, without duplicates.
-fn mentioned_names(text: &str) -> Vec<String> {
+/// The `@name` tokens of a text, lower-cased, without duplicates, in order: the
+/// candidates a sent message's mentions are looked up from (docs/protocol.md,
+/// "Mentions"). Public for the fuzz target `mentions` (fuzz/).
+pub fn mentioned_names(text: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = text;
     while let Some(at) = rest.find('@') {
