@@ -3,6 +3,7 @@
 
 use super::service::{Rooms, not_member};
 use crate::service::accounts::tokens::Principal;
+use crate::service::validate::Username;
 use crate::service::{ServiceError, ServiceResult};
 use crate::store::events::BodyRecord;
 use crate::store::rooms::{Appended, RoomChange, RoomRecord};
@@ -218,8 +219,10 @@ impl Rooms {
     }
 }
 
-/// The `@name` tokens of a text, lower-cased, without duplicates.
-fn mentioned_names(text: &str) -> Vec<String> {
+/// The `@name` tokens of a text that could be usernames, lower-cased, without
+/// duplicates, in order: the candidates a sent message's mentions are looked up from
+/// (docs/protocol.md, "Mentions"). Public for the fuzz target `mentions` (fuzz/).
+pub fn mentioned_names(text: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = text;
     while let Some(at) = rest.find('@') {
@@ -233,7 +236,10 @@ fn mentioned_names(text: &str) -> Vec<String> {
             .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
             .collect();
         let name = name.trim_end_matches(['.', '-']).to_ascii_lowercase();
-        if !preceded_by_word && name.len() >= 3 && !names.contains(&name) {
+        // Only a name an account could have is looked up: `@_x`, a name over 32
+        // characters or a reserved one would cost a query for nothing and use up
+        // one of the MENTIONS_MAX lookups.
+        if !preceded_by_word && Username::parse(&name).is_ok() && !names.contains(&name) {
             names.push(name);
         }
         rest = tail;
@@ -253,5 +259,16 @@ mod tests {
         );
         assert!(mentioned_names("mail me at x@example.com").is_empty());
         assert!(mentioned_names("@al is too short, @ alone too").is_empty());
+    }
+
+    /// Found by the fuzz target `mentions`: candidates no account could have.
+    #[test]
+    fn only_possible_usernames_are_mentioned() {
+        assert!(mentioned_names("@_hidden @.dot @a23456789012345678901234567890abcdef").is_empty());
+        assert!(mentioned_names("@Admin @system").is_empty());
+        assert_eq!(
+            mentioned_names("@_x @a23456789012345678901234567890ab @carol"),
+            ["a23456789012345678901234567890ab", "carol"]
+        );
     }
 }
