@@ -307,6 +307,8 @@ pub struct UserIdList(Vec<UserId>);
 
 impl UserIdList {
     pub fn parse(field: &'static str, input: &str) -> Result<Self, ServiceError> {
+        let too_many =
+            || ServiceError::invalid(field, format!("name 1 to {USER_ID_LIST_MAX} users"));
         let mut ids: Vec<UserId> = Vec::new();
         for part in input.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let id = part.parse::<i64>().map(UserId).map_err(|_| {
@@ -316,14 +318,15 @@ impl UserIdList {
                 )
             })?;
             if !ids.contains(&id) {
+                // Stop at once: the duplicate check costs the list's length each time.
+                if ids.len() == USER_ID_LIST_MAX {
+                    return Err(too_many());
+                }
                 ids.push(id);
             }
         }
-        if ids.is_empty() || ids.len() > USER_ID_LIST_MAX {
-            return Err(ServiceError::invalid(
-                field,
-                format!("name 1 to {USER_ID_LIST_MAX} users"),
-            ));
+        if ids.is_empty() {
+            return Err(too_many());
         }
         Ok(Self(ids))
     }
@@ -343,6 +346,10 @@ mod user_id_list_tests {
         assert_eq!(list.ids(), &[UserId(3), UserId(1), UserId(2)]);
         assert!(UserIdList::parse("ids", "").is_err());
         assert!(UserIdList::parse("ids", "1,x").is_err());
+        let most: Vec<String> = (1..=USER_ID_LIST_MAX).map(|i| i.to_string()).collect();
+        assert!(UserIdList::parse("ids", &most.join(",")).is_ok());
+        let many: Vec<String> = (1..=100_000).map(|i| i.to_string()).collect();
+        assert!(UserIdList::parse("ids", &many.join(",")).is_err());
         let many: Vec<String> = (0..=USER_ID_LIST_MAX).map(|i| i.to_string()).collect();
         assert!(UserIdList::parse("ids", &many.join(",")).is_err());
         assert!(UserIdList::parse("ids", &many[1..].join(",")).is_ok());
