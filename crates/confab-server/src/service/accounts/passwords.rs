@@ -206,12 +206,8 @@ fn hash(
     memory: &mut [Block],
 ) -> argon2::password_hash::Result<String> {
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-    let mut salt_bytes = [0u8; 64];
-    let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
     let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
-    let output = Output::init_with(output_len, |out| {
-        Ok(argon.hash_password_into_with_memory(password, salt_bytes, out, &mut *memory)?)
-    })?;
+    let output = compute(&argon, password, salt, output_len, memory)?;
     let hash = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
@@ -249,12 +245,23 @@ fn verify(
         &mut larger[..]
     };
     let argon = Argon2::new(algorithm, version, params);
+    let computed = compute(&argon, password, *salt, expected.len(), memory)?;
+    Ok(computed == *expected)
+}
+
+/// `argon`'s output of `output_len` bytes over `password` and `salt`, in `memory`.
+fn compute(
+    argon: &Argon2<'_>,
+    password: &[u8],
+    salt: Salt<'_>,
+    output_len: usize,
+    memory: &mut [Block],
+) -> argon2::password_hash::Result<Output> {
     let mut salt_bytes = [0u8; 64];
     let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
-    let computed = Output::init_with(expected.len(), |out| {
+    Output::init_with(output_len, |out| {
         Ok(argon.hash_password_into_with_memory(password, salt_bytes, out, &mut *memory)?)
-    })?;
-    Ok(computed == *expected)
+    })
 }
 
 /// A place in the queue of requests waiting for a hashing permit.
