@@ -495,6 +495,24 @@ async fn bad_bodies_get_clear_errors_and_the_server_keeps_serving(backend: Backe
         (StatusCode::BAD_REQUEST, "invalid_json".to_owned())
     );
 
+    // A wrong type names the field it is in.
+    let wrong_type = http
+        .post(&url)
+        .json(&serde_json::json!({"username": 5, "password": "violet tractor fumbles oddly"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = wrong_type.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_json");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("username: invalid type"),
+        "{body}"
+    );
+
     // serde reads a struct from an array of its fields; the API takes objects only.
     for not_an_object in [
         "[\"ann\", \"violet tractor fumbles oddly\"]",

@@ -5,41 +5,55 @@ use super::error::ApiError;
 use crate::app::AppState;
 use crate::service::accounts::sessions::ClientInfo;
 use crate::service::accounts::tokens::Principal;
+use axum::body::Bytes;
+use axum::extract::rejection::{JsonRejection, MissingJsonContentType};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use confab_proto::ErrorCode;
 use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
 use std::net::SocketAddr;
 
 /// `axum::Json` with rejections in the API's error format, for bodies that are JSON
 /// objects: serde would also read a struct from an array of its fields
 /// (`[null, null]`), which no request of the API is, so anything but an object is
-/// refused as `invalid_json`.
+/// refused as `invalid_json`. Content type, size limit and errors are `axum::Json`'s;
+/// only the first byte is looked at before the one parse.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        // Content type, size and JSON syntax are checked as `axum::Json` checks them.
-        let axum::Json(raw) = axum::Json::<Box<RawValue>>::from_request(request, state).await?;
-        if !raw.get().starts_with('{') {
+        if !is_json(request.headers()) {
+            return Err(JsonRejection::from(MissingJsonContentType::default()).into());
+        }
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(JsonRejection::from)?;
+        if body.trim_ascii_start().first() != Some(&b'{') {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::InvalidJson,
                 "the body must be a JSON object",
             ));
         }
-        serde_json::from_str(raw.get()).map(Self).map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::InvalidJson,
-                format!("Failed to deserialize the JSON body into the target type: {e}"),
-            )
-        })
+        let axum::Json(value) = axum::Json::from_bytes(&body)?;
+        Ok(Self(value))
     }
+}
+
+/// `Content-Type: application/json`, or another `application/*+json`, as `axum::Json`
+/// accepts them (its own check is private).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<mime::Mime>().ok())
+        .is_some_and(|mime| {
+            mime.type_() == "application"
+                && (mime.subtype() == "json" || mime.suffix().is_some_and(|name| name == "json"))
+        })
 }
 
 /// `axum::extract::Path` with rejections in the API's error format.
