@@ -81,7 +81,8 @@ impl Bench {
         .await
     }
 
-    /// Creates one group per member list; the first member of each list owns it.
+    /// Creates one group per member list; the first member of each list owns it and
+    /// invites the others, who accept.
     pub async fn create_groups(
         &self,
         member_lists: Vec<Vec<BenchUser>>,
@@ -102,9 +103,16 @@ impl Bench {
                     members: others.iter().map(|u| u.id).collect(),
                     encrypted: false,
                 };
-                limit(owner.client.create_group(&request))
+                let room = limit(owner.client.create_group(&request))
                     .await
-                    .with_context(|| format!("creating room {i}"))
+                    .with_context(|| format!("creating room {i}"))?;
+                // Everyone else joins by accepting the invitation.
+                for member in others {
+                    limit(member.client.accept_invitation(room.id))
+                        .await
+                        .with_context(|| format!("{} joining room {i}", member.username))?;
+                }
+                Ok(room)
             }
         })
         .await

@@ -22,8 +22,8 @@ use confab_proto::events::{
     EditMessageRequest, HistoryPage, MessageBody, ReadMarkerRequest, RoomEvent, SendMessageRequest,
 };
 use confab_proto::rooms::{
-    AddMembersRequest, CreateGroupRequest, Member, MemberList, OpenDirectRequest, Role, Room,
-    RoomList, RoomSummary, SetRoleRequest, TransferOwnershipRequest, UpdateRoomRequest,
+    CreateGroupRequest, Member, MemberList, OpenDirectRequest, Role, Room, RoomList, RoomSummary,
+    SetRoleRequest, TransferOwnershipRequest, UpdateRoomRequest,
 };
 use confab_proto::users::{Presence, PresenceList, Profile, UpdateProfileRequest, UserList};
 use confab_proto::{ErrorBody, ErrorCode, ErrorDetail, RoomId, SessionId, UserId};
@@ -37,6 +37,8 @@ use url::Url;
 
 pub use confab_proto as proto;
 pub use live::{Incoming, Live};
+
+mod consent;
 
 mod live;
 
@@ -297,13 +299,14 @@ impl Client {
         Ok(list.rooms)
     }
 
-    /// Creates a group that I own.
+    /// Creates a group that I own; the people named are invited.
     pub async fn create_group(&self, request: &CreateGroupRequest) -> Result<Room> {
         self.authed(Method::POST, "/api/v1/rooms", Some(request))
             .await
     }
 
-    /// The direct room with `user_id`, created on first use.
+    /// The direct room with `user_id`, created on first use. With someone I share no
+    /// room with, it is a request they must accept (`member_count` 1 until then).
     pub async fn open_direct(&self, user_id: UserId) -> Result<Room> {
         self.authed(
             Method::POST,
@@ -333,21 +336,6 @@ impl Client {
     pub async fn members(&self, room: RoomId) -> Result<Vec<Member>> {
         let list: MemberList = self
             .authed::<(), _>(Method::GET, &format!("/api/v1/rooms/{room}/members"), None)
-            .await?;
-        Ok(list.members)
-    }
-
-    /// Adds people to a group; returns the members afterwards.
-    pub async fn add_members(&self, room: RoomId, user_ids: &[UserId]) -> Result<Vec<Member>> {
-        let request = AddMembersRequest {
-            user_ids: user_ids.to_vec(),
-        };
-        let list: MemberList = self
-            .authed(
-                Method::POST,
-                &format!("/api/v1/rooms/{room}/members"),
-                Some(&request),
-            )
             .await?;
         Ok(list.members)
     }

@@ -18,6 +18,7 @@ pub mod auth;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod invitations;
 pub mod rooms;
 pub mod users;
 pub mod ws;
@@ -26,7 +27,7 @@ pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use ids::{EventId, RoomId, SessionId, UserId};
 
 /// Version of the REST and WebSocket protocol described by this crate.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Timestamps travel as RFC 3339 strings in UTC (`2026-11-25T04:34:34.123Z`).
 pub type Timestamp = time::OffsetDateTime;

@@ -110,7 +110,8 @@ pub struct CreateGroupRequest {
     pub name: String,
     #[serde(default)]
     pub topic: String,
-    /// People to add besides the creator, who becomes owner.
+    /// People to invite besides the creator, who becomes owner. Each joins by
+    /// accepting the invitation.
     #[serde(default)]
     pub members: Vec<UserId>,
     /// End-to-end encrypted room: fixed at creation.
@@ -119,6 +120,8 @@ pub struct CreateGroupRequest {
 }
 
 /// `POST /api/v1/rooms/direct`: the direct room with one person, created if needed.
+/// With someone I share no room with, it starts as a request: they are invited, and
+/// the room has one member until they accept.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpenDirectRequest {
@@ -134,13 +137,6 @@ pub struct UpdateRoomRequest {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
-}
-
-/// `POST /api/v1/rooms/{id}/members`
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AddMembersRequest {
-    pub user_ids: Vec<UserId>,
 }
 
 /// `PUT /api/v1/rooms/{id}/members/{user_id}/role`

@@ -6,6 +6,7 @@
 //! [`ServerFrame::Event`]. See docs/protocol.md for the whole protocol.
 
 use crate::events::{MessageBody, RoomEvent};
+use crate::invitations::Invitation;
 use crate::users::{Presence, PresenceStatus};
 use crate::{ErrorCode, EventId, RoomId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
@@ -216,6 +217,16 @@ pub enum ServerFrame {
     },
     /// Someone who shares a room with me (or I, on another device) changed status.
     Presence(Presence),
+    /// I was invited to a room (or sent a message request). Not in the event log:
+    /// after every `ready`, fetch `GET /api/v1/invitations` for the current list.
+    InvitationReceived {
+        invitation: Invitation,
+    },
+    /// My invitation to `room_id` ended: I accepted or declined it (perhaps on
+    /// another device), it was withdrawn, or I blocked the person who sent it.
+    InvitationEnded {
+        room_id: RoomId,
+    },
     Pong {
         id: String,
     },

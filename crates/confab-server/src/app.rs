@@ -124,6 +124,7 @@ impl App {
         );
         let rooms = Rooms::new(
             room_store,
+            Arc::new(sql.clone()),
             Arc::clone(&realtime) as _,
             Arc::clone(&store),
             config.rooms.clone(),

@@ -3,7 +3,8 @@
 //! against exactly the outcome docs/protocol.md promises.
 //!
 //! The callers of a group: anonymous (no token), a stranger (signed in, never in the
-//! room), a member, a removed member (added, then removed), an admin and the owner.
+//! room), someone invited who has not answered, a member, a removed member (joined,
+//! then removed), an admin and the owner.
 //! The tables `rest_rows` and `ws_rows` are the specification: one row per request,
 //! one expected outcome per caller. `every_operation_and_frame_has_a_row` fails when
 //! the OpenAPI document gains an operation or a client frame without a row, so the
@@ -29,7 +30,8 @@ async fn the_server_allows_exactly_what_the_docs_say(backend: Backend) {
     matrix::run(backend, rest_rows(), ws_rows()).await;
 }
 
-/// Every REST operation. Columns: anonymous, stranger, member, removed, admin, owner.
+/// Every REST operation. Columns: anonymous, stranger, invited, member, removed,
+/// admin, owner.
 #[rustfmt::skip]
 fn rest_rows() -> Vec<Rest> {
     use Arg::*;
@@ -40,19 +42,19 @@ fn rest_rows() -> Vec<Rest> {
     let add: Body = |c| json!({ "user_ids": [c.user] });
     let admin: Body = |_| json!({ "role": "admin" });
     let user: Body = |c| json!({ "user_id": c.user });
-    let anyone = |outcome| [UNAUTH, outcome, outcome, outcome, outcome, outcome];
-    let nobody = [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID];
-    let members = |ok| [UNAUTH, FORBID, ok, FORBID, ok, ok];
-    let admins = |ok| [UNAUTH, FORBID, FORBID, FORBID, ok, ok];
-    let owner = |ok| [UNAUTH, FORBID, FORBID, FORBID, FORBID, ok];
-    let pair = |ok| [UNAUTH, FORBID, ok, FORBID, FORBID, ok];
+    let anyone = |outcome| [UNAUTH, outcome, outcome, outcome, outcome, outcome, outcome];
+    let nobody = [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID];
+    let members = |ok| [UNAUTH, FORBID, FORBID, ok, FORBID, ok, ok];
+    let admins = |ok| [UNAUTH, FORBID, FORBID, FORBID, FORBID, ok, ok];
+    let owner = |ok| [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, ok];
+    let pair = |ok| [UNAUTH, FORBID, FORBID, ok, FORBID, FORBID, ok];
     vec![
         // Not about a room. Signing up and in needs no token (one is ignored); sign-in
         // takes the caller's own password (the stranger's, for anonymous).
-        rest("POST   /auth/signup",                 "create an account",            Account, Bare,          [CREATED; 6]).body(|_| json!({ "username": unique_username("new"), "password": PASSWORD })),
-        rest("POST   /auth/signin",                 "sign in as myself",            Account, Me,            [OK; 6]).body(|c| json!({ "username": c.username, "password": PASSWORD })),
+        rest("POST   /auth/signup",                 "create an account",            Account, Bare,          [CREATED; 7]).body(|_| json!({ "username": unique_username("new"), "password": PASSWORD })),
+        rest("POST   /auth/signin",                 "sign in as myself",            Account, Me,            [OK; 7]).body(|c| json!({ "username": c.username, "password": PASSWORD })),
         // The refresh token is the credential, whoever presents it.
-        rest("POST   /auth/refresh",                "exchange my refresh token",    Account, MySession,     [OK; 6]).body(|c| json!({ "refresh_token": c.spare.as_ref().map(|s| &s.refresh_token) })),
+        rest("POST   /auth/refresh",                "exchange my refresh token",    Account, MySession,     [OK; 7]).body(|c| json!({ "refresh_token": c.spare.as_ref().map(|s| &s.refresh_token) })),
         // These act on the caller's own account and sessions: any session may, and
         // nobody reaches another account's sessions.
         rest("POST   /auth/signout",                "sign out (a second session)",  Account, FromMySession, anyone(DONE)),
@@ -88,11 +90,18 @@ fn rest_rows() -> Vec<Rest> {
         rest("POST   /rooms/{id}/read",             "move my read marker",          Shared,  TheirMsg,      members(DONE)).body(|c| json!({ "seq": c.seq })),
         // Membership, on a group of its own for each cell. Removing oneself is
         // leaving, which the owner may not while others are in.
-        rest("POST   /rooms/{id}/members",          "add someone",                  Fresh,   Candidate,     admins(OK)).body(add),
+        rest("POST   /rooms/{id}/invitations",      "invite someone",               Fresh,   Candidate,     admins(OK)).body(add),
+        rest("GET    /rooms/{id}/invitations",      "see who is invited",           Shared,  Bare,          members(OK)),
+        // The owner invited the invited person; only they or an admin withdraw it.
+        rest("DELETE /rooms/{id}/invitations/{user_id}", "withdraw an invitation",  Fresh,   Invited,       admins(DONE)),
+        // Only the invited person has an invitation to answer.
+        rest("POST   /invitations/{id}/accept",     "accept the invitation",        Fresh,   Bare,          [UNAUTH, MISSING, OK, MISSING, MISSING, MISSING, MISSING]),
+        rest("POST   /invitations/{id}/decline",    "decline the invitation",       Fresh,   Bare,          [UNAUTH, MISSING, DONE, MISSING, MISSING, MISSING, MISSING]),
+        rest("GET    /invitations",                 "my invitations",               Account, Bare,          anyone(OK)),
         rest("DELETE /rooms/{id}/members/{user_id}", "remove a member",             Fresh,   Bystander,     admins(DONE)),
         rest("DELETE /rooms/{id}/members/{user_id}", "remove an admin",             Fresh,   Admin2,        owner(DONE)),
         rest("DELETE /rooms/{id}/members/{user_id}", "remove the owner",            Fresh,   Owner,         nobody),
-        rest("DELETE /rooms/{id}/members/{user_id}", "leave",                       Fresh,   Me,            [UNAUTH, FORBID, DONE, FORBID, DONE, FORBID]),
+        rest("DELETE /rooms/{id}/members/{user_id}", "leave",                       Fresh,   Me,            [UNAUTH, FORBID, FORBID, DONE, FORBID, DONE, FORBID]),
         rest("PUT    /rooms/{id}/members/{user_id}/role", "make a member admin",    Fresh,   Member,        owner(DONE)).body(admin),
         rest("PUT    /rooms/{id}/members/{user_id}/role", "make an admin member",   Fresh,   Admin2,        owner(DONE)).body(|_| json!({ "role": "member" })),
         rest("POST   /rooms/{id}/transfer-ownership", "hand the group over",        Fresh,   Member,        owner(DONE)).body(user),
@@ -104,7 +113,7 @@ fn rest_rows() -> Vec<Rest> {
         // The direct room of the owner and the member: they talk; nobody manages it.
         rest("GET    /rooms/{id}",                  "see the direct room",          Direct,  Bare,          pair(OK)),
         rest("PATCH  /rooms/{id}",                  "give it a topic",              Direct,  Bare,          nobody).body(topic),
-        rest("POST   /rooms/{id}/members",          "add someone to it",            Direct,  Candidate,     nobody).body(add),
+        rest("POST   /rooms/{id}/invitations",      "invite someone to it",         Direct,  Candidate,     nobody).body(add),
         rest("DELETE /rooms/{id}/members/{user_id}", "remove the other person",     Direct,  Other,         nobody),
         rest("DELETE /rooms/{id}/members/{user_id}", "leave it",                    Direct,  Me,            nobody),
         rest("PUT    /rooms/{id}/members/{user_id}/role", "make the other admin",   Direct,  Other,         nobody).body(admin),
@@ -118,6 +127,13 @@ fn rest_rows() -> Vec<Rest> {
         // A room that does not exist: authentication first, then 404 for everyone.
         rest("GET    /rooms/{id}",                  "see a room that does not exist", Missing, Bare,        anyone(MISSING)),
         rest("POST   /rooms/{id}/messages",         "send to a missing room",       Missing, Bare,          anyone(MISSING)).body(text),
+        rest("POST   /invitations/{id}/accept",     "accept for a missing room",    Missing, Bare,          anyone(MISSING)),
+        // Blocking is about the caller's own account; the last rows, so that the
+        // blocks (lifted again by the unblock row) cannot change the rows above.
+        rest("GET    /blocks",                      "whom I blocked",               Account, Bare,          anyone(OK)),
+        rest("PUT    /blocks/{user_id}",            "block someone",                Account, Candidate,     anyone(DONE)),
+        rest("PUT    /blocks/{user_id}",            "block myself",                 Account, Me,            anyone(INVALID)),
+        rest("DELETE /blocks/{user_id}",            "unblock someone",              Account, Candidate,     anyone(DONE)),
     ]
 }
 
@@ -132,12 +148,12 @@ fn ws_rows() -> Vec<Ws> {
     let edit: Frame = |c, id| ClientFrame::Edit { id, room_id: c.room(), seq: c.seq, body: MessageBody::Text { text: "edited".into() } };
     let delete: Frame = |c, id| ClientFrame::Delete { id, room_id: c.room(), seq: c.seq };
     let typing: Frame = |c, _| ClientFrame::Typing { room_id: c.room(), typing: true };
-    let anyone = |outcome| [NO_HELLO, outcome, outcome, outcome, outcome, outcome];
-    let members = [NO_HELLO, W_FORBID, W_OK, W_FORBID, W_OK, W_OK];
+    let anyone = |outcome| [NO_HELLO, outcome, outcome, outcome, outcome, outcome, outcome];
+    let members = [NO_HELLO, W_FORBID, W_FORBID, W_OK, W_FORBID, W_OK, W_OK];
     let refused = "error forbidden (no id)";
     vec![
-        Ws { connect: true, ..ws("hello", "connect",          Account, Bare, [BAD_HELLO, READY, READY, READY, READY, READY], hello) },
-        ws("hello",     "again, once connected",              Account, Bare,     [BAD_HELLO, "error invalid_json (no id)", "error invalid_json (no id)", "error invalid_json (no id)", "error invalid_json (no id)", "error invalid_json (no id)"], hello),
+        Ws { connect: true, ..ws("hello", "connect",          Account, Bare, [BAD_HELLO, READY, READY, READY, READY, READY, READY], hello) },
+        ws("hello",     "again, once connected",              Account, Bare,     [BAD_HELLO, "error invalid_json (no id)", "error invalid_json (no id)", "error invalid_json (no id)", "error invalid_json (no id)", "error invalid_json (no id)", "error invalid_json (no id)"], hello),
         ws("refresh",   "with my own token",                  Account, Bare,     anyone(W_OK), |c, id| ClientFrame::Refresh { id, token: c.token.clone() }),
         ws("refresh",   "with someone else's token",          Account, Bare,     anyone("error invalid_token"), |c, id| ClientFrame::Refresh { id, token: c.others_token.clone() }),
         ws("ping",      "ping",                               Account, Bare,     anyone(PONG), |_, id| ClientFrame::Ping { id }),
@@ -146,13 +162,13 @@ fn ws_rows() -> Vec<Ws> {
         ws("edit",      "my message",                         Shared,  MyMsg,    members, edit),
         ws("edit",      "a member's message",                 Shared,  TheirMsg, anyone(W_FORBID), edit),
         ws("delete",    "my message",                         Shared,  MyMsg,    members, delete),
-        ws("delete",    "a member's message",                 Shared,  TheirMsg, [NO_HELLO, W_FORBID, W_FORBID, W_FORBID, W_OK, W_OK], delete),
+        ws("delete",    "a member's message",                 Shared,  TheirMsg, [NO_HELLO, W_FORBID, W_FORBID, W_FORBID, W_FORBID, W_OK, W_OK], delete),
         ws("react",     "add",                                Shared,  TheirMsg, members, |c, id| ClientFrame::React { id, room_id: c.room(), seq: c.seq, emoji: "👍".into(), add: true }),
         ws("react",     "remove",                             Shared,  TheirMsg, members, |c, id| ClientFrame::React { id, room_id: c.room(), seq: c.seq, emoji: "👍".into(), add: false }),
         ws("read",      "move my read marker",                Shared,  TheirMsg, members, |c, id| ClientFrame::Read { id, room_id: c.room(), seq: c.seq }),
         ws("delivered", "move my delivery marker",            Shared,  TheirMsg, members, |c, id| ClientFrame::Delivered { id, room_id: c.room(), seq: c.seq }),
-        ws("typing",    "in the group",                       Shared,  Bare,     [NO_HELLO, refused, NOTHING, refused, NOTHING, NOTHING], typing),
-        ws("send",      "to the direct room",                 Direct,  Bare,     [NO_HELLO, W_FORBID, W_OK, W_FORBID, W_FORBID, W_OK], send),
+        ws("typing",    "in the group",                       Shared,  Bare,     [NO_HELLO, refused, refused, NOTHING, refused, NOTHING, NOTHING], typing),
+        ws("send",      "to the direct room",                 Direct,  Bare,     [NO_HELLO, W_FORBID, W_FORBID, W_OK, W_FORBID, W_FORBID, W_OK], send),
         ws("delete",    "the other's message in the direct room", Direct, TheirMsg, anyone(W_FORBID), delete),
         ws("send",      "to a room that does not exist",      Missing, Bare,     anyone("error not_found"), send),
         ws("typing",    "in a room that does not exist",      Missing, Bare,     anyone("error not_found (no id)"), typing),

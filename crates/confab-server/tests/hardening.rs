@@ -30,7 +30,7 @@ on_both_backends!(
     every_sign_up_attempt_counts_even_for_a_taken_name,
     undiscoverable_people_are_found_only_by_contacts_or_exact_name,
     user_lookups_are_rate_limited_per_account,
-    rooms_created_and_people_added_are_budgeted_per_account,
+    rooms_created_and_people_invited_are_budgeted_per_account,
 );
 
 mod sqlite_only {
@@ -568,7 +568,7 @@ async fn undiscoverable_people_are_found_only_by_contacts_or_exact_name(backend:
     };
     let me = hidden.update_profile(&discoverable(false)).await.unwrap();
     assert!(!me.discoverable);
-    friend.open_direct(me.id).await.unwrap();
+    common::direct(&friend, &hidden).await;
     for (who, client, finds) in [
         ("friend", &friend, true),
         ("stranger", &stranger, false),
@@ -634,17 +634,17 @@ async fn sign_in_burst(
     futures_util::future::join_all(attempts).await
 }
 
-/// Creating rooms and adding people cost the caller's hourly budgets
-/// (`--rooms-created-per-hour`, `--members-added-per-hour`); over them the request is
+/// Creating rooms and inviting people cost the caller's hourly budgets
+/// (`--rooms-created-per-hour`, `--invitations-per-hour`); over them the request is
 /// refused as a whole with `429`, and other accounts are unaffected.
-async fn rooms_created_and_people_added_are_budgeted_per_account(backend: Backend) {
+async fn rooms_created_and_people_invited_are_budgeted_per_account(backend: Backend) {
     use confab_proto::rooms::CreateGroupRequest;
     let server = TestServer::start_with(
         backend,
         &[
             "--rooms-created-per-hour",
             "2",
-            "--members-added-per-hour",
+            "--invitations-per-hour",
             "3",
         ],
     )
@@ -660,15 +660,15 @@ async fn rooms_created_and_people_added_are_budgeted_per_account(backend: Backen
         members: members.to_vec(),
         encrypted: false,
     };
-    // Two people added at creation, then one more: the budget of 3 is spent.
+    // Two people invited at creation, then one more: the budget of 3 is spent.
     let room = owner.create_group(&group(&people[..2])).await.unwrap().id;
-    owner.add_members(room, &people[2..3]).await.unwrap();
-    let refused = owner.add_members(room, &people[3..4]).await.unwrap_err();
+    owner.invite(room, &people[2..3]).await.unwrap();
+    let refused = owner.invite(room, &people[3..4]).await.unwrap_err();
     assert_eq!(refused.code(), Some(ErrorCode::RateLimited), "{refused:?}");
     assert_eq!(
-        owner.members(room).await.unwrap().len(),
-        4,
-        "nobody more was added"
+        owner.room_invitations(room).await.unwrap().len(),
+        3,
+        "nobody more was invited"
     );
     // A second room with nobody else is within the room budget; a third is not.
     owner.create_group(&group(&[])).await.unwrap();

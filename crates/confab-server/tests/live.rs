@@ -52,14 +52,8 @@ async fn id_of(client: &Client) -> UserId {
     client.me().await.unwrap().id
 }
 
-async fn group(owner: &Client, members: &[UserId]) -> RoomId {
-    let request = CreateGroupRequest {
-        name: "g".into(),
-        topic: String::new(),
-        members: members.to_vec(),
-        encrypted: false,
-    };
-    owner.create_group(&request).await.unwrap().id
+async fn group(owner: &Client, members: &[&Client]) -> RoomId {
+    common::group_with(owner, "g", members).await
 }
 
 fn text(event: &confab_proto::events::RoomEvent) -> Option<&str> {
@@ -103,7 +97,7 @@ async fn direct_messages_arrive_live(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (alice, _) = signed_up(&server, "alice").await;
     let (bob, _) = signed_up(&server, "bob").await;
-    let room = alice.open_direct(id_of(&bob).await).await.unwrap().id;
+    let room = common::direct(&alice, &bob).await;
     let mut alice_live = live(&alice, None).await;
     let mut bob_live = live(&bob, None).await;
 
@@ -133,8 +127,8 @@ async fn only_members_receive_and_removed_members_stop_at_once(backend: Backend)
     let (dave, _) = signed_up(&server, "dave").await;
     let (carol, _) = signed_up(&server, "carol").await;
     let dave_id = id_of(&dave).await;
-    let room = group(&owner, &[dave_id]).await;
-    let other_room = group(&owner, &[dave_id, id_of(&carol).await]).await;
+    let room = group(&owner, &[&dave]).await;
+    let other_room = group(&owner, &[&dave, &carol]).await;
     let mut dave_live = live(&dave, None).await;
     let mut carol_live = live(&carol, None).await;
 
@@ -189,11 +183,7 @@ async fn every_listener_sees_the_same_order(backend: Backend) {
     for i in 0..20 {
         senders.push(signed_up(&server, &format!("sender{i}x")).await.0);
     }
-    let mut ids = Vec::new();
-    for sender in &senders {
-        ids.push(id_of(sender).await);
-    }
-    let room = group(&owner, &ids).await;
+    let room = group(&owner, &senders.iter().collect::<Vec<_>>()).await;
     let mut listeners = Vec::new();
     for client in [&owner, &senders[0], &senders[19]] {
         listeners.push(live(client, None).await);
@@ -238,7 +228,7 @@ async fn a_reconnect_mid_burst_loses_and_duplicates_nothing(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (alice, _) = signed_up(&server, "alice").await;
     let (bob, _) = signed_up(&server, "bob").await;
-    let room = alice.open_direct(id_of(&bob).await).await.unwrap().id;
+    let room = common::direct(&alice, &bob).await;
     let mut bob_live = live(&bob, None).await;
 
     let sender = tokio::spawn(async move {
@@ -284,7 +274,7 @@ async fn a_slow_consumer_is_disconnected_and_catches_up(backend: Backend) {
     .await;
     let (alice, _) = signed_up(&server, "alice").await;
     let (bob, _) = signed_up(&server, "bob").await;
-    let room = alice.open_direct(id_of(&bob).await).await.unwrap().id;
+    let room = common::direct(&alice, &bob).await;
     let mut slow = live(&bob, None).await;
     let big = "x".repeat(16_000);
     // Alice sends until the server gives up on Bob, who does not read; he starts
@@ -514,7 +504,7 @@ async fn a_gap_too_long_to_replay_asks_for_a_resync(backend: Backend) {
     let server = TestServer::start_with(backend, &["--ws-resume-max-events", "5"]).await;
     let (alice, _) = signed_up(&server, "alice").await;
     let (bob, _) = signed_up(&server, "bob").await;
-    let room = alice.open_direct(id_of(&bob).await).await.unwrap().id;
+    let room = common::direct(&alice, &bob).await;
     let (first, ready) = bob.connect_live(None).await.unwrap();
     let ServerFrame::Ready { cursor: since, .. } = ready else {
         panic!("ready expected, got {ready:?}")
@@ -571,7 +561,7 @@ async fn receipts_reach_the_sender_and_every_device(backend: Backend) {
         .await
         .unwrap();
     let bob = id_of(&bob_phone).await;
-    let room = alice.open_direct(bob).await.unwrap().id;
+    let room = common::direct(&alice, &bob_phone).await;
     let mut alice_live = live(&alice, None).await;
     let mut phone = live(&bob_phone, None).await;
     let mut laptop = live(&bob_laptop, None).await;
@@ -662,7 +652,7 @@ async fn typing_starts_stops_and_expires(backend: Backend) {
     let (bob, _) = signed_up(&server, "bob").await;
     let (carol, _) = signed_up(&server, "carol").await;
     let alice_id = id_of(&alice).await;
-    let room = alice.open_direct(id_of(&bob).await).await.unwrap().id;
+    let room = common::direct(&alice, &bob).await;
     let mut alice_live = live(&alice, None).await;
     let mut bob_live = live(&bob, None).await;
     let typing = |value: bool| ServerFrame::Typing {
@@ -745,7 +735,7 @@ async fn a_cursor_from_the_future_asks_for_a_resync(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (alice, _) = signed_up(&server, "alice").await;
     let (bob, _) = signed_up(&server, "bob").await;
-    let room = alice.open_direct(id_of(&bob).await).await.unwrap().id;
+    let room = common::direct(&alice, &bob).await;
     let newest = bob
         .history(room, "")
         .await
@@ -793,7 +783,7 @@ async fn presence_combines_devices_and_reaches_contacts_only(backend: Backend) {
     let (bob_phone, bob_name) = signed_up(&server, "bob").await;
     let (carol, _) = signed_up(&server, "carol").await;
     let bob = id_of(&bob_phone).await;
-    alice.open_direct(bob).await.unwrap();
+    common::direct(&alice, &bob_phone).await;
     let bob_laptop = server.client();
     bob_laptop
         .sign_in(&bob_name, common::PASSWORD, Some("laptop"))
@@ -917,7 +907,7 @@ async fn a_read_over_rest_reaches_members_as_a_receipt(backend: Backend) {
     let (alice, _) = signed_up(&server, "alice").await;
     let (bob, _) = signed_up(&server, "bob").await;
     let bob_id = id_of(&bob).await;
-    let room = alice.open_direct(bob_id).await.unwrap().id;
+    let room = common::direct(&alice, &bob).await;
     let message = alice.send_text(room, "read me").await.unwrap();
     let mut alice_live = live(&alice, None).await;
     let mut bob_live = live(&bob, None).await;
@@ -1102,7 +1092,7 @@ async fn presence_toggling_is_debounced_and_counted_against_the_budget(backend: 
     let (alice, _) = signed_up(&server, "alice").await;
     let (bob_client, _) = signed_up(&server, "bob").await;
     let bob = id_of(&bob_client).await;
-    let room = alice.open_direct(bob).await.unwrap().id;
+    let room = common::direct(&alice, &bob_client).await;
     let mut watcher = live(&alice, None).await;
     let mut flipper = live(&bob_client, None).await;
     assert_eq!(next_presence_of(&mut watcher, bob).await, Online);

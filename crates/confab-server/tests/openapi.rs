@@ -6,6 +6,9 @@
 
 use confab_proto::auth::{AuthResponse, AuthTokens, DeviceSession};
 use confab_proto::events::{EventContent, MessageBody, MessageState, Reaction, RoomEvent};
+use confab_proto::invitations::{
+    BlockList, BlockedUser, Invitation, InvitationList, PendingInvitation, PendingInvitationList,
+};
 use confab_proto::rooms::{Member, Role, Room, RoomKind, RoomSummary};
 use confab_proto::users::{PresenceStatus, Profile};
 use confab_proto::ws::{ClientFrame, ServerFrame};
@@ -153,6 +156,9 @@ fn serde_output_matches_the_schemas() {
         check("RoomSummary", json(&summary));
     }
     check("Member", json(&member()));
+    check("InvitationList", json(&invitations()));
+    check("PendingInvitationList", json(&pending_invitations()));
+    check("BlockList", json(&blocks()));
     check("Profile", json(&profile(None)));
     check("AuthResponse", json(&auth_response()));
     for session in device_sessions() {
@@ -567,6 +573,10 @@ fn server_frames() -> Vec<ServerFrame> {
             last_seen_at: Some(at()),
         }),
         Pong { id: "p1".into() },
+        InvitationReceived {
+            invitation: invitations().invitations.remove(0),
+        },
+        InvitationEnded { room_id: RoomId(7) },
         Unknown,
     ];
     frames.extend(
@@ -628,6 +638,36 @@ fn room_summaries() -> Vec<RoomSummary> {
             ..summary
         },
     ]
+}
+
+fn invitations() -> InvitationList {
+    InvitationList {
+        invitations: vec![Invitation {
+            room: room_summaries().remove(1).room,
+            invited_by: UserId(1),
+            invited_at: at(),
+        }],
+    }
+}
+
+fn pending_invitations() -> PendingInvitationList {
+    PendingInvitationList {
+        invitations: vec![PendingInvitation {
+            room_id: RoomId(7),
+            user_id: UserId(2),
+            invited_by: UserId(1),
+            invited_at: at(),
+        }],
+    }
+}
+
+fn blocks() -> BlockList {
+    BlockList {
+        blocked: vec![BlockedUser {
+            user_id: UserId(2),
+            blocked_at: at(),
+        }],
+    }
 }
 
 fn member() -> Member {

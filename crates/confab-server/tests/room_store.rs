@@ -6,6 +6,7 @@ mod common;
 use common::{Backend, TestDb};
 use confab_proto::rooms::{Role, RoomKind};
 use confab_proto::{EventId, RoomId, UserId};
+use confab_server::store::consent::ConsentStore;
 use confab_server::store::events::{BodyRecord, ContentRecord, EventRecord, MessageRecord};
 use confab_server::store::rooms::{Appended, HistoryAnchor, NewRoom, RoomChange, RoomStore};
 use confab_server::store::{ConnectOptions, NewUser, SqlStore, Store, StoreError};
@@ -24,6 +25,8 @@ on_both_backends!(
     members_can_leave_be_removed_and_come_back,
     new_members_start_unread_and_returning_ones_keep_their_markers,
     rows_in_the_first_stored_format_still_read,
+    invitations_are_consumed_once_by_accepting,
+    blocks_end_invitations_between_the_two_and_hide_them_as_contacts,
 );
 
 const NOW: i64 = 1_800_000_000_000;
@@ -72,6 +75,7 @@ async fn group(store: &SqlStore, owner: UserId, others: &[UserId]) -> RoomId {
         direct_key: None,
         creator: owner,
         members: &members,
+        invited: &[],
         now: NOW,
     };
     store.create_room(new).await.unwrap().0.id
@@ -118,6 +122,7 @@ async fn a_group_starts_with_its_creation_and_member_events(backend: Backend) {
             direct_key: None,
             creator: owner,
             members: &members,
+            invited: &[],
             now: NOW,
         })
         .await
@@ -169,6 +174,7 @@ async fn direct_rooms_are_unique_per_pair(backend: Backend) {
         direct_key: Some("1:2"),
         creator: a,
         members: &members,
+        invited: &[],
         now: NOW,
     };
     let (room, _) = store.create_room(new.clone()).await.unwrap();
@@ -952,4 +958,111 @@ async fn rows_in_the_first_stored_format_still_read(backend: Backend) {
     );
     let member = store.member(RoomId(room), bob).await.unwrap().unwrap();
     assert_eq!((member.role, member.read_seq), (Role::Admin, 3));
+}
+
+async fn invitations_are_consumed_once_by_accepting(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let [owner, bob, carol, dave] = users(&store).await;
+    let room = group(&store, owner, &[carol]).await;
+    let made = store
+        .invite(room, &[bob, carol, bob], owner, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        made.iter().map(|i| i.user_id).collect::<Vec<_>>(),
+        [bob],
+        "members and repeats are skipped"
+    );
+    assert_eq!(store.pending_invitations(bob).await.unwrap(), 1);
+    assert_eq!(
+        store.room_count(bob).await.unwrap(),
+        0,
+        "pending costs nothing"
+    );
+    assert_eq!(
+        store
+            .append(room, carol, RoomChange::AcceptInvitation, NOW)
+            .await
+            .unwrap(),
+        Appended::NotMember,
+        "no invitation, no joining"
+    );
+    let Appended::Event(joined) = store
+        .append(room, bob, RoomChange::AcceptInvitation, NOW + 1)
+        .await
+        .unwrap()
+    else {
+        panic!("accepting stores an event")
+    };
+    assert_eq!(
+        (joined.sender_id, joined.content.clone()),
+        (
+            bob,
+            ContentRecord::MemberAdded {
+                user_id: bob,
+                role: Role::Member
+            }
+        )
+    );
+    assert!(store.invitation(room, bob).await.unwrap().is_none());
+    assert_eq!(store.room_count(bob).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .append(room, bob, RoomChange::AcceptInvitation, NOW + 2)
+            .await
+            .unwrap(),
+        Appended::NotMember,
+        "an invitation is used once"
+    );
+    // Declined or withdrawn: removed once.
+    store.invite(room, &[dave], bob, NOW).await.unwrap();
+    assert_eq!(
+        store.room_invitations(room).await.unwrap()[0].invited_by,
+        bob
+    );
+    assert!(store.remove_invitation(room, dave).await.unwrap());
+    assert!(!store.remove_invitation(room, dave).await.unwrap());
+}
+
+async fn blocks_end_invitations_between_the_two_and_hide_them_as_contacts(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let [alice, mallory, bob] = users(&store).await;
+    let shared = group(&store, alice, &[mallory, bob]).await;
+    let theirs = group(&store, mallory, &[]).await;
+    let hers = group(&store, alice, &[]).await;
+    store.invite(theirs, &[alice], mallory, NOW).await.unwrap();
+    store.invite(hers, &[mallory], alice, NOW).await.unwrap();
+    store.invite(theirs, &[bob], mallory, NOW).await.unwrap();
+    assert!(store.share_a_room(alice, mallory).await.unwrap());
+    assert_eq!(store.contacts(alice).await.unwrap(), [mallory, bob]);
+
+    let (added, ended) = store.block(alice, mallory, NOW).await.unwrap();
+    assert!(added);
+    let mut ended: Vec<_> = ended.iter().map(|i| (i.room_id, i.user_id)).collect();
+    ended.sort();
+    let mut expected = vec![(theirs, alice), (hers, mallory)];
+    expected.sort();
+    assert_eq!(ended, expected, "only the invitations between the two");
+    assert_eq!(store.pending_invitations(bob).await.unwrap(), 1);
+    assert!(
+        !store.block(alice, mallory, NOW).await.unwrap().0,
+        "already blocked"
+    );
+    assert!(store.blocked_between(mallory, alice).await.unwrap());
+    assert_eq!(store.contacts(alice).await.unwrap(), [bob]);
+    assert_eq!(store.contacts(mallory).await.unwrap(), [bob]);
+    assert_eq!(store.block_count(alice).await.unwrap(), 1);
+    assert_eq!(
+        store.blocked_by(alice).await.unwrap()[0].blocked_id,
+        mallory
+    );
+    assert!(
+        store.share_a_room(alice, mallory).await.unwrap(),
+        "{shared} stays"
+    );
+
+    assert!(store.unblock(alice, mallory).await.unwrap());
+    assert!(!store.unblock(alice, mallory).await.unwrap());
+    assert!(!store.blocked_between(alice, mallory).await.unwrap());
+    assert_eq!(store.contacts(alice).await.unwrap(), [mallory, bob]);
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Backend, TestServer, signed_up};
+use common::{Backend, TestServer, group_with, signed_up};
 use confab_client::proto::ErrorCode;
 use confab_client::proto::events::{EventContent, MessageBody, SendMessageRequest};
 use confab_client::proto::rooms::{CreateGroupRequest, Role, RoomKind, UpdateRoomRequest};
@@ -19,7 +19,7 @@ on_both_backends!(
     unread_and_mention_counts_follow_the_read_marker,
     concurrent_senders_get_one_order,
     limits_are_enforced,
-    adding_members_is_all_or_nothing_and_shows_them_the_backlog_as_unread,
+    inviting_is_all_or_nothing_and_shows_joiners_the_backlog_as_unread,
     markers_start_at_zero_and_a_returning_member_keeps_them,
     own_mentions_and_deleted_messages_do_not_count,
 );
@@ -35,14 +35,8 @@ async fn id_of(client: &Client) -> UserId {
     client.me().await.unwrap().id
 }
 
-async fn new_group(owner: &Client, members: &[UserId]) -> RoomId {
-    let request = CreateGroupRequest {
-        name: "Team".to_owned(),
-        topic: String::new(),
-        members: members.to_vec(),
-        encrypted: false,
-    };
-    owner.create_group(&request).await.unwrap().id
+async fn new_group(owner: &Client, members: &[&Client]) -> RoomId {
+    group_with(owner, "Team", members).await
 }
 
 fn text_of(content: &EventContent) -> Option<&str> {
@@ -62,10 +56,15 @@ async fn two_people_share_one_direct_room(backend: Backend) {
     let room = alice.open_direct(id_of(&bob).await).await.unwrap();
     assert_eq!(room.kind, RoomKind::Direct);
     assert_eq!(
+        room.member_count, 1,
+        "strangers: a request until Bob accepts"
+    );
+    assert_eq!(
         bob.open_direct(id_of(&alice).await).await.unwrap().id,
         room.id,
-        "one room per pair"
+        "one room per pair; opening it is accepting"
     );
+    assert_eq!(bob.room(room.id).await.unwrap().room.member_count, 2);
     assert_eq!(
         code(alice.open_direct(id_of(&alice).await).await),
         ErrorCode::InvalidInput
@@ -89,7 +88,7 @@ async fn two_people_share_one_direct_room(backend: Backend) {
     // Direct rooms have exactly two people.
     let (carol, _) = signed_up(&server, "carol").await;
     assert_eq!(
-        code(alice.add_members(room.id, &[id_of(&carol).await]).await),
+        code(alice.invite(room.id, &[id_of(&carol).await]).await),
         ErrorCode::Forbidden
     );
 }
@@ -135,11 +134,11 @@ async fn a_group_of_five_with_role_changes(backend: Backend) {
         (newcomer, new_id),
         (outsider, out_id),
     ] = <[_; 5]>::try_from(people).ok().unwrap();
-    let room = new_group(&owner, &[admin_id, member_id, out_id]).await;
+    let room = new_group(&owner, &[&admin, &member, &outsider]).await;
 
     // Plain members manage nothing.
     assert_eq!(
-        code(member.add_members(room, &[new_id]).await),
+        code(member.invite(room, &[new_id]).await),
         ErrorCode::Forbidden
     );
     assert_eq!(
@@ -167,8 +166,15 @@ async fn a_group_of_five_with_role_changes(backend: Backend) {
         ErrorCode::Forbidden,
         "only the owner names admins"
     );
-    let members = admin.add_members(room, &[new_id]).await.unwrap();
-    assert_eq!(members.len(), 5);
+    let invited = admin.invite(room, &[new_id]).await.unwrap();
+    assert_eq!(invited.len(), 1);
+    assert_eq!(
+        code(newcomer.send_text(room, "too early").await),
+        ErrorCode::Forbidden,
+        "invited is not a member yet"
+    );
+    newcomer.accept_invitation(room).await.unwrap();
+    assert_eq!(admin.members(room).await.unwrap().len(), 5);
     newcomer
         .send_text(room, "hello all")
         .await
@@ -301,8 +307,7 @@ async fn messages_can_be_replied_to_edited_deleted_and_reacted_to(backend: Backe
     let server = TestServer::start(backend).await;
     let (owner, _) = signed_up(&server, "owner").await;
     let (bob, _) = signed_up(&server, "bob").await;
-    let bob_id = id_of(&bob).await;
-    let room = new_group(&owner, &[bob_id]).await;
+    let room = new_group(&owner, &[&bob]).await;
     let question = bob.send_text(room, "lunch?").await.unwrap();
     let reply = owner
         .send_message(
@@ -433,7 +438,7 @@ async fn unread_and_mention_counts_follow_the_read_marker(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (alice, _) = signed_up(&server, "alice").await;
     let (bob, bob_name) = signed_up(&server, "bob").await;
-    let room = new_group(&alice, &[id_of(&bob).await]).await;
+    let room = new_group(&alice, &[&bob]).await;
     alice.send_text(room, "morning").await.unwrap();
     let last = alice
         .send_text(room, &format!("@{bob_name} can you look at this?"))
@@ -495,11 +500,7 @@ async fn concurrent_senders_get_one_order(backend: Backend) {
         let (client, _) = signed_up(&server, &format!("s{i}x")).await;
         senders.push(client);
     }
-    let mut ids = Vec::new();
-    for sender in &senders {
-        ids.push(id_of(sender).await);
-    }
-    let room = new_group(&owner, &ids).await;
+    let room = new_group(&owner, &senders.iter().collect::<Vec<_>>()).await;
     let tasks: Vec<_> = senders
         .into_iter()
         .enumerate()
@@ -569,9 +570,11 @@ async fn limits_are_enforced(backend: Backend) {
         }
     }
     let mut others = Vec::new();
+    let mut clients = Vec::new();
     for name in ["a", "b", "c"] {
         let (client, _) = signed_up(&server, &format!("{name}user")).await;
         others.push(id_of(&client).await);
+        clients.push(client);
     }
     let too_big = CreateGroupRequest {
         name: "big".into(),
@@ -583,11 +586,12 @@ async fn limits_are_enforced(backend: Backend) {
         code(owner.create_group(&too_big).await),
         ErrorCode::InvalidInput
     );
-    let room = new_group(&owner, &others[..2]).await;
+    let room = new_group(&owner, &[&clients[0]]).await;
+    owner.invite(room, &others[1..2]).await.unwrap();
     assert_eq!(
-        code(owner.add_members(room, &others[2..]).await),
+        code(owner.invite(room, &others[2..]).await),
         ErrorCode::InvalidInput,
-        "room is full"
+        "room is full: pending invitations count"
     );
 
     assert!(owner.send_text(room, &"x".repeat(100)).await.is_ok());
@@ -667,7 +671,7 @@ fn unnamed_group(name: &str) -> CreateGroupRequest {
     }
 }
 
-async fn adding_members_is_all_or_nothing_and_shows_them_the_backlog_as_unread(backend: Backend) {
+async fn inviting_is_all_or_nothing_and_shows_joiners_the_backlog_as_unread(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (owner, owner_name) = signed_up(&server, "owner").await;
     let (late, _) = signed_up(&server, "late").await;
@@ -676,7 +680,7 @@ async fn adding_members_is_all_or_nothing_and_shows_them_the_backlog_as_unread(b
     owner.send_text(room, "said before you came").await.unwrap();
 
     let error = owner
-        .add_members(room, &[late_id, UserId(987_654)])
+        .invite(room, &[late_id, UserId(987_654)])
         .await
         .expect_err("unknown user");
     match error {
@@ -691,8 +695,18 @@ async fn adding_members_is_all_or_nothing_and_shows_them_the_backlog_as_unread(b
         1,
         "nobody was added"
     );
+    assert!(
+        owner.room_invitations(room).await.unwrap().is_empty(),
+        "nobody was invited"
+    );
 
-    owner.add_members(room, &[late_id, late_id]).await.unwrap();
+    let made = owner.invite(room, &[late_id, late_id]).await.unwrap();
+    assert_eq!(made.len(), 1, "one invitation per person");
+    assert!(
+        late.rooms().await.unwrap().is_empty(),
+        "invited, not joined"
+    );
+    late.accept_invitation(room).await.unwrap();
     let summary = &late.rooms().await.unwrap()[0];
     assert_eq!(
         (summary.read_seq, summary.unread_count),
@@ -740,7 +754,7 @@ async fn markers_start_at_zero_and_a_returning_member_keeps_them(backend: Backen
     let (owner, _) = signed_up(&server, "owner").await;
     let (bob, _) = signed_up(&server, "bob").await;
     let (late, _) = signed_up(&server, "late").await;
-    let room = new_group(&owner, &[id_of(&bob).await]).await;
+    let room = new_group(&owner, &[&bob]).await;
     for client in [&owner, &bob] {
         assert_eq!(markers_of(client, room).await, (0, 0), "a new room");
         assert_eq!(client.room(room).await.unwrap().read_seq, 0);
@@ -748,10 +762,7 @@ async fn markers_start_at_zero_and_a_returning_member_keeps_them(backend: Backen
 
     owner.send_text(room, "one").await.unwrap();
     let two = owner.send_text(room, "two").await.unwrap();
-    owner
-        .add_members(room, &[id_of(&late).await])
-        .await
-        .unwrap();
+    common::join(&owner, room, &[&late]).await;
     assert_eq!(
         markers_of(&late, room).await,
         (0, 0),
@@ -768,7 +779,7 @@ async fn markers_start_at_zero_and_a_returning_member_keeps_them(backend: Backen
     bob.mark_read(room, two.seq).await.unwrap();
     bob.remove_member(room, id_of(&bob).await).await.unwrap();
     owner.send_text(room, "while bob was away").await.unwrap();
-    owner.add_members(room, &[id_of(&bob).await]).await.unwrap();
+    common::join(&owner, room, &[&bob]).await;
     assert_eq!(markers_of(&bob, room).await, (two.seq, two.seq));
     let summary = bob.room(room).await.unwrap();
     assert_eq!(
@@ -782,7 +793,7 @@ async fn own_mentions_and_deleted_messages_do_not_count(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (alice, alice_name) = signed_up(&server, "alice").await;
     let (bob, bob_name) = signed_up(&server, "bob").await;
-    let room = new_group(&alice, &[id_of(&bob).await]).await;
+    let room = new_group(&alice, &[&bob]).await;
 
     let sent = alice
         .send_text(

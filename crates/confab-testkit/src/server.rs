@@ -31,7 +31,7 @@ pub enum Profile {
     /// settings of docs/benchmarks.md (`--argon2-memory-kib 8192
     /// --argon2-iterations 1`, the lowest argon2id cost the server accepts;
     /// `--signups-per-ip 0 --signins-per-ip 0 --signins-per-account 0`;
-    /// `--rooms-created-per-hour 0 --members-added-per-hour 0`;
+    /// `--rooms-created-per-hour 0 --invitations-per-hour 0`;
     /// `--ws-requests-per-second 100000`;
     /// `--max-connections-per-address 0`) plus
     /// `--sqlite-synchronous normal`, since durability is not under test.
@@ -48,7 +48,7 @@ impl Profile {
                 ("CONFAB_SIGNINS_PER_IP", "0"),
                 ("CONFAB_SIGNINS_PER_ACCOUNT", "0"),
                 ("CONFAB_ROOMS_CREATED_PER_HOUR", "0"),
-                ("CONFAB_MEMBERS_ADDED_PER_HOUR", "0"),
+                ("CONFAB_INVITATIONS_PER_HOUR", "0"),
                 ("CONFAB_ARGON2_MEMORY_KIB", "8192"),
                 ("CONFAB_ARGON2_ITERATIONS", "1"),
                 ("CONFAB_WS_REQUESTS_PER_SECOND", "100000"),

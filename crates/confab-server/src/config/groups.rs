@@ -11,7 +11,8 @@ use std::time::Duration;
 pub struct RoomLimits {
     /// Most members one room may have.
     ///
-    /// Checked when a group is created (the creator counts) and when members are added.
+    /// Checked when people are invited and when they accept (pending invitations
+    /// count towards it when inviting).
     /// At least 2.
     #[arg(
         long = "max-room-members",
@@ -45,9 +46,9 @@ pub struct RoomLimits {
 
     /// Most rooms one user may be a member of, direct rooms included.
     ///
-    /// Checked for everyone who would join a room: when a group is created (the creator
-    /// too), when a direct room is opened for the first time, and when members are
-    /// added. At least 1.
+    /// Checked for everyone who would join a room: the creator of a group, both people
+    /// of a direct room opened without a request, and whoever accepts an invitation.
+    /// Pending invitations do not count. At least 1.
     #[arg(
         long = "max-rooms-per-user",
         env = "CONFAB_MAX_ROOMS_PER_USER",
@@ -70,19 +71,45 @@ pub struct RoomLimits {
     )]
     pub rooms_created_per_hour: u32,
 
-    /// People one account may add to rooms per hour (each member named when a group
-    /// is created or members are added, and the other person of a new direct room),
-    /// in bursts of up to this many; `0` for no limit.
+    /// People one account may invite per hour (each person named when a group is
+    /// created or people are invited, and the other person of a new direct room when
+    /// it starts as a request), in bursts of up to this many; `0` for no limit.
     ///
-    /// Over it, the whole request gets `429 rate_limited` with `Retry-After` and adds
-    /// nobody. Counted by each node on its own.
+    /// Over it, the whole request gets `429 rate_limited` with `Retry-After` and
+    /// invites nobody. Counted by each node on its own.
     #[arg(
-        long = "members-added-per-hour",
-        env = "CONFAB_MEMBERS_ADDED_PER_HOUR",
+        long = "invitations-per-hour",
+        env = "CONFAB_INVITATIONS_PER_HOUR",
         value_name = "N",
         default_value_t = 500
     )]
-    pub members_added_per_hour: u32,
+    pub invitations_per_hour: u32,
+
+    /// Most invitations one user may have waiting for an answer.
+    ///
+    /// Further invitations to them are refused (`400 invalid_input`) until they accept
+    /// or decline some, so nobody can bury a user's invitations or fill the database
+    /// through them. At least 1.
+    #[arg(
+        long = "max-pending-invitations",
+        env = "CONFAB_MAX_PENDING_INVITATIONS",
+        value_name = "N",
+        default_value_t = 100,
+        value_parser = at_least(1u32)
+    )]
+    pub max_pending_invitations: u32,
+
+    /// Most people one user may block.
+    ///
+    /// At least 1.
+    #[arg(
+        long = "max-blocked-users",
+        env = "CONFAB_MAX_BLOCKED_USERS",
+        value_name = "N",
+        default_value_t = 1_000,
+        value_parser = at_least(1u32)
+    )]
+    pub max_blocked_users: u32,
 
     /// Largest message text, in bytes of UTF-8, for sends and edits.
     ///

@@ -6,6 +6,7 @@
 
 mod auth;
 mod common_errors;
+mod consent;
 mod cookie;
 pub mod error;
 pub(crate) mod extract;
@@ -59,6 +60,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "sessions", description = "Device sessions"),
         (name = "users", description = "Profiles"),
         (name = "rooms", description = "Rooms, members and messages"),
+        (name = "invitations", description = "Invitations to rooms, message requests and blocking"),
     )
 )]
 struct ApiDoc;
@@ -99,7 +101,14 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(rooms::list, rooms::create_group))
         .routes(routes!(rooms::open_direct))
         .routes(routes!(rooms::get, rooms::update))
-        .routes(routes!(rooms::members, rooms::add_members))
+        .routes(routes!(rooms::members))
+        .routes(routes!(consent::of_room, consent::invite))
+        .routes(routes!(consent::withdraw))
+        .routes(routes!(consent::mine))
+        .routes(routes!(consent::accept))
+        .routes(routes!(consent::decline))
+        .routes(routes!(consent::blocked))
+        .routes(routes!(consent::block, consent::unblock))
         .routes(routes!(rooms::remove_member))
         .routes(routes!(rooms::set_role))
         .routes(routes!(rooms::transfer_ownership))

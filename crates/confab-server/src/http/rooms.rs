@@ -12,8 +12,8 @@ use confab_proto::events::{
     EditMessageRequest, HistoryPage, ReadMarkerRequest, RoomEvent, SendMessageRequest,
 };
 use confab_proto::rooms::{
-    AddMembersRequest, CreateGroupRequest, MemberList, OpenDirectRequest, Room, RoomList,
-    RoomSummary, SetRoleRequest, TransferOwnershipRequest, UpdateRoomRequest,
+    CreateGroupRequest, MemberList, OpenDirectRequest, Room, RoomList, RoomSummary, SetRoleRequest,
+    TransferOwnershipRequest, UpdateRoomRequest,
 };
 use confab_proto::{ErrorBody, RoomId, UserId};
 use serde::Deserialize;
@@ -30,10 +30,11 @@ pub async fn list(
     }))
 }
 
-/// Create a group; I become its owner.
+/// Create a group; I become its owner and the people named are invited.
 #[utoipa::path(post, path = "/api/v1/rooms", tag = "rooms", security(("bearer" = [])), request_body = CreateGroupRequest,
     responses((status = 201, body = Room), (status = 400, description = "`invalid_input`", body = ErrorBody),
-        (status = 429, description = "`rate_limited`: over `--rooms-created-per-hour` or `--members-added-per-hour`; see `Retry-After`", body = ErrorBody)))]
+        (status = 403, description = "`forbidden`: I blocked someone named, or they blocked me", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: over `--rooms-created-per-hour` or `--invitations-per-hour`; see `Retry-After`", body = ErrorBody)))]
 pub async fn create_group(
     State(app): State<AppState>,
     Auth(caller): Auth,
@@ -45,11 +46,13 @@ pub async fn create_group(
     ))
 }
 
-/// Open the direct room with someone, creating it on first use.
+/// Open the direct room with someone, creating it on first use. With someone I share
+/// no room with, it starts as a request that they accept or decline.
 #[utoipa::path(post, path = "/api/v1/rooms/direct", tag = "rooms", security(("bearer" = [])), request_body = OpenDirectRequest,
     responses((status = 200, description = "It existed", body = Room), (status = 201, description = "Created", body = Room),
         (status = 400, description = "`invalid_input`", body = ErrorBody),
-        (status = 429, description = "`rate_limited`: a new direct room is over `--rooms-created-per-hour` or `--members-added-per-hour`; see `Retry-After`", body = ErrorBody)))]
+        (status = 403, description = "`forbidden`: one of us blocked the other", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: a new direct room is over `--rooms-created-per-hour`, or a request over `--invitations-per-hour`; see `Retry-After`", body = ErrorBody)))]
 pub async fn open_direct(
     State(app): State<AppState>,
     Auth(caller): Auth,
@@ -102,26 +105,6 @@ pub async fn members(
 ) -> Result<Json<MemberList>, ApiError> {
     Ok(Json(MemberList {
         members: app.rooms.members(caller, RoomId(id)).await?,
-    }))
-}
-
-/// Add people to a group (admins and the owner); returns the members afterwards.
-#[utoipa::path(post, path = "/api/v1/rooms/{id}/members", tag = "rooms", security(("bearer" = [])), params(("id" = i64, Path)),
-    request_body = AddMembersRequest,
-    responses((status = 200, body = MemberList), (status = 403, body = ErrorBody),
-        (status = 429, description = "`rate_limited`: over `--members-added-per-hour`; see `Retry-After`", body = ErrorBody)))]
-pub async fn add_members(
-    State(app): State<AppState>,
-    Auth(caller): Auth,
-    ApiPath(id): ApiPath<i64>,
-    ApiJson(request): ApiJson<AddMembersRequest>,
-) -> Result<Json<MemberList>, ApiError> {
-    let room = RoomId(id);
-    app.rooms
-        .add_members(caller, room, &request.user_ids)
-        .await?;
-    Ok(Json(MemberList {
-        members: app.rooms.members(caller, room).await?,
     }))
 }
 

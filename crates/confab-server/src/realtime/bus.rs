@@ -11,6 +11,7 @@
 //! implementation for several nodes goes behind the same trait.
 
 use crate::service::accounts::Revoked;
+use confab_proto::invitations::Invitation;
 use confab_proto::users::Presence;
 use confab_proto::{EventId, RoomId, UserId};
 use futures_util::stream::BoxStream;
@@ -42,6 +43,10 @@ pub enum EphemeralFrame {
         typing: bool,
     },
     Presence(Presence),
+    InvitationReceived(Invitation),
+    InvitationEnded {
+        room_id: RoomId,
+    },
 }
 
 /// What a subscriber receives: messages, or notice that some were lost.

@@ -39,6 +39,10 @@ pub(super) fn ephemeral(frame: EphemeralFrame) -> Option<Outbound> {
             typing,
         },
         EphemeralFrame::Presence(presence) => ServerFrame::Presence(presence),
+        EphemeralFrame::InvitationReceived(invitation) => {
+            ServerFrame::InvitationReceived { invitation }
+        }
+        EphemeralFrame::InvitationEnded { room_id } => ServerFrame::InvitationEnded { room_id },
     };
     encode(&frame).map(|frame| Outbound {
         event_id: None,

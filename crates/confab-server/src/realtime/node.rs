@@ -12,7 +12,8 @@ use crate::service::accounts::{Revocations, Revoked};
 use crate::service::rooms::Delivery;
 use crate::store::rooms::RoomStore;
 use async_trait::async_trait;
-use confab_proto::users::PresenceStatus;
+use confab_proto::invitations::Invitation;
+use confab_proto::users::{Presence, PresenceStatus};
 use confab_proto::{RoomId, SessionId, UserId};
 use futures_util::StreamExt as _;
 use futures_util::future::BoxFuture;
@@ -217,6 +218,31 @@ impl Delivery for Realtime {
 
     fn presence(&self, user: UserId) -> (PresenceStatus, Option<Millis>) {
         self.presence.status(user)
+    }
+
+    fn invitation_received(&self, user: UserId, invitation: Invitation) {
+        self.bus.publish(BusMessage::Ephemeral {
+            recipients: vec![user],
+            frame: EphemeralFrame::InvitationReceived(invitation),
+        });
+    }
+
+    fn invitation_ended(&self, user: UserId, room: RoomId) {
+        self.bus.publish(BusMessage::Ephemeral {
+            recipients: vec![user],
+            frame: EphemeralFrame::InvitationEnded { room_id: room },
+        });
+    }
+
+    fn hide_presence(&self, user: UserId, viewer: UserId) {
+        self.bus.publish(BusMessage::Ephemeral {
+            recipients: vec![viewer],
+            frame: EphemeralFrame::Presence(Presence {
+                user_id: user,
+                status: PresenceStatus::Offline,
+                last_seen_at: None,
+            }),
+        });
     }
 }
 

@@ -1,7 +1,7 @@
 //! Per-account budgets of requests that are cheap for one person and harmful in bulk:
 //! user searches and lookups (`--user-lookups-per-minute`, so no account copies the
 //! directory), rooms created (`--rooms-created-per-hour`) and people added to rooms
-//! (`--members-added-per-hour`, so no account floods others with rooms).
+//! (`--invitations-per-hour`, so no account floods others with rooms).
 //!
 //! A budget of `n` per period allows bursts of up to `n` and refills steadily. It lives
 //! in this node's memory: with several nodes, an account spread over all of them gets

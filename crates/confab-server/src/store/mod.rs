@@ -15,11 +15,13 @@
 //!
 //! - `accounts`: the [`Store`] trait and account records;
 //! - [`rooms`]: the [`rooms::RoomStore`] trait and room records;
+//! - [`consent`]: the [`consent::ConsentStore`] trait: invitations and blocks;
 //! - [`events`]: events as stored, and their conversion to and from the wire types;
 //! - `error`: [`StoreError`];
 //! - `sql`: [`SqlStore`], the implementation on SQLite and PostgreSQL.
 
 mod accounts;
+pub mod consent;
 mod error;
 pub mod events;
 pub mod rooms;

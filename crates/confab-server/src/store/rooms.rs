@@ -28,6 +28,15 @@ pub struct RoomRecord {
     pub last_seq: i64,
     pub last_activity_at: Millis,
     pub member_count: i64,
+    /// Direct rooms only: the pair's [`direct_key`].
+    pub direct_key: Option<String>,
+}
+
+impl RoomRecord {
+    /// For a direct room of `me`, the other person (a member or not).
+    pub fn peer_of(&self, me: UserId) -> Option<UserId> {
+        direct_peer(self.direct_key.as_deref()?, me)
+    }
 }
 
 /// A membership as stored; `left_seq` is set once the user left or was removed.
@@ -61,6 +70,8 @@ pub struct NewRoom<'a> {
     pub creator: UserId,
     /// Everyone who starts as a member, the creator included.
     pub members: &'a [(UserId, Role)],
+    /// Everyone invited at creation, by the creator.
+    pub invited: &'a [UserId],
     pub now: Millis,
 }
 
@@ -93,6 +104,10 @@ pub enum RoomChange {
         user_id: UserId,
         role: Role,
     },
+    /// The sender accepts their invitation: it is consumed and they join as a
+    /// member. The only change a non-member may make; `NotMember` without an
+    /// invitation.
+    AcceptInvitation,
     /// `by_self`: the user left; otherwise the sender removed them.
     RemoveMember {
         user_id: UserId,
@@ -177,6 +192,26 @@ pub struct TimelinePage {
 /// See [`RoomStore::committed`].
 pub type CommitWatch = tokio::sync::watch::Receiver<EventId>;
 
+/// The key that makes a direct room unique to its pair: `"<smaller id>:<larger id>"`,
+/// the same whichever of the two asks.
+pub fn direct_key(a: UserId, b: UserId) -> String {
+    let (low, high) = if a < b { (a, b) } else { (b, a) };
+    format!("{low}:{high}")
+}
+
+/// The other person of a direct room, from its key and one of the pair.
+pub fn direct_peer(key: &str, me: UserId) -> Option<UserId> {
+    let (low, high) = key.split_once(':')?;
+    let (low, high) = (UserId(low.parse().ok()?), UserId(high.parse().ok()?));
+    if low == me {
+        Some(high)
+    } else if high == me {
+        Some(low)
+    } else {
+        None
+    }
+}
+
 /// Unread counts stop at this number; a list shows "999+" beyond it.
 pub const UNREAD_CAP: i64 = 999;
 
@@ -197,7 +232,8 @@ pub trait RoomStore: Send + Sync + 'static {
     /// Everyone who was a member when event `seq` happened and may still need it:
     /// current members and those who left at or after `seq`.
     async fn members_at(&self, room: RoomId, seq: i64) -> StoreResult<Vec<UserId>>;
-    /// Everyone who shares at least one room with `user` (not `user` themself).
+    /// Everyone who shares at least one room with `user` (not `user` themself),
+    /// except those either of them blocked: who may see `user`'s presence.
     async fn contacts(&self, user: UserId) -> StoreResult<Vec<UserId>>;
     /// When any session of `user` was last active.
     async fn last_seen(&self, user: UserId) -> StoreResult<Option<Millis>>;
@@ -240,4 +276,20 @@ pub trait RoomStore: Send + Sync + 'static {
     /// events, holding the newest event id this store has committed. The live
     /// fan-out waits on it instead of being told by each writer.
     fn committed(&self) -> CommitWatch;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn direct_keys_do_not_depend_on_order_and_name_the_peer() {
+        let key = direct_key(UserId(7), UserId(3));
+        assert_eq!(key, direct_key(UserId(3), UserId(7)));
+        assert_eq!(key, "3:7");
+        assert_eq!(direct_peer(&key, UserId(3)), Some(UserId(7)));
+        assert_eq!(direct_peer(&key, UserId(7)), Some(UserId(3)));
+        assert_eq!(direct_peer(&key, UserId(5)), None);
+        assert_eq!(direct_peer("garbage", UserId(5)), None);
+    }
 }

@@ -24,14 +24,16 @@ const PATIENCE: Duration = Duration::from_secs(30);
 pub enum Caller {
     Anonymous,
     Stranger,
+    /// Invited to every group of the matrix, never answering.
+    Invited,
     Member,
     Removed,
     Admin,
     Owner,
 }
 
-use Caller::{Admin, Anonymous, Member, Owner, Removed, Stranger};
-const CALLERS: [Caller; 6] = [Anonymous, Stranger, Member, Removed, Admin, Owner];
+use Caller::{Admin, Anonymous, Invited, Member, Owner, Removed, Stranger};
+const CALLERS: [Caller; 7] = [Anonymous, Stranger, Invited, Member, Removed, Admin, Owner];
 
 // REST outcomes: the status of a success, or the status and the error code.
 pub const OK: &str = "200";
@@ -40,6 +42,7 @@ pub const DONE: &str = "204";
 pub const UNAUTH: &str = "401 unauthenticated";
 pub const FORBID: &str = "403 forbidden";
 pub const MISSING: &str = "404 not_found";
+pub const INVALID: &str = "400 invalid_input";
 
 // WebSocket outcomes: the reply; "nothing" for a frame without one; an error frame
 // ("(no id)" when it carries none); and the close that follows it.
@@ -90,6 +93,8 @@ pub enum Arg {
     Removed,
     /// Someone in no room of the matrix.
     Candidate,
+    /// The person invited to the group, who has not answered.
+    Invited,
     /// In the direct room, the other person (the owner, unless the caller is).
     Other,
     /// A second session of the caller's account (the stranger's, for anonymous).
@@ -135,7 +140,7 @@ pub struct Rest {
     pub scope: Scope,
     pub arg: Arg,
     /// Per caller, in the order of [`CALLERS`].
-    pub expect: [&'static str; 6],
+    pub expect: [&'static str; 7],
     pub body: Option<Body>,
 }
 
@@ -144,7 +149,7 @@ pub fn rest(
     case: &'static str,
     scope: Scope,
     arg: Arg,
-    expect: [&'static str; 6],
+    expect: [&'static str; 7],
 ) -> Rest {
     let body = None;
     Rest {
@@ -178,7 +183,7 @@ pub struct Ws {
     pub case: &'static str,
     pub scope: Scope,
     pub arg: Arg,
-    pub expect: [&'static str; 6],
+    pub expect: [&'static str; 7],
     pub frame: Frame,
     /// Sent as the first frame of a new connection, not on the caller's open one.
     /// Anonymous callers always do that: they have no connection.
@@ -190,7 +195,7 @@ pub fn ws(
     case: &'static str,
     scope: Scope,
     arg: Arg,
-    expect: [&'static str; 6],
+    expect: [&'static str; 7],
     frame: Frame,
 ) -> Ws {
     let connect = false;
@@ -240,6 +245,7 @@ impl World {
             "removed",
             "stranger",
             "candidate",
+            "invited",
         ] {
             let (client, username) = signed_up(server, &name[..3]).await;
             let id = client.me().await.unwrap().id;
@@ -280,18 +286,22 @@ impl World {
         &self.people[name]
     }
 
-    /// A group of the owner with two admins, two plain members and a removed member.
+    /// A group of the owner with two admins, two plain members and a removed member,
+    /// who all accepted their invitations, and the invited person, who did not.
     async fn group(&self) -> Group {
         let owner = &self.get("owner").client;
-        let members = ["admin", "admin2", "member", "bystander", "removed"];
-        let members = members.iter().map(|name| self.get(name).id).collect();
+        let joining = ["admin", "admin2", "member", "bystander", "removed"];
+        let invited = joining.iter().chain(&["invited"]);
         let request = CreateGroupRequest {
             name: "matrix".into(),
             topic: String::new(),
-            members,
+            members: invited.map(|name| self.get(name).id).collect(),
             encrypted: false,
         };
         let id = owner.create_group(&request).await.unwrap().id;
+        for name in joining {
+            self.get(name).client.accept_invitation(id).await.unwrap();
+        }
         for admin in ["admin", "admin2"] {
             owner
                 .set_role(id, self.get(admin).id, Role::Admin)
@@ -314,6 +324,7 @@ impl World {
         let name = match caller {
             Anonymous => return None,
             Stranger => "stranger",
+            Invited => "invited",
             Member => "member",
             Removed => "removed",
             Admin => "admin",
@@ -331,6 +342,7 @@ impl World {
             Arg::Bystander | Arg::TheirSession => self.get("bystander"),
             Arg::Removed => self.get("removed"),
             Arg::Candidate => self.get("candidate"),
+            Arg::Invited => self.get("invited"),
             Arg::Other if caller == Owner => self.get("member"),
             Arg::Other => self.get("owner"),
             _ => self.person(caller).unwrap_or(self.get("stranger")),
@@ -588,10 +600,13 @@ pub async fn run(backend: Backend, rest_rows: Vec<Rest>, ws_rows: Vec<Ws>) {
         &[
             "--rooms-created-per-hour",
             "0",
-            "--members-added-per-hour",
+            "--invitations-per-hour",
             "0",
             "--user-lookups-per-minute",
             "0",
+            // The invited person collects an invitation per membership cell.
+            "--max-pending-invitations",
+            "100000",
         ],
     )
     .await;

@@ -5,6 +5,8 @@
 #![allow(dead_code, unused_imports)] // Each test binary uses a different part.
 
 use confab_client::Client;
+use confab_client::proto::RoomId;
+use confab_client::proto::rooms::CreateGroupRequest;
 pub use confab_testkit::{Backend, TestDb, TestServer, unique_username};
 
 /// Runs each listed `async fn name(backend: Backend)` once on SQLite and once on
@@ -35,4 +37,43 @@ pub async fn signed_up(server: &TestServer, prefix: &str) -> (Client, String) {
         .await
         .expect("sign up");
     (client, username)
+}
+
+/// A group of `owner` named `name` that each of `members` joined by accepting its
+/// invitation.
+pub async fn group_with(owner: &Client, name: &str, members: &[&Client]) -> RoomId {
+    let mut ids = Vec::with_capacity(members.len());
+    for member in members {
+        ids.push(member.me().await.expect("me").id);
+    }
+    let request = CreateGroupRequest {
+        name: name.to_owned(),
+        topic: String::new(),
+        members: ids,
+        encrypted: false,
+    };
+    let room = owner.create_group(&request).await.expect("create group").id;
+    for member in members {
+        member.accept_invitation(room).await.expect("accept");
+    }
+    room
+}
+
+/// Invites `people` to the group and has each accept.
+pub async fn join(admin: &Client, room: RoomId, people: &[&Client]) {
+    for person in people {
+        let id = person.me().await.expect("me").id;
+        admin.invite(room, &[id]).await.expect("invite");
+        person.accept_invitation(room).await.expect("accept");
+    }
+}
+
+/// The direct room of `a` and `b`: `a` asks, `b` accepts.
+pub async fn direct(a: &Client, b: &Client) -> RoomId {
+    let b_id = b.me().await.expect("me").id;
+    let room = a.open_direct(b_id).await.expect("open direct").id;
+    if b.room(room).await.is_err() {
+        b.accept_invitation(room).await.expect("accept");
+    }
+    room
 }

@@ -5,6 +5,7 @@
 use crate::clock::Millis;
 use crate::service::ServiceResult;
 use async_trait::async_trait;
+use confab_proto::invitations::Invitation;
 use confab_proto::users::PresenceStatus;
 use confab_proto::{RoomId, UserId};
 
@@ -17,4 +18,12 @@ pub trait Delivery: Send + Sync + 'static {
     /// `user`'s status as live delivery sees it, and when it last saw them
     /// connected (if it did since it started).
     fn presence(&self, user: UserId) -> (PresenceStatus, Option<Millis>);
+    /// Tells `user`'s connections that they received an invitation. Nothing is stored
+    /// by delivery: the invitation is already.
+    fn invitation_received(&self, user: UserId, invitation: Invitation);
+    /// Tells `user`'s connections that their invitation to `room` ended.
+    fn invitation_ended(&self, user: UserId, room: RoomId);
+    /// Tells `viewer`'s connections that `user` is offline to them from now on (one
+    /// of the two blocked the other), so that no presence they saw lingers.
+    fn hide_presence(&self, user: UserId, viewer: UserId);
 }

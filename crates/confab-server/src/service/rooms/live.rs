@@ -52,7 +52,8 @@ impl Rooms {
     /// Tells the room's other members that the caller started or stopped typing.
     /// Nothing is stored.
     pub async fn typing(&self, caller: Principal, id: RoomId, typing: bool) -> ServiceResult<()> {
-        self.membership(caller, id).await?;
+        let (room, _) = self.membership(caller, id).await?;
+        self.require_unblocked(caller, &room).await?;
         self.delivery.typing(id, caller.user_id, typing).await
     }
 

@@ -1,5 +1,6 @@
-//! Who is in a room and how it is set up: creating groups and direct rooms, adding
-//! and removing members, roles, ownership, name and topic.
+//! Who is in a room and how it is set up: creating groups and direct rooms (whose
+//! other people are invited: see `invitations`), removing members, roles,
+//! ownership, name and topic.
 //!
 //! Roles: the owner may do everything, including naming admins and handing the room
 //! over; admins manage members (below their own role), the name and the topic, and
@@ -9,12 +10,12 @@
 
 use super::service::{Rooms, require_group, require_role};
 use super::views::room_view;
-use crate::clock::now_millis;
+use crate::clock::{now_millis, timestamp};
 use crate::service::accounts::tokens::Principal;
 use crate::service::validate::single_line_text;
 use crate::service::{ServiceError, ServiceResult};
 use crate::store::StoreError;
-use crate::store::rooms::{NewRoom, RoomChange, RoomRecord};
+use crate::store::rooms::{NewRoom, RoomChange, RoomRecord, direct_key};
 use confab_proto::events::RoomEvent;
 use confab_proto::rooms::{CreateGroupRequest, Role, Room, RoomKind, UpdateRoomRequest};
 use confab_proto::{RoomId, UserId};
@@ -35,7 +36,7 @@ impl Rooms {
         Ok(self.rooms.create_room(new).await?.0)
     }
 
-    /// Creates a group owned by the caller, with the given members.
+    /// Creates a group owned by the caller and invites the given people.
     pub async fn create_group(
         &self,
         caller: Principal,
@@ -43,23 +44,12 @@ impl Rooms {
     ) -> ServiceResult<Room> {
         let name = self.room_name(&request.name)?;
         let topic = self.room_topic(&request.topic)?;
-        let mut members = vec![(caller.user_id, Role::Owner)];
-        for &user in &request.members {
-            if !members.iter().any(|&(id, _)| id == user) {
-                members.push((user, Role::Member));
-            }
-        }
-        if members.len() > self.limits.max_members as usize {
-            return Err(ServiceError::invalid(
-                "members",
-                format!("a room has at most {} members", self.limits.max_members),
-            ));
-        }
-        for &(user, _) in &members {
-            self.require_user(user, "members").await?;
-            self.require_room_capacity(user, "members").await?;
-        }
-        self.charge_creation(caller.user_id, members.len() - 1)?;
+        let invitees = self
+            .invitees(caller, &request.members, 1, "members")
+            .await?;
+        self.require_room_capacity(caller.user_id, "members")
+            .await?;
+        self.charge_creation(caller.user_id, invitees.len())?;
         let new = NewRoom {
             kind: RoomKind::Group,
             name: &name,
@@ -67,15 +57,23 @@ impl Rooms {
             encrypted: request.encrypted,
             direct_key: None,
             creator: caller.user_id,
-            members: &members,
+            members: &[(caller.user_id, Role::Owner)],
+            invited: &invitees,
             now: now_millis(),
         };
-        let room = self.create_room(new).await?;
-        Ok(room_view(room))
+        let room = room_view(self.create_room(new).await?);
+        for &user in &invitees {
+            self.announce_invitation(&room, user, caller.user_id, room.created_at);
+        }
+        Ok(room)
     }
 
     /// The direct room of the caller and `peer`, created on first use. Returns the
     /// room and whether it was created now.
+    ///
+    /// With someone the caller shares a room with, both are members at once. With
+    /// anyone else the room starts as a request: the caller is its only member and
+    /// `peer` is invited. Opening it again after the request was declined asks again.
     pub async fn open_direct(
         &self,
         caller: Principal,
@@ -88,15 +86,32 @@ impl Rooms {
             ));
         }
         self.require_user(peer, "user_id").await?;
+        self.require_reachable(caller.user_id, peer).await?;
         let key = direct_key(caller.user_id, peer);
         if let Some(room) = self.rooms.direct_room(&key).await? {
+            if self.ask_again(caller, &room, peer).await? {
+                return Ok((
+                    room_view(self.rooms.room(room.id).await?.unwrap_or(room)),
+                    false,
+                ));
+            }
             return Ok((room_view(room), false));
         }
+        let acquainted = self.consent.share_a_room(caller.user_id, peer).await?;
         self.require_room_capacity(caller.user_id, "user_id")
             .await?;
-        self.require_room_capacity(peer, "user_id").await?;
-        self.charge_creation(caller.user_id, 1)?;
-        let members = [(caller.user_id, Role::Member), (peer, Role::Member)];
+        if acquainted {
+            self.require_room_capacity(peer, "user_id").await?;
+        } else {
+            self.require_invitation_space(peer, "user_id").await?;
+        }
+        self.charge_creation(caller.user_id, usize::from(!acquainted))?;
+        let both = [(caller.user_id, Role::Member), (peer, Role::Member)];
+        let (members, invited): (&[_], &[_]) = if acquainted {
+            (&both, &[])
+        } else {
+            (&both[..1], &[peer])
+        };
         let new = NewRoom {
             kind: RoomKind::Direct,
             name: "",
@@ -104,11 +119,18 @@ impl Rooms {
             encrypted: false,
             direct_key: Some(&key),
             creator: caller.user_id,
-            members: &members,
+            members,
+            invited,
             now: now_millis(),
         };
         match self.create_room(new).await {
-            Ok(room) => Ok((room_view(room), true)),
+            Ok(room) => {
+                let room = room_view(room);
+                if !acquainted {
+                    self.announce_invitation(&room, peer, caller.user_id, room.created_at);
+                }
+                Ok((room, true))
+            }
             // Both people opened it at once: the other request created it.
             Err(StoreError::Conflict) => match self.rooms.direct_room(&key).await? {
                 Some(room) => Ok((room_view(room), false)),
@@ -120,44 +142,53 @@ impl Rooms {
         }
     }
 
-    /// Adds people to a group (admins and the owner).
-    pub async fn add_members(
+    /// Opening an existing direct room: if the caller is its only member because
+    /// `peer` declined or has yet to answer, invite `peer` again (unless pending). If
+    /// the caller was invited, they accept by opening it. True if the caller joined.
+    async fn ask_again(
         &self,
         caller: Principal,
-        id: RoomId,
-        users: &[UserId],
-    ) -> ServiceResult<Vec<RoomEvent>> {
-        let (room, me) = self.membership(caller, id).await?;
-        require_group(&room)?;
-        require_role(&me, Role::Admin)?;
-        // Check everyone first, so that a bad entry adds nobody.
-        let mut newcomers = Vec::new();
-        for &user in users {
-            if newcomers.contains(&user) || self.current_member(id, user).await.is_ok() {
-                continue;
+        room: &RoomRecord,
+        peer: UserId,
+    ) -> ServiceResult<bool> {
+        if self.current_member(room.id, caller.user_id).await.is_err() {
+            // The caller is the one asked (and may have declined before): opening the
+            // room is saying yes to the request.
+            if self
+                .consent
+                .invitation(room.id, caller.user_id)
+                .await?
+                .is_none()
+            {
+                self.consent
+                    .invite(room.id, &[caller.user_id], peer, now_millis())
+                    .await?;
             }
-            self.require_user(user, "user_ids").await?;
-            self.require_room_capacity(user, "user_ids").await?;
-            newcomers.push(user);
+            self.accept(caller, room.id).await?;
+            return Ok(true);
         }
-        if room.member_count + newcomers.len() as i64 > i64::from(self.limits.max_members) {
-            return Err(ServiceError::invalid(
-                "user_ids",
-                format!("a room has at most {} members", self.limits.max_members),
-            ));
+        if self.current_member(room.id, peer).await.is_ok()
+            || self.consent.invitation(room.id, peer).await?.is_some()
+        {
+            return Ok(false);
         }
-        self.charge_additions(caller.user_id, newcomers.len())?;
-        let mut events = Vec::new();
-        for user in newcomers {
-            let change = RoomChange::AddMember {
-                user_id: user,
-                role: Role::Member,
-            };
-            if let Some(event) = self.apply(caller, id, change).await? {
-                events.push(event);
-            }
+        self.require_invitation_space(peer, "user_id").await?;
+        self.charge_invitations(caller.user_id, 1)?;
+        let now = now_millis();
+        if !self
+            .consent
+            .invite(room.id, &[peer], caller.user_id, now)
+            .await?
+            .is_empty()
+        {
+            self.announce_invitation(
+                &room_view(room.clone()),
+                peer,
+                caller.user_id,
+                timestamp(now),
+            );
         }
-        Ok(events)
+        Ok(false)
     }
 
     /// Removes a member (admins and the owner, for members below their role), or
@@ -284,25 +315,5 @@ impl Rooms {
         }
         let (room, _) = self.membership(caller, id).await?;
         Ok(room_view(room))
-    }
-}
-
-/// `"<smaller id>:<larger id>"`: the same for both people of a pair.
-fn direct_key(a: UserId, b: UserId) -> String {
-    let (low, high) = if a < b { (a, b) } else { (b, a) };
-    format!("{low}:{high}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn direct_keys_do_not_depend_on_order() {
-        assert_eq!(
-            direct_key(UserId(7), UserId(3)),
-            direct_key(UserId(3), UserId(7))
-        );
-        assert_eq!(direct_key(UserId(3), UserId(7)), "3:7");
     }
 }

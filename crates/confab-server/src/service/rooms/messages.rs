@@ -35,6 +35,7 @@ impl Rooms {
         request: &SendMessageRequest,
     ) -> ServiceResult<Sent> {
         let (room, _) = self.membership(caller, id).await?;
+        self.require_unblocked(caller, &room).await?;
         let len = request.client_id.len();
         if len == 0 || len > CLIENT_ID_MAX || request.client_id.chars().any(char::is_control) {
             return Err(ServiceError::invalid(
@@ -86,6 +87,7 @@ impl Rooms {
         body: &MessageBody,
     ) -> ServiceResult<RoomEvent> {
         let (room, _) = self.membership(caller, id).await?;
+        self.require_unblocked(caller, &room).await?;
         let message = self.live_message(id, seq).await?;
         if message.sender_id != caller.user_id {
             return Err(ServiceError::Forbidden(
@@ -134,7 +136,10 @@ impl Rooms {
         emoji: &str,
         add: bool,
     ) -> ServiceResult<Option<RoomEvent>> {
-        self.membership(caller, id).await?;
+        let (room, _) = self.membership(caller, id).await?;
+        if add {
+            self.require_unblocked(caller, &room).await?;
+        }
         if emoji.is_empty()
             || emoji.len() > REACTION_MAX
             || emoji.chars().any(|c| c.is_whitespace() || c.is_control())

@@ -3,6 +3,8 @@
 //! One service, [`Rooms`], split by aggregate:
 //! - `service`: the service's parts and the checks every operation shares;
 //! - `membership`: creating rooms, members, roles, ownership, name and topic;
+//! - `invitations`: inviting, accepting, declining and withdrawing;
+//! - `blocks`: blocking and unblocking people;
 //! - `messages`: sending, editing, deleting, reacting, bodies and mentions;
 //! - `markers`: read and delivery markers;
 //! - `views`: the room list, one room, members, history;
@@ -10,7 +12,9 @@
 //! - `delivery`: the [`Delivery`] trait through which the service reaches live
 //!   delivery (implemented by `realtime`).
 
+mod blocks;
 mod delivery;
+mod invitations;
 mod live;
 mod markers;
 mod membership;

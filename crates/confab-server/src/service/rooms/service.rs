@@ -7,6 +7,7 @@ use crate::config::RoomLimits;
 use crate::service::accounts::tokens::Principal;
 use crate::service::budget::Budget;
 use crate::service::{ServiceError, ServiceResult, SharedStore};
+use crate::store::consent::ConsentStore;
 use crate::store::events::{ContentRecord, EventRecord};
 use crate::store::rooms::{Appended, MemberRecord, RoomChange, RoomRecord, RoomStore};
 use confab_proto::events::RoomEvent;
@@ -17,41 +18,44 @@ use std::sync::Arc;
 /// The rooms service.
 pub struct Rooms {
     pub(super) rooms: Arc<dyn RoomStore>,
+    pub(super) consent: Arc<dyn ConsentStore>,
     pub(super) delivery: Arc<dyn Delivery>,
     pub(super) accounts: SharedStore,
     pub(super) limits: RoomLimits,
-    /// Rooms each account may create, and people it may add, per hour.
+    /// Rooms each account may create, and people it may invite, per hour.
     pub(super) created: Budget,
-    pub(super) added: Budget,
+    pub(super) invited: Budget,
 }
 
 impl Rooms {
     pub fn new(
         rooms: Arc<dyn RoomStore>,
+        consent: Arc<dyn ConsentStore>,
         delivery: Arc<dyn Delivery>,
         accounts: SharedStore,
         limits: RoomLimits,
     ) -> Self {
         Self {
             rooms,
+            consent,
             delivery,
             accounts,
             created: Budget::per_hour(limits.rooms_created_per_hour, "rooms created"),
-            added: Budget::per_hour(limits.members_added_per_hour, "people added"),
+            invited: Budget::per_hour(limits.invitations_per_hour, "people invited"),
             limits,
         }
     }
 
-    /// Takes a room creation that adds `others` people besides the caller from the
-    /// caller's budgets, or refuses it as a whole.
+    /// Takes a room creation that invites `others` people from the caller's budgets,
+    /// or refuses it as a whole.
     pub(super) fn charge_creation(&self, caller: UserId, others: usize) -> ServiceResult<()> {
-        self.charge_additions(caller, others)?;
+        self.charge_invitations(caller, others)?;
         self.created.charge(caller, 1)
     }
 
-    /// Takes `people` additions from the caller's budget, or refuses them all.
-    pub(super) fn charge_additions(&self, caller: UserId, people: usize) -> ServiceResult<()> {
-        self.added
+    /// Takes `people` invitations from the caller's budget, or refuses them all.
+    pub(super) fn charge_invitations(&self, caller: UserId, people: usize) -> ServiceResult<()> {
+        self.invited
             .charge(caller, u32::try_from(people).unwrap_or(u32::MAX))
     }
 
@@ -153,6 +157,26 @@ impl Rooms {
                     "user {user} is already in {} rooms, the most allowed",
                     self.limits.max_rooms_per_user
                 ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Rooms {
+    /// `Forbidden` when the room is a direct room and one of its two people blocked
+    /// the other: nothing new may be said in it (deleting stays possible).
+    pub(super) async fn require_unblocked(
+        &self,
+        caller: Principal,
+        room: &RoomRecord,
+    ) -> ServiceResult<()> {
+        let Some(peer) = room.peer_of(caller.user_id) else {
+            return Ok(());
+        };
+        if self.consent.blocked_between(caller.user_id, peer).await? {
+            return Err(ServiceError::Forbidden(
+                "you cannot write to this person: one of you blocked the other".to_owned(),
             ));
         }
         Ok(())

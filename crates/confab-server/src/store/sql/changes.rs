@@ -169,7 +169,8 @@ pub(super) async fn append_in(
     let Some(seq) = next_seq(tx, room).await? else {
         return Ok(Appended::NotMember);
     };
-    if current_member(tx, room, sender).await?.is_none() {
+    let accepting = matches!(change, RoomChange::AcceptInvitation);
+    if !accepting && current_member(tx, room, sender).await?.is_none() {
         return Ok(Appended::NotMember);
     }
     let at = Place {
@@ -190,6 +191,7 @@ pub(super) async fn append_in(
         RoomChange::AddReaction { seq, emoji } => add_reaction(tx, &at, *seq, emoji).await?,
         RoomChange::RemoveReaction { seq, emoji } => remove_reaction(tx, &at, *seq, emoji).await?,
         RoomChange::AddMember { user_id, role } => join(tx, &at, *user_id, *role).await?,
+        RoomChange::AcceptInvitation => accept_invitation(tx, &at).await?,
         RoomChange::RemoveMember { user_id, by_self } => leave(tx, &at, *user_id, *by_self).await?,
         RoomChange::SetRole { user_id, role } => set_role(tx, &at, *user_id, *role).await?,
         RoomChange::MarkRead { seq } => move_marker(tx, &at, Marker::Read, *seq).await?,
@@ -379,6 +381,20 @@ async fn join(tx: &mut EventTx, at: &Place, user_id: UserId, role: Role) -> Stor
     } else {
         Decision::Skip(Appended::Unchanged)
     })
+}
+
+/// Consumes the sender's invitation and makes them a member.
+async fn accept_invitation(tx: &mut EventTx, at: &Place) -> StoreResult<Decision> {
+    let consumed = sqlx::query("DELETE FROM invitations WHERE room_id = $1 AND user_id = $2")
+        .bind(at.room.0)
+        .bind(at.sender.0)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if consumed == 0 {
+        return Ok(Decision::Skip(Appended::NotMember));
+    }
+    join(tx, at, at.sender, Role::Member).await
 }
 
 async fn leave(

@@ -19,7 +19,6 @@ struct ListRow {
     joined_at: i64,
     read_seq: i64,
     delivered_seq: i64,
-    peer_id: Option<i64>,
     unread_count: i64,
     mention_count: i64,
 }
@@ -32,10 +31,7 @@ macro_rules! list_query {
     ($filter:literal) => {
         concat!(
             "SELECT r.id, r.kind, r.name, r.topic, r.avatar_file_id, r.encrypted, r.created_by, r.created_at, \
-             r.last_seq, r.last_activity_at, r.member_count, m.role, m.joined_at, m.read_seq, m.delivered_seq, \
-             CASE WHEN r.kind = 'direct' THEN (SELECT p.user_id FROM room_members p \
-                 WHERE p.room_id = r.id AND p.user_id <> $1 AND p.left_seq IS NULL ORDER BY p.user_id LIMIT 1) \
-             END AS peer_id, \
+             r.last_seq, r.last_activity_at, r.member_count, r.direct_key, m.role, m.joined_at, m.read_seq, m.delivered_seq, \
              (SELECT COUNT(*) FROM (SELECT 1 FROM events u WHERE u.room_id = r.id AND u.seq > m.read_seq \
                  AND u.kind = 'message' AND u.sender_id <> $1 AND u.deleted_at IS NULL LIMIT $2) unread) AS unread_count, \
              (SELECT COUNT(*) FROM (SELECT 1 FROM mentions x WHERE x.user_id = $1 AND x.room_id = r.id \
@@ -103,7 +99,7 @@ impl SqlStore {
                         delivered_seq: row.delivered_seq,
                     },
                     peer: match room.kind {
-                        RoomKind::Direct => row.peer_id.map(UserId),
+                        RoomKind::Direct => room.peer_of(user),
                         RoomKind::Group => None,
                     },
                     last_message: latest.remove(&room.id),

@@ -50,6 +50,18 @@ impl RoomStore for SqlStore {
                 events.push(self.store_next(&mut tx, room_id, &room, content).await?);
             }
         }
+        for &user in room.invited {
+            sqlx::query(
+                "INSERT INTO invitations (room_id, user_id, invited_by, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (room_id, user_id) DO NOTHING",
+            )
+            .bind(id)
+            .bind(user.0)
+            .bind(room.creator.0)
+            .bind(room.now)
+            .execute(&mut *tx)
+            .await?;
+        }
         let row: RoomRow = sqlx::query_as(select_rooms!("WHERE rooms.id = $1"))
             .bind(id)
             .fetch_one(&mut *tx)
@@ -124,7 +136,10 @@ impl RoomStore for SqlStore {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT DISTINCT other.user_id FROM room_members mine \
              JOIN room_members other ON other.room_id = mine.room_id AND other.left_seq IS NULL \
-             WHERE mine.user_id = $1 AND mine.left_seq IS NULL AND other.user_id <> $1 ORDER BY other.user_id",
+             WHERE mine.user_id = $1 AND mine.left_seq IS NULL AND other.user_id <> $1 \
+             AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.user_id = $1 AND b.blocked_id = other.user_id) \
+                 OR (b.user_id = other.user_id AND b.blocked_id = $1)) \
+             ORDER BY other.user_id",
         )
         .bind(user.0)
         .fetch_all(self.pool())

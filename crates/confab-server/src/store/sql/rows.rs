@@ -16,7 +16,8 @@ macro_rules! select_rooms {
     ($rest:literal) => {
         concat!(
             "SELECT rooms.id, rooms.kind, rooms.name, rooms.topic, rooms.avatar_file_id, rooms.encrypted, ",
-            "rooms.created_by, rooms.created_at, rooms.last_seq, rooms.last_activity_at, rooms.member_count FROM rooms ",
+            "rooms.created_by, rooms.created_at, rooms.last_seq, rooms.last_activity_at, rooms.member_count, ",
+            "rooms.direct_key FROM rooms ",
             $rest
         )
     };
@@ -58,6 +59,7 @@ pub(super) struct RoomRow {
     last_seq: i64,
     last_activity_at: i64,
     member_count: i64,
+    direct_key: Option<String>,
 }
 
 impl TryFrom<RoomRow> for RoomRecord {
@@ -75,6 +77,7 @@ impl TryFrom<RoomRow> for RoomRecord {
             last_seq: row.last_seq,
             last_activity_at: row.last_activity_at,
             member_count: row.member_count,
+            direct_key: row.direct_key,
         })
     }
 }
