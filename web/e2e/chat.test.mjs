@@ -1,7 +1,7 @@
 // End-to-end: the real web client in Chromium against a real `confab serve`.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { axeViolations, launchBrowser, newPage, openDirect, send, signUp, startServer, uniqueName } from './harness.mjs';
+import { acceptInvitation, axeViolations, createGroup, launchBrowser, newPage, openDirect, send, signUp, startServer, uniqueName } from './harness.mjs';
 
 let server;
 let browser;
@@ -75,12 +75,11 @@ describe('chatting in two browsers', () => {
     await carol.locator('#username-error').waitFor();
     assert.match(await carol.locator('#username-error').textContent(), /taken|in use/i);
 
-    // Alice opens a DM with Bob and writes; Bob gets it live, with an unread badge.
+    // Alice opens a DM with Bob and writes; they share no room, so Bob gets a message
+    // request live, and reads the message once he accepts it.
     await openDirect(alice, bobName);
     await send(alice, 'Hello **Bob**, see https://example.org/docs');
-    const bobRoom = bob.getByRole('link', { name: /Alice Martin.*1 unread/ });
-    await bobRoom.waitFor();
-    await bobRoom.click();
+    await acceptInvitation(bob, 'Alice Martin', { request: true });
     const bold = bob.locator('.msg__body strong', { hasText: 'Bob' });
     await bold.waitFor();
     const link = bob.getByRole('link', { name: 'https://example.org/docs', exact: true });
@@ -96,19 +95,14 @@ describe('chatting in two browsers', () => {
     await alice.locator('.msg__body', { hasText: 'hi Ali' }).waitFor();
     await alice.getByText('Bob Stone is typing…').waitFor({ state: 'detached' });
 
-    // A group with a third person.
+    // A group with a third person: both are invited and join by accepting.
     const carolName = uniqueName('carol');
     await signUp(carol, server.url, carolName, 'Carol Diaz');
-    await alice.getByRole('button', { name: 'New conversation' }).click();
-    await alice.getByRole('tab', { name: 'New group' }).click();
-    await alice.getByLabel('Group name').fill('Launch crew');
-    for (const name of [bobName, carolName]) {
-      await alice.getByLabel('Add members by username').fill(name);
-      await alice.getByRole('button', { name: new RegExp(`@${name}`) }).click();
-    }
-    await alice.getByRole('button', { name: 'Create group' }).click();
-    await alice.getByRole('heading', { name: 'Launch crew' }).waitFor();
-    await carol.getByRole('link', { name: /Launch crew/ }).click();
+    await createGroup(alice, 'Launch crew', [bobName, carolName]);
+    await acceptInvitation(bob, 'Launch crew');
+    await bob.getByRole('link', { name: /^Alice Martin/ }).click();
+    await acceptInvitation(carol, 'Launch crew');
+    await alice.getByText('Carol Diaz joined').waitFor();
     // @ completes a member's name: Enter picks it, the next Enter sends.
     const carolBox = carol.getByRole('combobox', { name: 'Message' });
     await carolBox.pressSequentially(`Carol here @${aliceName.slice(0, 4)}`);
@@ -140,15 +134,9 @@ describe('chatting in two browsers', () => {
     await signUp(eve, server.url, eveName, 'Eve');
     await signUp(fay, server.url, fayName, 'Fay');
     await signUp(gus, server.url, gusName, 'Gus');
-    await eve.getByRole('button', { name: 'New conversation' }).click();
-    await eve.getByRole('tab', { name: 'New group' }).click();
-    await eve.getByLabel('Group name').fill('Book club');
-    await eve.getByLabel('Add members by username').fill(fayName);
-    await eve.getByRole('button', { name: new RegExp(`@${fayName}`) }).click();
-    await eve.getByRole('button', { name: 'Create group' }).click();
-    await eve.getByRole('heading', { name: 'Book club' }).waitFor();
+    await createGroup(eve, 'Book club', [fayName]);
+    await acceptInvitation(fay, 'Book club');
     await send(eve, 'Which book next?');
-    await fay.getByRole('link', { name: /Book club/ }).click();
     const question = fay.getByRole('article').filter({ has: fay.locator('.msg__body', { hasText: 'Which book next?' }) });
     await question.waitFor();
 
@@ -177,18 +165,21 @@ describe('chatting in two browsers', () => {
     await edited.getByRole('button', { name: 'Delete' }).click();
     await eve.getByText('This message was deleted.').waitFor();
 
-    // Eve renames the group and adds Gus; Fay and Gus see it.
+    // Eve renames the group and invites Gus; Fay sees him join once he accepts.
     await eve.getByRole('button', { name: 'Members' }).click();
     await eve.getByLabel('Name', { exact: true }).fill('Sci-fi club');
     await eve.getByLabel('Topic', { exact: true }).fill('One book a month');
     await eve.getByRole('button', { name: 'Save' }).click();
     await fay.getByRole('heading', { name: 'Sci-fi club' }).waitFor();
     await fay.getByText('One book a month', { exact: false }).first().waitFor();
-    await eve.getByLabel('Add a member by username').fill(gusName);
+    await eve.getByLabel('Invite someone by username').fill(gusName);
     await eve.getByRole('button', { name: new RegExp(`@${gusName}`) }).click();
-    await gus.getByRole('link', { name: /Sci-fi club/ }).click();
+    const invited = eve.getByRole('list', { name: 'Pending invitations' }).getByRole('listitem').filter({ hasText: 'Gus' });
+    await invited.getByText('Invited by you').waitFor();
+    await acceptInvitation(gus, 'Sci-fi club');
     await gus.locator('.msg__body', { hasText: 'Which book next?' }).waitFor();
-    await fay.getByText(/Eve added Gus/).waitFor();
+    await fay.getByText('Gus joined').waitFor();
+    await invited.waitFor({ state: 'detached' });
 
     // Eve removes Gus: the room leaves his list.
     await eve.getByRole('button', { name: 'Remove Gus' }).click();
@@ -219,7 +210,7 @@ describe('chatting in two browsers', () => {
     assert.equal(await sending.count(), 1);
     await ann.context().setOffline(false);
     await sending.waitFor({ state: 'detached' });
-    await ben.getByRole('link', { name: /Ann/ }).click();
+    await acceptInvitation(ben, 'Ann', { request: true });
     await ben.locator('.msg__body', { hasText: 'written offline' }).waitFor();
     assert.equal(await ben.locator('.msg__body', { hasText: 'written offline' }).count(), 1);
     await ann.context().close();
@@ -249,7 +240,7 @@ describe('credentials in the browser', () => {
     await dana.reload();
     await openDirect(dana, evanName);
     await send(dana, 'after the reload');
-    await evan.getByRole('link', { name: /Dana/ }).click();
+    await acceptInvitation(evan, 'Dana', { request: true });
     await evan.locator('.msg__body', { hasText: 'after the reload' }).waitFor();
 
     // A draft written offline sits in storage until sign-out.
@@ -280,7 +271,7 @@ describe('phone and accessibility', () => {
     await send(desk, 'ping from the desk');
 
     const list = phone.getByRole('navigation', { name: 'Rooms' });
-    await phone.getByRole('link', { name: /Dee/ }).click();
+    await acceptInvitation(phone, 'Dee', { request: true });
     await phone.locator('.msg__body', { hasText: 'ping from the desk' }).waitFor();
     assert.equal(await list.isVisible(), false, 'the list is hidden while a conversation is open');
     await send(phone, 'pong from the phone');
@@ -306,12 +297,198 @@ describe('phone and accessibility', () => {
     await openDirect(page, otherName);
     await send(page, 'Hello *there* `code`');
     await page.locator('.msg__body', { hasText: 'Hello' }).waitFor();
+    await page.getByText(/Waiting for Ola to accept/).waitFor();
     problems.conversation = await axeViolations(page);
     await page.getByRole('button', { name: /profile and settings/ }).click();
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
     problems.settings = await axeViolations(page);
-    assert.deepEqual(problems, { signin: [], list: [], conversation: [], settings: [] });
+    // The other side: a message request in the list, the block dialog, the blocked list.
+    await other.getByRole('button', { name: 'Accept message request from Axel' }).waitFor();
+    problems.invitations = await axeViolations(other);
+    await other.getByRole('button', { name: 'Block Axel' }).click();
+    await other.getByRole('dialog', { name: 'Block Axel?' }).waitFor();
+    problems.blockDialog = await axeViolations(other);
+    await other.getByRole('dialog').getByRole('button', { name: 'Block', exact: true }).click();
+    await other.getByRole('button', { name: /profile and settings/ }).click();
+    await other.getByRole('button', { name: 'Unblock Axel' }).waitFor();
+    problems.blocked = await axeViolations(other);
+    assert.deepEqual(problems, { signin: [], list: [], conversation: [], settings: [], invitations: [], blockDialog: [], blocked: [] });
     await page.context().close();
     await other.context().close();
+  });
+});
+
+describe('invitations, message requests and blocking', () => {
+  it('a group invitation arrives live; the invited person accepts and both chat', async () => {
+    const alice = await newPage(browser);
+    const bob = await newPage(browser);
+    const aliceName = uniqueName('alice');
+    const bobName = uniqueName('bob');
+    await signUp(alice, server.url, aliceName, 'Alice Martin');
+    await signUp(bob, server.url, bobName, 'Bob Stone');
+
+    await createGroup(alice, 'Quarterly planning offsite', [bobName]);
+    // Alice is the only member until Bob accepts; the panel shows him as invited.
+    await alice.getByText('1 member', { exact: true }).waitFor();
+    await alice.getByRole('button', { name: 'Members' }).click();
+    const pending = alice.getByRole('list', { name: 'Pending invitations' });
+    await pending.getByText('Bob Stone').waitFor();
+    await pending.getByText('Invited by you').waitFor();
+
+    // Bob sees it without reloading: the room, how many are in it, who invited him.
+    const invitations = bob.getByRole('region', { name: /Invitations/ });
+    const card = invitations.getByRole('listitem').filter({ hasText: 'Quarterly planning offsite' });
+    await card.getByText('Invited by Alice Martin').waitFor();
+    await card.getByText(/^1 member · /).waitFor();
+    assert.match(await invitations.getByRole('heading').textContent(), /Invitations\s*1/);
+    await acceptInvitation(bob, 'Quarterly planning offsite');
+    await invitations.waitFor({ state: 'detached' });
+    await bob.getByRole('link', { name: /Quarterly planning offsite/ }).waitFor();
+
+    await alice.getByText('Bob Stone joined').waitFor();
+    await alice.getByText('2 members', { exact: true }).waitFor();
+    await pending.waitFor({ state: 'detached' });
+    await send(bob, 'Thanks for the invite!');
+    await alice.locator('.msg__body', { hasText: 'Thanks for the invite!' }).waitFor();
+    await send(alice, 'Welcome aboard');
+    await bob.locator('.msg__body', { hasText: 'Welcome aboard' }).waitFor();
+
+    // After a reload, nothing is pending any more.
+    await bob.reload();
+    await bob.locator('.msg__body', { hasText: 'Welcome aboard' }).waitFor();
+    assert.equal(await bob.getByRole('region', { name: /Invitations/ }).count(), 0);
+    for (const page of [alice, bob]) assert.deepEqual(page.problems, []);
+    for (const page of [alice, bob]) await page.context().close();
+  });
+
+  it('a message to a stranger is a request: they see it after accepting, and the sender sees the wait', async () => {
+    const alice = await newPage(browser);
+    const carol = await newPage(browser);
+    const aliceName = uniqueName('alice');
+    const carolName = uniqueName('carol');
+    await signUp(alice, server.url, aliceName, 'Alice Martin');
+    await signUp(carol, server.url, carolName, 'Carol Diaz');
+
+    await openDirect(alice, carolName);
+    const waiting = alice.getByText('Waiting for Carol Diaz to accept your message request.');
+    await waiting.waitFor();
+    // She may already write.
+    await send(alice, 'Hi Carol, it is Alice from the conference');
+    await alice.locator('.msg__body', { hasText: 'it is Alice from the conference' }).waitFor();
+
+    const request = carol.getByRole('region', { name: /Invitations/ }).getByRole('listitem').filter({ hasText: 'wants to message you' });
+    await request.getByText('Alice Martin').waitFor();
+    await request.getByText(`@${aliceName}`).waitFor();
+    await acceptInvitation(carol, 'Alice Martin', { request: true });
+    await carol.locator('.msg__body', { hasText: 'it is Alice from the conference' }).waitFor();
+
+    // The notice goes away live on Alice's side, and they talk.
+    await waiting.waitFor({ state: 'detached' });
+    await send(carol, 'Hi Alice!');
+    await alice.locator('.msg__body', { hasText: 'Hi Alice!' }).waitFor();
+    for (const page of [alice, carol]) assert.deepEqual(page.problems, []);
+    for (const page of [alice, carol]) await page.context().close();
+  });
+
+  it('declining, withdrawing and blocking a request end invitations live', async () => {
+    const alice = await newPage(browser);
+    const bob = await newPage(browser);
+    const dan = await newPage(browser);
+    const aliceName = uniqueName('alice');
+    const bobName = uniqueName('bob');
+    const danName = uniqueName('dan');
+    await signUp(alice, server.url, aliceName, 'Alice Martin');
+    await signUp(bob, server.url, bobName, 'Bob Stone');
+    await signUp(dan, server.url, danName, 'Dan Okafor');
+
+    // Bob declines a group invitation: it goes, and stays gone after a reload.
+    await createGroup(alice, 'Weekend hike', [bobName, danName]);
+    await bob.getByRole('button', { name: 'Decline invitation to Weekend hike' }).click();
+    await bob.getByRole('region', { name: /Invitations/ }).waitFor({ state: 'detached' });
+    await bob.reload();
+    await bob.getByRole('button', { name: 'New conversation' }).waitFor();
+    // A new invitation shows once the list fetched after connecting is in.
+    await createGroup(alice, 'Board games night', [bobName]);
+    await bob.getByRole('button', { name: 'Accept invitation to Board games night' }).waitFor();
+    assert.equal(await bob.getByText('Weekend hike').count(), 0);
+    await alice.getByRole('link', { name: /^Weekend hike/ }).click();
+    await alice.getByRole('button', { name: 'Members' }).click();
+    await alice.getByRole('button', { name: 'Withdraw the invitation to Dan Okafor' }).waitFor();
+    assert.equal(await alice.getByRole('button', { name: 'Withdraw the invitation to Bob Stone' }).count(), 0);
+
+    // Alice withdraws Dan's: it leaves his list at once.
+    const danInvite = dan.getByRole('button', { name: 'Accept invitation to Weekend hike' });
+    await danInvite.waitFor();
+    await alice.getByRole('button', { name: 'Withdraw the invitation to Dan Okafor' }).click();
+    await danInvite.waitFor({ state: 'detached' });
+
+    // Alice writes to Dan; Dan blocks her from the request itself.
+    await openDirect(alice, danName);
+    await send(alice, 'Want to buy a timeshare?');
+    await dan.getByRole('button', { name: 'Block Alice Martin' }).click();
+    const dialog = dan.getByRole('dialog', { name: 'Block Alice Martin?' });
+    await dialog.getByText(/will not be able to message you/).waitFor();
+    await dialog.getByRole('button', { name: 'Block', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await dan.getByRole('button', { name: 'Accept message request from Alice Martin' }).waitFor({ state: 'detached' });
+    // Alice cannot write any more: her next message is refused, and says so.
+    await send(alice, 'Hello?');
+    await alice.getByRole('article', { name: 'Message not sent' }).getByText(/blocked/).waitFor();
+    await alice.getByText('You can’t reply to this conversation.').waitFor();
+    assert.equal(await alice.getByRole('combobox', { name: 'Message' }).count(), 0);
+    for (const page of [alice, bob, dan]) assert.deepEqual(page.problems, []);
+    for (const page of [alice, bob, dan]) await page.context().close();
+  });
+
+  it('blocking someone closes the conversation both ways, hides them in groups, and unblocking reopens it', async () => {
+    const alice = await newPage(browser);
+    const carol = await newPage(browser);
+    const aliceName = uniqueName('alice');
+    const carolName = uniqueName('carol');
+    await signUp(alice, server.url, aliceName, 'Alice Martin');
+    await signUp(carol, server.url, carolName, 'Carol Diaz');
+    await openDirect(alice, carolName);
+    await send(alice, 'Coffee tomorrow?');
+    await acceptInvitation(carol, 'Alice Martin', { request: true });
+    await createGroup(carol, 'Neighbourhood garden', [aliceName]);
+    await acceptInvitation(alice, 'Neighbourhood garden');
+    await send(alice, 'I can bring the seedlings');
+    await carol.locator('.msg__body', { hasText: 'I can bring the seedlings' }).waitFor();
+
+    // Carol blocks Alice from their conversation's header, after confirming.
+    await carol.getByRole('link', { name: /^Alice Martin/ }).click();
+    await carol.getByRole('button', { name: 'Block Alice Martin' }).click();
+    await carol.getByRole('dialog', { name: 'Block Alice Martin?' }).getByRole('button', { name: 'Block', exact: true }).click();
+    await carol.getByText('You blocked Alice Martin. Unblock to write again.').waitFor();
+    assert.equal(await carol.getByRole('combobox', { name: 'Message' }).count(), 0);
+
+    // Alice's message is refused and shown as not sent; her composer gives way.
+    await alice.getByRole('link', { name: /^Carol Diaz/ }).click();
+    await send(alice, 'Did you get my last message?');
+    await alice.getByRole('article', { name: 'Message not sent' }).waitFor();
+    await alice.getByText('You can’t reply to this conversation.').waitFor();
+
+    // In the group, Alice's messages are folded for Carol, and can be shown.
+    await carol.getByRole('link', { name: /Neighbourhood garden/ }).click();
+    await carol.getByText('Message from someone you blocked').first().waitFor();
+    assert.equal(await carol.locator('.msg__body', { hasText: 'I can bring the seedlings' }).count(), 0);
+    await carol.getByRole('button', { name: 'Show' }).first().click();
+    await carol.locator('.msg__body', { hasText: 'I can bring the seedlings' }).waitFor();
+
+    // Settings lists her; Unblock there reopens the conversation.
+    await carol.getByRole('button', { name: /profile and settings/ }).click();
+    const blocked = carol.getByRole('region', { name: 'Blocked people' });
+    await blocked.getByText('Alice Martin').waitFor();
+    await blocked.getByRole('button', { name: 'Unblock Alice Martin' }).click();
+    await blocked.getByText('You haven’t blocked anyone.', { exact: false }).waitFor();
+    await carol.getByRole('link', { name: /^Alice Martin/ }).click();
+    await send(carol, 'Sorry, wrong button. Coffee sounds great');
+    await alice.locator('.msg__body', { hasText: 'Coffee sounds great' }).waitFor();
+    // Her message got through, so Alice may write again.
+    await alice.getByRole('combobox', { name: 'Message' }).waitFor();
+    await send(alice, 'See you at nine');
+    await carol.locator('.msg__body', { hasText: 'See you at nine' }).waitFor();
+    for (const page of [alice, carol]) assert.deepEqual(page.problems, []);
+    for (const page of [alice, carol]) await page.context().close();
   });
 });

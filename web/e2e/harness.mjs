@@ -123,6 +123,30 @@ export async function openDirect(page, username) {
   await page.getByRole('combobox', { name: 'Message' }).waitFor();
 }
 
+/**
+ * Accepts a pending invitation from the room list: `what` is the room's name for a
+ * group invitation, or the sender's display name for a message request. Accepting
+ * opens the conversation.
+ */
+export async function acceptInvitation(page, what, { request = false } = {}) {
+  const label = request ? `Accept message request from ${what}` : `Accept invitation to ${what}`;
+  await page.getByRole('button', { name: label, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: what, exact: true }).waitFor();
+}
+
+/** Creates a group from the "new conversation" dialog, inviting `usernames`. */
+export async function createGroup(page, name, usernames) {
+  await page.getByRole('button', { name: 'New conversation' }).click();
+  await page.getByRole('tab', { name: 'New group' }).click();
+  await page.getByLabel('Group name').fill(name);
+  for (const username of usernames) {
+    await page.getByLabel('Invite people by username').fill(username);
+    await page.getByRole('button', { name: new RegExp(`@${username}`) }).click();
+  }
+  await page.getByRole('button', { name: /^Create group/ }).click();
+  await page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
+}
+
 export async function send(page, text) {
   const box = page.getByRole('combobox', { name: 'Message' });
   await box.fill(text);

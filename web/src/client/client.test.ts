@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChatClient } from './client';
 import { FakeSocket, FakeTimers, MemoryStorage, settle } from './testing';
-import type { AuthTokens, Profile, RoomEvent, RoomSummary } from './types';
+import type { AuthTokens, BlockedUser, Invitation, Profile, RoomEvent, RoomSummary } from './types';
 
 const me: Profile = { id: 1, username: 'alice', display_name: 'Alice', status_text: '', discoverable: true, created_at: '2026-11-25T09:00:00Z' };
 const hidden: Profile = { id: 3, username: 'hidden', display_name: 'Hidden', status_text: '', discoverable: false, created_at: '2026-11-25T09:00:00Z' };
@@ -33,7 +33,7 @@ function message(id: number, seq: number, sender: number, clientId = `c${id}`): 
 }
 
 /** A client signed in against a fake server; the test drives its socket. */
-function setup(options: { rooms?: RoomSummary[] } = {}) {
+function setup(options: { rooms?: RoomSummary[]; hidden?: boolean } = {}) {
   const timers = new FakeTimers();
   const storage = new MemoryStorage();
   storage.setItem('confab.session', JSON.stringify({ tokens: tokens(1, timers.time + 15 * 60_000), user: me }));
@@ -43,6 +43,10 @@ function setup(options: { rooms?: RoomSummary[] } = {}) {
   let releaseRooms: (() => void) | null = null;
   let holdRooms = false;
   let refreshes = 0;
+  let invitations: Invitation[] = [];
+  let blocked: BlockedUser[] = [];
+  let releaseInvitations: (() => void) | null = null;
+  let holdInvitations = false;
   const fetch = async (url: string, init?: RequestInit): Promise<Response> => {
     const method = init?.method ?? 'GET';
     const path = url.replace('/api/v1', '');
@@ -57,7 +61,25 @@ function setup(options: { rooms?: RoomSummary[] } = {}) {
       const entry = rooms.find((r) => r.room.id === Number(one[1]));
       return entry ? json(entry) : json({ error: { code: 'forbidden', message: 'not a member' } }, 403);
     }
+    if (path === '/invitations') {
+      const answer = invitations;
+      if (holdInvitations) await new Promise<void>((r) => (releaseInvitations = r));
+      return json({ invitations: answer });
+    }
+    if (path === '/blocks') return json({ blocked });
+    const accept = /^\/invitations\/(\d+)\/accept$/.exec(path);
+    if (accept) {
+      const entry = invitations.find((i) => i.room.id === Number(accept[1]));
+      if (!entry) return json({ error: { code: 'not_found', message: 'no invitation' } }, 404);
+      invitations = invitations.filter((i) => i !== entry);
+      const joined: RoomSummary = { room: { ...entry.room, member_count: entry.room.member_count + 1 }, my_role: 'member', peer: entry.room.kind === 'direct' ? entry.invited_by : undefined, unread_count: 1, mention_count: 0, read_seq: 0 };
+      rooms = [...rooms, joined];
+      return json(joined);
+    }
+    if (/^\/invitations\/\d+\/decline$/.test(path)) return new Response(null, { status: 204 });
+    if (path.startsWith('/blocks/')) return new Response(null, { status: 204 });
     if (path === '/users/me') return json(me);
+    if (path.startsWith('/users?ids=')) return json({ users: [me, bob].filter((u) => path.includes(String(u.id))) });
     if (path.startsWith('/users?prefix=')) return json({ users: path.startsWith('/users?prefix=hidden') ? [] : [me, bob] });
     if (path === '/users/hidden') return json(hidden);
     if (path.startsWith('/presence')) return json({ users: [] });
@@ -69,6 +91,7 @@ function setup(options: { rooms?: RoomSummary[] } = {}) {
     return json({ error: { code: 'not_found', message: 'no such resource' } }, 404);
   };
   let ids = 0;
+  const notified: string[] = [];
   const client = new ChatClient({
     fetch,
     openSocket: (url) => {
@@ -81,6 +104,8 @@ function setup(options: { rooms?: RoomSummary[] } = {}) {
     timers,
     random: () => 0.5,
     newId: () => `cid-${++ids}`,
+    isHidden: () => options.hidden ?? false,
+    notify: (title, body, roomId) => notified.push(`${roomId}: ${title} / ${body}`),
   });
   return {
     client,
@@ -89,12 +114,20 @@ function setup(options: { rooms?: RoomSummary[] } = {}) {
     storage,
     calls,
     setRooms: (r: RoomSummary[]) => (rooms = r),
+    setInvitations: (i: Invitation[]) => (invitations = i),
+    setBlocked: (b: BlockedUser[]) => (blocked = b),
+    holdInvitations: () => (holdInvitations = true),
+    releaseInvitations: () => {
+      holdInvitations = false;
+      releaseInvitations?.();
+    },
     hold: () => (holdRooms = true),
     release: () => {
       holdRooms = false;
       releaseRooms?.();
     },
     refreshes: () => refreshes,
+    notified,
     socket: () => sockets.at(-1)!,
   };
 }
@@ -114,7 +147,7 @@ const answered = new Set<string>();
 
 async function connect(t: ReturnType<typeof setup>, cursor = 100) {
   t.socket().open();
-  t.socket().receive({ type: 'ready', user_id: 1, session_id: 7, protocol: 1, cursor });
+  t.socket().receive({ type: 'ready', user_id: 1, session_id: 7, protocol: 2, cursor });
   await settle();
 }
 
@@ -124,7 +157,7 @@ describe('ChatClient: fresh start, resume and dedupe', () => {
     t.client.start();
     t.hold();
     t.socket().open();
-    t.socket().receive({ type: 'ready', user_id: 1, session_id: 7, protocol: 1, cursor: 100 });
+    t.socket().receive({ type: 'ready', user_id: 1, session_id: 7, protocol: 2, cursor: 100 });
     await settle();
     // Arrives while /rooms is still loading: already in the REST answer below.
     t.socket().receive({ type: 'event', event: message(101, 4, 2) });
@@ -335,5 +368,157 @@ describe('ChatClient: finding people', () => {
     expect(t.calls.filter((c) => c.startsWith('GET /users/'))).toEqual([]);
     expect((await t.client.searchUsers('al')).map((u) => u.username)).toEqual(['alice', 'bob']);
     expect(t.calls).toContain('GET /users/al');
+  });
+});
+
+function invitation(roomId: number, from: number, kind: 'group' | 'direct' = 'group'): Invitation {
+  return {
+    room: { id: roomId, kind, name: kind === 'group' ? 'Ops' : '', topic: '', encrypted: false, created_by: from, created_at: '2026-11-25T09:00:00Z', last_seq: 2, last_activity_at: '2026-11-25T09:00:00Z', member_count: 1 },
+    invited_by: from,
+    invited_at: `2026-11-25T09:${String(roomId).padStart(2, '0')}:00Z`,
+  };
+}
+
+describe('ChatClient: invitations', () => {
+  it('fetches my invitations and blocks after every ready, fresh or resumed', async () => {
+    const t = setup();
+    t.setInvitations([invitation(20, 2)]);
+    t.setBlocked([{ user_id: 5, blocked_at: '2026-11-25T09:00:00Z' }]);
+    t.client.start();
+    await connect(t);
+    expect(t.client.getState().invitations!.map((i) => i.room.id)).toEqual([20]);
+    expect(t.client.getState().blocked).toEqual({ 5: '2026-11-25T09:00:00Z' });
+
+    // Answered elsewhere while this socket was down: the resumed ready refetches.
+    t.setInvitations([invitation(21, 2, 'direct')]);
+    t.socket().drop(1006);
+    t.timers.advance(1_000);
+    await connect(t);
+    expect(t.socket().sent[0]).toMatchObject({ type: 'hello', since: 100 });
+    expect(t.calls.filter((c) => c === 'GET /invitations')).toHaveLength(2);
+    expect(t.client.getState().invitations!.map((i) => i.room.id)).toEqual([21]);
+  });
+
+  it('keeps the list live from the frames', async () => {
+    const t = setup();
+    t.client.start();
+    await connect(t);
+    t.socket().receive({ type: 'invitation_received', invitation: invitation(30, 2, 'direct') });
+    t.socket().receive({ type: 'invitation_received', invitation: invitation(31, 2) });
+    expect(t.client.getState().invitations!.map((i) => i.room.id)).toEqual([31, 30]);
+    t.socket().receive({ type: 'invitation_ended', room_id: 30 });
+    expect(t.client.getState().invitations!.map((i) => i.room.id)).toEqual([31]);
+  });
+
+  it('applies frames that arrive during the fetch after its answer, in order', async () => {
+    const t = setup();
+    // The answer was read before 40 ended and before 41 arrived.
+    t.setInvitations([invitation(40, 2)]);
+    t.holdInvitations();
+    t.client.start();
+    await connect(t);
+    t.socket().receive({ type: 'invitation_ended', room_id: 40 });
+    t.socket().receive({ type: 'invitation_received', invitation: invitation(41, 2) });
+    expect(t.client.getState().invitations).toBeNull();
+    t.releaseInvitations();
+    await settle();
+    expect(t.client.getState().invitations!.map((i) => i.room.id)).toEqual([41]);
+  });
+
+  it('accepting lists the room at once and forgets the invitation; declining forgets it', async () => {
+    const t = setup();
+    t.setInvitations([invitation(50, 2, 'direct'), invitation(51, 2)]);
+    t.client.start();
+    await connect(t);
+    expect(await t.client.acceptInvitation(50)).toBe(50);
+    expect(t.calls).toContain('POST /invitations/50/accept');
+    expect(t.client.getState().rooms[50]).toMatchObject({ peer: 2, room: { member_count: 2 } });
+    expect(t.client.getState().invitations!.map((i) => i.room.id)).toEqual([51]);
+    await t.client.declineInvitation(51);
+    expect(t.calls).toContain('POST /invitations/51/decline');
+    expect(t.client.getState().invitations).toEqual([]);
+  });
+
+  it('tells the user of a new invitation while the tab is hidden, with who sent it', async () => {
+    const t = setup({ hidden: true });
+    t.client.start();
+    await connect(t);
+    t.socket().receive({ type: 'invitation_received', invitation: invitation(32, 2, 'direct') });
+    t.socket().receive({ type: 'invitation_received', invitation: invitation(33, 2) });
+    await settle();
+    expect(t.notified).toEqual(['32: Bob wants to message you / Accept the request to read their messages.', '33: Invitation to Ops / Bob invited you to the group.']);
+  });
+
+  it('forgets an invitation that is gone when accepting it, and says so', async () => {
+    const t = setup();
+    t.client.start();
+    await connect(t);
+    t.socket().receive({ type: 'invitation_received', invitation: invitation(60, 2) });
+    await expect(t.client.acceptInvitation(60)).rejects.toMatchObject({ code: 'not_found' });
+    expect(t.client.getState().invitations).toEqual([]);
+  });
+
+  it('blocking the sender of a message request ends it; unblocking lets me write again', async () => {
+    const t = setup();
+    t.setInvitations([invitation(70, 3, 'direct')]);
+    t.client.start();
+    await connect(t);
+    await t.client.blockUser(3);
+    expect(t.calls).toContain('PUT /blocks/3');
+    expect(t.client.getState().invitations).toEqual([]);
+    expect(t.client.getState().blocked![3]).toBeDefined();
+    await t.client.unblockUser(3);
+    expect(t.calls).toContain('DELETE /blocks/3');
+    expect(t.client.getState().blocked![3]).toBeUndefined();
+  });
+});
+
+describe('ChatClient: refusals are final', () => {
+  it('does not retry a message refused as forbidden, and closes the direct room for writing', async () => {
+    const t = setup();
+    t.client.start();
+    await connect(t);
+    t.client.sendMessage(9, 'are you there?');
+    const first = t.socket().last('send')!;
+    t.socket().receive({ type: 'error', id: first.id, code: 'forbidden', message: 'you cannot write to this person: one of you blocked the other' });
+    await settle();
+    expect(t.client.getState().pending).toMatchObject([{ status: 'failed', error: 'you cannot write to this person: one of you blocked the other' }]);
+    expect(t.client.getState().rooms[9]!.cannotWrite).toBe(true);
+    // Kept (shown, and in storage) but never sent again: not later, not after a reconnect.
+    expect(t.storage.getItem('confab.outbox.1')).toContain('failed');
+    keepAlive(t, 60_000);
+    t.socket().drop(1006);
+    t.timers.advance(1_000);
+    await connect(t);
+    await settle();
+    const sends = t.sockets.flatMap((s) => s.sent).filter((f) => f.type === 'send');
+    expect(sends).toHaveLength(1);
+    expect(t.client.getState().pending[0]!.status).toBe('failed');
+  });
+
+  it('reports a refused edit or reaction to the caller', async () => {
+    const t = setup();
+    t.client.start();
+    await connect(t);
+    const reacting = t.client.react(9, 3, '👍', true);
+    const frame = t.socket().last('react')!;
+    t.socket().receive({ type: 'error', id: frame.id, code: 'forbidden', message: 'blocked' });
+    await expect(reacting).rejects.toMatchObject({ code: 'forbidden' });
+    expect(t.client.getState().rooms[9]!.cannotWrite).toBe(true);
+  });
+});
+
+describe('ChatClient: protocol version', () => {
+  it('stops and says the page is out of date when the server speaks another version', async () => {
+    const t = setup();
+    t.client.start();
+    t.socket().open();
+    t.socket().receive({ type: 'ready', user_id: 1, session_id: 7, protocol: 3, cursor: 100 });
+    await settle();
+    expect(t.client.getState().connection).toBe('outdated');
+    expect(t.socket().closed).toBe(true);
+    const sockets = t.sockets.length;
+    t.timers.advance(60_000);
+    expect(t.sockets.length).toBe(sockets);
   });
 });

@@ -12,6 +12,10 @@
 //   it once), and disappears when its event arrives from the stream;
 // - receipts: `delivered` for every message of others that arrives, `read` for the
 //   room on screen while the tab is visible.
+// - invitations and blocks: not in the event log, so after every `ready` (fresh or
+//   resumed) they are fetched over REST; `invitation_received` and
+//   `invitation_ended` frames that arrive meanwhile are applied after the answer, in
+//   order, so neither a new invitation nor an ended one is lost to the race.
 
 import { RecentIds } from './ids';
 import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, type FetchFn, type KeyValueStorage, type Timers } from './rest';
@@ -20,11 +24,16 @@ import * as S from './state';
 import { TYPING_IDLE_MS, TYPING_REPEAT_MS, TYPING_TTL_MS } from './timing';
 import type {
   AuthResponse,
+  BlockList,
   DeviceSession,
   EventId,
   HistoryPage,
+  Invitation,
+  InvitationList,
   MemberList,
   MessageBody,
+  PendingInvitation,
+  PendingInvitationList,
   PresenceList,
   Profile,
   RequestFrame,
@@ -36,6 +45,7 @@ import type {
   RoomList,
   RoomSummary,
   Seq,
+  ServerFrame,
   SessionList,
   UpdateProfileRequest,
   UpdateRoomRequest,
@@ -59,6 +69,9 @@ export interface ClientDeps {
 
 const HISTORY_PAGE = 50;
 
+/** The live frames about my invitations. */
+type InvitationFrame = Extract<ServerFrame, { type: 'invitation_received' | 'invitation_ended' }>;
+
 export class ChatClient {
   private state: S.State = S.emptyState;
   private readonly listeners = new Set<() => void>();
@@ -79,6 +92,8 @@ export class ChatClient {
   private readonly lookups = new Set<UserId>();
   /** Changes with every socket: a sync that outlives its socket is abandoned. */
   private generation = 0;
+  /** Invitation frames that arrived while the invitations were being fetched. */
+  private invitationBuffer: InvitationFrame[] | null = null;
 
   constructor(private readonly deps: ClientDeps) {
     this.tokens = new Tokens(deps.fetch, deps.storage, deps.timers, deps.locks);
@@ -93,6 +108,8 @@ export class ChatClient {
         onResync: (cursor) => this.onResync(cursor),
         onTyping: (frame) => this.onTyping(frame.room_id, frame.user_id, frame.typing),
         onPresence: (presence) => this.set(S.setPresence(this.state, [presence])),
+        onInvitation: (frame) => this.onInvitation(frame),
+        onIncompatible: () => this.setConnection('outdated'),
         onStatus: (status) => {
           if (status === 'connecting') this.setConnection('connecting');
           else if (status === 'closed') {
@@ -225,6 +242,7 @@ export class ChatClient {
   private reset(): void {
     this.recent.clear();
     this.buffer = null;
+    this.invitationBuffer = null;
     this.session.cursor = null;
     this.activeRoom = null;
     this.readSent.clear();
@@ -248,6 +266,7 @@ export class ChatClient {
   // ---- the stream ----
 
   private onReady(cursor: EventId, resumed: boolean): void {
+    void this.refreshConsent();
     if (resumed) {
       this.setConnection('online');
       this.afterConnect();
@@ -275,10 +294,11 @@ export class ChatClient {
       ]);
       let next = S.setRooms({ ...this.state, me }, rooms);
       next = S.addUsers(next, [me]);
-      // Timelines kept from before are stale: reload the open one from scratch.
+      // Timelines kept from before are stale: reload the open one from scratch. A
+      // refusal to write may be over too (the next send finds out).
       for (const id of Object.keys(next.rooms)) {
         const room = next.rooms[Number(id)];
-        if (room) next = { ...next, rooms: { ...next.rooms, [room.room.id]: { ...room, timeline: null, members: null } } };
+        if (room) next = { ...next, rooms: { ...next.rooms, [room.room.id]: { ...room, timeline: null, members: null, invitations: null, cannotWrite: false } } };
       }
       this.set(next);
       if (this.activeRoom !== null && this.state.rooms[this.activeRoom]) await this.loadRoom(this.activeRoom);
@@ -309,6 +329,132 @@ export class ChatClient {
     if (this.activeRoom !== null) this.markRead(this.activeRoom);
   }
 
+  // ---- invitations and blocks (not in the event log: fetched after every ready) ----
+
+  /** Fetches my invitations and blocks; frames arriving meanwhile are applied after. */
+  private async refreshConsent(): Promise<void> {
+    const generation = this.generation;
+    const buffer: InvitationFrame[] = [];
+    this.invitationBuffer = buffer;
+    let lists: [InvitationList, BlockList] | null = null;
+    try {
+      lists = await Promise.all([this.rest.get<InvitationList>('/invitations'), this.rest.get<BlockList>('/blocks')]);
+    } catch (error) {
+      if (isSignedOutError(error)) return;
+    }
+    // A newer connection fetches its own (and its own frames go to its buffer).
+    if (generation !== this.generation || this.invitationBuffer !== buffer) return;
+    this.invitationBuffer = null;
+    let next = this.state;
+    if (lists) next = S.setBlocked(S.setInvitations(next, lists[0].invitations), lists[1].blocked);
+    for (const frame of buffer) next = this.invitationChange(next, frame);
+    this.set(next);
+    if (!lists) {
+      // Could not fetch (network): try again while this connection lasts.
+      this.deps.timers.setTimeout(() => {
+        if (generation === this.generation && this.session.isReady) void this.refreshConsent();
+      }, 5_000);
+      return;
+    }
+    void this.resolveUsers([...lists[0].invitations.map((i) => i.invited_by), ...lists[1].blocked.map((b) => b.user_id)]);
+  }
+
+  private onInvitation(frame: InvitationFrame): void {
+    if (frame.type === 'invitation_received') void this.announce(frame.invitation);
+    if (this.invitationBuffer) {
+      this.invitationBuffer.push(frame);
+      return;
+    }
+    this.set(this.invitationChange(this.state, frame));
+  }
+
+  /** Finds who sent a new invitation; tells the user while the tab is hidden. */
+  private async announce(invitation: Invitation): Promise<void> {
+    await this.resolveUsers([invitation.invited_by]);
+    if (!this.deps.isHidden?.() || S.isBlocked(this.state, invitation.invited_by)) return;
+    const from = this.state.users[invitation.invited_by]?.display_name ?? 'Someone';
+    if (S.isMessageRequest(invitation)) this.deps.notify?.(`${from} wants to message you`, 'Accept the request to read their messages.', invitation.room.id);
+    else this.deps.notify?.(`Invitation to ${invitation.room.name}`, `${from} invited you to the group.`, invitation.room.id);
+  }
+
+  private invitationChange(state: S.State, frame: InvitationFrame): S.State {
+    return frame.type === 'invitation_received' ? S.addInvitation(state, frame.invitation) : S.removeInvitation(state, frame.room_id);
+  }
+
+  /** Accepts my invitation to a room (or a message request): I join, and it is listed. */
+  async acceptInvitation(roomId: RoomId): Promise<RoomId> {
+    let summary: RoomSummary;
+    try {
+      summary = await this.rest.post<RoomSummary>(`/invitations/${roomId}/accept`);
+    } catch (error) {
+      // Gone meanwhile (withdrawn, or answered on another device).
+      if (error instanceof ApiError && error.code === 'not_found') this.set(S.removeInvitation(this.state, roomId));
+      throw error;
+    }
+    this.set(S.upsertRoom(S.removeInvitation(this.state, roomId), summary));
+    if (summary.peer !== undefined) void this.resolveUsers([summary.peer]);
+    return summary.room.id;
+  }
+
+  /** Declines my invitation to a room; whoever sent it is not told. */
+  async declineInvitation(roomId: RoomId): Promise<void> {
+    try {
+      await this.rest.post(`/invitations/${roomId}/decline`);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === 'not_found')) throw error;
+    }
+    this.set(S.removeInvitation(this.state, roomId));
+  }
+
+  /**
+   * Blocks someone: they can no longer invite me, message me, or see my presence,
+   * and the invitations between us end.
+   */
+  async blockUser(userId: UserId): Promise<void> {
+    await this.rest.call('PUT', `/blocks/${userId}`);
+    this.set(S.block(this.state, userId, new Date(this.deps.timers.now()).toISOString()));
+  }
+
+  async unblockUser(userId: UserId): Promise<void> {
+    await this.rest.call('DELETE', `/blocks/${userId}`);
+    this.set(S.unblock(this.state, userId));
+    void this.refreshPresence([userId]);
+  }
+
+  /** Fetches the blocked list again (Settings does when it opens). */
+  async refreshBlocks(): Promise<void> {
+    const { blocked } = await this.rest.get<BlockList>('/blocks');
+    this.set(S.setBlocked(this.state, blocked));
+    void this.resolveUsers(blocked.map((b) => b.user_id));
+  }
+
+  /** The pending invitations of a room I am in (shown in its details panel). */
+  async loadRoomInvitations(roomId: RoomId): Promise<void> {
+    const { invitations } = await this.rest.get<PendingInvitationList>(`/rooms/${roomId}/invitations`);
+    this.set(S.setRoomInvitations(this.state, roomId, invitations));
+    void this.resolveUsers(invitations.flatMap((i) => [i.user_id, i.invited_by]));
+  }
+
+  /**
+   * Invites people to a group (admins and the owner). Answers the invitations made:
+   * members and people already invited are skipped.
+   */
+  async invite(roomId: RoomId, userIds: UserId[]): Promise<PendingInvitation[]> {
+    const { invitations } = await this.rest.post<PendingInvitationList>(`/rooms/${roomId}/invitations`, { user_ids: userIds });
+    this.set(S.addRoomInvitations(this.state, roomId, invitations));
+    return invitations;
+  }
+
+  /** Withdraws an invitation (mine, or anyone's as an admin or the owner). */
+  async withdrawInvitation(roomId: RoomId, userId: UserId): Promise<void> {
+    try {
+      await this.rest.call('DELETE', `/rooms/${roomId}/invitations/${userId}`);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === 'not_found')) throw error;
+    }
+    this.set(S.removeRoomInvitation(this.state, roomId, userId));
+  }
+
   private onEvent(event: RoomEvent): void {
     if (this.buffer) this.buffer.push(event);
     else this.apply(event);
@@ -331,7 +477,7 @@ export class ChatClient {
       if (effects.delivered !== undefined) {
         if (this.isVisible(event.room_id)) this.markRead(event.room_id);
         else this.queueDelivered(event.room_id, effects.delivered);
-        if (content.type === 'message' && this.deps.isHidden?.() && before) {
+        if (content.type === 'message' && this.deps.isHidden?.() && before && !S.isBlocked(this.state, event.sender_id)) {
           const sender = this.state.users[event.sender_id]?.display_name ?? 'New message';
           const text = content.body?.type === 'text' ? content.body.text : 'New message';
           this.deps.notify?.(sender, text.slice(0, 140), event.room_id);
@@ -487,6 +633,10 @@ export class ChatClient {
         this.deps.timers.setTimeout(() => void this.deliver(pending), 200);
         return;
       }
+      // Any other refusal is final (a `forbidden` above all: retrying cannot help until
+      // something changes); it stays in the outbox, failed, until the user retries or
+      // discards it.
+      this.noteRefusal(pending.roomId, error);
       const message = error instanceof Error ? error.message : 'could not send';
       const next = S.updatePending(this.state, pending.clientId, { status: 'failed', error: message });
       this.set(next);
@@ -515,16 +665,27 @@ export class ChatClient {
 
   // ---- message actions (over the socket when connected, else REST) ----
 
-  private async act(frame: RequestFrame, rest: () => Promise<unknown>): Promise<void> {
-    if (this.session.isReady) {
-      try {
-        await this.session.request(frame);
-        return;
-      } catch (error) {
-        if (!(error instanceof DisconnectedError)) throw error;
+  private async act(frame: RequestFrame & { room_id: RoomId }, rest: () => Promise<unknown>): Promise<void> {
+    try {
+      if (this.session.isReady) {
+        try {
+          await this.session.request(frame);
+          return;
+        } catch (error) {
+          if (!(error instanceof DisconnectedError)) throw error;
+        }
       }
+      await rest();
+    } catch (error) {
+      this.noteRefusal(frame.room_id, error);
+      throw error;
     }
-    await rest();
+  }
+
+  /** A write refused as `forbidden` in a direct room: one of us blocked the other. */
+  private noteRefusal(roomId: RoomId, error: unknown): void {
+    const forbidden = (error instanceof RequestError || error instanceof ApiError) && error.code === 'forbidden';
+    if (forbidden && this.state.rooms[roomId]?.room.kind === 'direct') this.set(S.setCannotWrite(this.state, roomId, true));
   }
 
   edit(roomId: RoomId, seq: Seq, text: string): Promise<void> {
@@ -576,6 +737,7 @@ export class ChatClient {
       if (room.peer !== undefined) ids.add(room.peer);
       if (room.lastMessage) ids.add(room.lastMessage.sender_id);
     }
+    for (const invitation of this.state.invitations ?? []) ids.add(invitation.invited_by);
     return [...ids];
   }
 
@@ -638,9 +800,12 @@ export class ChatClient {
   async openDirect(userId: UserId): Promise<RoomId> {
     const room = await this.rest.post<Room>('/rooms/direct', { user_id: userId });
     await this.fetchRoom(room.id);
+    // Opening it accepts their message request, if they sent me one.
+    if (this.state.rooms[room.id]) this.set(S.removeInvitation(this.state, room.id));
     return room.id;
   }
 
+  /** Creates a group with me as its owner; the people named are invited. */
   async createGroup(name: string, topic: string, members: UserId[]): Promise<RoomId> {
     const room = await this.rest.post<Room>('/rooms', { name, topic, members });
     await this.fetchRoom(room.id);
@@ -649,11 +814,6 @@ export class ChatClient {
 
   async updateRoom(roomId: RoomId, change: UpdateRoomRequest): Promise<void> {
     await this.rest.call('PATCH', `/rooms/${roomId}`, change);
-  }
-
-  async addMembers(roomId: RoomId, userIds: UserId[]): Promise<void> {
-    const { members } = await this.rest.post<MemberList>(`/rooms/${roomId}/members`, { user_ids: userIds });
-    this.set(S.setMembers(this.state, roomId, members));
   }
 
   async removeMember(roomId: RoomId, userId: UserId): Promise<void> {

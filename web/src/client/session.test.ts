@@ -25,6 +25,8 @@ function setup(handlers: Partial<SessionHandlers> = {}) {
       onResync: () => undefined,
       onTyping: () => undefined,
       onPresence: () => undefined,
+      onInvitation: () => undefined,
+      onIncompatible: () => undefined,
       onStatus: () => undefined,
       onAuthFailed: async () => false,
       ...handlers,
@@ -45,7 +47,7 @@ describe('Session', () => {
     session.start();
     sockets[0]!.open();
     expect(sockets[0]!.sent[0]).toEqual({ type: 'hello', token: 'access-1' });
-    sockets[0]!.receive({ type: 'ready', user_id: 1, session_id: 1, protocol: 1, cursor: 40 });
+    sockets[0]!.receive({ type: 'ready', user_id: 1, session_id: 1, protocol: 2, cursor: 40 });
     session.cursor = 40;
     sockets[0]!.receive({ type: 'event', event: event(41, 5) });
     sockets[0]!.receive({ type: 'event', event: event(57, 6) });
@@ -55,7 +57,7 @@ describe('Session', () => {
     expect(sockets).toHaveLength(2);
     sockets[1]!.open();
     expect(sockets[1]!.sent[0]).toEqual({ type: 'hello', token: 'access-1', since: 57 });
-    sockets[1]!.receive({ type: 'ready', user_id: 1, session_id: 1, protocol: 1, cursor: 57 });
+    sockets[1]!.receive({ type: 'ready', user_id: 1, session_id: 1, protocol: 2, cursor: 57 });
     expect(readies).toEqual([false, true]);
   });
 
@@ -72,7 +74,7 @@ describe('Session', () => {
     expect(timers.pending()).toEqual([1500]);
     timers.advance(1500);
     sockets[3]!.open();
-    sockets[3]!.receive({ type: 'ready', user_id: 1, session_id: 1, protocol: 1, cursor: 0 });
+    sockets[3]!.receive({ type: 'ready', user_id: 1, session_id: 1, protocol: 2, cursor: 0 });
     expect(session.attempts).toBe(0);
     sockets[3]!.drop();
     expect(timers.pending().filter((d) => d < 2000)).toEqual([375]);
@@ -95,7 +97,7 @@ describe('Session', () => {
     const { session, sockets } = setup();
     session.start();
     sockets[0]!.open();
-    sockets[0]!.receive({ type: 'ready', user_id: 1, session_id: 1, protocol: 1, cursor: 0 });
+    sockets[0]!.receive({ type: 'ready', user_id: 1, session_id: 1, protocol: 2, cursor: 0 });
     const ok = session.request({ type: 'read', room_id: 1, seq: 3 });
     const refused = session.request({ type: 'delete', room_id: 1, seq: 3 });
     const lost = session.request({ type: 'read', room_id: 1, seq: 4 });
@@ -113,7 +115,7 @@ describe('Session', () => {
     const { session, sockets, timers } = setup();
     session.start();
     sockets[0]!.open();
-    sockets[0]!.receive({ type: 'ready', user_id: 1, session_id: 1, protocol: 1, cursor: 0 });
+    sockets[0]!.receive({ type: 'ready', user_id: 1, session_id: 1, protocol: 2, cursor: 0 });
     timers.advance(25_000);
     const ping = sockets[0]!.last('ping');
     expect(ping).toBeDefined();
@@ -127,7 +129,7 @@ describe('Session', () => {
     const { session, sockets, timers } = setup();
     session.start();
     sockets[0]!.open();
-    sockets[0]!.receive({ type: 'ready', user_id: 1, session_id: 1, protocol: 1, cursor: 0 });
+    sockets[0]!.receive({ type: 'ready', user_id: 1, session_id: 1, protocol: 2, cursor: 0 });
     for (let i = 0; i < 4; i++) {
       timers.advance(25_000);
       sockets[0]!.receive({ type: 'pong', id: sockets[0]!.last('ping')!.id });
@@ -170,7 +172,7 @@ describe('Session', () => {
     });
     session.start();
     sockets[0]!.open();
-    sockets[0]!.receive({ type: 'ready', user_id: 1, session_id: 7, protocol: 1, cursor: 5 });
+    sockets[0]!.receive({ type: 'ready', user_id: 1, session_id: 7, protocol: 2, cursor: 5 });
     // A token left unrefreshed past the grace: refresh and reconnect, not sign out.
     sockets[0]!.receive({ type: 'error', code: 'token_expired', message: 'expired' });
     sockets[0]!.drop(CloseCode.Unauthenticated);

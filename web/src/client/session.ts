@@ -54,6 +54,10 @@ export interface SessionHandlers {
   onResync(cursor: EventId): void;
   onTyping(frame: Extract<ServerFrame, { type: 'typing' }>): void;
   onPresence(presence: Presence): void;
+  /** An invitation of mine arrived or ended (not in the event log, never replayed). */
+  onInvitation(frame: Extract<ServerFrame, { type: 'invitation_received' | 'invitation_ended' }>): void;
+  /** The server speaks another protocol version: the session stops (a reload is needed). */
+  onIncompatible(protocol: number): void;
   onStatus(status: 'connecting' | 'open' | 'closed'): void;
   /**
    * The server refused the hello token (close `CloseCode.Unauthenticated`) with `code`. Resolve true to
@@ -197,6 +201,7 @@ export class Session {
       case 'ready':
         if (frame.protocol !== PROTOCOL_VERSION) {
           this.stop();
+          this.handlers.onIncompatible(frame.protocol);
           return;
         }
         this.ready = true;
@@ -234,6 +239,10 @@ export class Session {
         this.handlers.onPresence(presence);
         return;
       }
+      case 'invitation_received':
+      case 'invitation_ended':
+        this.handlers.onInvitation(frame);
+        return;
       case 'pong':
         this.clearTimer('pongTimer');
         return;

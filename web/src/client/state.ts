@@ -3,12 +3,15 @@
 // tests can check each transition on its own.
 
 import type {
+  BlockedUser,
   EventContent,
+  Invitation,
   Member,
   MessageBody,
   MessageContent,
   MessageEvent,
   Presence,
+  PendingInvitation,
   Profile,
   Reaction,
   Role,
@@ -52,7 +55,11 @@ const TIMELINE_TYPES: ReadonlySet<string> = new Set(
     .map(([type]) => type),
 );
 
-export type ConnectionStatus = 'offline' | 'connecting' | 'syncing' | 'online';
+/**
+ * `outdated`: the server speaks another protocol version than this page (the server
+ * was upgraded while the page was open); only a reload helps.
+ */
+export type ConnectionStatus = 'offline' | 'connecting' | 'syncing' | 'online' | 'outdated';
 
 export interface RoomState {
   room: Room;
@@ -75,6 +82,14 @@ export interface RoomState {
   members: Member[] | null;
   /** Who is typing, and until when (ms since epoch). */
   typing: Record<UserId, number>;
+  /** People invited to the room who have not answered yet; null until fetched. */
+  invitations: PendingInvitation[] | null;
+  /**
+   * The server refused a write here as `forbidden`: in a direct room, that means one
+   * of us blocked the other. Cleared when the other person's message arrives (they
+   * could write, so nobody blocks anymore) and by a fresh start.
+   */
+  cannotWrite: boolean;
 }
 
 /** A message the user wrote that the server has not acknowledged yet. */
@@ -95,6 +110,10 @@ export interface State {
   users: Record<UserId, Profile>;
   presence: Record<UserId, Presence>;
   pending: PendingMessage[];
+  /** My pending invitations and message requests, newest first; null until fetched. */
+  invitations: Invitation[] | null;
+  /** The people I blocked, with when; null until fetched. */
+  blocked: Record<UserId, string> | null;
 }
 
 export const emptyState: State = {
@@ -104,6 +123,8 @@ export const emptyState: State = {
   users: {},
   presence: {},
   pending: [],
+  invitations: null,
+  blocked: null,
 };
 
 export function roomFromSummary(summary: RoomSummary, previous?: RoomState): RoomState {
@@ -120,6 +141,8 @@ export function roomFromSummary(summary: RoomSummary, previous?: RoomState): Roo
     hasOlder: previous?.hasOlder ?? true,
     members: previous?.members ?? null,
     typing: previous?.typing ?? {},
+    invitations: previous?.invitations ?? null,
+    cannotWrite: previous?.cannotWrite ?? false,
   };
 }
 
@@ -298,6 +321,8 @@ export function applyEvent(state: State, event: RoomEvent, now: string = event.c
         if (message.content.mentions?.includes(me) && event.seq > room.readSeq) room = { ...room, mentions: room.mentions + 1 };
         effects.delivered = event.seq;
       }
+      // A new message got through: nobody blocks anybody (any more).
+      if (room.cannotWrite && fresh) room = { ...room, cannotWrite: false };
       // A message ends its sender's typing indicator.
       if (room.typing[event.sender_id] !== undefined) {
         const typing = { ...room.typing };
@@ -331,6 +356,10 @@ export function applyEvent(state: State, event: RoomEvent, now: string = event.c
       }));
       break;
     case 'member_added':
+      // Joining by accepting ends the invitation.
+      if (room.invitations?.some((i) => i.user_id === content.user_id)) {
+        room = { ...room, invitations: room.invitations.filter((i) => i.user_id !== content.user_id) };
+      }
       if (room.members && !room.members.some((m) => m.user_id === content.user_id)) {
         room = { ...room, members: [...room.members, { user_id: content.user_id, role: content.role, joined_at: now, delivered_seq: 0, read_seq: 0 }] };
         effects.fetchMembers = event.room_id;
@@ -422,4 +451,114 @@ export function updatePending(state: State, clientId: string, change: Partial<Pe
 export function removePending(state: State, clientId: string): State {
   if (!state.pending.some((p) => p.clientId === clientId)) return state;
   return { ...state, pending: state.pending.filter((p) => p.clientId !== clientId) };
+}
+
+// ---- consent: invitations, message requests and blocking ----
+
+function newestFirst(list: Invitation[]): Invitation[] {
+  return [...list].sort((a, b) => Date.parse(b.invited_at) - Date.parse(a.invited_at) || b.room.id - a.room.id);
+}
+
+/** Replaces my invitations with a fresh REST answer. */
+export function setInvitations(state: State, invitations: Invitation[]): State {
+  return { ...state, invitations: newestFirst(invitations) };
+}
+
+/**
+ * Adds an invitation that arrived live (replacing any earlier one to the same room).
+ * An invitation to a room I am already in is stale and ignored.
+ */
+export function addInvitation(state: State, invitation: Invitation): State {
+  if (state.rooms[invitation.room.id]) return state;
+  const others = (state.invitations ?? []).filter((i) => i.room.id !== invitation.room.id);
+  return { ...state, invitations: newestFirst([...others, invitation]) };
+}
+
+/** My invitation to `roomId` ended (accepted, declined, withdrawn or blocked). */
+export function removeInvitation(state: State, roomId: RoomId): State {
+  if (!state.invitations?.some((i) => i.room.id === roomId)) return state;
+  return { ...state, invitations: state.invitations.filter((i) => i.room.id !== roomId) };
+}
+
+/** A direct-room invitation is a message request from the person who sent it. */
+export function isMessageRequest(invitation: Invitation): boolean {
+  return invitation.room.kind === 'direct';
+}
+
+export function setBlocked(state: State, list: BlockedUser[]): State {
+  const blocked: Record<UserId, string> = {};
+  for (const b of list) blocked[b.user_id] = b.blocked_at;
+  return { ...state, blocked };
+}
+
+export function isBlocked(state: State, userId: UserId | undefined): boolean {
+  return userId !== undefined && state.blocked?.[userId] !== undefined;
+}
+
+/**
+ * I blocked `userId`: the server ends every pending invitation between us, so the
+ * ones they sent me go at once (its `invitation_ended` frames follow).
+ */
+export function block(state: State, userId: UserId, at: string): State {
+  const invitations = state.invitations?.filter((i) => i.invited_by !== userId) ?? null;
+  return { ...state, blocked: { ...(state.blocked ?? {}), [userId]: at }, invitations };
+}
+
+/** I unblocked `userId`: the direct room with them may be written to again. */
+export function unblock(state: State, userId: UserId): State {
+  const blocked = { ...(state.blocked ?? {}) };
+  delete blocked[userId];
+  const rooms = { ...state.rooms };
+  for (const room of Object.values(state.rooms)) {
+    if (room.cannotWrite && room.peer === userId) rooms[room.room.id] = { ...room, cannotWrite: false };
+  }
+  return { ...state, blocked, rooms };
+}
+
+export function setCannotWrite(state: State, roomId: RoomId, cannotWrite: boolean): State {
+  return updateRoom(state, roomId, (room) => (room.cannotWrite === cannotWrite ? room : { ...room, cannotWrite }));
+}
+
+export function setRoomInvitations(state: State, roomId: RoomId, invitations: PendingInvitation[]): State {
+  return updateRoom(state, roomId, (room) => ({ ...room, invitations }));
+}
+
+/** Invitations I just made (the server answers the ones it created). */
+export function addRoomInvitations(state: State, roomId: RoomId, created: PendingInvitation[]): State {
+  return updateRoom(state, roomId, (room) => {
+    const list = (room.invitations ?? []).filter((i) => !created.some((c) => c.user_id === i.user_id));
+    return { ...room, invitations: [...list, ...created] };
+  });
+}
+
+export function removeRoomInvitation(state: State, roomId: RoomId, userId: UserId): State {
+  return updateRoom(state, roomId, (room) => (room.invitations ? { ...room, invitations: room.invitations.filter((i) => i.user_id !== userId) } : room));
+}
+
+/**
+ * A direct room I opened that the other person has not accepted yet (a message
+ * request): I am its only member.
+ */
+export function awaitingPeer(room: RoomState): boolean {
+  return room.room.kind === 'direct' && room.room.member_count < 2;
+}
+
+/** Whether the composer of a room can send, and if not, why. */
+export type WriteAccess = 'ok' | 'blocked-by-me' | 'refused';
+
+export function writeAccess(state: State, room: RoomState): WriteAccess {
+  if (room.room.kind !== 'direct') return 'ok';
+  if (isBlocked(state, room.peer)) return 'blocked-by-me';
+  return room.cannotWrite ? 'refused' : 'ok';
+}
+
+/**
+ * Whether a `member_added` event is someone joining by accepting an invitation
+ * (sender and new member are the same person). The creator's own entry when the room
+ * was created (right after `room_created`) is not.
+ */
+export function joinedByAccepting(room: RoomState, event: RoomEvent): boolean {
+  const c = event.content;
+  if (c.type !== 'member_added' || c.user_id !== event.sender_id) return false;
+  return !(c.user_id === room.room.created_by && event.seq <= 2);
 }

@@ -1,4 +1,4 @@
-// Wire types of the Confab protocol, version 1 (docs/protocol.md). They are not
+// Wire types of the Confab protocol, version 2 (docs/protocol.md). They are not
 // written here: wire.gen.ts is generated from the server's OpenAPI document,
 // docs/openapi.json, which the server generates from crates/confab-proto
 // (`npm run wire` regenerates it; `npm run wire:check` runs in scripts/test). This
@@ -43,6 +43,15 @@ export type RoomEvent = Schemas['RoomEvent'];
 export type MessageEvent = RoomEvent & { content: MessageContent };
 export type HistoryPage = Schemas['HistoryPage'];
 
+/** An invitation to a room as the invited person sees it; a direct room's is a message request. */
+export type Invitation = Schemas['Invitation'];
+export type InvitationList = Schemas['InvitationList'];
+/** An invitation as the room's members see it (`GET /rooms/{id}/invitations`). */
+export type PendingInvitation = Schemas['PendingInvitation'];
+export type PendingInvitationList = Schemas['PendingInvitationList'];
+export type BlockedUser = Schemas['BlockedUser'];
+export type BlockList = Schemas['BlockList'];
+
 export type PresenceStatus = Schemas['PresenceStatus'];
 export type Presence = Schemas['Presence'];
 export type PresenceList = Schemas['PresenceList'];
@@ -60,7 +69,7 @@ export type ErrorCode = Schemas['ErrorCode'];
 export { CloseCode } from './wire.gen';
 
 /** The WebSocket protocol version this client speaks. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Distributive request frame without its `id`, for `Session.request`. */
 export type RequestFrame = ClientFrame extends infer F

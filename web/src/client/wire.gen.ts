@@ -6,10 +6,6 @@ export type paths = Record<string, never>;
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description `POST /api/v1/rooms/{id}/members` */
-        AddMembersRequest: {
-            user_ids: components["schemas"]["UserId"][];
-        };
         /** @description Response of sign-up and sign-in: who you are, and your new session's tokens. */
         AuthResponse: {
             tokens: components["schemas"]["AuthTokens"];
@@ -34,6 +30,16 @@ export interface components {
             /** Format: date-time */
             refresh_token_expires_at: string;
             session_id: components["schemas"]["SessionId"];
+        };
+        /** @description `GET /api/v1/blocks`: everyone I blocked, most recent first. */
+        BlockList: {
+            blocked: components["schemas"]["BlockedUser"][];
+        };
+        /** @description Someone I blocked. */
+        BlockedUser: {
+            /** Format: date-time */
+            blocked_at: string;
+            user_id: components["schemas"]["UserId"];
         };
         /** @description `POST /api/v1/users/me/password` */
         ChangePasswordRequest: {
@@ -121,7 +127,10 @@ export interface components {
         CreateGroupRequest: {
             /** @description End-to-end encrypted room: fixed at creation. */
             encrypted?: boolean;
-            /** @description People to add besides the creator, who becomes owner. */
+            /**
+             * @description People to invite besides the creator, who becomes owner. Each joins by
+             *     accepting the invitation.
+             */
             members?: components["schemas"]["UserId"][];
             name: string;
             topic?: string;
@@ -261,6 +270,25 @@ export interface components {
             /** @description Older timeline events exist before the first one of this page. */
             has_older: boolean;
         };
+        /** @description An invitation to a room, as the invited person sees it. */
+        Invitation: {
+            /** Format: date-time */
+            invited_at: string;
+            invited_by: components["schemas"]["UserId"];
+            /**
+             * @description The room as it is now; for a direct room (a message request) `name` is empty
+             *     and `invited_by` is the person who wants to talk.
+             */
+            room: components["schemas"]["Room"];
+        };
+        /** @description `GET /api/v1/invitations`: my pending invitations, newest first. */
+        InvitationList: {
+            invitations: components["schemas"]["Invitation"][];
+        };
+        /** @description `POST /api/v1/rooms/{id}/invitations`: invite people to a group. */
+        InviteRequest: {
+            user_ids: components["schemas"]["UserId"][];
+        };
         /** @description A member of a room. */
         Member: {
             /**
@@ -311,9 +339,25 @@ export interface components {
             /** Format: int64 */
             reply_to?: number;
         };
-        /** @description `POST /api/v1/rooms/direct`: the direct room with one person, created if needed. */
+        /**
+         * @description `POST /api/v1/rooms/direct`: the direct room with one person, created if needed.
+         *     With someone I share no room with, it starts as a request: they are invited, and
+         *     the room has one member until they accept.
+         */
         OpenDirectRequest: {
             user_id: components["schemas"]["UserId"];
+        };
+        /** @description An invitation as the room's members see it: who is invited, by whom. */
+        PendingInvitation: {
+            /** Format: date-time */
+            invited_at: string;
+            invited_by: components["schemas"]["UserId"];
+            room_id: components["schemas"]["RoomId"];
+            user_id: components["schemas"]["UserId"];
+        };
+        /** @description `GET /api/v1/rooms/{id}/invitations`, and what `POST` to it created. */
+        PendingInvitationList: {
+            invitations: components["schemas"]["PendingInvitation"][];
         };
         /** @description One user's presence. */
         Presence: {
@@ -507,6 +551,14 @@ export interface components {
             /** @enum {string} */
             type: "presence";
         }) | {
+            invitation: components["schemas"]["Invitation"];
+            /** @enum {string} */
+            type: "invitation_received";
+        } | {
+            room_id: components["schemas"]["RoomId"];
+            /** @enum {string} */
+            type: "invitation_ended";
+        } | {
             id: string;
             /** @enum {string} */
             type: "pong";

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { AuthScreen } from './Auth';
 import { Conversation } from './Conversation';
+import { InvitationCard } from './Invitations';
 import { RoomList } from './RoomList';
 import { Settings } from './Settings';
 import { useChatState, useClient, useRoute } from './hooks';
@@ -22,6 +23,7 @@ export function App() {
   if (!state.me) return <AuthScreen />;
 
   const detail = route.page !== 'home';
+  const invitation = route.page === 'room' ? state.invitations?.find((i) => i.room.id === route.roomId) : undefined;
   return (
     <div className={detail ? 'shell shell--detail' : 'shell'}>
       <aside className="sidebar" aria-label="Conversations">
@@ -31,6 +33,11 @@ export function App() {
         {route.page === 'room' ? (
           state.rooms[route.roomId] ? (
             <Conversation key={route.roomId} roomId={route.roomId} go={go} />
+          ) : invitation ? (
+            <div className="empty empty--invite">
+              <p>You are invited to this conversation.</p>
+              <InvitationCard invitation={invitation} go={go} as="div" />
+            </div>
           ) : (
             <div className="empty">
               <p>{state.connection === 'online' ? 'This conversation is not available.' : 'Loading…'}</p>

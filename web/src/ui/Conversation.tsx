@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { messageStatus, roomTitle, type PendingMessage, type RoomState, type State } from '../client/state';
+import { awaitingPeer, isBlocked, joinedByAccepting, messageStatus, roomTitle, writeAccess, type PendingMessage, type RoomState, type State } from '../client/state';
 import type { MessageEvent, Profile, RoomEvent } from '../client/types';
 import { Avatar, presenceLabel } from './Avatar';
 import { BackButton } from './BackButton';
+import { BlockButton } from './Block';
 import { GroupPanel } from './GroupPanel';
 import { dayKey, formatDay, formatTime, useChatState, useClient } from './hooks';
 import { Formatted, plain } from './markdown';
@@ -19,15 +20,25 @@ function isMessage(e: RoomEvent): e is MessageEvent {
   return e.content.type === 'message';
 }
 
+/** Why an action on a message failed, in words for the conversation's notice. */
+function actionFailure(what: string, e: unknown): string {
+  // The server's refusal (REST or WebSocket), or "cannot reach the server".
+  return e instanceof Error && e.message ? `Could not ${what}: ${e.message}.` : `Could not ${what}; check your connection and try again.`;
+}
+
 /** One line for a membership or room change in the timeline. */
-function systemText(state: State, e: RoomEvent): string | null {
+function systemText(state: State, room: RoomState, e: RoomEvent): string | null {
   const c = e.content;
   const who = name(state, e.sender_id);
   switch (c.type) {
     case 'room_created':
       return c.name ? `${who} created the group “${c.name}”` : `${who} started the conversation`;
     case 'member_added':
-      return c.user_id === e.sender_id ? null : `${who} added ${name(state, c.user_id)}`;
+      // Someone who accepted an invitation joined by themselves.
+      if (joinedByAccepting(room, e)) return `${name(state, c.user_id)} joined`;
+      // The creator joining their own room, and the other person of a direct room
+      // (there when it started), are not news.
+      return c.user_id === e.sender_id || room.room.kind === 'direct' ? null : `${who} added ${name(state, c.user_id)}`;
     case 'member_left':
       return `${name(state, c.user_id)} left`;
     case 'member_removed':
@@ -54,6 +65,7 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
   const [showDetails, setShowDetails] = useState(false);
   const [replyTo, setReplyTo] = useState<MessageEvent | null>(null);
   const [editing, setEditing] = useState<MessageEvent | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const [atBottom, setAtBottom] = useState(true);
   const loadingOlder = useRef(false);
@@ -108,10 +120,21 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
   };
 
   const peerPresence = room.peer !== undefined ? state.presence[room.peer]?.status : undefined;
+  const direct = room.room.kind === 'direct';
+  const peerName = room.peer !== undefined ? name(state, room.peer) : title;
+  const waiting = awaitingPeer(room);
+  const access = writeAccess(state, room);
   const typers = Object.keys(room.typing)
     .map(Number)
-    .filter((id) => id !== me.id)
+    .filter((id) => id !== me.id && !isBlocked(state, id))
     .map((id) => name(state, id));
+  const subtitle = direct
+    ? access === 'blocked-by-me'
+      ? 'Blocked'
+      : waiting
+        ? 'Message request not accepted yet'
+        : [presenceLabel(peerPresence), room.peer !== undefined ? state.users[room.peer]?.status_text : ''].filter(Boolean).join(' · ')
+    : `${room.room.member_count} ${room.room.member_count === 1 ? 'member' : 'members'}${room.room.topic ? ` · ${room.room.topic}` : ''}`;
   const typingText =
     typers.length === 0 ? '' : typers.length === 1 ? `${typers[0]} is typing…` : typers.length === 2 ? `${typers[0]} and ${typers[1]} are typing…` : 'Several people are typing…';
 
@@ -122,14 +145,24 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
         <Avatar id={room.room.kind === 'group' ? -room.room.id : (room.peer ?? 0)} name={title} presence={room.peer !== undefined ? (peerPresence ?? 'offline') : undefined} />
         <div className="conversation__title">
           <h1>{title}</h1>
-          <p className="muted">
-            {room.room.kind === 'direct'
-              ? [presenceLabel(peerPresence), room.peer !== undefined ? state.users[room.peer]?.status_text : ''].filter(Boolean).join(' · ')
-              : `${room.room.member_count} members${room.room.topic ? ` · ${room.room.topic}` : ''}`}
-          </p>
+          <p className="muted">{subtitle}</p>
         </div>
-        <button type="button" className="btn btn--ghost" onClick={() => setShowDetails(!showDetails)} aria-expanded={showDetails} aria-controls="room-details">
-          {room.room.kind === 'group' ? 'Members' : 'Details'}
+        {direct && room.peer !== undefined && <BlockButton userId={room.peer} className="btn btn--ghost header-btn" icon onError={setActionError} />}
+        <button type="button" className="btn btn--ghost header-btn" onClick={() => setShowDetails(!showDetails)} aria-expanded={showDetails} aria-controls="room-details">
+          <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+            {direct ? (
+              <>
+                <circle cx="12" cy="12" r="8.5" className="stroke" />
+                <path d="M12 11v5M12 8h.01" className="stroke" />
+              </>
+            ) : (
+              <>
+                <circle cx="9" cy="9" r="3.2" className="stroke" />
+                <path d="M3.5 19c.6-3 2.8-4.6 5.5-4.6s4.9 1.6 5.5 4.6M15.5 6.2a3 3 0 010 5.6M17.5 14.8c1.6.6 2.7 2 3 4.2" className="stroke" />
+              </>
+            )}
+          </svg>
+          <span className="btn__label">{direct ? 'Details' : 'Members'}</span>
         </button>
       </header>
       <div className="conversation__body">
@@ -148,7 +181,7 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
                 ) : (
                   <p className="muted center small">This is the beginning of the conversation.</p>
                 )}
-                <Timeline state={state} room={room} me={me} onReply={setReplyTo} onEdit={setEditing} />
+                <Timeline state={state} room={room} me={me} onReply={setReplyTo} onEdit={setEditing} onError={setActionError} />
                 {pending.map((p) => (
                   <PendingItem key={p.clientId} pending={p} me={me} />
                 ))}
@@ -163,25 +196,66 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
         </div>
         {showDetails && <GroupPanel roomId={roomId} close={() => setShowDetails(false)} go={go} />}
       </div>
+      {waiting && access === 'ok' && (
+        <p className="notice" role="status">
+          <strong>Waiting for {peerName} to accept your message request.</strong> You can already write; they see your messages once they accept.
+        </p>
+      )}
+      {actionError && (
+        <p className="notice notice--error" role="alert">
+          <span>{actionError}</span>
+          <button type="button" className="btn btn--ghost btn--sm" aria-label="Dismiss" onClick={() => setActionError(null)}>
+            ✕
+          </button>
+        </p>
+      )}
       <p className="typing" aria-live="polite">
-        {typingText}
+        {access === 'ok' ? typingText : ''}
       </p>
-      <Composer
-        room={room}
-        state={state}
-        replyTo={replyTo}
-        editing={editing}
-        clear={() => {
-          setReplyTo(null);
-          setEditing(null);
-        }}
-        onSent={jumpToLatest}
-      />
+      {access === 'ok' ? (
+        <Composer
+          room={room}
+          state={state}
+          replyTo={replyTo}
+          editing={editing}
+          clear={() => {
+            setReplyTo(null);
+            setEditing(null);
+          }}
+          onSent={jumpToLatest}
+          onError={setActionError}
+        />
+      ) : (
+        <div className="composer composer--closed" role="status">
+          {access === 'blocked-by-me' && room.peer !== undefined ? (
+            <>
+              <p>You blocked {peerName}. Unblock to write again.</p>
+              <BlockButton userId={room.peer} className="btn" onError={setActionError} />
+            </>
+          ) : (
+            <p>You can’t reply to this conversation.</p>
+          )}
+        </div>
+      )}
     </section>
   );
 }
 
-function Timeline({ state, room, me, onReply, onEdit }: { state: State; room: RoomState; me: Profile; onReply: (m: MessageEvent) => void; onEdit: (m: MessageEvent) => void }) {
+function Timeline({
+  state,
+  room,
+  me,
+  onReply,
+  onEdit,
+  onError,
+}: {
+  state: State;
+  room: RoomState;
+  me: Profile;
+  onReply: (m: MessageEvent) => void;
+  onEdit: (m: MessageEvent) => void;
+  onError: (message: string) => void;
+}) {
   const items: React.ReactNode[] = [];
   let previous: RoomEvent | null = null;
   for (const e of room.timeline ?? []) {
@@ -193,16 +267,19 @@ function Timeline({ state, room, me, onReply, onEdit }: { state: State; room: Ro
       );
       previous = null;
     }
-    if (isMessage(e)) {
+    if (isMessage(e) && room.room.kind === 'group' && e.sender_id !== me.id && isBlocked(state, e.sender_id)) {
+      items.push(<BlockedMessage key={e.seq} state={state} room={room} me={me} message={e} onReply={onReply} onEdit={onEdit} onError={onError} />);
+    } else if (isMessage(e)) {
       const grouped =
         previous !== null &&
         isMessage(previous) &&
+        !isBlocked(state, previous.sender_id) &&
         previous.sender_id === e.sender_id &&
         !e.content.reply_to &&
         Date.parse(e.created_at) - Date.parse(previous.created_at) < GROUP_GAP_MS;
-      items.push(<MessageItem key={e.seq} state={state} room={room} me={me} message={e} grouped={grouped} onReply={onReply} onEdit={onEdit} />);
+      items.push(<MessageItem key={e.seq} state={state} room={room} me={me} message={e} grouped={grouped} onReply={onReply} onEdit={onEdit} onError={onError} />);
     } else {
-      const text = systemText(state, e);
+      const text = systemText(state, room, e);
       if (text)
         items.push(
           <p key={e.seq} className="system">
@@ -215,6 +292,32 @@ function Timeline({ state, room, me, onReply, onEdit }: { state: State; room: Ro
   return <>{items}</>;
 }
 
+/** A group message from someone I blocked: one muted line, and the message on request. */
+function BlockedMessage(props: {
+  state: State;
+  room: RoomState;
+  me: Profile;
+  message: MessageEvent;
+  onReply: (m: MessageEvent) => void;
+  onEdit: (m: MessageEvent) => void;
+  onError: (message: string) => void;
+}) {
+  const [shown, setShown] = useState(false);
+  const toggle = (
+    <button type="button" className="link" aria-expanded={shown} onClick={() => setShown(!shown)}>
+      {shown ? 'Hide' : 'Show'}
+    </button>
+  );
+  return (
+    <div className="blocked-msg">
+      <p className="blocked-msg__line">
+        <span>Message from someone you blocked</span> · {toggle}
+      </p>
+      {shown && <MessageItem {...props} grouped={false} />}
+    </div>
+  );
+}
+
 function MessageItem({
   state,
   room,
@@ -223,6 +326,7 @@ function MessageItem({
   grouped,
   onReply,
   onEdit,
+  onError,
 }: {
   state: State;
   room: RoomState;
@@ -231,8 +335,10 @@ function MessageItem({
   grouped: boolean;
   onReply: (m: MessageEvent) => void;
   onEdit: (m: MessageEvent) => void;
+  onError: (message: string) => void;
 }) {
   const client = useClient();
+  const react = (emoji: string, add: boolean) => void client.react(room.room.id, message.seq, emoji, add).catch((e: unknown) => onError(actionFailure('react', e)));
   const [picking, setPicking] = useState(false);
   const c = message.content;
   const mine = message.sender_id === me.id;
@@ -267,7 +373,9 @@ function MessageItem({
         )}
         {c.reply_to !== undefined && (
           <blockquote className="quote">
-            {target && isMessage(target) ? (
+            {target && isMessage(target) && room.room.kind === 'group' && target.sender_id !== me.id && isBlocked(state, target.sender_id) ? (
+              <em>Message from someone you blocked</em>
+            ) : target && isMessage(target) ? (
               <>
                 <span className="quote__sender">{name(state, target.sender_id)}</span>{' '}
                 {target.content.deleted_at ? <em>Message deleted</em> : target.content.body?.type === 'text' ? plain(target.content.body.text).slice(0, 200) : ''}
@@ -305,7 +413,7 @@ function MessageItem({
                   aria-pressed={minePicked}
                   title={who}
                   aria-label={`${r.emoji} ${r.user_ids.length}: ${who}`}
-                  onClick={() => void client.react(room.room.id, message.seq, r.emoji, !minePicked)}
+                  onClick={() => react(r.emoji, !minePicked)}
                 >
                   {r.emoji} {r.user_ids.length}
                 </button>
@@ -333,7 +441,7 @@ function MessageItem({
               className="btn btn--ghost btn--sm"
               aria-label="Delete"
               onClick={() => {
-                if (confirm('Delete this message for everyone?')) void client.deleteMessage(room.room.id, message.seq);
+                if (confirm('Delete this message for everyone?')) void client.deleteMessage(room.room.id, message.seq).catch((e: unknown) => onError(actionFailure('delete the message', e)));
               }}
             >
               🗑
@@ -349,7 +457,7 @@ function MessageItem({
                   aria-label={`React with ${emoji}`}
                   onClick={() => {
                     setPicking(false);
-                    void client.react(room.room.id, message.seq, emoji, true);
+                    react(emoji, true);
                   }}
                 >
                   {emoji}
@@ -405,6 +513,7 @@ function Composer({
   editing,
   clear,
   onSent,
+  onError,
 }: {
   room: RoomState;
   state: State;
@@ -412,6 +521,7 @@ function Composer({
   editing: MessageEvent | null;
   clear: () => void;
   onSent: () => void;
+  onError: (message: string) => void;
 }) {
   const client = useClient();
   const [text, setText] = useState('');
@@ -447,7 +557,7 @@ function Composer({
     const body = text;
     if (!body.trim()) return;
     if (editing) {
-      void client.edit(roomId, editing.seq, body).catch(() => undefined);
+      void client.edit(roomId, editing.seq, body).catch((e: unknown) => onError(actionFailure('save your edit', e)));
     } else {
       client.sendMessage(roomId, body, replyTo?.seq);
       onSent();

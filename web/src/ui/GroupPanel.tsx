@@ -1,28 +1,43 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../client/client';
-import type { Member, Role } from '../client/types';
+import { awaitingPeer, isBlocked } from '../client/state';
+import type { Member, PendingInvitation, Role } from '../client/types';
 import { Avatar, presenceLabel } from './Avatar';
-import { useChatState, useClient } from './hooks';
+import { BlockButton, displayName } from './Block';
+import { formatDay, useChatState, useClient } from './hooks';
 import { UserSearch } from './UserSearch';
 
 const RANK: Record<Role, number> = { owner: 2, admin: 1, member: 0 };
 
-/** Members with roles and presence; for groups also rename, topic, add, remove, leave. */
+/**
+ * Members with roles and presence, and blocking; for groups also rename, topic,
+ * invitations (invite, pending ones, withdraw), remove, leave.
+ */
 export function GroupPanel({ roomId, close, go }: { roomId: number; close: () => void; go: (path: string) => void }) {
   const state = useChatState();
   const client = useClient();
   const room = state.rooms[roomId];
   const [error, setError] = useState<string | null>(null);
+  const [info, setInfo] = useState<string | null>(null);
   const [name, setName] = useState(room?.room.name ?? '');
   const [topic, setTopic] = useState(room?.room.topic ?? '');
+  const group = room?.room.kind === 'group';
+
+  // Who is invited and has not answered yet (a member may look; it changes without
+  // events, so it is fetched each time the panel opens).
+  useEffect(() => {
+    if (group) client.loadRoomInvitations(roomId).catch(() => undefined);
+  }, [client, roomId, group]);
+
   if (!room) return null;
   const me = state.me?.id ?? -1;
-  const group = room.room.kind === 'group';
   const canManage = group && room.myRole !== 'member';
   const members: Member[] = room.members ?? [];
+  const invitations: PendingInvitation[] = room.invitations ?? [];
 
   const run = (action: () => Promise<void>) => {
     setError(null);
+    setInfo(null);
     action().catch((e: unknown) => setError(e instanceof ApiError ? e.message : 'That did not work; try again.'));
   };
 
@@ -30,6 +45,19 @@ export function GroupPanel({ roomId, close, go }: { roomId: number; close: () =>
     e.preventDefault();
     run(() => client.updateRoom(roomId, { name: name.trim(), topic: topic.trim() }));
   };
+
+  const invite = (userId: number) =>
+    run(async () => {
+      const who = displayName(state.users, userId);
+      try {
+        const made = await client.invite(roomId, [userId]);
+        setInfo(made.length > 0 ? `Invited ${who}. They join when they accept.` : `${who} is already a member or invited.`);
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'forbidden' && isBlocked(state, userId)) throw new ApiError(403, 'forbidden', `You blocked ${who}. Unblock them in Settings to invite them.`);
+        if (e instanceof ApiError && e.code === 'forbidden') throw new ApiError(403, 'forbidden', `You can’t invite ${who}.`);
+        throw e;
+      }
+    });
 
   return (
     <aside className="panel" id="room-details" aria-label="Conversation details">
@@ -42,6 +70,11 @@ export function GroupPanel({ roomId, close, go }: { roomId: number; close: () =>
       {error && (
         <p className="form-error" role="alert">
           {error}
+        </p>
+      )}
+      {info && (
+        <p className="ok small" role="status">
+          {info}
         </p>
       )}
       {canManage && (
@@ -62,23 +95,24 @@ export function GroupPanel({ roomId, close, go }: { roomId: number; close: () =>
           const shown = user?.display_name ?? `User ${m.user_id}`;
           const presence = state.presence[m.user_id]?.status;
           const canRemove = group && m.user_id !== me && RANK[room.myRole] > RANK[m.role] && room.myRole !== 'member';
+          const blocked = isBlocked(state, m.user_id);
           return (
             <li key={m.user_id} className="member">
               <Avatar id={m.user_id} name={shown} size="sm" presence={presence ?? 'offline'} />
               <span className="member__name">
                 {shown}
                 {m.user_id === me && ' (you)'}
-                <span className="member__presence muted small">{presenceLabel(presence)}</span>
+                <span className="member__presence muted small">{blocked ? 'Blocked' : presenceLabel(presence)}</span>
               </span>
               {group && <span className={`role role--${m.role}`}>{m.role}</span>}
-              {group && m.user_id !== me && (room.myRole === 'owner' || canRemove) && (
+              {m.user_id !== me && (
                 <div className="member__actions">
-                  {group && room.myRole === 'owner' && m.user_id !== me && m.role !== 'owner' && (
+                  {group && room.myRole === 'owner' && m.role !== 'owner' && (
                     <button type="button" className="btn btn--ghost btn--sm" onClick={() => run(() => client.setRole(roomId, m.user_id, m.role === 'admin' ? 'member' : 'admin'))}>
                       {m.role === 'admin' ? 'Make member' : 'Make admin'}
                     </button>
                   )}
-                  {group && room.myRole === 'owner' && m.user_id !== me && (
+                  {group && room.myRole === 'owner' && (
                     <button
                       type="button"
                       className="btn btn--ghost btn--sm"
@@ -94,16 +128,67 @@ export function GroupPanel({ roomId, close, go }: { roomId: number; close: () =>
                       Remove
                     </button>
                   )}
+                  <BlockButton userId={m.user_id} onError={setError} />
                 </div>
               )}
             </li>
           );
         })}
       </ul>
+      {!group && awaitingPeer(room) && room.peer !== undefined && (
+        <>
+          <h3>Message request</h3>
+          <div className="member">
+            <Avatar id={room.peer} name={displayName(state.users, room.peer)} size="sm" />
+            <span className="member__name">
+              {displayName(state.users, room.peer)}
+              <span className="member__presence muted small">Has not accepted yet</span>
+            </span>
+            <div className="member__actions">
+              <BlockButton userId={room.peer} onError={setError} />
+            </div>
+          </div>
+        </>
+      )}
+      {group && invitations.length > 0 && (
+        <>
+          <h3>Invited ({invitations.length})</h3>
+          <ul className="members" aria-label="Pending invitations">
+            {invitations.map((i) => {
+              const shown = displayName(state.users, i.user_id);
+              const canWithdraw = room.myRole !== 'member' || i.invited_by === me;
+              return (
+                <li key={i.user_id} className="member">
+                  <Avatar id={i.user_id} name={shown} size="sm" />
+                  <span className="member__name">
+                    {shown}
+                    <span className="member__presence muted small" title={`Invited on ${formatDay(i.invited_at)}`}>
+                      Invited by {i.invited_by === me ? 'you' : displayName(state.users, i.invited_by)}
+                    </span>
+                  </span>
+                  {canWithdraw && (
+                    <div className="member__actions">
+                      <button
+                        type="button"
+                        className="btn btn--ghost btn--sm"
+                        aria-label={`Withdraw the invitation to ${shown}`}
+                        onClick={() => run(() => client.withdrawInvitation(roomId, i.user_id))}
+                      >
+                        Withdraw
+                      </button>
+                    </div>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        </>
+      )}
       {canManage && (
         <>
-          <h3>Add people</h3>
-          <UserSearch label="Add a member by username" exclude={members.map((m) => m.user_id)} onPick={(u) => run(() => client.addMembers(roomId, [u.id]))} />
+          <h3>Invite people</h3>
+          <p className="muted small flush">They join the group when they accept your invitation.</p>
+          <UserSearch label="Invite someone by username" exclude={[...members.map((m) => m.user_id), ...invitations.map((i) => i.user_id)]} onPick={(u) => invite(u.id)} />
         </>
       )}
       {group && room.myRole === 'owner' && members.length > 1 && <p className="muted small">To leave, first make someone else the owner.</p>}

@@ -1,13 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../client/client';
+import { isBlocked } from '../client/state';
 import type { Profile } from '../client/types';
 import { Dialog } from './Dialog';
-import { useClient } from './hooks';
+import { useChatState, useClient } from './hooks';
 import { UserSearch } from './UserSearch';
 
-/** Start a direct conversation, or create a group with some members. */
+/** Start a direct conversation, or create a group and invite people to it. */
 export function NewChat({ close, go }: { close: () => void; go: (path: string) => void }) {
   const client = useClient();
+  const state = useChatState();
   const [tab, setTab] = useState<'direct' | 'group'>('direct');
   const [name, setName] = useState('');
   const [topic, setTopic] = useState('');
@@ -20,7 +22,13 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
       close();
       go(`/rooms/${id}`);
     } catch (e) {
-      setError(e instanceof Error ? e.message : 'Could not open the conversation');
+      if (e instanceof ApiError && e.code === 'forbidden') {
+        setError(
+          isBlocked(state, user.id)
+            ? `You blocked ${user.display_name}. Unblock them in Settings to message them.`
+            : `You can’t message ${user.display_name}.`,
+        );
+      } else setError(e instanceof Error ? e.message : 'Could not open the conversation');
     }
   }
 
@@ -35,7 +43,14 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
       close();
       go(`/rooms/${id}`);
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : 'Could not create the group');
+      const blocked = members.filter((m) => isBlocked(state, m.id)).map((m) => m.display_name);
+      if (e instanceof ApiError && e.code === 'forbidden') {
+        setError(
+          blocked.length > 0
+            ? `You blocked ${blocked.join(', ')}. Remove them from the list, or unblock them in Settings.`
+            : 'Someone on the list can’t be invited. Remove people one by one to find out who.',
+        );
+      } else setError(e instanceof ApiError ? e.message : 'Could not create the group');
     }
   }
 
@@ -55,7 +70,10 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
         </p>
       )}
       {tab === 'direct' ? (
-        <UserSearch label="Find someone by username" onPick={(u) => void openDirect(u)} />
+        <div className="stack">
+          <UserSearch label="Find someone by username" onPick={(u) => void openDirect(u)} />
+          <p className="muted small flush">Someone you have no conversation with yet gets a message request, and sees your messages once they accept it.</p>
+        </div>
       ) : (
         <form onSubmit={(e) => void createGroup(e)} className="stack">
           <label htmlFor="group-name">Group name</label>
@@ -64,12 +82,15 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
             Topic <span className="hint">(optional)</span>
           </label>
           <input id="group-topic" value={topic} onChange={(e) => setTopic(e.target.value)} maxLength={512} />
-          <span className="label">Members</span>
+          <span className="label">Invite people</span>
+          <p className="muted small flush">
+            Each person gets an invitation and joins the group when they accept it.
+          </p>
           {members.length > 0 && (
-            <ul className="chips" aria-label="Chosen members">
+            <ul className="chips" aria-label="People to invite">
               {members.map((m) => (
                 <li key={m.id} className="chip">
-                  {m.display_name}
+                  <span className="ellipsis">{m.display_name}</span>
                   <button type="button" aria-label={`Remove ${m.display_name}`} onClick={() => setMembers(members.filter((x) => x.id !== m.id))}>
                     ✕
                   </button>
@@ -77,9 +98,9 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
               ))}
             </ul>
           )}
-          <UserSearch label="Add members by username" exclude={members.map((m) => m.id)} onPick={(u) => setMembers([...members, u])} />
+          <UserSearch label="Invite people by username" exclude={members.map((m) => m.id)} onPick={(u) => setMembers([...members, u])} />
           <button type="submit" className="btn btn--primary">
-            Create group
+            {members.length === 0 ? 'Create group' : `Create group and invite ${members.length === 1 ? '1 person' : `${members.length} people`}`}
           </button>
         </form>
       )}

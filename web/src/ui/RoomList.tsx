@@ -1,13 +1,18 @@
 import { useMemo, useState } from 'react';
-import { roomsByActivity, roomTitle, type RoomState, type State } from '../client/state';
+import { awaitingPeer, isBlocked, roomsByActivity, roomTitle, type RoomState, type State } from '../client/state';
 import { Avatar } from './Avatar';
 import { formatListTime, useChatState } from './hooks';
+import { Invitations } from './Invitations';
 import { plain } from './markdown';
 import { NewChat } from './NewChat';
 
 function preview(state: State, room: RoomState): string {
   const last = room.lastMessage;
-  if (!last || last.content.type !== 'message') return room.room.kind === 'group' ? room.room.topic || 'No messages yet' : 'No messages yet';
+  if (!last || last.content.type !== 'message') {
+    if (awaitingPeer(room)) return 'Message request sent';
+    return room.room.kind === 'group' ? room.room.topic || 'No messages yet' : 'No messages yet';
+  }
+  if (room.room.kind === 'group' && last.sender_id !== state.me?.id && isBlocked(state, last.sender_id)) return 'Message from someone you blocked';
   const body = last.content.deleted_at ? 'Message deleted' : last.content.body?.type === 'text' ? plain(last.content.body.text) : 'Encrypted message';
   const who = last.sender_id === state.me?.id ? 'You' : room.room.kind === 'group' ? (state.users[last.sender_id]?.display_name ?? '') : '';
   return who ? `${who}: ${body}` : body;
@@ -18,6 +23,7 @@ const CONNECTION_TEXT: Record<State['connection'], string | null> = {
   syncing: 'Syncing…',
   connecting: 'Connecting…',
   offline: 'Offline: messages will be sent when the connection is back',
+  outdated: 'Confab was updated on the server. Reload the page to continue.',
 };
 
 /** The conversation list: filter, new chat, rooms by activity with badges and presence. */
@@ -49,12 +55,26 @@ export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (p
       {banner && (
         <p className={`banner banner--${state.connection}`} role="status">
           {banner}
+          {state.connection === 'outdated' && (
+            <>
+              {' '}
+              <button type="button" className="link" onClick={() => location.reload()}>
+                Reload
+              </button>
+            </>
+          )}
         </p>
       )}
       <div className="roomlist__filter">
         <input type="search" placeholder="Filter conversations" aria-label="Filter conversations" value={filter} onChange={(e) => setFilter(e.target.value)} />
       </div>
       <nav aria-label="Rooms">
+        <Invitations go={go} />
+        {(state.invitations?.length ?? 0) > 0 && (
+          <h2 className="rooms__title" id="rooms-title">
+            Conversations
+          </h2>
+        )}
         <ul className="rooms">
           {rooms.map((room) => {
             const title = roomTitle(state, room);
@@ -101,7 +121,11 @@ export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (p
             );
           })}
         </ul>
-        {rooms.length === 0 && <p className="muted center">{filter ? 'No conversation matches.' : 'No conversations yet. Start one with the + button.'}</p>}
+        {rooms.length === 0 && (
+          <p className="muted center">
+            {filter ? 'No conversation matches.' : (state.invitations?.length ?? 0) > 0 ? 'Accept an invitation, or start a conversation with the + button.' : 'No conversations yet. Start one with the + button.'}
+          </p>
+        )}
       </nav>
       {creating && <NewChat close={() => setCreating(false)} go={go} />}
     </div>

@@ -1,10 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../client/client';
-import type { DeviceSession } from '../client/types';
+import type { DeviceSession, UserId } from '../client/types';
+import { Avatar } from './Avatar';
 import { BackButton } from './BackButton';
 import { formatDay, formatTime, useChatState, useClient, useTheme, type Theme } from './hooks';
 
-/** Profile, theme, notifications, password and device sessions. */
+/** Profile, theme, notifications, password, blocked people and device sessions. */
 export function Settings({ go }: { go: (path: string) => void }) {
   const client = useClient();
   const me = useChatState().me;
@@ -123,6 +124,8 @@ export function Settings({ go }: { go: (path: string) => void }) {
           </button>
         </form>
 
+        <BlockedPeople />
+
         <div className="card stack">
           <h2>Devices</h2>
           <ul className="sessions">
@@ -152,4 +155,74 @@ export function Settings({ go }: { go: (path: string) => void }) {
       </div>
     </section>
   );
+}
+
+/** Everyone I blocked, most recent first, each with Unblock. */
+function BlockedPeople() {
+  const client = useClient();
+  const state = useChatState();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<UserId | null>(null);
+  // Blocks made on another device arrive with the next connection; fetch them now.
+  useEffect(() => {
+    client.refreshBlocks().catch(() => undefined);
+  }, [client]);
+  const blocked = Object.entries(state.blocked ?? {})
+    .map(([id, at]) => ({ id: Number(id), at }))
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+
+  const unblock = (id: UserId) => {
+    setBusy(id);
+    setError(null);
+    client
+      .unblockUser(id)
+      .catch((err: unknown) => setError(err instanceof ApiError ? err.message : 'Could not unblock; try again.'))
+      .finally(() => setBusy(null));
+  };
+
+  return (
+    <div className="card stack" aria-labelledby="blocked-title" role="region">
+      <h2 id="blocked-title">Blocked people</h2>
+      <p className="muted">
+        People you blocked can’t message you, invite you or see when you are online. Their messages in groups you share are hidden until you choose to show them.
+      </p>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {state.blocked === null ? (
+        <p className="muted">Loading…</p>
+      ) : blocked.length === 0 ? (
+        <p className="muted">You haven’t blocked anyone. To block someone, open your conversation with them, or a group’s member list.</p>
+      ) : (
+        <ul className="sessions" aria-labelledby="blocked-title">
+          {blocked.map(({ id, at }) => {
+            const user = state.users[id];
+            const shown = user?.display_name ?? 'Someone';
+            return (
+              <li key={id} className="session blocked-person">
+                <Avatar id={id} name={shown} size="sm" />
+                <span className="blocked-person__text">
+                  <strong className="ellipsis">{shown}</strong>
+                  <span className="muted small ellipsis">
+                    {user ? `@${user.username} · ` : ''}
+                    {blockedWhen(at)}
+                  </span>
+                </span>
+                <button type="button" className="btn btn--sm" disabled={busy === id} onClick={() => unblock(id)} aria-label={`Unblock ${shown}`}>
+                  Unblock
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function blockedWhen(at: string): string {
+  const day = formatDay(at);
+  return day === 'Today' || day === 'Yesterday' ? `blocked ${day.toLowerCase()}` : `blocked on ${day}`;
 }

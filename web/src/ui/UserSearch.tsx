@@ -48,7 +48,14 @@ export function UserSearch({ label, onPick, exclude = [] }: { label: string; onP
         <ul className="userlist" aria-label="Search results">
           {shown.map((u) => (
             <li key={u.id}>
-              <button type="button" className="userrow" onClick={() => onPick(u)}>
+              <button
+                type="button"
+                className="userrow"
+                onClick={() => {
+                  setQuery('');
+                  onPick(u);
+                }}
+              >
                 <Avatar id={u.id} name={u.display_name} size="sm" />
                 <span>
                   <span className="userrow__name">{u.display_name}</span> <span className="muted">@{u.username}</span>
