@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Backend, PASSWORD, TestServer, signed_up, unique_username};
+use common::{Backend, PASSWORD, TestServer, code, signed_up, unique_username};
 use confab_client::ClientError;
 use confab_client::proto::ErrorCode;
 use confab_client::proto::UserId;
@@ -11,13 +11,6 @@ use confab_client::proto::auth::SignUpRequest;
 use confab_client::proto::users::UpdateProfileRequest;
 use reqwest::StatusCode;
 use std::time::Duration;
-
-fn code<T: std::fmt::Debug>(result: Result<T, ClientError>) -> ErrorCode {
-    result
-        .expect_err("expected an error")
-        .code()
-        .expect("an API error code")
-}
 
 on_both_backends!(
     sign_up_sign_in_and_list_sessions,

@@ -5,11 +5,11 @@
 
 mod common;
 
-use common::{Backend, TestServer, direct, group_with, signed_up};
+use common::{Backend, TestServer, code, direct, group_with, id_of, signed_up};
 use confab_client::proto::events::EventContent;
 use confab_client::proto::rooms::CreateGroupRequest;
 use confab_client::proto::users::PresenceStatus;
-use confab_client::proto::ws::{ClientFrame, ServerFrame};
+use confab_client::proto::ws::ServerFrame;
 use confab_client::{Client, ClientError, Incoming, Live};
 use confab_proto::{ErrorCode, UserId};
 use std::time::Duration;
@@ -23,17 +23,6 @@ on_both_backends!(
 );
 
 const PATIENCE: Duration = Duration::from_secs(30);
-
-fn code<T: std::fmt::Debug>(result: Result<T, ClientError>) -> ErrorCode {
-    result
-        .expect_err("expected an error")
-        .code()
-        .expect("an API error code")
-}
-
-async fn id_of(client: &Client) -> UserId {
-    client.me().await.unwrap().id
-}
 
 async fn live(client: &Client) -> Live {
     let (live, ready) = client.connect_live(None).await.expect("connect");
@@ -379,25 +368,9 @@ async fn blocking_stops_invitations_direct_messages_and_presence(backend: Backen
         code(alice.send_text(room, "bye").await),
         ErrorCode::Forbidden
     );
-    let refused = mallory_live
-        .request(|id| ClientFrame::Send {
-            id,
-            room_id: room,
-            client_id: "blocked-1".into(),
-            body: confab_proto::events::MessageBody::Text { text: "ws".into() },
-            reply_to: None,
-        })
-        .await
-        .unwrap();
-    assert!(
-        matches!(
-            refused,
-            ServerFrame::Error {
-                code: ErrorCode::Forbidden,
-                ..
-            }
-        ),
-        "{refused:?}"
+    assert_eq!(
+        common::ws_send_refusal(&mut mallory_live, room, "blocked-1").await,
+        Some(ErrorCode::Forbidden)
     );
     assert_eq!(
         code(mallory.open_direct(alice_id).await),

@@ -556,7 +556,8 @@ async fn memory_after_bursts_of_sign_ins_stays_bounded() {
 }
 
 /// Someone who turns discovery off is listed by search and by ids only for people
-/// they share a room with (and themself); their exact username still finds them.
+/// they share a room or an invitation with (and themself); their exact username
+/// still finds them.
 async fn undiscoverable_people_are_found_only_by_contacts_or_exact_name(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (hidden, hidden_name) = signed_up(&server, "hidden").await;
@@ -581,6 +582,14 @@ async fn undiscoverable_people_are_found_only_by_contacts_or_exact_name(backend:
         let by_name = client.user(&hidden_name).await.unwrap();
         assert_eq!(by_name.id, me.id, "{who}: the exact name always finds");
     }
+    // A hidden person who asks someone to talk is known to them while they decide.
+    let (asked, _) = signed_up(&server, "asked").await;
+    hidden
+        .open_direct(asked.me().await.unwrap().id)
+        .await
+        .unwrap();
+    let by_id = asked.users_by_id(&[me.id]).await.unwrap();
+    assert!(by_id.iter().any(|p| p.id == me.id), "the invited see who asks");
     hidden.update_profile(&discoverable(true)).await.unwrap();
     let found = stranger.search_users(&hidden_name, None).await.unwrap();
     assert!(found.iter().any(|p| p.id == me.id && p.discoverable));

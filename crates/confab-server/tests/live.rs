@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Backend, TestServer, signed_up};
+use common::{Backend, TestServer, id_of, signed_up};
 use confab_client::proto::events::{EventContent, MessageBody};
 use confab_client::proto::rooms::CreateGroupRequest;
 use confab_client::proto::ws::{ClientFrame, ServerFrame, close_code};
@@ -46,10 +46,6 @@ async fn live(client: &Client, since: Option<EventId>) -> Live {
     let (live, ready) = client.connect_live(since).await.expect("connect");
     assert!(matches!(ready, ServerFrame::Ready { .. }), "{ready:?}");
     live
-}
-
-async fn id_of(client: &Client) -> UserId {
-    client.me().await.unwrap().id
 }
 
 async fn group(owner: &Client, members: &[&Client]) -> RoomId {
@@ -154,25 +150,9 @@ async fn only_members_receive_and_removed_members_stop_at_once(backend: Backend)
         "carol never saw the other room"
     );
 
-    let refused = dave_live
-        .request(|id| ClientFrame::Send {
-            id,
-            room_id: room,
-            client_id: "x".into(),
-            body: MessageBody::Text { text: "hey".into() },
-            reply_to: None,
-        })
-        .await
-        .unwrap();
-    assert!(
-        matches!(
-            refused,
-            ServerFrame::Error {
-                code: ErrorCode::Forbidden,
-                ..
-            }
-        ),
-        "{refused:?}"
+    assert_eq!(
+        common::ws_send_refusal(&mut dave_live, room, "x").await,
+        Some(ErrorCode::Forbidden)
     );
 }
 

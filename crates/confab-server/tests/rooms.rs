@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Backend, TestServer, group_with, signed_up};
+use common::{Backend, TestServer, code, group_with, id_of, signed_up};
 use confab_client::proto::ErrorCode;
 use confab_client::proto::events::{EventContent, MessageBody, SendMessageRequest};
 use confab_client::proto::rooms::{CreateGroupRequest, Role, RoomKind, UpdateRoomRequest};
@@ -23,17 +23,6 @@ on_both_backends!(
     markers_start_at_zero_and_a_returning_member_keeps_them,
     own_mentions_and_deleted_messages_do_not_count,
 );
-
-fn code<T: std::fmt::Debug>(result: Result<T, ClientError>) -> ErrorCode {
-    result
-        .expect_err("expected an error")
-        .code()
-        .expect("an API error code")
-}
-
-async fn id_of(client: &Client) -> UserId {
-    client.me().await.unwrap().id
-}
 
 async fn new_group(owner: &Client, members: &[&Client]) -> RoomId {
     group_with(owner, "Team", members).await

@@ -4,9 +4,10 @@
 
 #![allow(dead_code, unused_imports)] // Each test binary uses a different part.
 
-use confab_client::Client;
-use confab_client::proto::RoomId;
 use confab_client::proto::rooms::CreateGroupRequest;
+use confab_client::proto::ws::{ClientFrame, ServerFrame};
+use confab_client::proto::{ErrorCode, RoomId, UserId};
+use confab_client::{Client, ClientError, Live};
 pub use confab_testkit::{Backend, TestDb, TestServer, unique_username};
 
 /// Runs each listed `async fn name(backend: Backend)` once on SQLite and once on
@@ -76,4 +77,37 @@ pub async fn direct(a: &Client, b: &Client) -> RoomId {
         b.accept_invitation(room).await.expect("accept");
     }
     room
+}
+
+/// The API error code of a result that must be an error.
+pub fn code<T: std::fmt::Debug>(result: Result<T, ClientError>) -> ErrorCode {
+    result
+        .expect_err("expected an error")
+        .code()
+        .expect("an API error code")
+}
+
+/// The account's user id.
+pub async fn id_of(client: &Client) -> UserId {
+    client.me().await.unwrap().id
+}
+
+/// Sends a text message over the socket and returns the error code of its refusal,
+/// or `None` if it was stored.
+pub async fn ws_send_refusal(live: &mut Live, room: RoomId, client_id: &str) -> Option<ErrorCode> {
+    let reply = live
+        .request(|id| ClientFrame::Send {
+            id,
+            room_id: room,
+            client_id: client_id.to_owned(),
+            body: confab_client::proto::events::MessageBody::Text { text: "hey".into() },
+            reply_to: None,
+        })
+        .await
+        .expect("a reply");
+    match reply {
+        ServerFrame::Ok { .. } => None,
+        ServerFrame::Error { code, .. } => Some(code),
+        other => panic!("unexpected reply {other:?}"),
+    }
 }

@@ -27,7 +27,9 @@ macro_rules! select_users {
 }
 
 /// The condition on `users` under which the user bound as `$V` may find a row:
-/// the account is discoverable, is the viewer, or shares or shared a room with them.
+/// the account is discoverable, is the viewer, shares or shared a room with them, or
+/// one of the two has a pending invitation from the other (so that the invited know
+/// who asks, and whoever asked knows whom).
 macro_rules! visible_to {
     ($viewer:literal) => {
         concat!(
@@ -37,7 +39,12 @@ macro_rules! visible_to {
              ON theirs.room_id = mine.room_id \
              WHERE mine.user_id = ",
             $viewer,
-            " AND theirs.user_id = users.id))"
+            " AND theirs.user_id = users.id) \
+             OR EXISTS (SELECT 1 FROM invitations i WHERE (i.user_id = ",
+            $viewer,
+            " AND i.invited_by = users.id) OR (i.invited_by = ",
+            $viewer,
+            " AND i.user_id = users.id)))"
         )
     };
 }
