@@ -589,7 +589,10 @@ async fn undiscoverable_people_are_found_only_by_contacts_or_exact_name(backend:
         .await
         .unwrap();
     let by_id = asked.users_by_id(&[me.id]).await.unwrap();
-    assert!(by_id.iter().any(|p| p.id == me.id), "the invited see who asks");
+    assert!(
+        by_id.iter().any(|p| p.id == me.id),
+        "the invited see who asks"
+    );
     hidden.update_profile(&discoverable(true)).await.unwrap();
     let found = stranger.search_users(&hidden_name, None).await.unwrap();
     assert!(found.iter().any(|p| p.id == me.id && p.discoverable));
