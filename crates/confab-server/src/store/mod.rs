@@ -15,12 +15,14 @@
 //!
 //! - `accounts`: the [`Store`] trait and account records;
 //! - [`rooms`]: the [`rooms::RoomStore`] trait and room records;
+//! - [`blobs`]: [`blobs::BlobStore`], file contents by SHA-256 on a local directory or S3;
 //! - [`consent`]: the [`consent::ConsentStore`] trait: invitations and blocks;
 //! - [`events`]: events as stored, and their conversion to and from the wire types;
 //! - `error`: [`StoreError`];
 //! - `sql`: [`SqlStore`], the implementation on SQLite and PostgreSQL.
 
 mod accounts;
+pub mod blobs;
 pub mod consent;
 mod error;
 pub mod events;
