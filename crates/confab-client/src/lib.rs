@@ -39,6 +39,7 @@ pub use confab_proto as proto;
 pub use live::{Incoming, Live};
 
 mod consent;
+mod files;
 
 mod live;
 
@@ -398,6 +399,7 @@ impl Client {
                 client_id,
                 body,
                 reply_to: None,
+                attachments: Vec::new(),
             },
         )
         .await
@@ -516,16 +518,22 @@ impl Client {
                 body: String::from_utf8_lossy(&bytes).into_owned(),
             });
         }
-        match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(error) => Err(ClientError::Api {
-                status,
-                detail: error.error,
-            }),
-            Err(_) => Err(ClientError::Unexpected {
-                status,
-                body: String::from_utf8_lossy(&bytes).into_owned(),
-            }),
-        }
+        Err(failure(status, &bytes))
+    }
+}
+
+/// The error of a response that did not succeed: the API's error body, or the body
+/// as it came.
+fn failure(status: StatusCode, bytes: &[u8]) -> ClientError {
+    match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(error) => ClientError::Api {
+            status,
+            detail: error.error,
+        },
+        Err(_) => ClientError::Unexpected {
+            status,
+            body: String::from_utf8_lossy(bytes).into_owned(),
+        },
     }
 }
 

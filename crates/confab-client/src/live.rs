@@ -14,6 +14,9 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// What arrives on a live connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
+// Each value is read once and matched at once; boxing the frame would only add an
+// allocation per frame and a `Box` to every pattern of every caller.
+#[allow(clippy::large_enum_variant)]
 pub enum Incoming {
     Frame(ServerFrame),
     /// The server closed the connection with this code and reason.
@@ -257,6 +260,7 @@ impl Live {
                 client_id,
                 body,
                 reply_to: None,
+                attachments: Vec::new(),
             })
             .await?
         {

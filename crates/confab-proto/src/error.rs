@@ -62,6 +62,10 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The request body exceeds the configured limit (413).
     PayloadTooLarge,
+    /// An upload would take the uploader past `--storage-quota-bytes` (413).
+    QuotaExceeded,
+    /// The `Range` of a download starts past the end of the file (416).
+    RangeNotSatisfiable,
     /// The request body is not `application/json` (415).
     UnsupportedMediaType,
     /// Too many attempts; wait `retry_after_secs` (429).
@@ -93,6 +97,8 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::QuotaExceeded => "quota_exceeded",
+            Self::RangeNotSatisfiable => "range_not_satisfiable",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::RateLimited => "rate_limited",
             Self::Internal => "internal",

@@ -6,6 +6,7 @@
 //! when they happen live, and are folded into the message they target in history.
 
 use crate::RoomId;
+use crate::files::FileInfo;
 use crate::rooms::Role;
 use crate::{EventId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,9 @@ pub struct MessageState {
     pub mentions: Vec<UserId>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
+    /// The files it carries, in the order sent; gone once it is deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<FileInfo>,
     #[serde(
         default,
         with = "time::serde::rfc3339::option",
@@ -195,6 +199,9 @@ pub struct SendMessageRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub reply_to: Option<i64>,
+    /// Ids of files I uploaded, to carry in this message (`--max-attachments`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
 }
 
 /// `PATCH /api/v1/rooms/{id}/messages/{seq}`

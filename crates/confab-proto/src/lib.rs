@@ -17,6 +17,7 @@
 pub mod auth;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod ids;
 pub mod invitations;
 pub mod rooms;

@@ -124,6 +124,9 @@ pub enum ClientFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "openapi", schema(nullable = false))]
         reply_to: Option<i64>,
+        /// Ids of files I uploaded, as in `POST /api/v1/rooms/{id}/messages`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<String>,
     },
     Edit {
         id: String,

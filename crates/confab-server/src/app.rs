@@ -1,6 +1,7 @@
 //! [`App`]: one server's services, wired together from a [`Config`].
 
 use crate::clock::now_millis;
+use crate::config::FileConfig;
 use crate::config::redact_url;
 use crate::config::{Config, SqliteSynchronous};
 use crate::realtime::{LocalBus, Realtime};
@@ -11,7 +12,9 @@ use crate::service::accounts::sessions::Sessions;
 use crate::service::accounts::throttle::Throttle;
 use crate::service::accounts::tokens::{self, AccessTokens};
 use crate::service::budget::Budget;
-use crate::service::rooms::Rooms;
+use crate::service::files::Files;
+use crate::service::rooms::{Rooms, RoomsStores};
+use crate::store::blobs::{BlobBackend, BlobStore, S3Settings};
 use crate::store::rooms::RoomStore;
 use crate::store::{ConnectOptions, SqlStore};
 use crate::telemetry::Metrics;
@@ -31,6 +34,7 @@ pub struct App {
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
     pub rooms: Rooms,
+    pub files: Files,
     /// Live delivery of stored events and ephemeral frames to connected clients.
     pub realtime: Arc<Realtime>,
     pub metrics: Metrics,
@@ -123,11 +127,21 @@ impl App {
             Budget::per_minute(config.user_lookups_per_minute, "user lookups"),
         );
         let rooms = Rooms::new(
-            room_store,
-            Arc::new(sql.clone()),
+            RoomsStores {
+                rooms: room_store,
+                consent: Arc::new(sql.clone()),
+                files: Arc::new(sql.clone()),
+                accounts: Arc::clone(&store),
+            },
             Arc::clone(&realtime) as _,
-            Arc::clone(&store),
             config.rooms.clone(),
+            config.files.clone(),
+        );
+        let files = Files::new(
+            Arc::new(sql.clone()),
+            BlobStore::open(&blob_backend(&config.files))
+                .context("cannot open the file storage")?,
+            config.files.clone(),
         );
         Ok(Arc::new(Self {
             config,
@@ -135,6 +149,7 @@ impl App {
             accounts,
             sessions,
             rooms,
+            files,
             realtime,
             metrics,
             shutdown: CancellationToken::new(),
@@ -147,5 +162,19 @@ impl App {
     /// Releases the database; called last at shutdown.
     pub async fn close(&self) {
         self.sql.close().await;
+    }
+}
+
+/// Where the settings say files are kept.
+fn blob_backend(files: &FileConfig) -> BlobBackend {
+    match &files.s3_bucket {
+        Some(bucket) => BlobBackend::S3(S3Settings {
+            bucket: bucket.clone(),
+            endpoint: files.s3_endpoint.clone(),
+            region: files.s3_region.clone(),
+            access_key_id: files.s3_access_key_id.clone().unwrap_or_default(),
+            secret_access_key: files.s3_secret_access_key.clone().unwrap_or_default(),
+        }),
+        None => BlobBackend::Local(files.files_dir.clone()),
     }
 }

@@ -35,7 +35,7 @@ async fn the_server_allows_exactly_what_the_docs_say(backend: Backend) {
 #[rustfmt::skip]
 fn rest_rows() -> Vec<Rest> {
     use Arg::*;
-    use Scope::{Account, Direct, Fresh, Missing, Shared};
+    use Scope::{Account, Direct, File, Fresh, Missing, Shared};
     let text: Body = |c| json!({ "client_id": c.unique, "body": { "type": "text", "text": "hi" } });
     let edit: Body = |_| json!({ "body": { "type": "text", "text": "edited" } });
     let topic: Body = |c| json!({ "topic": c.unique });
@@ -128,6 +128,12 @@ fn rest_rows() -> Vec<Rest> {
         rest("GET    /rooms/{id}",                  "see a room that does not exist", Missing, Bare,        anyone(MISSING)),
         rest("POST   /rooms/{id}/messages",         "send to a missing room",       Missing, Bare,          anyone(MISSING)).body(text),
         rest("POST   /invitations/{id}/accept",     "accept for a missing room",    Missing, Bare,          anyone(MISSING)),
+        // Files: anyone uploads their own; the image shared in the group after the
+        // removal reaches its current members only (404 hides it from the others).
+        rest("POST   /files?name=notes.txt&client_id=matrix-upload", "upload a file", Account, Bare,      anyone(CREATED)).body(|_| json!({ "any": "bytes" })),
+        rest("GET    /files/{id}",                  "download the group's image",   File,    Bare,          [UNAUTH, MISSING, MISSING, OK, MISSING, OK, OK]),
+        rest("GET    /files/{id}/thumbnail",        "its thumbnail",                File,    Bare,          [UNAUTH, MISSING, MISSING, OK, MISSING, OK, OK]),
+        rest("GET    /rooms/{id}/files",            "the group's files",            Shared,  Bare,          members(OK)),
         // Blocking is about the caller's own account; the last rows, so that the
         // blocks (lifted again by the unblock row) cannot change the rows above.
         rest("GET    /blocks",                      "whom I blocked",               Account, Bare,          anyone(OK)),
@@ -144,7 +150,7 @@ fn ws_rows() -> Vec<Ws> {
     use Arg::{Bare, MyMsg, TheirMsg};
     use Scope::{Account, Direct, Missing, Shared};
     let hello: Frame = |c, _| ClientFrame::Hello { token: c.token.clone(), since: None };
-    let send: Frame = |c, id| ClientFrame::Send { id, room_id: c.room(), client_id: c.unique.clone(), body: MessageBody::Text { text: "hi".into() }, reply_to: None };
+    let send: Frame = |c, id| ClientFrame::Send { id, room_id: c.room(), client_id: c.unique.clone(), body: MessageBody::Text { text: "hi".into() }, reply_to: None, attachments: Vec::new() };
     let edit: Frame = |c, id| ClientFrame::Edit { id, room_id: c.room(), seq: c.seq, body: MessageBody::Text { text: "edited".into() } };
     let delete: Frame = |c, id| ClientFrame::Delete { id, room_id: c.room(), seq: c.seq };
     let typing: Frame = |c, _| ClientFrame::Typing { room_id: c.room(), typing: true };

@@ -29,6 +29,7 @@ fn message(client_id: &str) -> SendMessageRequest {
             text: format!("burst message {client_id}"),
         },
         reply_to: None,
+        attachments: Vec::new(),
     }
 }
 

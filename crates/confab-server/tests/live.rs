@@ -354,6 +354,7 @@ async fn bad_frames_get_errors_and_the_server_keeps_serving(backend: Backend) {
             client_id: "c".into(),
             body: MessageBody::Text { text: "x".into() },
             reply_to: None,
+            attachments: Vec::new(),
         })
         .await
         .unwrap();
@@ -443,6 +444,7 @@ async fn an_expired_token_is_replaced_without_reconnecting(backend: Backend) {
         client_id: "after-expiry".into(),
         body: MessageBody::Text { text: "hi".into() },
         reply_to: None,
+        attachments: Vec::new(),
     };
     let expired = socket.request(send).await.unwrap();
     assert!(
@@ -993,6 +995,7 @@ async fn revocation_ends_sockets_at_once_and_their_requests_are_refused(backend:
                 text: "must not be stored".into(),
             },
             reply_to: None,
+            attachments: Vec::new(),
         })
         .await;
     assert!(

@@ -6,6 +6,7 @@
 
 use confab_proto::auth::{AuthResponse, AuthTokens, DeviceSession};
 use confab_proto::events::{EventContent, MessageBody, MessageState, Reaction, RoomEvent};
+use confab_proto::files::{FileInfo, SharedFile, SharedFilePage, ThumbnailInfo};
 use confab_proto::invitations::{
     BlockList, BlockedUser, Invitation, InvitationList, PendingInvitation, PendingInvitationList,
 };
@@ -159,6 +160,21 @@ fn serde_output_matches_the_schemas() {
     check("InvitationList", json(&invitations()));
     check("PendingInvitationList", json(&pending_invitations()));
     check("BlockList", json(&blocks()));
+    check("FileInfo", json(&image_file()));
+    check("FileInfo", json(&plain_file()));
+    check(
+        "SharedFilePage",
+        json(&SharedFilePage {
+            files: vec![SharedFile {
+                file: image_file(),
+                room_id: RoomId(7),
+                seq: 4,
+                sender_id: UserId(1),
+                shared_at: at(),
+            }],
+            next_before: Some(4),
+        }),
+    );
     check("Profile", json(&profile(None)));
     check("AuthResponse", json(&auth_response()));
     for session in device_sessions() {
@@ -376,8 +392,37 @@ fn full_message() -> MessageState {
             emoji: "👍".into(),
             user_ids: vec![UserId(2)],
         }],
+        attachments: vec![image_file(), plain_file()],
         edited_at: Some(at()),
         deleted_at: Some(at()),
+    }
+}
+
+fn image_file() -> FileInfo {
+    FileInfo {
+        id: "0123456789abcdef0123456789abcdef".into(),
+        name: "cat.png".into(),
+        size: 2048,
+        content_type: "image/png".into(),
+        width: Some(640),
+        height: Some(480),
+        thumbnail: Some(ThumbnailInfo {
+            width: 320,
+            height: 240,
+            content_type: "image/jpeg".into(),
+        }),
+    }
+}
+
+fn plain_file() -> FileInfo {
+    FileInfo {
+        id: "fedcba9876543210fedcba9876543210".into(),
+        name: "notes.txt".into(),
+        size: 12,
+        content_type: "text/plain; charset=utf-8".into(),
+        width: None,
+        height: None,
+        thumbnail: None,
     }
 }
 
@@ -388,6 +433,7 @@ fn bare_message() -> MessageState {
         reply_to: None,
         mentions: vec![],
         reactions: vec![],
+        attachments: vec![],
         edited_at: None,
         deleted_at: None,
     }
@@ -480,6 +526,7 @@ fn client_frames() -> Vec<ClientFrame> {
             client_id: "c1".into(),
             body: text("hi"),
             reply_to: None,
+            attachments: vec![],
         },
         Send {
             id: id(),
@@ -487,6 +534,7 @@ fn client_frames() -> Vec<ClientFrame> {
             client_id: "c1".into(),
             body: text("hi"),
             reply_to: Some(2),
+            attachments: vec!["f1".into()],
         },
         Edit {
             id: id(),

@@ -98,6 +98,7 @@ async fn send(
         body,
         reply_to: None,
         mentions: Vec::new(),
+        attachments: Vec::new(),
     };
     store.append(room, sender, change, NOW + 1).await.unwrap()
 }
@@ -543,6 +544,7 @@ async fn room_list_counts_unread_and_mentions_until_read(backend: Backend) {
                 body,
                 reply_to: None,
                 mentions: vec![b],
+                attachments: Vec::new(),
             },
             NOW + 10,
         )

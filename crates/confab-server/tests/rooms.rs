@@ -260,6 +260,7 @@ async fn retried_sends_store_one_message(backend: Backend) {
             text: "once".to_owned(),
         },
         reply_to: None,
+        attachments: Vec::new(),
     };
     let (http, url) = server.raw(&format!("/api/v1/rooms/{room}/messages"));
     let token = alice.tokens().await.unwrap().access_token;
@@ -307,6 +308,7 @@ async fn messages_can_be_replied_to_edited_deleted_and_reacted_to(backend: Backe
                     text: "yes!".into(),
                 },
                 reply_to: Some(question.seq),
+                attachments: Vec::new(),
             },
         )
         .await
@@ -315,6 +317,7 @@ async fn messages_can_be_replied_to_edited_deleted_and_reacted_to(backend: Backe
         client_id: "r2".into(),
         body: MessageBody::Text { text: "?".into() },
         reply_to: Some(9999),
+        attachments: Vec::new(),
     };
     assert_eq!(
         code(owner.send_message(room, &bad_reply).await),
@@ -630,6 +633,7 @@ async fn limits_are_enforced(backend: Backend) {
             ciphertext: "bWxzLWNpcGhlcnRleHQ=".into(),
         },
         reply_to: None,
+        attachments: Vec::new(),
     };
     crypto_owner
         .send_message(encrypted.id, &ciphertext)

@@ -58,6 +58,8 @@ export interface components {
             /** @enum {string} */
             type: "refresh";
         } | {
+            /** @description Ids of files I uploaded, as in `POST /api/v1/rooms/{id}/messages`. */
+            attachments?: string[];
             body: components["schemas"]["MessageBody"];
             client_id: string;
             id: string;
@@ -162,7 +164,7 @@ export interface components {
          *     must treat a code they do not know as [`ErrorCode::Unknown`].
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "invalid_input" | "weak_password" | "username_taken" | "invalid_credentials" | "unauthenticated" | "invalid_token" | "token_expired" | "session_revoked" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "unavailable" | "unknown";
+        ErrorCode: "invalid_json" | "invalid_input" | "weak_password" | "username_taken" | "invalid_credentials" | "unauthenticated" | "invalid_token" | "token_expired" | "session_revoked" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "quota_exceeded" | "range_not_satisfiable" | "unsupported_media_type" | "rate_limited" | "internal" | "unavailable" | "unknown";
         /** @description What went wrong, for programs (`code`) and for people (`message`). */
         ErrorDetail: {
             /** @description Stable, machine-readable reason; see [`ErrorCode`]. */
@@ -262,6 +264,27 @@ export interface components {
          *     stored event in commit order; a client's resume cursor is the last one it saw.
          */
         EventId: number;
+        /**
+         * @description An uploaded file. The content type is what the server found in the bytes, never
+         *     what the uploader claimed.
+         */
+        FileInfo: {
+            content_type: string;
+            /** Format: int32 */
+            height?: number;
+            /** @description Download it from `/api/v1/files/{id}`. */
+            id: string;
+            name: string;
+            /** Format: int64 */
+            size: number;
+            /** @description Images only: a smaller copy at `/api/v1/files/{id}/thumbnail`. */
+            thumbnail?: components["schemas"]["ThumbnailInfo"];
+            /**
+             * Format: int32
+             * @description Images only: their size in pixels.
+             */
+            width?: number;
+        };
         /** @description A page of history: timeline events, oldest first. */
         HistoryPage: {
             events: components["schemas"]["RoomEvent"][];
@@ -325,6 +348,8 @@ export interface components {
          *     mentions, and its reactions.
          */
         MessageState: {
+            /** @description The files it carries, in the order sent; gone once it is deleted. */
+            attachments?: components["schemas"]["FileInfo"][];
             /** @description `None` once deleted: the tombstone stays in history. */
             body?: components["schemas"]["MessageBody"];
             /** @description The sender's idempotency key. */
@@ -501,6 +526,8 @@ export interface components {
         };
         /** @description `POST /api/v1/rooms/{id}/messages` */
         SendMessageRequest: {
+            /** @description Ids of files I uploaded, to carry in this message (`--max-attachments`). */
+            attachments?: string[];
             body: components["schemas"]["MessageBody"];
             /**
              * @description Client-generated id, 1-64 characters, unique per sender. Sending again with
@@ -579,6 +606,28 @@ export interface components {
         SetRoleRequest: {
             role: components["schemas"]["Role"];
         };
+        /** @description A file shared in a room: which message carries it. */
+        SharedFile: {
+            file: components["schemas"]["FileInfo"];
+            room_id: components["schemas"]["RoomId"];
+            sender_id: components["schemas"]["UserId"];
+            /**
+             * Format: int64
+             * @description The message that carries it.
+             */
+            seq: number;
+            /** Format: date-time */
+            shared_at: string;
+        };
+        /** @description `GET /api/v1/rooms/{id}/files`: newest first. */
+        SharedFilePage: {
+            files: components["schemas"]["SharedFile"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; absent on the last page.
+             */
+            next_before?: number;
+        };
         /** @description `POST /api/v1/auth/signin` */
         SignInRequest: {
             /** @description At most 64 characters, one line. */
@@ -609,6 +658,14 @@ export interface components {
              *     reserved.
              */
             username: string;
+        };
+        /** @description The thumbnail of an image: at most 320 pixels on its longer side. */
+        ThumbnailInfo: {
+            content_type: string;
+            /** Format: int32 */
+            height: number;
+            /** Format: int32 */
+            width: number;
         };
         /** @description `POST /api/v1/rooms/{id}/transfer-ownership` */
         TransferOwnershipRequest: {

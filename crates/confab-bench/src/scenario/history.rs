@@ -105,6 +105,7 @@ async fn seed(
                 text: format!("history message {i}"),
             },
             reply_to: None,
+            attachments: Vec::new(),
         };
         async move {
             let sent =

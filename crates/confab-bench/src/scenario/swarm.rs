@@ -303,6 +303,7 @@ async fn drive(
                     client_id: format!("{}-{sent}", plan.client_prefix),
                     body: MessageBody::Text { text: format!("{tag}{micros}") },
                     reply_to: None,
+                    attachments: Vec::new(),
                 };
                 shared.sent.fetch_add(1, Ordering::Relaxed);
                 if live.send(&frame).await.is_err() {

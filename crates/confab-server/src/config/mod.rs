@@ -14,6 +14,7 @@ mod cli;
 mod database;
 mod error;
 mod file;
+mod files;
 mod groups;
 mod options;
 mod parsers;
@@ -27,6 +28,7 @@ pub use crate::telemetry::LogFormat;
 pub use cli::{Cli, Command, ServeArgs};
 pub use database::{Backend, redact_url};
 pub use error::ConfigError;
+pub use files::FileConfig;
 pub use groups::{
     HttpConfig, PASSWORD_MAX_CHARS, PasswordConfig, RoomLimits, ThrottleConfig, WsConfig,
 };

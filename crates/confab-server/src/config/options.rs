@@ -14,6 +14,7 @@
 
 use super::database::Backend;
 use super::error::ConfigError;
+use super::files::FileConfig;
 use super::groups::{HttpConfig, PasswordConfig, RoomLimits, ThrottleConfig, WsConfig};
 use super::parsers::{at_least, duration, duration_at_least};
 use crate::telemetry::LogFormat;
@@ -192,6 +193,9 @@ pub struct Config {
     #[command(flatten, next_help_heading = "Rooms and messages")]
     pub rooms: RoomLimits,
 
+    #[command(flatten, next_help_heading = "Shared files")]
+    pub files: FileConfig,
+
     #[command(flatten, next_help_heading = "HTTP connections")]
     pub http: HttpConfig,
 
@@ -279,6 +283,13 @@ pub(super) fn dependent_defaults(matches: &ArgMatches) -> Vec<OsString> {
             url
         }
     };
+    if !matches.contains_id("files_dir") {
+        let data_dir = matches.get_one::<PathBuf>("data_dir");
+        let files = data_dir
+            .map_or(Path::new(""), PathBuf::as_path)
+            .join("files");
+        args.push(flag("files-dir", files.display()));
+    }
     if !matches.contains_id("db_max_connections") {
         let connections = match Backend::from_url(&database_url) {
             Some(Backend::Postgres) => 16,
@@ -334,6 +345,19 @@ impl Config {
         rule(
             self.ws.idle_timeout > self.ws.ping_interval,
             "--ws-idle-timeout must be longer than --ws-ping-interval",
+        )?;
+        let s3 = &self.files;
+        rule(
+            s3.s3_bucket.is_some()
+                || (s3.s3_endpoint.is_none()
+                    && s3.s3_access_key_id.is_none()
+                    && s3.s3_secret_access_key.is_none()),
+            "the --s3-* settings need --s3-bucket",
+        )?;
+        rule(
+            s3.s3_bucket.is_none()
+                || (s3.s3_access_key_id.is_some() && s3.s3_secret_access_key.is_some()),
+            "--s3-bucket needs --s3-access-key-id and --s3-secret-access-key",
         )?;
         rule(
             self.throttle.max_delay >= self.throttle.base_delay,

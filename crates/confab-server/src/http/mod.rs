@@ -10,6 +10,7 @@ mod consent;
 mod cookie;
 pub mod error;
 pub(crate) mod extract;
+mod files;
 mod ops;
 mod rooms;
 mod sessions;
@@ -61,6 +62,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "users", description = "Profiles"),
         (name = "rooms", description = "Rooms, members and messages"),
         (name = "invitations", description = "Invitations to rooms, message requests and blocking"),
+        (name = "files", description = "Uploading and downloading shared files"),
     )
 )]
 struct ApiDoc;
@@ -116,6 +118,10 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(rooms::edit, rooms::delete))
         .routes(routes!(rooms::add_reaction, rooms::remove_reaction))
         .routes(routes!(rooms::mark_read))
+        .routes(routes!(files::upload))
+        .routes(routes!(files::download))
+        .routes(routes!(files::thumbnail))
+        .routes(routes!(files::room_files))
         .split_for_parts();
     common_errors::document(&mut openapi);
     (router, openapi)

@@ -37,6 +37,15 @@ pub enum ServiceError {
     Forbidden(String),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// An upload is larger than allowed; nothing was kept.
+    #[error("{0}")]
+    TooLarge(String),
+    /// An upload would go past the uploader's storage quota; nothing was kept.
+    #[error("{0}")]
+    QuotaExceeded(String),
+    /// A download's range starts past the end of the file.
+    #[error("the range starts past the end of the file ({size} bytes)")]
+    RangeNotSatisfiable { size: u64 },
     #[error("too many attempts; wait {}s and try again", whole_seconds(*retry_after))]
     RateLimited { retry_after: Duration },
     /// The server is at capacity for this kind of work (password hashing); trying
@@ -65,6 +74,9 @@ impl ServiceError {
             Self::RefreshTokenReused => ErrorCode::RefreshTokenReused,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
+            Self::TooLarge(_) => ErrorCode::PayloadTooLarge,
+            Self::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
+            Self::RangeNotSatisfiable { .. } => ErrorCode::RangeNotSatisfiable,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Busy { .. } => ErrorCode::Unavailable,
             Self::Store(_) | Self::Internal(_) => ErrorCode::Internal,

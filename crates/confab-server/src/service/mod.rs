@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod budget;
 mod error;
+pub mod files;
 pub mod rooms;
 pub mod validate;
 

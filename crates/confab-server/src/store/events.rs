@@ -14,6 +14,7 @@
 
 use crate::clock::{Millis, timestamp};
 use confab_proto::events::{EventContent, MessageBody, MessageState, Reaction, RoomEvent};
+use confab_proto::files::{FileInfo, ThumbnailInfo};
 use confab_proto::rooms::Role;
 use confab_proto::{EventId, RoomId, UserId};
 use serde::{Deserialize, Serialize};
@@ -55,8 +56,58 @@ pub struct MessageRecord {
     pub mentions: Vec<UserId>,
     /// Filled in by history reads only.
     pub reactions: Vec<ReactionRecord>,
+    /// As sent (JSON in the `events.attachments` column); empty once deleted.
+    pub attachments: Vec<AttachmentRecord>,
     pub edited_at: Option<Millis>,
     pub deleted_at: Option<Millis>,
+}
+
+/// A file a message carries, as stored: what it was when the message was sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentRecord {
+    #[serde(rename = "id")]
+    pub file_id: String,
+    #[serde(rename = "name")]
+    pub name: String,
+    #[serde(rename = "size")]
+    pub size: u64,
+    #[serde(rename = "content_type")]
+    pub content_type: String,
+    #[serde(rename = "width", default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(rename = "height", default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    #[serde(rename = "thumbnail", default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<ThumbnailRecord>,
+}
+
+/// An image's thumbnail, as stored in an [`AttachmentRecord`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThumbnailRecord {
+    #[serde(rename = "width")]
+    pub width: u32,
+    #[serde(rename = "height")]
+    pub height: u32,
+    #[serde(rename = "content_type")]
+    pub content_type: String,
+}
+
+impl From<AttachmentRecord> for FileInfo {
+    fn from(record: AttachmentRecord) -> Self {
+        Self {
+            id: record.file_id,
+            name: record.name,
+            size: record.size,
+            content_type: record.content_type,
+            width: record.width,
+            height: record.height,
+            thumbnail: record.thumbnail.map(|t| ThumbnailInfo {
+                width: t.width,
+                height: t.height,
+                content_type: t.content_type,
+            }),
+        }
+    }
 }
 
 /// Everyone who reacted to a message with one emoji, in reaction order.
@@ -280,6 +331,7 @@ impl From<MessageRecord> for MessageState {
                     user_ids: r.user_ids,
                 })
                 .collect(),
+            attachments: message.attachments.into_iter().map(Into::into).collect(),
             edited_at: message.edited_at.map(timestamp),
             deleted_at: message.deleted_at.map(timestamp),
         }
@@ -407,6 +459,7 @@ mod tests {
                     emoji: "👍".into(),
                     user_ids: vec![UserId(4)],
                 }],
+                attachments: Vec::new(),
                 edited_at: None,
                 deleted_at: None,
             }),

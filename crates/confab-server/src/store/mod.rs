@@ -17,6 +17,7 @@
 //! - [`rooms`]: the [`rooms::RoomStore`] trait and room records;
 //! - [`blobs`]: [`blobs::BlobStore`], file contents by SHA-256 on a local directory or S3;
 //! - [`consent`]: the [`consent::ConsentStore`] trait: invitations and blocks;
+//! - [`files`]: the [`files::FileStore`] trait: uploaded files and where they are shared;
 //! - [`events`]: events as stored, and their conversion to and from the wire types;
 //! - `error`: [`StoreError`];
 //! - `sql`: [`SqlStore`], the implementation on SQLite and PostgreSQL.
@@ -26,6 +27,7 @@ pub mod blobs;
 pub mod consent;
 mod error;
 pub mod events;
+pub mod files;
 pub mod rooms;
 mod sql;
 

@@ -8,7 +8,7 @@
 //! enforces what must hold even under races: membership and message existence.
 
 use super::StoreResult;
-use super::events::{BodyRecord, EventRecord};
+use super::events::{AttachmentRecord, BodyRecord, EventRecord};
 use crate::clock::Millis;
 use async_trait::async_trait;
 use confab_proto::rooms::{Role, RoomKind};
@@ -84,6 +84,8 @@ pub enum RoomChange {
         body: BodyRecord,
         reply_to: Option<i64>,
         mentions: Vec<UserId>,
+        /// Files the sender uploaded, checked by the service.
+        attachments: Vec<AttachmentRecord>,
     },
     EditMessage {
         seq: i64,

@@ -68,6 +68,8 @@ pub enum Scope {
     Direct,
     /// A room id that does not exist.
     Missing,
+    /// `{id}` is an image the owner shared in the group, after the removal.
+    File,
 }
 
 /// What a row's `{seq}`, `{user_id}` and `{username}`, or a sessions path's `{id}`,
@@ -231,6 +233,8 @@ struct World {
     people: HashMap<&'static str, Person>,
     shared: Group,
     direct: RoomId,
+    /// The image of [`Scope::File`].
+    file: String,
 }
 
 impl World {
@@ -269,6 +273,7 @@ impl World {
             people,
             shared,
             direct: RoomId(0),
+            file: String::new(),
         };
         world.shared = world.group().await;
         let member = world.get("member").id;
@@ -279,7 +284,28 @@ impl World {
             .await
             .unwrap()
             .id;
+        world.file = world.shared_image().await;
         world
+    }
+
+    /// An image the owner uploads and sends in the shared group; its id.
+    async fn shared_image(&self) -> String {
+        let owner = &self.get("owner").client;
+        let mut png = Vec::new();
+        image::RgbImage::from_pixel(8, 8, image::Rgb([1, 2, 3]))
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let file = owner.upload("dot.png", "matrix", png).await.unwrap();
+        let request = confab_client::proto::events::SendMessageRequest {
+            client_id: "matrix-file".into(),
+            body: confab_client::proto::events::MessageBody::Text {
+                text: String::new(),
+            },
+            reply_to: None,
+            attachments: vec![file.id.clone()],
+        };
+        owner.send_message(self.shared.id, &request).await.unwrap();
+        file.id
     }
 
     fn get(&self, name: &str) -> &Person {
@@ -360,6 +386,7 @@ impl World {
             }
             Scope::Direct => (Some(self.direct), None),
             Scope::Missing => (Some(RoomId(999_999_999)), None),
+            Scope::File => (None, None),
         };
         let seq = match (arg, room) {
             (Arg::MyMsg | Arg::TheirMsg, Some(room)) if scope != Scope::Missing => {
@@ -457,7 +484,13 @@ async fn run_rest(world: &World, row: &Rest, caller: Caller) -> String {
     let (method, path) = row.op.split_once(' ').unwrap();
     let path = path
         .trim()
-        .replace("{id}", &cell.id.to_string())
+        .replace(
+            "{id}",
+            &match row.scope {
+                Scope::File => world.file.clone(),
+                _ => cell.id.to_string(),
+            },
+        )
         .replace("{seq}", &cell.seq.to_string())
         .replace("{user_id}", &cell.user.to_string())
         .replace("{username}", &cell.username)

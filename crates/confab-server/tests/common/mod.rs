@@ -102,6 +102,7 @@ pub async fn ws_send_refusal(live: &mut Live, room: RoomId, client_id: &str) -> 
             client_id: client_id.to_owned(),
             body: confab_client::proto::events::MessageBody::Text { text: "hey".into() },
             reply_to: None,
+            attachments: Vec::new(),
         })
         .await
         .expect("a reply");

@@ -57,11 +57,13 @@ impl Connection {
                 client_id,
                 body,
                 reply_to,
+                attachments,
             } => {
                 let request = SendMessageRequest {
                     client_id,
                     body,
                     reply_to,
+                    attachments,
                 };
                 let outcome = self
                     .admitted(async |caller| {

@@ -5,7 +5,7 @@ use super::service::{Rooms, not_member};
 use crate::service::accounts::tokens::Principal;
 use crate::service::validate::Username;
 use crate::service::{ServiceError, ServiceResult};
-use crate::store::events::BodyRecord;
+use crate::store::events::{AttachmentRecord, BodyRecord, ContentRecord};
 use crate::store::rooms::{Appended, RoomChange, RoomRecord};
 use confab_proto::events::{MessageBody, RoomEvent, SendMessageRequest};
 use confab_proto::rooms::{Role, RoomKind};
@@ -43,7 +43,10 @@ impl Rooms {
                 format!("a client id has 1 to {CLIENT_ID_MAX} bytes"),
             ));
         }
-        self.check_body(&room, &request.body)?;
+        let attachments = self
+            .attachments(caller, &room, &request.attachments)
+            .await?;
+        self.check_body(&room, &request.body, !attachments.is_empty())?;
         let mentions = match &request.body {
             MessageBody::Text { text } => self.mentions(id, caller.user_id, text).await?,
             MessageBody::Encrypted { .. } => Vec::new(),
@@ -53,6 +56,7 @@ impl Rooms {
             body: BodyRecord::from(&request.body),
             reply_to: request.reply_to,
             mentions,
+            attachments,
         };
         match self.append(id, caller, change).await? {
             Appended::Event(event) => Ok(Sent {
@@ -94,7 +98,9 @@ impl Rooms {
                 "you can only edit your own messages".to_owned(),
             ));
         }
-        self.check_body(&room, body)?;
+        let has_files =
+            matches!(&message.content, ContentRecord::Message(m) if !m.attachments.is_empty());
+        self.check_body(&room, body, has_files)?;
         self.apply(
             caller,
             id,
@@ -164,10 +170,16 @@ impl Rooms {
         self.apply(caller, id, change).await
     }
 
-    fn check_body(&self, room: &RoomRecord, body: &MessageBody) -> ServiceResult<()> {
+    /// Checks a message body; `may_be_empty` for a message that carries files.
+    fn check_body(
+        &self,
+        room: &RoomRecord,
+        body: &MessageBody,
+        may_be_empty: bool,
+    ) -> ServiceResult<()> {
         match (room.encrypted, body) {
             (false, MessageBody::Text { text }) => {
-                if text.trim().is_empty() {
+                if text.trim().is_empty() && !may_be_empty {
                     return Err(ServiceError::invalid("body", "a message cannot be empty"));
                 }
                 if text.len() > self.limits.max_message_bytes {
@@ -199,6 +211,52 @@ impl Rooms {
                 "this room is not encrypted: send text",
             )),
         }
+    }
+
+    /// The files a message is to carry: uploaded by the sender, each once, at most
+    /// `--max-attachments`, and not in an encrypted room (whose files the server
+    /// must not read).
+    async fn attachments(
+        &self,
+        caller: Principal,
+        room: &RoomRecord,
+        ids: &[String],
+    ) -> ServiceResult<Vec<AttachmentRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        if room.encrypted {
+            return Err(ServiceError::invalid(
+                "attachments",
+                "files cannot be attached in an end-to-end encrypted room yet",
+            ));
+        }
+        let max = self.file_limits.max_attachments;
+        if ids.len() > max {
+            return Err(ServiceError::invalid(
+                "attachments",
+                format!("a message carries at most {max} files"),
+            ));
+        }
+        let mut found = Vec::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            if ids[..i].contains(id) {
+                return Err(ServiceError::invalid(
+                    "attachments",
+                    format!("file {id} is attached twice"),
+                ));
+            }
+            match self.files.file(id).await? {
+                Some(file) if file.uploader_id == caller.user_id => found.push(file.attachment()),
+                _ => {
+                    return Err(ServiceError::invalid(
+                        "attachments",
+                        format!("you uploaded no file {id}"),
+                    ));
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// Current members other than the sender named as `@username` in `text`.

@@ -25,5 +25,5 @@ mod views;
 pub use delivery::Delivery;
 pub use live::Replay;
 pub use messages::{CLIENT_ID_MAX, MENTIONS_MAX, REACTION_MAX, Sent, mentioned_names};
-pub use service::Rooms;
+pub use service::{Rooms, RoomsStores};
 pub use views::{HISTORY_PAGE_MAX, HistoryAnchor};

@@ -3,25 +3,36 @@
 
 use super::delivery::Delivery;
 use crate::clock::now_millis;
-use crate::config::RoomLimits;
+use crate::config::{FileConfig, RoomLimits};
 use crate::service::accounts::tokens::Principal;
 use crate::service::budget::Budget;
 use crate::service::{ServiceError, ServiceResult, SharedStore};
 use crate::store::consent::ConsentStore;
 use crate::store::events::{ContentRecord, EventRecord};
+use crate::store::files::FileStore;
 use crate::store::rooms::{Appended, MemberRecord, RoomChange, RoomRecord, RoomStore};
 use confab_proto::events::RoomEvent;
 use confab_proto::rooms::{Role, RoomKind};
 use confab_proto::{RoomId, UserId};
 use std::sync::Arc;
 
+/// The stores the rooms service works with.
+pub struct RoomsStores {
+    pub rooms: Arc<dyn RoomStore>,
+    pub consent: Arc<dyn ConsentStore>,
+    pub files: Arc<dyn FileStore>,
+    pub accounts: SharedStore,
+}
+
 /// The rooms service.
 pub struct Rooms {
     pub(super) rooms: Arc<dyn RoomStore>,
     pub(super) consent: Arc<dyn ConsentStore>,
+    pub(super) files: Arc<dyn FileStore>,
     pub(super) delivery: Arc<dyn Delivery>,
     pub(super) accounts: SharedStore,
     pub(super) limits: RoomLimits,
+    pub(super) file_limits: FileConfig,
     /// Rooms each account may create, and people it may invite, per hour.
     pub(super) created: Budget,
     pub(super) invited: Budget,
@@ -29,20 +40,27 @@ pub struct Rooms {
 
 impl Rooms {
     pub fn new(
-        rooms: Arc<dyn RoomStore>,
-        consent: Arc<dyn ConsentStore>,
+        stores: RoomsStores,
         delivery: Arc<dyn Delivery>,
-        accounts: SharedStore,
         limits: RoomLimits,
+        file_limits: FileConfig,
     ) -> Self {
+        let RoomsStores {
+            rooms,
+            consent,
+            files,
+            accounts,
+        } = stores;
         Self {
             rooms,
             consent,
+            files,
             delivery,
             accounts,
             created: Budget::per_hour(limits.rooms_created_per_hour, "rooms created"),
             invited: Budget::per_hour(limits.invitations_per_hour, "people invited"),
             limits,
+            file_limits,
         }
     }
 

@@ -8,6 +8,7 @@ use crate::service::{ServiceError, ServiceResult as Result};
 use crate::store::rooms::{self as stored, MemberRecord, RoomListEntry, RoomRecord};
 use confab_proto::RoomId;
 use confab_proto::events::HistoryPage;
+use confab_proto::files::{SharedFile, SharedFilePage};
 use confab_proto::rooms::{Member, Room, RoomSummary};
 
 /// Most events one history page returns.
@@ -54,6 +55,38 @@ impl Rooms {
             .into_iter()
             .map(member_view)
             .collect())
+    }
+
+    /// The files shared in the room, newest first: those of at most `limit`
+    /// messages (default 20, at most [`HISTORY_PAGE_MAX`]) with `seq` below `before`.
+    pub async fn room_files(
+        &self,
+        caller: Principal,
+        id: RoomId,
+        before: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<SharedFilePage> {
+        self.membership(caller, id).await?;
+        let limit = limit.unwrap_or(20).clamp(1, HISTORY_PAGE_MAX);
+        let shared = self.files.room_files(id, before, limit).await?;
+        let mut seqs: Vec<i64> = shared.iter().map(|s| s.seq).collect();
+        seqs.dedup();
+        let next_before = (seqs.len() == limit as usize)
+            .then(|| seqs.last().copied())
+            .flatten();
+        Ok(SharedFilePage {
+            files: shared
+                .into_iter()
+                .map(|s| SharedFile {
+                    file: s.file.attachment().into(),
+                    room_id: s.room_id,
+                    seq: s.seq,
+                    sender_id: s.sender_id,
+                    shared_at: timestamp(s.shared_at),
+                })
+                .collect(),
+            next_before,
+        })
     }
 
     /// A page of the room's timeline.

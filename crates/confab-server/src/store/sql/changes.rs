@@ -19,7 +19,9 @@ use super::rows::{
 use crate::clock::Millis;
 use crate::config::Backend;
 use crate::store::StoreResult;
-use crate::store::events::{BodyRecord, ContentRecord, EventRecord, MessageRecord};
+use crate::store::events::{
+    AttachmentRecord, BodyRecord, ContentRecord, EventRecord, MessageRecord,
+};
 use crate::store::rooms::{Appended, MemberRecord, RoomChange};
 use confab_proto::rooms::Role;
 use confab_proto::{EventId, RoomId, UserId};
@@ -85,9 +87,14 @@ pub(super) async fn insert_event(
         .map(body_json)
         .transpose()?;
     let mentions = message.map(|m| mentions_json(&m.mentions)).transpose()?;
+    let attachments = match message {
+        Some(m) if !m.attachments.is_empty() => Some(to_json(&m.attachments)?),
+        _ => None,
+    };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO events (room_id, seq, kind, sender_id, content, in_timeline, created_at, client_id, body, \
-         reply_to_seq, mentions, target_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+         reply_to_seq, mentions, target_seq, attachments) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(at.room.0)
     .bind(at.seq)
@@ -101,6 +108,7 @@ pub(super) async fn insert_event(
     .bind(message.and_then(|m| m.reply_to))
     .bind(mentions)
     .bind(content.target_seq())
+    .bind(attachments)
     .fetch_one(&mut **tx)
     .await
     .map_err(map_unique_violation)?;
@@ -185,7 +193,8 @@ pub(super) async fn append_in(
             body,
             reply_to,
             mentions,
-        } => send_message(tx, &at, client_id, body, *reply_to, mentions).await?,
+            attachments,
+        } => send_message(tx, &at, client_id, body, *reply_to, mentions, attachments).await?,
         RoomChange::EditMessage { seq, body } => edit_message(tx, &at, *seq, body).await?,
         RoomChange::DeleteMessage { seq } => delete_message(tx, &at, *seq).await?,
         RoomChange::AddReaction { seq, emoji } => add_reaction(tx, &at, *seq, emoji).await?,
@@ -213,6 +222,7 @@ async fn send_message(
     body: &BodyRecord,
     reply_to: Option<i64>,
     mentions: &[UserId],
+    attachments: &[AttachmentRecord],
 ) -> StoreResult<Decision> {
     let original: Option<EventRow> = sqlx::query_as(select_events!(
         "WHERE e.sender_id = $1 AND e.client_id = $2"
@@ -239,12 +249,24 @@ async fn send_message(
         .execute(&mut **tx)
         .await?;
     }
+    for (position, attachment) in attachments.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO attachments (room_id, seq, position, file_id) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(at.room.0)
+        .bind(at.seq)
+        .bind(position as i64)
+        .bind(&attachment.file_id)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(Decision::Store(ContentRecord::Message(MessageRecord {
         client_id: client_id.to_owned(),
         body: Some(body.clone()),
         reply_to,
         mentions: mentions.to_vec(),
         reactions: Vec::new(),
+        attachments: attachments.to_vec(),
         edited_at: None,
         deleted_at: None,
     })))
@@ -278,8 +300,8 @@ async fn edit_message(
 
 async fn delete_message(tx: &mut EventTx, at: &Place, target: i64) -> StoreResult<Decision> {
     let updated = sqlx::query(
-        "UPDATE events SET body = NULL, deleted_at = $3 WHERE room_id = $1 AND seq = $2 AND kind = 'message' \
-         AND deleted_at IS NULL",
+        "UPDATE events SET body = NULL, attachments = NULL, deleted_at = $3 \
+         WHERE room_id = $1 AND seq = $2 AND kind = 'message' AND deleted_at IS NULL",
     )
     .bind(at.room.0)
     .bind(target)
@@ -293,6 +315,8 @@ async fn delete_message(tx: &mut EventTx, at: &Place, target: i64) -> StoreResul
     for cleanup in [
         "DELETE FROM reactions WHERE room_id = $1 AND seq = $2",
         "DELETE FROM mentions WHERE room_id = $1 AND seq = $2",
+        // The files become unreachable through this message.
+        "DELETE FROM attachments WHERE room_id = $1 AND seq = $2",
     ] {
         sqlx::query(cleanup)
             .bind(at.room.0)

@@ -8,6 +8,7 @@
 //! - `accounts`: the [`Store`](crate::store::Store) trait (accounts, sessions, throttling);
 //! - `rooms`: the [`RoomStore`](crate::store::rooms::RoomStore) trait, reading rooms and members;
 //! - `consent`: the [`ConsentStore`](crate::store::consent::ConsentStore) trait: invitations and blocks;
+//! - `files`: the [`FileStore`](crate::store::files::FileStore) trait: uploads and attachments;
 //! - `changes`: one function per kind of room change, inside an event transaction;
 //! - `group_commit`: the writer task that commits room changes in batches;
 //! - `timeline`: history pages and the event log in id order;
@@ -17,6 +18,7 @@
 mod accounts;
 mod changes;
 mod consent;
+mod files;
 mod group_commit;
 mod room_list;
 mod rooms;

@@ -38,7 +38,7 @@ macro_rules! select_events {
     ($($rest:literal),+) => {
         concat!(
             "SELECT e.id, e.room_id, e.seq, e.kind, e.sender_id, e.content, e.created_at, e.client_id, e.body, ",
-            "e.reply_to_seq, e.mentions, e.edited_at, e.deleted_at FROM events e ",
+            "e.reply_to_seq, e.mentions, e.edited_at, e.deleted_at, e.attachments FROM events e ",
             $($rest),+
         )
     };
@@ -123,6 +123,7 @@ pub(super) struct EventRow {
     mentions: Option<String>,
     edited_at: Option<i64>,
     deleted_at: Option<i64>,
+    attachments: Option<String>,
 }
 
 impl TryFrom<EventRow> for EventRecord {
@@ -141,6 +142,12 @@ impl TryFrom<EventRow> for EventRecord {
                 reply_to: row.reply_to_seq,
                 mentions: mentions.into_iter().map(UserId).collect(),
                 reactions: Vec::new(),
+                attachments: row
+                    .attachments
+                    .as_deref()
+                    .map(parse_json)
+                    .transpose()?
+                    .unwrap_or_default(),
                 edited_at: row.edited_at,
                 deleted_at: row.deleted_at,
             })

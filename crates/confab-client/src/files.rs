@@ -1,0 +1,61 @@
+//! Shared files: uploading, downloading, a room's files.
+
+use crate::{Client, Result, failure};
+use confab_proto::RoomId;
+use confab_proto::files::{FileInfo, SharedFilePage};
+use reqwest::Method;
+use reqwest::header::CONTENT_TYPE;
+
+impl Client {
+    /// Uploads a file; `client_id` makes a retry return the first upload.
+    pub async fn upload(
+        &self,
+        name: &str,
+        client_id: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Result<FileInfo> {
+        let mut url = self.base.join("/api/v1/files")?;
+        url.query_pairs_mut()
+            .append_pair("name", name)
+            .append_pair("client_id", client_id);
+        let access = self.access_token().await?;
+        let request = self
+            .http
+            .request(Method::POST, url)
+            .bearer_auth(access)
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .body(body);
+        self.send(request).await
+    }
+
+    /// Downloads a file (or its thumbnail) whole.
+    pub async fn download(&self, id: &str, thumbnail: bool) -> Result<Vec<u8>> {
+        let path = if thumbnail {
+            format!("/api/v1/files/{id}/thumbnail")
+        } else {
+            format!("/api/v1/files/{id}")
+        };
+        let access = self.access_token().await?;
+        let response = self
+            .http
+            .get(self.base.join(&path)?)
+            .bearer_auth(access)
+            .send()
+            .await?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response.bytes().await?.to_vec());
+        }
+        let bytes = response.bytes().await?;
+        Err(failure(status, &bytes))
+    }
+
+    /// The files shared in a room, newest first; `before` from the previous page.
+    pub async fn room_files(&self, room: RoomId, before: Option<i64>) -> Result<SharedFilePage> {
+        let path = match before {
+            Some(before) => format!("/api/v1/rooms/{room}/files?before={before}"),
+            None => format!("/api/v1/rooms/{room}/files"),
+        };
+        self.authed::<(), _>(Method::GET, &path, None).await
+    }
+}
