@@ -2,7 +2,9 @@
 
 use crate::{Client, Result, failure};
 use confab_proto::RoomId;
-use confab_proto::files::{FileInfo, SharedFilePage};
+use confab_proto::files::{FileInfo, SetAvatarRequest, SharedFilePage};
+use confab_proto::rooms::Room;
+use confab_proto::users::Profile;
 use reqwest::Method;
 use reqwest::header::CONTENT_TYPE;
 
@@ -48,6 +50,35 @@ impl Client {
         }
         let bytes = response.bytes().await?;
         Err(failure(status, &bytes))
+    }
+
+    /// Makes my avatar from an image I uploaded.
+    pub async fn set_avatar(&self, file_id: &str) -> Result<Profile> {
+        let request = SetAvatarRequest {
+            file_id: file_id.to_owned(),
+        };
+        self.authed(Method::PUT, "/api/v1/users/me/avatar", Some(&request))
+            .await
+    }
+
+    /// Removes my avatar.
+    pub async fn remove_avatar(&self) -> Result<Profile> {
+        self.authed::<(), _>(Method::DELETE, "/api/v1/users/me/avatar", None)
+            .await
+    }
+
+    /// Makes a group's picture from an image I uploaded; `None` removes it.
+    pub async fn set_room_avatar(&self, room: RoomId, file_id: Option<&str>) -> Result<Room> {
+        let path = format!("/api/v1/rooms/{room}/avatar");
+        match file_id {
+            Some(file_id) => {
+                let request = SetAvatarRequest {
+                    file_id: file_id.to_owned(),
+                };
+                self.authed(Method::PUT, &path, Some(&request)).await
+            }
+            None => self.authed::<(), _>(Method::DELETE, &path, None).await,
+        }
     }
 
     /// The files shared in a room, newest first; `before` from the previous page.

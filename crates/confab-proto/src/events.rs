@@ -142,6 +142,12 @@ pub enum EventContent {
     TopicChanged {
         topic: String,
     },
+    /// The group's picture changed (`avatar_file_id` absent: removed).
+    RoomAvatarChanged {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(nullable = false))]
+        avatar_file_id: Option<String>,
+    },
     /// An event type this version does not know (from a newer server). Clients
     /// skip it; it is never stored.
     #[serde(other)]
@@ -167,6 +173,7 @@ impl EventContent {
             Self::DeliveredUpTo { .. } => "delivered_up_to",
             Self::RoomRenamed { .. } => "room_renamed",
             Self::TopicChanged { .. } => "topic_changed",
+            Self::RoomAvatarChanged { .. } => "room_avatar_changed",
             Self::Unknown => "unknown",
         }
     }

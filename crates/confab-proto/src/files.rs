@@ -35,6 +35,14 @@ pub struct ThumbnailInfo {
     pub content_type: String,
 }
 
+/// `PUT /api/v1/users/me/avatar` and `PUT /api/v1/rooms/{id}/avatar`: an image I
+/// uploaded, from which the server makes the avatar.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetAvatarRequest {
+    pub file_id: String,
+}
+
 /// A file shared in a room: which message carries it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

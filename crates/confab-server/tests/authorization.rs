@@ -134,6 +134,13 @@ fn rest_rows() -> Vec<Rest> {
         rest("GET    /files/{id}",                  "download the group's image",   File,    Bare,          [UNAUTH, MISSING, MISSING, OK, MISSING, OK, OK]),
         rest("GET    /files/{id}/thumbnail",        "its thumbnail",                File,    Bare,          [UNAUTH, MISSING, MISSING, OK, MISSING, OK, OK]),
         rest("GET    /rooms/{id}/files",            "the group's files",            Shared,  Bare,          members(OK)),
+        // Avatars: who may is checked before the image (here not one), so the
+        // group's managers get 400 and everyone else 403.
+        rest("PUT    /users/me/avatar",             "set my avatar (no such image)", Account, Bare,         anyone(INVALID)).body(|_| json!({ "file_id": "none" })),
+        rest("DELETE /users/me/avatar",             "remove my avatar",             Account, Bare,          anyone(OK)),
+        rest("PUT    /rooms/{id}/avatar",           "set the group's picture (no such image)", Shared, Bare, admins(INVALID)).body(|_| json!({ "file_id": "none" })),
+        rest("DELETE /rooms/{id}/avatar",           "remove the group's picture",   Shared,  Bare,          admins(OK)),
+        rest("PUT    /rooms/{id}/avatar",           "give the direct room a picture", Direct, Bare,         nobody).body(|_| json!({ "file_id": "none" })),
         // Blocking is about the caller's own account; the last rows, so that the
         // blocks (lifted again by the unblock row) cannot change the rows above.
         rest("GET    /blocks",                      "whom I blocked",               Account, Bare,          anyone(OK)),

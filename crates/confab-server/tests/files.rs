@@ -22,6 +22,7 @@ on_both_backends!(
     only_members_download_and_deleting_the_message_ends_it,
     downloads_support_ranges_entity_tags_and_safe_headers,
     messages_carry_only_the_senders_files_within_the_limits,
+    avatars_are_square_and_seen_by_everyone,
 );
 
 fn pattern(len: usize) -> Vec<u8> {
@@ -430,5 +431,73 @@ async fn messages_carry_only_the_senders_files_within_the_limits(backend: Backen
     assert_eq!(
         code(alice.send_message(secret.id, &ciphertext).await),
         ErrorCode::InvalidInput
+    );
+}
+
+async fn avatars_are_square_and_seen_by_everyone(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, alice_name) = signed_up(&server, "alice").await;
+    let (bob, _) = signed_up(&server, "bob").await;
+    let (carol, _) = signed_up(&server, "carol").await;
+    let photo = alice.upload("me.png", "p1", png(300, 100)).await.unwrap();
+    let profile = alice.set_avatar(&photo.id).await.unwrap();
+    let avatar = profile.avatar_file_id.clone().expect("an avatar");
+    assert_ne!(avatar, photo.id, "the avatar is a file of its own");
+    // A stranger sees it: on the profile, and its bytes, a 256-pixel square.
+    assert_eq!(
+        carol.user(&alice_name).await.unwrap().avatar_file_id,
+        Some(avatar.clone())
+    );
+    let bytes = carol.download(&avatar, false).await.unwrap();
+    let decoded = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (256, 256));
+    // ... but not the photo it was made from.
+    assert_eq!(
+        code(carol.download(&photo.id, false).await),
+        ErrorCode::NotFound
+    );
+    // Only one's own images make avatars.
+    let text = alice
+        .upload("t.txt", "p2", b"words".to_vec())
+        .await
+        .unwrap();
+    let bobs = bob.upload("b.png", "p3", png(10, 10)).await.unwrap();
+    for file in [&text.id, &bobs.id, &"nope".to_owned()] {
+        assert_eq!(
+            code(alice.set_avatar(file).await),
+            ErrorCode::InvalidInput,
+            "{file}"
+        );
+    }
+    assert_eq!(alice.remove_avatar().await.unwrap().avatar_file_id, None);
+
+    // A group's picture: admins and the owner set it, members see the change.
+    let room = group_with(&alice, "crew", &[&bob]).await;
+    let group_photo = bob.upload("g.png", "g1", png(50, 80)).await.unwrap();
+    assert_eq!(
+        code(bob.set_room_avatar(room, Some(&group_photo.id)).await),
+        ErrorCode::Forbidden,
+        "plain members do not"
+    );
+    let own = alice.upload("g.png", "g2", png(50, 80)).await.unwrap();
+    let updated = alice.set_room_avatar(room, Some(&own.id)).await.unwrap();
+    let picture = updated.avatar_file_id.clone().expect("a picture");
+    assert_eq!(
+        bob.room(room).await.unwrap().room.avatar_file_id,
+        Some(picture.clone())
+    );
+    let history = bob.history(room, "").await.unwrap();
+    assert!(history.events.iter().any(|e| matches!(
+        &e.content,
+        EventContent::RoomAvatarChanged { avatar_file_id } if avatar_file_id.as_ref() == Some(&picture)
+    )));
+    assert!(bob.download(&picture, false).await.is_ok());
+    assert_eq!(
+        alice
+            .set_room_avatar(room, None)
+            .await
+            .unwrap()
+            .avatar_file_id,
+        None
     );
 }

@@ -161,6 +161,12 @@ fn serde_output_matches_the_schemas() {
     check("PendingInvitationList", json(&pending_invitations()));
     check("BlockList", json(&blocks()));
     check("FileInfo", json(&image_file()));
+    check(
+        "SetAvatarRequest",
+        json(&confab_proto::files::SetAvatarRequest {
+            file_id: "f1".into(),
+        }),
+    );
     check("FileInfo", json(&plain_file()));
     check(
         "SharedFilePage",
@@ -499,6 +505,12 @@ fn event_contents() -> Vec<EventContent> {
         },
         TopicChanged {
             topic: "plans".into(),
+        },
+        RoomAvatarChanged {
+            avatar_file_id: Some("f1".into()),
+        },
+        RoomAvatarChanged {
+            avatar_file_id: None,
         },
         Unknown,
     ]

@@ -163,6 +163,7 @@ async fn profile_changes_touch_only_given_fields(backend: Backend) {
                 display_name: Some("Carol C"),
                 status_text: None,
                 discoverable: None,
+                avatar_file_id: None,
             },
             NOW + 5,
         )
@@ -181,6 +182,7 @@ async fn profile_changes_touch_only_given_fields(backend: Backend) {
                 display_name: None,
                 status_text: Some("busy"),
                 discoverable: Some(false),
+                avatar_file_id: None,
             },
             NOW + 6,
         )

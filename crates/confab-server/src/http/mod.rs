@@ -5,6 +5,7 @@
 //! JSON error format. Nothing here decides a domain rule.
 
 mod auth;
+mod avatars;
 mod common_errors;
 mod consent;
 mod cookie;
@@ -122,6 +123,8 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(files::download))
         .routes(routes!(files::thumbnail))
         .routes(routes!(files::room_files))
+        .routes(routes!(avatars::set_mine, avatars::remove_mine))
+        .routes(routes!(avatars::set_room, avatars::remove_room))
         .split_for_parts();
     common_errors::document(&mut openapi);
     (router, openapi)

@@ -39,6 +39,8 @@ pub struct ProfileChanges<'a> {
     pub display_name: Option<&'a str>,
     pub status_text: Option<&'a str>,
     pub discoverable: Option<bool>,
+    /// `Some(None)` removes the avatar.
+    pub avatar_file_id: Option<Option<&'a str>>,
 }
 
 /// A device session as stored.

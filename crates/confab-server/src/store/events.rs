@@ -214,6 +214,15 @@ pub enum ContentRecord {
         #[serde(rename = "topic")]
         topic: String,
     },
+    #[serde(rename = "room_avatar_changed")]
+    RoomAvatarChanged {
+        #[serde(
+            rename = "avatar_file_id",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        avatar_file_id: Option<String>,
+    },
 }
 
 impl ContentRecord {
@@ -235,6 +244,7 @@ impl ContentRecord {
             Self::DeliveredUpTo { .. } => "delivered_up_to",
             Self::RoomRenamed { .. } => "room_renamed",
             Self::TopicChanged { .. } => "topic_changed",
+            Self::RoomAvatarChanged { .. } => "room_avatar_changed",
         }
     }
 
@@ -365,6 +375,9 @@ impl From<ContentRecord> for EventContent {
             ContentRecord::DeliveredUpTo { user_id, seq } => Self::DeliveredUpTo { user_id, seq },
             ContentRecord::RoomRenamed { name } => Self::RoomRenamed { name },
             ContentRecord::TopicChanged { topic } => Self::TopicChanged { topic },
+            ContentRecord::RoomAvatarChanged { avatar_file_id } => {
+                Self::RoomAvatarChanged { avatar_file_id }
+            }
         }
     }
 }

@@ -63,9 +63,10 @@ pub trait FileStore: Send + Sync + 'static {
     ) -> StoreResult<Option<FileRecord>>;
     /// The bytes of every file the user uploaded.
     async fn uploaded_bytes(&self, user: UserId) -> StoreResult<u64>;
-    /// Whether `user` may download the file: they uploaded it, or a message that
+    /// Whether `user` may download the file: they uploaded it; or a message that
     /// carries it (not deleted) is in a room they are a current member of, or was
-    /// sent before they left.
+    /// sent before they left; or it is someone's or some room's avatar (which any
+    /// signed-in user may see who knows its id).
     async fn may_download(&self, id: &str, user: UserId) -> StoreResult<bool>;
     /// The files of the room's newest `limit` messages with files whose `seq` is
     /// below `before` (all, without it), newest message first.

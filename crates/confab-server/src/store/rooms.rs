@@ -137,6 +137,10 @@ pub enum RoomChange {
     SetTopic {
         topic: String,
     },
+    /// A new picture for the room (`None` removes it).
+    SetAvatar {
+        file_id: Option<String>,
+    },
 }
 
 /// Outcome of [`RoomStore::append`].

@@ -273,6 +273,28 @@ impl Accounts {
             display_name: display_name.as_ref().map(DisplayName::as_str),
             status_text: status_text.as_ref().map(StatusText::as_str),
             discoverable: request.discoverable,
+            avatar_file_id: None,
+        };
+        match self
+            .store
+            .update_profile(principal.user_id, changes, now_millis())
+            .await?
+        {
+            Some(user) => Ok(profile(user)),
+            None => Err(ServiceError::NotFound("user")),
+        }
+    }
+
+    /// Sets the caller's avatar to a file made for it (see `Files::avatar`), or
+    /// removes it.
+    pub async fn set_avatar(
+        &self,
+        principal: Principal,
+        file_id: Option<&str>,
+    ) -> ServiceResult<Profile> {
+        let changes = ProfileChanges {
+            avatar_file_id: Some(file_id),
+            ..ProfileChanges::default()
         };
         match self
             .store

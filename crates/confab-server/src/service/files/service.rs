@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex};
 
 /// Thumbnails fit in a square of this many pixels.
 pub const THUMBNAIL_EDGE: u32 = 320;
+/// Avatars are squares of this many pixels.
+pub const AVATAR_EDGE: u32 = 256;
 /// Longest file name, in characters.
 const NAME_MAX_CHARS: usize = 255;
 /// Longest client id of an upload, in bytes.
@@ -117,7 +119,7 @@ impl Files {
             media::sniff(&head)
         };
         let mut file = FileRecord {
-            id: hex::encode(rand::random::<[u8; 16]>()),
+            id: new_file_id(),
             uploader_id: caller.user_id,
             client_id: client_id.to_owned(),
             name,
@@ -161,9 +163,7 @@ impl Files {
     /// Measures an image and stores its thumbnail; refuses images that are too
     /// large or cannot be read.
     async fn inspect(&self, file: &mut FileRecord) -> ServiceResult<()> {
-        let read = self.blobs.get(&file.sha256, None).await.map_err(storage)?;
-        let parts: Vec<Bytes> = read.bytes.try_collect().await.map_err(storage)?;
-        let bytes = parts.concat();
+        let bytes = self.whole(&file.sha256).await?;
         let max_pixels = self.config.max_image_pixels;
         let inspected = tokio::task::spawn_blocking(move || {
             media::inspect_image(&bytes, max_pixels, THUMBNAIL_EDGE)
@@ -176,20 +176,11 @@ impl Files {
             }
         })?;
         let thumb = info.thumbnail;
-        let stored = self
-            .blobs
-            .put(
-                futures_util::stream::once(async move {
-                    Ok::<_, std::convert::Infallible>(Bytes::from(thumb.bytes))
-                }),
-                u64::MAX,
-            )
-            .await
-            .map_err(storage)?;
+        let stored = self.put_bytes(thumb.bytes).await?;
         file.width = Some(info.width);
         file.height = Some(info.height);
         file.thumbnail = Some((
-            stored.sha256,
+            stored,
             ThumbnailRecord {
                 width: thumb.width,
                 height: thumb.height,
@@ -197,6 +188,72 @@ impl Files {
             },
         ));
         Ok(())
+    }
+
+    /// Makes an avatar of an image the caller uploaded: its centre, cropped square
+    /// and scaled to [`AVATAR_EDGE`], stored as a file of its own (which any signed-in
+    /// user may download once it is someone's or some room's avatar).
+    pub async fn avatar(&self, caller: Principal, source: &str) -> ServiceResult<FileRecord> {
+        let image = match self.store.file(source).await? {
+            Some(file) if file.uploader_id == caller.user_id && file.width.is_some() => file,
+            _ => {
+                return Err(ServiceError::invalid(
+                    "file_id",
+                    format!("{source} is not an image you uploaded"),
+                ));
+            }
+        };
+        let bytes = self.whole(&image.sha256).await?;
+        let max_pixels = self.config.max_image_pixels;
+        let made =
+            tokio::task::spawn_blocking(move || media::avatar(&bytes, max_pixels, AVATAR_EDGE))
+                .await
+                .map_err(|error| {
+                    ServiceError::Internal(format!("making an avatar failed: {error}"))
+                })?
+                .map_err(|error| ServiceError::invalid("file_id", error.to_string()))?;
+        let size = made.bytes.len() as u64;
+        let content_type = made.content_type;
+        let stored = self.put_bytes(made.bytes).await?;
+        let extension = if content_type == "image/png" {
+            "png"
+        } else {
+            "jpg"
+        };
+        let file = FileRecord {
+            id: new_file_id(),
+            uploader_id: caller.user_id,
+            client_id: format!("avatar-{}", new_file_id()),
+            name: format!("avatar.{extension}"),
+            sha256: stored,
+            size,
+            content_type: content_type.to_owned(),
+            width: Some(made.width),
+            height: Some(made.height),
+            thumbnail: None,
+            created_at: now_millis(),
+        };
+        Ok(self.store.create_file(&file).await?.0)
+    }
+
+    /// A stored blob, whole.
+    async fn whole(&self, sha256: &str) -> ServiceResult<Vec<u8>> {
+        let read = self.blobs.get(sha256, None).await.map_err(storage)?;
+        let parts: Vec<Bytes> = read.bytes.try_collect().await.map_err(storage)?;
+        Ok(parts.concat())
+    }
+
+    /// Stores bytes made here (thumbnails, avatars); their SHA-256.
+    async fn put_bytes(&self, bytes: Vec<u8>) -> ServiceResult<String> {
+        let body = futures_util::stream::once(async move {
+            Ok::<_, std::convert::Infallible>(Bytes::from(bytes))
+        });
+        Ok(self
+            .blobs
+            .put(body, u64::MAX)
+            .await
+            .map_err(storage)?
+            .sha256)
     }
 
     /// A file (or its thumbnail) for the caller, or part of it. `NotFound` when it
@@ -294,6 +351,11 @@ fn upload_error(error: BlobError, limit: &Limit) -> ServiceError {
         }
         other => storage(other),
     }
+}
+
+/// A new, unguessable file id.
+fn new_file_id() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
 }
 
 fn storage(error: BlobError) -> ServiceError {

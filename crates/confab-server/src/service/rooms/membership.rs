@@ -286,6 +286,33 @@ impl Rooms {
             .ok_or(ServiceError::NotFound("member"))
     }
 
+    /// `Forbidden` unless the caller may change the group's settings (an admin or
+    /// the owner).
+    pub async fn require_manager(&self, caller: Principal, id: RoomId) -> ServiceResult<()> {
+        let (room, me) = self.membership(caller, id).await?;
+        require_group(&room)?;
+        require_role(&me, Role::Admin)
+    }
+
+    /// Sets (or removes) a group's picture (admins and the owner): a file made for
+    /// it by `Files::avatar`.
+    pub async fn set_avatar(
+        &self,
+        caller: Principal,
+        id: RoomId,
+        file_id: Option<String>,
+    ) -> ServiceResult<Room> {
+        let (room, me) = self.membership(caller, id).await?;
+        require_group(&room)?;
+        require_role(&me, Role::Admin)?;
+        if room.avatar_file_id != file_id {
+            self.apply(caller, id, RoomChange::SetAvatar { file_id })
+                .await?;
+        }
+        let (room, _) = self.membership(caller, id).await?;
+        Ok(room_view(room))
+    }
+
     /// Renames the room and/or changes its topic (admins and the owner).
     pub async fn update(
         &self,

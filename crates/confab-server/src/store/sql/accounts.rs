@@ -225,7 +225,9 @@ impl Store for SqlStore {
         let row: Option<UserRow> = sqlx::query_as(concat!(
             "UPDATE users SET display_name = COALESCE($2, display_name), \
              status_text = COALESCE($3, status_text), \
-             discoverable = COALESCE($5, discoverable), updated_at = $4 WHERE id = $1 \
+             discoverable = COALESCE($5, discoverable), \
+             avatar_file_id = CASE WHEN $6 = 1 THEN $7 ELSE avatar_file_id END, \
+             updated_at = $4 WHERE id = $1 \
              RETURNING ",
             user_columns!()
         ))
@@ -234,6 +236,8 @@ impl Store for SqlStore {
         .bind(changes.status_text)
         .bind(now)
         .bind(changes.discoverable.map(i64::from))
+        .bind(i64::from(changes.avatar_file_id.is_some()))
+        .bind(changes.avatar_file_id.flatten())
         .fetch_optional(self.pool())
         .await?;
         Ok(row.map(Into::into))

@@ -208,6 +208,7 @@ pub(super) async fn append_in(
         RoomChange::TransferOwnership { to } => transfer_ownership(tx, &at, *to).await?,
         RoomChange::Rename { name } => rename(tx, &at, name).await?,
         RoomChange::SetTopic { topic } => set_topic(tx, &at, topic).await?,
+        RoomChange::SetAvatar { file_id } => set_avatar(tx, &at, file_id.as_deref()).await?,
     };
     match decision {
         Decision::Store(content) => Ok(Appended::Event(insert_event(tx, &at, content).await?)),
@@ -549,6 +550,17 @@ async fn set_topic(tx: &mut EventTx, at: &Place, topic: &str) -> StoreResult<Dec
         .await?;
     Ok(Decision::Store(ContentRecord::TopicChanged {
         topic: topic.to_owned(),
+    }))
+}
+
+async fn set_avatar(tx: &mut EventTx, at: &Place, file_id: Option<&str>) -> StoreResult<Decision> {
+    sqlx::query("UPDATE rooms SET avatar_file_id = $2 WHERE id = $1")
+        .bind(at.room.0)
+        .bind(file_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Decision::Store(ContentRecord::RoomAvatarChanged {
+        avatar_file_id: file_id.map(str::to_owned),
     }))
 }
 

@@ -168,7 +168,9 @@ impl FileStore for SqlStore {
         let found: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM files f WHERE f.id = $1 AND (f.uploader_id = $2 OR EXISTS ( \
                  SELECT 1 FROM attachments a JOIN room_members m ON m.room_id = a.room_id AND m.user_id = $2 \
-                 WHERE a.file_id = f.id AND (m.left_seq IS NULL OR a.seq <= m.left_seq))) LIMIT 1",
+                 WHERE a.file_id = f.id AND (m.left_seq IS NULL OR a.seq <= m.left_seq)) \
+             OR EXISTS (SELECT 1 FROM users u WHERE u.avatar_file_id = f.id) \
+             OR EXISTS (SELECT 1 FROM rooms r WHERE r.avatar_file_id = f.id)) LIMIT 1",
         )
         .bind(id)
         .bind(user.0)
