@@ -23,6 +23,7 @@ on_both_backends!(
     downloads_support_ranges_entity_tags_and_safe_headers,
     messages_carry_only_the_senders_files_within_the_limits,
     avatars_are_square_and_seen_by_everyone,
+    the_sweep_removes_only_what_nothing_uses,
 );
 
 fn pattern(len: usize) -> Vec<u8> {
@@ -500,4 +501,80 @@ async fn avatars_are_square_and_seen_by_everyone(backend: Backend) {
             .avatar_file_id,
         None
     );
+}
+
+/// The stored blobs of a server with files in its data directory.
+fn stored_blobs(server: &TestServer) -> usize {
+    fn count(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        count(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+    }
+    count(&server.data_dir().join("files/blobs"))
+}
+
+async fn the_sweep_removes_only_what_nothing_uses(backend: Backend) {
+    let server = TestServer::start_with(
+        backend,
+        &["--file-sweep-interval", "300ms", "--file-sweep-grace", "2s"],
+    )
+    .await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let (bob, _) = signed_up(&server, "bob").await;
+    let room = group_with(&alice, "sweep", &[&bob]).await;
+    let sent = alice.upload("sent.bin", "s1", pattern(100)).await.unwrap();
+    let never_sent = alice.upload("draft.bin", "s2", pattern(200)).await.unwrap();
+    let same_bytes = alice.upload("copy.bin", "s3", pattern(200)).await.unwrap();
+    let deleted = alice.upload("gone.bin", "s4", pattern(300)).await.unwrap();
+    let photo = alice.upload("me.png", "s5", png(40, 40)).await.unwrap();
+    let avatar = alice
+        .set_avatar(&photo.id)
+        .await
+        .unwrap()
+        .avatar_file_id
+        .unwrap();
+    send_files(&alice, room, "kept", &[&sent]).await;
+    send_files(&alice, room, "same bytes as the draft", &[&same_bytes]).await;
+    let seq = send_files(&alice, room, "soon deleted", &[&deleted]).await;
+    alice.delete_message(room, seq).await.unwrap();
+    // Blobs: the sent file, the draft's (shared with its copy), the deleted one, the
+    // photo, its thumbnail and the avatar.
+    assert_eq!(stored_blobs(&server), 6);
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while alice.download(&never_sent.id, false).await.is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sweep did not run"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    while stored_blobs(&server) > 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "unused blobs were not removed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // Gone: the draft, the deleted message's file, the photo the avatar came from.
+    for gone in [&never_sent.id, &deleted.id, &photo.id] {
+        assert_eq!(code(alice.download(gone, false).await), ErrorCode::NotFound);
+    }
+    // Kept: what messages carry (the copy's bytes too) and the avatar.
+    assert_eq!(bob.download(&sent.id, false).await.unwrap(), pattern(100));
+    assert_eq!(
+        bob.download(&same_bytes.id, false).await.unwrap(),
+        pattern(200)
+    );
+    assert!(bob.download(&avatar, false).await.is_ok());
+    assert_eq!(stored_blobs(&server), 3);
 }

@@ -2,9 +2,10 @@
 //! S3-compatible bucket) and the limits of uploads. Declared like the rest (see
 //! `options.rs`) and flattened into [`Config`](super::Config).
 
-use super::parsers::at_least;
+use super::parsers::{at_least, duration, duration_above_zero};
 use clap::Args;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Storage and limits of uploaded files.
 #[derive(Clone, Debug, Args)]
@@ -100,6 +101,32 @@ pub struct FileConfig {
         value_parser = at_least(1u64)
     )]
     pub max_image_pixels: u64,
+
+    /// How often unused files are swept away.
+    ///
+    /// A sweep removes files that no message carries (never sent, or their message
+    /// deleted) and that are nobody's avatar, then the stored bytes no file uses, then
+    /// what interrupted uploads left, each once older than `--file-sweep-grace`.
+    #[arg(
+        long = "file-sweep-interval",
+        env = "CONFAB_FILE_SWEEP_INTERVAL",
+        value_name = "DURATION",
+        default_value = "1h",
+        value_parser = duration_above_zero
+    )]
+    pub sweep_interval: Duration,
+
+    /// How old an unused file must be before a sweep removes it.
+    ///
+    /// Uploads are usually sent at once; this keeps those still being written.
+    #[arg(
+        long = "file-sweep-grace",
+        env = "CONFAB_FILE_SWEEP_GRACE",
+        value_name = "DURATION",
+        default_value = "24h",
+        value_parser = duration
+    )]
+    pub sweep_grace: Duration,
 
     /// Most files one message may carry.
     #[arg(

@@ -44,6 +44,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         supervisor.spawn(task.name, task.run);
     }
     supervisor.spawn("prune", prune_periodically(app.clone()));
+    supervisor.spawn("file sweep", sweep_files_periodically(app.clone()));
     supervisor.spawn("metrics", app.metrics.clone().upkeep(app.shutdown.clone()));
     supervisor.spawn("signals", cancel_on_signal(app.clone()));
     let supervised = tokio::spawn(supervisor.watch());
@@ -153,6 +154,29 @@ async fn cancel_on_signal(app: AppState) {
     }
     tracing::info!("shutdown requested; finishing in-flight requests");
     app.shutdown.cancel();
+}
+
+async fn sweep_files_periodically(app: AppState) {
+    let mut tick = tokio::time::interval(app.config.files.sweep_interval);
+    let grace = duration_millis(app.config.files.sweep_grace);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {},
+            () = app.shutdown.cancelled() => return,
+        }
+        match app.files.sweep(grace).await {
+            Ok(report) if report.files + report.blobs + report.uploads > 0 => {
+                tracing::info!(
+                    files = report.files,
+                    blobs = report.blobs,
+                    uploads = report.uploads,
+                    "swept unused files"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sweeping unused files failed"),
+        }
+    }
 }
 
 async fn prune_periodically(app: AppState) {

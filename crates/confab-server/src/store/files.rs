@@ -68,6 +68,11 @@ pub trait FileStore: Send + Sync + 'static {
     /// sent before they left; or it is someone's or some room's avatar (which any
     /// signed-in user may see who knows its id).
     async fn may_download(&self, id: &str, user: UserId) -> StoreResult<bool>;
+    /// Removes the files uploaded before `before` that nothing uses: no message
+    /// carries them (any more) and they are nobody's avatar. Returns how many.
+    async fn remove_unused_files(&self, before: Millis) -> StoreResult<u64>;
+    /// Whether a file uses the blob (as its bytes or its thumbnail).
+    async fn blob_in_use(&self, sha256: &str) -> StoreResult<bool>;
     /// The files of the room's newest `limit` messages with files whose `seq` is
     /// below `before` (all, without it), newest message first.
     async fn room_files(

@@ -8,4 +8,4 @@
 pub mod media;
 mod service;
 
-pub use service::{AVATAR_EDGE, ByteRange, Download, Files, THUMBNAIL_EDGE, Upload};
+pub use service::{AVATAR_EDGE, ByteRange, Download, Files, SweepReport, THUMBNAIL_EDGE, Upload};

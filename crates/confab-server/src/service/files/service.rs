@@ -10,7 +10,7 @@ use crate::store::blobs::{BlobError, BlobRead, BlobStore};
 use crate::store::events::ThumbnailRecord;
 use crate::store::files::{FileRecord, FileStore};
 use bytes::Bytes;
-use futures_util::{Stream, TryStreamExt as _};
+use futures_util::{Stream, StreamExt as _, TryStreamExt as _};
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
@@ -256,6 +256,30 @@ impl Files {
             .sha256)
     }
 
+    /// Removes what nothing uses any more, once older than `grace` milliseconds:
+    /// files no message carries (never sent, or their message deleted) that are
+    /// nobody's avatar, then blobs no file uses, then what interrupted uploads left.
+    /// The grace keeps uploads that are about to be sent, and uploads in progress.
+    pub async fn sweep(&self, grace: i64) -> ServiceResult<SweepReport> {
+        let cutoff = now_millis().saturating_sub(grace);
+        let files = self.store.remove_unused_files(cutoff).await?;
+        let mut blobs = 0;
+        let mut stored = self.blobs.list();
+        while let Some(entry) = stored.next().await {
+            let (sha256, stored_at) = entry.map_err(storage)?;
+            if stored_at < cutoff && !self.store.blob_in_use(&sha256).await? {
+                self.blobs.delete(&sha256).await.map_err(storage)?;
+                blobs += 1;
+            }
+        }
+        let uploads = self.blobs.sweep_uploads(grace).await.map_err(storage)?;
+        Ok(SweepReport {
+            files,
+            blobs,
+            uploads,
+        })
+    }
+
     /// A file (or its thumbnail) for the caller, or part of it. `NotFound` when it
     /// does not exist or the caller may not see it, so ids cannot be probed.
     pub async fn download(
@@ -322,6 +346,14 @@ impl ByteRange {
         };
         (range.start < range.end).then_some(range)
     }
+}
+
+/// What a [`Files::sweep`] removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub files: u64,
+    pub blobs: u64,
+    pub uploads: u64,
 }
 
 /// An upload's byte limit, and whether the quota set it.

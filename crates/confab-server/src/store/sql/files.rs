@@ -2,6 +2,7 @@
 
 use super::SqlStore;
 use super::rows::map_unique_violation;
+use crate::clock::Millis;
 use crate::store::events::ThumbnailRecord;
 use crate::store::files::{FileRecord, FileStore, SharedFileRecord};
 use crate::store::{StoreError, StoreResult};
@@ -174,6 +175,29 @@ impl FileStore for SqlStore {
         )
         .bind(id)
         .bind(user.0)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.is_some())
+    }
+
+    async fn remove_unused_files(&self, before: Millis) -> StoreResult<u64> {
+        Ok(sqlx::query(
+            "DELETE FROM files WHERE created_at < $1 \
+             AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.file_id = files.id) \
+             AND NOT EXISTS (SELECT 1 FROM users u WHERE u.avatar_file_id = files.id) \
+             AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.avatar_file_id = files.id)",
+        )
+        .bind(before)
+        .execute(self.pool())
+        .await?
+        .rows_affected())
+    }
+
+    async fn blob_in_use(&self, sha256: &str) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM files WHERE sha256 = $1 OR thumb_sha256 = $1 LIMIT 1",
+        )
+        .bind(sha256)
         .fetch_optional(self.pool())
         .await?;
         Ok(found.is_some())
