@@ -507,17 +507,6 @@ async fn every_sign_up_attempt_counts_even_for_a_taken_name(backend: Backend) {
     );
 }
 
-/// The server's resident memory, in KiB, from `/proc`.
-fn resident_kib(server: &TestServer) -> u64 {
-    let pid = server.pid().expect("the server runs");
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/PID/status")
-}
-
 /// Three bursts of 40 sign-ins at the default argon2id cost (19 MiB each) leave the
 /// server holding about one working buffer per hashing slot, not one per thread that
 /// ever hashed (that held some 250 MiB more than this bound).
@@ -537,7 +526,7 @@ async fn memory_after_bursts_of_sign_ins_stays_bounded() {
     )
     .await;
     let (_frank, name) = signed_up(&server, "frank").await;
-    let before = resident_kib(&server);
+    let before = common::resident_kib(&server);
     for _ in 0..3 {
         let outcomes = sign_in_burst(&server, &name, common::PASSWORD, 40).await;
         assert!(
@@ -545,7 +534,7 @@ async fn memory_after_bursts_of_sign_ins_stays_bounded() {
             "{outcomes:?}"
         );
     }
-    let after = resident_kib(&server);
+    let after = common::resident_kib(&server);
     // The slots' buffers, plus room for sessions, caches and allocator slack.
     let bound = before + SLOTS * HASH_KIB + 32 * 1024;
     eprintln!("resident memory: {before} KiB before, {after} KiB after the bursts");

@@ -112,3 +112,20 @@ pub async fn ws_send_refusal(live: &mut Live, room: RoomId, client_id: &str) -> 
         other => panic!("unexpected reply {other:?}"),
     }
 }
+
+/// The server's resident memory in KiB from `/proc/PID/status`: `VmRSS` now, or with
+/// `"VmHWM:"` the peak so far.
+pub fn proc_status_kib(server: &TestServer, field: &str) -> u64 {
+    let pid = server.pid().expect("the server runs");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("{field} in /proc/PID/status"))
+}
+
+/// The server's resident memory, in KiB.
+pub fn resident_kib(server: &TestServer) -> u64 {
+    proc_status_kib(server, "VmRSS:")
+}
