@@ -18,6 +18,7 @@ use report::Report;
 use scenario::auth::AuthArgs;
 use scenario::connections::ConnectionsArgs;
 use scenario::fanout::FanoutArgs;
+use scenario::files::FilesArgs;
 use scenario::history::HistoryArgs;
 use scenario::throughput::ThroughputArgs;
 use std::time::Duration;
@@ -62,6 +63,8 @@ enum Scenario {
     History(HistoryArgs),
     /// Sign-ins per second (bound by argon2id).
     Auth(AuthArgs),
+    /// Uploads, then downloads, of equal-sized files with a few in flight.
+    Files(FilesArgs),
 }
 
 impl Scenario {
@@ -72,6 +75,7 @@ impl Scenario {
             Self::Throughput(_) => "throughput",
             Self::History(_) => "history",
             Self::Auth(_) => "auth",
+            Self::Files(_) => "files",
         }
     }
 }
@@ -103,6 +107,9 @@ async fn main() -> anyhow::Result<()> {
             }
             Scenario::History(args) => scenario::history::run(&bench, args, &mut report).await,
             Scenario::Auth(args) => scenario::auth::run(&bench, args, &mut report).await,
+            Scenario::Files(args) => {
+                scenario::files::run(&bench, args, server_pid, &mut report).await
+            }
         }
     };
     tokio::time::timeout(Duration::from_secs(cli.timeout), run)

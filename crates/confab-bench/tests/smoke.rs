@@ -149,6 +149,29 @@ async fn every_scenario_runs_and_reports_json() {
     );
     assert!(count(&r, "signins") > 0, "{r}");
     assert_eq!(count(&r, "signin_errors"), 0, "{r}");
+
+    let r = bench(
+        &server,
+        &[
+            "files",
+            "--files",
+            "6",
+            "--size-kib",
+            "64",
+            "--in-flight",
+            "2",
+        ],
+    );
+    assert_eq!(
+        r["results"]["upload_latency"]["count"].as_u64(),
+        Some(6),
+        "{r}"
+    );
+    assert_eq!(
+        r["results"]["download_latency"]["count"].as_u64(),
+        Some(6),
+        "{r}"
+    );
 }
 
 #[test]

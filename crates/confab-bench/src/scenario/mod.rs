@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod connections;
 pub mod fanout;
+pub mod files;
 pub mod history;
 pub mod swarm;
 pub mod throughput;
