@@ -4,6 +4,8 @@
 //! uploads that leave nothing behind, ranges, deletion, and the sweep of unfinished
 //! uploads.
 
+mod common;
+
 use bytes::Bytes;
 use confab_server::store::blobs::{BlobBackend, BlobError, BlobStore, S3Settings};
 use futures_util::{TryStreamExt as _, stream};
@@ -44,19 +46,7 @@ struct Backend {
 
 /// A new bucket on the S3-compatible test server.
 async fn s3_backend() -> Backend {
-    let url = std::env::var("CONFAB_TEST_S3_URL")
-        .expect("CONFAB_TEST_S3_URL: the S3-compatible test server (scripts/test starts one)");
-    let bucket = format!("confab-test-{}", hex::encode(rand::random::<[u8; 8]>()));
-    let created = reqwest::Client::new()
-        .put(format!("{url}/{bucket}"))
-        .send()
-        .await
-        .expect("the S3 test server answers");
-    assert!(
-        created.status().is_success(),
-        "creating {bucket}: {}",
-        created.status()
-    );
+    let (url, bucket) = common::s3_bucket("confab-test").await;
     let settings = S3Settings {
         bucket,
         endpoint: Some(url),

@@ -68,15 +68,7 @@ async fn a_300_mib_upload_streams_through_without_being_held() {
 }
 
 async fn a_server_with_an_s3_bucket_keeps_files_there(backend: Backend) {
-    let url = std::env::var("CONFAB_TEST_S3_URL")
-        .expect("CONFAB_TEST_S3_URL: the S3-compatible test server (scripts/test starts one)");
-    let bucket = format!("confab-server-{}", hex::encode(rand::random::<[u8; 8]>()));
-    let created = reqwest::Client::new()
-        .put(format!("{url}/{bucket}"))
-        .send()
-        .await
-        .unwrap();
-    assert!(created.status().is_success());
+    let (url, bucket) = common::s3_bucket("confab-server").await;
     let server = TestServer::start_with(
         backend,
         &[

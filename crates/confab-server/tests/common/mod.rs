@@ -113,6 +113,25 @@ pub async fn ws_send_refusal(live: &mut Live, room: RoomId, client_id: &str) -> 
     }
 }
 
+/// A new bucket on the S3-compatible test server (`CONFAB_TEST_S3_URL`, which
+/// `scripts/test` starts): the server's URL and the bucket's name.
+pub async fn s3_bucket(prefix: &str) -> (String, String) {
+    let url = std::env::var("CONFAB_TEST_S3_URL")
+        .expect("CONFAB_TEST_S3_URL: the S3-compatible test server (scripts/test starts one)");
+    let bucket = format!("{prefix}-{}", hex::encode(rand::random::<[u8; 8]>()));
+    let created = reqwest::Client::new()
+        .put(format!("{url}/{bucket}"))
+        .send()
+        .await
+        .expect("the S3 test server answers");
+    assert!(
+        created.status().is_success(),
+        "creating {bucket}: {}",
+        created.status()
+    );
+    (url, bucket)
+}
+
 /// The server's resident memory in KiB from `/proc/PID/status`: `VmRSS` now, or with
 /// `"VmHWM:"` the peak so far.
 pub fn proc_status_kib(server: &TestServer, field: &str) -> u64 {

@@ -275,6 +275,15 @@ impl Accounts {
             discoverable: request.discoverable,
             avatar_file_id: None,
         };
+        self.change_profile(principal, changes).await
+    }
+
+    /// Stores profile changes; the profile afterwards.
+    async fn change_profile(
+        &self,
+        principal: Principal,
+        changes: ProfileChanges<'_>,
+    ) -> ServiceResult<Profile> {
         match self
             .store
             .update_profile(principal.user_id, changes, now_millis())
@@ -296,14 +305,7 @@ impl Accounts {
             avatar_file_id: Some(file_id),
             ..ProfileChanges::default()
         };
-        match self
-            .store
-            .update_profile(principal.user_id, changes, now_millis())
-            .await?
-        {
-            Some(user) => Ok(profile(user)),
-            None => Err(ServiceError::NotFound("user")),
-        }
+        self.change_profile(principal, changes).await
     }
 
     /// Lets a password check on the account `key` from `client` go ahead, or refuses
