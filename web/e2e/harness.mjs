@@ -3,12 +3,14 @@
 // the Rust tests, with its relaxed profile), and launches Debian's Chromium through
 // playwright-core. Nothing here talks to any address but 127.0.0.1.
 
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -163,4 +165,124 @@ export async function axeViolations(page) {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+// ---- files for the sharing tests and screenshots ----
+
+/** A PNG of `width` x `height` pixels (a colour gradient), encoded here without a library. */
+export function pngBytes(width, height) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (bytes) => {
+    let c = 0xffffffff;
+    for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body), body.length + 4);
+    return out;
+  };
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1);
+    for (let x = 0; x < width; x++) {
+      rows[row + 1 + x * 3] = Math.floor((x * 255) / width);
+      rows[row + 2 + x * 3] = Math.floor((y * 255) / height);
+      rows[row + 3 + x * 3] = 160;
+    }
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** A small, valid one-page PDF whose text is `title`. */
+export function pdfBytes(title) {
+  const text = title.replace(/[()\\]/g, '');
+  const stream = `BT /F1 24 Tf 72 720 Td (${text}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let pdf = '%PDF-1.4\n';
+  const offsets = [];
+  objects.forEach((body, i) => {
+    offsets.push(pdf.length);
+    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, 'latin1');
+}
+
+/**
+ * A JPEG landscape drawn with a canvas in `page` (any page; about:blank will do):
+ * sky, hills and a sun, in colours from `hue`.
+ */
+export async function pictureBytes(page, width, height, hue) {
+  const data = await page.evaluate(
+    ([w, h, hue]) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = w;
+      canvas.height = h;
+      const g = canvas.getContext('2d');
+      const sky = g.createLinearGradient(0, 0, 0, h);
+      sky.addColorStop(0, `hsl(${hue} 65% 58%)`);
+      sky.addColorStop(1, `hsl(${hue + 35} 85% 84%)`);
+      g.fillStyle = sky;
+      g.fillRect(0, 0, w, h);
+      g.fillStyle = 'rgb(255 244 214 / 92%)';
+      g.beginPath();
+      g.arc(w * 0.72, h * 0.26, Math.min(w, h) * 0.09, 0, Math.PI * 2);
+      g.fill();
+      for (const [shade, base, peaks] of [
+        [28, 0.62, [0.18, 0.42, 0.66, 0.9]],
+        [18, 0.78, [0.08, 0.35, 0.57, 0.82]],
+      ]) {
+        g.fillStyle = `hsl(${hue + 170} 28% ${shade}%)`;
+        g.beginPath();
+        g.moveTo(0, h);
+        g.lineTo(0, h * base);
+        peaks.forEach((x, i) => g.lineTo(w * x, h * (base - (i % 2 ? 0.08 : 0.22))));
+        g.lineTo(w, h * base);
+        g.lineTo(w, h);
+        g.fill();
+      }
+      return canvas.toDataURL('image/jpeg', 0.88);
+    },
+    [width, height, hue],
+  );
+  return Buffer.from(data.split(',')[1], 'base64');
+}
+
+/**
+ * Drops files on `selector` as a browser does when they are dragged from the desktop:
+ * dragenter, dragover and drop events carrying a DataTransfer with those files.
+ * `files` are { name, mimeType, buffer }.
+ */
+export async function dropFiles(page, selector, files) {
+  const payload = files.map((f) => ({ name: f.name, type: f.mimeType, data: f.buffer.toString('base64') }));
+  const transfer = await page.evaluateHandle((list) => {
+    const dt = new globalThis.DataTransfer();
+    for (const f of list) {
+      const bytes = Uint8Array.from(globalThis.atob(f.data), (c) => c.charCodeAt(0));
+      dt.items.add(new globalThis.File([bytes], f.name, { type: f.type }));
+    }
+    return dt;
+  }, payload);
+  const target = page.locator(selector);
+  for (const type of ['dragenter', 'dragover', 'drop']) await target.dispatchEvent(type, { dataTransfer: transfer });
 }

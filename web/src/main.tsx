@@ -11,6 +11,12 @@ const client = browserClient();
 client.start();
 window.addEventListener('online', () => client.wake());
 window.addEventListener('offline', () => client.offline());
+// A file dropped anywhere but a conversation must not replace the app with the file.
+for (const type of ['dragover', 'drop'] as const) {
+  window.addEventListener(type, (e) => {
+    if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+  });
+}
 document.addEventListener('visibilitychange', () => {
   client.visibilityChanged();
   if (!document.hidden) client.wake();

@@ -16,8 +16,15 @@
 //   resumed) they are fetched over REST; `invitation_received` and
 //   `invitation_ended` frames that arrive meanwhile are applied after the answer, in
 //   order, so neither a new invitation nor an ended one is lost to the race.
+// - files: a file added to a composer uploads at once (progress, errors, retry with
+//   the same client_id, network failures retried when the connection is back); the
+//   message goes into the outbox only once all its files are uploaded, carrying
+//   their ids, so it can wait offline like any other. Thumbnails, avatars and full
+//   images are fetched with the token and shown through cached object URLs.
 
+import * as F from './files';
 import { RecentIds } from './ids';
+import { browserObjectUrls, ObjectUrlCache, type ObjectUrls } from './media';
 import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, type FetchFn, type KeyValueStorage, type Timers } from './rest';
 import { DisconnectedError, RequestError, Session, type SocketFactory } from './session';
 import * as S from './state';
@@ -27,6 +34,7 @@ import type {
   BlockList,
   DeviceSession,
   EventId,
+  FileInfo,
   HistoryPage,
   Invitation,
   InvitationList,
@@ -47,6 +55,7 @@ import type {
   Seq,
   ServerFrame,
   SessionList,
+  SharedFilePage,
   UpdateProfileRequest,
   UpdateRoomRequest,
   UserId,
@@ -65,7 +74,20 @@ export interface ClientDeps {
   /** Shows a system notification (only called while the tab is hidden). */
   notify?: (title: string, body: string, roomId: RoomId) => void;
   isHidden?: () => boolean;
+  /** Sends one file upload with progress (XMLHttpRequest in the browser). */
+  upload?: F.Uploader;
+  /** Object URLs for downloaded files (the browser's `URL`). */
+  objectUrls?: ObjectUrls;
 }
+
+/** A file to add to a composer: picked, dropped or pasted. */
+export interface NewFile {
+  name: string;
+  blob: Blob;
+}
+
+/** Which copy of a file to show: its thumbnail, the whole file, or an avatar image. */
+export type FileView = 'thumbnail' | 'full' | 'avatar';
 
 const HISTORY_PAGE = 50;
 
@@ -94,8 +116,18 @@ export class ChatClient {
   private generation = 0;
   /** Invitation frames that arrived while the invitations were being fetched. */
   private invitationBuffer: InvitationFrame[] | null = null;
+  /** The bytes of pending uploads (for retries), by upload id. */
+  private readonly uploadBlobs = new Map<string, Blob>();
+  /** How to cancel the uploads in flight, by upload id. */
+  private readonly uploadAborts = new Map<string, () => void>();
+  /** Object URLs of thumbnails and avatars: many and small, so many are kept. */
+  private readonly smallFiles: ObjectUrlCache;
+  /** Object URLs of full images (the viewer): large, so few are kept. */
+  private readonly largeFiles: ObjectUrlCache;
 
   constructor(private readonly deps: ClientDeps) {
+    this.smallFiles = new ObjectUrlCache(deps.objectUrls ?? browserObjectUrls, 300);
+    this.largeFiles = new ObjectUrlCache(deps.objectUrls ?? browserObjectUrls, 4);
     this.tokens = new Tokens(deps.fetch, deps.storage, deps.timers, deps.locks);
     this.rest = new Rest(deps.fetch, this.tokens);
     this.session = new Session(
@@ -152,7 +184,12 @@ export class ChatClient {
   }
 
   private setConnection(connection: S.ConnectionStatus): void {
-    if (this.state.connection !== connection) this.set({ ...this.state, connection });
+    if (this.state.connection === connection) return;
+    this.set({ ...this.state, connection });
+    // Uploads that failed for want of a network go again now that it is back.
+    if (connection === 'online') {
+      for (const item of this.state.uploads) if (item.status === 'failed' && item.error?.reason === 'network') this.retryUpload(item.id);
+    }
   }
 
   /** The id of the last event applied: where a reconnect resumes. */
@@ -240,6 +277,11 @@ export class ChatClient {
   }
 
   private reset(): void {
+    for (const abort of this.uploadAborts.values()) abort();
+    this.uploadAborts.clear();
+    this.uploadBlobs.clear();
+    this.smallFiles.clear();
+    this.largeFiles.clear();
     this.recent.clear();
     this.buffer = null;
     this.invitationBuffer = null;
@@ -479,7 +521,7 @@ export class ChatClient {
         else this.queueDelivered(event.room_id, effects.delivered);
         if (content.type === 'message' && this.deps.isHidden?.() && before && !S.isBlocked(this.state, event.sender_id)) {
           const sender = this.state.users[event.sender_id]?.display_name ?? 'New message';
-          const text = content.body?.type === 'text' ? content.body.text : 'New message';
+          const text = content.body?.type === 'text' && content.body.text.trim() ? content.body.text : F.attachmentSummary(content.attachments) || 'New message';
           this.deps.notify?.(sender, text.slice(0, 140), event.room_id);
         }
       }
@@ -580,8 +622,11 @@ export class ChatClient {
 
   // ---- the outbox ----
 
-  /** Queues a message; it shows as pending until the server's event replaces it. */
-  sendMessage(roomId: RoomId, text: string, replyTo?: Seq): void {
+  /**
+   * Queues a message; it shows as pending until the server's event replaces it.
+   * `attachments` are files uploaded already.
+   */
+  sendMessage(roomId: RoomId, text: string, replyTo?: Seq, attachments?: FileInfo[]): void {
     const pending: S.PendingMessage = {
       clientId: this.deps.newId(),
       roomId,
@@ -590,6 +635,7 @@ export class ChatClient {
       createdAt: new Date(this.deps.timers.now()).toISOString(),
       status: 'sending',
     };
+    if (attachments && attachments.length > 0) pending.attachments = attachments;
     this.stopTyping();
     const next = S.addPending(this.state, pending);
     this.set(next);
@@ -619,6 +665,7 @@ export class ChatClient {
     if (!this.session.isReady) return; // sent by flushOutbox after the next `ready`
     const frame: RequestFrame = { type: 'send', room_id: pending.roomId, client_id: pending.clientId, body: pending.body };
     if (pending.replyTo !== undefined) frame.reply_to = pending.replyTo;
+    if (pending.attachments && pending.attachments.length > 0) frame.attachments = pending.attachments.map((f) => f.id);
     try {
       await this.session.request(frame);
       // Removed when its event arrives from the stream (right after this `ok`).
@@ -661,6 +708,169 @@ export class ChatClient {
     if (!state.me) return;
     if (state.pending.length === 0) this.deps.storage.removeItem(this.outboxKey(state.me.id));
     else this.deps.storage.setItem(this.outboxKey(state.me.id), JSON.stringify(state.pending));
+  }
+
+  // ---- files ----
+
+  /**
+   * Adds files to a room's composer and starts uploading each at once. A message
+   * carries at most MAX_ATTACHMENTS files: answers how many were left out.
+   */
+  addFiles(roomId: RoomId, files: NewFile[]): number {
+    const space = Math.max(0, F.MAX_ATTACHMENTS - F.roomUploads(this.state.uploads, roomId).length);
+    const taken = files.slice(0, space);
+    const items: F.UploadItem[] = taken.map((f) => ({
+      id: this.deps.newId(),
+      roomId,
+      name: f.name.trim() || 'file',
+      size: f.blob.size,
+      mime: f.blob.type,
+      status: 'uploading',
+      loaded: 0,
+    }));
+    items.forEach((item, i) => this.uploadBlobs.set(item.id, (taken[i] as NewFile).blob));
+    this.setUploads(F.addUploads(this.state.uploads, items));
+    for (const item of items) void this.runUpload(item.id);
+    return files.length - taken.length;
+  }
+
+  /** Uploads a failed file again, with the same client_id. */
+  retryUpload(id: string): void {
+    const item = this.state.uploads.find((u) => u.id === id);
+    if (!item || item.status !== 'failed' || !this.uploadBlobs.has(id)) return;
+    this.setUploads(F.uploadRestarted(this.state.uploads, id));
+    void this.runUpload(id);
+  }
+
+  /** The bytes of a file waiting in a composer (for its preview). */
+  pendingBlob(id: string): Blob | undefined {
+    return this.uploadBlobs.get(id);
+  }
+
+  /** Removes a file from its composer, cancelling its upload if it is running. */
+  removeUpload(id: string): void {
+    this.uploadAborts.get(id)?.();
+    this.uploadAborts.delete(id);
+    this.uploadBlobs.delete(id);
+    this.setUploads(F.removeUploads(this.state.uploads, [id]));
+  }
+
+  /**
+   * Sends what a room's composer holds: its text and its files. Only once every
+   * file is uploaded (false, and nothing happens, while one is uploading or failed,
+   * or when there is nothing to send); the message then waits in the outbox like any
+   * other, offline too, since it carries only the files' ids.
+   */
+  sendWithFiles(roomId: RoomId, text: string, replyTo?: Seq): boolean {
+    const items = F.roomUploads(this.state.uploads, roomId);
+    const readiness = F.uploadsReadiness(items);
+    if (readiness === 'uploading' || readiness === 'failed') return false;
+    const files = items.flatMap((i) => (i.file ? [i.file] : []));
+    if (!text.trim() && files.length === 0) return false;
+    for (const item of items) this.uploadBlobs.delete(item.id);
+    this.setUploads(
+      F.removeUploads(
+        this.state.uploads,
+        items.map((i) => i.id),
+      ),
+    );
+    this.sendMessage(roomId, text, replyTo, files);
+    return true;
+  }
+
+  private setUploads(uploads: F.UploadItem[]): void {
+    if (uploads !== this.state.uploads) this.set({ ...this.state, uploads });
+  }
+
+  private async runUpload(id: string): Promise<void> {
+    const item = this.state.uploads.find((u) => u.id === id);
+    const blob = this.uploadBlobs.get(id);
+    if (!item || !blob) return;
+    let shownAt = -Infinity;
+    try {
+      const file = await this.upload(item.name, blob, id, {
+        onProgress: (loaded) => {
+          // Often enough for a smooth bar, not a new state for every packet.
+          const now = this.deps.timers.now();
+          if (now - shownAt < 100 && loaded < item.size) return;
+          shownAt = now;
+          this.setUploads(F.uploadProgress(this.state.uploads, id, loaded));
+        },
+        started: (abort) => {
+          // Removed while waiting for a token: cancel at once.
+          if (this.uploadBlobs.has(id)) this.uploadAborts.set(id, abort);
+          else abort();
+        },
+      });
+      this.setUploads(F.uploadDone(this.state.uploads, id, file));
+    } catch (error) {
+      if (error instanceof F.UploadAborted || isSignedOutError(error)) return;
+      this.setUploads(F.uploadFailed(this.state.uploads, id, F.uploadFailure(error)));
+    } finally {
+      this.uploadAborts.delete(id);
+    }
+  }
+
+  /**
+   * Uploads one file with `clientId` as its idempotency key; refreshes the token and
+   * tries again once if it expired. Throws ApiError, NetworkError or UploadAborted.
+   */
+  private async upload(
+    name: string,
+    blob: Blob,
+    clientId: string,
+    hooks: { onProgress?: (loaded: number) => void; started?: (abort: () => void) => void } = {},
+    refreshed = false,
+  ): Promise<FileInfo> {
+    if (!this.deps.upload) throw new NetworkError('uploads are not supported here');
+    if (!this.tokens.accessToken) await this.tokens.refresh().catch(() => undefined);
+    const token = this.tokens.accessToken;
+    if (!token) throw new NetworkError();
+    const handle = this.deps.upload({
+      url: `/api/v1/files?name=${encodeURIComponent(name)}&client_id=${encodeURIComponent(clientId)}`,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' },
+      body: blob,
+      onProgress: (loaded) => hooks.onProgress?.(loaded),
+    });
+    hooks.started?.(() => handle.abort());
+    try {
+      const { status, body } = await handle.response;
+      return F.readUploadResponse(status, body);
+    } catch (error) {
+      if (!refreshed && error instanceof ApiError && error.code === 'token_expired') {
+        await this.tokens.refresh().catch(() => undefined);
+        return this.upload(name, blob, clientId, hooks, true);
+      }
+      if (isSignedOutError(error)) this.tokens.clear();
+      throw error;
+    }
+  }
+
+  /** A file's bytes (or its thumbnail's), fetched with the token. */
+  fileBlob(id: string, thumbnail = false): Promise<Blob> {
+    return this.rest.blob(`/files/${encodeURIComponent(id)}${thumbnail ? '/thumbnail' : ''}`);
+  }
+
+  /**
+   * An object URL showing a file, loaded once and cached; call `release` when it is
+   * no longer on screen. A thumbnail or avatar may stay cached after that (and is
+   * revoked when the cache is full); a full image is revoked soon after.
+   */
+  showFile(id: string, view: FileView): { url: Promise<string>; release: () => void } {
+    const cache = view === 'full' ? this.largeFiles : this.smallFiles;
+    return cache.acquire(`${view}:${id}`, () => this.fileBlob(id, view === 'thumbnail'));
+  }
+
+  /** The object URL of a file already loaded (to draw it at once), or null. */
+  shownFile(id: string, view: FileView): string | null {
+    return (view === 'full' ? this.largeFiles : this.smallFiles).peek(`${view}:${id}`);
+  }
+
+  /** A page of the files shared in a room, newest first; `before` is the last page's `next_before`. */
+  async roomFiles(roomId: RoomId, before?: Seq, limit = 30): Promise<SharedFilePage> {
+    const page = await this.rest.get<SharedFilePage>(`/rooms/${roomId}/files?limit=${limit}${before !== undefined ? `&before=${before}` : ''}`);
+    void this.resolveUsers(page.files.map((f) => f.sender_id));
+    return page;
   }
 
   // ---- message actions (over the socket when connected, else REST) ----
@@ -816,6 +1026,17 @@ export class ChatClient {
     await this.rest.call('PATCH', `/rooms/${roomId}`, change);
   }
 
+  /** Sets a group's picture from an image I uploaded (admins and the owner). */
+  async setRoomAvatar(roomId: RoomId, fileId: string): Promise<void> {
+    const room = await this.rest.call<Room>('PUT', `/rooms/${roomId}/avatar`, { file_id: fileId });
+    this.set(S.setRoomAvatar(this.state, roomId, room.avatar_file_id));
+  }
+
+  async removeRoomAvatar(roomId: RoomId): Promise<void> {
+    const room = await this.rest.call<Room>('DELETE', `/rooms/${roomId}/avatar`);
+    this.set(S.setRoomAvatar(this.state, roomId, room.avatar_file_id));
+  }
+
   async removeMember(roomId: RoomId, userId: UserId): Promise<void> {
     await this.rest.call('DELETE', `/rooms/${roomId}/members/${userId}`);
   }
@@ -831,10 +1052,27 @@ export class ChatClient {
 
   // ---- my account ----
 
-  async updateProfile(change: UpdateProfileRequest): Promise<void> {
-    const me = await this.rest.call<Profile>('PATCH', '/users/me', change);
+  /** Uploads an image (for an avatar); answers the file. */
+  uploadImage(blob: Blob, name: string, onProgress?: (loaded: number) => void): Promise<FileInfo> {
+    return this.upload(name || 'photo', blob, this.deps.newId(), { onProgress });
+  }
+
+  /** Makes an image I uploaded my avatar: the server makes a 256x256 square of its centre. */
+  async setMyAvatar(fileId: string): Promise<void> {
+    this.adoptProfile(await this.rest.call<Profile>('PUT', '/users/me/avatar', { file_id: fileId }));
+  }
+
+  async removeMyAvatar(): Promise<void> {
+    this.adoptProfile(await this.rest.call<Profile>('DELETE', '/users/me/avatar'));
+  }
+
+  private adoptProfile(me: Profile): void {
     this.tokens.setUser(me);
     this.set(S.addUsers({ ...this.state, me }, [me]));
+  }
+
+  async updateProfile(change: UpdateProfileRequest): Promise<void> {
+    this.adoptProfile(await this.rest.call<Profile>('PATCH', '/users/me', change));
   }
 
   changePassword(current: string, next: string): Promise<RevokedCount> {
@@ -870,6 +1108,8 @@ export function browserClient(): ChatClient {
     newId: () => crypto.randomUUID(),
     locks: 'locks' in navigator ? { request: async (name, fn) => { await navigator.locks.request(name, fn); } } : undefined,
     isHidden: () => document.hidden,
+    upload: F.xhrUploader,
+    objectUrls: browserObjectUrls,
     notify: (title, body, roomId) => {
       if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
         const notification = new Notification(title, { body, tag: `room-${roomId}` });

@@ -103,6 +103,24 @@ export async function rawCall<T>(fetchFn: FetchFn, method: string, path: string,
   return (await response.json()) as T;
 }
 
+/** Downloads a file's bytes (`GET`, token in the header); throws ApiError or NetworkError. */
+export async function rawBlob(fetchFn: FetchFn, path: string, token?: string): Promise<Blob> {
+  const headers: Record<string, string> = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response: Response;
+  try {
+    response = await fetchFn(`/api/v1${path}`, { method: 'GET', headers, credentials: 'same-origin' });
+  } catch {
+    throw new NetworkError();
+  }
+  if (!response.ok) throw await readError(response);
+  try {
+    return await response.blob();
+  } catch {
+    throw new NetworkError('the download was interrupted');
+  }
+}
+
 /** The signed-in session: who, and (once obtained) its access token. */
 export interface Stored {
   /** In memory only; null until the first refresh after a reload. */
@@ -271,6 +289,20 @@ export class Rest {
 
   get<T>(path: string): Promise<T> {
     return this.call<T>('GET', path);
+  }
+
+  /** A file's bytes; refreshes and retries once on `token_expired`, like `call`. */
+  async blob(path: string): Promise<Blob> {
+    try {
+      return await rawBlob(this.fetchFn, path, this.tokens.accessToken ?? undefined);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'token_expired') {
+        await this.tokens.refresh();
+        return rawBlob(this.fetchFn, path, this.tokens.accessToken ?? undefined);
+      }
+      if (isSignedOutError(error)) this.tokens.clear();
+      throw error;
+    }
   }
 
   post<T>(path: string, body?: unknown): Promise<T> {

@@ -2,9 +2,11 @@
 // new object (never mutates), so React can compare snapshots by reference and the
 // tests can check each transition on its own.
 
+import type { UploadItem } from './files';
 import type {
   BlockedUser,
   EventContent,
+  FileInfo,
   Invitation,
   Member,
   MessageBody,
@@ -45,6 +47,7 @@ const SHOWN_IN_TIMELINE = {
   delivered_up_to: false,
   room_renamed: true,
   topic_changed: true,
+  room_avatar_changed: true,
   unknown: false,
 } as const satisfies Record<EventContent['type'], boolean>;
 
@@ -98,6 +101,8 @@ export interface PendingMessage {
   roomId: RoomId;
   body: MessageBody;
   replyTo?: Seq;
+  /** Files uploaded already, carried by id (the outbox keeps only what was uploaded). */
+  attachments?: FileInfo[];
   createdAt: string;
   status: 'sending' | 'failed';
   error?: string;
@@ -114,6 +119,8 @@ export interface State {
   invitations: Invitation[] | null;
   /** The people I blocked, with when; null until fetched. */
   blocked: Record<UserId, string> | null;
+  /** Files added to composers and not sent yet, in the order added (files.ts). */
+  uploads: UploadItem[];
 }
 
 export const emptyState: State = {
@@ -125,6 +132,7 @@ export const emptyState: State = {
   pending: [],
   invitations: null,
   blocked: null,
+  uploads: [],
 };
 
 export function roomFromSummary(summary: RoomSummary, previous?: RoomState): RoomState {
@@ -340,7 +348,8 @@ export function applyEvent(state: State, event: RoomEvent, now: string = event.c
       // one is already reflected in the counts REST returned.
       const counted = fresh ? countedMessage(room, content.target_seq, me) : undefined;
       room = changeMessage(room, content.target_seq, (m) => {
-        const { body: _body, reactions: _reactions, ...rest } = m;
+        // Its files go with it.
+        const { body: _body, reactions: _reactions, attachments: _attachments, ...rest } = m;
         return { ...rest, deleted_at: event.created_at };
       });
       if (room.timeline) room = { ...room, unread: unreadAfter(room, room.readSeq, me) };
@@ -393,6 +402,9 @@ export function applyEvent(state: State, event: RoomEvent, now: string = event.c
     case 'topic_changed':
       room = { ...room, room: { ...room.room, topic: content.topic } };
       break;
+    case 'room_avatar_changed':
+      room = { ...room, room: withAvatar(room.room, content.avatar_file_id) };
+      break;
     case 'read_up_to':
       room = changeMember(room, content.user_id, (m) => ({
         ...m,
@@ -411,6 +423,19 @@ export function applyEvent(state: State, event: RoomEvent, now: string = event.c
       break;
   }
   return [{ ...state, rooms: { ...state.rooms, [event.room_id]: room } }, effects];
+}
+
+function withAvatar(room: Room, avatar: string | undefined): Room {
+  const { avatar_file_id: _old, ...rest } = room;
+  return avatar ? { ...rest, avatar_file_id: avatar } : rest;
+}
+
+/**
+ * A room's picture as the server answered a change of mine (its event follows; only
+ * the picture is taken, so that the event still counts as new).
+ */
+export function setRoomAvatar(state: State, roomId: RoomId, avatar: string | undefined): State {
+  return updateRoom(state, roomId, (room) => (room.room.avatar_file_id === avatar ? room : { ...room, room: withAvatar(room.room, avatar) }));
 }
 
 /** Rooms ordered by activity, most recent first. */

@@ -43,6 +43,13 @@ export type RoomEvent = Schemas['RoomEvent'];
 export type MessageEvent = RoomEvent & { content: MessageContent };
 export type HistoryPage = Schemas['HistoryPage'];
 
+/** An uploaded file; images carry their size in pixels and a thumbnail. */
+export type FileInfo = Schemas['FileInfo'];
+export type ThumbnailInfo = Schemas['ThumbnailInfo'];
+/** A file shared in a room, with the message that carries it (`GET /rooms/{id}/files`). */
+export type SharedFile = Schemas['SharedFile'];
+export type SharedFilePage = Schemas['SharedFilePage'];
+
 /** An invitation to a room as the invited person sees it; a direct room's is a message request. */
 export type Invitation = Schemas['Invitation'];
 export type InvitationList = Schemas['InvitationList'];

@@ -255,6 +255,10 @@ export interface components {
             /** @enum {string} */
             type: "topic_changed";
         } | {
+            avatar_file_id?: string;
+            /** @enum {string} */
+            type: "room_avatar_changed";
+        } | {
             /** @enum {string} */
             type: "unknown";
         };
@@ -601,6 +605,13 @@ export interface components {
         /** @description `GET /api/v1/sessions` */
         SessionList: {
             sessions: components["schemas"]["DeviceSession"][];
+        };
+        /**
+         * @description `PUT /api/v1/users/me/avatar` and `PUT /api/v1/rooms/{id}/avatar`: an image I
+         *     uploaded, from which the server makes the avatar.
+         */
+        SetAvatarRequest: {
+            file_id: string;
         };
         /** @description `PUT /api/v1/rooms/{id}/members/{user_id}/role` */
         SetRoleRequest: {

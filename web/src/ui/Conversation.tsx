@@ -1,12 +1,20 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react';
+import type { NewFile } from '../client/client';
+import { MAX_ATTACHMENTS, pastedName, roomUploads, uploadsReadiness } from '../client/files';
 import { awaitingPeer, isBlocked, joinedByAccepting, messageStatus, roomTitle, writeAccess, type PendingMessage, type RoomState, type State } from '../client/state';
-import type { MessageEvent, Profile, RoomEvent } from '../client/types';
+import type { FileInfo, MessageEvent, Profile, RoomEvent } from '../client/types';
+import { ImageViewer, MessageAttachments, UploadTray } from './Attachments';
 import { Avatar, presenceLabel } from './Avatar';
 import { BackButton } from './BackButton';
 import { BlockButton } from './Block';
 import { GroupPanel } from './GroupPanel';
-import { dayKey, formatDay, formatTime, useChatState, useClient } from './hooks';
-import { Formatted, plain } from './markdown';
+import { dayKey, formatDay, formatTime, roomAvatarFile, useChatState, useClient, userAvatarFile } from './hooks';
+import { Formatted } from './markdown';
+import { messagePreview, PreviewLine } from './Preview';
+
+type Image = FileInfo & { width: number; height: number };
+/** Opens the image viewer on one of a message's images. */
+type OpenImages = (images: Image[], index: number) => void;
 
 const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
 /** Consecutive messages of one sender within this time share one header. */
@@ -51,6 +59,8 @@ function systemText(state: State, room: RoomState, e: RoomEvent): string | null 
       return `${who} renamed the group to “${c.name}”`;
     case 'topic_changed':
       return c.topic ? `${who} set the topic to “${c.topic}”` : `${who} cleared the topic`;
+    case 'room_avatar_changed':
+      return c.avatar_file_id ? `${who} changed the group photo` : `${who} removed the group photo`;
     default:
       return null;
   }
@@ -66,6 +76,9 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
   const [replyTo, setReplyTo] = useState<MessageEvent | null>(null);
   const [editing, setEditing] = useState<MessageEvent | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
+  const [viewer, setViewer] = useState<{ images: Image[]; index: number } | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const dragDepth = useRef(0);
   const scroller = useRef<HTMLDivElement>(null);
   const [atBottom, setAtBottom] = useState(true);
   const loadingOlder = useRef(false);
@@ -137,12 +150,56 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
     : `${room.room.member_count} ${room.room.member_count === 1 ? 'member' : 'members'}${room.room.topic ? ` · ${room.room.topic}` : ''}`;
   const typingText =
     typers.length === 0 ? '' : typers.length === 1 ? `${typers[0]} is typing…` : typers.length === 2 ? `${typers[0]} and ${typers[1]} are typing…` : 'Several people are typing…';
+  const openImages = useCallback<OpenImages>((images, index) => setViewer({ images, index }), []);
+
+  // Files picked, dropped or pasted go to this room's composer and upload at once.
+  const canAttach = access === 'ok' && !room.room.encrypted;
+  const addFiles = (files: NewFile[]) => {
+    if (files.length === 0) return;
+    if (room.room.encrypted) {
+      setActionError('Files can’t be shared in end-to-end encrypted conversations.');
+      return;
+    }
+    const left = client.addFiles(roomId, files);
+    if (left > 0) setActionError(`A message can carry at most ${MAX_ATTACHMENTS} files; ${left === 1 ? '1 file was' : `${left} files were`} left out.`);
+  };
+  const draggingFiles = (e: DragEvent) => canAttach && e.dataTransfer.types.includes('Files');
+  const dropHandlers = {
+    onDragEnter: (e: DragEvent) => {
+      if (!draggingFiles(e)) return;
+      e.preventDefault();
+      dragDepth.current += 1;
+      setDragging(true);
+    },
+    onDragOver: (e: DragEvent) => {
+      if (!draggingFiles(e)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+    },
+    onDragLeave: (e: DragEvent) => {
+      if (!draggingFiles(e)) return;
+      dragDepth.current = Math.max(0, dragDepth.current - 1);
+      if (dragDepth.current === 0) setDragging(false);
+    },
+    onDrop: (e: DragEvent) => {
+      if (!draggingFiles(e)) return;
+      e.preventDefault();
+      dragDepth.current = 0;
+      setDragging(false);
+      addFiles([...e.dataTransfer.files].map((f) => ({ name: f.name, blob: f })));
+    },
+  };
 
   return (
-    <section className="conversation" aria-label={`Conversation with ${title}`}>
+    <section className="conversation" aria-label={`Conversation with ${title}`} {...dropHandlers}>
       <header className="conversation__header">
         <BackButton onBack={() => go('/')} />
-        <Avatar id={room.room.kind === 'group' ? -room.room.id : (room.peer ?? 0)} name={title} presence={room.peer !== undefined ? (peerPresence ?? 'offline') : undefined} />
+        <Avatar
+          id={room.room.kind === 'group' ? -room.room.id : (room.peer ?? 0)}
+          name={title}
+          fileId={roomAvatarFile(state, room)}
+          presence={room.peer !== undefined ? (peerPresence ?? 'offline') : undefined}
+        />
         <div className="conversation__title">
           <h1>{title}</h1>
           <p className="muted">{subtitle}</p>
@@ -181,9 +238,9 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
                 ) : (
                   <p className="muted center small">This is the beginning of the conversation.</p>
                 )}
-                <Timeline state={state} room={room} me={me} onReply={setReplyTo} onEdit={setEditing} onError={setActionError} />
+                <Timeline state={state} room={room} me={me} onReply={setReplyTo} onEdit={setEditing} onError={setActionError} onOpen={openImages} />
                 {pending.map((p) => (
-                  <PendingItem key={p.clientId} pending={p} me={me} />
+                  <PendingItem key={p.clientId} pending={p} me={me} onOpen={openImages} />
                 ))}
               </>
             )}
@@ -194,7 +251,7 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
             </button>
           )}
         </div>
-        {showDetails && <GroupPanel roomId={roomId} close={() => setShowDetails(false)} go={go} />}
+        {showDetails && <GroupPanel roomId={roomId} close={() => setShowDetails(false)} go={go} onOpen={openImages} />}
       </div>
       {waiting && access === 'ok' && (
         <p className="notice" role="status">
@@ -224,6 +281,7 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
           }}
           onSent={jumpToLatest}
           onError={setActionError}
+          onFiles={addFiles}
         />
       ) : (
         <div className="composer composer--closed" role="status">
@@ -237,6 +295,18 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
           )}
         </div>
       )}
+      {dragging && (
+        <div className="dropzone" aria-hidden="true">
+          <div className="dropzone__box">
+            <svg viewBox="0 0 24 24" width="34" height="34" aria-hidden="true">
+              <path d="M12 15V4M7.5 8.5L12 4l4.5 4.5M5 14v4.5A1.5 1.5 0 0 0 6.5 20h11a1.5 1.5 0 0 0 1.5-1.5V14" className="stroke" />
+            </svg>
+            <strong>Drop files to share them</strong>
+            <span>with {title}</span>
+          </div>
+        </div>
+      )}
+      {viewer && <ImageViewer images={viewer.images} start={viewer.index} close={() => setViewer(null)} />}
     </section>
   );
 }
@@ -248,6 +318,7 @@ function Timeline({
   onReply,
   onEdit,
   onError,
+  onOpen,
 }: {
   state: State;
   room: RoomState;
@@ -255,6 +326,7 @@ function Timeline({
   onReply: (m: MessageEvent) => void;
   onEdit: (m: MessageEvent) => void;
   onError: (message: string) => void;
+  onOpen: OpenImages;
 }) {
   const items: React.ReactNode[] = [];
   let previous: RoomEvent | null = null;
@@ -268,7 +340,7 @@ function Timeline({
       previous = null;
     }
     if (isMessage(e) && room.room.kind === 'group' && e.sender_id !== me.id && isBlocked(state, e.sender_id)) {
-      items.push(<BlockedMessage key={e.seq} state={state} room={room} me={me} message={e} onReply={onReply} onEdit={onEdit} onError={onError} />);
+      items.push(<BlockedMessage key={e.seq} state={state} room={room} me={me} message={e} onReply={onReply} onEdit={onEdit} onError={onError} onOpen={onOpen} />);
     } else if (isMessage(e)) {
       const grouped =
         previous !== null &&
@@ -277,7 +349,7 @@ function Timeline({
         previous.sender_id === e.sender_id &&
         !e.content.reply_to &&
         Date.parse(e.created_at) - Date.parse(previous.created_at) < GROUP_GAP_MS;
-      items.push(<MessageItem key={e.seq} state={state} room={room} me={me} message={e} grouped={grouped} onReply={onReply} onEdit={onEdit} onError={onError} />);
+      items.push(<MessageItem key={e.seq} state={state} room={room} me={me} message={e} grouped={grouped} onReply={onReply} onEdit={onEdit} onError={onError} onOpen={onOpen} />);
     } else {
       const text = systemText(state, room, e);
       if (text)
@@ -301,6 +373,7 @@ function BlockedMessage(props: {
   onReply: (m: MessageEvent) => void;
   onEdit: (m: MessageEvent) => void;
   onError: (message: string) => void;
+  onOpen: OpenImages;
 }) {
   const [shown, setShown] = useState(false);
   const toggle = (
@@ -327,6 +400,7 @@ function MessageItem({
   onReply,
   onEdit,
   onError,
+  onOpen,
 }: {
   state: State;
   room: RoomState;
@@ -336,6 +410,7 @@ function MessageItem({
   onReply: (m: MessageEvent) => void;
   onEdit: (m: MessageEvent) => void;
   onError: (message: string) => void;
+  onOpen: OpenImages;
 }) {
   const client = useClient();
   const react = (emoji: string, add: boolean) => void client.react(room.room.id, message.seq, emoji, add).catch((e: unknown) => onError(actionFailure('react', e)));
@@ -358,10 +433,19 @@ function MessageItem({
         : 'Sent'
     : '';
   const isMe = (n: string) => n.toLowerCase() === me.username.toLowerCase();
+  const files = c.attachments ?? [];
+  const hasText = c.body?.type === 'text' && c.body.text.trim() !== '';
+  const statusMark = status && (
+    <span className={`status status--${status.status}`} title={statusText} aria-label={statusText} role="img">
+      {status.status === 'sent' ? '✓' : '✓✓'}
+    </span>
+  );
 
   return (
     <article className={`msg${grouped ? ' msg--grouped' : ''}${mine ? ' msg--mine' : ''}`} aria-label={`${sender} at ${formatTime(message.created_at)}`} data-seq={message.seq}>
-      <div className="msg__gutter">{grouped ? <span className="msg__time-hover">{formatTime(message.created_at)}</span> : <Avatar id={message.sender_id} name={sender} />}</div>
+      <div className="msg__gutter">
+        {grouped ? <span className="msg__time-hover">{formatTime(message.created_at)}</span> : <Avatar id={message.sender_id} name={sender} fileId={userAvatarFile(state, message.sender_id)} />}
+      </div>
       <div className="msg__main">
         {!grouped && (
           <div className="msg__head">
@@ -378,28 +462,32 @@ function MessageItem({
             ) : target && isMessage(target) ? (
               <>
                 <span className="quote__sender">{name(state, target.sender_id)}</span>{' '}
-                {target.content.deleted_at ? <em>Message deleted</em> : target.content.body?.type === 'text' ? plain(target.content.body.text).slice(0, 200) : ''}
+                {target.content.deleted_at ? <em>Message deleted</em> : <PreviewLine preview={messagePreview(target.content)} />}
               </>
             ) : (
               <em>Reply to an earlier message</em>
             )}
           </blockquote>
         )}
-        <div className="msg__body">
-          {deleted ? (
-            <em className="muted">This message was deleted.</em>
-          ) : c.body?.type === 'text' ? (
-            <Formatted text={c.body.text} isMe={isMe} />
-          ) : (
-            <em className="muted">Encrypted message</em>
-          )}
-          {c.edited_at && !deleted && <span className="muted small"> (edited)</span>}
-          {status && (
-            <span className={`status status--${status.status}`} title={statusText} aria-label={statusText} role="img">
-              {status.status === 'sent' ? '✓' : '✓✓'}
-            </span>
-          )}
-        </div>
+        {(deleted || !files.length || hasText || c.body?.type !== 'text') && (
+          <div className="msg__body">
+            {deleted ? (
+              <em className="muted">This message was deleted.</em>
+            ) : c.body?.type === 'text' ? (
+              <Formatted text={c.body.text} isMe={isMe} />
+            ) : (
+              <em className="muted">Encrypted message</em>
+            )}
+            {c.edited_at && !deleted && <span className="muted small"> (edited)</span>}
+            {!files.length && statusMark}
+          </div>
+        )}
+        {!deleted && files.length > 0 && (
+          <div className="msg__files">
+            <MessageAttachments files={files} onOpen={onOpen} />
+            {statusMark}
+          </div>
+        )}
         {c.reactions && c.reactions.length > 0 && (
           <div className="reactions">
             {c.reactions.map((r) => {
@@ -471,23 +559,34 @@ function MessageItem({
   );
 }
 
-function PendingItem({ pending, me }: { pending: PendingMessage; me: Profile }) {
+function PendingItem({ pending, me, onOpen }: { pending: PendingMessage; me: Profile; onOpen: OpenImages }) {
   const client = useClient();
   const failed = pending.status === 'failed';
+  const files = pending.attachments ?? [];
+  const text = pending.body.type === 'text' ? pending.body.text : '';
+  const sending = !failed && (
+    <span className="status status--sending" title="Sending" aria-label="Sending" role="img">
+      ◷
+    </span>
+  );
   return (
     <article className={`msg msg--mine msg--pending${failed ? ' msg--failed' : ''}`} aria-label={failed ? 'Message not sent' : 'Message sending'}>
       <div className="msg__gutter">
-        <Avatar id={me.id} name={me.display_name} />
+        <Avatar id={me.id} name={me.display_name} fileId={me.avatar_file_id} />
       </div>
       <div className="msg__main">
-        <div className="msg__body">
-          {pending.body.type === 'text' && <Formatted text={pending.body.text} isMe={() => false} />}
-          {!failed && (
-            <span className="status status--sending" title="Sending" aria-label="Sending" role="img">
-              ◷
-            </span>
-          )}
-        </div>
+        {(text.trim() || files.length === 0) && (
+          <div className="msg__body">
+            <Formatted text={text} isMe={() => false} />
+            {files.length === 0 && sending}
+          </div>
+        )}
+        {files.length > 0 && (
+          <div className="msg__files">
+            <MessageAttachments files={files} onOpen={onOpen} />
+            {sending}
+          </div>
+        )}
         {failed && (
           <p className="failed" role="alert">
             Not sent{pending.error ? `: ${pending.error}` : ''}.{' '}
@@ -514,6 +613,7 @@ function Composer({
   clear,
   onSent,
   onError,
+  onFiles,
 }: {
   room: RoomState;
   state: State;
@@ -522,13 +622,20 @@ function Composer({
   clear: () => void;
   onSent: () => void;
   onError: (message: string) => void;
+  onFiles: (files: NewFile[]) => void;
 }) {
   const client = useClient();
   const [text, setText] = useState('');
   const [caret, setCaret] = useState(0);
   const [choice, setChoice] = useState(0);
   const box = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
   const roomId = room.room.id;
+  const uploads = useMemo(() => roomUploads(state.uploads, roomId), [state.uploads, roomId]);
+  const readiness = uploadsReadiness(uploads);
+  const editingHasFiles = (editing?.content.attachments?.length ?? 0) > 0;
+  const canSend = editing ? Boolean(text.trim()) || editingHasFiles : (Boolean(text.trim()) && readiness !== 'uploading' && readiness !== 'failed') || readiness === 'ready';
+  const waitHint = !editing && readiness === 'uploading' ? 'Waiting for the files to finish uploading' : !editing && readiness === 'failed' ? 'Retry or remove the files that failed' : undefined;
 
   useEffect(() => {
     if (editing && editing.content.body?.type === 'text') setText(editing.content.body.text);
@@ -555,16 +662,31 @@ function Composer({
 
   function submit() {
     const body = text;
-    if (!body.trim()) return;
+    if (!canSend) return;
     if (editing) {
       void client.edit(roomId, editing.seq, body).catch((e: unknown) => onError(actionFailure('save your edit', e)));
     } else {
-      client.sendMessage(roomId, body, replyTo?.seq);
+      // Waits (nothing happens) until every file is uploaded; Send says so.
+      if (!client.sendWithFiles(roomId, body, replyTo?.seq)) return;
       onSent();
     }
     setText('');
     setCaret(0);
     clear();
+  }
+
+  /**
+   * Pasted files (a screenshot, files copied in a file manager) are attached; text is
+   * pasted as usual, also when a rich copy (a spreadsheet's cells, say) brings a
+   * picture of itself along.
+   */
+  function onPaste(e: ClipboardEvent<HTMLTextAreaElement>) {
+    const files = [...e.clipboardData.files];
+    const types = e.clipboardData.types;
+    if (files.length === 0 || editing || (types.includes('text/plain') && types.includes('text/html'))) return;
+    e.preventDefault();
+    const now = new Date();
+    onFiles(files.map((f) => ({ name: pastedName(f.name, f.type, now), blob: f })));
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
@@ -604,9 +726,13 @@ function Composer({
     >
       {(replyTo || editing) && (
         <div className="composer__context">
-          <span>
+          <span className="ellipsis">
             {editing ? 'Editing your message' : `Replying to ${name(state, replyTo?.sender_id ?? 0)}`}
-            {replyTo?.content.body?.type === 'text' && <span className="muted">: {plain(replyTo.content.body.text).slice(0, 80)}</span>}
+            {replyTo && (
+              <span className="muted">
+                : <PreviewLine preview={messagePreview(replyTo.content)} max={80} />
+              </span>
+            )}
           </span>
           <button
             type="button"
@@ -634,12 +760,41 @@ function Composer({
                 complete(u);
               }}
             >
-              <Avatar id={u.id} name={u.display_name} size="sm" /> {u.display_name} <span className="muted">@{u.username}</span>
+              <Avatar id={u.id} name={u.display_name} size="sm" fileId={u.avatar_file_id} /> {u.display_name} <span className="muted">@{u.username}</span>
             </li>
           ))}
         </ul>
       )}
+      {uploads.length > 0 && <UploadTray items={uploads} />}
       <div className="composer__row">
+        {!editing && (
+          <>
+            <input
+              ref={picker}
+              type="file"
+              multiple
+              hidden
+              tabIndex={-1}
+              onChange={(e) => {
+                const files = [...(e.target.files ?? [])];
+                e.target.value = '';
+                onFiles(files.map((f) => ({ name: f.name, blob: f })));
+              }}
+            />
+            <button
+              type="button"
+              className="btn btn--ghost btn--icon composer__attach"
+              onClick={() => picker.current?.click()}
+              disabled={room.room.encrypted || uploads.length >= MAX_ATTACHMENTS}
+              aria-label="Attach files"
+              title={room.room.encrypted ? 'Files can’t be shared in end-to-end encrypted conversations' : uploads.length >= MAX_ATTACHMENTS ? `At most ${MAX_ATTACHMENTS} files per message` : 'Attach files'}
+            >
+              <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                <path d="M20 11.5l-7.8 7.8a5 5 0 0 1-7.1-7.1l8.2-8.2a3.4 3.4 0 0 1 4.8 4.8l-8.1 8.1a1.7 1.7 0 0 1-2.4-2.4l7.4-7.4" className="stroke" />
+              </svg>
+            </button>
+          </>
+        )}
         <textarea
           ref={box}
           rows={1}
@@ -660,9 +815,11 @@ function Composer({
           }}
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
           onBlur={() => client.stopTyping()}
+          aria-describedby={uploads.length > 0 ? 'uploads-summary' : undefined}
         />
-        <button type="submit" className="btn btn--primary" disabled={!text.trim()}>
+        <button type="submit" className="btn btn--primary" disabled={!canSend} title={waitHint}>
           {editing ? 'Save' : 'Send'}
         </button>
       </div>

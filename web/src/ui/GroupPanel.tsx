@@ -1,19 +1,34 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { ApiError } from '../client/client';
-import { awaitingPeer, isBlocked } from '../client/state';
-import type { Member, PendingInvitation, Role } from '../client/types';
+import { awaitingPeer, isBlocked, roomTitle } from '../client/state';
+import type { FileInfo, Member, PendingInvitation, Role } from '../client/types';
 import { Avatar, presenceLabel } from './Avatar';
 import { BlockButton, displayName } from './Block';
-import { formatDay, useChatState, useClient } from './hooks';
+import { formatDay, roomAvatarFile, useChatState, useClient, userAvatarFile } from './hooks';
+import { PhotoPicker } from './PhotoPicker';
+import { RoomFiles } from './RoomFiles';
 import { UserSearch } from './UserSearch';
 
 const RANK: Record<Role, number> = { owner: 2, admin: 1, member: 0 };
 
 /**
- * Members with roles and presence, and blocking; for groups also rename, topic,
- * invitations (invite, pending ones, withdraw), remove, leave.
+ * A conversation's details, in two tabs. The first: its picture (a group's can be
+ * changed by admins), members with roles and presence, and blocking; for groups also
+ * rename, topic, invitations (invite, pending ones, withdraw), remove, leave. The
+ * second: the files shared in it.
  */
-export function GroupPanel({ roomId, close, go }: { roomId: number; close: () => void; go: (path: string) => void }) {
+export function GroupPanel({
+  roomId,
+  close,
+  go,
+  onOpen,
+}: {
+  roomId: number;
+  close: () => void;
+  go: (path: string) => void;
+  onOpen: (images: (FileInfo & { width: number; height: number })[], index: number) => void;
+}) {
+  const [tab, setTab] = useState<'about' | 'files'>('about');
   const state = useChatState();
   const client = useClient();
   const room = state.rooms[roomId];
@@ -31,6 +46,15 @@ export function GroupPanel({ roomId, close, go }: { roomId: number; close: () =>
 
   if (!room) return null;
   const me = state.me?.id ?? -1;
+  const title = roomTitle(state, room);
+  const peer = room.peer !== undefined ? state.users[room.peer] : undefined;
+  const onTabKey = (e: KeyboardEvent) => {
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+    e.preventDefault();
+    const next = tab === 'about' ? 'files' : 'about';
+    setTab(next);
+    document.getElementById(`details-tab-${next}`)?.focus();
+  };
   const canManage = group && room.myRole !== 'member';
   const members: Member[] = room.members ?? [];
   const invitations: PendingInvitation[] = room.invitations ?? [];
@@ -67,145 +91,201 @@ export function GroupPanel({ roomId, close, go }: { roomId: number; close: () =>
           ✕
         </button>
       </header>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
-      {info && (
-        <p className="ok small" role="status">
-          {info}
-        </p>
-      )}
-      {canManage && (
-        <form className="stack" onSubmit={save}>
-          <label htmlFor="room-name">Name</label>
-          <input id="room-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={64} />
-          <label htmlFor="room-topic">Topic</label>
-          <input id="room-topic" value={topic} onChange={(e) => setTopic(e.target.value)} maxLength={512} />
-          <button type="submit" className="btn">
-            Save
-          </button>
-        </form>
-      )}
-      <h3>Members ({members.length})</h3>
-      <ul className="members">
-        {members.map((m) => {
-          const user = state.users[m.user_id];
-          const shown = user?.display_name ?? `User ${m.user_id}`;
-          const presence = state.presence[m.user_id]?.status;
-          const canRemove = group && m.user_id !== me && RANK[room.myRole] > RANK[m.role] && room.myRole !== 'member';
-          const blocked = isBlocked(state, m.user_id);
-          return (
-            <li key={m.user_id} className="member">
-              <Avatar id={m.user_id} name={shown} size="sm" presence={presence ?? 'offline'} />
-              <span className="member__name">
-                {shown}
-                {m.user_id === me && ' (you)'}
-                <span className="member__presence muted small">{blocked ? 'Blocked' : presenceLabel(presence)}</span>
-              </span>
-              {group && <span className={`role role--${m.role}`}>{m.role}</span>}
-              {m.user_id !== me && (
-                <div className="member__actions">
-                  {group && room.myRole === 'owner' && m.role !== 'owner' && (
-                    <button type="button" className="btn btn--ghost btn--sm" onClick={() => run(() => client.setRole(roomId, m.user_id, m.role === 'admin' ? 'member' : 'admin'))}>
-                      {m.role === 'admin' ? 'Make member' : 'Make admin'}
-                    </button>
-                  )}
-                  {group && room.myRole === 'owner' && (
-                    <button
-                      type="button"
-                      className="btn btn--ghost btn--sm"
-                      onClick={() => {
-                        if (confirm(`Make ${shown} the owner of this group? You will become an admin.`)) run(() => client.transferOwnership(roomId, m.user_id));
-                      }}
-                    >
-                      Make owner
-                    </button>
-                  )}
-                  {canRemove && (
-                    <button type="button" className="btn btn--ghost btn--sm" aria-label={`Remove ${shown}`} onClick={() => run(() => client.removeMember(roomId, m.user_id))}>
-                      Remove
-                    </button>
-                  )}
-                  <BlockButton userId={m.user_id} onError={setError} />
-                </div>
+      <div className="tabs" role="tablist" aria-label="Conversation details" onKeyDown={onTabKey}>
+        <button
+          type="button"
+          role="tab"
+          id="details-tab-about"
+          className="tab"
+          aria-selected={tab === 'about'}
+          aria-controls="details-about"
+          tabIndex={tab === 'about' ? 0 : -1}
+          onClick={() => setTab('about')}
+        >
+          {group ? 'Members' : 'About'}
+        </button>
+        <button
+          type="button"
+          role="tab"
+          id="details-tab-files"
+          className="tab"
+          aria-selected={tab === 'files'}
+          aria-controls="details-files"
+          tabIndex={tab === 'files' ? 0 : -1}
+          onClick={() => setTab('files')}
+        >
+          Files
+        </button>
+      </div>
+      {tab === 'files' ? (
+        <RoomFiles roomId={roomId} onOpen={onOpen} id="details-files" labelledBy="details-tab-files" />
+      ) : (
+        <div className="panel__tab" role="tabpanel" id="details-about" aria-labelledby="details-tab-about">
+          <div className="profile-head">
+            <Avatar id={group ? -room.room.id : (room.peer ?? 0)} name={title} size="xl" fileId={roomAvatarFile(state, room)} />
+            <div className="profile-head__text">
+              <strong className="profile-head__name">{title}</strong>
+              {group ? (
+                room.room.topic && <span className="muted small">{room.room.topic}</span>
+              ) : (
+                peer && (
+                  <span className="muted small ellipsis">
+                    @{peer.username}
+                    {peer.status_text ? ` · ${peer.status_text}` : ''}
+                  </span>
+                )
               )}
-            </li>
-          );
-        })}
-      </ul>
-      {!group && awaitingPeer(room) && room.peer !== undefined && (
-        <>
-          <h3>Message request</h3>
-          <div className="member">
-            <Avatar id={room.peer} name={displayName(state.users, room.peer)} size="sm" />
-            <span className="member__name">
-              {displayName(state.users, room.peer)}
-              <span className="member__presence muted small">Has not accepted yet</span>
-            </span>
-            <div className="member__actions">
-              <BlockButton userId={room.peer} onError={setError} />
             </div>
+            {canManage && (
+              <PhotoPicker
+                hasPhoto={room.room.avatar_file_id !== undefined}
+                what="the group photo"
+                apply={(fileId) => client.setRoomAvatar(roomId, fileId)}
+                remove={() => client.removeRoomAvatar(roomId)}
+              />
+            )}
           </div>
-        </>
-      )}
-      {group && invitations.length > 0 && (
-        <>
-          <h3>Invited ({invitations.length})</h3>
-          <ul className="members" aria-label="Pending invitations">
-            {invitations.map((i) => {
-              const shown = displayName(state.users, i.user_id);
-              const canWithdraw = room.myRole !== 'member' || i.invited_by === me;
+          {error && (
+            <p className="form-error" role="alert">
+              {error}
+            </p>
+          )}
+          {info && (
+            <p className="ok small" role="status">
+              {info}
+            </p>
+          )}
+          {canManage && (
+            <form className="stack" onSubmit={save}>
+              <label htmlFor="room-name">Name</label>
+              <input id="room-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={64} />
+              <label htmlFor="room-topic">Topic</label>
+              <input id="room-topic" value={topic} onChange={(e) => setTopic(e.target.value)} maxLength={512} />
+              <button type="submit" className="btn">
+                Save
+              </button>
+            </form>
+          )}
+          <h3>Members ({members.length})</h3>
+          <ul className="members">
+            {members.map((m) => {
+              const user = state.users[m.user_id];
+              const shown = user?.display_name ?? `User ${m.user_id}`;
+              const presence = state.presence[m.user_id]?.status;
+              const canRemove = group && m.user_id !== me && RANK[room.myRole] > RANK[m.role] && room.myRole !== 'member';
+              const blocked = isBlocked(state, m.user_id);
               return (
-                <li key={i.user_id} className="member">
-                  <Avatar id={i.user_id} name={shown} size="sm" />
+                <li key={m.user_id} className="member">
+                  <Avatar id={m.user_id} name={shown} size="sm" presence={presence ?? 'offline'} fileId={userAvatarFile(state, m.user_id)} />
                   <span className="member__name">
                     {shown}
-                    <span className="member__presence muted small" title={`Invited on ${formatDay(i.invited_at)}`}>
-                      Invited by {i.invited_by === me ? 'you' : displayName(state.users, i.invited_by)}
-                    </span>
+                    {m.user_id === me && ' (you)'}
+                    <span className="member__presence muted small">{blocked ? 'Blocked' : presenceLabel(presence)}</span>
                   </span>
-                  {canWithdraw && (
+                  {group && <span className={`role role--${m.role}`}>{m.role}</span>}
+                  {m.user_id !== me && (
                     <div className="member__actions">
-                      <button
-                        type="button"
-                        className="btn btn--ghost btn--sm"
-                        aria-label={`Withdraw the invitation to ${shown}`}
-                        onClick={() => run(() => client.withdrawInvitation(roomId, i.user_id))}
-                      >
-                        Withdraw
-                      </button>
+                      {group && room.myRole === 'owner' && m.role !== 'owner' && (
+                        <button type="button" className="btn btn--ghost btn--sm" onClick={() => run(() => client.setRole(roomId, m.user_id, m.role === 'admin' ? 'member' : 'admin'))}>
+                          {m.role === 'admin' ? 'Make member' : 'Make admin'}
+                        </button>
+                      )}
+                      {group && room.myRole === 'owner' && (
+                        <button
+                          type="button"
+                          className="btn btn--ghost btn--sm"
+                          onClick={() => {
+                            if (confirm(`Make ${shown} the owner of this group? You will become an admin.`)) run(() => client.transferOwnership(roomId, m.user_id));
+                          }}
+                        >
+                          Make owner
+                        </button>
+                      )}
+                      {canRemove && (
+                        <button type="button" className="btn btn--ghost btn--sm" aria-label={`Remove ${shown}`} onClick={() => run(() => client.removeMember(roomId, m.user_id))}>
+                          Remove
+                        </button>
+                      )}
+                      <BlockButton userId={m.user_id} onError={setError} />
                     </div>
                   )}
                 </li>
               );
             })}
           </ul>
-        </>
-      )}
-      {canManage && (
-        <>
-          <h3>Invite people</h3>
-          <p className="muted small flush">They join the group when they accept your invitation.</p>
-          <UserSearch label="Invite someone by username" exclude={[...members.map((m) => m.user_id), ...invitations.map((i) => i.user_id)]} onPick={(u) => invite(u.id)} />
-        </>
-      )}
-      {group && room.myRole === 'owner' && members.length > 1 && <p className="muted small">To leave, first make someone else the owner.</p>}
-      {group && (
-        <button
-          type="button"
-          disabled={room.myRole === 'owner' && members.length > 1}
-          className="btn btn--danger"
-          onClick={() =>
-            run(async () => {
-              await client.removeMember(roomId, me);
-              go('/');
-            })
-          }
-        >
-          Leave group
-        </button>
+          {!group && awaitingPeer(room) && room.peer !== undefined && (
+            <>
+              <h3>Message request</h3>
+              <div className="member">
+                <Avatar id={room.peer} name={displayName(state.users, room.peer)} size="sm" fileId={userAvatarFile(state, room.peer)} />
+                <span className="member__name">
+                  {displayName(state.users, room.peer)}
+                  <span className="member__presence muted small">Has not accepted yet</span>
+                </span>
+                <div className="member__actions">
+                  <BlockButton userId={room.peer} onError={setError} />
+                </div>
+              </div>
+            </>
+          )}
+          {group && invitations.length > 0 && (
+            <>
+              <h3>Invited ({invitations.length})</h3>
+              <ul className="members" aria-label="Pending invitations">
+                {invitations.map((i) => {
+                  const shown = displayName(state.users, i.user_id);
+                  const canWithdraw = room.myRole !== 'member' || i.invited_by === me;
+                  return (
+                    <li key={i.user_id} className="member">
+                      <Avatar id={i.user_id} name={shown} size="sm" fileId={userAvatarFile(state, i.user_id)} />
+                      <span className="member__name">
+                        {shown}
+                        <span className="member__presence muted small" title={`Invited on ${formatDay(i.invited_at)}`}>
+                          Invited by {i.invited_by === me ? 'you' : displayName(state.users, i.invited_by)}
+                        </span>
+                      </span>
+                      {canWithdraw && (
+                        <div className="member__actions">
+                          <button
+                            type="button"
+                            className="btn btn--ghost btn--sm"
+                            aria-label={`Withdraw the invitation to ${shown}`}
+                            onClick={() => run(() => client.withdrawInvitation(roomId, i.user_id))}
+                          >
+                            Withdraw
+                          </button>
+                        </div>
+                      )}
+                    </li>
+                  );
+                })}
+              </ul>
+            </>
+          )}
+          {canManage && (
+            <>
+              <h3>Invite people</h3>
+              <p className="muted small flush">They join the group when they accept your invitation.</p>
+              <UserSearch label="Invite someone by username" exclude={[...members.map((m) => m.user_id), ...invitations.map((i) => i.user_id)]} onPick={(u) => invite(u.id)} />
+            </>
+          )}
+          {group && room.myRole === 'owner' && members.length > 1 && <p className="muted small">To leave, first make someone else the owner.</p>}
+          {group && (
+            <button
+              type="button"
+              disabled={room.myRole === 'owner' && members.length > 1}
+              className="btn btn--danger"
+              onClick={() =>
+                run(async () => {
+                  await client.removeMember(roomId, me);
+                  go('/');
+                })
+              }
+            >
+              Leave group
+            </button>
+          )}
+        </div>
       )}
     </aside>
   );

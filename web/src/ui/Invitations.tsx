@@ -73,7 +73,7 @@ export function InvitationCard({ invitation, go, as: Tag = 'li' }: { invitation:
   return (
     <Tag className="invite">
       <div className="invite__top">
-        <Avatar id={request ? invitation.invited_by : -room.id} name={request ? from : room.name} />
+        <Avatar id={request ? invitation.invited_by : -room.id} name={request ? from : room.name} fileId={request ? inviter?.avatar_file_id : room.avatar_file_id} />
         <div className="invite__text">
           {request ? (
             <p className="invite__title" id={titleId}>

@@ -1,21 +1,27 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { awaitingPeer, isBlocked, roomsByActivity, roomTitle, type RoomState, type State } from '../client/state';
 import { Avatar } from './Avatar';
-import { formatListTime, useChatState } from './hooks';
+import { formatListTime, roomAvatarFile, useChatState } from './hooks';
 import { Invitations } from './Invitations';
-import { plain } from './markdown';
 import { NewChat } from './NewChat';
+import { messagePreview, PreviewLine } from './Preview';
 
-function preview(state: State, room: RoomState): string {
+function preview(state: State, room: RoomState): ReactNode {
   const last = room.lastMessage;
   if (!last || last.content.type !== 'message') {
     if (awaitingPeer(room)) return 'Message request sent';
     return room.room.kind === 'group' ? room.room.topic || 'No messages yet' : 'No messages yet';
   }
   if (room.room.kind === 'group' && last.sender_id !== state.me?.id && isBlocked(state, last.sender_id)) return 'Message from someone you blocked';
-  const body = last.content.deleted_at ? 'Message deleted' : last.content.body?.type === 'text' ? plain(last.content.body.text) : 'Encrypted message';
+  const body = <PreviewLine preview={messagePreview(last.content)} />;
   const who = last.sender_id === state.me?.id ? 'You' : room.room.kind === 'group' ? (state.users[last.sender_id]?.display_name ?? '') : '';
-  return who ? `${who}: ${body}` : body;
+  return who ? (
+    <>
+      {who}: {body}
+    </>
+  ) : (
+    body
+  );
 }
 
 const CONNECTION_TEXT: Record<State['connection'], string | null> = {
@@ -42,7 +48,7 @@ export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (p
     <div className="roomlist">
       <header className="roomlist__header">
         <button type="button" className="me" onClick={() => go('/settings')} title="Profile and settings">
-          {me && <Avatar id={me.id} name={me.display_name} presence={state.connection === 'online' ? 'online' : 'offline'} />}
+          {me && <Avatar id={me.id} name={me.display_name} fileId={me.avatar_file_id} presence={state.connection === 'online' ? 'online' : 'offline'} />}
           <span className="me__name">{me?.display_name}</span>
           <span className="sr-only">: profile and settings</span>
         </button>
@@ -93,7 +99,7 @@ export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (p
                     go(`/rooms/${room.room.id}`);
                   }}
                 >
-                  <Avatar id={room.room.kind === 'group' ? -room.room.id : (peer ?? 0)} name={title} presence={presence} />
+                  <Avatar id={room.room.kind === 'group' ? -room.room.id : (peer ?? 0)} name={title} presence={presence} fileId={roomAvatarFile(state, room)} />
                   <span className="room__body">
                     <span className="room__top">
                       <span className={room.unread ? 'room__title room__title--unread' : 'room__title'}>

@@ -3,6 +3,7 @@ import { ApiError } from '../client/client';
 import type { DeviceSession, UserId } from '../client/types';
 import { Avatar } from './Avatar';
 import { BackButton } from './BackButton';
+import { PhotoPicker } from './PhotoPicker';
 import { formatDay, formatTime, useChatState, useClient, useTheme, type Theme } from './hooks';
 
 /** Profile, theme, notifications, password, blocked people and device sessions. */
@@ -60,7 +61,14 @@ export function Settings({ go }: { go: (path: string) => void }) {
       <div className="settings__body">
         <form className="card stack" onSubmit={saveProfile} aria-labelledby="profile-title">
           <h2 id="profile-title">Profile</h2>
-          <p className="muted">Signed in as @{me?.username}</p>
+          <div className="profile-head profile-head--row">
+            {me && <Avatar id={me.id} name={me.display_name} size="xl" fileId={me.avatar_file_id} />}
+            <div className="profile-head__text">
+              <strong className="profile-head__name">{me?.display_name}</strong>
+              <span className="muted small ellipsis">Signed in as @{me?.username}</span>
+              <PhotoPicker hasPhoto={me?.avatar_file_id !== undefined} what="your photo" apply={(id) => client.setMyAvatar(id)} remove={() => client.removeMyAvatar()} />
+            </div>
+          </div>
           <label htmlFor="set-display">Display name</label>
           <input id="set-display" value={displayName} onChange={(e) => setDisplayName(e.target.value)} maxLength={64} />
           <label htmlFor="set-status">Status</label>
@@ -202,7 +210,7 @@ function BlockedPeople() {
             const shown = user?.display_name ?? 'Someone';
             return (
               <li key={id} className="session blocked-person">
-                <Avatar id={id} name={shown} size="sm" />
+                <Avatar id={id} name={shown} size="sm" fileId={user?.avatar_file_id} />
                 <span className="blocked-person__text">
                   <strong className="ellipsis">{shown}</strong>
                   <span className="muted small ellipsis">

@@ -56,7 +56,7 @@ export function UserSearch({ label, onPick, exclude = [] }: { label: string; onP
                   onPick(u);
                 }}
               >
-                <Avatar id={u.id} name={u.display_name} size="sm" />
+                <Avatar id={u.id} name={u.display_name} size="sm" fileId={u.avatar_file_id} />
                 <span>
                   <span className="userrow__name">{u.display_name}</span> <span className="muted">@{u.username}</span>
                 </span>

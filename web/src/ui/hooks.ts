@@ -2,8 +2,9 @@
 // API, the theme, and formatting helpers shared by the screens.
 
 import { createContext, useCallback, useContext, useEffect, useState, useSyncExternalStore } from 'react';
-import type { ChatClient } from '../client/client';
-import type { State } from '../client/state';
+import type { ChatClient, FileView } from '../client/client';
+import type { RoomState, State } from '../client/state';
+import type { FileInfo } from '../client/types';
 
 export const ClientContext = createContext<ChatClient | null>(null);
 
@@ -16,6 +17,64 @@ export function useClient(): ChatClient {
 export function useChatState(): State {
   const client = useClient();
   return useSyncExternalStore(client.subscribe, client.getState);
+}
+
+/**
+ * The object URL of a file to show (thumbnail, full image or avatar), fetched with the
+ * token and held while the component is mounted. `url` is null while it loads (and
+ * after a failure, when `failed` is true); a cached one is there at once.
+ */
+export function useFileUrl(id: string | undefined, view: FileView): { url: string | null; failed: boolean } {
+  const client = useClient();
+  const key = id ? `${view}:${id}` : '';
+  const [loaded, setLoaded] = useState<{ key: string; url: string | null; failed: boolean }>(() => ({ key, url: id ? client.shownFile(id, view) : null, failed: false }));
+  useEffect(() => {
+    if (!id) return;
+    let live = true;
+    const held = client.showFile(id, view);
+    held.url.then(
+      (url) => live && setLoaded({ key: `${view}:${id}`, url, failed: false }),
+      () => live && setLoaded({ key: `${view}:${id}`, url: null, failed: true }),
+    );
+    return () => {
+      live = false;
+      held.release();
+    };
+  }, [client, id, view]);
+  if (loaded.key === key) return loaded;
+  return { url: id ? client.shownFile(id, view) : null, failed: false };
+}
+
+/** Saves a file to the device under its name: fetched with the token, then a download link. */
+export function useSaveFile(): (file: FileInfo) => Promise<void> {
+  const client = useClient();
+  return useCallback(
+    async (file: FileInfo) => {
+      const blob = await client.fileBlob(file.id);
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = file.name;
+      link.rel = 'noopener';
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      // The download has its own copy by then; a minute leaves room for slow disks.
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    },
+    [client],
+  );
+}
+
+/** The picture of a room: the group's, or the other person's in a direct room. */
+export function roomAvatarFile(state: State, room: RoomState): string | undefined {
+  if (room.room.kind === 'group') return room.room.avatar_file_id;
+  return room.peer !== undefined ? state.users[room.peer]?.avatar_file_id : undefined;
+}
+
+/** A person's picture, if they set one and their profile is known. */
+export function userAvatarFile(state: State, id: number | undefined): string | undefined {
+  return id !== undefined ? state.users[id]?.avatar_file_id : undefined;
 }
 
 export type Route = { page: 'home' } | { page: 'room'; roomId: number } | { page: 'settings' };
