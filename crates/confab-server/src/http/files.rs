@@ -69,8 +69,8 @@ pub async fn upload(
 #[utoipa::path(get, path = "/api/v1/files/{id}", tag = "files", security(("bearer" = [])),
     params(("id" = String, Path), ("Range" = Option<String>, Header, description = "`bytes=FIRST-LAST`, `bytes=FIRST-` or `bytes=-COUNT`"),
         ("If-None-Match" = Option<String>, Header, description = "The `ETag` of an earlier download")),
-    responses((status = 200, description = "The bytes, with the sniffed `Content-Type`", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>),
+    responses((status = 200, description = "The bytes, with the sniffed `Content-Type` (any type)", content_type = "*/*", body = Vec<u8>),
+        (status = 206, description = "The requested range, with the sniffed `Content-Type` (any type)", content_type = "*/*", body = Vec<u8>),
         (status = 304, description = "Unchanged since the `ETag` given"),
         (status = 404, description = "`not_found`: no such file, or the caller may not see it", body = ErrorBody),
         (status = 416, description = "`range_not_satisfiable`", body = ErrorBody)))]
@@ -86,8 +86,8 @@ pub async fn download(
 /// Download an image's thumbnail (at most 320 pixels on its longer side).
 #[utoipa::path(get, path = "/api/v1/files/{id}/thumbnail", tag = "files", security(("bearer" = [])),
     params(("id" = String, Path), ("Range" = Option<String>, Header), ("If-None-Match" = Option<String>, Header)),
-    responses((status = 200, description = "The thumbnail (JPEG or PNG)", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>),
+    responses((status = 200, description = "The thumbnail (`image/jpeg` or `image/png`)", content_type = "*/*", body = Vec<u8>),
+        (status = 206, description = "The requested range, with the sniffed `Content-Type` (any type)", content_type = "*/*", body = Vec<u8>),
         (status = 304, description = "Unchanged since the `ETag` given"),
         (status = 404, description = "`not_found`: no such file, it has no thumbnail, or the caller may not see it", body = ErrorBody),
         (status = 416, description = "`range_not_satisfiable`", body = ErrorBody)))]
