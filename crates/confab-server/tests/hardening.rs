@@ -170,11 +170,32 @@ async fn names_that_reorder_or_hide_text_are_refused(backend: Backend) {
 async fn the_data_directory_and_database_are_private() {
     use std::os::unix::fs::PermissionsExt as _;
     let mut server = TestServer::start(Backend::Sqlite).await;
-    let (_alice, _) = signed_up(&server, "alice").await;
+    let (alice, _) = signed_up(&server, "alice").await;
     let mode =
         |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     let dir = server.data_dir();
     assert_eq!(mode(&dir), 0o700, "data directory");
+    // Shared files too: their directories and the stored bytes.
+    let file = alice
+        .upload("secret.txt", "f1", b"private words".to_vec())
+        .await
+        .unwrap();
+    let blob = dir
+        .join("files/blobs")
+        .join(&hex_sha256(b"private words")[..2]);
+    for private in [dir.join("files"), dir.join("files/blobs"), blob.clone()] {
+        assert_eq!(
+            mode(&private) & 0o077,
+            0,
+            "{} is private",
+            private.display()
+        );
+    }
+    for stored in std::fs::read_dir(&blob).unwrap() {
+        let path = stored.unwrap().path();
+        assert_eq!(mode(&path) & 0o077, 0, "{} is private", path.display());
+    }
+    assert_eq!(file.size, 13);
     let database = std::path::PathBuf::from(
         server
             .db
@@ -200,6 +221,11 @@ async fn the_data_directory_and_database_are_private() {
         log.contains("the data directory is readable by other users"),
         "a readable data directory is reported:\n{log}"
     );
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 fn address_of(server: &TestServer) -> SocketAddr {
