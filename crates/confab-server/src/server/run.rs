@@ -157,13 +157,8 @@ async fn cancel_on_signal(app: AppState) {
 }
 
 async fn sweep_files_periodically(app: AppState) {
-    let mut tick = tokio::time::interval(app.config.files.sweep_interval);
     let grace = duration_millis(app.config.files.sweep_grace);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {},
-            () = app.shutdown.cancelled() => return,
-        }
+    every(&app, app.config.files.sweep_interval, || async {
         match app.files.sweep(grace).await {
             Ok(report) if report.files + report.blobs + report.uploads > 0 => {
                 tracing::info!(
@@ -176,16 +171,12 @@ async fn sweep_files_periodically(app: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "sweeping unused files failed"),
         }
-    }
+    })
+    .await;
 }
 
 async fn prune_periodically(app: AppState) {
-    let mut tick = tokio::time::interval(PRUNE_INTERVAL);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {},
-            () = app.shutdown.cancelled() => return,
-        }
+    every(&app, PRUNE_INTERVAL, || async {
         let now = now_millis();
         let window = duration_millis(app.config.throttle.window);
         match app.store.prune(now.saturating_sub(window), now).await {
@@ -193,5 +184,22 @@ async fn prune_periodically(app: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "pruning failed"),
         }
+    })
+    .await;
+}
+
+/// Runs `work` at once and then every `interval`, until shutdown.
+async fn every<F, Fut>(app: &AppState, interval: Duration, mut work: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut tick = tokio::time::interval(interval);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {},
+            () = app.shutdown.cancelled() => return,
+        }
+        work().await;
     }
 }

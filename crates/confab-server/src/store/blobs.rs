@@ -91,9 +91,9 @@ pub enum BlobError {
     Interrupted(String),
     #[error("no such blob")]
     NotFound,
-    /// The requested range starts at or after the end of the blob.
+    /// The requested range holds no byte of the blob (of `size` bytes).
     #[error("the range is outside the file")]
-    BadRange,
+    BadRange { size: u64 },
     #[error("blob storage failed: {0}")]
     Storage(object_store::Error),
 }
@@ -196,35 +196,27 @@ impl BlobStore {
         Ok(StoredBlob { sha256, size })
     }
 
-    /// Reads a blob, or the part `range` of it (clipped to its end).
-    pub async fn get(
-        &self,
-        sha256: &str,
-        range: Option<Range<u64>>,
-    ) -> Result<BlobRead, BlobError> {
+    /// Reads a blob, or the part `range` of it (clipped to its end): one request
+    /// for a whole blob, and a size check before a range.
+    pub async fn get(&self, sha256: &str, range: Option<ByteRange>) -> Result<BlobRead, BlobError> {
         let path = checked_blob_path(sha256)?;
-        let size = self.objects.head(&path).await?.size;
         let range = match range {
-            None => 0..size,
-            Some(range) if range.start >= size || range.start >= range.end => {
-                return Err(BlobError::BadRange);
+            None => None,
+            Some(requested) => {
+                let size = self.objects.head(&path).await?.size;
+                match requested.resolve(size) {
+                    Some(range) => Some(range),
+                    None => return Err(BlobError::BadRange { size }),
+                }
             }
-            Some(range) => range.start..range.end.min(size),
         };
-        if range.is_empty() {
-            return Ok(BlobRead {
-                size,
-                range,
-                bytes: futures_util::stream::empty().boxed(),
-            });
-        }
         let options = GetOptions {
-            range: Some(GetRange::Bounded(range.clone())),
+            range: range.map(GetRange::Bounded),
             ..GetOptions::default()
         };
         let result = self.objects.get_opts(&path, options).await?;
         Ok(BlobRead {
-            size,
+            size: result.meta.size,
             range: result.range.clone(),
             bytes: result.into_stream().map_err(BlobError::from).boxed(),
         })
@@ -276,6 +268,29 @@ impl BlobStore {
             }
         }
         Ok(removed)
+    }
+}
+
+/// The bytes a read asks for (as in HTTP's `Range: bytes=...`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByteRange {
+    /// From the first position to the last, included (to the end when `None`).
+    From(u64, Option<u64>),
+    /// The last this many bytes.
+    Suffix(u64),
+}
+
+impl ByteRange {
+    /// The half-open range of a blob of `size` bytes, or `None` if it holds none.
+    pub fn resolve(self, size: u64) -> Option<Range<u64>> {
+        let range = match self {
+            Self::From(first, last) => {
+                let end = last.map_or(size, |last| last.saturating_add(1).min(size));
+                first..end
+            }
+            Self::Suffix(count) => size.saturating_sub(count)..size,
+        };
+        (range.start < range.end).then_some(range)
     }
 }
 

@@ -6,12 +6,11 @@ use crate::config::FileConfig;
 use crate::service::accounts::tokens::Principal;
 use crate::service::validate::single_line_text;
 use crate::service::{ServiceError, ServiceResult};
-use crate::store::blobs::{BlobError, BlobRead, BlobStore};
+use crate::store::blobs::{BlobError, BlobRead, BlobStore, ByteRange};
 use crate::store::events::ThumbnailRecord;
 use crate::store::files::{FileRecord, FileStore};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _, TryStreamExt as _};
-use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 /// Thumbnails fit in a square of this many pixels.
@@ -302,18 +301,11 @@ impl Files {
         } else {
             (file.sha256.clone(), file.content_type.clone())
         };
-        let size = match self.blobs.size(&sha256).await.map_err(storage)? {
-            Some(size) => size,
-            None => return Err(ServiceError::Internal(format!("blob {sha256} is missing"))),
-        };
-        let range = match range.map(|r| r.resolve(size)) {
-            None => None,
-            Some(Some(range)) => Some(range),
-            Some(None) => return Err(ServiceError::RangeNotSatisfiable { size }),
-        };
         let read = match self.blobs.get(&sha256, range).await {
             Ok(read) => read,
-            Err(BlobError::BadRange) => return Err(ServiceError::RangeNotSatisfiable { size }),
+            Err(BlobError::BadRange { size }) => {
+                return Err(ServiceError::RangeNotSatisfiable { size });
+            }
             Err(error) => return Err(storage(error)),
         };
         Ok(Download {
@@ -322,29 +314,6 @@ impl Files {
             sha256,
             read,
         })
-    }
-}
-
-/// The bytes a download asks for (`Range: bytes=...`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ByteRange {
-    /// From the first position to the last, included (to the end when `None`).
-    From(u64, Option<u64>),
-    /// The last this many bytes.
-    Suffix(u64),
-}
-
-impl ByteRange {
-    /// The half-open range of a file of `size` bytes, or `None` if it is outside.
-    pub fn resolve(self, size: u64) -> Option<Range<u64>> {
-        let range = match self {
-            Self::From(first, last) => {
-                let end = last.map_or(size, |last| last.saturating_add(1).min(size));
-                first..end
-            }
-            Self::Suffix(count) => size.saturating_sub(count)..size,
-        };
-        (range.start < range.end).then_some(range)
     }
 }
 
