@@ -24,6 +24,7 @@
 
 import * as F from './files';
 import { RecentIds } from './ids';
+import { Uploads, type NewFile } from './uploads';
 import { browserObjectUrls, ObjectUrlCache, type ObjectUrls } from './media';
 import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, type FetchFn, type KeyValueStorage, type Timers } from './rest';
 import { DisconnectedError, RequestError, Session, type SocketFactory } from './session';
@@ -80,11 +81,7 @@ export interface ClientDeps {
   objectUrls?: ObjectUrls;
 }
 
-/** A file to add to a composer: picked, dropped or pasted. */
-export interface NewFile {
-  name: string;
-  blob: Blob;
-}
+export type { NewFile } from './uploads';
 
 /** Which copy of a file to show: its thumbnail, the whole file, or an avatar image. */
 export type FileView = 'thumbnail' | 'full' | 'avatar';
@@ -116,10 +113,7 @@ export class ChatClient {
   private generation = 0;
   /** Invitation frames that arrived while the invitations were being fetched. */
   private invitationBuffer: InvitationFrame[] | null = null;
-  /** The bytes of pending uploads (for retries), by upload id. */
-  private readonly uploadBlobs = new Map<string, Blob>();
-  /** How to cancel the uploads in flight, by upload id. */
-  private readonly uploadAborts = new Map<string, () => void>();
+  private readonly uploads: Uploads;
   /** Object URLs of thumbnails and avatars: many and small, so many are kept. */
   private readonly smallFiles: ObjectUrlCache;
   /** Object URLs of full images (the viewer): large, so few are kept. */
@@ -130,6 +124,16 @@ export class ChatClient {
     this.largeFiles = new ObjectUrlCache(deps.objectUrls ?? browserObjectUrls, 4);
     this.tokens = new Tokens(deps.fetch, deps.storage, deps.timers, deps.locks);
     this.rest = new Rest(deps.fetch, this.tokens);
+    this.uploads = new Uploads({
+      upload: deps.upload,
+      tokens: this.tokens,
+      timers: deps.timers,
+      newId: () => deps.newId(),
+      items: () => this.state.uploads,
+      setItems: (uploads) => {
+        if (uploads !== this.state.uploads) this.set({ ...this.state, uploads });
+      },
+    });
     this.session = new Session(
       deps.socketUrl,
       deps.openSocket,
@@ -277,9 +281,7 @@ export class ChatClient {
   }
 
   private reset(): void {
-    for (const abort of this.uploadAborts.values()) abort();
-    this.uploadAborts.clear();
-    this.uploadBlobs.clear();
+    this.uploads.clear();
     this.smallFiles.clear();
     this.largeFiles.clear();
     this.recent.clear();
@@ -717,42 +719,22 @@ export class ChatClient {
    * carries at most MAX_ATTACHMENTS files: answers how many were left out.
    */
   addFiles(roomId: RoomId, files: NewFile[]): number {
-    const space = Math.max(0, F.MAX_ATTACHMENTS - F.roomUploads(this.state.uploads, roomId).length);
-    const taken = files.slice(0, space);
-    const items: F.UploadItem[] = taken.map((f) => ({
-      id: this.deps.newId(),
-      roomId,
-      name: f.name.trim() || 'file',
-      size: f.blob.size,
-      mime: f.blob.type,
-      status: 'uploading',
-      loaded: 0,
-    }));
-    items.forEach((item, i) => this.uploadBlobs.set(item.id, (taken[i] as NewFile).blob));
-    this.setUploads(F.addUploads(this.state.uploads, items));
-    for (const item of items) void this.runUpload(item.id);
-    return files.length - taken.length;
+    return this.uploads.add(roomId, files);
   }
 
   /** Uploads a failed file again, with the same client_id. */
   retryUpload(id: string): void {
-    const item = this.state.uploads.find((u) => u.id === id);
-    if (!item || item.status !== 'failed' || !this.uploadBlobs.has(id)) return;
-    this.setUploads(F.uploadRestarted(this.state.uploads, id));
-    void this.runUpload(id);
+    this.uploads.retry(id);
   }
 
   /** The bytes of a file waiting in a composer (for its preview). */
   pendingBlob(id: string): Blob | undefined {
-    return this.uploadBlobs.get(id);
+    return this.uploads.blob(id);
   }
 
   /** Removes a file from its composer, cancelling its upload if it is running. */
   removeUpload(id: string): void {
-    this.uploadAborts.get(id)?.();
-    this.uploadAborts.delete(id);
-    this.uploadBlobs.delete(id);
-    this.setUploads(F.removeUploads(this.state.uploads, [id]));
+    this.uploads.remove([id]);
   }
 
   /**
@@ -767,83 +749,9 @@ export class ChatClient {
     if (readiness === 'uploading' || readiness === 'failed') return false;
     const files = items.flatMap((i) => (i.file ? [i.file] : []));
     if (!text.trim() && files.length === 0) return false;
-    for (const item of items) this.uploadBlobs.delete(item.id);
-    this.setUploads(
-      F.removeUploads(
-        this.state.uploads,
-        items.map((i) => i.id),
-      ),
-    );
+    this.uploads.remove(items.map((i) => i.id));
     this.sendMessage(roomId, text, replyTo, files);
     return true;
-  }
-
-  private setUploads(uploads: F.UploadItem[]): void {
-    if (uploads !== this.state.uploads) this.set({ ...this.state, uploads });
-  }
-
-  private async runUpload(id: string): Promise<void> {
-    const item = this.state.uploads.find((u) => u.id === id);
-    const blob = this.uploadBlobs.get(id);
-    if (!item || !blob) return;
-    let shownAt = -Infinity;
-    try {
-      const file = await this.upload(item.name, blob, id, {
-        onProgress: (loaded) => {
-          // Often enough for a smooth bar, not a new state for every packet.
-          const now = this.deps.timers.now();
-          if (now - shownAt < 100 && loaded < item.size) return;
-          shownAt = now;
-          this.setUploads(F.uploadProgress(this.state.uploads, id, loaded));
-        },
-        started: (abort) => {
-          // Removed while waiting for a token: cancel at once.
-          if (this.uploadBlobs.has(id)) this.uploadAborts.set(id, abort);
-          else abort();
-        },
-      });
-      this.setUploads(F.uploadDone(this.state.uploads, id, file));
-    } catch (error) {
-      if (error instanceof F.UploadAborted || isSignedOutError(error)) return;
-      this.setUploads(F.uploadFailed(this.state.uploads, id, F.uploadFailure(error)));
-    } finally {
-      this.uploadAborts.delete(id);
-    }
-  }
-
-  /**
-   * Uploads one file with `clientId` as its idempotency key; refreshes the token and
-   * tries again once if it expired. Throws ApiError, NetworkError or UploadAborted.
-   */
-  private async upload(
-    name: string,
-    blob: Blob,
-    clientId: string,
-    hooks: { onProgress?: (loaded: number) => void; started?: (abort: () => void) => void } = {},
-    refreshed = false,
-  ): Promise<FileInfo> {
-    if (!this.deps.upload) throw new NetworkError('uploads are not supported here');
-    if (!this.tokens.accessToken) await this.tokens.refresh().catch(() => undefined);
-    const token = this.tokens.accessToken;
-    if (!token) throw new NetworkError();
-    const handle = this.deps.upload({
-      url: `/api/v1/files?name=${encodeURIComponent(name)}&client_id=${encodeURIComponent(clientId)}`,
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' },
-      body: blob,
-      onProgress: (loaded) => hooks.onProgress?.(loaded),
-    });
-    hooks.started?.(() => handle.abort());
-    try {
-      const { status, body } = await handle.response;
-      return F.readUploadResponse(status, body);
-    } catch (error) {
-      if (!refreshed && error instanceof ApiError && error.code === 'token_expired') {
-        await this.tokens.refresh().catch(() => undefined);
-        return this.upload(name, blob, clientId, hooks, true);
-      }
-      if (isSignedOutError(error)) this.tokens.clear();
-      throw error;
-    }
   }
 
   /** A file's bytes (or its thumbnail's), fetched with the token. */
@@ -1054,7 +962,7 @@ export class ChatClient {
 
   /** Uploads an image (for an avatar); answers the file. */
   uploadImage(blob: Blob, name: string, onProgress?: (loaded: number) => void): Promise<FileInfo> {
-    return this.upload(name || 'photo', blob, this.deps.newId(), { onProgress });
+    return this.uploads.send(name || 'photo', blob, this.deps.newId(), { onProgress });
   }
 
   /** Makes an image I uploaded my avatar: the server makes a 256x256 square of its centre. */
