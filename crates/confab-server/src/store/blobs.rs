@@ -196,15 +196,19 @@ impl BlobStore {
         Ok(StoredBlob { sha256, size })
     }
 
-    /// Reads a blob, or the part `range` of it (clipped to its end): one request
-    /// for a whole blob, and a size check before a range.
-    pub async fn get(&self, sha256: &str, range: Option<ByteRange>) -> Result<BlobRead, BlobError> {
+    /// Reads a blob, or part of it: `range` turns the blob's size into the bytes
+    /// wanted (`None` when none of them is in it). One request for a whole blob, and a
+    /// size check before a part.
+    pub async fn get<R>(&self, sha256: &str, range: Option<R>) -> Result<BlobRead, BlobError>
+    where
+        R: FnOnce(u64) -> Option<Range<u64>>,
+    {
         let path = checked_blob_path(sha256)?;
         let range = match range {
             None => None,
-            Some(requested) => {
+            Some(wanted) => {
                 let size = self.objects.head(&path).await?.size;
-                match requested.resolve(size) {
+                match wanted(size) {
                     Some(range) => Some(range),
                     None => return Err(BlobError::BadRange { size }),
                 }
@@ -220,6 +224,12 @@ impl BlobStore {
             range: result.range.clone(),
             bytes: result.into_stream().map_err(BlobError::from).boxed(),
         })
+    }
+
+    /// Reads a whole blob, in one request.
+    pub async fn get_all(&self, sha256: &str) -> Result<BlobRead, BlobError> {
+        self.get(sha256, None::<fn(u64) -> Option<Range<u64>>>)
+            .await
     }
 
     /// The size of a blob, or `None` if it is not stored.
@@ -268,29 +278,6 @@ impl BlobStore {
             }
         }
         Ok(removed)
-    }
-}
-
-/// The bytes a read asks for (as in HTTP's `Range: bytes=...`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ByteRange {
-    /// From the first position to the last, included (to the end when `None`).
-    From(u64, Option<u64>),
-    /// The last this many bytes.
-    Suffix(u64),
-}
-
-impl ByteRange {
-    /// The half-open range of a blob of `size` bytes, or `None` if it holds none.
-    pub fn resolve(self, size: u64) -> Option<Range<u64>> {
-        let range = match self {
-            Self::From(first, last) => {
-                let end = last.map_or(size, |last| last.saturating_add(1).min(size));
-                first..end
-            }
-            Self::Suffix(count) => size.saturating_sub(count)..size,
-        };
-        (range.start < range.end).then_some(range)
     }
 }
 

@@ -8,5 +8,4 @@
 pub mod media;
 mod service;
 
-pub use crate::store::blobs::ByteRange;
-pub use service::{AVATAR_EDGE, Download, Files, SweepReport, THUMBNAIL_EDGE, Upload};
+pub use service::{AVATAR_EDGE, ByteRange, Download, Files, SweepReport, THUMBNAIL_EDGE, Upload};

@@ -6,11 +6,12 @@ use crate::config::FileConfig;
 use crate::service::accounts::tokens::Principal;
 use crate::service::validate::single_line_text;
 use crate::service::{ServiceError, ServiceResult};
-use crate::store::blobs::{BlobError, BlobRead, BlobStore, ByteRange};
+use crate::store::blobs::{BlobError, BlobRead, BlobStore};
 use crate::store::events::ThumbnailRecord;
 use crate::store::files::{FileRecord, FileStore};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _, TryStreamExt as _};
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 /// Thumbnails fit in a square of this many pixels.
@@ -237,7 +238,7 @@ impl Files {
 
     /// A stored blob, whole.
     async fn whole(&self, sha256: &str) -> ServiceResult<Vec<u8>> {
-        let read = self.blobs.get(sha256, None).await.map_err(storage)?;
+        let read = self.blobs.get_all(sha256).await.map_err(storage)?;
         let parts: Vec<Bytes> = read.bytes.try_collect().await.map_err(storage)?;
         Ok(parts.concat())
     }
@@ -301,7 +302,8 @@ impl Files {
         } else {
             (file.sha256.clone(), file.content_type.clone())
         };
-        let read = match self.blobs.get(&sha256, range).await {
+        let wanted = range.map(|range| move |size| range.resolve(size));
+        let read = match self.blobs.get(&sha256, wanted).await {
             Ok(read) => read,
             Err(BlobError::BadRange { size }) => {
                 return Err(ServiceError::RangeNotSatisfiable { size });
@@ -314,6 +316,29 @@ impl Files {
             sha256,
             read,
         })
+    }
+}
+
+/// The bytes a download asks for (`Range: bytes=...`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByteRange {
+    /// From the first position to the last, included (to the end when `None`).
+    From(u64, Option<u64>),
+    /// The last this many bytes.
+    Suffix(u64),
+}
+
+impl ByteRange {
+    /// The half-open range of a blob of `size` bytes, or `None` if it holds none of them.
+    pub fn resolve(self, size: u64) -> Option<Range<u64>> {
+        let range = match self {
+            Self::From(first, last) => {
+                let end = last.map_or(size, |last| last.saturating_add(1).min(size));
+                first..end
+            }
+            Self::Suffix(count) => size.saturating_sub(count)..size,
+        };
+        (range.start < range.end).then_some(range)
     }
 }
 
