@@ -23,10 +23,12 @@
 //   images are fetched with the token and shown through cached object URLs.
 
 import * as F from './files';
+import { History } from './history';
 import { RecentIds } from './ids';
 import { Uploads, type NewFile } from './uploads';
 import { browserObjectUrls, ObjectUrlCache, type ObjectUrls } from './media';
 import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, type FetchFn, type KeyValueStorage, type Timers } from './rest';
+import { Search } from './search';
 import { DisconnectedError, RequestError, Session, type SocketFactory } from './session';
 import * as S from './state';
 import { TYPING_IDLE_MS, TYPING_REPEAT_MS, TYPING_TTL_MS } from './timing';
@@ -36,7 +38,6 @@ import type {
   DeviceSession,
   EventId,
   FileInfo,
-  HistoryPage,
   Invitation,
   InvitationList,
   MemberList,
@@ -86,8 +87,6 @@ export type { NewFile } from './uploads';
 /** Which copy of a file to show: its thumbnail, the whole file, or an avatar image. */
 export type FileView = 'thumbnail' | 'full' | 'avatar';
 
-const HISTORY_PAGE = 50;
-
 /** The live frames about my invitations. */
 type InvitationFrame = Extract<ServerFrame, { type: 'invitation_received' | 'invitation_ended' }>;
 
@@ -118,12 +117,18 @@ export class ChatClient {
   private readonly smallFiles: ObjectUrlCache;
   /** Object URLs of full images (the viewer): large, so few are kept. */
   private readonly largeFiles: ObjectUrlCache;
+  private readonly history: History;
+  /** Message search: its own state, which the search screen subscribes to. */
+  readonly search: Search;
 
   constructor(private readonly deps: ClientDeps) {
     this.smallFiles = new ObjectUrlCache(deps.objectUrls ?? browserObjectUrls, 300);
     this.largeFiles = new ObjectUrlCache(deps.objectUrls ?? browserObjectUrls, 4);
     this.tokens = new Tokens(deps.fetch, deps.storage, deps.timers, deps.locks);
     this.rest = new Rest(deps.fetch, this.tokens);
+    const people = { resolveUsers: (ids: UserId[]) => void this.resolveUsers(ids), refreshPresence: (ids: UserId[]) => void this.refreshPresence(ids) };
+    this.history = new History({ rest: this.rest, state: () => this.state, set: (s) => this.set(s), ...people });
+    this.search = new Search({ get: (path, signal) => this.rest.get(path, signal), timers: deps.timers, onHits: (hits) => people.resolveUsers(hits.map((h) => h.sender_id)) });
     this.uploads = new Uploads({
       upload: deps.upload,
       tokens: this.tokens,
@@ -282,6 +287,7 @@ export class ChatClient {
 
   private reset(): void {
     this.uploads.clear();
+    this.search.clear();
     this.smallFiles.clear();
     this.largeFiles.clear();
     this.recent.clear();
@@ -345,7 +351,7 @@ export class ChatClient {
         if (room) next = { ...next, rooms: { ...next.rooms, [room.room.id]: { ...room, timeline: null, members: null, invitations: null, cannotWrite: false } } };
       }
       this.set(next);
-      if (this.activeRoom !== null && this.state.rooms[this.activeRoom]) await this.loadRoom(this.activeRoom);
+      if (this.activeRoom !== null && this.state.rooms[this.activeRoom]) await this.history.open(this.activeRoom);
     } catch (error) {
       if (generation !== this.generation) return;
       this.buffer = null;
@@ -549,8 +555,41 @@ export class ChatClient {
     if (this.activeRoom !== null && this.activeRoom !== roomId) this.stopTyping();
     this.activeRoom = roomId;
     if (roomId === null || !this.state.rooms[roomId]) return;
-    if (this.state.rooms[roomId]?.timeline === null) await this.loadRoom(roomId);
+    if (this.state.rooms[roomId]?.timeline === null) await this.history.open(roomId);
     this.markRead(roomId);
+  }
+
+  /**
+   * Opens a room at one of its messages (a search hit, a quoted reply, a notification,
+   * a `/rooms/{id}?seq=N` link): loads the history around it unless it is loaded, and
+   * sets the room's `focus`, which the conversation scrolls to and flashes. Before the
+   * room list has come, the jump waits for it.
+   */
+  async openRoomAt(roomId: RoomId, seq: Seq): Promise<void> {
+    if (this.activeRoom !== null && this.activeRoom !== roomId) this.stopTyping();
+    this.activeRoom = roomId;
+    await this.history.jump(roomId, seq);
+    this.markRead(roomId);
+  }
+
+  /** The conversation showed the message a jump asked for. */
+  focusShown(roomId: RoomId): void {
+    this.history.focusShown(roomId);
+  }
+
+  /** Loads the page before the oldest loaded event; false when there is none. */
+  loadOlder(roomId: RoomId): Promise<boolean> {
+    return this.history.older(roomId);
+  }
+
+  /** After a jump: loads the page after the newest loaded event; false at the end. */
+  loadNewer(roomId: RoomId): Promise<boolean> {
+    return this.history.newer(roomId);
+  }
+
+  /** After a jump: goes back to the newest messages. */
+  showLatest(roomId: RoomId): Promise<void> {
+    return this.history.latest(roomId);
   }
 
   /** Call when the tab's visibility changes. */
@@ -562,28 +601,6 @@ export class ChatClient {
 
   private isVisible(roomId: RoomId): boolean {
     return this.activeRoom === roomId && !(this.deps.isHidden?.() ?? false);
-  }
-
-  private async loadRoom(roomId: RoomId): Promise<void> {
-    const [page, { members }] = await Promise.all([
-      this.rest.get<HistoryPage>(`/rooms/${roomId}/messages?limit=${HISTORY_PAGE}`),
-      this.rest.get<MemberList>(`/rooms/${roomId}/members`),
-    ]);
-    this.set(S.setMembers(S.mergeHistory(this.state, roomId, page.events, page.has_older, false), roomId, members));
-    const ids = members.map((m) => m.user_id);
-    void this.resolveUsers(ids);
-    void this.refreshPresence(ids);
-  }
-
-  /** Loads the page before the oldest loaded event; false when there is none. */
-  async loadOlder(roomId: RoomId): Promise<boolean> {
-    const room = this.state.rooms[roomId];
-    const first = room?.timeline?.[0];
-    if (!room || !first || !room.hasOlder) return false;
-    const page = await this.rest.get<HistoryPage>(`/rooms/${roomId}/messages?before=${first.seq}&limit=${HISTORY_PAGE}`);
-    this.set(S.mergeHistory(this.state, roomId, page.events, page.has_older, true));
-    void this.resolveUsers(page.events.map((e) => e.sender_id));
-    return page.has_older;
   }
 
   private async fetchRoom(roomId: RoomId): Promise<void> {

@@ -82,8 +82,11 @@ async function readError(response: Response): Promise<ApiError> {
 /** The header by which the server keeps the refresh token in its cookie. */
 export const REFRESH_COOKIE_HEADER = 'X-Confab-Refresh';
 
-/** Sends one request; throws ApiError or NetworkError. */
-export async function rawCall<T>(fetchFn: FetchFn, method: string, path: string, body?: unknown, token?: string): Promise<T> {
+/**
+ * Sends one request; throws ApiError or NetworkError, or the `AbortError` of `signal`
+ * when it is aborted.
+ */
+export async function rawCall<T>(fetchFn: FetchFn, method: string, path: string, body?: unknown, token?: string, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { [REFRESH_COOKIE_HEADER]: 'cookie' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -94,8 +97,10 @@ export async function rawCall<T>(fetchFn: FetchFn, method: string, path: string,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: 'same-origin',
+      signal,
     });
-  } catch {
+  } catch (error) {
+    if (signal?.aborted) throw error;
     throw new NetworkError();
   }
   if (!response.ok) throw await readError(response);
@@ -274,21 +279,22 @@ export class Rest {
     readonly tokens: Tokens,
   ) {}
 
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     try {
-      return await rawCall<T>(this.fetchFn, method, path, body, this.tokens.accessToken ?? undefined);
+      return await rawCall<T>(this.fetchFn, method, path, body, this.tokens.accessToken ?? undefined, signal);
     } catch (error) {
       if (error instanceof ApiError && error.code === 'token_expired') {
         await this.tokens.refresh();
-        return rawCall<T>(this.fetchFn, method, path, body, this.tokens.accessToken ?? undefined);
+        return rawCall<T>(this.fetchFn, method, path, body, this.tokens.accessToken ?? undefined, signal);
       }
       if (isSignedOutError(error)) this.tokens.clear();
       throw error;
     }
   }
 
-  get<T>(path: string): Promise<T> {
-    return this.call<T>('GET', path);
+  /** A GET; aborting `signal` cancels it (the promise rejects with the `AbortError`). */
+  get<T>(path: string, signal?: AbortSignal): Promise<T> {
+    return this.call<T>('GET', path, undefined, signal);
   }
 
   /** A file's bytes; refreshes and retries once on `token_expired`, like `call`. */

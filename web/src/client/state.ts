@@ -78,9 +78,20 @@ export interface RoomState {
    * receipt call for another one.
    */
   contentSeq: Seq;
-  /** The loaded tail of the timeline, oldest first; null until the room is opened. */
+  /**
+   * The loaded part of the timeline, oldest first; null until the room is opened.
+   * Usually its tail; after a jump to an older message (history.ts), a window
+   * around it, with `hasNewer` set.
+   */
   timeline: RoomEvent[] | null;
   hasOlder: boolean;
+  /**
+   * The loaded timeline stops before the room's newest events: live events are not
+   * added to it (that would leave a gap) until paging forward reaches the end.
+   */
+  hasNewer: boolean;
+  /** A message to bring into view and flash (a jump's target), until the screen has. */
+  focus?: { seq: Seq; token: number };
   /** Current members with their receipts; null until fetched. */
   members: Member[] | null;
   /** Who is typing, and until when (ms since epoch). */
@@ -147,6 +158,8 @@ export function roomFromSummary(summary: RoomSummary, previous?: RoomState): Roo
     contentSeq: Math.max(summary.last_message?.seq ?? 0, previous?.contentSeq ?? 0, summary.read_seq),
     timeline: previous?.timeline ?? null,
     hasOlder: previous?.hasOlder ?? true,
+    hasNewer: previous?.hasNewer ?? false,
+    focus: previous?.focus,
     members: previous?.members ?? null,
     typing: previous?.typing ?? {},
     invitations: previous?.invitations ?? null,
@@ -290,7 +303,7 @@ function countedMessage(room: RoomState, seq: Seq, me: UserId): MessageEvent | u
 }
 
 function unreadAfter(room: RoomState, readSeq: Seq, me: UserId): number {
-  if (!room.timeline) return readSeq >= (room.lastMessage?.seq ?? 0) ? 0 : room.unread;
+  if (!room.timeline || room.hasNewer) return readSeq >= (room.lastMessage?.seq ?? 0) ? 0 : room.unread;
   return room.timeline.filter(
     (e) => e.content.type === 'message' && e.seq > readSeq && e.sender_id !== me && !e.content.deleted_at,
   ).length;
@@ -317,7 +330,7 @@ export function applyEvent(state: State, event: RoomEvent, now: string = event.c
     room = { ...room, room: { ...room.room, last_seq: event.seq, last_activity_at: activity } };
     if (content.type !== 'read_up_to' && content.type !== 'delivered_up_to') room = { ...room, contentSeq: event.seq };
   }
-  if (room.timeline && TIMELINE_TYPES.has(content.type) && !room.timeline.some((e) => e.seq === event.seq)) {
+  if (room.timeline && !room.hasNewer && TIMELINE_TYPES.has(content.type) && !room.timeline.some((e) => e.seq === event.seq)) {
     room = { ...room, timeline: [...room.timeline, event].sort((a, b) => a.seq - b.seq) };
   }
   switch (content.type) {
@@ -352,7 +365,7 @@ export function applyEvent(state: State, event: RoomEvent, now: string = event.c
         const { body: _body, reactions: _reactions, attachments: _attachments, ...rest } = m;
         return { ...rest, deleted_at: event.created_at };
       });
-      if (room.timeline) room = { ...room, unread: unreadAfter(room, room.readSeq, me) };
+      if (room.timeline && !room.hasNewer) room = { ...room, unread: unreadAfter(room, room.readSeq, me) };
       else if (counted) room = { ...room, unread: Math.max(0, room.unread - 1) };
       if (counted?.content.mentions?.includes(me)) room = { ...room, mentions: Math.max(0, room.mentions - 1) };
       break;
