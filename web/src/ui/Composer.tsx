@@ -1,0 +1,236 @@
+// The message box of a conversation: text with @-completion of members, replies and
+// edits, files picked or pasted (they upload at once; see files.ts).
+
+import { useEffect, useMemo, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
+import type { NewFile } from '../client/client';
+import { MAX_ATTACHMENTS, pastedName, roomUploads, uploadsReadiness } from '../client/files';
+import { roomTitle, type RoomState, type State } from '../client/state';
+import type { MessageEvent, Profile } from '../client/types';
+import { UploadTray } from './Attachments';
+import { Avatar } from './Avatar';
+import { useClient } from './hooks';
+import { messagePreview, PreviewLine } from './Preview';
+import { actionFailure, name } from './Timeline';
+
+/** The message box: Enter sends, Shift+Enter breaks the line, @ completes members. */
+export function Composer({
+  room,
+  state,
+  replyTo,
+  editing,
+  clear,
+  onSent,
+  onError,
+  onFiles,
+}: {
+  room: RoomState;
+  state: State;
+  replyTo: MessageEvent | null;
+  editing: MessageEvent | null;
+  clear: () => void;
+  onSent: () => void;
+  onError: (message: string) => void;
+  onFiles: (files: NewFile[]) => void;
+}) {
+  const client = useClient();
+  const [text, setText] = useState('');
+  const [caret, setCaret] = useState(0);
+  const [choice, setChoice] = useState(0);
+  const box = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const roomId = room.room.id;
+  const uploads = useMemo(() => roomUploads(state.uploads, roomId), [state.uploads, roomId]);
+  const readiness = uploadsReadiness(uploads);
+  const editingHasFiles = (editing?.content.attachments?.length ?? 0) > 0;
+  const canSend = editing ? Boolean(text.trim()) || editingHasFiles : (Boolean(text.trim()) && readiness !== 'uploading' && readiness !== 'failed') || readiness === 'ready';
+  const waitHint = !editing && readiness === 'uploading' ? 'Waiting for the files to finish uploading' : !editing && readiness === 'failed' ? 'Retry or remove the files that failed' : undefined;
+
+  useEffect(() => {
+    if (editing && editing.content.body?.type === 'text') setText(editing.content.body.text);
+    if (editing || replyTo) box.current?.focus();
+  }, [editing, replyTo]);
+
+  const mention = /(^|\s)@([A-Za-z0-9_.-]*)$/.exec(text.slice(0, caret))?.[2];
+  const candidates = useMemo(() => {
+    if (mention === undefined) return [];
+    const prefix = mention.toLowerCase();
+    return (room.members ?? [])
+      .map((m) => state.users[m.user_id])
+      .filter((u): u is Profile => u !== undefined && u.id !== state.me?.id && u.username.toLowerCase().startsWith(prefix))
+      .slice(0, 6);
+  }, [mention, room.members, state.users, state.me?.id]);
+
+  function complete(user: Profile) {
+    const before = text.slice(0, caret).replace(/@[A-Za-z0-9_.-]*$/, `@${user.username} `);
+    const next = before + text.slice(caret);
+    setText(next);
+    setCaret(before.length);
+    requestAnimationFrame(() => box.current?.setSelectionRange(before.length, before.length));
+  }
+
+  function submit() {
+    const body = text;
+    if (!canSend) return;
+    if (editing) {
+      void client.edit(roomId, editing.seq, body).catch((e: unknown) => onError(actionFailure('save your edit', e)));
+    } else {
+      // Waits (nothing happens) until every file is uploaded; Send says so.
+      if (!client.sendWithFiles(roomId, body, replyTo?.seq)) return;
+      onSent();
+    }
+    setText('');
+    setCaret(0);
+    clear();
+  }
+
+  /**
+   * Pasted files (a screenshot, files copied in a file manager) are attached; text is
+   * pasted as usual, also when a rich copy (a spreadsheet's cells, say) brings a
+   * picture of itself along.
+   */
+  function onPaste(e: ClipboardEvent<HTMLTextAreaElement>) {
+    const files = [...e.clipboardData.files];
+    const types = e.clipboardData.types;
+    if (files.length === 0 || editing || (types.includes('text/plain') && types.includes('text/html'))) return;
+    e.preventDefault();
+    const now = new Date();
+    onFiles(files.map((f) => ({ name: pastedName(f.name, f.type, now), blob: f })));
+  }
+
+  function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (candidates.length > 0) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        setChoice((choice + (e.key === 'ArrowDown' ? 1 : candidates.length - 1)) % candidates.length);
+        return;
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault();
+        const user = candidates[Math.min(choice, candidates.length - 1)];
+        if (user) complete(user);
+        return;
+      }
+    }
+    if (e.key === 'Escape' && (editing || replyTo)) {
+      e.preventDefault();
+      setText('');
+      clear();
+      return;
+    }
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      submit();
+    }
+  }
+
+  const active = candidates.length > 0 ? `mention-${candidates[Math.min(choice, candidates.length - 1)]?.id}` : undefined;
+  return (
+    <form
+      className="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+    >
+      {(replyTo || editing) && (
+        <div className="composer__context">
+          <span className="ellipsis">
+            {editing ? 'Editing your message' : `Replying to ${name(state, replyTo?.sender_id ?? 0)}`}
+            {replyTo && (
+              <span className="muted">
+                : <PreviewLine preview={messagePreview(replyTo.content)} max={80} />
+              </span>
+            )}
+          </span>
+          <button
+            type="button"
+            className="btn btn--ghost btn--sm"
+            aria-label="Cancel"
+            onClick={() => {
+              if (editing) setText('');
+              clear();
+            }}
+          >
+            ✕
+          </button>
+        </div>
+      )}
+      {candidates.length > 0 && (
+        <ul className="mentions" role="listbox" id="mention-list" aria-label="Mention someone">
+          {candidates.map((u, i) => (
+            <li
+              key={u.id}
+              id={`mention-${u.id}`}
+              role="option"
+              aria-selected={i === Math.min(choice, candidates.length - 1)}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                complete(u);
+              }}
+            >
+              <Avatar id={u.id} name={u.display_name} size="sm" fileId={u.avatar_file_id} /> {u.display_name} <span className="muted">@{u.username}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {uploads.length > 0 && <UploadTray items={uploads} />}
+      <div className="composer__row">
+        {!editing && (
+          <>
+            <input
+              ref={picker}
+              type="file"
+              multiple
+              hidden
+              tabIndex={-1}
+              onChange={(e) => {
+                const files = [...(e.target.files ?? [])];
+                e.target.value = '';
+                onFiles(files.map((f) => ({ name: f.name, blob: f })));
+              }}
+            />
+            <button
+              type="button"
+              className="btn btn--ghost btn--icon composer__attach"
+              onClick={() => picker.current?.click()}
+              disabled={room.room.encrypted || uploads.length >= MAX_ATTACHMENTS}
+              aria-label="Attach files"
+              title={room.room.encrypted ? 'Files can’t be shared in end-to-end encrypted conversations' : uploads.length >= MAX_ATTACHMENTS ? `At most ${MAX_ATTACHMENTS} files per message` : 'Attach files'}
+            >
+              <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                <path d="M20 11.5l-7.8 7.8a5 5 0 0 1-7.1-7.1l8.2-8.2a3.4 3.4 0 0 1 4.8 4.8l-8.1 8.1a1.7 1.7 0 0 1-2.4-2.4l7.4-7.4" className="stroke" />
+              </svg>
+            </button>
+          </>
+        )}
+        <textarea
+          ref={box}
+          rows={1}
+          value={text}
+          placeholder={`Message ${roomTitle(state, room)}`}
+          aria-label="Message"
+          role="combobox"
+          aria-expanded={candidates.length > 0}
+          aria-controls="mention-list"
+          aria-autocomplete="list"
+          aria-activedescendant={active}
+          onChange={(e) => {
+            setText(e.target.value);
+            setCaret(e.target.selectionStart);
+            setChoice(0);
+            if (e.target.value) client.typing(roomId);
+            else client.stopTyping();
+          }}
+          onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
+          onKeyDown={onKeyDown}
+          onPaste={onPaste}
+          onBlur={() => client.stopTyping()}
+          aria-describedby={uploads.length > 0 ? 'uploads-summary' : undefined}
+        />
+        <button type="submit" className="btn btn--primary" disabled={!canSend} title={waitHint}>
+          {editing ? 'Save' : 'Send'}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,361 @@
+// The timeline of a conversation: day separators, messages (grouped by sender, with
+// quotes, attachments, reactions and their actions), membership lines, messages from
+// people I blocked folded away, and my messages still in the outbox.
+
+import { useState } from 'react';
+import { isBlocked, joinedByAccepting, messageStatus, type PendingMessage, type RoomState, type State } from '../client/state';
+import type { FileInfo, MessageEvent, Profile, RoomEvent } from '../client/types';
+import { MessageAttachments } from './Attachments';
+import { Avatar } from './Avatar';
+import { dayKey, formatDay, formatTime, useClient, userAvatarFile } from './hooks';
+import { Formatted } from './markdown';
+import { messagePreview, PreviewLine } from './Preview';
+
+export type Image = FileInfo & { width: number; height: number };
+/** Opens the image viewer on one of a message's images. */
+export type OpenImages = (images: Image[], index: number) => void;
+
+const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
+/** Consecutive messages of one sender within this time share one header. */
+const GROUP_GAP_MS = 5 * 60_000;
+
+export function name(state: State, id: number): string {
+  return state.users[id]?.display_name ?? 'Someone';
+}
+
+function isMessage(e: RoomEvent): e is MessageEvent {
+  return e.content.type === 'message';
+}
+
+/** Why an action on a message failed, in words for the conversation's notice. */
+export function actionFailure(what: string, e: unknown): string {
+  // The server's refusal (REST or WebSocket), or "cannot reach the server".
+  return e instanceof Error && e.message ? `Could not ${what}: ${e.message}.` : `Could not ${what}; check your connection and try again.`;
+}
+
+/** One line for a membership or room change in the timeline. */
+function systemText(state: State, room: RoomState, e: RoomEvent): string | null {
+  const c = e.content;
+  const who = name(state, e.sender_id);
+  switch (c.type) {
+    case 'room_created':
+      return c.name ? `${who} created the group “${c.name}”` : `${who} started the conversation`;
+    case 'member_added':
+      // Someone who accepted an invitation joined by themselves.
+      if (joinedByAccepting(room, e)) return `${name(state, c.user_id)} joined`;
+      // The creator joining their own room, and the other person of a direct room
+      // (there when it started), are not news.
+      return c.user_id === e.sender_id || room.room.kind === 'direct' ? null : `${who} added ${name(state, c.user_id)}`;
+    case 'member_left':
+      return `${name(state, c.user_id)} left`;
+    case 'member_removed':
+      return `${who} removed ${name(state, c.user_id)}`;
+    case 'role_changed':
+      return `${who} made ${name(state, c.user_id)} ${c.role === 'admin' ? 'an admin' : 'a member'}`;
+    case 'ownership_transferred':
+      return `${who} handed the group over to ${name(state, c.to)}`;
+    case 'room_renamed':
+      return `${who} renamed the group to “${c.name}”`;
+    case 'topic_changed':
+      return c.topic ? `${who} set the topic to “${c.topic}”` : `${who} cleared the topic`;
+    case 'room_avatar_changed':
+      return c.avatar_file_id ? `${who} changed the group photo` : `${who} removed the group photo`;
+    default:
+      return null;
+  }
+}
+
+
+export function Timeline({
+  state,
+  room,
+  me,
+  onReply,
+  onEdit,
+  onError,
+  onOpen,
+}: {
+  state: State;
+  room: RoomState;
+  me: Profile;
+  onReply: (m: MessageEvent) => void;
+  onEdit: (m: MessageEvent) => void;
+  onError: (message: string) => void;
+  onOpen: OpenImages;
+}) {
+  const items: React.ReactNode[] = [];
+  let previous: RoomEvent | null = null;
+  for (const e of room.timeline ?? []) {
+    if (!previous || dayKey(previous.created_at) !== dayKey(e.created_at)) {
+      items.push(
+        <div key={`day-${e.seq}`} className="day" role="separator" aria-label={formatDay(e.created_at)}>
+          <span>{formatDay(e.created_at)}</span>
+        </div>,
+      );
+      previous = null;
+    }
+    if (isMessage(e) && room.room.kind === 'group' && e.sender_id !== me.id && isBlocked(state, e.sender_id)) {
+      items.push(<BlockedMessage key={e.seq} state={state} room={room} me={me} message={e} onReply={onReply} onEdit={onEdit} onError={onError} onOpen={onOpen} />);
+    } else if (isMessage(e)) {
+      const grouped =
+        previous !== null &&
+        isMessage(previous) &&
+        !isBlocked(state, previous.sender_id) &&
+        previous.sender_id === e.sender_id &&
+        !e.content.reply_to &&
+        Date.parse(e.created_at) - Date.parse(previous.created_at) < GROUP_GAP_MS;
+      items.push(<MessageItem key={e.seq} state={state} room={room} me={me} message={e} grouped={grouped} onReply={onReply} onEdit={onEdit} onError={onError} onOpen={onOpen} />);
+    } else {
+      const text = systemText(state, room, e);
+      if (text)
+        items.push(
+          <p key={e.seq} className="system">
+            {text}
+          </p>,
+        );
+    }
+    previous = e;
+  }
+  return <>{items}</>;
+}
+
+/** A group message from someone I blocked: one muted line, and the message on request. */
+function BlockedMessage(props: {
+  state: State;
+  room: RoomState;
+  me: Profile;
+  message: MessageEvent;
+  onReply: (m: MessageEvent) => void;
+  onEdit: (m: MessageEvent) => void;
+  onError: (message: string) => void;
+  onOpen: OpenImages;
+}) {
+  const [shown, setShown] = useState(false);
+  const toggle = (
+    <button type="button" className="link" aria-expanded={shown} onClick={() => setShown(!shown)}>
+      {shown ? 'Hide' : 'Show'}
+    </button>
+  );
+  return (
+    <div className="blocked-msg">
+      <p className="blocked-msg__line">
+        <span>Message from someone you blocked</span> · {toggle}
+      </p>
+      {shown && <MessageItem {...props} grouped={false} />}
+    </div>
+  );
+}
+
+function MessageItem({
+  state,
+  room,
+  me,
+  message,
+  grouped,
+  onReply,
+  onEdit,
+  onError,
+  onOpen,
+}: {
+  state: State;
+  room: RoomState;
+  me: Profile;
+  message: MessageEvent;
+  grouped: boolean;
+  onReply: (m: MessageEvent) => void;
+  onEdit: (m: MessageEvent) => void;
+  onError: (message: string) => void;
+  onOpen: OpenImages;
+}) {
+  const client = useClient();
+  const react = (emoji: string, add: boolean) => void client.react(room.room.id, message.seq, emoji, add).catch((e: unknown) => onError(actionFailure('react', e)));
+  const [picking, setPicking] = useState(false);
+  const c = message.content;
+  const mine = message.sender_id === me.id;
+  const deleted = Boolean(c.deleted_at);
+  const canDelete = !deleted && (mine || (room.room.kind === 'group' && room.myRole !== 'member'));
+  const sender = name(state, message.sender_id);
+  const target = c.reply_to !== undefined ? room.timeline?.find((e) => e.seq === c.reply_to) : undefined;
+  const status = mine && !deleted ? messageStatus(room, message.seq, me.id) : null;
+  const readers = status?.readBy.map((id) => name(state, id)) ?? [];
+  const statusText = status
+    ? status.status === 'read'
+      ? room.room.kind === 'direct'
+        ? 'Read'
+        : `Read by ${readers.join(', ')}`
+      : status.status === 'delivered'
+        ? 'Delivered'
+        : 'Sent'
+    : '';
+  const isMe = (n: string) => n.toLowerCase() === me.username.toLowerCase();
+  const files = c.attachments ?? [];
+  const hasText = c.body?.type === 'text' && c.body.text.trim() !== '';
+  const statusMark = status && (
+    <span className={`status status--${status.status}`} title={statusText} aria-label={statusText} role="img">
+      {status.status === 'sent' ? '✓' : '✓✓'}
+    </span>
+  );
+
+  return (
+    <article className={`msg${grouped ? ' msg--grouped' : ''}${mine ? ' msg--mine' : ''}`} aria-label={`${sender} at ${formatTime(message.created_at)}`} data-seq={message.seq}>
+      <div className="msg__gutter">
+        {grouped ? <span className="msg__time-hover">{formatTime(message.created_at)}</span> : <Avatar id={message.sender_id} name={sender} fileId={userAvatarFile(state, message.sender_id)} />}
+      </div>
+      <div className="msg__main">
+        {!grouped && (
+          <div className="msg__head">
+            <span className="msg__sender">{sender}</span>
+            <time className="msg__time" dateTime={message.created_at}>
+              {formatTime(message.created_at)}
+            </time>
+          </div>
+        )}
+        {c.reply_to !== undefined && (
+          <blockquote className="quote">
+            {target && isMessage(target) && room.room.kind === 'group' && target.sender_id !== me.id && isBlocked(state, target.sender_id) ? (
+              <em>Message from someone you blocked</em>
+            ) : target && isMessage(target) ? (
+              <>
+                <span className="quote__sender">{name(state, target.sender_id)}</span>{' '}
+                {target.content.deleted_at ? <em>Message deleted</em> : <PreviewLine preview={messagePreview(target.content)} />}
+              </>
+            ) : (
+              <em>Reply to an earlier message</em>
+            )}
+          </blockquote>
+        )}
+        {(deleted || !files.length || hasText || c.body?.type !== 'text') && (
+          <div className="msg__body">
+            {deleted ? (
+              <em className="muted">This message was deleted.</em>
+            ) : c.body?.type === 'text' ? (
+              <Formatted text={c.body.text} isMe={isMe} />
+            ) : (
+              <em className="muted">Encrypted message</em>
+            )}
+            {c.edited_at && !deleted && <span className="muted small"> (edited)</span>}
+            {!files.length && statusMark}
+          </div>
+        )}
+        {!deleted && files.length > 0 && (
+          <div className="msg__files">
+            <MessageAttachments files={files} onOpen={onOpen} />
+            {statusMark}
+          </div>
+        )}
+        {c.reactions && c.reactions.length > 0 && (
+          <div className="reactions">
+            {c.reactions.map((r) => {
+              const minePicked = r.user_ids.includes(me.id);
+              const who = r.user_ids.map((id) => name(state, id)).join(', ');
+              return (
+                <button
+                  key={r.emoji}
+                  type="button"
+                  className={minePicked ? 'reaction reaction--mine' : 'reaction'}
+                  aria-pressed={minePicked}
+                  title={who}
+                  aria-label={`${r.emoji} ${r.user_ids.length}: ${who}`}
+                  onClick={() => react(r.emoji, !minePicked)}
+                >
+                  {r.emoji} {r.user_ids.length}
+                </button>
+              );
+            })}
+          </div>
+        )}
+      </div>
+      {!deleted && (
+        <div className="msg__actions" role="toolbar" aria-label="Message actions">
+          <button type="button" className="btn btn--ghost btn--sm" onClick={() => onReply(message)} aria-label="Reply">
+            ↩
+          </button>
+          <button type="button" className="btn btn--ghost btn--sm" onClick={() => setPicking(!picking)} aria-label="Add reaction" aria-expanded={picking}>
+            ☺
+          </button>
+          {mine && (
+            <button type="button" className="btn btn--ghost btn--sm" onClick={() => onEdit(message)} aria-label="Edit">
+              ✎
+            </button>
+          )}
+          {canDelete && (
+            <button
+              type="button"
+              className="btn btn--ghost btn--sm"
+              aria-label="Delete"
+              onClick={() => {
+                if (confirm('Delete this message for everyone?')) void client.deleteMessage(room.room.id, message.seq).catch((e: unknown) => onError(actionFailure('delete the message', e)));
+              }}
+            >
+              🗑
+            </button>
+          )}
+          {picking && (
+            <div className="picker" role="group" aria-label="Reactions">
+              {QUICK_REACTIONS.map((emoji) => (
+                <button
+                  key={emoji}
+                  type="button"
+                  className="btn btn--ghost btn--sm"
+                  aria-label={`React with ${emoji}`}
+                  onClick={() => {
+                    setPicking(false);
+                    react(emoji, true);
+                  }}
+                >
+                  {emoji}
+                </button>
+              ))}
+            </div>
+          )}
+        </div>
+      )}
+    </article>
+  );
+}
+
+export function PendingItem({ pending, me, onOpen }: { pending: PendingMessage; me: Profile; onOpen: OpenImages }) {
+  const client = useClient();
+  const failed = pending.status === 'failed';
+  const files = pending.attachments ?? [];
+  const text = pending.body.type === 'text' ? pending.body.text : '';
+  const sending = !failed && (
+    <span className="status status--sending" title="Sending" aria-label="Sending" role="img">
+      ◷
+    </span>
+  );
+  return (
+    <article className={`msg msg--mine msg--pending${failed ? ' msg--failed' : ''}`} aria-label={failed ? 'Message not sent' : 'Message sending'}>
+      <div className="msg__gutter">
+        <Avatar id={me.id} name={me.display_name} fileId={me.avatar_file_id} />
+      </div>
+      <div className="msg__main">
+        {(text.trim() || files.length === 0) && (
+          <div className="msg__body">
+            <Formatted text={text} isMe={() => false} />
+            {files.length === 0 && sending}
+          </div>
+        )}
+        {files.length > 0 && (
+          <div className="msg__files">
+            <MessageAttachments files={files} onOpen={onOpen} />
+            {sending}
+          </div>
+        )}
+        {failed && (
+          <p className="failed" role="alert">
+            Not sent{pending.error ? `: ${pending.error}` : ''}.{' '}
+            <button type="button" className="link" onClick={() => client.retry(pending.clientId)}>
+              Retry
+            </button>{' '}
+            ·{' '}
+            <button type="button" className="link" onClick={() => client.discard(pending.clientId)}>
+              Discard
+            </button>
+          </p>
+        )}
+      </div>
+    </article>
+  );
+}
+
