@@ -23,4 +23,10 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: { process: 'readonly', console: 'readonly', fetch: 'readonly', setTimeout: 'readonly', URL: 'readonly', document: 'readonly', window: 'readonly', Event: 'readonly', globalThis: 'readonly' } },
   },
+  {
+    // The service worker: plain JavaScript, served as it is.
+    files: ['public/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { sourceType: 'script', globals: { self: 'readonly', URL: 'readonly', Promise: 'readonly' } },
+  },
 );

@@ -21,12 +21,16 @@
 //   message goes into the outbox only once all its files are uploaded, carrying
 //   their ids, so it can wait offline like any other. Thumbnails, avatars and full
 //   images are fetched with the token and shown through cached object URLs.
+// - notifications (notifications.ts) and this device's Web Push subscription
+//   (push.ts) have stores of their own; the client feeds them frames and `ready`.
 
 import * as F from './files';
 import { History } from './history';
 import { RecentIds } from './ids';
 import { Uploads, type NewFile } from './uploads';
 import { browserObjectUrls, ObjectUrlCache, type ObjectUrls } from './media';
+import { NotificationCenter, type Notifier } from './notifications';
+import { browserNotifier, browserPushEnv, PushDevice, type PushEnv } from './push';
 import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, type FetchFn, type KeyValueStorage, type Timers } from './rest';
 import { Search } from './search';
 import { DisconnectedError, RequestError, Session, type SocketFactory } from './session';
@@ -38,7 +42,6 @@ import type {
   DeviceSession,
   EventId,
   FileInfo,
-  Invitation,
   InvitationList,
   MemberList,
   MessageBody,
@@ -74,7 +77,9 @@ export interface ClientDeps {
   newId: () => string;
   locks?: { request(name: string, fn: () => Promise<void>): Promise<void> };
   /** Shows a system notification (only called while the tab is hidden). */
-  notify?: (title: string, body: string, roomId: RoomId) => void;
+  notify?: Notifier;
+  /** Service workers and push (the browser's, where it has them). */
+  push?: PushEnv;
   isHidden?: () => boolean;
   /** Sends one file upload with progress (XMLHttpRequest in the browser). */
   upload?: F.Uploader;
@@ -120,6 +125,10 @@ export class ChatClient {
   private readonly history: History;
   /** Message search: its own state, which the search screen subscribes to. */
   readonly search: Search;
+  /** My notifications, settings and room levels: a store of its own. */
+  readonly notifications: NotificationCenter;
+  /** This device's Web Push subscription. */
+  readonly push: PushDevice;
 
   constructor(private readonly deps: ClientDeps) {
     this.smallFiles = new ObjectUrlCache(deps.objectUrls ?? browserObjectUrls, 300);
@@ -128,6 +137,15 @@ export class ChatClient {
     this.rest = new Rest(deps.fetch, this.tokens);
     const people = { resolveUsers: (ids: UserId[]) => void this.resolveUsers(ids), refreshPresence: (ids: UserId[]) => void this.refreshPresence(ids) };
     this.history = new History({ rest: this.rest, state: () => this.state, set: (s) => this.set(s), ...people });
+    this.notifications = new NotificationCenter({
+      rest: this.rest,
+      timers: deps.timers,
+      chat: () => this.state,
+      resolveUsers: (ids) => this.resolveUsers(ids),
+      isHidden: deps.isHidden,
+      notify: deps.notify,
+    });
+    this.push = new PushDevice(this.rest, deps.push ?? null);
     this.search = new Search({ get: (path, signal) => this.rest.get(path, signal), timers: deps.timers, onHits: (hits) => people.resolveUsers(hits.map((h) => h.sender_id)) });
     this.uploads = new Uploads({
       upload: deps.upload,
@@ -150,6 +168,7 @@ export class ChatClient {
         onTyping: (frame) => this.onTyping(frame.room_id, frame.user_id, frame.typing),
         onPresence: (presence) => this.set(S.setPresence(this.state, [presence])),
         onInvitation: (frame) => this.onInvitation(frame),
+        onNotification: (frame) => this.notifications.onFrame(frame),
         onIncompatible: () => this.setConnection('outdated'),
         onStatus: (status) => {
           if (status === 'connecting') this.setConnection('connecting');
@@ -277,6 +296,7 @@ export class ChatClient {
   }
 
   async signOut(): Promise<void> {
+    await this.push.signOut();
     try {
       await this.rest.post('/auth/signout');
     } catch {
@@ -288,6 +308,7 @@ export class ChatClient {
   private reset(): void {
     this.uploads.clear();
     this.search.clear();
+    this.notifications.clear();
     this.smallFiles.clear();
     this.largeFiles.clear();
     this.recent.clear();
@@ -317,6 +338,7 @@ export class ChatClient {
 
   private onReady(cursor: EventId, resumed: boolean): void {
     void this.refreshConsent();
+    void this.notifications.refresh();
     if (resumed) {
       this.setConnection('online');
       this.afterConnect();
@@ -410,21 +432,12 @@ export class ChatClient {
   }
 
   private onInvitation(frame: InvitationFrame): void {
-    if (frame.type === 'invitation_received') void this.announce(frame.invitation);
+    if (frame.type === 'invitation_received') void this.notifications.announceInvitation(frame.invitation);
     if (this.invitationBuffer) {
       this.invitationBuffer.push(frame);
       return;
     }
     this.set(this.invitationChange(this.state, frame));
-  }
-
-  /** Finds who sent a new invitation; tells the user while the tab is hidden. */
-  private async announce(invitation: Invitation): Promise<void> {
-    await this.resolveUsers([invitation.invited_by]);
-    if (!this.deps.isHidden?.() || S.isBlocked(this.state, invitation.invited_by)) return;
-    const from = this.state.users[invitation.invited_by]?.display_name ?? 'Someone';
-    if (S.isMessageRequest(invitation)) this.deps.notify?.(`${from} wants to message you`, 'Accept the request to read their messages.', invitation.room.id);
-    else this.deps.notify?.(`Invitation to ${invitation.room.name}`, `${from} invited you to the group.`, invitation.room.id);
   }
 
   private invitationChange(state: S.State, frame: InvitationFrame): S.State {
@@ -513,7 +526,6 @@ export class ChatClient {
   /** Applies one event exactly once, then moves the cursor past it. */
   private apply(event: RoomEvent): void {
     if (this.recent.add(event.id)) {
-      const before = this.state.rooms[event.room_id];
       const [next, effects] = S.applyEvent(this.state, event);
       let state = next;
       const content = event.content;
@@ -527,11 +539,6 @@ export class ChatClient {
       if (effects.delivered !== undefined) {
         if (this.isVisible(event.room_id)) this.markRead(event.room_id);
         else this.queueDelivered(event.room_id, effects.delivered);
-        if (content.type === 'message' && this.deps.isHidden?.() && before && !S.isBlocked(this.state, event.sender_id)) {
-          const sender = this.state.users[event.sender_id]?.display_name ?? 'New message';
-          const text = content.body?.type === 'text' && content.body.text.trim() ? content.body.text : F.attachmentSummary(content.attachments) || 'New message';
-          this.deps.notify?.(sender, text.slice(0, 140), event.room_id);
-        }
       }
       if ('user_id' in content && !this.state.users[content.user_id]) void this.resolveUsers([content.user_id]);
       if (!this.state.users[event.sender_id]) void this.resolveUsers([event.sender_id]);
@@ -1022,6 +1029,7 @@ function deviceName(): string {
 
 /** The client wired to the browser's fetch, WebSocket, storage and timers. */
 export function browserClient(): ChatClient {
+  const push = browserPushEnv();
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return new ChatClient({
     fetch: (input, init) => fetch(input, init),
@@ -1035,18 +1043,8 @@ export function browserClient(): ChatClient {
     isHidden: () => document.hidden,
     upload: F.xhrUploader,
     objectUrls: browserObjectUrls,
-    notify: (title, body, roomId) => {
-      if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
-        const notification = new Notification(title, { body, tag: `room-${roomId}` });
-        // Clicking it opens the conversation (the UI's router listens to popstate).
-        notification.onclick = () => {
-          window.focus();
-          history.pushState(null, '', `/rooms/${roomId}`);
-          window.dispatchEvent(new PopStateEvent('popstate'));
-          notification.close();
-        };
-      }
-    },
+    notify: browserNotifier(push),
+    push,
   });
 }
 

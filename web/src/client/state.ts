@@ -3,6 +3,7 @@
 // tests can check each transition on its own.
 
 import type { UploadItem } from './files';
+import type { NotificationLevel } from './notifications';
 import type {
   BlockedUser,
   EventContent,
@@ -94,6 +95,8 @@ export interface RoomState {
   focus?: { seq: Seq; token: number };
   /** Current members with their receipts; null until fetched. */
   members: Member[] | null;
+  /** When the room notifies me, as the room list said (notifications.ts keeps later changes). */
+  notificationLevel?: NotificationLevel;
   /** Who is typing, and until when (ms since epoch). */
   typing: Record<UserId, number>;
   /** People invited to the room who have not answered yet; null until fetched. */
@@ -161,6 +164,8 @@ export function roomFromSummary(summary: RoomSummary, previous?: RoomState): Roo
     hasNewer: previous?.hasNewer ?? false,
     focus: previous?.focus,
     members: previous?.members ?? null,
+    // TEMPORARY cast until `npm run wire` brings RoomSummary's notification_level.
+    notificationLevel: (summary as { notification_level?: NotificationLevel }).notification_level,
     typing: previous?.typing ?? {},
     invitations: previous?.invitations ?? null,
     cannotWrite: previous?.cannotWrite ?? false,
