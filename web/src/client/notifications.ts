@@ -347,10 +347,9 @@ export class NotificationCenter {
 
   /** Tells the user of a new notification while the tab is hidden (and do-not-disturb is off). */
   private async popUp(n: NotificationRecord): Promise<void> {
-    if (n.read || !this.deps.notify || !this.deps.isHidden?.() || this.dnd) return;
+    if (n.read || !this.deps.notify || !this.deps.isHidden?.() || this.dnd || S.isBlocked(this.deps.chat(), n.actor_id)) return;
     await this.deps.resolveUsers([n.actor_id]);
     const chat = this.deps.chat();
-    if (S.isBlocked(chat, n.actor_id)) return;
     const { actor, room, group, text } = describeNotification(chat, n);
     // As the server's pushes say it: "Alice in Design", and the message's start.
     const title = group ? `${actor} in ${room}` : actor;
