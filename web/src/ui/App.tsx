@@ -9,16 +9,24 @@ import { useChatState, useClient, useRoute } from './hooks';
 export function App() {
   const state = useChatState();
   const client = useClient();
-  const [route, go] = useRoute();
+  const [route, go, replace] = useRoute();
   const roomId = route.page === 'room' ? route.roomId : null;
+  const seq = route.page === 'room' ? route.seq : undefined;
 
   // Open (load and mark read) the room on screen; again once it is known and once
-  // the connection is back, since either can come after the route.
+  // the connection is back, since either can come after the route. A link to a
+  // message (`?seq=`, from a notification) opens the room there, once: the address
+  // then becomes the room's.
   const online = state.connection === 'online';
   const known = roomId !== null && state.rooms[roomId] !== undefined;
   useEffect(() => {
+    if (roomId !== null && seq !== undefined) {
+      void client.openRoomAt(roomId, seq).catch(() => undefined);
+      replace(`/rooms/${roomId}`);
+      return;
+    }
     void client.openRoom(roomId).catch(() => undefined);
-  }, [client, roomId, online, known]);
+  }, [client, roomId, seq, online, known, replace]);
 
   if (!state.me) return <AuthScreen />;
 

@@ -77,27 +77,41 @@ export function userAvatarFile(state: State, id: number | undefined): string | u
   return id !== undefined ? state.users[id]?.avatar_file_id : undefined;
 }
 
-export type Route = { page: 'home' } | { page: 'room'; roomId: number } | { page: 'settings' };
+/** `seq`: a message to open the room at (`/rooms/12?seq=40`, as notifications link). */
+export type Route = { page: 'home' } | { page: 'room'; roomId: number; seq?: number } | { page: 'settings' };
 
 export function parseRoute(path: string): Route {
-  const room = /^\/rooms\/(\d+)\/?$/.exec(path);
-  if (room?.[1]) return { page: 'room', roomId: Number(room[1]) };
-  if (path === '/settings') return { page: 'settings' };
+  const url = new URL(path, 'http://confab.invalid');
+  const room = /^\/rooms\/(\d+)\/?$/.exec(url.pathname);
+  if (room?.[1]) {
+    const seq = Number(url.searchParams.get('seq') ?? NaN);
+    return Number.isSafeInteger(seq) && seq > 0 ? { page: 'room', roomId: Number(room[1]), seq } : { page: 'room', roomId: Number(room[1]) };
+  }
+  if (url.pathname === '/settings') return { page: 'settings' };
   return { page: 'home' };
 }
 
-export function useRoute(): [Route, (path: string) => void] {
-  const [path, setPath] = useState(() => location.pathname);
+/**
+ * The route and `go` (a new history entry). `replace` changes the current entry
+ * instead, as after jumping to a `?seq=` message: going back must not jump again.
+ */
+export function useRoute(): [Route, (path: string) => void, (path: string) => void] {
+  const here = () => location.pathname + location.search;
+  const [path, setPath] = useState(here);
   useEffect(() => {
-    const onPop = () => setPath(location.pathname);
+    const onPop = () => setPath(here());
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
   }, []);
   const go = useCallback((next: string) => {
-    if (next !== location.pathname) history.pushState(null, '', next);
+    if (next !== here()) history.pushState(null, '', next);
     setPath(next);
   }, []);
-  return [parseRoute(path), go];
+  const replace = useCallback((next: string) => {
+    history.replaceState(null, '', next);
+    setPath(next);
+  }, []);
+  return [parseRoute(path), go, replace];
 }
 
 export type Theme = 'light' | 'dark' | 'system';
