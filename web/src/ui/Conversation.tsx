@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type DragEvent } from 'react';
+import { useCallback, useRef, useState, type DragEvent } from 'react';
 import type { NewFile } from '../client/client';
 import { MAX_ATTACHMENTS } from '../client/files';
 import { awaitingPeer, isBlocked, roomTitle, writeAccess, type RoomState } from '../client/state';
@@ -11,8 +11,9 @@ import { Composer } from './Composer';
 import { GroupPanel } from './GroupPanel';
 import { roomAvatarFile, useChatState, useClient } from './hooks';
 import { name, PendingItem, Timeline, type Image, type OpenImages } from './Timeline';
+import { useTimelineScroll } from './timelineScroll';
 
-/** A conversation: header, history with infinite scroll upward, typing, composer. */
+/** A conversation: header, history scrolled with timelineScroll.ts, typing, composer. */
 export function Conversation({ roomId, go }: { roomId: number; go: (path: string) => void }) {
   const state = useChatState();
   const client = useClient();
@@ -25,58 +26,10 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
   const [viewer, setViewer] = useState<{ images: Image[]; index: number } | null>(null);
   const [dragging, setDragging] = useState(false);
   const dragDepth = useRef(0);
-  const scroller = useRef<HTMLDivElement>(null);
-  const [atBottom, setAtBottom] = useState(true);
-  const loadingOlder = useRef(false);
+  const { scroller, onScroll, loadOlder, loadNewer, atLatest, jumpToLatest } = useTimelineScroll(room);
   const pending = state.pending.filter((p) => p.roomId === roomId);
   const timeline = room.timeline;
   const title = roomTitle(state, room);
-
-  // Keep the view pinned to the bottom while it is there; keep the reading position
-  // when older pages are put on top.
-  const anchor = useRef<{ height: number; top: number; first: number | undefined } | null>(null);
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (!el) return;
-    const first = timeline?.[0]?.seq;
-    const before = anchor.current;
-    if (before && before.first !== undefined && first !== undefined && first < before.first) {
-      el.scrollTop = before.top + (el.scrollHeight - before.height);
-    } else if (atBottom) {
-      el.scrollTop = el.scrollHeight;
-    }
-    anchor.current = { height: el.scrollHeight, top: el.scrollTop, first };
-  });
-
-  const loadOlder = useCallback(async () => {
-    if (loadingOlder.current || !room.hasOlder || !room.timeline) return;
-    loadingOlder.current = true;
-    try {
-      await client.loadOlder(roomId);
-    } finally {
-      loadingOlder.current = false;
-    }
-  }, [client, roomId, room.hasOlder, room.timeline]);
-
-  const onScroll = () => {
-    const el = scroller.current;
-    if (!el) return;
-    setAtBottom(el.scrollHeight - el.scrollTop - el.clientHeight < 48);
-    if (anchor.current) anchor.current = { ...anchor.current, top: el.scrollTop, height: el.scrollHeight };
-    if (el.scrollTop < 200) void loadOlder();
-  };
-
-  // A first page that does not fill the screen cannot be scrolled: load more at once.
-  useEffect(() => {
-    const el = scroller.current;
-    if (el && timeline && room.hasOlder && el.scrollHeight <= el.clientHeight + 10) void loadOlder();
-  }, [timeline, room.hasOlder, loadOlder]);
-
-  const jumpToLatest = () => {
-    const el = scroller.current;
-    if (el) el.scrollTop = el.scrollHeight;
-    setAtBottom(true);
-  };
 
   const peerPresence = room.peer !== undefined ? state.presence[room.peer]?.status : undefined;
   const direct = room.room.kind === 'direct';
@@ -185,13 +138,19 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
                   <p className="muted center small">This is the beginning of the conversation.</p>
                 )}
                 <Timeline state={state} room={room} me={me} onReply={setReplyTo} onEdit={setEditing} onError={setActionError} onOpen={openImages} />
-                {pending.map((p) => (
-                  <PendingItem key={p.clientId} pending={p} me={me} onOpen={openImages} />
-                ))}
+                {room.hasNewer ? (
+                  <p className="muted center">
+                    <button type="button" className="link" onClick={() => void loadNewer()}>
+                      Load newer messages
+                    </button>
+                  </p>
+                ) : (
+                  pending.map((p) => <PendingItem key={p.clientId} pending={p} me={me} onOpen={openImages} />)
+                )}
               </>
             )}
           </div>
-          {!atBottom && (
+          {!atLatest && (
             <button type="button" className="btn jump" onClick={jumpToLatest}>
               Jump to latest ↓
             </button>

@@ -1,10 +1,11 @@
-import { useMemo, useState, type ReactNode } from 'react';
+import { useMemo, useRef, useState, type ReactNode } from 'react';
 import { awaitingPeer, isBlocked, roomsByActivity, roomTitle, type RoomState, type State } from '../client/state';
 import { Avatar } from './Avatar';
 import { formatListTime, roomAvatarFile, useChatState } from './hooks';
 import { Invitations } from './Invitations';
 import { NewChat } from './NewChat';
 import { messagePreview, PreviewLine } from './Preview';
+import { SearchPanel, useSearchShortcut } from './SearchPanel';
 
 function preview(state: State, room: RoomState): ReactNode {
   const last = room.lastMessage;
@@ -32,17 +33,41 @@ const CONNECTION_TEXT: Record<State['connection'], string | null> = {
   outdated: 'Confab was updated on the server. Reload the page to continue.',
 };
 
-/** The conversation list: filter, new chat, rooms by activity with badges and presence. */
+/** The conversation list: filter, new chat, rooms by activity with badges and presence; message search in its place. */
 export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (path: string) => void }) {
   const state = useChatState();
   const [filter, setFilter] = useState('');
   const [creating, setCreating] = useState(false);
+  // Search replaces the list while open; `searchFocus` changes to focus its box again.
+  const [searching, setSearching] = useState(false);
+  const [searchFocus, setSearchFocus] = useState(0);
+  const searchButton = useRef<HTMLButtonElement>(null);
+  const openSearch = () => {
+    setSearching(true);
+    setSearchFocus((n) => n + 1);
+    // On a phone the list (and so the search) is hidden behind a conversation.
+    if (activeRoom !== null && matchMedia('(max-width: 720px)').matches) go('/');
+  };
+  useSearchShortcut(openSearch);
   const rooms = useMemo(() => {
     const needle = filter.trim().toLowerCase();
     return roomsByActivity(state).filter((r) => !needle || roomTitle(state, r).toLowerCase().includes(needle));
   }, [state, filter]);
   const me = state.me;
   const banner = CONNECTION_TEXT[state.connection];
+
+  if (searching && state.me) {
+    return (
+      <SearchPanel
+        go={go}
+        focusKey={searchFocus}
+        close={() => {
+          setSearching(false);
+          requestAnimationFrame(() => searchButton.current?.focus());
+        }}
+      />
+    );
+  }
 
   return (
     <div className="roomlist">
@@ -51,6 +76,20 @@ export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (p
           {me && <Avatar id={me.id} name={me.display_name} fileId={me.avatar_file_id} presence={state.connection === 'online' ? 'online' : 'offline'} />}
           <span className="me__name">{me?.display_name}</span>
           <span className="sr-only">: profile and settings</span>
+        </button>
+        <button
+          ref={searchButton}
+          type="button"
+          className="btn btn--ghost btn--icon roomlist__search"
+          onClick={openSearch}
+          aria-label="Search messages"
+          aria-keyshortcuts="/ Control+K Meta+K"
+          title="Search messages (/ or Ctrl+K)"
+        >
+          <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+            <circle cx="10.5" cy="10.5" r="6" className="stroke" />
+            <path d="M15 15l5 5" className="stroke" />
+          </svg>
         </button>
         <button type="button" className="btn btn--primary btn--icon" onClick={() => setCreating(true)} aria-label="New conversation" title="New conversation">
           <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">

@@ -109,7 +109,7 @@ export function Timeline({
       const text = systemText(state, room, e);
       if (text)
         items.push(
-          <p key={e.seq} className="system">
+          <p key={e.seq} className="system" data-seq={e.seq}>
             {text}
           </p>,
         );
@@ -137,7 +137,7 @@ function BlockedMessage(props: {
     </button>
   );
   return (
-    <div className="blocked-msg">
+    <div className="blocked-msg" data-seq={props.message.seq}>
       <p className="blocked-msg__line">
         <span>Message from someone you blocked</span> · {toggle}
       </p>
@@ -170,6 +170,8 @@ function MessageItem({
   const client = useClient();
   const react = (emoji: string, add: boolean) => void client.react(room.room.id, message.seq, emoji, add).catch((e: unknown) => onError(actionFailure('react', e)));
   const [picking, setPicking] = useState(false);
+  // The quoted message, loaded around it if it is not loaded.
+  const showOriginal = (seq: number) => void client.openRoomAt(room.room.id, seq).catch(() => onError('Could not load the original message; check your connection.'));
   const c = message.content;
   const mine = message.sender_id === me.id;
   const deleted = Boolean(c.deleted_at);
@@ -212,16 +214,18 @@ function MessageItem({
         )}
         {c.reply_to !== undefined && (
           <blockquote className="quote">
-            {target && isMessage(target) && room.room.kind === 'group' && target.sender_id !== me.id && isBlocked(state, target.sender_id) ? (
-              <em>Message from someone you blocked</em>
-            ) : target && isMessage(target) ? (
-              <>
-                <span className="quote__sender">{name(state, target.sender_id)}</span>{' '}
-                {target.content.deleted_at ? <em>Message deleted</em> : <PreviewLine preview={messagePreview(target.content)} />}
-              </>
-            ) : (
-              <em>Reply to an earlier message</em>
-            )}
+            <button type="button" className="quote__jump" title="Show the original message" onClick={() => showOriginal(c.reply_to as number)}>
+              {target && isMessage(target) && room.room.kind === 'group' && target.sender_id !== me.id && isBlocked(state, target.sender_id) ? (
+                <em>Message from someone you blocked</em>
+              ) : target && isMessage(target) ? (
+                <>
+                  <span className="quote__sender">{name(state, target.sender_id)}</span>{' '}
+                  {target.content.deleted_at ? <em>Message deleted</em> : <PreviewLine preview={messagePreview(target.content)} />}
+                </>
+              ) : (
+                <em>Reply to an earlier message</em>
+              )}
+            </button>
           </blockquote>
         )}
         {(deleted || !files.length || hasText || c.body?.type !== 'text') && (
