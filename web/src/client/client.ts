@@ -27,6 +27,7 @@
 import * as F from './files';
 import { History } from './history';
 import { RecentIds } from './ids';
+import { forgetOutboxes, Outbox } from './outbox';
 import { Uploads, type NewFile } from './uploads';
 import { browserObjectUrls, ObjectUrlCache, type ObjectUrls } from './media';
 import { NotificationCenter, type Notifier } from './notifications';
@@ -123,6 +124,7 @@ export class ChatClient {
   /** Object URLs of full images (the viewer): large, so few are kept. */
   private readonly largeFiles: ObjectUrlCache;
   private readonly history: History;
+  private readonly outbox: Outbox;
   /** Message search: its own state, which the search screen subscribes to. */
   readonly search: Search;
   /** My notifications, settings and room levels: a store of its own. */
@@ -182,6 +184,16 @@ export class ChatClient {
       deps.timers,
       deps.random,
     );
+    this.outbox = new Outbox({
+      state: () => this.state,
+      set: (s) => this.set(s),
+      session: this.session,
+      storage: deps.storage,
+      timers: deps.timers,
+      newId: () => deps.newId(),
+      refreshToken: () => this.tokens.refresh(),
+      onRefused: (roomId, error) => this.noteRefusal(roomId, error),
+    });
     this.tokens.onChange((stored) => {
       if (!stored) {
         this.session.stop();
@@ -235,7 +247,7 @@ export class ChatClient {
   start(): void {
     const stored = this.tokens.stored;
     if (!stored) return;
-    this.set({ ...S.addUsers({ ...this.state, me: stored.user }, [stored.user]), pending: this.loadOutbox(stored.user.id) });
+    this.set({ ...S.addUsers({ ...this.state, me: stored.user }, [stored.user]), pending: this.outbox.load(stored.user.id) });
     this.typingSweep ??= this.deps.timers.setTimeout(() => this.sweepTyping(), 1_000);
     void this.connectWithToken();
   }
@@ -265,12 +277,7 @@ export class ChatClient {
    * is the browser's, stays.
    */
   private forgetLocalData(): void {
-    const keys: string[] = [];
-    for (let i = 0; i < this.deps.storage.length; i++) {
-      const key = this.deps.storage.key(i);
-      if (key?.startsWith('confab.outbox.')) keys.push(key);
-    }
-    for (const key of keys) this.deps.storage.removeItem(key);
+    forgetOutboxes(this.deps.storage);
   }
 
   /** Call when the browser says the network is back or the tab became visible. */
@@ -396,7 +403,7 @@ export class ChatClient {
   }
 
   private afterConnect(): void {
-    this.flushOutbox();
+    this.outbox.flush();
     void this.refreshPresence();
     if (this.activeRoom !== null) this.markRead(this.activeRoom);
   }
@@ -531,7 +538,7 @@ export class ChatClient {
       const content = event.content;
       if (content.type === 'message' && event.sender_id === this.state.me?.id) {
         state = S.removePending(state, content.client_id);
-        this.saveOutbox(state);
+        this.outbox.save(state);
       }
       this.set(state);
       if (effects.fetchRoom !== undefined) void this.fetchRoom(effects.fetchRoom);
@@ -646,94 +653,24 @@ export class ChatClient {
     }, 200);
   }
 
-  // ---- the outbox ----
+  // ---- the outbox (outbox.ts) ----
 
   /**
    * Queues a message; it shows as pending until the server's event replaces it.
    * `attachments` are files uploaded already.
    */
   sendMessage(roomId: RoomId, text: string, replyTo?: Seq, attachments?: FileInfo[]): void {
-    const pending: S.PendingMessage = {
-      clientId: this.deps.newId(),
-      roomId,
-      body: { type: 'text', text },
-      replyTo,
-      createdAt: new Date(this.deps.timers.now()).toISOString(),
-      status: 'sending',
-    };
-    if (attachments && attachments.length > 0) pending.attachments = attachments;
     this.stopTyping();
-    const next = S.addPending(this.state, pending);
-    this.set(next);
-    this.saveOutbox(next);
-    void this.deliver(pending);
+    this.outbox.send(roomId, text, replyTo, attachments);
   }
 
   /** Sends a failed message again, with the same client_id. */
   retry(clientId: string): void {
-    const pending = this.state.pending.find((p) => p.clientId === clientId);
-    if (!pending) return;
-    this.set(S.updatePending(this.state, clientId, { status: 'sending', error: undefined }));
-    void this.deliver({ ...pending, status: 'sending' });
+    this.outbox.retry(clientId);
   }
 
   discard(clientId: string): void {
-    const next = S.removePending(this.state, clientId);
-    this.set(next);
-    this.saveOutbox(next);
-  }
-
-  private flushOutbox(): void {
-    for (const pending of this.state.pending) if (pending.status === 'sending') void this.deliver(pending);
-  }
-
-  private async deliver(pending: S.PendingMessage): Promise<void> {
-    if (!this.session.isReady) return; // sent by flushOutbox after the next `ready`
-    const frame: RequestFrame = { type: 'send', room_id: pending.roomId, client_id: pending.clientId, body: pending.body };
-    if (pending.replyTo !== undefined) frame.reply_to = pending.replyTo;
-    if (pending.attachments && pending.attachments.length > 0) frame.attachments = pending.attachments.map((f) => f.id);
-    try {
-      await this.session.request(frame);
-      // Removed when its event arrives from the stream (right after this `ok`).
-    } catch (error) {
-      if (error instanceof DisconnectedError) return; // re-sent after the reconnect
-      if (error instanceof RequestError && error.code === 'rate_limited') {
-        this.deps.timers.setTimeout(() => void this.deliver(pending), 1_000);
-        return;
-      }
-      if (error instanceof RequestError && error.code === 'token_expired') {
-        await this.tokens.refresh().catch(() => undefined);
-        this.deps.timers.setTimeout(() => void this.deliver(pending), 200);
-        return;
-      }
-      // Any other refusal is final (a `forbidden` above all: retrying cannot help until
-      // something changes); it stays in the outbox, failed, until the user retries or
-      // discards it.
-      this.noteRefusal(pending.roomId, error);
-      const message = error instanceof Error ? error.message : 'could not send';
-      const next = S.updatePending(this.state, pending.clientId, { status: 'failed', error: message });
-      this.set(next);
-      this.saveOutbox(next);
-    }
-  }
-
-  private outboxKey(userId: UserId): string {
-    return `confab.outbox.${userId}`;
-  }
-
-  private loadOutbox(userId: UserId): S.PendingMessage[] {
-    try {
-      const raw = this.deps.storage.getItem(this.outboxKey(userId));
-      return raw ? (JSON.parse(raw) as S.PendingMessage[]) : [];
-    } catch {
-      return [];
-    }
-  }
-
-  private saveOutbox(state: S.State): void {
-    if (!state.me) return;
-    if (state.pending.length === 0) this.deps.storage.removeItem(this.outboxKey(state.me.id));
-    else this.deps.storage.setItem(this.outboxKey(state.me.id), JSON.stringify(state.pending));
+    this.outbox.discard(clientId);
   }
 
   // ---- files ----
