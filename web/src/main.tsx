@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { browserClient } from './client/client';
+import { listenToServiceWorker, openPath, setAppBadge } from './client/push';
 import { App } from './ui/App';
 import { ClientContext, applyTheme, type Theme } from './ui/hooks';
 import './styles.css';
@@ -9,6 +10,14 @@ applyTheme((localStorage.getItem('confab.theme') as Theme | null) ?? 'system');
 
 const client = browserClient();
 client.start();
+client.push.start();
+// A click on a notification: the service worker asks this page to open the message.
+listenToServiceWorker(openPath);
+let badge = -1;
+client.notifications.subscribe(() => {
+  const unread = client.notifications.getState().unread;
+  if (unread !== badge) setAppBadge((badge = unread));
+});
 window.addEventListener('online', () => client.wake());
 window.addEventListener('offline', () => client.offline());
 // A file dropped anywhere but a conversation must not replace the app with the file.

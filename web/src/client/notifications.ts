@@ -218,9 +218,14 @@ export function describeNotification(chat: S.State, n: NotificationRecord): { ac
   return { actor, room: roomName, group, text: kindText(n, roomName) };
 }
 
-/** The room's level: what I chose on this device, else what the room list said, else the kind's default. */
+/** The level a room has until I choose one: every message of a direct room, mentions in a group. */
+export function defaultLevel(room: S.RoomState): NotificationLevel {
+  return room.room.kind === 'direct' ? 'all' : 'mentions';
+}
+
+/** The room's level: what I chose on this device, else what the room list said, else the default. */
 export function levelOf(state: NotificationsState, room: S.RoomState): NotificationLevel {
-  return state.levels[room.room.id]?.level ?? room.notificationLevel ?? (room.room.kind === 'direct' ? 'all' : 'mentions');
+  return state.levels[room.room.id]?.level ?? room.notificationLevel ?? defaultLevel(room);
 }
 
 // ---- the store ----

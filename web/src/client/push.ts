@@ -95,6 +95,11 @@ export class PushDevice {
     for (const l of this.listeners) l();
   }
 
+  /** Registers the service worker (at start-up, so that a click on a notification reaches the page). */
+  start(): void {
+    if (this.env?.supported) void this.env.registration();
+  }
+
   /** The browser's subscription, if it has one. */
   private async current(): Promise<PushSubscriptionLike | null> {
     const registration = await this.env?.registration();

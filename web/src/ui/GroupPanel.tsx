@@ -5,6 +5,7 @@ import type { FileInfo, Member, PendingInvitation, Role } from '../client/types'
 import { Avatar, presenceLabel } from './Avatar';
 import { BlockButton, displayName } from './Block';
 import { formatDay, roomAvatarFile, useChatState, useClient, userAvatarFile } from './hooks';
+import { RoomNotificationLevel } from './NotificationSettings';
 import { PhotoPicker } from './PhotoPicker';
 import { RoomFiles } from './RoomFiles';
 import { UserSearch } from './UserSearch';
@@ -166,6 +167,7 @@ export function GroupPanel({
               </button>
             </form>
           )}
+          <RoomNotificationLevel room={room} />
           <h3>Members ({members.length})</h3>
           <ul className="members">
             {members.map((m) => {

@@ -1,9 +1,11 @@
 import { useMemo, useRef, useState, type ReactNode } from 'react';
+import { levelOf } from '../client/notifications';
 import { awaitingPeer, isBlocked, roomsByActivity, roomTitle, type RoomState, type State } from '../client/state';
 import { Avatar } from './Avatar';
 import { formatListTime, roomAvatarFile, useChatState } from './hooks';
 import { Invitations } from './Invitations';
 import { NewChat } from './NewChat';
+import { MutedIcon, NotificationBell, useNotifications } from './Notifications';
 import { messagePreview, PreviewLine } from './Preview';
 import { SearchPanel, useSearchShortcut } from './SearchPanel';
 
@@ -36,6 +38,7 @@ const CONNECTION_TEXT: Record<State['connection'], string | null> = {
 /** The conversation list: filter, new chat, rooms by activity with badges and presence; message search in its place. */
 export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (path: string) => void }) {
   const state = useChatState();
+  const notifications = useNotifications();
   const [filter, setFilter] = useState('');
   const [creating, setCreating] = useState(false);
   // Search replaces the list while open; `searchFocus` changes to focus its box again.
@@ -91,6 +94,7 @@ export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (p
             <path d="M15 15l5 5" className="stroke" />
           </svg>
         </button>
+        <NotificationBell go={go} />
         <button type="button" className="btn btn--primary btn--icon" onClick={() => setCreating(true)} aria-label="New conversation" title="New conversation">
           <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
             <path d="M12 5v14M5 12h14" className="stroke" />
@@ -126,7 +130,8 @@ export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (p
             const peer = room.peer;
             const presence = peer !== undefined ? (state.presence[peer]?.status ?? 'offline') : undefined;
             const active = room.room.id === activeRoom;
-            const status = `${room.unread ? `, ${room.unread} unread` : ''}${room.mentions ? `, ${room.mentions} mentions` : ''}${presence ? `, ${presence}` : ''}`;
+            const muted = levelOf(notifications, room) === 'nothing';
+            const status = `${room.unread ? `, ${room.unread} unread` : ''}${room.mentions ? `, ${room.mentions} mentions` : ''}${presence ? `, ${presence}` : ''}${muted ? ', muted' : ''}`;
             return (
               <li key={room.room.id}>
                 <a
@@ -145,6 +150,7 @@ export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (p
                         {title}
                         <span className="sr-only">{status}</span>
                       </span>
+                      {muted && <MutedIcon />}
                       <span className="room__time">{formatListTime(room.room.last_activity_at)}</span>
                     </span>
                     <span className="room__bottom">
@@ -155,7 +161,7 @@ export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (p
                         </span>
                       )}
                       {room.unread > 0 && (
-                        <span className="badge" aria-hidden="true">
+                        <span className={muted ? 'badge badge--muted' : 'badge'} aria-hidden="true">
                           {room.unread > 999 ? '999+' : room.unread}
                         </span>
                       )}

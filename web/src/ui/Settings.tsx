@@ -5,6 +5,7 @@ import { Avatar } from './Avatar';
 import { BackButton } from './BackButton';
 import { PhotoPicker } from './PhotoPicker';
 import { formatDay, formatTime, useChatState, useClient, useTheme, type Theme } from './hooks';
+import { NotificationSettings } from './NotificationSettings';
 
 /** Profile, theme, notifications, password, blocked people and device sessions. */
 export function Settings({ go }: { go: (path: string) => void }) {
@@ -19,7 +20,6 @@ export function Settings({ go }: { go: (path: string) => void }) {
   const [next, setNext] = useState('');
   const [passwordMsg, setPasswordMsg] = useState<{ ok: boolean; text: string; field?: string } | null>(null);
   const [sessions, setSessions] = useState<DeviceSession[] | null>(null);
-  const [permission, setPermission] = useState(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
 
   const loadSessions = () => {
     client
@@ -102,19 +102,9 @@ export function Settings({ go }: { go: (path: string) => void }) {
               </label>
             ))}
           </div>
-          <h2>Notifications</h2>
-          {permission === 'granted' ? (
-            <p className="muted">You get a notification for new messages while Confab is in the background.</p>
-          ) : permission === 'denied' ? (
-            <p className="muted">Notifications are blocked in your browser's site settings.</p>
-          ) : permission === 'unsupported' ? (
-            <p className="muted">This browser does not support notifications.</p>
-          ) : (
-            <button type="button" className="btn" onClick={() => void Notification.requestPermission().then(setPermission)}>
-              Enable notifications
-            </button>
-          )}
         </div>
+
+        <NotificationSettings />
 
         <form className="card stack" onSubmit={changePassword} aria-labelledby="password-title">
           <h2 id="password-title">Password</h2>
