@@ -7,13 +7,13 @@
 // - resume: reconnect with `since` = the id of the last event applied; replayed
 //   events go through the same path as live ones, deduplicated by id and seq;
 // - `resync_required`: throw the cached rooms away and do a fresh fetch;
-// - outbox: a message gets a client_id at once and shows as pending; it is sent when
-//   connected, re-sent with the same client_id after a reconnect (the server stores
-//   it once), and disappears when its event arrives from the stream;
+// - outbox (outbox.ts): a message gets a client_id at once and shows as pending; it
+//   is sent when connected, re-sent with the same client_id after a reconnect (the
+//   server stores it once), and disappears when its event arrives from the stream;
 // - receipts: `delivered` for every message of others that arrives, `read` for the
 //   room on screen while the tab is visible.
-// - invitations and blocks: not in the event log, so after every `ready` (fresh or
-//   resumed) they are fetched over REST; `invitation_received` and
+// - invitations and blocks (consent.ts): not in the event log, so after every
+//   `ready` (fresh or resumed) they are fetched over REST; `invitation_received` and
 //   `invitation_ended` frames that arrive meanwhile are applied after the answer, in
 //   order, so neither a new invitation nor an ended one is lost to the race.
 // - files: a file added to a composer uploads at once (progress, errors, retry with
@@ -21,13 +21,17 @@
 //   message goes into the outbox only once all its files are uploaded, carrying
 //   their ids, so it can wait offline like any other. Thumbnails, avatars and full
 //   images are fetched with the token and shown through cached object URLs.
-// - notifications (notifications.ts) and this device's Web Push subscription
-//   (push.ts) have stores of their own; the client feeds them frames and `ready`.
+// - history (history.ts): the loaded part of each room's timeline, and jumps to a
+//   message (`openRoomAt`), which load the page around it;
+// - search (search.ts), notifications (notifications.ts) and this device's Web Push
+//   subscription (push.ts) have stores of their own; the client feeds the last two
+//   frames and `ready`.
 
 import * as F from './files';
 import { History } from './history';
 import { RecentIds } from './ids';
 import { forgetOutboxes, Outbox } from './outbox';
+import { Consent } from './consent';
 import { Uploads, type NewFile } from './uploads';
 import { browserObjectUrls, ObjectUrlCache, type ObjectUrls } from './media';
 import { NotificationCenter, type Notifier } from './notifications';
@@ -39,15 +43,12 @@ import * as S from './state';
 import { TYPING_IDLE_MS, TYPING_REPEAT_MS, TYPING_TTL_MS } from './timing';
 import type {
   AuthResponse,
-  BlockList,
   DeviceSession,
   EventId,
   FileInfo,
-  InvitationList,
   MemberList,
   MessageBody,
   PendingInvitation,
-  PendingInvitationList,
   PresenceList,
   Profile,
   RequestFrame,
@@ -59,7 +60,6 @@ import type {
   RoomList,
   RoomSummary,
   Seq,
-  ServerFrame,
   SessionList,
   SharedFilePage,
   UpdateProfileRequest,
@@ -93,8 +93,6 @@ export type { NewFile } from './uploads';
 /** Which copy of a file to show: its thumbnail, the whole file, or an avatar image. */
 export type FileView = 'thumbnail' | 'full' | 'avatar';
 
-/** The live frames about my invitations. */
-type InvitationFrame = Extract<ServerFrame, { type: 'invitation_received' | 'invitation_ended' }>;
 
 export class ChatClient {
   private state: S.State = S.emptyState;
@@ -116,8 +114,7 @@ export class ChatClient {
   private readonly lookups = new Set<UserId>();
   /** Changes with every socket: a sync that outlives its socket is abandoned. */
   private generation = 0;
-  /** Invitation frames that arrived while the invitations were being fetched. */
-  private invitationBuffer: InvitationFrame[] | null = null;
+  private readonly consent: Consent;
   private readonly uploads: Uploads;
   /** Object URLs of thumbnails and avatars: many and small, so many are kept. */
   private readonly smallFiles: ObjectUrlCache;
@@ -169,7 +166,7 @@ export class ChatClient {
         onResync: (cursor) => this.onResync(cursor),
         onTyping: (frame) => this.onTyping(frame.room_id, frame.user_id, frame.typing),
         onPresence: (presence) => this.set(S.setPresence(this.state, [presence])),
-        onInvitation: (frame) => this.onInvitation(frame),
+        onInvitation: (frame) => this.consent.onFrame(frame),
         onNotification: (frame) => this.notifications.onFrame(frame),
         onIncompatible: () => this.setConnection('outdated'),
         onStatus: (status) => {
@@ -184,6 +181,16 @@ export class ChatClient {
       deps.timers,
       deps.random,
     );
+    this.consent = new Consent({
+      rest: this.rest,
+      timers: deps.timers,
+      state: () => this.state,
+      set: (s) => this.set(s),
+      generation: () => this.generation,
+      isReady: () => this.session.isReady,
+      ...people,
+      announce: (invitation) => void this.notifications.announceInvitation(invitation),
+    });
     this.outbox = new Outbox({
       state: () => this.state,
       set: (s) => this.set(s),
@@ -320,7 +327,7 @@ export class ChatClient {
     this.largeFiles.clear();
     this.recent.clear();
     this.buffer = null;
-    this.invitationBuffer = null;
+    this.consent.reset();
     this.session.cursor = null;
     this.activeRoom = null;
     this.readSent.clear();
@@ -344,7 +351,7 @@ export class ChatClient {
   // ---- the stream ----
 
   private onReady(cursor: EventId, resumed: boolean): void {
-    void this.refreshConsent();
+    void this.consent.refresh();
     void this.notifications.refresh();
     if (resumed) {
       this.setConnection('online');
@@ -408,121 +415,45 @@ export class ChatClient {
     if (this.activeRoom !== null) this.markRead(this.activeRoom);
   }
 
-  // ---- invitations and blocks (not in the event log: fetched after every ready) ----
-
-  /** Fetches my invitations and blocks; frames arriving meanwhile are applied after. */
-  private async refreshConsent(): Promise<void> {
-    const generation = this.generation;
-    const buffer: InvitationFrame[] = [];
-    this.invitationBuffer = buffer;
-    let lists: [InvitationList, BlockList] | null = null;
-    try {
-      lists = await Promise.all([this.rest.get<InvitationList>('/invitations'), this.rest.get<BlockList>('/blocks')]);
-    } catch (error) {
-      if (isSignedOutError(error)) return;
-    }
-    // A newer connection fetches its own (and its own frames go to its buffer).
-    if (generation !== this.generation || this.invitationBuffer !== buffer) return;
-    this.invitationBuffer = null;
-    let next = this.state;
-    if (lists) next = S.setBlocked(S.setInvitations(next, lists[0].invitations), lists[1].blocked);
-    for (const frame of buffer) next = this.invitationChange(next, frame);
-    this.set(next);
-    if (!lists) {
-      // Could not fetch (network): try again while this connection lasts.
-      this.deps.timers.setTimeout(() => {
-        if (generation === this.generation && this.session.isReady) void this.refreshConsent();
-      }, 5_000);
-      return;
-    }
-    void this.resolveUsers([...lists[0].invitations.map((i) => i.invited_by), ...lists[1].blocked.map((b) => b.user_id)]);
-  }
-
-  private onInvitation(frame: InvitationFrame): void {
-    if (frame.type === 'invitation_received') void this.notifications.announceInvitation(frame.invitation);
-    if (this.invitationBuffer) {
-      this.invitationBuffer.push(frame);
-      return;
-    }
-    this.set(this.invitationChange(this.state, frame));
-  }
-
-  private invitationChange(state: S.State, frame: InvitationFrame): S.State {
-    return frame.type === 'invitation_received' ? S.addInvitation(state, frame.invitation) : S.removeInvitation(state, frame.room_id);
-  }
+  // ---- invitations and blocks (consent.ts) ----
 
   /** Accepts my invitation to a room (or a message request): I join, and it is listed. */
-  async acceptInvitation(roomId: RoomId): Promise<RoomId> {
-    let summary: RoomSummary;
-    try {
-      summary = await this.rest.post<RoomSummary>(`/invitations/${roomId}/accept`);
-    } catch (error) {
-      // Gone meanwhile (withdrawn, or answered on another device).
-      if (error instanceof ApiError && error.code === 'not_found') this.set(S.removeInvitation(this.state, roomId));
-      throw error;
-    }
-    this.set(S.upsertRoom(S.removeInvitation(this.state, roomId), summary));
-    if (summary.peer !== undefined) void this.resolveUsers([summary.peer]);
-    return summary.room.id;
+  acceptInvitation(roomId: RoomId): Promise<RoomId> {
+    return this.consent.accept(roomId);
   }
 
   /** Declines my invitation to a room; whoever sent it is not told. */
-  async declineInvitation(roomId: RoomId): Promise<void> {
-    try {
-      await this.rest.post(`/invitations/${roomId}/decline`);
-    } catch (error) {
-      if (!(error instanceof ApiError && error.code === 'not_found')) throw error;
-    }
-    this.set(S.removeInvitation(this.state, roomId));
+  declineInvitation(roomId: RoomId): Promise<void> {
+    return this.consent.decline(roomId);
   }
 
-  /**
-   * Blocks someone: they can no longer invite me, message me, or see my presence,
-   * and the invitations between us end.
-   */
-  async blockUser(userId: UserId): Promise<void> {
-    await this.rest.call('PUT', `/blocks/${userId}`);
-    this.set(S.block(this.state, userId, new Date(this.deps.timers.now()).toISOString()));
+  /** Blocks someone: they can no longer invite me, message me, or see my presence. */
+  blockUser(userId: UserId): Promise<void> {
+    return this.consent.block(userId);
   }
 
-  async unblockUser(userId: UserId): Promise<void> {
-    await this.rest.call('DELETE', `/blocks/${userId}`);
-    this.set(S.unblock(this.state, userId));
-    void this.refreshPresence([userId]);
+  unblockUser(userId: UserId): Promise<void> {
+    return this.consent.unblock(userId);
   }
 
   /** Fetches the blocked list again (Settings does when it opens). */
-  async refreshBlocks(): Promise<void> {
-    const { blocked } = await this.rest.get<BlockList>('/blocks');
-    this.set(S.setBlocked(this.state, blocked));
-    void this.resolveUsers(blocked.map((b) => b.user_id));
+  refreshBlocks(): Promise<void> {
+    return this.consent.refreshBlocks();
   }
 
   /** The pending invitations of a room I am in (shown in its details panel). */
-  async loadRoomInvitations(roomId: RoomId): Promise<void> {
-    const { invitations } = await this.rest.get<PendingInvitationList>(`/rooms/${roomId}/invitations`);
-    this.set(S.setRoomInvitations(this.state, roomId, invitations));
-    void this.resolveUsers(invitations.flatMap((i) => [i.user_id, i.invited_by]));
+  loadRoomInvitations(roomId: RoomId): Promise<void> {
+    return this.consent.loadRoomInvitations(roomId);
   }
 
-  /**
-   * Invites people to a group (admins and the owner). Answers the invitations made:
-   * members and people already invited are skipped.
-   */
-  async invite(roomId: RoomId, userIds: UserId[]): Promise<PendingInvitation[]> {
-    const { invitations } = await this.rest.post<PendingInvitationList>(`/rooms/${roomId}/invitations`, { user_ids: userIds });
-    this.set(S.addRoomInvitations(this.state, roomId, invitations));
-    return invitations;
+  /** Invites people to a group; answers the invitations made. */
+  invite(roomId: RoomId, userIds: UserId[]): Promise<PendingInvitation[]> {
+    return this.consent.invite(roomId, userIds);
   }
 
   /** Withdraws an invitation (mine, or anyone's as an admin or the owner). */
-  async withdrawInvitation(roomId: RoomId, userId: UserId): Promise<void> {
-    try {
-      await this.rest.call('DELETE', `/rooms/${roomId}/invitations/${userId}`);
-    } catch (error) {
-      if (!(error instanceof ApiError && error.code === 'not_found')) throw error;
-    }
-    this.set(S.removeRoomInvitation(this.state, roomId, userId));
+  withdrawInvitation(roomId: RoomId, userId: UserId): Promise<void> {
+    return this.consent.withdraw(roomId, userId);
   }
 
   private onEvent(event: RoomEvent): void {
