@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { addPage, applyFrame, dndActive, emptyNotifications, inQuietHours, NotificationCenter, type NotificationFrame, type NotificationPage, type NotificationRecord } from './notifications';
+import { ChatClient } from './client';
 import { Session } from './session';
 import * as S from './state';
-import { FakeSocket, FakeTimers, settle } from './testing';
+import { FakeSocket, FakeTimers, MemoryStorage, settle } from './testing';
 import type { Profile, RoomSummary, ServerFrame } from './types';
 
 const bob: Profile = { id: 2, username: 'bob', display_name: 'Bob Stone', status_text: '', discoverable: true, created_at: '2026-11-25T09:00:00Z' };
@@ -275,5 +276,79 @@ describe('the session', () => {
     const read = { type: 'notifications_read', room_id: 5, seq: 10, unread_count: 0 };
     for (const frame of [live, { type: 'from_the_future' }, read]) sockets[0]!.receive(frame as unknown as ServerFrame);
     expect(frames).toEqual([live, read]);
+  });
+});
+
+describe('ChatClient and notifications', () => {
+  /** A client signed in as Alice (1), in the group Design with Bob, its tab hidden. */
+  async function connected() {
+    const timers = new FakeTimers();
+    const storage = new MemoryStorage();
+    const me: Profile = { ...bob, id: 1, username: 'alice', display_name: 'Alice' };
+    const expires = (ms: number) => new Date(timers.time + ms).toISOString();
+    storage.setItem('confab.session', JSON.stringify({ tokens: { session_id: 7, access_token: 'a', access_token_expires_at: expires(900_000), refresh_token: 'r', refresh_token_expires_at: expires(86_400_000) }, user: me }));
+    const calls: string[] = [];
+    const answers: Record<string, unknown> = {
+      '/rooms': { rooms: [{ ...group, notification_level: 'nothing' }] },
+      '/users/me': me,
+      '/invitations': { invitations: [] },
+      '/blocks': { blocked: [] },
+      '/notifications?limit=50': { notifications: [note(1)], unread_count: 1 },
+      '/notifications/settings': { reactions: false, dnd_active: false },
+    };
+    const fetch = async (url: string): Promise<Response> => {
+      const path = url.replace('/api/v1', '');
+      calls.push(path);
+      const body = answers[path] ?? (path.startsWith('/users?ids=') ? { users: [bob] } : path.startsWith('/presence') ? { users: [] } : undefined);
+      return body === undefined ? new Response(JSON.stringify({ error: { code: 'not_found', message: 'no' } }), { status: 404 }) : new Response(JSON.stringify(body), { status: 200 });
+    };
+    const sockets: FakeSocket[] = [];
+    const popups: string[] = [];
+    const client = new ChatClient({
+      fetch,
+      openSocket: (url) => {
+        const socket = new FakeSocket(url);
+        sockets.push(socket);
+        return socket;
+      },
+      socketUrl: 'ws://test/api/v1/ws',
+      storage,
+      timers,
+      random: () => 0.5,
+      newId: () => 'id',
+      isHidden: () => true,
+      notify: (title, body) => popups.push(`${title}: ${body}`),
+    });
+    client.start();
+    await settle();
+    sockets[0]!.open();
+    sockets[0]!.receive({ type: 'ready', user_id: 1, session_id: 7, protocol: 2, cursor: 100 });
+    await settle();
+    return { client, socket: () => sockets.at(-1)!, popups, calls, timers };
+  }
+
+  it('pops up notification records only, never every group message, and keeps the room list level', async () => {
+    const t = await connected();
+    expect(t.client.notifications.getState().unread).toBe(1);
+    expect(t.client.getState().rooms[5]?.notificationLevel).toBe('nothing');
+    t.socket().receive({ type: 'event', event: { id: 101, room_id: 5, seq: 91, sender_id: 2, created_at: '2026-11-26T10:00:00Z', content: { type: 'message', client_id: 'x', body: { type: 'text', text: 'lunch?' } } } });
+    await settle();
+    expect(t.popups).toEqual([]);
+    t.socket().receive({ type: 'notification', notification: note(2, { seq: 92, excerpt: '@alice the colours?' }), unread_count: 2 } as unknown as ServerFrame);
+    await settle();
+    expect(t.popups).toEqual(['Bob Stone in Design: @alice the colours?']);
+    expect(t.client.notifications.getState().unread).toBe(2);
+  });
+
+  it('fetches the list again after every ready, resumed too, since the frames are not replayed', async () => {
+    const t = await connected();
+    const fetches = () => t.calls.filter((c) => c === '/notifications?limit=50').length;
+    expect(fetches()).toBe(1);
+    t.socket().drop(1006);
+    t.timers.advance(5_000);
+    t.socket().open();
+    t.socket().receive({ type: 'ready', user_id: 1, session_id: 7, protocol: 2, cursor: 100 });
+    await settle();
+    expect(fetches()).toBe(2);
   });
 });
