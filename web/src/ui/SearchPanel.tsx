@@ -78,10 +78,11 @@ export function SearchPanel({ close, go, focusKey }: { close: () => void; go: (p
     close();
   };
 
+  // The room opens at the message as a notification's link does (App hands `?seq=`
+  // to ChatClient.openRoomAt).
   const open = (hit: SearchHit) => {
     setOpened(hit.event_id);
-    void client.openRoomAt(hit.room_id, hit.seq).catch(() => undefined);
-    go(`/rooms/${hit.room_id}`);
+    go(`/rooms/${hit.room_id}?seq=${hit.seq}`);
   };
 
   const move = (to: number) => {
@@ -186,7 +187,7 @@ export function SearchPanel({ close, go, focusKey }: { close: () => void; go: (p
           <div className="search__empty">
             <p className="search__empty-title">Search your conversations</p>
             <p>Every word you type must appear in a message. Narrow it down with the filters.</p>
-            <p className="small">
+            <p className="small search__keys">
               Press <kbd>/</kbd> or <kbd>Ctrl</kbd> <kbd>K</kbd> to search from anywhere.
             </p>
           </div>
