@@ -81,7 +81,10 @@ export interface NotificationsState {
   nextBefore?: number;
   /** null until fetched. */
   settings: NotificationSettings | null;
-  /** Levels chosen on this device since the room list came (the list carries the others). */
+  /**
+   * Levels chosen on this device, or fetched when a room's details opened; newer than
+   * the room list's (which a resumed connection does not fetch again).
+   */
   levels: Record<RoomId, RoomNotificationLevel>;
 }
 
@@ -287,8 +290,7 @@ export class NotificationCenter {
     // A newer connection fetches its own (and its frames go to its buffer).
     if (this.buffer !== buffer) return;
     this.buffer = null;
-    // The room list came again with this connection, with every room's level.
-    let next: NotificationsState = { ...this.state, levels: {} };
+    let next = this.state;
     if (page) next = addPage(next, page, false);
     if (settings) next = { ...next, settings };
     for (const frame of buffer) next = applyFrame(next, frame);

@@ -124,6 +124,8 @@ const PUSH_TEXT: Record<string, string> = {
 function PushSwitch({ status, pushError }: { status: string; pushError: string | null }) {
   const client = useClient();
   const usable = status === 'off' || status === 'on' || status === 'working';
+  // Without push, pop-ups while Confab is open still need the permission.
+  const [popups, setPopups] = useState(typeof Notification === 'undefined' ? 'denied' : Notification.permission);
   return (
     <div className="stack push-switch">
       <label className="check" htmlFor="push-switch">
@@ -141,6 +143,11 @@ function PushSwitch({ status, pushError }: { status: string; pushError: string |
       <p id="push-switch-state" className="muted small" aria-live="polite">
         {PUSH_TEXT[status]}
       </p>
+      {status === 'unsupported' && popups === 'default' && (
+        <button type="button" className="btn btn--sm push-switch__popups" onClick={() => void Notification.requestPermission().then(setPopups)}>
+          Allow pop-ups while Confab is open
+        </button>
+      )}
       {pushError && (
         <p className="form-error" role="alert">
           {pushError}
