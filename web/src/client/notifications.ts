@@ -129,14 +129,13 @@ function markItems(state: NotificationsState, frame: Omit<Extract<NotificationFr
 }
 
 /**
- * Marks notifications read before the server answers: those of `ids`, or every one
- * up to `upTo`. The count drops by the loaded ones that were unread (the answer then
- * brings the exact count).
+ * Marks notifications read before the server answers, as `POST /notifications/read`
+ * will: those of `ids`, every one up to `up_to`, or all. The count drops by the loaded
+ * ones that were unread (the answer then brings the exact count).
  */
-export function markRead(state: NotificationsState, mark: { ids?: number[]; upTo?: number }): NotificationsState {
-  const frame = { ids: mark.ids, up_to: mark.upTo };
-  const newlyRead = (state.items ?? []).filter((n) => !n.read && covers(frame, n)).length;
-  return { ...markItems(state, frame), unread: Math.max(0, state.unread - newlyRead) };
+export function markRead(state: NotificationsState, mark: { ids?: number[]; up_to?: number }): NotificationsState {
+  const newlyRead = (state.items ?? []).filter((n) => !n.read && covers(mark, n)).length;
+  return { ...markItems(state, mark), unread: Math.max(0, state.unread - newlyRead) };
 }
 
 // ---- do not disturb ----
@@ -238,7 +237,7 @@ export type Notifier = (title: string, body: string, roomId: RoomId, url: string
 
 export interface NotificationDeps {
   rest: Pick<Rest, 'get' | 'post' | 'call'>;
-  timers: Pick<Timers, 'now' | 'setTimeout'>;
+  timers: Pick<Timers, 'now'>;
   /** The chat's state: names of people and rooms, whom I blocked. */
   chat: () => S.State;
   resolveUsers: (ids: UserId[]) => Promise<void>;
@@ -321,9 +320,9 @@ export class NotificationCenter {
   /** Marks some notifications read (all of them without `ids`, up to the newest loaded one). */
   async markRead(ids?: number[]): Promise<void> {
     const newest = this.state.items?.[0]?.id;
-    const mark = ids ? { ids } : newest !== undefined ? { upTo: newest } : {};
-    this.set(markRead(this.state, mark));
+    // Up to the newest loaded one: one that arrives meanwhile stays unread.
     const body = ids ? { ids } : newest !== undefined ? { up_to: newest } : {};
+    this.set(markRead(this.state, body));
     const { unread_count } = await this.deps.rest.post<{ unread_count: number }>('/notifications/read', body);
     this.set({ ...this.state, unread: unread_count });
   }
