@@ -77,6 +77,25 @@ describe('Rest', () => {
     expect(storage.getItem('confab.session')).not.toContain('access-');
   });
 
+  it('waits for the first refresh after a reload instead of asking without a token', async () => {
+    const seen: string[] = [];
+    const timers = new FakeTimers();
+    const storage = new MemoryStorage();
+    // What a reload finds: the profile, no token (that comes with the cookie's refresh).
+    storage.setItem('confab.session', JSON.stringify({ user: stored(1, 0).user }));
+    const fetch: FetchFn = async (url, init) => {
+      const auth = ((init?.headers ?? {}) as Record<string, string>).Authorization;
+      seen.push(`${url.replace('/api/v1', '')} ${auth ?? '-'}`);
+      if (url.endsWith('/auth/refresh')) return json(stored(2, Date.now() + 900_000).tokens);
+      return auth ? json({ sessions: [] }) : json({ error: { code: 'unauthenticated', message: 'no token' } }, 401);
+    };
+    const tokens = new Tokens(fetch, storage, timers);
+    const rest = new Rest(fetch, tokens);
+    await expect(Promise.all([rest.get('/sessions'), rest.get('/sessions')])).resolves.toEqual([{ sessions: [] }, { sessions: [] }]);
+    expect(seen).toEqual(['/auth/refresh -', '/sessions Bearer access-2', '/sessions Bearer access-2']);
+    expect(tokens.stored).not.toBeNull();
+  });
+
   it('reports an unreachable server as a NetworkError', async () => {
     const { rest } = setup(() => Promise.reject(new TypeError('fetch failed')));
     await expect(rest.get('/rooms')).rejects.toBeInstanceOf(NetworkError);

@@ -279,9 +279,20 @@ export class Rest {
     readonly tokens: Tokens,
   ) {}
 
+  /**
+   * After a reload the access token comes with the first refresh (the cookie's): a
+   * request made before it waits for it, instead of going without a token and being
+   * taken for a signed-out session (a page opened at /settings asks at once).
+   */
+  private async token(): Promise<string | undefined> {
+    if (!this.tokens.accessToken && this.tokens.stored) await this.tokens.refresh();
+    return this.tokens.accessToken ?? undefined;
+  }
+
   async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const token = await this.token();
     try {
-      return await rawCall<T>(this.fetchFn, method, path, body, this.tokens.accessToken ?? undefined, signal);
+      return await rawCall<T>(this.fetchFn, method, path, body, token, signal);
     } catch (error) {
       if (error instanceof ApiError && error.code === 'token_expired') {
         await this.tokens.refresh();
@@ -299,8 +310,9 @@ export class Rest {
 
   /** A file's bytes; refreshes and retries once on `token_expired`, like `call`. */
   async blob(path: string): Promise<Blob> {
+    const token = await this.token();
     try {
-      return await rawBlob(this.fetchFn, path, this.tokens.accessToken ?? undefined);
+      return await rawBlob(this.fetchFn, path, token);
     } catch (error) {
       if (error instanceof ApiError && error.code === 'token_expired') {
         await this.tokens.refresh();
