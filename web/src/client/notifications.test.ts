@@ -234,12 +234,26 @@ describe('do not disturb', () => {
 });
 
 describe('room levels', () => {
-  it('sets a level and goes back to the default', async () => {
+  it('sets a level at once and goes back to the default', async () => {
     const t = setup();
-    await t.center.setRoomLevel(5, 'nothing');
+    const saving = t.center.setRoomLevel(5, 'nothing');
     expect(t.center.getState().levels[5]).toEqual({ level: 'nothing', default: false });
+    await saving;
+    expect(t.calls.at(-1)).toBe('PUT /rooms/5/notification-level {"level":"nothing","default":false}');
     await t.center.setRoomLevel(5, null);
-    expect(t.calls.at(-1)).toBe('PUT /rooms/5/notification-level {"level":"all","default":true}');
+    expect(t.calls.at(-1)).toBe('PUT /rooms/5/notification-level {"level":"mentions","default":true}');
+    expect(t.center.getState().levels[5]).toEqual({ level: 'mentions', default: true });
+  });
+
+  it('shows the level as it was when the server refuses', async () => {
+    const refusing = new NotificationCenter({
+      rest: { get: async () => Promise.reject(new Error('no')), post: async () => Promise.reject(new Error('no')), call: async () => Promise.reject(new Error('offline')) },
+      timers: new FakeTimers(),
+      chat: () => S.setRooms(S.emptyState, [group]),
+      resolveUsers: async () => undefined,
+    });
+    await expect(refusing.setRoomLevel(5, 'all')).rejects.toThrow('offline');
+    expect(refusing.getState().levels).toEqual({});
   });
 });
 

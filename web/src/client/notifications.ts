@@ -337,18 +337,34 @@ export class NotificationCenter {
     this.set({ ...this.state, settings: saved });
   }
 
-  /** Sets a room's level; `null` goes back to the room kind's default. */
+  /**
+   * Sets a room's level, shown at once (and back as it was if the server refuses);
+   * `null` goes back to the room kind's default.
+   */
   async setRoomLevel(roomId: RoomId, level: NotificationLevel | null): Promise<void> {
-    const body: RoomNotificationLevel = level === null ? { level: 'all', default: true } : { level, default: false };
-    const answer = await this.deps.rest.call<RoomNotificationLevel | undefined>('PUT', `/rooms/${roomId}/notification-level`, body);
-    const saved = answer ?? (level === null ? await this.deps.rest.get<RoomNotificationLevel>(`/rooms/${roomId}/notification-level`) : body);
-    this.set({ ...this.state, levels: { ...this.state.levels, [roomId]: saved } });
+    const room = this.deps.chat().rooms[roomId];
+    const before = this.state.levels[roomId];
+    const shown = level ?? (room ? defaultLevel(room) : 'mentions');
+    this.setLevel(roomId, { level: shown, default: level === null });
+    const body: RoomNotificationLevel = level === null ? { level: shown, default: true } : { level, default: false };
+    try {
+      this.setLevel(roomId, await this.deps.rest.call<RoomNotificationLevel>('PUT', `/rooms/${roomId}/notification-level`, body));
+    } catch (error) {
+      this.setLevel(roomId, before);
+      throw error;
+    }
+  }
+
+  private setLevel(roomId: RoomId, level: RoomNotificationLevel | undefined): void {
+    const levels = { ...this.state.levels };
+    if (level) levels[roomId] = level;
+    else delete levels[roomId];
+    this.set({ ...this.state, levels });
   }
 
   /** Fetches a room's level (the details panel does when it opens: another device may have changed it). */
   async loadRoomLevel(roomId: RoomId): Promise<void> {
-    const level = await this.deps.rest.get<RoomNotificationLevel>(`/rooms/${roomId}/notification-level`);
-    this.set({ ...this.state, levels: { ...this.state.levels, [roomId]: level } });
+    this.setLevel(roomId, await this.deps.rest.get<RoomNotificationLevel>(`/rooms/${roomId}/notification-level`));
   }
 
   /** Tells the user of a new notification while the tab is hidden (and do-not-disturb is off). */

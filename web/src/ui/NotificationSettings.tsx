@@ -165,7 +165,9 @@ function QuietHoursForm({ quiet, save }: { quiet: QuietHours | undefined; save: 
   const [end, setEnd] = useState(quiet?.end ?? '07:00');
   const [days, setDays] = useState<number[]>(quiet?.days ?? []);
   const [problem, setProblem] = useState<string | null>(null);
-  const changed = on !== (quiet !== undefined) || (on && (start !== quiet?.start || end !== quiet?.end || days.join() !== (quiet?.days ?? []).join() || zone !== quiet?.time_zone));
+  // Saving takes this browser's time zone; a zone of another device alone is no change.
+  const changed = on !== (quiet !== undefined) || (on && (start !== quiet?.start || end !== quiet?.end || days.join() !== (quiet?.days ?? []).join()));
+  const savedZone = quiet?.time_zone ?? zone;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -194,14 +196,15 @@ function QuietHoursForm({ quiet, save }: { quiet: QuietHours | undefined; save: 
           </div>
           <div className="quiet-hours__days" role="group" aria-label="Days (none chosen: every day)">
             {DAYS.map((day, i) => (
-              <button key={day} type="button" className="day" aria-pressed={days.includes(i)} aria-label={DAY_NAMES[i]} onClick={() => toggle(i)}>
+              <button key={day} type="button" className="quiet-day" aria-pressed={days.includes(i)} aria-label={DAY_NAMES[i]} onClick={() => toggle(i)}>
                 {day}
               </button>
             ))}
           </div>
           <p className="muted small">
             {days.length === 0 || days.length === 7 ? 'Every day' : `On ${[...days].sort().map((d) => DAYS[d]).join(', ')}`}
-            {start > end ? ', until the next morning' : ''}. Times are in {zone}.
+            {start > end ? ', until the next morning' : ''}. Times are in {changed ? zone : savedZone}
+            {!changed && savedZone !== zone ? ` (saving uses this browser’s, ${zone})` : ''}.
           </p>
         </>
       )}
