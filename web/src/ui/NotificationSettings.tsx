@@ -258,9 +258,9 @@ export function RoomNotificationLevel({ room }: { room: RoomState }) {
         {choices.map((choice) => (
           <label key={choice} className={level === choice ? 'room-level__choice room-level__choice--on' : 'room-level__choice'}>
             <input type="radio" name={`room-level-${roomId}`} value={choice} checked={level === choice} onChange={() => choose(choice)} />
-            <span>
+            <span className="room-level__text">
               {LEVEL_TEXT[choice]}
-              {choice === fallback && <span className="muted small"> · default</span>}
+              {choice === fallback && <span className="muted small">Default for {direct ? 'direct messages' : 'groups'}</span>}
             </span>
           </label>
         ))}
