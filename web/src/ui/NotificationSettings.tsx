@@ -189,10 +189,14 @@ function QuietHoursForm({ quiet, save }: { quiet: QuietHours | undefined; save: 
       {on && (
         <>
           <div className="quiet-hours__times">
-            <label htmlFor="quiet-start">From</label>
-            <input id="quiet-start" type="time" value={start} required onChange={(e) => setStart(e.target.value)} />
-            <label htmlFor="quiet-end">to</label>
-            <input id="quiet-end" type="time" value={end} required onChange={(e) => setEnd(e.target.value)} />
+            <div className="stack">
+              <label htmlFor="quiet-start">From</label>
+              <input id="quiet-start" type="time" value={start} required onChange={(e) => setStart(e.target.value)} />
+            </div>
+            <div className="stack">
+              <label htmlFor="quiet-end">To</label>
+              <input id="quiet-end" type="time" value={end} required onChange={(e) => setEnd(e.target.value)} />
+            </div>
           </div>
           <div className="quiet-hours__days" role="group" aria-label="Days (none chosen: every day)">
             {DAYS.map((day, i) => (
