@@ -200,7 +200,7 @@ function QuietHoursForm({ quiet, save }: { quiet: QuietHours | undefined; save: 
           </div>
           <div className="quiet-hours__days" role="group" aria-label="Days (none chosen: every day)">
             {DAYS.map((day, i) => (
-              <button key={day} type="button" className="quiet-day" aria-pressed={days.includes(i)} aria-label={DAY_NAMES[i]} onClick={() => toggle(i)}>
+              <button key={day} type="button" className="quiet-day" aria-pressed={days.includes(i)} title={DAY_NAMES[i]} onClick={() => toggle(i)}>
                 {day}
               </button>
             ))}
