@@ -10,8 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { encodePng } from '../scripts/png.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -171,38 +171,16 @@ export async function axeViolations(page) {
 
 /** A PNG of `width` x `height` pixels (a colour gradient), encoded here without a library. */
 export function pngBytes(width, height) {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (bytes) => {
-    let c = 0xffffffff;
-    for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc(body), body.length + 4);
-    return out;
-  };
-  const rows = Buffer.alloc((width * 3 + 1) * height);
+  const pixels = Buffer.alloc(width * 3 * height);
   for (let y = 0; y < height; y++) {
-    const row = y * (width * 3 + 1);
     for (let x = 0; x < width; x++) {
-      rows[row + 1 + x * 3] = Math.floor((x * 255) / width);
-      rows[row + 2 + x * 3] = Math.floor((y * 255) / height);
-      rows[row + 3 + x * 3] = 160;
+      const at = (y * width + x) * 3;
+      pixels[at] = Math.floor((x * 255) / width);
+      pixels[at + 1] = Math.floor((y * 255) / height);
+      pixels[at + 2] = 160;
     }
   }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  return encodePng(width, height, pixels, 3);
 }
 
 /** A small, valid one-page PDF whose text is `title`. */
