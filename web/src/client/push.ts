@@ -60,6 +60,9 @@ export interface PushState {
   error: string | null;
 }
 
+/** How long signing out waits for the push subscription to go. */
+const SIGN_OUT_WAIT_MS = 3_000;
+
 /** base64url (as the server gives the VAPID key) to bytes. */
 export function base64UrlBytes(text: string): Uint8Array<ArrayBuffer> {
   const base64 = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
@@ -191,12 +194,14 @@ export class PushDevice {
    */
   async signOut(): Promise<void> {
     if (!this.env?.supported) return;
-    try {
-      await this.unregister();
-    } catch {
+    const done = this.unregister().catch(async () => {
       // The session may be over already; the browser's subscription still goes.
       await (await this.current().catch(() => null))?.unsubscribe().catch(() => false);
-    }
+    });
+    // A service worker that never becomes ready must not hold the sign-out up.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([done, new Promise((resolve) => (timer = setTimeout(resolve, SIGN_OUT_WAIT_MS)))]);
+    clearTimeout(timer);
     this.state = { status: 'unknown', error: null };
   }
 }
