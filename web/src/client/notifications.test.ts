@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { addPage, applyFrame, dndActive, emptyNotifications, inQuietHours, NotificationCenter, type NotificationFrame, type NotificationPage, type NotificationRecord } from './notifications';
+import { addPage, applyFrame, dndActive, emptyNotifications, inQuietHours, NotificationCenter } from './notifications';
 import { ChatClient } from './client';
 import { Session } from './session';
 import * as S from './state';
 import { FakeSocket, FakeTimers, MemoryStorage, settle } from './testing';
-import type { Profile, RoomSummary, ServerFrame } from './types';
+import type { NotificationFrame, NotificationPage, NotificationRecord, Profile, RoomSummary, ServerFrame } from './types';
 
 const bob: Profile = { id: 2, username: 'bob', display_name: 'Bob Stone', status_text: '', discoverable: true, created_at: '2026-11-25T09:00:00Z' };
 

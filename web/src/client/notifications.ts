@@ -17,58 +17,20 @@
 
 import type { Rest, Timers } from './rest';
 import * as S from './state';
-import type { Invitation, RoomId, Role, Seq, UserId } from './types';
-
-// ---- wire types (TEMPORARY: until docs/openapi.json has them and `npm run wire` makes them names in types.ts) ----
-
-export type NotificationKind = 'direct_message' | 'message' | 'mention' | 'room_mention' | 'reply' | 'reaction' | 'added' | 'removed' | 'role_changed' | 'room_renamed';
-
-/** One notification (the wire's `Notification`; named so as not to hide the DOM's). */
-export interface NotificationRecord {
-  id: number;
-  kind: NotificationKind;
-  room_id: RoomId;
-  seq: Seq;
-  event_id: number;
-  actor_id: UserId;
-  created_at: string;
-  read: boolean;
-  excerpt?: string;
-  emoji?: string;
-  role?: Role;
-  room_name?: string;
-}
-
-export interface NotificationPage {
-  notifications: NotificationRecord[];
-  next_before?: number;
-  unread_count: number;
-}
-
-export interface QuietHours {
-  start: string;
-  end: string;
-  time_zone: string;
-  days: number[];
-}
-
-export interface NotificationSettings {
-  dnd_until?: string;
-  quiet_hours?: QuietHours;
-  reactions: boolean;
-  dnd_active: boolean;
-}
-
-export type NotificationLevel = 'all' | 'mentions' | 'nothing';
-
-export interface RoomNotificationLevel {
-  level: NotificationLevel;
-  default: boolean;
-}
-
-export type NotificationFrame =
-  | { type: 'notification'; notification: NotificationRecord; unread_count: number }
-  | { type: 'notifications_read'; up_to?: number; ids?: number[]; room_id?: RoomId; seq?: Seq; unread_count: number };
+import type {
+  Invitation,
+  MarkNotificationsReadRequest,
+  NotificationCount,
+  NotificationFrame,
+  NotificationLevel,
+  NotificationPage,
+  NotificationRecord,
+  NotificationSettings,
+  QuietHours,
+  RoomId,
+  RoomNotificationLevel,
+  UserId,
+} from './types';
 
 // ---- state ----
 
@@ -103,8 +65,11 @@ export function addPage(state: NotificationsState, page: NotificationPage, older
   return next;
 }
 
+/** What a read frame (or my own marking) says was read. */
+type ReadMark = Omit<Extract<NotificationFrame, { type: 'notifications_read' }>, 'type' | 'unread_count'>;
+
 /** Whether a read frame (or my own marking) covers one notification. */
-function covers(frame: Omit<Extract<NotificationFrame, { type: 'notifications_read' }>, 'type' | 'unread_count'>, n: NotificationRecord): boolean {
+function covers(frame: ReadMark, n: NotificationRecord): boolean {
   if (frame.ids === undefined && frame.up_to === undefined && frame.room_id === undefined) return true;
   if (frame.ids?.includes(n.id)) return true;
   if (frame.up_to !== undefined && n.id <= frame.up_to) return true;
@@ -123,7 +88,7 @@ export function applyFrame(state: NotificationsState, frame: NotificationFrame):
 }
 
 /** Marks the notifications a read frame (or my own marking) covers as read; the count is left alone. */
-function markItems(state: NotificationsState, frame: Omit<Extract<NotificationFrame, { type: 'notifications_read' }>, 'type' | 'unread_count'>): NotificationsState {
+function markItems(state: NotificationsState, frame: ReadMark): NotificationsState {
   if (!state.items?.some((n) => !n.read && covers(frame, n))) return state;
   return { ...state, items: state.items.map((n) => (!n.read && covers(frame, n) ? { ...n, read: true } : n)) };
 }
@@ -133,7 +98,7 @@ function markItems(state: NotificationsState, frame: Omit<Extract<NotificationFr
  * will: those of `ids`, every one up to `up_to`, or all. The count drops by the loaded
  * ones that were unread (the answer then brings the exact count).
  */
-export function markRead(state: NotificationsState, mark: { ids?: number[]; up_to?: number }): NotificationsState {
+export function markRead(state: NotificationsState, mark: MarkNotificationsReadRequest): NotificationsState {
   const newlyRead = (state.items ?? []).filter((n) => !n.read && covers(mark, n)).length;
   return { ...markItems(state, mark), unread: Math.max(0, state.unread - newlyRead) };
 }
@@ -160,7 +125,8 @@ export function inQuietHours(quiet: QuietHours, now: Date): boolean {
   const end = minutes(quiet.end);
   if (start === end) return false;
   const { day, minute } = zonedTime(now, quiet.time_zone);
-  const on = (d: number) => quiet.days.length === 0 || quiet.days.includes(d);
+  const days = quiet.days ?? [];
+  const on = (d: number) => days.length === 0 || days.includes(d);
   if (start < end) return on(day) && minute >= start && minute < end;
   return (on(day) && minute >= start) || (on((day + 6) % 7) && minute < end);
 }
@@ -177,7 +143,7 @@ export function dndActive(settings: NotificationSettings | null, now: number): b
     return inQuietHours(settings.quiet_hours, new Date(now));
   } catch {
     // A time zone this browser does not know: the server's answer is the best there is.
-    return settings.dnd_active;
+    return settings.dnd_active ?? false;
   }
 }
 
@@ -321,9 +287,9 @@ export class NotificationCenter {
   async markRead(ids?: number[]): Promise<void> {
     const newest = this.state.items?.[0]?.id;
     // Up to the newest loaded one: one that arrives meanwhile stays unread.
-    const body = ids ? { ids } : newest !== undefined ? { up_to: newest } : {};
+    const body: MarkNotificationsReadRequest = ids ? { ids } : newest !== undefined ? { up_to: newest } : {};
     this.set(markRead(this.state, body));
-    const { unread_count } = await this.deps.rest.post<{ unread_count: number }>('/notifications/read', body);
+    const { unread_count } = await this.deps.rest.post<NotificationCount>('/notifications/read', body);
     this.set({ ...this.state, unread: unread_count });
   }
 

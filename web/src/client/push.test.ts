@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { base64UrlBytes, browserPushEnv, PushDevice, type PushEnv, type PushSubscriptionLike, type RegistrationLike, type ServerSubscription } from './push';
+import { base64UrlBytes, browserPushEnv, PushDevice, type PushEnv, type PushSubscriptionLike, type RegistrationLike } from './push';
+import type { PushSubscriptionRecord } from './types';
 
 const KEY = 'BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U';
 
@@ -8,7 +9,7 @@ function setup(options: { permission?: NotificationPermission; answer?: Notifica
   const calls: string[] = [];
   let permission: NotificationPermission = options.permission ?? 'default';
   let browserSubscription: (PushSubscriptionLike & { key: Uint8Array }) | null = null;
-  let server: ServerSubscription[] = [];
+  let server: PushSubscriptionRecord[] = [];
   const makeSubscription = (key: Uint8Array): PushSubscriptionLike & { key: Uint8Array } => {
     const subscription = {
       endpoint: `https://push.example/${calls.length}`,

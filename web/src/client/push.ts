@@ -15,7 +15,7 @@
 
 import type { Notifier } from './notifications';
 import type { Rest } from './rest';
-import type { RoomId } from './types';
+import type { PushKey, PushSubscriptionList, PushSubscriptionRecord, RoomId } from './types';
 
 /** The parts of a `PushSubscription` used here. */
 export interface PushSubscriptionLike {
@@ -41,14 +41,6 @@ export interface PushEnv {
   requestPermission(): Promise<NotificationPermission>;
   /** The service worker's registration once it is active; null when there is none. */
   registration(): Promise<RegistrationLike | null>;
-}
-
-/** A subscription as the server lists it. */
-export interface ServerSubscription {
-  id: number;
-  endpoint: string;
-  session_id: number;
-  created_at: string;
 }
 
 /** `unknown` until checked; `working` while turning on or off. */
@@ -110,8 +102,8 @@ export class PushDevice {
   }
 
   /** The server's record of this browser's subscription, if it has one. */
-  private async registered(subscription: PushSubscriptionLike): Promise<ServerSubscription | undefined> {
-    const { subscriptions } = await this.rest.get<{ subscriptions: ServerSubscription[] }>('/push/subscriptions');
+  private async registered(subscription: PushSubscriptionLike): Promise<PushSubscriptionRecord | undefined> {
+    const { subscriptions } = await this.rest.get<PushSubscriptionList>('/push/subscriptions');
     return subscriptions.find((s) => s.endpoint === subscription.endpoint);
   }
 
@@ -142,7 +134,7 @@ export class PushDevice {
     try {
       const registration = await env.registration();
       if (!registration) return this.set('off', 'The notification service of this page could not start. Reload the page and try again.');
-      const { public_key } = await this.rest.get<{ public_key: string }>('/push/key');
+      const { public_key } = await this.rest.get<PushKey>('/push/key');
       const options = { userVisibleOnly: true, applicationServerKey: base64UrlBytes(public_key) };
       try {
         subscription = await registration.pushManager.subscribe(options);

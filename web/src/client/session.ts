@@ -6,10 +6,9 @@
 // them and then moves `cursor` (the id of the last event it *processed*), so a
 // reconnect resumes exactly after what the state already holds.
 
-import type { NotificationFrame } from './notifications';
 import type { Timers } from './rest';
 import { backoffDelay, PING_INTERVAL_MS, PONG_TIMEOUT_MS } from './timing';
-import type { ClientFrame, EventId, Presence, RequestFrame, RoomEvent, ServerFrame } from './types';
+import type { ClientFrame, EventId, NotificationFrame, Presence, RequestFrame, RoomEvent, ServerFrame } from './types';
 import { CloseCode, PROTOCOL_VERSION } from './types';
 
 /** The subset of the browser's WebSocket the session uses (tests pass a fake). */
@@ -249,13 +248,13 @@ export class Session {
       case 'pong':
         this.clearTimer('pongTimer');
         return;
-      default: {
-        // TEMPORARY: the wire types do not have the notification frames yet (`npm run wire`).
-        const other = frame as { type: string };
-        if (other.type === 'notification' || other.type === 'notifications_read') this.handlers.onNotification?.(other as NotificationFrame);
-        // Any other type is from a newer server: skipped.
+      case 'notification':
+      case 'notifications_read':
+        this.handlers.onNotification?.(frame);
         return;
-      }
+      default:
+        // A frame type from a newer server: skipped.
+        return;
     }
   }
 

@@ -3,7 +3,6 @@
 // tests can check each transition on its own.
 
 import type { UploadItem } from './files';
-import type { NotificationLevel } from './notifications';
 import type {
   BlockedUser,
   EventContent,
@@ -11,6 +10,7 @@ import type {
   Invitation,
   Member,
   MessageBody,
+  NotificationLevel,
   MessageContent,
   MessageEvent,
   Presence,
@@ -164,8 +164,7 @@ export function roomFromSummary(summary: RoomSummary, previous?: RoomState): Roo
     hasNewer: previous?.hasNewer ?? false,
     focus: previous?.focus,
     members: previous?.members ?? null,
-    // TEMPORARY cast until `npm run wire` brings RoomSummary's notification_level.
-    notificationLevel: (summary as { notification_level?: NotificationLevel }).notification_level,
+    notificationLevel: summary.notification_level,
     typing: previous?.typing ?? {},
     invitations: previous?.invitations ?? null,
     cannotWrite: previous?.cannotWrite ?? false,

@@ -82,6 +82,22 @@ export interface SearchResults {
   next_before?: EventId;
 }
 
+/** One notification (named so as not to hide the DOM's `Notification`). */
+export type NotificationRecord = Schemas['Notification'];
+export type NotificationKind = Schemas['NotificationKind'];
+export type NotificationPage = Schemas['NotificationPage'];
+export type NotificationCount = Schemas['NotificationCount'];
+export type NotificationSettings = Schemas['NotificationSettings'];
+export type QuietHours = Schemas['QuietHours'];
+/** When a room notifies me: every message, mentions (and replies, membership changes), or nothing. */
+export type NotificationLevel = Schemas['NotificationLevel'];
+export type RoomNotificationLevel = Schemas['RoomNotificationLevel'];
+export type MarkNotificationsReadRequest = Schemas['MarkNotificationsReadRequest'];
+export type PushKey = Schemas['PushKey'];
+/** A push subscription of one of my devices, as the server lists it. */
+export type PushSubscriptionRecord = Schemas['PushSubscription'];
+export type PushSubscriptionList = Schemas['PushSubscriptionList'];
+
 export type PresenceStatus = Schemas['PresenceStatus'];
 export type Presence = Schemas['Presence'];
 export type PresenceList = Schemas['PresenceList'];
@@ -90,6 +106,8 @@ export type PresenceList = Schemas['PresenceList'];
 export type ClientFrame = Schemas['ClientFrame'];
 /** Frames the server sends. `unknown` is never sent: it stands for types this client does not know. */
 export type ServerFrame = Schemas['ServerFrame'];
+/** The live frames about my notifications (not in the event log, never replayed). */
+export type NotificationFrame = Extract<ServerFrame, { type: 'notification' | 'notifications_read' }>;
 
 /** The REST error body: `{"error": {"code", "message", "field"?, "retry_after_secs"?}}`. */
 export type ErrorBody = Schemas['ErrorBody'];

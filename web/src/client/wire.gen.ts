@@ -316,6 +316,16 @@ export interface components {
         InviteRequest: {
             user_ids: components["schemas"]["UserId"][];
         };
+        /** @description `POST /api/v1/notifications/read`: marks my notifications read. */
+        MarkNotificationsReadRequest: {
+            /**
+             * @description These notifications. Without `ids`, every notification up to `up_to`, or all
+             *     of them without either.
+             */
+            ids?: number[];
+            /** Format: int64 */
+            up_to?: number;
+        };
         /** @description A member of a room. */
         Member: {
             /**
@@ -367,6 +377,92 @@ export interface components {
             reactions?: components["schemas"]["Reaction"][];
             /** Format: int64 */
             reply_to?: number;
+        };
+        /**
+         * @description One notification. The event it is about is `seq` in `room_id`
+         *     (`GET /api/v1/rooms/{room_id}/messages?around={seq}` loads the history around it).
+         */
+        Notification: {
+            /** @description Who caused it: the sender, the reacting user, the admin who changed my role. */
+            actor_id: components["schemas"]["UserId"];
+            /** Format: date-time */
+            created_at: string;
+            /** @description `reaction`: the emoji. */
+            emoji?: string;
+            event_id: components["schemas"]["EventId"];
+            /**
+             * @description Messages: the start of the text as it was sent (at most 200 characters).
+             *     Never present for end-to-end encrypted rooms.
+             */
+            excerpt?: string;
+            /**
+             * Format: int64
+             * @description Increases with every notification; `GET /api/v1/notifications?before=` pages by it.
+             */
+            id: number;
+            kind: components["schemas"]["NotificationKind"];
+            /** @description I read it: marked read, or my read marker in the room passed `seq`. */
+            read: boolean;
+            /** @description `role_changed`: my new role. */
+            role?: components["schemas"]["Role"];
+            room_id: components["schemas"]["RoomId"];
+            /** @description `room_renamed`: the new name. */
+            room_name?: string;
+            /**
+             * Format: int64
+             * @description The event's sequence number in its room.
+             */
+            seq: number;
+        };
+        /** @description The answer to marking notifications read. */
+        NotificationCount: {
+            /**
+             * Format: int64
+             * @description How many of my notifications are unread (capped at 999).
+             */
+            unread_count: number;
+        };
+        /**
+         * @description Why I am notified.
+         * @enum {string}
+         */
+        NotificationKind: "direct_message" | "message" | "mention" | "room_mention" | "reply" | "reaction" | "added" | "removed" | "role_changed" | "room_renamed";
+        /**
+         * @description When a room notifies me.
+         * @enum {string}
+         */
+        NotificationLevel: "all" | "mentions" | "nothing";
+        /** @description `GET /api/v1/notifications`: newest first. */
+        NotificationPage: {
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; absent on the last page.
+             */
+            next_before?: number;
+            notifications: components["schemas"]["Notification"][];
+            /**
+             * Format: int64
+             * @description How many of all my notifications are unread (capped at 999).
+             */
+            unread_count: number;
+        };
+        /**
+         * @description `GET` and `PUT /api/v1/notifications/settings`: my global notification settings.
+         *     While do-not-disturb is in effect, notifications are still recorded (and listed)
+         *     but nothing is pushed and clients show no pop-ups.
+         */
+        NotificationSettings: {
+            /** @description `GET` only: whether do-not-disturb is in effect now (ignored on `PUT`). */
+            dnd_active?: boolean;
+            /**
+             * Format: date-time
+             * @description Do not disturb until this time (absent: not switched on by hand).
+             */
+            dnd_until?: string;
+            /** @description Do not disturb every day (or on some days) at these hours. */
+            quiet_hours?: components["schemas"]["QuietHours"];
+            /** @description Notify me of reactions to my messages (off by default). */
+            reactions?: boolean;
         };
         /**
          * @description `POST /api/v1/rooms/direct`: the direct room with one person, created if needed.
@@ -425,6 +521,56 @@ export interface components {
             status_text: string;
             /** @description As chosen at sign-up (case preserved). */
             username: string;
+        };
+        /**
+         * @description `GET /api/v1/push/key`: the server's VAPID public key, the
+         *     `applicationServerKey` for `PushManager.subscribe()`.
+         */
+        PushKey: {
+            /** @description The uncompressed P-256 public key, base64url without padding. */
+            public_key: string;
+        };
+        /** @description The keys of a push subscription, as `PushSubscription.toJSON()` gives them. */
+        PushKeys: {
+            /** @description The 16-byte authentication secret, base64url. */
+            auth: string;
+            /** @description The browser's P-256 public key, base64url. */
+            p256dh: string;
+        };
+        /** @description A push subscription of one of my devices. */
+        PushSubscription: {
+            /** Format: date-time */
+            created_at: string;
+            endpoint: string;
+            /** Format: int64 */
+            id: number;
+            /** @description The device session that registered it; it ends with the session. */
+            session_id: components["schemas"]["SessionId"];
+        };
+        /** @description `GET /api/v1/push/subscriptions` */
+        PushSubscriptionList: {
+            subscriptions: components["schemas"]["PushSubscription"][];
+        };
+        /**
+         * @description `POST /api/v1/push/subscriptions`: this device's push subscription
+         *     (`PushSubscription.toJSON()`; other fields are ignored). Registering the same
+         *     endpoint again replaces its keys.
+         */
+        PushSubscriptionRequest: {
+            endpoint: string;
+            keys: components["schemas"]["PushKeys"];
+        };
+        /**
+         * @description A daily quiet period: from `start` to `end` (local times `HH:MM` in `time_zone`;
+         *     `end` before `start` runs past midnight) on the given days.
+         */
+        QuietHours: {
+            /** @description Days on which the period starts, 0 = Monday ... 6 = Sunday; empty = every day. */
+            days?: number[];
+            end: string;
+            start: string;
+            /** @description An IANA time zone name, such as `Europe/Berlin`. */
+            time_zone: string;
         };
         /** @description Who reacted with one emoji. */
         Reaction: {
@@ -503,6 +649,15 @@ export interface components {
         RoomList: {
             rooms: components["schemas"]["RoomSummary"][];
         };
+        /** @description `PUT /api/v1/rooms/{id}/notification-level`, and what `GET` returns. */
+        RoomNotificationLevel: {
+            /**
+             * @description `GET` only: true when `level` is the room kind's default, not my choice.
+             *     `PUT` with `"default": true` goes back to the default (`level` is then ignored).
+             */
+            default?: boolean;
+            level: components["schemas"]["NotificationLevel"];
+        };
         /** @description One entry of my room list. */
         RoomSummary: {
             /** @description Latest message, if any. */
@@ -513,6 +668,8 @@ export interface components {
              */
             mention_count: number;
             my_role: components["schemas"]["Role"];
+            /** @description When this room notifies me (`PUT /api/v1/rooms/{id}/notification-level`). */
+            notification_level?: components["schemas"]["NotificationLevel"];
             /** @description For direct rooms: the other person. */
             peer?: components["schemas"]["UserId"];
             /**
@@ -527,6 +684,34 @@ export interface components {
              *     999).
              */
             unread_count: number;
+        };
+        /** @description A message that matches. */
+        SearchHit: {
+            event_id: components["schemas"]["EventId"];
+            /** @description The message carries at least one attachment. */
+            has_attachment: boolean;
+            room_id: components["schemas"]["RoomId"];
+            sender_id: components["schemas"]["UserId"];
+            /** Format: date-time */
+            sent_at: string;
+            /**
+             * Format: int64
+             * @description The message's sequence number (`GET /api/v1/rooms/{room_id}/messages?around={seq}`
+             *     loads the history around it).
+             */
+            seq: number;
+            /**
+             * @description The message text (as edited) around the first match, at most about 200
+             *     characters; cut parts are marked with "…". Concatenating the parts' text
+             *     gives the snippet.
+             */
+            snippet: components["schemas"]["SnippetPart"][];
+        };
+        /** @description `GET /api/v1/search`: newest first. */
+        SearchResults: {
+            hits: components["schemas"]["SearchHit"][];
+            /** @description Pass as `before` for the next (older) page; absent on the last page. */
+            next_before?: components["schemas"]["EventId"];
         };
         /** @description `POST /api/v1/rooms/{id}/messages` */
         SendMessageRequest: {
@@ -589,6 +774,27 @@ export interface components {
             room_id: components["schemas"]["RoomId"];
             /** @enum {string} */
             type: "invitation_ended";
+        } | {
+            notification: components["schemas"]["Notification"];
+            /** @enum {string} */
+            type: "notification";
+            /**
+             * Format: int64
+             * @description How many of my notifications are unread now (capped at 999).
+             */
+            unread_count: number;
+        } | {
+            ids?: number[];
+            /** @description For a read marker that moved: that room's notifications up to `seq`. */
+            room_id?: components["schemas"]["RoomId"];
+            /** Format: int64 */
+            seq?: number;
+            /** @enum {string} */
+            type: "notifications_read";
+            /** Format: int64 */
+            unread_count: number;
+            /** Format: int64 */
+            up_to?: number;
         } | {
             id: string;
             /** @enum {string} */
@@ -669,6 +875,12 @@ export interface components {
              *     reserved.
              */
             username: string;
+        };
+        /** @description One part of a snippet: matched text is highlighted. */
+        SnippetPart: {
+            /** @description This part matches a word of the query. */
+            highlight?: boolean;
+            text: string;
         };
         /** @description The thumbnail of an image: at most 320 pixels on its longer side. */
         ThumbnailInfo: {

@@ -4,8 +4,9 @@
 
 import { useEffect, useState, useSyncExternalStore, type FormEvent } from 'react';
 import { ApiError } from '../client/client';
-import { defaultLevel, dndActive, levelOf, type NotificationLevel, type NotificationSettings as Settings, type QuietHours } from '../client/notifications';
+import { defaultLevel, dndActive, levelOf } from '../client/notifications';
 import type { RoomState } from '../client/state';
+import type { NotificationLevel, NotificationSettings as Settings, QuietHours } from '../client/types';
 import { dayKey, formatDay, formatTime, useClient } from './hooks';
 import { useNotifications } from './Notifications';
 import './notifications.css';
@@ -97,7 +98,7 @@ export function NotificationSettings() {
           </div>
           <QuietHoursForm key={JSON.stringify(settings.quiet_hours ?? null)} quiet={settings.quiet_hours} save={(quiet_hours) => save({ quiet_hours })} />
           <label className="check" htmlFor="notify-reactions">
-            <input id="notify-reactions" type="checkbox" checked={settings.reactions} onChange={(e) => save({ reactions: e.target.checked })} />
+            <input id="notify-reactions" type="checkbox" checked={settings.reactions ?? false} onChange={(e) => save({ reactions: e.target.checked })} />
             Notify me when someone reacts to my messages
           </label>
         </>

@@ -4,8 +4,9 @@
 // hands to ChatClient.openRoomAt) and marks the notification read.
 
 import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore, type RefObject } from 'react';
-import { describeNotification, type NotificationRecord, type NotificationsState } from '../client/notifications';
+import { describeNotification, type NotificationsState } from '../client/notifications';
 import type { State } from '../client/state';
+import type { NotificationRecord } from '../client/types';
 import { Avatar } from './Avatar';
 import { formatListTime, useChatState, useClient, userAvatarFile } from './hooks';
 import './notifications.css';
