@@ -63,10 +63,10 @@ export function SearchFilterBar({ state, filters, onChange }: { state: State; fi
         <option value="true">With files</option>
         <option value="false">Without files</option>
       </select>
-      <label htmlFor={`${id}-since`}>After</label>
+      <label htmlFor={`${id}-since`}>Since</label>
       <div className="search-filters__dates">
         <input id={`${id}-since`} type="date" max={filters.until ?? max} value={filters.since ?? ''} onChange={(e) => set({ since: e.target.value })} />
-        <label htmlFor={`${id}-until`}>to</label>
+        <label htmlFor={`${id}-until`}>until</label>
         <input id={`${id}-until`} type="date" min={filters.since} max={max} value={filters.until ?? ''} onChange={(e) => set({ until: e.target.value })} />
       </div>
     </fieldset>

@@ -178,7 +178,15 @@ export function SearchPanel({ close, go, focusKey }: { close: () => void; go: (p
           )}
         </div>
       )}
-      {note && <p className="search__note">{note}</p>}
+      {note && (
+        <p className="search__note">
+          <svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true">
+            <rect x="5" y="10.5" width="14" height="9.5" rx="2" className="stroke" />
+            <path d="M8.5 10.5V8a3.5 3.5 0 0 1 7 0v2.5" className="stroke" />
+          </svg>
+          <span>{note}</span>
+        </p>
+      )}
       <div className="search__results" onScroll={onScroll}>
         <p className="sr-only" role="status" aria-live="polite">
           {status === 'searching' ? 'Searching' : status === 'done' ? (hits.length === 0 ? 'No results' : `${hits.length}${view.nextBefore !== null ? ' or more' : ''} results`) : ''}
@@ -242,7 +250,8 @@ function SearchErrorLine({ message, retry, waitSecs }: { message: string; retry?
 }
 
 function HitItem({ hit, state, active, current, onOpen, onHover }: { hit: SearchHit; state: State; active: boolean; current: boolean; onOpen: () => void; onHover: () => void }) {
-  const sender = hit.sender_id === state.me?.id ? 'You' : (state.users[hit.sender_id]?.display_name ?? 'Someone');
+  const fullName = state.users[hit.sender_id]?.display_name ?? 'Someone';
+  const sender = hit.sender_id === state.me?.id ? 'You' : fullName;
   const room = state.rooms[hit.room_id];
   const where = room ? roomTitle(state, room) : 'A conversation';
   const when = new Date(hit.sent_at);
@@ -257,7 +266,7 @@ function HitItem({ hit, state, active, current, onOpen, onHover }: { hit: Search
       onClick={onOpen}
       onMouseMove={active ? undefined : onHover}
     >
-      <Avatar id={hit.sender_id} name={sender} fileId={userAvatarFile(state, hit.sender_id)} />
+      <Avatar id={hit.sender_id} name={fullName} fileId={userAvatarFile(state, hit.sender_id)} />
       <div className="hit__body">
         <div className="hit__top">
           <span className="hit__sender">{sender}</span>
