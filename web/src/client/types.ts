@@ -59,28 +59,12 @@ export type PendingInvitationList = Schemas['PendingInvitationList'];
 export type BlockedUser = Schemas['BlockedUser'];
 export type BlockList = Schemas['BlockList'];
 
-// TEMPORARY until docs/openapi.json has the search schemas (`npm run wire`); then
-// these become names for `Schemas['SearchResults']` etc. and this copy goes.
 /** A part of a search hit's snippet; `highlight` parts match a word of the query. */
-export interface SnippetPart {
-  text: string;
-  highlight?: boolean;
-}
+export type SnippetPart = Schemas['SnippetPart'];
 /** A message that matches a search (`GET /api/v1/search`). */
-export interface SearchHit {
-  room_id: RoomId;
-  seq: number;
-  event_id: EventId;
-  sender_id: UserId;
-  sent_at: string;
-  has_attachment: boolean;
-  snippet: SnippetPart[];
-}
+export type SearchHit = Schemas['SearchHit'];
 /** A page of search hits, newest first; `next_before` is the cursor of the next page. */
-export interface SearchResults {
-  hits: SearchHit[];
-  next_before?: EventId;
-}
+export type SearchResults = Schemas['SearchResults'];
 
 /** One notification (named so as not to hide the DOM's `Notification`). */
 export type NotificationRecord = Schemas['Notification'];
