@@ -65,16 +65,8 @@ function systemText(state: State, room: RoomState, e: RoomEvent): string | null 
   }
 }
 
-
-export function Timeline({
-  state,
-  room,
-  me,
-  onReply,
-  onEdit,
-  onError,
-  onOpen,
-}: {
+/** What the timeline and each message in it are drawn from, and what they call. */
+interface TimelineProps {
   state: State;
   room: RoomState;
   me: Profile;
@@ -82,7 +74,11 @@ export function Timeline({
   onEdit: (m: MessageEvent) => void;
   onError: (message: string) => void;
   onOpen: OpenImages;
-}) {
+}
+
+type MessageProps = TimelineProps & { message: MessageEvent };
+
+export function Timeline({ state, room, me, onReply, onEdit, onError, onOpen }: TimelineProps) {
   const items: React.ReactNode[] = [];
   let previous: RoomEvent | null = null;
   for (const e of room.timeline ?? []) {
@@ -120,16 +116,7 @@ export function Timeline({
 }
 
 /** A group message from someone I blocked: one muted line, and the message on request. */
-function BlockedMessage(props: {
-  state: State;
-  room: RoomState;
-  me: Profile;
-  message: MessageEvent;
-  onReply: (m: MessageEvent) => void;
-  onEdit: (m: MessageEvent) => void;
-  onError: (message: string) => void;
-  onOpen: OpenImages;
-}) {
+function BlockedMessage(props: MessageProps) {
   const [shown, setShown] = useState(false);
   const toggle = (
     <button type="button" className="link" aria-expanded={shown} onClick={() => setShown(!shown)}>
@@ -146,27 +133,7 @@ function BlockedMessage(props: {
   );
 }
 
-function MessageItem({
-  state,
-  room,
-  me,
-  message,
-  grouped,
-  onReply,
-  onEdit,
-  onError,
-  onOpen,
-}: {
-  state: State;
-  room: RoomState;
-  me: Profile;
-  message: MessageEvent;
-  grouped: boolean;
-  onReply: (m: MessageEvent) => void;
-  onEdit: (m: MessageEvent) => void;
-  onError: (message: string) => void;
-  onOpen: OpenImages;
-}) {
+function MessageItem({ state, room, me, message, grouped, onReply, onEdit, onError, onOpen }: MessageProps & { grouped: boolean }) {
   const client = useClient();
   const react = (emoji: string, add: boolean) => void client.react(room.room.id, message.seq, emoji, add).catch((e: unknown) => onError(actionFailure('react', e)));
   const [picking, setPicking] = useState(false);
