@@ -158,4 +158,38 @@ describe('message search', () => {
     for (const page of [alice, bob]) assert.deepEqual(page.problems, []);
     for (const page of [alice, bob]) await page.context().close();
   });
+
+  it('is a full screen on a 375x667 phone; a hit opens the conversation and Back returns to the hits', async () => {
+    const phone = await newPage(browser, { viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true });
+    const name = uniqueName('carol');
+    await signUp(phone, server.url, name, 'Carol Weiss');
+    const other = uniqueName('dave');
+    const d = await api(null, 'POST', '/auth/signup', { username: other, password: PASSWORD, display_name: 'Dave Okafor' });
+    const c = await signIn(name);
+    const room = await api(c.token, 'POST', '/rooms', { name: 'Garden club', topic: '', members: [d.user.id] });
+    await api(d.tokens.access_token, 'POST', `/invitations/${room.id}/accept`);
+    await say(d.tokens.access_token, room.id, 'The tomatoes on the south bed need stakes before the storm on Thursday.');
+    for (let i = 0; i < 30; i++) await say(c.token, room.id, filler(i));
+
+    await phone.getByRole('link', { name: /Garden club/ }).waitFor();
+    await phone.getByRole('button', { name: 'Search messages' }).click();
+    const box = phone.getByRole('combobox', { name: 'Search messages' });
+    await box.fill('tomatoes storm');
+    const hit = phone.getByRole('listbox', { name: 'Results' }).getByRole('option');
+    await hit.first().waitFor();
+    const panel = await phone.getByRole('region', { name: 'Search messages' }).boundingBox();
+    assert.equal(Math.round(panel.width), 375);
+    assert.equal(await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0);
+    assert.deepEqual((await hit.locator('mark').allTextContents()).map((t) => t.toLowerCase()), ['tomatoes', 'storm']);
+
+    await hit.first().tap();
+    await phone.locator('.msg--flash', { hasText: 'The tomatoes on the south bed' }).waitFor();
+    assert.equal(await phone.getByRole('region', { name: 'Search messages' }).isVisible(), false);
+    await phone.getByRole('button', { name: 'Back to conversations' }).tap();
+    await hit.first().waitFor();
+    assert.equal(await box.inputValue(), 'tomatoes storm');
+
+    assert.deepEqual(phone.problems, []);
+    await phone.context().close();
+  });
 });
