@@ -40,6 +40,7 @@ pub use live::{Incoming, Live};
 
 mod consent;
 mod files;
+mod notify;
 
 mod live;
 

@@ -20,7 +20,9 @@ pub mod events;
 pub mod files;
 pub mod ids;
 pub mod invitations;
+pub mod notifications;
 pub mod rooms;
+pub mod search;
 pub mod users;
 pub mod ws;
 

@@ -72,6 +72,9 @@ pub struct RoomSummary {
     pub mention_count: i64,
     /// My read marker: I have read everything up to this sequence number.
     pub read_seq: i64,
+    /// When this room notifies me (`PUT /api/v1/rooms/{id}/notification-level`).
+    #[serde(default = "crate::notifications::default_level")]
+    pub notification_level: crate::notifications::NotificationLevel,
 }
 
 /// `GET /api/v1/rooms`

@@ -7,6 +7,7 @@
 
 use crate::events::{MessageBody, RoomEvent};
 use crate::invitations::Invitation;
+use crate::notifications::Notification;
 use crate::users::{Presence, PresenceStatus};
 use crate::{ErrorCode, EventId, RoomId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
@@ -229,6 +230,31 @@ pub enum ServerFrame {
     /// another device), it was withdrawn, or I blocked the person who sent it.
     InvitationEnded {
         room_id: RoomId,
+    },
+    /// I have a new notification. Not in the event log: after every `ready`, fetch
+    /// `GET /api/v1/notifications` for the current list.
+    Notification {
+        notification: Notification,
+        /// How many of my notifications are unread now (capped at 999).
+        unread_count: i64,
+    },
+    /// Some of my notifications were read (on any device, or because my read marker
+    /// moved past them): `up_to` marks every one with an id up to it read, `ids`
+    /// these ones.
+    NotificationsRead {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(nullable = false))]
+        up_to: Option<i64>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        ids: Vec<i64>,
+        /// For a read marker that moved: that room's notifications up to `seq`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(nullable = false))]
+        room_id: Option<RoomId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(nullable = false))]
+        seq: Option<i64>,
+        unread_count: i64,
     },
     Pong {
         id: String,

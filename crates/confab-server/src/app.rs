@@ -13,7 +13,9 @@ use crate::service::accounts::throttle::Throttle;
 use crate::service::accounts::tokens::{self, AccessTokens};
 use crate::service::budget::Budget;
 use crate::service::files::Files;
+use crate::service::notifications::{Notifications, VapidKey};
 use crate::service::rooms::{Rooms, RoomsStores};
+use crate::service::search::Search;
 use crate::store::blobs::{BlobBackend, BlobStore, S3Settings};
 use crate::store::rooms::RoomStore;
 use crate::store::{ConnectOptions, SqlStore};
@@ -26,6 +28,9 @@ use tokio_util::task::TaskTracker;
 
 /// Name of the access-token signing secret in the store.
 const SIGNING_SECRET: &str = "access_token_signing_key";
+/// The Web Push (VAPID) key pair, kept with the other secrets so that every node
+/// signs pushes with the same key.
+const VAPID_SECRET: &str = "vapid_private_key";
 
 /// Everything a request handler may need. Cheap to clone through [`AppState`].
 pub struct App {
@@ -35,6 +40,8 @@ pub struct App {
     pub sessions: Arc<Sessions>,
     pub rooms: Rooms,
     pub files: Files,
+    pub notifications: Arc<Notifications>,
+    pub search: Search,
     /// Live delivery of stored events and ephemeral frames to connected clients.
     pub realtime: Arc<Realtime>,
     pub metrics: Metrics,
@@ -136,6 +143,7 @@ impl App {
             Arc::clone(&realtime) as _,
             config.rooms.clone(),
             config.files.clone(),
+            config.notify.room_mention_role,
         );
         let files = Files::new(
             Arc::new(sql.clone()),
@@ -143,6 +151,19 @@ impl App {
                 .context("cannot open the file storage")?,
             config.files.clone(),
         );
+        let vapid = store
+            .get_or_create_secret(VAPID_SECRET, &VapidKey::generate(), now_millis())
+            .await
+            .context("cannot load the Web Push (VAPID) key")?;
+        let notifications = Arc::new(Notifications::new(
+            Arc::new(sql.clone()),
+            Arc::new(sql.clone()),
+            Arc::clone(&store),
+            Arc::clone(&realtime) as _,
+            config.notify.clone(),
+            VapidKey::from_text(&vapid).context("cannot read the Web Push (VAPID) key")?,
+        ));
+        let search = Search::new(Arc::new(sql.clone()), &config.notify);
         Ok(Arc::new(Self {
             config,
             store,
@@ -150,6 +171,8 @@ impl App {
             sessions,
             rooms,
             files,
+            notifications,
+            search,
             realtime,
             metrics,
             shutdown: CancellationToken::new(),

@@ -34,6 +34,8 @@ pub const WS_OVERFLOWS: &str = "confab_ws_queue_overflows_total";
 pub const EVENT_BATCH_SIZE: &str = "confab_event_batch_size";
 /// Counter: events read from the log and handed to recipients.
 pub const EVENTS_FANNED_OUT: &str = "confab_events_fanned_out_total";
+/// Counter: Web Push attempts by `outcome` (delivered, gone, retry, failed, skipped).
+pub const PUSHES: &str = "confab_pushes_total";
 
 /// Sends log lines to standard error in the chosen format.
 pub fn init_logging(format: LogFormat, filter: &str) -> anyhow::Result<()> {

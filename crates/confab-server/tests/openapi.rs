@@ -637,6 +637,37 @@ fn server_frames() -> Vec<ServerFrame> {
             invitation: invitations().invitations.remove(0),
         },
         InvitationEnded { room_id: RoomId(7) },
+        Notification {
+            notification: confab_proto::notifications::Notification {
+                id: 12,
+                kind: confab_proto::notifications::NotificationKind::RoleChanged,
+                room_id: RoomId(7),
+                seq: 4,
+                event_id: EventId(40),
+                actor_id: UserId(2),
+                created_at: at(),
+                read: false,
+                excerpt: Some("hello".into()),
+                emoji: Some("👍".into()),
+                role: Some(confab_proto::rooms::Role::Admin),
+                room_name: Some("Design".into()),
+            },
+            unread_count: 3,
+        },
+        NotificationsRead {
+            up_to: Some(12),
+            ids: vec![11, 12],
+            room_id: Some(RoomId(7)),
+            seq: Some(4),
+            unread_count: 0,
+        },
+        NotificationsRead {
+            up_to: None,
+            ids: vec![],
+            room_id: None,
+            seq: None,
+            unread_count: 0,
+        },
         Unknown,
     ];
     frames.extend(
@@ -684,6 +715,7 @@ fn room_summaries() -> Vec<RoomSummary> {
         unread_count: 0,
         mention_count: 0,
         read_seq: 0,
+        notification_level: confab_proto::notifications::NotificationLevel::Mentions,
     };
     vec![
         summary.clone(),

@@ -16,6 +16,7 @@ mod error;
 mod file;
 mod files;
 mod groups;
+mod notify;
 mod options;
 mod parsers;
 
@@ -32,4 +33,5 @@ pub use files::FileConfig;
 pub use groups::{
     HttpConfig, PASSWORD_MAX_CHARS, PasswordConfig, RoomLimits, ThrottleConfig, WsConfig,
 };
+pub use notify::{NotifyConfig, RoomMentionRole};
 pub use options::{Config, SqliteSynchronous};

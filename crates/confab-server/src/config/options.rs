@@ -16,6 +16,7 @@ use super::database::Backend;
 use super::error::ConfigError;
 use super::files::FileConfig;
 use super::groups::{HttpConfig, PasswordConfig, RoomLimits, ThrottleConfig, WsConfig};
+use super::notify::NotifyConfig;
 use super::parsers::{at_least, duration, duration_at_least};
 use crate::telemetry::LogFormat;
 use clap::{ArgMatches, Args, ValueEnum};
@@ -195,6 +196,9 @@ pub struct Config {
 
     #[command(flatten, next_help_heading = "Shared files")]
     pub files: FileConfig,
+
+    #[command(flatten, next_help_heading = "Notifications and search")]
+    pub notify: NotifyConfig,
 
     #[command(flatten, next_help_heading = "HTTP connections")]
     pub http: HttpConfig,

@@ -12,8 +12,10 @@ mod cookie;
 pub mod error;
 pub(crate) mod extract;
 mod files;
+mod notifications;
 mod ops;
 mod rooms;
+mod search;
 mod sessions;
 mod users;
 mod web;
@@ -64,6 +66,8 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "rooms", description = "Rooms, members and messages"),
         (name = "invitations", description = "Invitations to rooms, message requests and blocking"),
         (name = "files", description = "Uploading and downloading shared files"),
+        (name = "notifications", description = "Notifications, room levels, do-not-disturb and Web Push"),
+        (name = "search", description = "Full-text search of messages"),
     )
 )]
 struct ApiDoc;
@@ -125,6 +129,23 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(files::room_files))
         .routes(routes!(avatars::set_mine, avatars::remove_mine))
         .routes(routes!(avatars::set_room, avatars::remove_room))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(
+            notifications::settings,
+            notifications::set_settings
+        ))
+        .routes(routes!(
+            notifications::room_level,
+            notifications::set_room_level
+        ))
+        .routes(routes!(notifications::push_key))
+        .routes(routes!(
+            notifications::subscriptions,
+            notifications::subscribe
+        ))
+        .routes(routes!(notifications::unsubscribe))
+        .routes(routes!(search::search))
         .split_for_parts();
     common_errors::document(&mut openapi);
     (router, openapi)

@@ -11,7 +11,9 @@
 //! implementation for several nodes goes behind the same trait.
 
 use crate::service::accounts::Revoked;
+use crate::service::rooms::ReadNotice;
 use confab_proto::invitations::Invitation;
+use confab_proto::notifications::Notification;
 use confab_proto::users::Presence;
 use confab_proto::{EventId, RoomId, UserId};
 use futures_util::stream::BoxStream;
@@ -47,6 +49,11 @@ pub enum EphemeralFrame {
     InvitationEnded {
         room_id: RoomId,
     },
+    Notification {
+        notification: Notification,
+        unread_count: i64,
+    },
+    NotificationsRead(ReadNotice),
 }
 
 /// What a subscriber receives: messages, or notice that some were lost.

@@ -43,6 +43,20 @@ pub(super) fn ephemeral(frame: EphemeralFrame) -> Option<Outbound> {
             ServerFrame::InvitationReceived { invitation }
         }
         EphemeralFrame::InvitationEnded { room_id } => ServerFrame::InvitationEnded { room_id },
+        EphemeralFrame::Notification {
+            notification,
+            unread_count,
+        } => ServerFrame::Notification {
+            notification,
+            unread_count,
+        },
+        EphemeralFrame::NotificationsRead(read) => ServerFrame::NotificationsRead {
+            up_to: read.up_to,
+            ids: read.ids,
+            room_id: read.room.map(|(room, _)| room),
+            seq: read.room.map(|(_, seq)| seq),
+            unread_count: read.unread_count,
+        },
     };
     encode(&frame).map(|frame| Outbound {
         event_id: None,

@@ -8,6 +8,7 @@
 //! - `presence`: online/away/offline per user, and announcing changes;
 //! - `typing`: one connection's typing indicators and when to announce them;
 //! - `bus`: the [`Bus`] between nodes ([`LocalBus`] in-process; NATS comes next);
+//! - `push`: the notifier (a second consumer of the committed log) and the Web Push sender;
 //! - `frames`: encoding frames once for every recipient.
 //!
 //! Transports register connections here; services reach delivery only through the
@@ -20,6 +21,7 @@ mod hub;
 mod members;
 mod node;
 mod presence;
+mod push;
 mod tailer;
 mod typing;
 

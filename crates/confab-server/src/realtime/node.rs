@@ -9,10 +9,11 @@ use super::tailer::Tailer;
 use crate::clock::Millis;
 use crate::service::ServiceResult;
 use crate::service::accounts::{Revocations, Revoked};
-use crate::service::rooms::Delivery;
+use crate::service::rooms::{Delivery, ReadNotice};
 use crate::store::rooms::RoomStore;
 use async_trait::async_trait;
 use confab_proto::invitations::Invitation;
+use confab_proto::notifications::Notification;
 use confab_proto::users::{Presence, PresenceStatus};
 use confab_proto::{RoomId, SessionId, UserId};
 use futures_util::StreamExt as _;
@@ -107,6 +108,11 @@ impl Realtime {
             realtime: Arc::clone(self),
             user,
         }
+    }
+
+    /// A receiver that changes whenever the store commits events.
+    pub(super) fn committed(&self) -> crate::store::rooms::CommitWatch {
+        self.store.committed()
     }
 
     /// Marks one connection of `user` as idle (`away`) or active.
@@ -231,6 +237,23 @@ impl Delivery for Realtime {
         self.bus.publish(BusMessage::Ephemeral {
             recipients: vec![user],
             frame: EphemeralFrame::InvitationEnded { room_id: room },
+        });
+    }
+
+    fn notification(&self, user: UserId, notification: Notification, unread_count: i64) {
+        self.bus.publish(BusMessage::Ephemeral {
+            recipients: vec![user],
+            frame: EphemeralFrame::Notification {
+                notification,
+                unread_count,
+            },
+        });
+    }
+
+    fn notifications_read(&self, user: UserId, read: ReadNotice) {
+        self.bus.publish(BusMessage::Ephemeral {
+            recipients: vec![user],
+            frame: EphemeralFrame::NotificationsRead(read),
         });
     }
 

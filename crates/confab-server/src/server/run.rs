@@ -10,6 +10,7 @@ use crate::clock::{duration_millis, now_millis};
 use crate::config::{Config, redact_url};
 use crate::telemetry::Metrics;
 use anyhow::Context as _;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -43,6 +44,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     for task in app.realtime.tasks(&app.shutdown) {
         supervisor.spawn(task.name, task.run);
     }
+    for task in app
+        .realtime
+        .push_tasks(Arc::clone(&app.notifications), &app.shutdown)?
+    {
+        supervisor.spawn(task.name, task.run);
+    }
+    supervisor.spawn("search backfill", backfill_search(app.clone()));
     supervisor.spawn("prune", prune_periodically(app.clone()));
     supervisor.spawn("file sweep", sweep_files_periodically(app.clone()));
     supervisor.spawn("metrics", app.metrics.clone().upkeep(app.shutdown.clone()));
@@ -184,8 +192,32 @@ async fn prune_periodically(app: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "pruning failed"),
         }
+        match app.notifications.prune(now).await {
+            Ok(removed) if removed > 0 => tracing::debug!(removed, "pruned old notifications"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "pruning notifications failed"),
+        }
     })
     .await;
+}
+
+/// Indexes, in batches, the messages stored before the search index existed; then
+/// waits for shutdown (a supervised task must not end early).
+async fn backfill_search(app: AppState) {
+    loop {
+        match app.search.backfill(1000).await {
+            Ok(true) => tokio::task::yield_now().await,
+            Ok(false) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "indexing earlier messages failed; retrying");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+        if app.shutdown.is_cancelled() {
+            return;
+        }
+    }
+    app.shutdown.cancelled().await;
 }
 
 /// Runs `work` at once and then every `interval`, until shutdown.

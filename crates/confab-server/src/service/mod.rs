@@ -9,7 +9,9 @@ pub mod accounts;
 pub mod budget;
 mod error;
 pub mod files;
+pub mod notifications;
 pub mod rooms;
+pub mod search;
 pub mod validate;
 
 pub use error::{ServiceError, ServiceResult, whole_seconds};

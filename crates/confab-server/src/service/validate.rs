@@ -16,6 +16,8 @@ pub const USER_ID_LIST_MAX: usize = 200;
 
 /// Names nobody may register, so that nobody can pose as the server or its staff.
 const RESERVED_USERNAMES: &[&str] = &[
+    // `@room` mentions the whole room.
+    "room",
     "admin",
     "administrator",
     "confab",

@@ -18,6 +18,8 @@
 //! - [`blobs`]: [`blobs::BlobStore`], file contents by SHA-256 on a local directory or S3;
 //! - [`consent`]: the [`consent::ConsentStore`] trait: invitations and blocks;
 //! - [`files`]: the [`files::FileStore`] trait: uploaded files and where they are shared;
+//! - [`notifications`]: the [`notifications::NotificationStore`] trait: notification records, levels, settings, push subscriptions;
+//! - [`search`]: the [`search::SearchStore`] trait: the full-text index of messages;
 //! - [`events`]: events as stored, and their conversion to and from the wire types;
 //! - `error`: [`StoreError`];
 //! - `sql`: [`SqlStore`], the implementation on SQLite and PostgreSQL.
@@ -28,7 +30,9 @@ pub mod consent;
 mod error;
 pub mod events;
 pub mod files;
+pub mod notifications;
 pub mod rooms;
+pub mod search;
 mod sql;
 
 pub use accounts::{

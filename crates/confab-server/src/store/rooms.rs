@@ -183,6 +183,8 @@ pub struct RoomListEntry {
     pub last_message: Option<EventRecord>,
     pub unread_count: i64,
     pub mention_count: i64,
+    /// The user's notification level for the room; `None`: the kind's default.
+    pub notification_level: Option<confab_proto::notifications::NotificationLevel>,
 }
 
 /// A page of the timeline, oldest first.

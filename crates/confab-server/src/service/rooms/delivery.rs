@@ -6,6 +6,7 @@ use crate::clock::Millis;
 use crate::service::ServiceResult;
 use async_trait::async_trait;
 use confab_proto::invitations::Invitation;
+use confab_proto::notifications::Notification;
 use confab_proto::users::PresenceStatus;
 use confab_proto::{RoomId, UserId};
 
@@ -26,4 +27,18 @@ pub trait Delivery: Send + Sync + 'static {
     /// Tells `viewer`'s connections that `user` is offline to them from now on (one
     /// of the two blocked the other), so that no presence they saw lingers.
     fn hide_presence(&self, user: UserId, viewer: UserId);
+    /// Tells `user`'s connections of a new notification.
+    fn notification(&self, user: UserId, notification: Notification, unread_count: i64);
+    /// Tells `user`'s connections that some of their notifications were read.
+    fn notifications_read(&self, user: UserId, read: ReadNotice);
+}
+
+/// Which notifications were read, as the `notifications_read` frame says it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadNotice {
+    pub up_to: Option<i64>,
+    pub ids: Vec<i64>,
+    /// A read marker moved: the room's notifications up to this `seq`.
+    pub room: Option<(RoomId, i64)>,
+    pub unread_count: i64,
 }

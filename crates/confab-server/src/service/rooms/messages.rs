@@ -3,6 +3,7 @@
 
 use super::service::{Rooms, not_member};
 use crate::service::accounts::tokens::Principal;
+use crate::service::notifications::{may_mention_room, mentions_room};
 use crate::service::validate::Username;
 use crate::service::{ServiceError, ServiceResult};
 use crate::store::events::{AttachmentRecord, BodyRecord, ContentRecord};
@@ -34,8 +35,17 @@ impl Rooms {
         id: RoomId,
         request: &SendMessageRequest,
     ) -> ServiceResult<Sent> {
-        let (room, _) = self.membership(caller, id).await?;
+        let (room, member) = self.membership(caller, id).await?;
         self.require_unblocked(caller, &room).await?;
+        if let MessageBody::Text { text } = &request.body
+            && room.kind == RoomKind::Group
+            && mentions_room(text)
+            && !may_mention_room(member.role, self.room_mention_role)
+        {
+            return Err(ServiceError::Forbidden(
+                "your role in this group may not mention @room".to_owned(),
+            ));
+        }
         let len = request.client_id.len();
         if len == 0 || len > CLIENT_ID_MAX || request.client_id.chars().any(char::is_control) {
             return Err(ServiceError::invalid(

@@ -22,7 +22,7 @@ mod messages;
 mod service;
 mod views;
 
-pub use delivery::Delivery;
+pub use delivery::{Delivery, ReadNotice};
 pub use live::Replay;
 pub use messages::{CLIENT_ID_MAX, MENTIONS_MAX, REACTION_MAX, Sent, mentioned_names};
 pub use service::{Rooms, RoomsStores};

@@ -3,7 +3,7 @@
 
 use super::delivery::Delivery;
 use crate::clock::now_millis;
-use crate::config::{FileConfig, RoomLimits};
+use crate::config::{FileConfig, RoomLimits, RoomMentionRole};
 use crate::service::accounts::tokens::Principal;
 use crate::service::budget::Budget;
 use crate::service::{ServiceError, ServiceResult, SharedStore};
@@ -36,6 +36,8 @@ pub struct Rooms {
     /// Rooms each account may create, and people it may invite, per hour.
     pub(super) created: Budget,
     pub(super) invited: Budget,
+    /// Lowest role that may mention `@room` (`--room-mention-role`).
+    pub(super) room_mention_role: RoomMentionRole,
 }
 
 impl Rooms {
@@ -44,6 +46,7 @@ impl Rooms {
         delivery: Arc<dyn Delivery>,
         limits: RoomLimits,
         file_limits: FileConfig,
+        room_mention_role: RoomMentionRole,
     ) -> Self {
         let RoomsStores {
             rooms,
@@ -61,6 +64,7 @@ impl Rooms {
             invited: Budget::per_hour(limits.invitations_per_hour, "people invited"),
             limits,
             file_limits,
+            room_mention_role,
         }
     }
 

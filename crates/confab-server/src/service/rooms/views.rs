@@ -128,7 +128,10 @@ impl Rooms {
 
 /// A room list entry as the protocol shows it.
 fn summary_view(entry: RoomListEntry) -> RoomSummary {
+    let notification_level =
+        crate::service::notifications::effective_level(entry.room.kind, entry.notification_level);
     RoomSummary {
+        notification_level,
         my_role: entry.membership.role,
         read_seq: entry.membership.read_seq,
         room: room_view(entry.room),

@@ -16,6 +16,7 @@ use super::rows::{
     EventRow, MemberRow, body_json, map_unique_violation, mentions_json, role_name, select_events,
     select_members, to_json,
 };
+use super::search::{Indexed, index_message, reindex_message, unindex_message};
 use crate::clock::Millis;
 use crate::config::Backend;
 use crate::store::StoreResult;
@@ -211,7 +212,24 @@ pub(super) async fn append_in(
         RoomChange::SetAvatar { file_id } => set_avatar(tx, &at, file_id.as_deref()).await?,
     };
     match decision {
-        Decision::Store(content) => Ok(Appended::Event(insert_event(tx, &at, content).await?)),
+        Decision::Store(content) => {
+            let event = insert_event(tx, &at, content).await?;
+            if let ContentRecord::Message(message) = &event.content
+                && let Some(body) = &message.body
+            {
+                let indexed = Indexed {
+                    event: event.id,
+                    room,
+                    seq: event.seq,
+                    sender,
+                    created_at: now,
+                    has_attachment: !message.attachments.is_empty(),
+                    body,
+                };
+                index_message(tx, indexed).await?;
+            }
+            Ok(Appended::Event(event))
+        }
         Decision::Skip(outcome) => Ok(outcome),
     }
 }
@@ -293,6 +311,7 @@ async fn edit_message(
     if updated == 0 {
         return Ok(Decision::Skip(Appended::TargetMissing));
     }
+    reindex_message(tx, at.room, target, body).await?;
     Ok(Decision::Store(ContentRecord::MessageEdited {
         target_seq: target,
         body: Some(body.clone()),
@@ -313,6 +332,7 @@ async fn delete_message(tx: &mut EventTx, at: &Place, target: i64) -> StoreResul
     if updated == 0 {
         return Ok(Decision::Skip(Appended::TargetMissing));
     }
+    unindex_message(tx, at.room, target).await?;
     for cleanup in [
         "DELETE FROM reactions WHERE room_id = $1 AND seq = $2",
         "DELETE FROM mentions WHERE room_id = $1 AND seq = $2",

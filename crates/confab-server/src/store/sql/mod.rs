@@ -9,6 +9,9 @@
 //! - `rooms`: the [`RoomStore`](crate::store::rooms::RoomStore) trait, reading rooms and members;
 //! - `consent`: the [`ConsentStore`](crate::store::consent::ConsentStore) trait: invitations and blocks;
 //! - `files`: the [`FileStore`](crate::store::files::FileStore) trait: uploads and attachments;
+//! - `notifications`: the [`NotificationStore`](crate::store::notifications::NotificationStore) trait: records, levels, settings, push;
+//! - `push`: the trait's methods, push subscriptions, due pushes and retries;
+//! - `search`: the [`SearchStore`](crate::store::search::SearchStore) trait, and feeding the index;
 //! - `changes`: one function per kind of room change, inside an event transaction;
 //! - `group_commit`: the writer task that commits room changes in batches;
 //! - `timeline`: history pages and the event log in id order;
@@ -20,9 +23,12 @@ mod changes;
 mod consent;
 mod files;
 mod group_commit;
+mod notifications;
+mod push;
 mod room_list;
 mod rooms;
 mod rows;
+mod search;
 mod store;
 mod timeline;
 

@@ -19,6 +19,7 @@ struct ListRow {
     joined_at: i64,
     read_seq: i64,
     delivered_seq: i64,
+    notification_level: Option<String>,
     unread_count: i64,
     mention_count: i64,
 }
@@ -31,7 +32,7 @@ macro_rules! list_query {
     ($filter:literal) => {
         concat!(
             "SELECT r.id, r.kind, r.name, r.topic, r.avatar_file_id, r.encrypted, r.created_by, r.created_at, \
-             r.last_seq, r.last_activity_at, r.member_count, r.direct_key, m.role, m.joined_at, m.read_seq, m.delivered_seq, \
+             r.last_seq, r.last_activity_at, r.member_count, r.direct_key, m.role, m.joined_at, m.read_seq, m.delivered_seq, m.notification_level, \
              (SELECT COUNT(*) FROM (SELECT 1 FROM events u WHERE u.room_id = r.id AND u.seq > m.read_seq \
                  AND u.kind = 'message' AND u.sender_id <> $1 AND u.deleted_at IS NULL LIMIT $2) unread) AS unread_count, \
              (SELECT COUNT(*) FROM (SELECT 1 FROM mentions x WHERE x.user_id = $1 AND x.room_id = r.id \
@@ -105,6 +106,11 @@ impl SqlStore {
                     last_message: latest.remove(&room.id),
                     unread_count: row.unread_count,
                     mention_count: row.mention_count,
+                    notification_level: row
+                        .notification_level
+                        .as_deref()
+                        .map(super::notifications::parse_level)
+                        .transpose()?,
                     room,
                 })
             })

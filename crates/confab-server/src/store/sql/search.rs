@@ -1,0 +1,301 @@
+//! [`SearchStore`] for [`SqlStore`], and feeding the index from the change
+//! functions (`index_message`, `reindex_message`, `unindex_message`).
+//!
+//! The table `message_search` holds the folded text; the two backends differ only in
+//! the predicate that finds a word of three characters or more: FTS5's trigram
+//! index (`message_search_fts MATCH`) on SQLite, a `pg_trgm` GIN index serving
+//! `LIKE` on PostgreSQL. Shorter words are a `LIKE` on the rows the rest selected.
+
+use super::SqlStore;
+use super::changes::{EventTx, begin_events};
+use super::rows::parse_json;
+use crate::config::Backend;
+use crate::store::StoreResult;
+use crate::store::events::BodyRecord;
+use crate::store::search::{SearchHitRecord, SearchQuery, SearchStore, TRIGRAM, fold};
+use async_trait::async_trait;
+use confab_proto::{EventId, RoomId, UserId};
+use sqlx::any::AnyArguments;
+use sqlx::{Arguments as _, FromRow};
+
+/// A message as the index takes it.
+pub(super) struct Indexed<'a> {
+    pub event: EventId,
+    pub room: RoomId,
+    pub seq: i64,
+    pub sender: UserId,
+    pub created_at: i64,
+    pub has_attachment: bool,
+    pub body: &'a BodyRecord,
+}
+
+/// Stores the text of a new message in the index (text bodies only: encrypted ones
+/// are opaque and never indexed).
+pub(super) async fn index_message(tx: &mut EventTx, message: Indexed<'_>) -> StoreResult<()> {
+    let BodyRecord::Text { text } = message.body else {
+        return Ok(());
+    };
+    sqlx::query(
+        "INSERT INTO message_search (event_id, room_id, seq, sender_id, created_at, has_attachment, text) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
+    )
+    .bind(message.event.0)
+    .bind(message.room.0)
+    .bind(message.seq)
+    .bind(message.sender.0)
+    .bind(message.created_at)
+    .bind(i64::from(message.has_attachment))
+    .bind(fold(text))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the indexed text of an edited message.
+pub(super) async fn reindex_message(
+    tx: &mut EventTx,
+    room: RoomId,
+    seq: i64,
+    body: &BodyRecord,
+) -> StoreResult<()> {
+    match body {
+        BodyRecord::Text { text } => {
+            sqlx::query("UPDATE message_search SET text = $3 WHERE room_id = $1 AND seq = $2")
+                .bind(room.0)
+                .bind(seq)
+                .bind(fold(text))
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+        BodyRecord::Encrypted { .. } => unindex_message(tx, room, seq).await,
+    }
+}
+
+/// Removes a deleted message from the index.
+pub(super) async fn unindex_message(tx: &mut EventTx, room: RoomId, seq: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM message_search WHERE room_id = $1 AND seq = $2")
+        .bind(room.0)
+        .bind(seq)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct HitRow {
+    event_id: i64,
+    room_id: i64,
+    seq: i64,
+    sender_id: i64,
+    created_at: i64,
+    has_attachment: i64,
+    body: Option<String>,
+}
+
+/// A query's SQL and its arguments, built together so the `$n` stay in step.
+struct Query {
+    sql: String,
+    args: AnyArguments<'static>,
+    count: usize,
+}
+
+impl Query {
+    fn new(sql: &str) -> Self {
+        Self {
+            sql: sql.to_owned(),
+            args: AnyArguments::default(),
+            count: 0,
+        }
+    }
+
+    /// Appends `clause`, whose `?` becomes the next `$n` bound to `value`.
+    fn and<T>(&mut self, clause: &str, value: T) -> StoreResult<()>
+    where
+        T: 'static + Send + sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        self.count += 1;
+        self.sql.push_str(" AND ");
+        self.sql
+            .push_str(&clause.replace('?', &format!("${}", self.count)));
+        self.args
+            .add(value)
+            .map_err(|e| crate::store::StoreError::Database(sqlx::Error::Encode(e)))?;
+        Ok(())
+    }
+}
+
+/// `%word%` for `LIKE ... ESCAPE '\'`.
+fn like_pattern(word: &str) -> String {
+    let mut pattern = String::with_capacity(word.len() + 2);
+    pattern.push('%');
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// An FTS5 query matching every word as a phrase (any part of the text, by trigrams).
+fn fts_query(words: &[&String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[async_trait]
+impl SearchStore for SqlStore {
+    async fn search(&self, query: &SearchQuery) -> StoreResult<Vec<SearchHitRecord>> {
+        let mut sql = Query::new(
+            "SELECT m.event_id, m.room_id, m.seq, m.sender_id, m.created_at, m.has_attachment, e.body \
+             FROM message_search m \
+             JOIN room_members rm ON rm.room_id = m.room_id AND rm.left_seq IS NULL \
+             JOIN events e ON e.id = m.event_id \
+             WHERE 1 = 1",
+        );
+        sql.and("rm.user_id = ?", query.user.0)?;
+        let (long, short): (Vec<&String>, Vec<&String>) = query
+            .words
+            .iter()
+            .partition(|w| w.chars().count() >= TRIGRAM);
+        match self.backend() {
+            Backend::Sqlite if !long.is_empty() => sql.and(
+                "m.event_id IN (SELECT rowid FROM message_search_fts WHERE message_search_fts MATCH ?)",
+                fts_query(&long),
+            )?,
+            Backend::Sqlite => {}
+            Backend::Postgres => {
+                for word in &long {
+                    sql.and("m.text LIKE ? ESCAPE '\\'", like_pattern(word))?;
+                }
+            }
+        }
+        for word in short {
+            sql.and("m.text LIKE ? ESCAPE '\\'", like_pattern(word))?;
+        }
+        if let Some(room) = query.room {
+            sql.and("m.room_id = ?", room.0)?;
+        }
+        if let Some(sender) = query.sender {
+            sql.and("m.sender_id = ?", sender.0)?;
+        }
+        if let Some(has) = query.has_attachment {
+            sql.and("m.has_attachment = ?", i64::from(has))?;
+        }
+        if let Some(since) = query.since {
+            sql.and("m.created_at >= ?", since)?;
+        }
+        if let Some(until) = query.until {
+            sql.and("m.created_at < ?", until)?;
+        }
+        if let Some(before) = query.before {
+            sql.and("m.event_id < ?", before.0)?;
+        }
+        sql.sql.push_str(" ORDER BY m.event_id DESC LIMIT ");
+        sql.sql.push_str(&query.limit.max(1).to_string());
+        let rows: Vec<HitRow> = sqlx::query_as_with(&sql.sql, sql.args)
+            .fetch_all(self.pool())
+            .await?;
+        let mut hits = Vec::with_capacity(rows.len());
+        for row in rows {
+            // The body is cleared when a message is deleted, in the same transaction
+            // that removes it from the index; a row without one is not a hit.
+            let Some(body) = row.body else { continue };
+            let BodyRecord::Text { text } = parse_json::<BodyRecord>(&body)? else {
+                continue;
+            };
+            hits.push(SearchHitRecord {
+                event_id: EventId(row.event_id),
+                room_id: RoomId(row.room_id),
+                seq: row.seq,
+                sender_id: UserId(row.sender_id),
+                created_at: row.created_at,
+                has_attachment: row.has_attachment != 0,
+                text,
+            });
+        }
+        Ok(hits)
+    }
+
+    async fn backfill_search(&self, batch: u32) -> StoreResult<bool> {
+        let mut tx = begin_events(self.pool(), self.backend()).await?;
+        let upto: Option<i64> = sqlx::query_scalar("SELECT MAX(upto) FROM search_backfill")
+            .fetch_one(&mut *tx)
+            .await?;
+        let Some(upto) = upto else {
+            return Ok(false);
+        };
+        #[derive(FromRow)]
+        struct Row {
+            id: i64,
+            room_id: i64,
+            seq: i64,
+            sender_id: i64,
+            created_at: i64,
+            body: String,
+            attachments: Option<String>,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT e.id, e.room_id, e.seq, e.sender_id, e.created_at, e.body, e.attachments FROM events e \
+             WHERE e.id <= $1 AND e.kind = 'message' AND e.body IS NOT NULL ORDER BY e.id DESC LIMIT $2",
+        )
+        .bind(upto)
+        .bind(i64::from(batch))
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in &rows {
+            let body: BodyRecord = parse_json(&row.body)?;
+            index_message(
+                &mut tx,
+                Indexed {
+                    event: EventId(row.id),
+                    room: RoomId(row.room_id),
+                    seq: row.seq,
+                    sender: UserId(row.sender_id),
+                    created_at: row.created_at,
+                    has_attachment: row.attachments.is_some(),
+                    body: &body,
+                },
+            )
+            .await?;
+        }
+        let more = rows.len() == batch as usize;
+        match rows.last() {
+            Some(last) if more => {
+                sqlx::query("UPDATE search_backfill SET upto = $1")
+                    .bind(last.id - 1)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            _ => {
+                sqlx::query("DELETE FROM search_backfill")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(more)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+
+    #[test]
+    fn fts_queries_quote_each_word() {
+        let words = ["say \"hi\"".to_owned(), "東京都".to_owned()];
+        let refs: Vec<&String> = words.iter().collect();
+        assert_eq!(fts_query(&refs), "\"say \"\"hi\"\"\" \"東京都\"");
+    }
+}
