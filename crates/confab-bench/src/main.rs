@@ -20,6 +20,7 @@ use scenario::connections::ConnectionsArgs;
 use scenario::fanout::FanoutArgs;
 use scenario::files::FilesArgs;
 use scenario::history::HistoryArgs;
+use scenario::search::SearchArgs;
 use scenario::throughput::ThroughputArgs;
 use std::time::Duration;
 
@@ -61,6 +62,8 @@ enum Scenario {
     Throughput(ThroughputArgs),
     /// Seed one room with many messages, then time paging back through them.
     History(HistoryArgs),
+    /// Full-text search latency over many multilingual messages.
+    Search(SearchArgs),
     /// Sign-ins per second (bound by argon2id).
     Auth(AuthArgs),
     /// Uploads, then downloads, of equal-sized files with a few in flight.
@@ -74,6 +77,7 @@ impl Scenario {
             Self::Fanout(_) => "fanout",
             Self::Throughput(_) => "throughput",
             Self::History(_) => "history",
+            Self::Search(_) => "search",
             Self::Auth(_) => "auth",
             Self::Files(_) => "files",
         }
@@ -106,6 +110,7 @@ async fn main() -> anyhow::Result<()> {
                 scenario::throughput::run(&bench, args, server_pid, &mut report).await
             }
             Scenario::History(args) => scenario::history::run(&bench, args, &mut report).await,
+            Scenario::Search(args) => scenario::search::run(&bench, args, &mut report).await,
             Scenario::Auth(args) => scenario::auth::run(&bench, args, &mut report).await,
             Scenario::Files(args) => {
                 scenario::files::run(&bench, args, server_pid, &mut report).await

@@ -7,6 +7,7 @@ pub mod connections;
 pub mod fanout;
 pub mod files;
 pub mod history;
+pub mod search;
 pub mod swarm;
 pub mod throughput;
 
