@@ -48,6 +48,7 @@ fn rest_rows() -> Vec<Rest> {
     let admins = |ok| [UNAUTH, FORBID, FORBID, FORBID, FORBID, ok, ok];
     let owner = |ok| [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, ok];
     let pair = |ok| [UNAUTH, FORBID, FORBID, ok, FORBID, FORBID, ok];
+    let current = |ok| [UNAUTH, MISSING, MISSING, ok, MISSING, ok, ok];
     vec![
         // Not about a room. Signing up and in needs no token (one is ignored); sign-in
         // takes the caller's own password (the stranger's, for anonymous).
@@ -124,6 +125,20 @@ fn rest_rows() -> Vec<Rest> {
         rest("DELETE /rooms/{id}/messages/{seq}",   "delete the other's message",   Direct,  TheirMsg,      nobody),
         rest("PUT    /rooms/{id}/messages/{seq}/reactions/{emoji}", "react in it",  Direct,  TheirMsg,      pair(DONE)),
         rest("POST   /rooms/{id}/read",             "move my marker in it",         Direct,  TheirMsg,      pair(DONE)).body(|c| json!({ "seq": c.seq })),
+        // Notifications, settings, push and search are the caller's own; room levels
+        // exist for current members only (404 for everyone else, as for a missing room).
+        rest("GET    /notifications",               "my notifications",             Account, Bare,          anyone(OK)),
+        rest("POST   /notifications/read",          "mark mine read",               Account, Bare,          anyone(OK)).body(|_| json!({})),
+        rest("GET    /notifications/settings",      "my notification settings",     Account, Bare,          anyone(OK)),
+        rest("PUT    /notifications/settings",      "change them",                  Account, Bare,          anyone(OK)).body(|_| json!({ "reactions": true })),
+        rest("GET    /push/key",                    "the push key",                 Account, Bare,          anyone(OK)),
+        rest("GET    /push/subscriptions",          "my push subscriptions",        Account, Bare,          anyone(OK)),
+        rest("POST   /push/subscriptions",          "subscribe this device",        Account, Bare,          anyone(CREATED)).body(|c| json!({ "endpoint": format!("https://push.example.com/{}", c.unique), "keys": { "p256dh": "BGsX0fLhLEJH-Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU", "auth": "AAAAAAAAAAAAAAAAAAAAAA" } })),
+        rest("DELETE /push/subscriptions/{id}",   "remove one that is not mine",  Missing, Bare,          anyone(MISSING)),
+        rest("GET    /search?q=hi",                 "search my rooms",              Account, Bare,          anyone(OK)),
+        rest("GET    /rooms/{id}/notification-level", "my level in the group",     Shared,  Bare,          current(OK)),
+        rest("PUT    /rooms/{id}/notification-level", "mute the group",            Shared,  Bare,          current(OK)).body(|_| json!({ "level": "nothing" })),
+        rest("GET    /rooms/{id}/notification-level", "my level in the direct room", Direct, Bare,         [UNAUTH, MISSING, MISSING, OK, MISSING, MISSING, OK]),
         // A room that does not exist: authentication first, then 404 for everyone.
         rest("GET    /rooms/{id}",                  "see a room that does not exist", Missing, Bare,        anyone(MISSING)),
         rest("POST   /rooms/{id}/messages",         "send to a missing room",       Missing, Bare,          anyone(MISSING)).body(text),

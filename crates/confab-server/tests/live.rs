@@ -63,14 +63,22 @@ fn text(event: &confab_proto::events::RoomEvent) -> Option<&str> {
 }
 
 /// The next frame, skipping presence announcements (tests of presence read them
-/// with `next_presence_of`).
+/// with `next_presence_of`) and notification frames (tests/notifications.rs tests
+/// those).
 async fn next_frame(live: &mut Live) -> Incoming {
     loop {
         let incoming = tokio::time::timeout(PATIENCE, live.recv())
             .await
             .expect("a frame in time")
             .unwrap();
-        if !matches!(incoming, Incoming::Frame(ServerFrame::Presence(_))) {
+        if !matches!(
+            incoming,
+            Incoming::Frame(
+                ServerFrame::Presence(_)
+                    | ServerFrame::Notification { .. }
+                    | ServerFrame::NotificationsRead { .. }
+            )
+        ) {
             return incoming;
         }
     }

@@ -16,7 +16,7 @@ use super::rows::{
     EventRow, MemberRow, body_json, map_unique_violation, mentions_json, role_name, select_events,
     select_members, to_json,
 };
-use super::search::{Indexed, index_message, reindex_message, unindex_message};
+use super::search_index::{Indexed, index_message, reindex_message, unindex_message};
 use crate::clock::Millis;
 use crate::config::Backend;
 use crate::store::StoreResult;

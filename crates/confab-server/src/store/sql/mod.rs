@@ -11,7 +11,8 @@
 //! - `files`: the [`FileStore`](crate::store::files::FileStore) trait: uploads and attachments;
 //! - `notifications`: the [`NotificationStore`](crate::store::notifications::NotificationStore) trait: records, levels, settings, push;
 //! - `push`: the trait's methods, push subscriptions, due pushes and retries;
-//! - `search`: the [`SearchStore`](crate::store::search::SearchStore) trait, and feeding the index;
+//! - `search`: the [`SearchStore`](crate::store::search::SearchStore) trait: queries and the backfill;
+//! - `search_index`: feeding the index from the change functions;
 //! - `changes`: one function per kind of room change, inside an event transaction;
 //! - `group_commit`: the writer task that commits room changes in batches;
 //! - `timeline`: history pages and the event log in id order;
@@ -29,6 +30,7 @@ mod room_list;
 mod rooms;
 mod rows;
 mod search;
+mod search_index;
 mod store;
 mod timeline;
 
