@@ -5,7 +5,7 @@ use confab_proto::RoomId;
 use confab_proto::notifications::{
     MarkNotificationsReadRequest, NotificationCount, NotificationPage, NotificationSettings,
     PushKey, PushSubscription, PushSubscriptionList, PushSubscriptionRequest,
-    RoomNotificationLevel,
+    RoomNotificationLevel, SetNotificationSettingsRequest,
 };
 use confab_proto::search::SearchResults;
 use reqwest::Method;
@@ -34,7 +34,7 @@ impl Client {
 
     pub async fn set_notification_settings(
         &self,
-        settings: &NotificationSettings,
+        settings: &SetNotificationSettingsRequest,
     ) -> Result<NotificationSettings> {
         self.authed(
             Method::PUT,

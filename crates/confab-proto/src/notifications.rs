@@ -104,10 +104,8 @@ pub struct MarkNotificationsReadRequest {
     /// These notifications. Without `ids`, every notification up to `up_to`, or all
     /// of them without either.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub ids: Option<Vec<i64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub up_to: Option<i64>,
 }
 
@@ -155,7 +153,8 @@ pub struct QuietHours {
     pub days: Vec<u8>,
 }
 
-/// `GET` and `PUT /api/v1/notifications/settings`: my global notification settings.
+/// `GET /api/v1/notifications/settings` (and the answer to `PUT`): my global
+/// notification settings.
 /// While do-not-disturb is in effect, notifications are still recorded (and listed)
 /// but nothing is pushed and clients show no pop-ups.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,9 +172,26 @@ pub struct NotificationSettings {
     /// Notify me of reactions to my messages (off by default).
     #[serde(default)]
     pub reactions: bool,
-    /// `GET` only: whether do-not-disturb is in effect now (ignored on `PUT`).
+    /// Whether do-not-disturb is in effect now.
     #[serde(default)]
     pub dnd_active: bool,
+}
+
+/// `PUT /api/v1/notifications/settings`: replaces my settings; a field left out (or
+/// `null`) is off.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetNotificationSettingsRequest {
+    /// Do not disturb until this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub dnd_until: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet_hours: Option<QuietHours>,
+    /// Notify me of reactions to my messages.
+    #[serde(default)]
+    pub reactions: bool,
 }
 
 /// `GET /api/v1/push/key`: the server's VAPID public key, the

@@ -15,8 +15,8 @@ use confab_client::proto::ws::ServerFrame;
 use confab_client::{Client, Incoming};
 use confab_proto::ErrorCode;
 use confab_proto::notifications::{
-    MarkNotificationsReadRequest, NotificationKind, NotificationLevel, NotificationPage,
-    NotificationSettings, PushKeys, PushPayload, PushSubscriptionRequest, RoomNotificationLevel,
+    MarkNotificationsReadRequest, NotificationKind, NotificationLevel, NotificationPage, PushKeys,
+    PushPayload, PushSubscriptionRequest, RoomNotificationLevel, SetNotificationSettingsRequest,
 };
 use confab_proto::rooms::Role;
 use std::sync::{Arc, Mutex};
@@ -306,18 +306,17 @@ async fn do_not_disturb_records_without_push(backend: Backend) {
     let (bob, _) = signed_up(&server, "bob").await;
     let until = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
     let settings = bob
-        .set_notification_settings(&NotificationSettings {
+        .set_notification_settings(&SetNotificationSettingsRequest {
             dnd_until: Some(until),
             quiet_hours: None,
             reactions: true,
-            dnd_active: false,
         })
         .await
         .unwrap();
     assert!(settings.dnd_active);
     assert!(settings.reactions);
     let bad = bob
-        .set_notification_settings(&NotificationSettings {
+        .set_notification_settings(&SetNotificationSettingsRequest {
             dnd_until: None,
             quiet_hours: Some(confab_proto::notifications::QuietHours {
                 start: "25:00".into(),
@@ -326,7 +325,6 @@ async fn do_not_disturb_records_without_push(backend: Backend) {
                 days: vec![],
             }),
             reactions: false,
-            dnd_active: false,
         })
         .await;
     assert_eq!(code(bad), ErrorCode::InvalidInput);

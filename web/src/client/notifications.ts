@@ -98,7 +98,9 @@ function markItems(state: NotificationsState, frame: ReadMark): NotificationsSta
  * will: those of `ids`, every one up to `up_to`, or all. The count drops by the loaded
  * ones that were unread (the answer then brings the exact count).
  */
-export function markRead(state: NotificationsState, mark: MarkNotificationsReadRequest): NotificationsState {
+export function markRead(state: NotificationsState, request: MarkNotificationsReadRequest): NotificationsState {
+  // The request may say `null` for a field it leaves out; the frame's form never does.
+  const mark: ReadMark = { ids: request.ids ?? undefined, up_to: request.up_to ?? undefined };
   const newlyRead = (state.items ?? []).filter((n) => !n.read && covers(mark, n)).length;
   return { ...markItems(state, mark), unread: Math.max(0, state.unread - newlyRead) };
 }

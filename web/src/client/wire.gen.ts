@@ -322,9 +322,9 @@ export interface components {
              * @description These notifications. Without `ids`, every notification up to `up_to`, or all
              *     of them without either.
              */
-            ids?: number[];
+            ids?: number[] | null;
             /** Format: int64 */
-            up_to?: number;
+            up_to?: number | null;
         };
         /** @description A member of a room. */
         Member: {
@@ -447,12 +447,13 @@ export interface components {
             unread_count: number;
         };
         /**
-         * @description `GET` and `PUT /api/v1/notifications/settings`: my global notification settings.
+         * @description `GET /api/v1/notifications/settings` (and the answer to `PUT`): my global
+         *     notification settings.
          *     While do-not-disturb is in effect, notifications are still recorded (and listed)
          *     but nothing is pushed and clients show no pop-ups.
          */
         NotificationSettings: {
-            /** @description `GET` only: whether do-not-disturb is in effect now (ignored on `PUT`). */
+            /** @description Whether do-not-disturb is in effect now. */
             dnd_active?: boolean;
             /**
              * Format: date-time
@@ -818,6 +819,20 @@ export interface components {
          */
         SetAvatarRequest: {
             file_id: string;
+        };
+        /**
+         * @description `PUT /api/v1/notifications/settings`: replaces my settings; a field left out (or
+         *     `null`) is off.
+         */
+        SetNotificationSettingsRequest: {
+            /**
+             * Format: date-time
+             * @description Do not disturb until this time.
+             */
+            dnd_until?: string | null;
+            quiet_hours?: null | components["schemas"]["QuietHours"];
+            /** @description Notify me of reactions to my messages. */
+            reactions?: boolean;
         };
         /** @description `PUT /api/v1/rooms/{id}/members/{user_id}/role` */
         SetRoleRequest: {

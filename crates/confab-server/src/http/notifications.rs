@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use confab_proto::notifications::{
     MarkNotificationsReadRequest, NotificationCount, NotificationPage, NotificationSettings,
     PushKey, PushSubscription, PushSubscriptionList, PushSubscriptionRequest,
-    RoomNotificationLevel,
+    RoomNotificationLevel, SetNotificationSettingsRequest,
 };
 use confab_proto::{ErrorBody, RoomId};
 use serde::Deserialize;
@@ -83,13 +83,13 @@ pub async fn settings(
 
 /// Replaces my do-not-disturb and reaction settings.
 #[utoipa::path(put, path = "/api/v1/notifications/settings", tag = "notifications", security(("bearer" = [])),
-    request_body = NotificationSettings,
+    request_body = SetNotificationSettingsRequest,
     responses((status = 200, body = NotificationSettings),
         (status = 400, description = "`invalid_input`: a time that is not `HH:MM`, an unknown time zone, a day outside 0-6, or quiet hours that end when they start", body = ErrorBody)))]
 pub async fn set_settings(
     State(app): State<AppState>,
     Auth(caller): Auth,
-    ApiJson(settings): ApiJson<NotificationSettings>,
+    ApiJson(settings): ApiJson<SetNotificationSettingsRequest>,
 ) -> Result<Json<NotificationSettings>, ApiError> {
     Ok(Json(
         app.notifications

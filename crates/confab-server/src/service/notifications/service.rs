@@ -20,6 +20,7 @@ use confab_proto::notifications::{
     MarkNotificationsReadRequest, Notification, NotificationCount, NotificationKind,
     NotificationPage, NotificationSettings, PushKey, PushPayload, PushSubscription,
     PushSubscriptionList, PushSubscriptionRequest, RoomNotificationLevel,
+    SetNotificationSettingsRequest,
 };
 use confab_proto::rooms::{Role, RoomKind};
 use confab_proto::{RoomId, UserId};
@@ -212,7 +213,7 @@ impl Notifications {
     pub async fn set_settings(
         &self,
         caller: Principal,
-        settings: NotificationSettings,
+        settings: SetNotificationSettingsRequest,
         now: Millis,
     ) -> ServiceResult<NotificationSettings> {
         let dnd_until = settings
