@@ -8,8 +8,12 @@ pub type Millis = i64;
 
 /// Current wall-clock time in Unix milliseconds.
 pub fn now_millis() -> Millis {
-    let now = time::OffsetDateTime::now_utc();
-    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    millis(time::OffsetDateTime::now_utc())
+}
+
+/// Converts a wire timestamp to milliseconds, saturating.
+pub fn millis(timestamp: confab_proto::Timestamp) -> Millis {
+    i64::try_from(timestamp.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 /// Converts milliseconds to a wire timestamp.

@@ -3,6 +3,7 @@
 use super::error::ApiError;
 use super::extract::{ApiQuery, Auth};
 use crate::app::AppState;
+use crate::clock::millis;
 use crate::service::ServiceError;
 use crate::service::search::SearchRequest;
 use axum::Json;
@@ -37,7 +38,7 @@ pub struct SearchQuery {
 fn instant(field: &'static str, text: Option<&str>) -> Result<Option<i64>, ServiceError> {
     text.map(|text| {
         time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-            .map(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
+            .map(millis)
             .map_err(|_| ServiceError::invalid(field, format!("{field} must be an RFC 3339 time")))
     })
     .transpose()

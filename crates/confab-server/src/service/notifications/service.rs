@@ -4,7 +4,7 @@
 use super::endpoint::check_endpoint;
 use super::quiet::{dnd_active, quiet_hours_record, quiet_hours_wire};
 use super::rules::{self, RuleSettings, effective_level};
-use crate::clock::{Millis, add_duration, duration_millis, timestamp};
+use crate::clock::{Millis, add_duration, duration_millis, millis, timestamp};
 use crate::config::NotifyConfig;
 use crate::service::accounts::tokens::Principal;
 use crate::service::rooms::{Delivery, ReadNotice};
@@ -216,10 +216,7 @@ impl Notifications {
         settings: SetNotificationSettingsRequest,
         now: Millis,
     ) -> ServiceResult<NotificationSettings> {
-        let dnd_until = settings
-            .dnd_until
-            .map(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
-            .filter(|until| *until > now);
+        let dnd_until = settings.dnd_until.map(millis).filter(|until| *until > now);
         let record = SettingsRecord {
             dnd_until,
             quiet_hours: settings
@@ -375,29 +372,29 @@ impl Notifications {
             room_mention_role: self.config.room_mention_role,
             push_delay: duration_millis(self.config.push_delay),
         };
-        let mut rooms: HashMap<RoomId, RoomContext> = HashMap::new();
+        let mut rooms: HashMap<RoomId, Option<RoomContext>> = HashMap::new();
         for event in &events {
             let extra = rules::extra_users(event);
+            // A removal needs the removed member too, so it reads the room afresh;
+            // every other event shares one read per room and batch.
+            let with_extra;
             let context = if extra.is_empty() {
-                match rooms.get(&event.room_id) {
-                    Some(context) => Some(context.clone()),
-                    None => {
-                        let context = self.store.room_context(event.room_id, &[]).await?;
-                        if let Some(context) = &context {
-                            rooms.insert(event.room_id, context.clone());
-                        }
-                        context
+                match rooms.entry(event.room_id) {
+                    Entry::Occupied(known) => known.into_mut(),
+                    Entry::Vacant(unknown) => {
+                        unknown.insert(self.store.room_context(event.room_id, &[]).await?)
                     }
                 }
             } else {
-                self.store.room_context(event.room_id, &extra).await?
+                with_extra = self.store.room_context(event.room_id, &extra).await?;
+                &with_extra
             };
             let Some(context) = context else { continue };
             let author = match rules::target_message(event) {
                 Some(seq) => self.store.message_author(event.room_id, seq).await?,
                 None => None,
             };
-            let outcome = rules::decide(event, &context, author, &settings, now);
+            let outcome = rules::decide(event, context, author, &settings, now);
             batch.new.extend(outcome.new);
             batch.reads.extend(outcome.reads);
         }
@@ -440,13 +437,16 @@ impl Notifications {
     /// subscription of the user) and retries that are due. Read notifications and
     /// users in do-not-disturb are left out.
     pub async fn due_pushes(&self, now: Millis) -> ServiceResult<Vec<PushJob>> {
-        let mut jobs = Vec::new();
+        // Both takes read the notification rows as they are now, so their `read`
+        // needs no second look; settings and subscriptions are read once per user.
+        let mut quiet: HashMap<UserId, bool> = HashMap::new();
         let mut subscriptions: HashMap<UserId, Vec<PushSubscriptionRecord>> = HashMap::new();
+        let mut jobs = Vec::new();
         for notification in self.store.take_due_pushes(now, PUSH_BATCH).await? {
-            if notification.read {
+            let user = notification.user_id;
+            if notification.read || self.quiet(&mut quiet, user, now).await? {
                 continue;
             }
-            let user = notification.user_id;
             let of_user = match subscriptions.entry(user) {
                 Entry::Occupied(known) => known.into_mut(),
                 Entry::Vacant(unknown) => {
@@ -461,19 +461,28 @@ impl Notifications {
                 });
             }
         }
-        jobs.extend(self.store.take_due_retries(now, PUSH_BATCH).await?);
-        let mut due = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            let current = self
-                .store
-                .notification(job.notification.user_id, job.notification.id)
-                .await?;
-            let settings = self.store.settings(job.notification.user_id).await?;
-            if current.is_some_and(|n| !n.read) && !dnd_active(&settings, now) {
-                due.push(job);
+        for retry in self.store.take_due_retries(now, PUSH_BATCH).await? {
+            let user = retry.notification.user_id;
+            if !retry.notification.read && !self.quiet(&mut quiet, user, now).await? {
+                jobs.push(retry);
             }
         }
-        Ok(due)
+        Ok(jobs)
+    }
+
+    /// Whether do-not-disturb is in effect for `user`, remembered in `known`.
+    async fn quiet(
+        &self,
+        known: &mut HashMap<UserId, bool>,
+        user: UserId,
+        now: Millis,
+    ) -> ServiceResult<bool> {
+        if let Some(quiet) = known.get(&user) {
+            return Ok(*quiet);
+        }
+        let quiet = dnd_active(&self.store.settings(user).await?, now);
+        known.insert(user, quiet);
+        Ok(quiet)
     }
 
     /// What a push of `notification` carries.
