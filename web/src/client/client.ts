@@ -38,12 +38,12 @@ import { NotificationCenter, type Notifier } from './notifications';
 import { browserNotifier, browserPushEnv, PushDevice, type PushEnv } from './push';
 import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, type FetchFn, type KeyValueStorage, type Timers } from './rest';
 import { Search } from './search';
+import { TwoFactor } from './twoFactor';
 import { DisconnectedError, RequestError, Session, type SocketFactory } from './session';
 import * as S from './state';
 import { TYPING_IDLE_MS, TYPING_REPEAT_MS, TYPING_TTL_MS } from './timing';
 import type {
   AuthResponse,
-  DeviceSession,
   EventId,
   FileInfo,
   MemberList,
@@ -61,6 +61,7 @@ import type {
   RoomSummary,
   Seq,
   SessionList,
+  SessionWithMethod,
   SharedFilePage,
   UpdateProfileRequest,
   UpdateRoomRequest,
@@ -128,6 +129,8 @@ export class ChatClient {
   readonly notifications: NotificationCenter;
   /** This device's Web Push subscription. */
   readonly push: PushDevice;
+  /** Two-factor sign-in and recovery codes of my account. */
+  readonly twoFactor: TwoFactor;
 
   constructor(private readonly deps: ClientDeps) {
     this.smallFiles = new ObjectUrlCache(deps.objectUrls ?? browserObjectUrls, 300);
@@ -145,6 +148,7 @@ export class ChatClient {
       notify: deps.notify,
     });
     this.push = new PushDevice(this.rest, deps.push ?? null);
+    this.twoFactor = new TwoFactor(this.rest);
     this.search = new Search({ get: (path, signal) => this.rest.get(path, signal), timers: deps.timers, onHits: (hits) => people.resolveUsers(hits.map((h) => h.sender_id)) });
     this.uploads = new Uploads({
       upload: deps.upload,
@@ -303,7 +307,12 @@ export class ChatClient {
     this.start();
   }
 
-  async signIn(input: { username: string; password: string }): Promise<void> {
+  /**
+   * Signs in. An account with two-factor sign-in on refuses with
+   * `second_factor_required` until the same request comes again with `second_factor`
+   * (see twoFactor.ts, `signInRefusal`).
+   */
+  async signIn(input: { username: string; password: string; second_factor?: string }): Promise<void> {
     const auth = await this.rest.post<AuthResponse>('/auth/signin', { ...input, device_name: deviceName() });
     this.tokens.set(auth);
     this.start();
@@ -879,7 +888,7 @@ export class ChatClient {
     return this.rest.post('/users/me/password', { current_password: current, new_password: next });
   }
 
-  async sessions(): Promise<DeviceSession[]> {
+  async sessions(): Promise<SessionWithMethod[]> {
     return (await this.rest.get<SessionList>('/sessions')).sessions;
   }
 

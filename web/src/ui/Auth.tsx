@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../client/client';
+import { signInRefusal } from '../client/twoFactor';
 import { useClient } from './hooks';
+import { TwoFactorSignIn } from './TwoFactorSignIn';
 
 type Mode = 'signin' | 'signup';
 type Errors = Partial<Record<'username' | 'password' | 'display_name' | 'form', string>>;
@@ -14,6 +16,8 @@ export function AuthScreen() {
   const [displayName, setDisplayName] = useState('');
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
+  /** The password was right and the account asks for a second factor. */
+  const [codeStep, setCodeStep] = useState(false);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -27,7 +31,12 @@ export function AuthScreen() {
       if (mode === 'signup') await client.signUp({ username: username.trim(), password, display_name: displayName.trim() || undefined });
       else await client.signIn({ username: username.trim(), password });
     } catch (error) {
-      if (error instanceof ApiError) {
+      const refusal = mode === 'signin' ? signInRefusal(error) : null;
+      if (refusal?.kind === 'code_needed') {
+        setCodeStep(true);
+      } else if (refusal?.kind === 'rate_limited') {
+        setErrors({ form: refusal.message });
+      } else if (error instanceof ApiError) {
         const field = error.field ?? (error.code === 'username_taken' ? 'username' : error.code === 'weak_password' ? 'password' : undefined);
         if (field === 'username' || field === 'password' || field === 'display_name') setErrors({ [field]: error.message });
         else setErrors({ form: error.code === 'invalid_credentials' ? 'Wrong username or password.' : error.message });
@@ -40,6 +49,21 @@ export function AuthScreen() {
   }
 
   const field = (name: keyof Errors) => (errors[name] ? { 'aria-invalid': true, 'aria-describedby': `${name}-error` } : {});
+
+  if (codeStep) {
+    return (
+      <div className="auth">
+        <TwoFactorSignIn
+          username={username.trim()}
+          password={password}
+          onBack={(error) => {
+            setCodeStep(false);
+            setErrors(error ? { form: error } : {});
+          }}
+        />
+      </div>
+    );
+  }
 
   return (
     <div className="auth">
