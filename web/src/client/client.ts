@@ -61,7 +61,8 @@ import type {
   RoomSummary,
   Seq,
   SessionList,
-  SessionWithMethod,
+  DeviceSession,
+  SignInRequest,
   SharedFilePage,
   UpdateProfileRequest,
   UpdateRoomRequest,
@@ -312,8 +313,8 @@ export class ChatClient {
    * `second_factor_required` until the same request comes again with `second_factor`
    * (see twoFactor.ts, `signInRefusal`).
    */
-  async signIn(input: { username: string; password: string; second_factor?: string }): Promise<void> {
-    const auth = await this.rest.post<AuthResponse>('/auth/signin', { ...input, device_name: deviceName() });
+  async signIn(input: Omit<SignInRequest, 'device_name'>): Promise<void> {
+    const auth = await this.rest.post<AuthResponse>('/auth/signin', { ...input, device_name: deviceName() } satisfies SignInRequest);
     this.tokens.set(auth);
     this.start();
   }
@@ -888,7 +889,7 @@ export class ChatClient {
     return this.rest.post('/users/me/password', { current_password: current, new_password: next });
   }
 
-  async sessions(): Promise<SessionWithMethod[]> {
+  async sessions(): Promise<DeviceSession[]> {
     return (await this.rest.get<SessionList>('/sessions')).sessions;
   }
 

@@ -7,7 +7,7 @@
 // puts them in a URL.
 
 import { ApiError, type Rest } from './rest';
-import type { RecoveryCodes, SessionWithMethod, TotpSetup, TwoFactorStatus } from './types';
+import type { ConfirmTotpRequest, DisableTwoFactorRequest, PasswordConfirmation, RecoveryCodes, SignInMethod, TotpSetup, TwoFactorStatus } from './types';
 
 /** Turning two-factor sign-in on and off, and recovery codes, for the signed-in user. */
 export class TwoFactor {
@@ -20,22 +20,22 @@ export class TwoFactor {
 
   /** Starts (or restarts) the setup: a new secret, not in force until confirmed. */
   startTotp(password: string): Promise<TotpSetup> {
-    return this.rest.post<TotpSetup>('/users/me/two-factor/totp', { password });
+    return this.rest.post<TotpSetup>('/users/me/two-factor/totp', { password } satisfies PasswordConfirmation);
   }
 
   /** Confirms the setup with the app's current code; answers the ten recovery codes. */
   async confirmTotp(code: string): Promise<string[]> {
-    return (await this.rest.post<RecoveryCodes>('/users/me/two-factor/totp/confirm', { code: code.trim() })).codes;
+    return (await this.rest.post<RecoveryCodes>('/users/me/two-factor/totp/confirm', { code: code.trim() } satisfies ConfirmTotpRequest)).codes;
   }
 
   /** Ten new recovery codes; the old ones stop working. */
   async newRecoveryCodes(password: string): Promise<string[]> {
-    return (await this.rest.post<RecoveryCodes>('/users/me/two-factor/recovery-codes', { password })).codes;
+    return (await this.rest.post<RecoveryCodes>('/users/me/two-factor/recovery-codes', { password } satisfies PasswordConfirmation)).codes;
   }
 
   /** Turns it off, with the password and an app code or a recovery code. */
   async disable(password: string, secondFactor: string): Promise<void> {
-    await this.rest.post('/users/me/two-factor/disable', { password, second_factor: secondFactor.trim() });
+    await this.rest.post('/users/me/two-factor/disable', { password, second_factor: secondFactor.trim() } satisfies DisableTwoFactorRequest);
   }
 }
 
@@ -95,7 +95,7 @@ export function recoveryCodesFile(codes: readonly string[], username: string, ho
 }
 
 /** How a session was signed in, in words; unknown methods (added within a version) say so. */
-export function signInMethodLabel(method: SessionWithMethod['sign_in_method']): string | null {
+export function signInMethodLabel(method: SignInMethod | undefined): string | null {
   switch (method) {
     case 'password':
       return 'Password';
@@ -104,8 +104,10 @@ export function signInMethodLabel(method: SessionWithMethod['sign_in_method']): 
     case 'password_recovery_code':
       return 'Password + recovery code';
     case undefined:
+      // An older server does not say.
       return null;
     default:
+      // `unknown`, or a method added after this client was built.
       return 'Another sign-in method';
   }
 }

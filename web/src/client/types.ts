@@ -110,25 +110,16 @@ export type RequestFrame = ClientFrame extends infer F
     : never
   : never;
 
-// Two-factor sign-in (protocol.md, "Two-factor sign-in"). Written by hand until
-// docs/openapi.json carries them; then they become names for the generated schemas.
-/** `GET /api/v1/users/me/two-factor`. */
-export interface TwoFactorStatus {
-  totp_enabled: boolean;
-  recovery_codes_left: number;
-}
-/** `POST /api/v1/users/me/two-factor/totp`: a secret to confirm. */
-export interface TotpSetup {
-  secret: string;
-  otpauth_uri: string;
-  digits: number;
-  period_secs: number;
-}
+// Two-factor sign-in (protocol.md, "Two-factor sign-in").
+/** `GET /api/v1/users/me/two-factor`: on or off, and recovery codes left. */
+export type TwoFactorStatus = Schemas['TwoFactorStatus'];
+/** A new authenticator secret, with its `otpauth://` URI for the QR code. */
+export type TotpSetup = Schemas['TotpSetup'];
 /** The ten recovery codes, shown once. */
-export interface RecoveryCodes {
-  codes: string[];
-}
-/** How a device session was signed in; others may be added within a version. */
-export type SignInMethod = 'password' | 'password_totp' | 'password_recovery_code';
-/** A device session, with how it was signed in (older servers leave it out). */
-export type SessionWithMethod = DeviceSession & { sign_in_method?: SignInMethod | (string & {}) };
+export type RecoveryCodes = Schemas['RecoveryCodes'];
+export type PasswordConfirmation = Schemas['PasswordConfirmation'];
+export type ConfirmTotpRequest = Schemas['ConfirmTotpRequest'];
+export type DisableTwoFactorRequest = Schemas['DisableTwoFactorRequest'];
+export type SignInRequest = Schemas['SignInRequest'];
+/** How a device session was signed in; `unknown` stands for methods added later. */
+export type SignInMethod = Schemas['SignInMethod'];

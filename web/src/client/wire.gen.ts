@@ -125,6 +125,11 @@ export interface components {
          * @enum {integer}
          */
         CloseCode: CloseCode;
+        /** @description `POST /api/v1/users/me/two-factor/totp/confirm` */
+        ConfirmTotpRequest: {
+            /** @description The code the authenticator app shows now. */
+            code: string;
+        };
         /** @description `POST /api/v1/rooms`: create a group. */
         CreateGroupRequest: {
             /** @description End-to-end encrypted room: fixed at creation. */
@@ -149,7 +154,14 @@ export interface components {
             ip?: string;
             /** Format: date-time */
             last_seen_at: string;
+            sign_in_method: components["schemas"]["SignInMethod"];
             user_agent?: string;
+        };
+        /** @description `POST /api/v1/users/me/two-factor/disable` */
+        DisableTwoFactorRequest: {
+            password: string;
+            /** @description A code from the authenticator app, or an unused recovery code. */
+            second_factor: string;
         };
         /** @description `PATCH /api/v1/rooms/{id}/messages/{seq}` */
         EditMessageRequest: {
@@ -164,7 +176,7 @@ export interface components {
          *     must treat a code they do not know as [`ErrorCode::Unknown`].
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "invalid_input" | "weak_password" | "username_taken" | "invalid_credentials" | "unauthenticated" | "invalid_token" | "token_expired" | "session_revoked" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "quota_exceeded" | "range_not_satisfiable" | "unsupported_media_type" | "rate_limited" | "internal" | "unavailable" | "unknown";
+        ErrorCode: "invalid_json" | "invalid_input" | "weak_password" | "username_taken" | "invalid_credentials" | "second_factor_required" | "invalid_second_factor" | "unauthenticated" | "invalid_token" | "token_expired" | "session_revoked" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "quota_exceeded" | "range_not_satisfiable" | "unsupported_media_type" | "rate_limited" | "internal" | "unavailable" | "unknown";
         /** @description What went wrong, for programs (`code`) and for people (`message`). */
         ErrorDetail: {
             /** @description Stable, machine-readable reason; see [`ErrorCode`]. */
@@ -473,6 +485,13 @@ export interface components {
         OpenDirectRequest: {
             user_id: components["schemas"]["UserId"];
         };
+        /**
+         * @description `POST /api/v1/users/me/two-factor/totp`, and `POST
+         *     /api/v1/users/me/two-factor/recovery-codes`: the current password again.
+         */
+        PasswordConfirmation: {
+            password: string;
+        };
         /** @description An invitation as the room's members see it: who is invited, by whom. */
         PendingInvitation: {
             /** Format: date-time */
@@ -582,6 +601,13 @@ export interface components {
         ReadMarkerRequest: {
             /** Format: int64 */
             seq: number;
+        };
+        /**
+         * @description Single-use codes that stand in for the authenticator app at sign-in. The server
+         *     keeps only their hashes: this is the only time they are shown.
+         */
+        RecoveryCodes: {
+            codes: string[];
         };
         /** @description `POST /api/v1/auth/refresh` */
         RefreshRequest: {
@@ -860,11 +886,23 @@ export interface components {
              */
             next_before?: number;
         };
+        /**
+         * @description How a device session was signed in.
+         * @enum {string}
+         */
+        SignInMethod: "password" | "password_totp" | "password_recovery_code" | "unknown";
         /** @description `POST /api/v1/auth/signin` */
         SignInRequest: {
             /** @description At most 64 characters, one line. */
             device_name?: string | null;
             password: string;
+            /**
+             * @description For an account with two-factor sign-in: the 6-digit code its authenticator
+             *     app shows now, or one of its unused recovery codes (spaces and dashes are
+             *     ignored). Without it, such an account's sign-in answers
+             *     `second_factor_required` once the password is right.
+             */
+            second_factor?: string | null;
             username: string;
         };
         /** @description `POST /api/v1/auth/signup` */
@@ -905,9 +943,36 @@ export interface components {
             /** Format: int32 */
             width: number;
         };
+        /** @description A new authenticator secret, not in force until confirmed with a code. */
+        TotpSetup: {
+            /**
+             * Format: int32
+             * @description Digits per code (6).
+             */
+            digits: number;
+            /** @description The same as an `otpauth://totp/...` URI, for a QR code. */
+            otpauth_uri: string;
+            /**
+             * Format: int32
+             * @description Seconds each code is valid for (30).
+             */
+            period_secs: number;
+            /** @description The secret in base32 (RFC 4648, no padding), for typing into the app. */
+            secret: string;
+        };
         /** @description `POST /api/v1/rooms/{id}/transfer-ownership` */
         TransferOwnershipRequest: {
             user_id: components["schemas"]["UserId"];
+        };
+        /** @description `GET /api/v1/users/me/two-factor` */
+        TwoFactorStatus: {
+            /**
+             * Format: int32
+             * @description Recovery codes not used yet (0 while two-factor sign-in is off).
+             */
+            recovery_codes_left: number;
+            /** @description Password sign-in asks for a code from the authenticator app. */
+            totp_enabled: boolean;
         };
         /** @description `PATCH /api/v1/users/me`: fields left out are not changed. */
         UpdateProfileRequest: {
