@@ -1,13 +1,15 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../client/client';
+import { signInMethodLabel } from '../client/twoFactor';
 import type { DeviceSession, UserId } from '../client/types';
 import { Avatar } from './Avatar';
 import { BackButton } from './BackButton';
 import { PhotoPicker } from './PhotoPicker';
 import { formatDay, formatTime, useChatState, useClient, useTheme, type Theme } from './hooks';
 import { NotificationSettings } from './NotificationSettings';
+import { TwoFactorSettings } from './TwoFactor';
 
-/** Profile, theme, notifications, password, blocked people and device sessions. */
+/** Profile, theme, notifications, password, two-factor sign-in, blocked people and device sessions. */
 export function Settings({ go }: { go: (path: string) => void }) {
   const client = useClient();
   const me = useChatState().me;
@@ -122,6 +124,8 @@ export function Settings({ go }: { go: (path: string) => void }) {
           </button>
         </form>
 
+        <TwoFactorSettings />
+
         <BlockedPeople />
 
         <div className="card stack">
@@ -137,6 +141,12 @@ export function Settings({ go }: { go: (path: string) => void }) {
                     Last active {formatDay(s.last_seen_at)} {formatTime(s.last_seen_at)}
                     {s.ip ? ` · ${s.ip}` : ''}
                   </span>
+                  {signInMethodLabel(s.sign_in_method) && (
+                    <>
+                      <br />
+                      <span className="muted small">Signed in with: {signInMethodLabel(s.sign_in_method)}</span>
+                    </>
+                  )}
                 </span>
                 {!s.current && (
                   <button type="button" className="btn btn--ghost btn--sm" onClick={() => void client.revokeSession(s.id).then(loadSessions)} aria-label={`Sign out ${s.device_name}`}>

@@ -1,0 +1,422 @@
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { ApiError } from '../client/client';
+import { FEW_RECOVERY_CODES, groupSecret, recoveryCodesFile } from '../client/twoFactor';
+import type { TotpSetup, TwoFactorStatus } from '../client/types';
+import { Dialog } from './Dialog';
+import { useChatState, useClient } from './hooks';
+import './twoFactor.css';
+
+/** Settings → Security: two-factor sign-in with an authenticator app, and recovery codes. */
+export function TwoFactorSettings() {
+  const client = useClient();
+  const [status, setStatus] = useState<TwoFactorStatus | null>(null);
+  const [failed, setFailed] = useState(false);
+  const [dialog, setDialog] = useState<'enable' | 'codes' | 'disable' | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const load = () => {
+    client.twoFactor
+      .status()
+      .then((s) => {
+        setStatus(s);
+        setFailed(false);
+      })
+      .catch(() => setFailed(true));
+  };
+  useEffect(load, [client]);
+
+  const finish = (text: string) => {
+    setDialog(null);
+    setNotice(text);
+    load();
+  };
+
+  const few = status?.totp_enabled && status.recovery_codes_left <= FEW_RECOVERY_CODES;
+  return (
+    <section className="card stack" aria-labelledby="tfa-title">
+      <h2 id="tfa-title">Two-factor authentication</h2>
+      <p className="muted">
+        Besides your password, signing in asks for a code from an authenticator app on your phone (such as Aegis, FreeOTP, Google Authenticator or 1Password), so a stolen password alone is not
+        enough.
+      </p>
+      {status === null ? (
+        <p className="muted" role="status">
+          {failed ? 'Could not load the two-factor settings.' : 'Loading…'}
+        </p>
+      ) : (
+        <>
+          <p className="tfa__status">
+            <span className={status.totp_enabled ? 'tfa__badge tfa__badge--on' : 'tfa__badge'}>{status.totp_enabled ? 'On' : 'Off'}</span>
+            {status.totp_enabled ? (
+              <span>
+                Authenticator app · {status.recovery_codes_left} recovery {status.recovery_codes_left === 1 ? 'code' : 'codes'} left
+              </span>
+            ) : (
+              <span>Signing in needs only your password.</span>
+            )}
+          </p>
+          {few && (
+            <p className="tfa__warn" role="note">
+              {status.recovery_codes_left === 0 ? 'You have no recovery codes left.' : `Only ${status.recovery_codes_left} recovery ${status.recovery_codes_left === 1 ? 'code is' : 'codes are'} left.`}{' '}
+              Make new ones so that you can still sign in if you lose your phone.
+            </p>
+          )}
+          <div className="tfa__actions">
+            {status.totp_enabled ? (
+              <>
+                <button type="button" className="btn" onClick={() => setDialog('codes')}>
+                  New recovery codes
+                </button>
+                <button type="button" className="btn btn--danger" onClick={() => setDialog('disable')}>
+                  Turn off
+                </button>
+              </>
+            ) : (
+              <button type="button" className="btn btn--primary" onClick={() => setDialog('enable')}>
+                Turn on two-factor authentication
+              </button>
+            )}
+          </div>
+        </>
+      )}
+      <p className="ok" role="status">
+        {notice}
+      </p>
+      {dialog === 'enable' && <EnableDialog close={() => setDialog(null)} done={() => finish('Two-factor authentication is on.')} />}
+      {dialog === 'codes' && <NewCodesDialog close={() => setDialog(null)} done={() => finish('New recovery codes made; the old ones no longer work.')} />}
+      {dialog === 'disable' && <DisableDialog close={() => setDialog(null)} done={() => finish('Two-factor authentication is off.')} />}
+    </section>
+  );
+}
+
+type FieldErrors = Partial<Record<'password' | 'code' | 'second_factor' | 'form', string>>;
+
+/** The server's refusal as errors by field (its `field`), or for the whole form. */
+function fieldErrors(err: unknown, fallbackField?: 'code' | 'second_factor'): FieldErrors {
+  if (!(err instanceof ApiError)) return { form: 'Cannot reach the server. Check your connection and try again.' };
+  if (err.code === 'rate_limited') return { form: `Too many attempts. Try again in ${err.retryAfterSecs ?? 60} seconds.` };
+  const field = err.field === 'password' || err.field === 'code' || err.field === 'second_factor' ? err.field : undefined;
+  if (field === 'password') return { password: 'That password is wrong.' };
+  if (field === 'code' || field === 'second_factor') return { [field]: 'That code is wrong, expired or already used.' };
+  if (fallbackField && err.code === 'invalid_input') return { [fallbackField]: err.message };
+  return { form: err.message };
+}
+
+/** A labelled input with its error beside it (`aria-describedby`, announced). */
+function Field({
+  id,
+  label,
+  error,
+  value,
+  onChange,
+  kind,
+}: {
+  id: string;
+  label: string;
+  error?: string;
+  value: string;
+  onChange: (v: string) => void;
+  kind: 'password' | 'code' | 'any-code';
+}) {
+  const errorId = `${id}-error`;
+  const code = kind !== 'password';
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type={kind === 'password' ? 'password' : 'text'}
+        className={code ? 'code-input' : undefined}
+        autoComplete={kind === 'password' ? 'current-password' : 'one-time-code'}
+        inputMode={kind === 'code' ? 'numeric' : undefined}
+        autoCapitalize="off"
+        spellCheck={false}
+        maxLength={code ? 32 : undefined}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? errorId : undefined}
+      />
+      {error && (
+        <p className="field-error" id={errorId} role="alert">
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
+
+function FormError({ text }: { text?: string }) {
+  return (
+    <div aria-live="assertive">
+      {text && <p className="form-error">{text}</p>}
+    </div>
+  );
+}
+
+/** Turning it on: password, then the QR code and the first code, then the recovery codes. */
+function EnableDialog({ close, done }: { close: () => void; done: () => void }) {
+  const client = useClient();
+  const [password, setPassword] = useState('');
+  const [setup, setSetup] = useState<TotpSetup | null>(null);
+  const [code, setCode] = useState('');
+  const [codes, setCodes] = useState<string[] | null>(null);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+  // The password field goes when the QR code comes: focus follows to the code field.
+  useEffect(() => {
+    if (setup) document.getElementById('tfa-code')?.focus();
+  }, [setup]);
+
+  const start = (e: FormEvent) => {
+    e.preventDefault();
+    if (!password) return setErrors({ password: 'Enter your password.' });
+    setBusy(true);
+    setErrors({});
+    client.twoFactor
+      .startTotp(password)
+      .then((s) => {
+        setSetup(s);
+        setPassword('');
+      })
+      .catch((err: unknown) => setErrors(fieldErrors(err)))
+      .finally(() => setBusy(false));
+  };
+
+  const confirm = (e: FormEvent) => {
+    e.preventDefault();
+    if (!code.trim()) return setErrors({ code: 'Enter the 6-digit code your app shows.' });
+    setBusy(true);
+    setErrors({});
+    client.twoFactor
+      .confirmTotp(code)
+      .then(setCodes)
+      .catch((err: unknown) => setErrors(fieldErrors(err, 'code')))
+      .finally(() => setBusy(false));
+  };
+
+  if (codes) return <CodesDialog title="Save your recovery codes" codes={codes} done={done} />;
+  return (
+    <Dialog title="Turn on two-factor authentication" close={close}>
+      {!setup ? (
+        <form className="stack" onSubmit={start} noValidate>
+          <p className="muted">Confirm your password to continue.</p>
+          <FormError text={errors.form} />
+          <Field id="tfa-password" label="Password" kind="password" value={password} onChange={setPassword} error={errors.password} />
+          <Actions close={close} busy={busy} submit="Continue" />
+        </form>
+      ) : (
+        <form className="stack" onSubmit={confirm} noValidate>
+          <ol className="tfa__steps">
+            <li>Scan this QR code with your authenticator app.</li>
+            <li>Enter the 6-digit code the app shows.</li>
+          </ol>
+          <QrCode uri={setup.otpauth_uri} />
+          <Secret secret={setup.secret} />
+          <FormError text={errors.form} />
+          <Field id="tfa-code" label="6-digit code from the app" kind="code" value={code} onChange={setCode} error={errors.code} />
+          <Actions close={close} busy={busy} submit="Turn on" />
+        </form>
+      )}
+    </Dialog>
+  );
+}
+
+/** Ten new recovery codes, after the password. */
+function NewCodesDialog({ close, done }: { close: () => void; done: () => void }) {
+  const client = useClient();
+  const [password, setPassword] = useState('');
+  const [codes, setCodes] = useState<string[] | null>(null);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!password) return setErrors({ password: 'Enter your password.' });
+    setBusy(true);
+    setErrors({});
+    client.twoFactor
+      .newRecoveryCodes(password)
+      .then(setCodes)
+      .catch((err: unknown) => setErrors(fieldErrors(err)))
+      .finally(() => setBusy(false));
+  };
+
+  if (codes) return <CodesDialog title="Your new recovery codes" codes={codes} done={done} />;
+  return (
+    <Dialog title="New recovery codes" close={close}>
+      <form className="stack" onSubmit={submit} noValidate>
+        <p className="muted">Your current recovery codes stop working once the new ones are made. Confirm your password to continue.</p>
+        <FormError text={errors.form} />
+        <Field id="tfa-password" label="Password" kind="password" value={password} onChange={setPassword} error={errors.password} />
+        <Actions close={close} busy={busy} submit="Make new codes" />
+      </form>
+    </Dialog>
+  );
+}
+
+/** Turning it off: the password and a code (or a recovery code). */
+function DisableDialog({ close, done }: { close: () => void; done: () => void }) {
+  const client = useClient();
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const local: FieldErrors = {};
+    if (!password) local.password = 'Enter your password.';
+    if (!code.trim()) local.second_factor = 'Enter a code from your app, or a recovery code.';
+    setErrors(local);
+    if (Object.keys(local).length > 0) return;
+    setBusy(true);
+    client.twoFactor
+      .disable(password, code)
+      .then(done)
+      .catch((err: unknown) => setErrors(fieldErrors(err, 'second_factor')))
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <Dialog title="Turn off two-factor authentication" close={close}>
+      <form className="stack" onSubmit={submit} noValidate>
+        <p className="muted">Signing in will need only your password. Your authenticator app’s entry and your recovery codes stop working.</p>
+        <FormError text={errors.form} />
+        <Field id="tfa-password" label="Password" kind="password" value={password} onChange={setPassword} error={errors.password} />
+        <Field id="tfa-second" label="Code from your app, or a recovery code" kind="any-code" value={code} onChange={setCode} error={errors.second_factor} />
+        <Actions close={close} busy={busy} submit="Turn off" danger />
+      </form>
+    </Dialog>
+  );
+}
+
+function Actions({ close, busy, submit, danger }: { close: () => void; busy: boolean; submit: string; danger?: boolean }) {
+  return (
+    <div className="dialog__actions">
+      <button type="button" className="btn btn--ghost" onClick={close}>
+        Cancel
+      </button>
+      <button type="submit" className={danger ? 'btn btn--danger-solid' : 'btn btn--primary'} disabled={busy}>
+        {busy ? 'Please wait…' : submit}
+      </button>
+    </div>
+  );
+}
+
+/** The otpauth URI as a QR code: an SVG made here, shown through a data: URL (no markup injected). */
+function QrCode({ uri }: { uri: string }) {
+  const [src, setSrc] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    // Loaded when first needed: most sessions never show a QR code.
+    import('qrcode')
+      .then((QRCode) => QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 }))
+      .then((svg) => {
+        if (live) setSrc(`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`);
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [uri]);
+  return <div className="tfa__qr">{src && <img src={src} alt="QR code to scan with your authenticator app" />}</div>;
+}
+
+/** The secret for typing, in groups of four, with Copy. */
+function Secret({ secret }: { secret: string }) {
+  const id = useId();
+  return (
+    <div className="stack">
+      <p className="muted small" id={id}>
+        Can’t scan it? Type this key into the app instead (time-based, 6 digits):
+      </p>
+      <div className="tfa__secret">
+        <code aria-labelledby={id} data-testid="totp-secret">
+          {groupSecret(secret)}
+        </code>
+        <CopyButton text={secret} label="Copy key" />
+      </div>
+    </div>
+  );
+}
+
+function CopyButton({ text, label }: { text: string; label: string }) {
+  const [copied, setCopied] = useState<boolean | null>(null);
+  return (
+    <>
+      <button
+        type="button"
+        className="btn btn--sm"
+        onClick={() => {
+          navigator.clipboard.writeText(text).then(
+            () => setCopied(true),
+            () => setCopied(false),
+          );
+        }}
+      >
+        {label}
+      </button>
+      <span className="muted small" role="status">
+        {copied === true ? 'Copied.' : copied === false ? 'Could not copy; select the text instead.' : ''}
+      </span>
+    </>
+  );
+}
+
+/** Recovery codes, shown once: Copy, Download, and Done once they are saved. */
+function CodesDialog({ title, codes, done }: { title: string; codes: string[]; done: () => void }) {
+  const me = useChatState().me;
+  const [saved, setSaved] = useState(false);
+  const [hint, setHint] = useState<ReactNode>(null);
+  const check = useRef<HTMLInputElement>(null);
+  const text = recoveryCodesFile(codes, me?.username ?? '', location.host, new Date());
+
+  // Closing before the codes are saved would lose them: point at the checkbox instead.
+  const close = () => {
+    if (saved) return done();
+    setHint('Tick the box once you have saved your recovery codes.');
+    check.current?.focus();
+  };
+
+  const download = () => {
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `confab-recovery-codes-${me?.username ?? 'account'}.txt`;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  };
+
+  return (
+    <Dialog title={title} close={close} initialFocus=".tfa__codes-actions button">
+      <div className="stack">
+        <p>
+          Each code signs you in once if you lose your authenticator app. <strong>They will not be shown again:</strong> copy them or download them now, and keep them somewhere safe.
+        </p>
+        <ul className="tfa__codes" aria-label="Recovery codes" data-testid="recovery-codes">
+          {codes.map((c) => (
+            <li key={c}>{c}</li>
+          ))}
+        </ul>
+        <div className="tfa__actions tfa__codes-actions">
+          <CopyButton text={codes.join('\n')} label="Copy" />
+          <button type="button" className="btn btn--sm" onClick={download}>
+            Download (.txt)
+          </button>
+        </div>
+        <label className="check" htmlFor="tfa-saved">
+          <input ref={check} id="tfa-saved" type="checkbox" checked={saved} onChange={(e) => setSaved(e.target.checked)} />I have saved my recovery codes
+        </label>
+        <div aria-live="polite">{hint && !saved && <p className="field-error">{hint}</p>}</div>
+        <div className="dialog__actions">
+          <button type="button" className="btn btn--primary" disabled={!saved} onClick={done}>
+            Done
+          </button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}
