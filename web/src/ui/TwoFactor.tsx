@@ -163,9 +163,10 @@ function EnableDialog({ close, done }: { close: () => void; done: () => void }) 
   const [codes, setCodes] = useState<string[] | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
-  // The password field goes when the QR code comes: focus follows to the code field.
+  // The password field goes when the QR code comes: focus follows to the code field,
+  // without scrolling the dialog past its title and the QR code on a small screen.
   useEffect(() => {
-    if (setup) document.getElementById('tfa-code')?.focus();
+    if (setup) document.getElementById('tfa-code')?.focus({ preventScroll: true });
   }, [setup]);
 
   const start = (e: FormEvent) => {
