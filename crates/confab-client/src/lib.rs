@@ -41,6 +41,7 @@ pub use live::{Incoming, Live};
 mod consent;
 mod files;
 mod notify;
+mod two_factor;
 
 mod live;
 
@@ -167,15 +168,21 @@ impl Client {
         password: &str,
         device_name: Option<&str>,
     ) -> Result<AuthResponse> {
-        let request = SignInRequest {
+        self.sign_in_with(&SignInRequest {
             username: username.to_owned(),
             password: password.to_owned(),
             device_name: device_name.map(str::to_owned),
-        };
+            second_factor: None,
+        })
+        .await
+    }
+
+    /// Signs in from a full request, opening a new device session.
+    pub async fn sign_in_with(&self, request: &SignInRequest) -> Result<AuthResponse> {
         let response: AuthResponse = self
             .send(
                 self.request(Method::POST, "/api/v1/auth/signin")?
-                    .json(&request),
+                    .json(request),
             )
             .await?;
         self.set_tokens(Some(response.tokens.clone())).await;

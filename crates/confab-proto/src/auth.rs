@@ -46,6 +46,29 @@ pub struct SignInRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub device_name: Option<String>,
+    /// For an account with two-factor sign-in: the 6-digit code its authenticator
+    /// app shows now, or one of its unused recovery codes (spaces and dashes are
+    /// ignored). Without it, such an account's sign-in answers
+    /// `second_factor_required` once the password is right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
+    pub second_factor: Option<String>,
+}
+
+/// How a device session was signed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMethod {
+    /// A password alone (also a new account's first session).
+    Password,
+    /// A password and a code from the authenticator app.
+    PasswordTotp,
+    /// A password and a recovery code.
+    PasswordRecoveryCode,
+    /// A method this client version does not know.
+    #[serde(other)]
+    Unknown,
 }
 
 /// `POST /api/v1/auth/refresh`
@@ -119,6 +142,7 @@ pub struct DeviceSession {
     pub last_seen_at: Timestamp,
     /// True for the session that made this request.
     pub current: bool,
+    pub sign_in_method: SignInMethod,
 }
 
 /// `GET /api/v1/sessions`

@@ -43,6 +43,11 @@ pub enum ErrorCode {
     UsernameTaken,
     /// Username or password is wrong (401). Deliberately does not say which.
     InvalidCredentials,
+    /// The password was right, but the account has two-factor sign-in on: send the
+    /// sign-in again with `second_factor` (401).
+    SecondFactorRequired,
+    /// The `second_factor` of a sign-in is wrong, expired or already used (401).
+    InvalidSecondFactor,
     /// No access token was presented (401).
     Unauthenticated,
     /// The access token is malformed or its signature is wrong (401).
@@ -88,6 +93,8 @@ impl ErrorCode {
             Self::WeakPassword => "weak_password",
             Self::UsernameTaken => "username_taken",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::SecondFactorRequired => "second_factor_required",
+            Self::InvalidSecondFactor => "invalid_second_factor",
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidToken => "invalid_token",
             Self::TokenExpired => "token_expired",

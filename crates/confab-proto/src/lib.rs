@@ -23,6 +23,7 @@ pub mod invitations;
 pub mod notifications;
 pub mod rooms;
 pub mod search;
+pub mod two_factor;
 pub mod users;
 pub mod ws;
 

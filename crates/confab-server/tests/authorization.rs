@@ -66,6 +66,13 @@ fn rest_rows() -> Vec<Rest> {
         rest("GET    /users/me",                    "my profile",                   Account, Bare,          anyone(OK)),
         rest("PATCH  /users/me",                    "change my status",             Account, Bare,          anyone(OK)).body(|_| json!({ "status_text": "checking" })),
         rest("POST   /users/me/password",           "change my password (to itself)", Account, Bare,        anyone(OK)).body(|_| json!({ "current_password": PASSWORD, "new_password": PASSWORD })),
+        // Two-factor sign-in: only ever the caller's own account (tests/two_factor.rs
+        // covers the flows).
+        rest("GET    /users/me/two-factor",         "my two-factor status",         Account, Bare,          anyone(OK)),
+        rest("POST   /users/me/two-factor/totp",    "start an authenticator setup", Account, Bare,          anyone(OK)).body(|_| json!({ "password": PASSWORD })),
+        rest("POST   /users/me/two-factor/totp/confirm", "confirm it with a wrong code", Account, Bare,      anyone(INVALID)).body(|_| json!({ "code": "abc" })),
+        rest("POST   /users/me/two-factor/recovery-codes", "new recovery codes (while off)", Account, Bare, anyone(INVALID)).body(|_| json!({ "password": PASSWORD })),
+        rest("POST   /users/me/two-factor/disable", "turn it off (while off)",      Account, Bare,          anyone(DONE)).body(|_| json!({ "password": PASSWORD, "second_factor": "" })),
         // Finding people and presence: open to anyone signed in; what they show is
         // filtered by shared rooms (hardening.rs and live.rs test that).
         rest("GET    /users/{username}",            "look someone up by name",      Account, Bystander,     anyone(OK)),

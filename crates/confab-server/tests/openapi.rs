@@ -4,7 +4,7 @@
 //! WebSocket frames included. The web client generates its types from that file
 //! (`web/src/client/wire.gen.ts`), so a schema that lies would be a type that lies.
 
-use confab_proto::auth::{AuthResponse, AuthTokens, DeviceSession};
+use confab_proto::auth::{AuthResponse, AuthTokens, DeviceSession, SignInMethod};
 use confab_proto::events::{EventContent, MessageBody, MessageState, Reaction, RoomEvent};
 use confab_proto::files::{FileInfo, SharedFile, SharedFilePage, ThumbnailInfo};
 use confab_proto::invitations::{
@@ -794,12 +794,14 @@ fn device_sessions() -> Vec<DeviceSession> {
         created_at: at(),
         last_seen_at: at(),
         current: true,
+        sign_in_method: SignInMethod::Password,
     };
     vec![
         session.clone(),
         DeviceSession {
             user_agent: Some("Mozilla/5.0".into()),
             ip: Some("127.0.0.1".into()),
+            sign_in_method: SignInMethod::PasswordTotp,
             ..session
         },
     ]

@@ -73,6 +73,7 @@ async fn session(
             now: NOW,
             expires_at,
             refresh_token_hash: refresh_hash,
+            sign_in_method: "password",
         })
         .await
         .expect("create session")

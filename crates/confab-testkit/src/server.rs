@@ -161,7 +161,8 @@ impl ServerBuilder {
 pub struct TestServer {
     /// The server's database.
     pub db: TestDb,
-    /// `http://127.0.0.1:PORT`, where the server listens.
+    /// `http://127.0.0.1:PORT` (`https://` when it serves TLS), where the server
+    /// listens.
     pub url: String,
     launch: Launch,
     child: Option<Child>,
@@ -253,7 +254,7 @@ impl TestServer {
                     // Whoever reads our stderr may be gone; the log is kept regardless.
                     let _ = writeln!(std::io::stderr(), "{line}");
                 }
-                let addr = listening_addr(&line);
+                let addr = listening_url(&line);
                 log.lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .push(line);
@@ -265,7 +266,7 @@ impl TestServer {
 
         match addr_rx.recv_timeout(START_TIMEOUT) {
             Ok(addr) => {
-                self.url = format!("http://{addr}");
+                self.url = addr;
                 self.child = Some(child);
                 Ok(())
             }
@@ -369,12 +370,17 @@ impl Drop for TestServer {
 }
 
 /// The address in `confab serve`'s JSON "listening" log line.
-fn listening_addr(line: &str) -> Option<String> {
+/// The server's base URL from its `listening` log line: `http://` or, when it serves
+/// TLS itself, `https://`, then the address.
+fn listening_url(line: &str) -> Option<String> {
     let event = serde_json::from_str::<serde_json::Value>(line).ok()?;
     if event["message"] != "listening" {
         return None;
     }
-    event["addr"].as_str().map(str::to_owned)
+    let scheme = event["scheme"].as_str().unwrap_or("http");
+    event["addr"]
+        .as_str()
+        .map(|addr| format!("{scheme}://{addr}"))
 }
 
 #[cfg(test)]
@@ -383,16 +389,21 @@ mod tests {
 
     #[test]
     fn the_address_comes_from_the_listening_line_only() {
-        let listening = r#"{"timestamp":"2025-01-01T00:00:00Z","level":"INFO","message":"listening","addr":"127.0.0.1:40123","database":"sqlite://x","version":"0.1.0","target":"confab_server::server"}"#;
+        let listening = r#"{"timestamp":"2025-01-01T00:00:00Z","level":"INFO","message":"listening","addr":"127.0.0.1:40123","scheme":"http","database":"sqlite://x","version":"0.1.0","target":"confab_server::server"}"#;
         assert_eq!(
-            listening_addr(listening).as_deref(),
-            Some("127.0.0.1:40123")
+            listening_url(listening).as_deref(),
+            Some("http://127.0.0.1:40123")
+        );
+        let tls = r#"{"message":"listening","addr":"127.0.0.1:40124","scheme":"https"}"#;
+        assert_eq!(
+            listening_url(tls).as_deref(),
+            Some("https://127.0.0.1:40124")
         );
         assert_eq!(
-            listening_addr(r#"{"message":"migrated","addr":"127.0.0.1:1"}"#),
+            listening_url(r#"{"message":"migrated","addr":"127.0.0.1:1"}"#),
             None
         );
-        assert_eq!(listening_addr("listening on 127.0.0.1:1"), None);
+        assert_eq!(listening_url("listening on 127.0.0.1:1"), None);
     }
 
     #[test]

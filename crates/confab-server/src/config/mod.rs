@@ -19,6 +19,7 @@ mod groups;
 mod notify;
 mod options;
 mod parsers;
+mod tls;
 
 #[cfg(test)]
 mod docs;
@@ -35,3 +36,4 @@ pub use groups::{
 };
 pub use notify::{NotifyConfig, RoomMentionRole};
 pub use options::{Config, SqliteSynchronous};
+pub use tls::TlsConfig;

@@ -290,6 +290,31 @@ fn rules_between_settings_are_checked() {
             &["--signin-backoff-base", "16m"],
             "--signin-backoff-base must be at most",
         ),
+        (
+            &["--tls-cert", "c.pem"],
+            "--tls-cert and --tls-key go together",
+        ),
+        (
+            &["--tls-key", "k.pem"],
+            "--tls-cert and --tls-key go together",
+        ),
+        (
+            &["--http-redirect-listen", "127.0.0.1:80"],
+            "--http-redirect-listen needs TLS",
+        ),
+        (
+            &[
+                "--tls-cert",
+                "c.pem",
+                "--tls-key",
+                "k.pem",
+                "--listen",
+                "0.0.0.0:443",
+                "--http-redirect-listen",
+                "0.0.0.0:443",
+            ],
+            "--http-redirect-listen must differ from --listen",
+        ),
     ] {
         match error(args) {
             ConfigError::Invalid(text) => assert!(text.starts_with(message), "{text}"),
@@ -367,5 +392,5 @@ fn env_vars_and_toml_keys_follow_the_flag_names() {
         }
         settings += 1;
     }
-    assert_eq!(settings, 76);
+    assert_eq!(settings, 81);
 }

@@ -38,7 +38,7 @@ pub async fn sign_up(
     params(RefreshCookieParam),
     responses(
         (status = 200, description = "Signed in; the new session's tokens (with `X-Confab-Refresh: cookie`, the refresh token is in the `confab_refresh` cookie, not the body)", body = AuthResponse),
-        (status = 401, description = "`invalid_credentials`", body = ErrorBody),
+        (status = 401, description = "`invalid_credentials`; or, for an account with two-factor sign-in, `second_factor_required` (the password was right: send it again with `second_factor`) or `invalid_second_factor`", body = ErrorBody),
         (status = 429, description = "`rate_limited`: back off for `retry_after_secs`", body = ErrorBody),
     ))]
 pub async fn sign_in(

@@ -4,7 +4,7 @@
 //! sign-out gets its refresh token in the cookie `confab_refresh` instead of the
 //! JSON body: `HttpOnly` (no script can read it), `SameSite=Strict` (no other site's
 //! page can make the browser send it), `Path=/api/v1/auth` (sent to nothing else),
-//! `Secure` when the request came over HTTPS. `POST /api/v1/auth/refresh` reads the
+//! `Secure` when the request came over HTTPS (Confab's own TLS, or a trusted proxy's). `POST /api/v1/auth/refresh` reads the
 //! cookie only when the header is there too: a cross-site form cannot set a header,
 //! and a cross-site script setting one needs a CORS permission the server never
 //! gives, so the cookie alone can refresh nothing (CSRF). Other clients keep the
@@ -46,13 +46,15 @@ impl FromRequestParts<AppState> for RefreshCookie {
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Infallible> {
         Ok(Self::from_headers(
             &parts.headers,
+            app.config.tls.enabled(),
             app.config.trust_forwarded_for,
         ))
     }
 }
 
 impl RefreshCookie {
-    fn from_headers(headers: &HeaderMap, trust_forwarded: bool) -> Self {
+    /// `tls`: this server speaks HTTPS itself.
+    fn from_headers(headers: &HeaderMap, tls: bool, trust_forwarded: bool) -> Self {
         let wanted = headers.get(OPT_IN_HEADER).is_some_and(|value| {
             value
                 .as_bytes()
@@ -72,10 +74,11 @@ impl RefreshCookie {
             .flatten()
             .filter(|value| !value.is_empty());
         // Only a proxy we trust can tell us the client spoke HTTPS to it.
-        let secure = trust_forwarded
-            && headers
-                .get("x-forwarded-proto")
-                .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"https"));
+        let secure = tls
+            || trust_forwarded
+                && headers
+                    .get("x-forwarded-proto")
+                    .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"https"));
         Self {
             wanted,
             presented,
@@ -154,30 +157,33 @@ mod tests {
     fn the_cookie_is_read_only_with_the_header() {
         let cookie = [("cookie", "theme=dark; confab_refresh=abc")];
         assert_eq!(
-            RefreshCookie::from_headers(&headers(&cookie), false).presented(),
+            RefreshCookie::from_headers(&headers(&cookie), false, false).presented(),
             None
         );
         let with_header = headers(&[cookie[0], ("x-confab-refresh", "cookie")]);
         assert_eq!(
-            RefreshCookie::from_headers(&with_header, false).presented(),
+            RefreshCookie::from_headers(&with_header, false, false).presented(),
             Some("abc")
         );
     }
 
     #[test]
-    fn secure_only_when_a_trusted_proxy_says_https() {
+    fn secure_over_own_tls_or_when_a_trusted_proxy_says_https() {
         let https = headers(&[
             ("x-confab-refresh", "cookie"),
             ("x-forwarded-proto", "https"),
         ]);
-        assert!(RefreshCookie::from_headers(&https, true).secure);
-        assert!(!RefreshCookie::from_headers(&https, false).secure);
+        assert!(RefreshCookie::from_headers(&https, false, true).secure);
+        assert!(!RefreshCookie::from_headers(&https, false, false).secure);
+        let plain = headers(&[("x-confab-refresh", "cookie")]);
+        assert!(RefreshCookie::from_headers(&plain, true, false).secure);
+        assert!(!RefreshCookie::from_headers(&plain, false, true).secure);
     }
 
     #[test]
     fn clearing_expires_the_cookie_on_its_path() {
         let wanted =
-            RefreshCookie::from_headers(&headers(&[("x-confab-refresh", "cookie")]), false);
+            RefreshCookie::from_headers(&headers(&[("x-confab-refresh", "cookie")]), false, false);
         let AppendHeaders(Some((_, value))) = wanted.clear() else {
             panic!("no Set-Cookie");
         };
@@ -191,7 +197,7 @@ mod tests {
         ] {
             assert!(value.contains(part), "{value}");
         }
-        let unwanted = RefreshCookie::from_headers(&HeaderMap::new(), false);
+        let unwanted = RefreshCookie::from_headers(&HeaderMap::new(), false, false);
         assert!(unwanted.clear().0.is_none());
     }
 }

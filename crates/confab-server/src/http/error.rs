@@ -105,6 +105,8 @@ fn status_of(code: ErrorCode) -> StatusCode {
         }
         ErrorCode::UsernameTaken => StatusCode::CONFLICT,
         ErrorCode::InvalidCredentials
+        | ErrorCode::SecondFactorRequired
+        | ErrorCode::InvalidSecondFactor
         | ErrorCode::Unauthenticated
         | ErrorCode::InvalidToken
         | ErrorCode::TokenExpired

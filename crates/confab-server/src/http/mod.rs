@@ -14,13 +14,16 @@ pub(crate) mod extract;
 mod files;
 mod notifications;
 mod ops;
+mod redirect;
 mod rooms;
 mod search;
 mod sessions;
+mod two_factor;
 mod users;
 mod web;
 mod ws;
 
+pub use redirect::to_https;
 pub use web::has_web_client;
 
 use crate::app::AppState;
@@ -102,6 +105,11 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(sessions::revoke_others))
         .routes(routes!(users::me, users::update_me))
         .routes(routes!(users::change_password))
+        .routes(routes!(two_factor::status))
+        .routes(routes!(two_factor::begin_totp))
+        .routes(routes!(two_factor::confirm_totp))
+        .routes(routes!(two_factor::new_recovery_codes))
+        .routes(routes!(two_factor::disable))
         .routes(routes!(users::by_username))
         .routes(routes!(users::search))
         .routes(routes!(users::presence))
@@ -173,7 +181,8 @@ pub fn router(app: AppState) -> Router {
 
     Router::new()
         .merge(api)
-        .route("/api/v1/ws", get(ws::upgrade))
+        // HTTP/2 carries WebSockets in CONNECT requests (RFC 8441), HTTP/1.1 in GET.
+        .route("/api/v1/ws", get(ws::upgrade).connect(ws::upgrade))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -201,9 +210,23 @@ pub fn router(app: AppState) -> Router {
                 .layer(SetResponseHeaderLayer::overriding(
                     header::REFERRER_POLICY,
                     HeaderValue::from_static("no-referrer"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::STRICT_TRANSPORT_SECURITY,
+                    strict_transport_security(&app),
                 )),
         )
         .with_state(app)
+}
+
+/// The `Strict-Transport-Security` header: only when this server speaks HTTPS itself
+/// (behind a proxy, the proxy sends it) and `--hsts-max-age` is not zero.
+fn strict_transport_security(app: &AppState) -> Option<HeaderValue> {
+    let tls = &app.config.tls;
+    let max_age = tls.hsts_max_age.as_secs();
+    (tls.enabled() && max_age > 0)
+        .then(|| HeaderValue::from_str(&format!("max-age={max_age}")).ok())
+        .flatten()
 }
 
 /// Counts requests and their latency per route template (never per raw path, so

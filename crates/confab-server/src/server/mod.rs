@@ -8,13 +8,16 @@
 //! - `files`: a private data directory and private files, and the open-file limit;
 //! - `listener`: accepting connections within `--max-connections` and
 //!   `--max-connections-per-address`, and riding out accept errors;
-//! - `serve`: hyper on each connection, with `--http-header-timeout`.
+//! - `serve`: hyper on each connection, with `--http-header-timeout`;
+//! - `tls`: HTTPS with rustls, and the certificate reloaded on SIGHUP or when its
+//!   files change.
 
 mod files;
 mod listener;
 mod run;
 mod serve;
 mod supervisor;
+mod tls;
 
 pub use run::run;
 pub use supervisor::Supervisor;

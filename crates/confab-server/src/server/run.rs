@@ -5,11 +5,13 @@ use super::files::{prepare_data_dir, raise_open_file_limit, restrict_new_files};
 use super::listener::Admission;
 use super::serve::serve;
 use super::supervisor::Supervisor;
+use super::tls::Tls;
 use crate::app::{App, AppState};
 use crate::clock::{duration_millis, now_millis};
 use crate::config::{Config, redact_url};
 use crate::telemetry::Metrics;
 use anyhow::Context as _;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -32,13 +34,20 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         prepare_data_dir(&config.data_dir)?;
     }
     let metrics = Metrics::install()?;
-    let listen = config.listen;
+    // A certificate that does not load stops the start, before anything else.
+    let tls = Tls::from_config(&config.tls)?.map(Arc::new);
     let app = App::start(config, metrics).await?;
-    let listener = TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = bind(app.config.listen).await?;
+    let redirect_listener = match app.config.tls.redirect_listen {
+        Some(redirect) => Some(bind(redirect).await?),
+        None => None,
+    };
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, database = %redact_url(&app.config.database_url), version = env!("CARGO_PKG_VERSION"), "listening");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(%addr, scheme, database = %redact_url(&app.config.database_url), version = env!("CARGO_PKG_VERSION"), "listening");
+    if let Some(redirect) = &redirect_listener {
+        tracing::info!(addr = %redirect.local_addr()?, "redirecting plain HTTP to HTTPS");
+    }
 
     let mut supervisor = Supervisor::new(app.shutdown.clone(), app.readiness.clone());
     for task in app.realtime.tasks(&app.shutdown) {
@@ -55,6 +64,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     supervisor.spawn("file sweep", sweep_files_periodically(app.clone()));
     supervisor.spawn("metrics", app.metrics.clone().upkeep(app.shutdown.clone()));
     supervisor.spawn("signals", cancel_on_signal(app.clone()));
+    if let Some(tls) = &tls {
+        let watch = tls.watch(app.config.tls.watch_interval, app.shutdown.clone());
+        supervisor.spawn("tls reload", watch);
+    }
     let supervised = tokio::spawn(supervisor.watch());
 
     if !crate::http::has_web_client() {
@@ -64,14 +77,35 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         );
     }
     let router = crate::http::router(app.clone());
-    let admission = admission(&app.config);
-    let server = serve(
+    // One set of connection limits for both listeners.
+    let admission = Arc::new(admission(&app.config));
+    let header_timeout = app.config.http.header_timeout;
+    let https = serve(
         listener,
-        admission,
+        Arc::clone(&admission),
+        tls,
         router,
-        app.config.http.header_timeout,
+        header_timeout,
         app.shutdown.clone(),
     );
+    let redirects = async {
+        if let Some(redirect_listener) = redirect_listener {
+            let router = crate::http::to_https(addr.port());
+            let shutdown = app.shutdown.clone();
+            serve(
+                redirect_listener,
+                admission,
+                None,
+                router,
+                header_timeout,
+                shutdown,
+            )
+            .await;
+        }
+    };
+    let server = async {
+        tokio::join!(https, redirects);
+    };
     let grace_expired = async {
         app.shutdown.cancelled().await;
         tokio::time::sleep(app.config.shutdown_grace).await;
@@ -104,6 +138,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
 }
 
 /// The connection limits from the settings; `--max-connections 0` takes what the

@@ -3,9 +3,11 @@
 //! `axum::serve` takes no settings, so this loop drives hyper itself: HTTP/1.1 and
 //! HTTP/2 on each connection, WebSocket upgrades, the client's address for the
 //! handlers (`ConnectInfo`), `--http-header-timeout` (which also ends idle kept-alive
-//! connections), and a graceful shutdown that lets requests in flight finish.
+//! connections), TLS when configured (see `tls`), and a graceful shutdown that lets
+//! requests in flight finish.
 
 use super::listener::Admission;
+use super::tls::Tls;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -13,17 +15,20 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
 
 /// Serves `router` on the connections `admission` lets in until `shutdown`, then
-/// waits for the requests in flight. Upgraded connections (WebSockets) are not
-/// waited for here: they watch `shutdown` themselves.
+/// waits for the requests in flight. With `tls`, each connection first completes a
+/// TLS handshake (within `header_timeout`). Upgraded connections (WebSockets) are
+/// not waited for here: they watch `shutdown` themselves.
 pub(super) async fn serve(
     listener: TcpListener,
-    admission: Admission,
+    admission: Arc<Admission>,
+    tls: Option<Arc<Tls>>,
     router: Router,
     header_timeout: Duration,
     shutdown: CancellationToken,
@@ -35,6 +40,7 @@ pub(super) async fn serve(
         .header_read_timeout(header_timeout);
     // The extended CONNECT protocol carries WebSockets over HTTP/2.
     builder.http2().enable_connect_protocol();
+    let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
     loop {
         let (stream, peer) = tokio::select! {
@@ -46,12 +52,24 @@ pub(super) async fn serve(
             request.extensions_mut().insert(ConnectInfo(peer));
             router.clone().oneshot(request.map(Body::new))
         });
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let connection = graceful.watch(connection);
+        let (builder, watcher, tls) = (Arc::clone(&builder), graceful.watcher(), tls.clone());
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
+            let served = match tls {
+                None => {
+                    let connection =
+                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    watcher.watch(connection.into_owned()).await
+                }
+                Some(tls) => {
+                    let Some(stream) = tls.handshake(stream, header_timeout).await else {
+                        return;
+                    };
+                    let connection =
+                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    watcher.watch(connection.into_owned()).await
+                }
+            };
+            if let Err(error) = served {
                 tracing::trace!(%error, "a connection ended with an error");
             }
         });

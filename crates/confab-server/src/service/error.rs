@@ -24,6 +24,12 @@ pub enum ServiceError {
     UsernameTaken,
     #[error("wrong username or password")]
     InvalidCredentials,
+    #[error(
+        "this account signs in with a second factor: give the code from the authenticator app, or a recovery code"
+    )]
+    SecondFactorRequired,
+    #[error("that code is wrong, expired or already used")]
+    InvalidSecondFactor,
     #[error("the access token is malformed or not signed by this server")]
     InvalidToken,
     #[error("the access token has expired; refresh it")]
@@ -68,6 +74,8 @@ impl ServiceError {
             Self::WeakPassword { .. } => ErrorCode::WeakPassword,
             Self::UsernameTaken => ErrorCode::UsernameTaken,
             Self::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Self::SecondFactorRequired => ErrorCode::SecondFactorRequired,
+            Self::InvalidSecondFactor => ErrorCode::InvalidSecondFactor,
             Self::InvalidToken => ErrorCode::InvalidToken,
             Self::TokenExpired => ErrorCode::TokenExpired,
             Self::SessionRevoked => ErrorCode::SessionRevoked,

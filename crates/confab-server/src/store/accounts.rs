@@ -55,6 +55,8 @@ pub struct SessionRecord {
     pub last_seen_at: Millis,
     pub expires_at: Millis,
     pub revoked_at: Option<Millis>,
+    /// How it was signed in: `password`, `password_totp` or `password_recovery_code`.
+    pub sign_in_method: String,
 }
 
 impl SessionRecord {
@@ -75,6 +77,8 @@ pub struct NewSession<'a> {
     pub expires_at: Millis,
     /// Hash of the session's first refresh token.
     pub refresh_token_hash: &'a str,
+    /// See [`SessionRecord::sign_in_method`].
+    pub sign_in_method: &'a str,
 }
 
 /// Why a session was revoked; kept for the operator's benefit.

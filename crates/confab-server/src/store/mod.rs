@@ -20,6 +20,7 @@
 //! - [`files`]: the [`files::FileStore`] trait: uploaded files and where they are shared;
 //! - [`notifications`]: the [`notifications::NotificationStore`] trait: notification records, levels, settings, push subscriptions;
 //! - [`search`]: the [`search::SearchStore`] trait: the full-text index of messages;
+//! - [`two_factor`]: the [`two_factor::TwoFactorStore`] trait: authenticator secrets and recovery codes;
 //! - [`events`]: events as stored, and their conversion to and from the wire types;
 //! - `error`: [`StoreError`];
 //! - `sql`: [`SqlStore`], the implementation on SQLite and PostgreSQL.
@@ -34,6 +35,7 @@ pub mod notifications;
 pub mod rooms;
 pub mod search;
 mod sql;
+pub mod two_factor;
 
 pub use accounts::{
     FailureCount, NewSession, NewUser, ProfileChanges, RefreshOutcome, RefreshRotation,

@@ -11,9 +11,12 @@ use crate::service::validate::{
     DeviceName, DisplayName, StatusText, UserIdList, Username, username_key,
 };
 use crate::service::{ServiceError, ServiceResult, SharedStore};
+use crate::store::two_factor::TwoFactorStore;
 use crate::store::{NewUser, ProfileChanges, StoreError, UserRecord};
 use confab_proto::UserId;
-use confab_proto::auth::{AuthResponse, ChangePasswordRequest, SignInRequest, SignUpRequest};
+use confab_proto::auth::{
+    AuthResponse, ChangePasswordRequest, SignInMethod, SignInRequest, SignUpRequest,
+};
 use confab_proto::users::{Profile, UpdateProfileRequest};
 use std::sync::Arc;
 
@@ -23,22 +26,37 @@ pub const USER_SEARCH_MAX: u32 = 50;
 /// The account service.
 pub struct Accounts {
     store: SharedStore,
+    /// Authenticator secrets and recovery codes (see `two_factor`).
+    pub(super) two_factor: Arc<dyn TwoFactorStore>,
     passwords: Arc<Passwords>,
     sessions: Arc<Sessions>,
-    throttle: Arc<Throttle>,
+    pub(super) throttle: Arc<Throttle>,
     lookups: Budget,
 }
 
+/// What [`Accounts`] is built from.
+pub struct AccountsParts {
+    pub store: SharedStore,
+    pub two_factor: Arc<dyn TwoFactorStore>,
+    pub passwords: Arc<Passwords>,
+    pub sessions: Arc<Sessions>,
+    pub throttle: Arc<Throttle>,
+    pub lookups: Budget,
+}
+
 impl Accounts {
-    pub fn new(
-        store: SharedStore,
-        passwords: Arc<Passwords>,
-        sessions: Arc<Sessions>,
-        throttle: Arc<Throttle>,
-        lookups: Budget,
-    ) -> Self {
+    pub fn new(parts: AccountsParts) -> Self {
+        let AccountsParts {
+            store,
+            two_factor,
+            passwords,
+            sessions,
+            throttle,
+            lookups,
+        } = parts;
         Self {
             store,
+            two_factor,
             passwords,
             sessions,
             throttle,
@@ -98,15 +116,18 @@ impl Accounts {
                 other => other.into(),
             })?;
         tracing::info!(user_id = %user.id, "account created");
-        let tokens = self.sessions.open(user.id, &device, client).await?;
+        let tokens = self
+            .sessions
+            .open(user.id, &device, client, SignInMethod::Password)
+            .await?;
         Ok(AuthResponse {
             user: profile(user),
             tokens,
         })
     }
 
-    /// Checks a username and password, subject to the brute-force throttle, and opens
-    /// a session.
+    /// Checks a username and password, and the second factor of an account that has
+    /// two-factor sign-in on, subject to the brute-force throttle, and opens a session.
     pub async fn sign_in(
         &self,
         request: &SignInRequest,
@@ -133,8 +154,15 @@ impl Accounts {
                 return Err(ServiceError::InvalidCredentials);
             }
         };
+        let method = match self.second_factor_required(&user).await? {
+            true => {
+                self.second_factor(&user, request.second_factor.as_deref(), &throttle_keys)
+                    .await?
+            }
+            false => SignInMethod::Password,
+        };
         self.throttle.record_success(&throttle_keys[0]).await?;
-        let tokens = self.sessions.open(user.id, &device, client).await?;
+        let tokens = self.sessions.open(user.id, &device, client, method).await?;
         Ok(AuthResponse {
             user: profile(user),
             tokens,
@@ -149,24 +177,16 @@ impl Accounts {
         request: &ChangePasswordRequest,
         client: &ClientInfo,
     ) -> ServiceResult<u64> {
-        let user = self.user(principal.user_id).await?;
-        let key = username_key(&user.username).unwrap_or_default();
-        // A stolen access token must not become a way to guess the current password,
-        // and the check costs two password hashes: it counts like a sign-in attempt.
-        let throttle_keys = self.admit_password_attempt(&key, client).await?;
-        if !self
-            .passwords
-            .verify(&request.current_password, user.password_hash.as_deref())
-            .await?
-        {
-            self.throttle
-                .record_failure(&throttle_keys, now_millis())
-                .await?;
-            return Err(ServiceError::invalid(
-                "current_password",
-                "the current password is wrong",
-            ));
-        }
+        let user = self
+            .confirm_password(principal, &request.current_password, client)
+            .await
+            .map_err(|e| match e {
+                ServiceError::InvalidInput { message, .. } => ServiceError::InvalidInput {
+                    field: "current_password",
+                    message,
+                },
+                other => other,
+            })?;
         let hash = self
             .passwords
             .hash_new(
@@ -181,7 +201,6 @@ impl Accounts {
                 },
                 other => other,
             })?;
-        self.throttle.record_success(&throttle_keys[0]).await?;
         let revoked = self
             .store
             .change_password(user.id, &hash, principal.session_id, now_millis())
@@ -325,6 +344,45 @@ impl Accounts {
         };
         self.throttle.admit(attempt, now).await?;
         Ok(throttle_keys)
+    }
+
+    /// Checks the caller's own password before a change to how they sign in. A
+    /// stolen access token must not become a way to guess the password, and the
+    /// check costs a password hash: it counts like a sign-in attempt. A wrong
+    /// password is `invalid_input` about `password`.
+    pub(super) async fn confirm_password(
+        &self,
+        principal: Principal,
+        password: &str,
+        client: &ClientInfo,
+    ) -> ServiceResult<UserRecord> {
+        let user = self.user(principal.user_id).await?;
+        let key = username_key(&user.username).unwrap_or_default();
+        let throttle_keys = self.admit_password_attempt(&key, client).await?;
+        if !self
+            .passwords
+            .verify(password, user.password_hash.as_deref())
+            .await?
+        {
+            self.throttle
+                .record_failure(&throttle_keys, now_millis())
+                .await?;
+            return Err(ServiceError::invalid("password", "the password is wrong"));
+        }
+        self.throttle.record_success(&throttle_keys[0]).await?;
+        Ok(user)
+    }
+
+    /// Admits one more attempt at a code on the caller's own account, counted like
+    /// a sign-in: the keys to record a failure under.
+    pub(super) async fn admit_own_attempt(
+        &self,
+        principal: Principal,
+        client: &ClientInfo,
+    ) -> ServiceResult<Vec<ThrottleKey>> {
+        let user = self.user(principal.user_id).await?;
+        let key = username_key(&user.username).unwrap_or_default();
+        self.admit_password_attempt(&key, client).await
     }
 
     async fn user(&self, id: UserId) -> ServiceResult<UserRecord> {

@@ -7,10 +7,12 @@
 //! - [`tokens`]: signed access tokens and refresh tokens;
 //! - [`passwords`]: the password policy and argon2id;
 //! - [`throttle`]: back-off after failed sign-ins, and sign-ups per address;
+//! - `two_factor`: two-factor sign-in for [`Accounts`] (authenticator apps and
+//!   recovery codes), and `totp`, its arithmetic without storage;
 //! - `revocations`: the [`Revocations`] trait through which revoking a session ends
 //!   its open connections (implemented by `realtime`).
 //!
-//! Sign-in providers (OpenID Connect), passkeys and TOTP live here too as they come.
+//! Sign-in providers (OpenID Connect) and passkeys live here too as they come.
 
 mod account;
 pub mod passwords;
@@ -18,6 +20,8 @@ mod revocations;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+mod totp;
+mod two_factor;
 
-pub use account::Accounts;
+pub use account::{Accounts, AccountsParts};
 pub use revocations::{Revocations, Revoked};

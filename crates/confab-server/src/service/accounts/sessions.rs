@@ -11,7 +11,7 @@ use crate::clock::{Millis, add_duration, now_millis, timestamp};
 use crate::service::validate::DeviceName;
 use crate::service::{ServiceError, ServiceResult, SharedStore};
 use crate::store::{NewSession, RefreshOutcome, RefreshRotation, RevokeReason, SessionRecord};
-use confab_proto::auth::{AuthTokens, DeviceSession};
+use confab_proto::auth::{AuthTokens, DeviceSession, SignInMethod};
 use confab_proto::{SessionId, UserId};
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,6 +69,7 @@ impl Sessions {
         user_id: UserId,
         device: &DeviceName,
         client: &ClientInfo,
+        method: SignInMethod,
     ) -> ServiceResult<AuthTokens> {
         let now = now_millis();
         let refresh_token = tokens::new_refresh_token();
@@ -83,6 +84,7 @@ impl Sessions {
                 now,
                 expires_at: add_duration(now, self.refresh_ttl),
                 refresh_token_hash: &refresh_hash,
+                sign_in_method: stored_method(method),
             })
             .await?;
         self.enforce_session_limit(user_id, session.id, now).await?;
@@ -217,6 +219,7 @@ impl Sessions {
                 ip: s.ip,
                 created_at: timestamp(s.created_at),
                 last_seen_at: timestamp(s.last_seen_at),
+                sign_in_method: wire_method(&s.sign_in_method),
             })
             .collect())
     }
@@ -279,5 +282,24 @@ impl Sessions {
             refresh_token,
             refresh_token_expires_at: timestamp(session.expires_at),
         })
+    }
+}
+
+/// How a sign-in method is stored.
+fn stored_method(method: SignInMethod) -> &'static str {
+    match method {
+        SignInMethod::Password | SignInMethod::Unknown => "password",
+        SignInMethod::PasswordTotp => "password_totp",
+        SignInMethod::PasswordRecoveryCode => "password_recovery_code",
+    }
+}
+
+/// The stored sign-in method on the wire.
+fn wire_method(stored: &str) -> SignInMethod {
+    match stored {
+        "password" => SignInMethod::Password,
+        "password_totp" => SignInMethod::PasswordTotp,
+        "password_recovery_code" => SignInMethod::PasswordRecoveryCode,
+        _ => SignInMethod::Unknown,
     }
 }

@@ -54,7 +54,7 @@ macro_rules! select_sessions {
     ($rest:literal) => {
         concat!(
             "SELECT id, user_id, device_name, user_agent, ip, created_at, last_seen_at, ",
-            "expires_at, revoked_at FROM device_sessions ",
+            "expires_at, revoked_at, sign_in_method FROM device_sessions ",
             $rest
         )
     };
@@ -100,6 +100,7 @@ struct SessionRow {
     last_seen_at: i64,
     expires_at: i64,
     revoked_at: Option<i64>,
+    sign_in_method: String,
 }
 
 impl From<SessionRow> for SessionRecord {
@@ -114,6 +115,7 @@ impl From<SessionRow> for SessionRecord {
             last_seen_at: row.last_seen_at,
             expires_at: row.expires_at,
             revoked_at: row.revoked_at,
+            sign_in_method: row.sign_in_method,
         }
     }
 }
@@ -272,9 +274,9 @@ impl Store for SqlStore {
     async fn create_session(&self, session: NewSession<'_>) -> StoreResult<SessionRecord> {
         let mut tx = self.pool().begin().await?;
         let row: SessionRow = sqlx::query_as(
-            "INSERT INTO device_sessions (user_id, device_name, user_agent, ip, created_at, last_seen_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $5, $6) \
-             RETURNING id, user_id, device_name, user_agent, ip, created_at, last_seen_at, expires_at, revoked_at",
+            "INSERT INTO device_sessions (user_id, device_name, user_agent, ip, created_at, last_seen_at, expires_at, sign_in_method) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7) \
+             RETURNING id, user_id, device_name, user_agent, ip, created_at, last_seen_at, expires_at, revoked_at, sign_in_method",
         )
         .bind(session.user_id.0)
         .bind(session.device_name)
@@ -282,6 +284,7 @@ impl Store for SqlStore {
         .bind(session.ip)
         .bind(session.now)
         .bind(session.expires_at)
+        .bind(session.sign_in_method)
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
@@ -396,7 +399,7 @@ impl Store for SqlStore {
         let session: Option<SessionRow> = sqlx::query_as(
             "UPDATE device_sessions SET expires_at = $2, last_seen_at = $3, ip = COALESCE($4, ip) \
              WHERE id = $1 AND revoked_at IS NULL AND expires_at > $3 \
-             RETURNING id, user_id, device_name, user_agent, ip, created_at, last_seen_at, expires_at, revoked_at",
+             RETURNING id, user_id, device_name, user_agent, ip, created_at, last_seen_at, expires_at, revoked_at, sign_in_method",
         )
         .bind(session_id)
         .bind(rotation.new_expires_at)

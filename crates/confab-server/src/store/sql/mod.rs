@@ -13,6 +13,7 @@
 //! - `push`: the trait's methods, push subscriptions, due pushes and retries;
 //! - `search`: the [`SearchStore`](crate::store::search::SearchStore) trait: queries and the backfill;
 //! - `search_index`: feeding the index from the change functions;
+//! - `two_factor`: the [`TwoFactorStore`](crate::store::two_factor::TwoFactorStore) trait: authenticator secrets and recovery codes;
 //! - `changes`: one function per kind of room change, inside an event transaction;
 //! - `group_commit`: the writer task that commits room changes in batches;
 //! - `timeline`: history pages and the event log in id order;
@@ -33,6 +34,7 @@ mod search;
 mod search_index;
 mod store;
 mod timeline;
+mod two_factor;
 
 pub use group_commit::GroupCommitStats;
 pub use store::{ConnectOptions, SqlStore};

@@ -1,0 +1,242 @@
+//! Two-factor sign-in for [`Accounts`]: setting up an authenticator app, recovery
+//! codes, turning it off, and the second factor of a password sign-in.
+//!
+//! Every change needs the current password again (a stolen access token alone must
+//! not be able to turn two-factor sign-in off or read new recovery codes), and each
+//! password or code checked counts against the sign-in throttle like a sign-in.
+
+use super::account::Accounts;
+use super::sessions::ClientInfo;
+use super::throttle::ThrottleKey;
+use super::tokens::Principal;
+use super::totp::{self, Presented};
+use crate::clock::now_millis;
+use crate::service::{ServiceError, ServiceResult};
+use crate::store::{StoreError, UserRecord};
+use confab_proto::auth::SignInMethod;
+use confab_proto::two_factor::{
+    ConfirmTotpRequest, DisableTwoFactorRequest, PasswordConfirmation, RecoveryCodes, TotpSetup,
+    TwoFactorStatus,
+};
+
+impl Accounts {
+    /// Whether the caller has two-factor sign-in on, and how many recovery codes
+    /// are left.
+    pub async fn two_factor_status(&self, principal: Principal) -> ServiceResult<TwoFactorStatus> {
+        let user = principal.user_id;
+        let enabled = self
+            .two_factor
+            .totp(user)
+            .await?
+            .is_some_and(|totp| totp.confirmed);
+        let left = match enabled {
+            true => self.two_factor.recovery_codes_left(user).await?,
+            false => 0,
+        };
+        Ok(TwoFactorStatus {
+            totp_enabled: enabled,
+            recovery_codes_left: left,
+        })
+    }
+
+    /// Starts setting up an authenticator app: a new secret, not in force until
+    /// [`confirm_totp`](Self::confirm_totp). Starting again replaces it.
+    pub async fn begin_totp(
+        &self,
+        principal: Principal,
+        request: &PasswordConfirmation,
+        client: &ClientInfo,
+    ) -> ServiceResult<TotpSetup> {
+        let user = self
+            .confirm_password(principal, &request.password, client)
+            .await?;
+        let secret = totp::new_secret();
+        let uri = totp::otpauth_uri(&secret, &user.username)
+            .ok_or_else(|| ServiceError::Internal("a new TOTP secret is unusable".into()))?;
+        match self
+            .two_factor
+            .begin_totp(user.id, &secret, now_millis())
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Conflict) => {
+                return Err(ServiceError::invalid(
+                    "password",
+                    "two-factor sign-in is on already; turn it off first to use another app",
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        }
+        Ok(TotpSetup {
+            secret,
+            otpauth_uri: uri,
+            digits: totp::DIGITS,
+            period_secs: totp::PERIOD_SECS,
+        })
+    }
+
+    /// Puts the authenticator set up by [`begin_totp`](Self::begin_totp) in force,
+    /// given a code from it, and returns the first recovery codes.
+    pub async fn confirm_totp(
+        &self,
+        principal: Principal,
+        request: &ConfirmTotpRequest,
+        client: &ClientInfo,
+    ) -> ServiceResult<RecoveryCodes> {
+        let user = principal.user_id;
+        let setup = self
+            .two_factor
+            .totp(user)
+            .await?
+            .filter(|totp| !totp.confirmed);
+        let Some(setup) = setup else {
+            return Err(ServiceError::invalid(
+                "code",
+                "no authenticator is being set up: start with POST /api/v1/users/me/two-factor/totp",
+            ));
+        };
+        let keys = self.admit_own_attempt(principal, client).await?;
+        let step = match Presented::parse(&request.code) {
+            Presented::Code(code) => totp::matching_step(&setup.secret, &code, now_secs()),
+            Presented::RecoveryCode(_) => None,
+        };
+        let Some(step) = step else {
+            self.throttle.record_failure(&keys, now_millis()).await?;
+            return Err(ServiceError::invalid(
+                "code",
+                "that is not the code the authenticator app shows now",
+            ));
+        };
+        let (codes, hashes) = totp::new_recovery_codes();
+        if !self
+            .two_factor
+            .confirm_totp(user, step, &hashes, now_millis())
+            .await?
+        {
+            return Err(ServiceError::invalid(
+                "code",
+                "the setup ended meanwhile; start again",
+            ));
+        }
+        tracing::info!(user_id = %user, "two-factor sign-in turned on");
+        Ok(RecoveryCodes { codes })
+    }
+
+    /// Replaces the caller's recovery codes with new ones.
+    pub async fn new_recovery_codes(
+        &self,
+        principal: Principal,
+        request: &PasswordConfirmation,
+        client: &ClientInfo,
+    ) -> ServiceResult<RecoveryCodes> {
+        let user = self
+            .confirm_password(principal, &request.password, client)
+            .await?;
+        if !self.second_factor_required(&user).await? {
+            return Err(ServiceError::invalid(
+                "password",
+                "two-factor sign-in is off: there are no recovery codes to replace",
+            ));
+        }
+        let (codes, hashes) = totp::new_recovery_codes();
+        self.two_factor
+            .replace_recovery_codes(user.id, &hashes)
+            .await?;
+        Ok(RecoveryCodes { codes })
+    }
+
+    /// Turns two-factor sign-in off, given the password and a second factor.
+    pub async fn disable_two_factor(
+        &self,
+        principal: Principal,
+        request: &DisableTwoFactorRequest,
+        client: &ClientInfo,
+    ) -> ServiceResult<()> {
+        let user = self
+            .confirm_password(principal, &request.password, client)
+            .await?;
+        if self.second_factor_required(&user).await? {
+            let keys = self.admit_own_attempt(principal, client).await?;
+            if self
+                .check_second_factor(&user, &request.second_factor)
+                .await?
+                .is_none()
+            {
+                self.throttle.record_failure(&keys, now_millis()).await?;
+                return Err(ServiceError::invalid(
+                    "second_factor",
+                    "that code is wrong, expired or already used",
+                ));
+            }
+        }
+        self.two_factor.disable_two_factor(user.id).await?;
+        tracing::info!(user_id = %user.id, "two-factor sign-in turned off");
+        Ok(())
+    }
+
+    /// Whether a password sign-in of `user` needs a second factor.
+    pub(super) async fn second_factor_required(&self, user: &UserRecord) -> ServiceResult<bool> {
+        Ok(self
+            .two_factor
+            .totp(user.id)
+            .await?
+            .is_some_and(|totp| totp.confirmed))
+    }
+
+    /// The second factor of a sign-in whose password was right: how the session is
+    /// signed in, or an error once the failure is counted against `keys`.
+    pub(super) async fn second_factor(
+        &self,
+        user: &UserRecord,
+        typed: Option<&str>,
+        keys: &[ThrottleKey],
+    ) -> ServiceResult<SignInMethod> {
+        let Some(typed) = typed.filter(|typed| !typed.trim().is_empty()) else {
+            return Err(ServiceError::SecondFactorRequired);
+        };
+        match self.check_second_factor(user, typed).await? {
+            Some(method) => Ok(method),
+            None => {
+                self.throttle.record_failure(keys, now_millis()).await?;
+                Err(ServiceError::InvalidSecondFactor)
+            }
+        }
+    }
+
+    /// Checks and spends `typed`, a code of the user's authenticator (one whose step
+    /// was not used yet) or an unused recovery code. `None` if it is neither.
+    async fn check_second_factor(
+        &self,
+        user: &UserRecord,
+        typed: &str,
+    ) -> ServiceResult<Option<SignInMethod>> {
+        let Some(totp) = self.two_factor.totp(user.id).await?.filter(|t| t.confirmed) else {
+            return Ok(None);
+        };
+        Ok(match Presented::parse(typed) {
+            Presented::Code(code) => {
+                let step = totp::matching_step(&totp.secret, &code, now_secs());
+                match step {
+                    Some(step) if self.two_factor.use_totp_step(user.id, step).await? => {
+                        Some(SignInMethod::PasswordTotp)
+                    }
+                    _ => None,
+                }
+            }
+            Presented::RecoveryCode(code) => {
+                let hash = totp::hash_recovery_code(&code);
+                self.two_factor
+                    .use_recovery_code(user.id, &hash, now_millis())
+                    .await?
+                    .then(|| {
+                        tracing::info!(user_id = %user.id, "signed in with a recovery code");
+                        SignInMethod::PasswordRecoveryCode
+                    })
+            }
+        })
+    }
+}
+
+fn now_secs() -> u64 {
+    u64::try_from(now_millis() / 1000).unwrap_or(0)
+}
