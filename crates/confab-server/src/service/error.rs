@@ -107,6 +107,18 @@ impl ServiceError {
         }
     }
 
+    /// The same error about the request field `field` instead, for the errors that
+    /// name one ([`InvalidInput`](Self::InvalidInput), [`WeakPassword`](Self::WeakPassword));
+    /// others are returned as they are. For a check shared by requests whose fields
+    /// are named differently.
+    pub fn about_field(self, field: &'static str) -> Self {
+        match self {
+            Self::InvalidInput { message, .. } => Self::InvalidInput { field, message },
+            Self::WeakPassword { message, .. } => Self::WeakPassword { field, message },
+            other => other,
+        }
+    }
+
     /// A [`ServiceError::WeakPassword`] about the request field `password`.
     pub fn weak_password(message: String) -> Self {
         Self::WeakPassword {

@@ -180,13 +180,7 @@ impl Accounts {
         let user = self
             .confirm_password(principal, &request.current_password, client)
             .await
-            .map_err(|e| match e {
-                ServiceError::InvalidInput { message, .. } => ServiceError::InvalidInput {
-                    field: "current_password",
-                    message,
-                },
-                other => other,
-            })?;
+            .map_err(|e| e.about_field("current_password"))?;
         let hash = self
             .passwords
             .hash_new(
@@ -194,13 +188,7 @@ impl Accounts {
                 &[user.username.as_str(), user.display_name.as_str()],
             )
             .await
-            .map_err(|e| match e {
-                ServiceError::WeakPassword { message, .. } => ServiceError::WeakPassword {
-                    field: "new_password",
-                    message,
-                },
-                other => other,
-            })?;
+            .map_err(|e| e.about_field("new_password"))?;
         let revoked = self
             .store
             .change_password(user.id, &hash, principal.session_id, now_millis())
