@@ -14,6 +14,7 @@ on_both_backends!(
     words_in_any_language_are_found_with_highlights,
     only_rooms_i_am_in_now_are_searched,
     edits_deletes_filters_and_paging,
+    the_word_index_takes_over_past_the_newest_messages,
 );
 
 fn encode(text: &str) -> String {
@@ -123,7 +124,32 @@ async fn only_rooms_i_am_in_now_are_searched(backend: Backend) {
 }
 
 async fn edits_deletes_filters_and_paging(backend: Backend) {
-    let server = TestServer::start(backend).await;
+    edits_deletes_filters_and_paging_with(backend, &[]).await;
+}
+
+/// The same searches when only the 3 newest messages are read in order: the word
+/// index finds the rest, pages run across the boundary, and short words (no
+/// trigram) are found in both parts.
+async fn the_word_index_takes_over_past_the_newest_messages(backend: Backend) {
+    edits_deletes_filters_and_paging_with(backend, &["--search-recent-messages", "3"]).await;
+    let server = TestServer::start_with(backend, &["--search-recent-messages", "2"]).await;
+    let (alice, _) = signed_up(&server, "ama").await;
+    let (bob, _) = signed_up(&server, "ben").await;
+    let room = direct(&alice, &bob).await;
+    for text in ["会議 one", "filler a", "会議 two", "filler b", "filler c"] {
+        alice.send_text(room, text).await.unwrap();
+    }
+    let found = search(&bob, "会議").await;
+    let texts: Vec<String> = found
+        .hits
+        .iter()
+        .map(|hit| hit.snippet.iter().map(|part| part.text.as_str()).collect())
+        .collect();
+    assert_eq!(texts, ["会議 two", "会議 one"], "both, newest first");
+}
+
+async fn edits_deletes_filters_and_paging_with(backend: Backend, args: &[&str]) {
+    let server = TestServer::start_with(backend, args).await;
     let (alice, _) = signed_up(&server, "alice").await;
     let (bob, _) = signed_up(&server, "bob").await;
     let room = direct(&alice, &bob).await;

@@ -158,4 +158,22 @@ pub struct NotifyConfig {
         value_parser = between(1usize, 32)
     )]
     pub max_search_words: usize,
+
+    /// Newest messages a search reads in order before it turns to the word index
+    ///
+    /// Reading the newest messages one by one and stopping at a full page is quick
+    /// whatever the words; the trigram index is quick only for words that occur
+    /// rarely (a common word, or one of one or two characters, gives it every match
+    /// to sort). So a search first reads this many of the newest messages of the
+    /// whole server, then, for a page not yet full, asks the index for older ones.
+    /// Larger: common words stay quick further back, rare words cost a longer read
+    /// first. See docs/benchmarks.md.
+    #[arg(
+        long = "search-recent-messages",
+        env = "CONFAB_SEARCH_RECENT_MESSAGES",
+        value_name = "N",
+        default_value_t = 10_000,
+        value_parser = between(1u32, 10_000_000)
+    )]
+    pub search_recent_messages: u32,
 }

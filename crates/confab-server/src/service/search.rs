@@ -39,6 +39,7 @@ pub struct Search {
     budget: Budget,
     max_chars: usize,
     max_words: usize,
+    recent_messages: u32,
 }
 
 impl Search {
@@ -48,6 +49,7 @@ impl Search {
             budget: Budget::per_minute(config.searches_per_minute, "searches"),
             max_chars: config.max_search_chars,
             max_words: config.max_search_words,
+            recent_messages: config.search_recent_messages,
         }
     }
 
@@ -100,6 +102,7 @@ impl Search {
                 until: request.until,
                 before: request.before,
                 limit: limit + 1,
+                recent: self.recent_messages,
             })
             .await?;
         let more = hits.len() > limit as usize;

@@ -39,6 +39,11 @@ pub struct SearchQuery {
     /// Only hits with an event id below this.
     pub before: Option<EventId>,
     pub limit: u32,
+    /// How many of the newest messages (server-wide, below `before`) are read in
+    /// order, every word a plain `LIKE`, before the word index is used for older
+    /// ones. Reading in order and stopping at a full page is quick whatever the
+    /// words; the index is quick only for words that occur rarely.
+    pub recent: u32,
 }
 
 /// A message that matched, with its current text.

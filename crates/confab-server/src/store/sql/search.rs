@@ -1,10 +1,12 @@
 //! [`SearchStore`] for [`SqlStore`]: queries, and indexing the messages stored
 //! before the index existed. The change functions feed it through `search_index`.
 //!
-//! The table `message_search` holds the folded text; the two backends differ only in
-//! the predicate that finds a word of three characters or more: FTS5's trigram
-//! index (`message_search_fts MATCH`) on SQLite, a `pg_trgm` GIN index serving
-//! `LIKE` on PostgreSQL. Shorter words are a `LIKE` on the rows the rest selected.
+//! The table `message_search` holds the folded text. A search reads the newest
+//! messages in order first (`search_recent`), then, for a page not yet full, turns
+//! to the word index (`search_indexed`), where the two backends differ only in the
+//! predicate that finds a word of three characters or more: FTS5's trigram index
+//! (`message_search_fts MATCH`) on SQLite, a `pg_trgm` GIN index serving `LIKE` on
+//! PostgreSQL. Shorter words are a `LIKE` on the rows the rest selected.
 
 use super::SqlStore;
 use super::changes::begin_events;
@@ -85,17 +87,108 @@ fn fts_query(words: &[&String]) -> String {
         .join(" ")
 }
 
-#[async_trait]
-impl SearchStore for SqlStore {
-    async fn search(&self, query: &SearchQuery) -> StoreResult<Vec<SearchHitRecord>> {
-        let mut sql = Query::new(
-            "SELECT m.event_id, m.room_id, m.seq, m.sender_id, m.created_at, m.has_attachment, e.body \
-             FROM message_search m \
+/// The hit columns, as [`HitRow`] reads them, of `message_search m` and `events e`.
+const HIT_COLUMNS: &str =
+    "m.event_id, m.room_id, m.seq, m.sender_id, m.created_at, m.has_attachment, e.body";
+
+impl Query {
+    /// Conditions every search applies: the caller's current rooms and the filters.
+    fn and_filters(&mut self, query: &SearchQuery) -> StoreResult<()> {
+        self.and("rm.user_id = ?", query.user.0)?;
+        if let Some(room) = query.room {
+            self.and("m.room_id = ?", room.0)?;
+        }
+        if let Some(sender) = query.sender {
+            self.and("m.sender_id = ?", sender.0)?;
+        }
+        if let Some(has) = query.has_attachment {
+            self.and("m.has_attachment = ?", i64::from(has))?;
+        }
+        if let Some(since) = query.since {
+            self.and("m.created_at >= ?", since)?;
+        }
+        if let Some(until) = query.until {
+            self.and("m.created_at < ?", until)?;
+        }
+        Ok(())
+    }
+
+    /// Newest first, at most `limit`.
+    fn page(&mut self, limit: usize) {
+        self.sql
+            .push_str(&format!(" ORDER BY m.event_id DESC LIMIT {}", limit.max(1)));
+    }
+}
+
+impl SqlStore {
+    /// Hits among the `query.recent` newest messages below `before`, read in id
+    /// order with every word a `LIKE`; and the lowest id of that window, if there
+    /// are older messages it did not read. An index gives a common word, or one
+    /// shorter than a trigram, every match to sort before a page can be taken
+    /// (seconds over a million messages; see docs/benchmarks.md); this does not.
+    async fn search_recent(
+        &self,
+        query: &SearchQuery,
+        limit: usize,
+    ) -> StoreResult<(Vec<HitRow>, Option<i64>)> {
+        // The window is a subquery with its own LIMIT, which neither backend merges
+        // into the outer query: it is always a backward walk of the primary key.
+        let window = |columns: &str| {
+            let mut sql = Query::new(&format!(
+                "SELECT {columns} FROM (SELECT * FROM message_search WHERE 1 = 1"
+            ));
+            if let Some(before) = query.before {
+                sql.and("event_id < ?", before.0)?;
+            }
+            sql.sql.push_str(&format!(
+                " ORDER BY event_id DESC LIMIT {}) m",
+                query.recent.max(1)
+            ));
+            StoreResult::Ok(sql)
+        };
+        let mut sql = window(HIT_COLUMNS)?;
+        sql.sql.push_str(
+            " JOIN room_members rm ON rm.room_id = m.room_id AND rm.left_seq IS NULL \
+             JOIN events e ON e.id = m.event_id WHERE 1 = 1",
+        );
+        sql.and_filters(query)?;
+        for word in &query.words {
+            sql.and("m.text LIKE ? ESCAPE '\\'", like_pattern(word))?;
+        }
+        sql.page(limit);
+        let rows: Vec<HitRow> = sqlx::query_as_with(&sql.sql, sql.args)
+            .fetch_all(self.pool())
+            .await?;
+        if rows.len() >= limit {
+            return Ok((rows, None));
+        }
+        let bounds = window("MIN(m.event_id), COUNT(*)")?;
+        let (lowest, read): (Option<i64>, i64) = sqlx::query_as_with(&bounds.sql, bounds.args)
+            .fetch_one(self.pool())
+            .await?;
+        Ok((
+            rows,
+            lowest.filter(|_| read >= i64::from(query.recent.max(1))),
+        ))
+    }
+
+    /// Hits below `below` through the word index: FTS5 trigrams on SQLite, `pg_trgm`
+    /// on PostgreSQL, for words of three characters or more; shorter words are a
+    /// `LIKE` on the rows the rest selected.
+    async fn search_indexed(
+        &self,
+        query: &SearchQuery,
+        below: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<HitRow>> {
+        let mut sql = Query::new(&format!(
+            "SELECT {HIT_COLUMNS} FROM message_search m \
              JOIN room_members rm ON rm.room_id = m.room_id AND rm.left_seq IS NULL \
              JOIN events e ON e.id = m.event_id \
-             WHERE 1 = 1",
-        );
-        sql.and("rm.user_id = ?", query.user.0)?;
+             WHERE 1 = 1"
+        ));
+        sql.and_filters(query)?;
+        sql.and("m.event_id < ?", below)?;
         let (long, short): (Vec<&String>, Vec<&String>) = query
             .words
             .iter()
@@ -115,29 +208,28 @@ impl SearchStore for SqlStore {
         for word in short {
             sql.and("m.text LIKE ? ESCAPE '\\'", like_pattern(word))?;
         }
-        if let Some(room) = query.room {
-            sql.and("m.room_id = ?", room.0)?;
-        }
-        if let Some(sender) = query.sender {
-            sql.and("m.sender_id = ?", sender.0)?;
-        }
-        if let Some(has) = query.has_attachment {
-            sql.and("m.has_attachment = ?", i64::from(has))?;
-        }
-        if let Some(since) = query.since {
-            sql.and("m.created_at >= ?", since)?;
-        }
-        if let Some(until) = query.until {
-            sql.and("m.created_at < ?", until)?;
-        }
-        if let Some(before) = query.before {
-            sql.and("m.event_id < ?", before.0)?;
-        }
-        sql.sql.push_str(" ORDER BY m.event_id DESC LIMIT ");
-        sql.sql.push_str(&query.limit.max(1).to_string());
-        let rows: Vec<HitRow> = sqlx::query_as_with(&sql.sql, sql.args)
+        sql.page(limit);
+        Ok(sqlx::query_as_with(&sql.sql, sql.args)
             .fetch_all(self.pool())
-            .await?;
+            .await?)
+    }
+}
+
+#[async_trait]
+impl SearchStore for SqlStore {
+    /// The newest messages first, read in order (see [`SearchQuery::recent`]); older
+    /// ones, if the page is not full, through the word index.
+    async fn search(&self, query: &SearchQuery) -> StoreResult<Vec<SearchHitRecord>> {
+        let limit = usize::try_from(query.limit.max(1)).unwrap_or(usize::MAX);
+        let (mut rows, older) = self.search_recent(query, limit).await?;
+        if let Some(below) = older
+            && rows.len() < limit
+        {
+            let more = self
+                .search_indexed(query, below, limit - rows.len())
+                .await?;
+            rows.extend(more);
+        }
         let mut hits = Vec::with_capacity(rows.len());
         for row in rows {
             // The body is cleared when a message is deleted, in the same transaction
