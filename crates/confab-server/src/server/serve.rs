@@ -18,6 +18,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio_util::either::Either;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
 
@@ -54,22 +55,15 @@ pub(super) async fn serve(
         });
         let (builder, watcher, tls) = (Arc::clone(&builder), graceful.watcher(), tls.clone());
         tokio::spawn(async move {
-            let served = match tls {
-                None => {
-                    let connection =
-                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-                    watcher.watch(connection.into_owned()).await
-                }
-                Some(tls) => {
-                    let Some(stream) = tls.handshake(stream, header_timeout).await else {
-                        return;
-                    };
-                    let connection =
-                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-                    watcher.watch(connection.into_owned()).await
-                }
+            let stream = match tls {
+                None => Either::Left(stream),
+                Some(tls) => match tls.handshake(stream, header_timeout).await {
+                    Some(stream) => Either::Right(stream),
+                    None => return,
+                },
             };
-            if let Err(error) = served {
+            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            if let Err(error) = watcher.watch(connection.into_owned()).await {
                 tracing::trace!(%error, "a connection ended with an error");
             }
         });
