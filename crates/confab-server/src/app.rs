@@ -6,11 +6,11 @@ use crate::config::redact_url;
 use crate::config::{Config, SqliteSynchronous};
 use crate::realtime::{LocalBus, Realtime};
 use crate::service::SharedStore;
+use crate::service::accounts::Accounts;
 use crate::service::accounts::passwords::Passwords;
 use crate::service::accounts::sessions::Sessions;
 use crate::service::accounts::throttle::Throttle;
 use crate::service::accounts::tokens::{self, AccessTokens};
-use crate::service::accounts::{Accounts, AccountsParts};
 use crate::service::budget::Budget;
 use crate::service::files::Files;
 use crate::service::notifications::{Notifications, VapidKey};
@@ -126,14 +126,14 @@ impl App {
             config.max_sessions_per_user,
         ));
         let throttle = Arc::new(Throttle::new(Arc::clone(&store), config.throttle.clone()));
-        let accounts = Accounts::new(AccountsParts {
-            store: Arc::clone(&store),
-            two_factor: Arc::new(sql.clone()),
+        let accounts = Accounts::new(
+            Arc::clone(&store),
+            Arc::new(sql.clone()),
             passwords,
-            sessions: Arc::clone(&sessions),
+            Arc::clone(&sessions),
             throttle,
-            lookups: Budget::per_minute(config.user_lookups_per_minute, "user lookups"),
-        });
+            Budget::per_minute(config.user_lookups_per_minute, "user lookups"),
+        );
         let rooms = Rooms::new(
             RoomsStores {
                 rooms: room_store,

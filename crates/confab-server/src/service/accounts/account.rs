@@ -34,26 +34,15 @@ pub struct Accounts {
     lookups: Budget,
 }
 
-/// What [`Accounts`] is built from.
-pub struct AccountsParts {
-    pub store: SharedStore,
-    pub two_factor: Arc<dyn TwoFactorStore>,
-    pub passwords: Arc<Passwords>,
-    pub sessions: Arc<Sessions>,
-    pub throttle: Arc<Throttle>,
-    pub lookups: Budget,
-}
-
 impl Accounts {
-    pub fn new(parts: AccountsParts) -> Self {
-        let AccountsParts {
-            store,
-            two_factor,
-            passwords,
-            sessions,
-            throttle,
-            lookups,
-        } = parts;
+    pub fn new(
+        store: SharedStore,
+        two_factor: Arc<dyn TwoFactorStore>,
+        passwords: Arc<Passwords>,
+        sessions: Arc<Sessions>,
+        throttle: Arc<Throttle>,
+        lookups: Budget,
+    ) -> Self {
         Self {
             store,
             two_factor,
@@ -154,12 +143,13 @@ impl Accounts {
                 return Err(ServiceError::InvalidCredentials);
             }
         };
-        let method = match self.second_factor_required(&user).await? {
-            true => {
-                self.second_factor(&user, request.second_factor.as_deref(), &throttle_keys)
+        let method = match self.authenticator(user.id).await? {
+            Some(totp) => {
+                let typed = request.second_factor.as_deref();
+                self.second_factor(user.id, &totp, typed, &throttle_keys)
                     .await?
             }
-            false => SignInMethod::Password,
+            None => SignInMethod::Password,
         };
         self.throttle.record_success(&throttle_keys[0]).await?;
         let tokens = self.sessions.open(user.id, &device, client, method).await?;
@@ -345,8 +335,7 @@ impl Accounts {
         client: &ClientInfo,
     ) -> ServiceResult<UserRecord> {
         let user = self.user(principal.user_id).await?;
-        let key = username_key(&user.username).unwrap_or_default();
-        let throttle_keys = self.admit_password_attempt(&key, client).await?;
+        let throttle_keys = self.admit_attempt_on(&user, client).await?;
         if !self
             .passwords
             .verify(password, user.password_hash.as_deref())
@@ -361,19 +350,18 @@ impl Accounts {
         Ok(user)
     }
 
-    /// Admits one more attempt at a code on the caller's own account, counted like
-    /// a sign-in: the keys to record a failure under.
-    pub(super) async fn admit_own_attempt(
+    /// Admits one more attempt at a password or code on `user`'s own account,
+    /// counted like a sign-in: the keys to record a failure under.
+    pub(super) async fn admit_attempt_on(
         &self,
-        principal: Principal,
+        user: &UserRecord,
         client: &ClientInfo,
     ) -> ServiceResult<Vec<ThrottleKey>> {
-        let user = self.user(principal.user_id).await?;
         let key = username_key(&user.username).unwrap_or_default();
         self.admit_password_attempt(&key, client).await
     }
 
-    async fn user(&self, id: UserId) -> ServiceResult<UserRecord> {
+    pub(super) async fn user(&self, id: UserId) -> ServiceResult<UserRecord> {
         self.store
             .user_by_id(id)
             .await?

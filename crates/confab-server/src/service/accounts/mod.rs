@@ -23,5 +23,5 @@ pub mod tokens;
 mod totp;
 mod two_factor;
 
-pub use account::{Accounts, AccountsParts};
+pub use account::Accounts;
 pub use revocations::{Revocations, Revoked};

@@ -12,7 +12,9 @@ use super::tokens::Principal;
 use super::totp::{self, Presented};
 use crate::clock::now_millis;
 use crate::service::{ServiceError, ServiceResult};
-use crate::store::{StoreError, UserRecord};
+use crate::store::StoreError;
+use crate::store::two_factor::TotpRecord;
+use confab_proto::UserId;
 use confab_proto::auth::SignInMethod;
 use confab_proto::two_factor::{
     ConfirmTotpRequest, DisableTwoFactorRequest, PasswordConfirmation, RecoveryCodes, TotpSetup,
@@ -24,11 +26,7 @@ impl Accounts {
     /// are left.
     pub async fn two_factor_status(&self, principal: Principal) -> ServiceResult<TwoFactorStatus> {
         let user = principal.user_id;
-        let enabled = self
-            .two_factor
-            .totp(user)
-            .await?
-            .is_some_and(|totp| totp.confirmed);
+        let enabled = self.authenticator(user).await?.is_some();
         let left = match enabled {
             true => self.two_factor.recovery_codes_left(user).await?,
             false => 0,
@@ -83,10 +81,10 @@ impl Accounts {
         request: &ConfirmTotpRequest,
         client: &ClientInfo,
     ) -> ServiceResult<RecoveryCodes> {
-        let user = principal.user_id;
+        let user = self.user(principal.user_id).await?;
         let setup = self
             .two_factor
-            .totp(user)
+            .totp(user.id)
             .await?
             .filter(|totp| !totp.confirmed);
         let Some(setup) = setup else {
@@ -95,7 +93,7 @@ impl Accounts {
                 "no authenticator is being set up: start with POST /api/v1/users/me/two-factor/totp",
             ));
         };
-        let keys = self.admit_own_attempt(principal, client).await?;
+        let keys = self.admit_attempt_on(&user, client).await?;
         let step = match Presented::parse(&request.code) {
             Presented::Code(code) => totp::matching_step(&setup.secret, &code, now_secs()),
             Presented::RecoveryCode(_) => None,
@@ -110,7 +108,7 @@ impl Accounts {
         let (codes, hashes) = totp::new_recovery_codes();
         if !self
             .two_factor
-            .confirm_totp(user, step, &hashes, now_millis())
+            .confirm_totp(user.id, step, &hashes, now_millis())
             .await?
         {
             return Err(ServiceError::invalid(
@@ -118,7 +116,7 @@ impl Accounts {
                 "the setup ended meanwhile; start again",
             ));
         }
-        tracing::info!(user_id = %user, "two-factor sign-in turned on");
+        tracing::info!(user_id = %user.id, "two-factor sign-in turned on");
         Ok(RecoveryCodes { codes })
     }
 
@@ -132,7 +130,7 @@ impl Accounts {
         let user = self
             .confirm_password(principal, &request.password, client)
             .await?;
-        if !self.second_factor_required(&user).await? {
+        if self.authenticator(user.id).await?.is_none() {
             return Err(ServiceError::invalid(
                 "password",
                 "two-factor sign-in is off: there are no recovery codes to replace",
@@ -155,10 +153,10 @@ impl Accounts {
         let user = self
             .confirm_password(principal, &request.password, client)
             .await?;
-        if self.second_factor_required(&user).await? {
-            let keys = self.admit_own_attempt(principal, client).await?;
+        if let Some(totp) = self.authenticator(user.id).await? {
+            let keys = self.admit_attempt_on(&user, client).await?;
             if self
-                .check_second_factor(&user, &request.second_factor)
+                .check_second_factor(user.id, &totp, &request.second_factor)
                 .await?
                 .is_none()
             {
@@ -174,27 +172,29 @@ impl Accounts {
         Ok(())
     }
 
-    /// Whether a password sign-in of `user` needs a second factor.
-    pub(super) async fn second_factor_required(&self, user: &UserRecord) -> ServiceResult<bool> {
+    /// The user's authenticator if it is in force (confirmed): then a password
+    /// sign-in needs a second factor.
+    pub(super) async fn authenticator(&self, user: UserId) -> ServiceResult<Option<TotpRecord>> {
         Ok(self
             .two_factor
-            .totp(user.id)
+            .totp(user)
             .await?
-            .is_some_and(|totp| totp.confirmed))
+            .filter(|totp| totp.confirmed))
     }
 
     /// The second factor of a sign-in whose password was right: how the session is
     /// signed in, or an error once the failure is counted against `keys`.
     pub(super) async fn second_factor(
         &self,
-        user: &UserRecord,
+        user: UserId,
+        totp: &TotpRecord,
         typed: Option<&str>,
         keys: &[ThrottleKey],
     ) -> ServiceResult<SignInMethod> {
         let Some(typed) = typed.filter(|typed| !typed.trim().is_empty()) else {
             return Err(ServiceError::SecondFactorRequired);
         };
-        match self.check_second_factor(user, typed).await? {
+        match self.check_second_factor(user, totp, typed).await? {
             Some(method) => Ok(method),
             None => {
                 self.throttle.record_failure(keys, now_millis()).await?;
@@ -203,21 +203,20 @@ impl Accounts {
         }
     }
 
-    /// Checks and spends `typed`, a code of the user's authenticator (one whose step
-    /// was not used yet) or an unused recovery code. `None` if it is neither.
+    /// Checks and spends `typed`, a code of the user's authenticator `totp` (one
+    /// whose step was not used yet) or an unused recovery code. `None` if it is
+    /// neither.
     async fn check_second_factor(
         &self,
-        user: &UserRecord,
+        user: UserId,
+        totp: &TotpRecord,
         typed: &str,
     ) -> ServiceResult<Option<SignInMethod>> {
-        let Some(totp) = self.two_factor.totp(user.id).await?.filter(|t| t.confirmed) else {
-            return Ok(None);
-        };
         Ok(match Presented::parse(typed) {
             Presented::Code(code) => {
                 let step = totp::matching_step(&totp.secret, &code, now_secs());
                 match step {
-                    Some(step) if self.two_factor.use_totp_step(user.id, step).await? => {
+                    Some(step) if self.two_factor.use_totp_step(user, step).await? => {
                         Some(SignInMethod::PasswordTotp)
                     }
                     _ => None,
@@ -226,10 +225,10 @@ impl Accounts {
             Presented::RecoveryCode(code) => {
                 let hash = totp::hash_recovery_code(&code);
                 self.two_factor
-                    .use_recovery_code(user.id, &hash, now_millis())
+                    .use_recovery_code(user, &hash, now_millis())
                     .await?
                     .then(|| {
-                        tracing::info!(user_id = %user.id, "signed in with a recovery code");
+                        tracing::info!(user_id = %user, "signed in with a recovery code");
                         SignInMethod::PasswordRecoveryCode
                     })
             }
