@@ -91,6 +91,11 @@ fn fts_query(words: &[&String]) -> String {
 const HIT_COLUMNS: &str =
     "m.event_id, m.room_id, m.seq, m.sender_id, m.created_at, m.has_attachment, e.body";
 
+/// What joins `message_search m` to the rooms the searcher is in now (`rm`, whose
+/// `user_id` [`Query::and_filters`] binds) and to the message itself (`e`).
+const MEMBER_JOINS: &str = "JOIN room_members rm ON rm.room_id = m.room_id AND rm.left_seq IS NULL \
+     JOIN events e ON e.id = m.event_id";
+
 impl Query {
     /// Conditions every search applies: the caller's current rooms and the filters.
     fn and_filters(&mut self, query: &SearchQuery) -> StoreResult<()> {
@@ -111,6 +116,12 @@ impl Query {
             self.and("m.created_at < ?", until)?;
         }
         Ok(())
+    }
+
+    /// The text contains `word`: a `LIKE`, which PostgreSQL's `pg_trgm` index serves
+    /// for words of three characters or more.
+    fn and_contains(&mut self, word: &str) -> StoreResult<()> {
+        self.and("m.text LIKE ? ESCAPE '\\'", like_pattern(word))
     }
 
     /// Newest first, at most `limit`.
@@ -147,13 +158,10 @@ impl SqlStore {
             StoreResult::Ok(sql)
         };
         let mut sql = window(HIT_COLUMNS)?;
-        sql.sql.push_str(
-            " JOIN room_members rm ON rm.room_id = m.room_id AND rm.left_seq IS NULL \
-             JOIN events e ON e.id = m.event_id WHERE 1 = 1",
-        );
+        sql.sql.push_str(&format!(" {MEMBER_JOINS} WHERE 1 = 1"));
         sql.and_filters(query)?;
         for word in &query.words {
-            sql.and("m.text LIKE ? ESCAPE '\\'", like_pattern(word))?;
+            sql.and_contains(word)?;
         }
         sql.page(limit);
         let rows: Vec<HitRow> = sqlx::query_as_with(&sql.sql, sql.args)
@@ -182,10 +190,7 @@ impl SqlStore {
         limit: usize,
     ) -> StoreResult<Vec<HitRow>> {
         let mut sql = Query::new(&format!(
-            "SELECT {HIT_COLUMNS} FROM message_search m \
-             JOIN room_members rm ON rm.room_id = m.room_id AND rm.left_seq IS NULL \
-             JOIN events e ON e.id = m.event_id \
-             WHERE 1 = 1"
+            "SELECT {HIT_COLUMNS} FROM message_search m {MEMBER_JOINS} WHERE 1 = 1"
         ));
         sql.and_filters(query)?;
         sql.and("m.event_id < ?", below)?;
@@ -201,12 +206,12 @@ impl SqlStore {
             Backend::Sqlite => {}
             Backend::Postgres => {
                 for word in &long {
-                    sql.and("m.text LIKE ? ESCAPE '\\'", like_pattern(word))?;
+                    sql.and_contains(word)?;
                 }
             }
         }
         for word in short {
-            sql.and("m.text LIKE ? ESCAPE '\\'", like_pattern(word))?;
+            sql.and_contains(word)?;
         }
         sql.page(limit);
         Ok(sqlx::query_as_with(&sql.sql, sql.args)
