@@ -36,7 +36,7 @@ import { Uploads, type NewFile } from './uploads';
 import { browserObjectUrls, ObjectUrlCache, type ObjectUrls } from './media';
 import { NotificationCenter, type Notifier } from './notifications';
 import { browserNotifier, browserPushEnv, PushDevice, type PushEnv } from './push';
-import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, type FetchFn, type KeyValueStorage, type Timers } from './rest';
+import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, UNREACHABLE_MESSAGE, type FetchFn, type KeyValueStorage, type Timers } from './rest';
 import { Search } from './search';
 import { TwoFactor } from './twoFactor';
 import { DisconnectedError, RequestError, Session, type SocketFactory } from './session';
@@ -926,4 +926,4 @@ export function browserClient(): ChatClient {
   });
 }
 
-export { ApiError, NetworkError };
+export { ApiError, NetworkError, UNREACHABLE_MESSAGE };

@@ -28,6 +28,9 @@ export class ApiError extends Error {
   }
 }
 
+/** What a form says when its request got no answer (a {@link NetworkError}). */
+export const UNREACHABLE_MESSAGE = 'Cannot reach the server. Check your connection and try again.';
+
 /** The request did not reach the server, or its answer did not come back. */
 export class NetworkError extends Error {
   constructor(message = 'cannot reach the server') {

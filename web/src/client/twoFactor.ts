@@ -6,7 +6,7 @@
 // Codes and passwords only ever travel in request bodies: nothing here logs them or
 // puts them in a URL.
 
-import { ApiError, type Rest } from './rest';
+import { ApiError, UNREACHABLE_MESSAGE, type Rest } from './rest';
 import type { ConfirmTotpRequest, DisableTwoFactorRequest, PasswordConfirmation, RecoveryCodes, SignInMethod, TotpSetup, TwoFactorStatus } from './types';
 
 /** Turning two-factor sign-in on and off, and recovery codes, for the signed-in user. */
@@ -55,7 +55,7 @@ export const WRONG_CODE_MESSAGE = 'That code is wrong, expired or already used.'
 
 /** Sorts a sign-in's refusal into what the screen does next. */
 export function signInRefusal(error: unknown): SignInRefusal {
-  if (!(error instanceof ApiError)) return { kind: 'other', message: 'Cannot reach the server. Check your connection and try again.' };
+  if (!(error instanceof ApiError)) return { kind: 'other', message: UNREACHABLE_MESSAGE };
   switch (error.code) {
     case 'second_factor_required':
       return { kind: 'code_needed' };

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError } from '../client/client';
+import { ApiError, UNREACHABLE_MESSAGE } from '../client/client';
 import { signInRefusal } from '../client/twoFactor';
 import { useClient } from './hooks';
 import { TwoFactorSignIn } from './TwoFactorSignIn';
@@ -41,7 +41,7 @@ export function AuthScreen() {
         if (field === 'username' || field === 'password' || field === 'display_name') setErrors({ [field]: error.message });
         else setErrors({ form: error.code === 'invalid_credentials' ? 'Wrong username or password.' : error.message });
       } else {
-        setErrors({ form: 'Cannot reach the server. Check your connection and try again.' });
+        setErrors({ form: UNREACHABLE_MESSAGE });
       }
     } finally {
       setBusy(false);

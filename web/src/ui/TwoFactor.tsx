@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError } from '../client/client';
-import { FEW_RECOVERY_CODES, groupSecret, recoveryCodesFile } from '../client/twoFactor';
+import { ApiError, UNREACHABLE_MESSAGE } from '../client/client';
+import { FEW_RECOVERY_CODES, groupSecret, recoveryCodesFile, waitMessage, WRONG_CODE_MESSAGE } from '../client/twoFactor';
 import type { TotpSetup, TwoFactorStatus } from '../client/types';
 import { Dialog } from './Dialog';
 import { useChatState, useClient } from './hooks';
@@ -93,11 +93,11 @@ type FieldErrors = Partial<Record<'password' | 'code' | 'second_factor' | 'form'
 
 /** The server's refusal as errors by field (its `field`), or for the whole form. */
 function fieldErrors(err: unknown, fallbackField?: 'code' | 'second_factor'): FieldErrors {
-  if (!(err instanceof ApiError)) return { form: 'Cannot reach the server. Check your connection and try again.' };
-  if (err.code === 'rate_limited') return { form: `Too many attempts. Try again in ${err.retryAfterSecs ?? 60} seconds.` };
+  if (!(err instanceof ApiError)) return { form: UNREACHABLE_MESSAGE };
+  if (err.code === 'rate_limited') return { form: waitMessage(err.retryAfterSecs) };
   const field = err.field === 'password' || err.field === 'code' || err.field === 'second_factor' ? err.field : undefined;
   if (field === 'password') return { password: 'That password is wrong.' };
-  if (field === 'code' || field === 'second_factor') return { [field]: 'That code is wrong, expired or already used.' };
+  if (field === 'code' || field === 'second_factor') return { [field]: WRONG_CODE_MESSAGE };
   if (fallbackField && err.code === 'invalid_input') return { [fallbackField]: err.message };
   return { form: err.message };
 }
