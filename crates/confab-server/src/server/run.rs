@@ -80,7 +80,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // One set of connection limits for both listeners.
     let admission = Arc::new(admission(&app.config));
     let header_timeout = app.config.http.header_timeout;
-    let https = serve(
+    // `--listen`: HTTPS with TLS on, plain HTTP without.
+    let primary = serve(
         listener,
         Arc::clone(&admission),
         tls,
@@ -104,7 +105,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         }
     };
     let server = async {
-        tokio::join!(https, redirects);
+        tokio::join!(primary, redirects);
     };
     let grace_expired = async {
         app.shutdown.cancelled().await;
