@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { browserClient } from './client/client';
+import { readProviderReturn, withoutProviderReturn } from './client/providers';
 import { listenToServiceWorker, openPath, setAppBadge } from './client/push';
 import { App } from './ui/App';
 import { ClientContext, applyTheme, type Theme } from './ui/hooks';
@@ -10,6 +11,15 @@ applyTheme((localStorage.getItem('confab.theme') as Theme | null) ?? 'system');
 
 const client = browserClient();
 client.start();
+// Back from an identity provider (`/?provider_flow=done`, or `failed&code=...`): take
+// its answer out of the address at once, and finish the flow. A link, or anything
+// that happened while signed in, is told in Settings.
+const providerReturn = readProviderReturn(location.search);
+if (providerReturn) {
+  const { linking } = client.providerFlow.resume(providerReturn);
+  const path = linking || client.signedIn ? '/settings' : location.pathname;
+  history.replaceState(null, '', path + withoutProviderReturn(location.search) + location.hash);
+}
 client.push.start();
 // A click on a notification: the service worker asks this page to open the message.
 listenToServiceWorker(openPath);

@@ -38,6 +38,7 @@ import { NotificationCenter, type Notifier } from './notifications';
 import { browserNotifier, browserPushEnv, PushDevice, type PushEnv } from './push';
 import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, UNREACHABLE_MESSAGE, type FetchFn, type KeyValueStorage, type Timers } from './rest';
 import { Search } from './search';
+import { ProviderFlow, Providers } from './providers';
 import { TwoFactor } from './twoFactor';
 import { DisconnectedError, RequestError, Session, type SocketFactory } from './session';
 import * as S from './state';
@@ -51,6 +52,7 @@ import type {
   PendingInvitation,
   PresenceList,
   Profile,
+  ProviderOutcome,
   RequestFrame,
   RevokedCount,
   Role,
@@ -88,6 +90,10 @@ export interface ClientDeps {
   upload?: F.Uploader;
   /** Object URLs for downloaded files (the browser's `URL`). */
   objectUrls?: ObjectUrls;
+  /** Storage for the tab only (sessionStorage): a provider flow's provider, across its pages. Defaults to `storage`. */
+  tabStorage?: KeyValueStorage;
+  /** Sends the page elsewhere (`location.assign`): to an identity provider. */
+  navigate?: (url: string) => void;
 }
 
 export type { NewFile } from './uploads';
@@ -132,6 +138,10 @@ export class ChatClient {
   readonly push: PushDevice;
   /** Two-factor sign-in and recovery codes of my account. */
   readonly twoFactor: TwoFactor;
+  /** Identity providers: the REST calls, and my account's sign-in methods. */
+  readonly providers: Providers;
+  /** A sign-in (or link) through a provider, across the trip there and back. */
+  readonly providerFlow: ProviderFlow;
 
   constructor(private readonly deps: ClientDeps) {
     this.smallFiles = new ObjectUrlCache(deps.objectUrls ?? browserObjectUrls, 300);
@@ -150,6 +160,13 @@ export class ChatClient {
     });
     this.push = new PushDevice(this.rest, deps.push ?? null);
     this.twoFactor = new TwoFactor(this.rest);
+    this.providers = new Providers(this.rest);
+    this.providerFlow = new ProviderFlow({
+      providers: this.providers,
+      complete: (username) => this.completeProviderFlow(username),
+      navigate: deps.navigate ?? (() => undefined),
+      storage: deps.tabStorage ?? deps.storage,
+    });
     this.search = new Search({ get: (path, signal) => this.rest.get(path, signal), timers: deps.timers, onHits: (hits) => people.resolveUsers(hits.map((h) => h.sender_id)) });
     this.uploads = new Uploads({
       upload: deps.upload,
@@ -303,9 +320,7 @@ export class ChatClient {
   }
 
   async signUp(input: { username: string; password: string; display_name?: string }): Promise<void> {
-    const auth = await this.rest.post<AuthResponse>('/auth/signup', { ...input, device_name: deviceName() });
-    this.tokens.set(auth);
-    this.start();
+    this.adoptSession(await this.rest.post<AuthResponse>('/auth/signup', { ...input, device_name: deviceName() }));
   }
 
   /**
@@ -314,7 +329,22 @@ export class ChatClient {
    * (see twoFactor.ts, `signInRefusal`).
    */
   async signIn(input: Omit<SignInRequest, 'device_name'>): Promise<void> {
-    const auth = await this.rest.post<AuthResponse>('/auth/signin', { ...input, device_name: deviceName() } satisfies SignInRequest);
+    this.adoptSession(await this.rest.post<AuthResponse>('/auth/signin', { ...input, device_name: deviceName() } satisfies SignInRequest));
+  }
+
+  /**
+   * Completes the identity provider flow of this browser (its cookie); with
+   * `username`, creates the account. A `signed_in` outcome signs in as a password
+   * sign-in does. Use `providerFlow`, which calls this.
+   */
+  private async completeProviderFlow(username?: string): Promise<ProviderOutcome> {
+    const outcome = await this.providers.complete({ username, device_name: deviceName() });
+    if (outcome.outcome === 'signed_in') this.adoptSession(outcome.auth);
+    return outcome;
+  }
+
+  /** The new session of a sign-up or sign-in: kept, and connected. */
+  private adoptSession(auth: AuthResponse): void {
     this.tokens.set(auth);
     this.start();
   }
@@ -923,6 +953,8 @@ export function browserClient(): ChatClient {
     objectUrls: browserObjectUrls,
     notify: browserNotifier(push),
     push,
+    tabStorage: sessionStorage,
+    navigate: (url) => location.assign(url),
   });
 }
 

@@ -89,6 +89,7 @@ describe('two-factor helpers', () => {
     expect(signInMethodLabel('password')).toBe('Password');
     expect(signInMethodLabel('password_totp')).toBe('Password + authenticator app');
     expect(signInMethodLabel('password_recovery_code')).toBe('Password + recovery code');
+    expect(signInMethodLabel('provider')).toBe('Identity provider');
     expect(signInMethodLabel('unknown')).toBe('Another sign-in method');
     expect(signInMethodLabel(undefined)).toBeNull();
   });

@@ -103,6 +103,8 @@ export function signInMethodLabel(method: SignInMethod | undefined): string | nu
       return 'Password + authenticator app';
     case 'password_recovery_code':
       return 'Password + recovery code';
+    case 'provider':
+      return 'Identity provider';
     case undefined:
       // An older server does not say.
       return null;

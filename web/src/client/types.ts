@@ -123,3 +123,18 @@ export type DisableTwoFactorRequest = Schemas['DisableTwoFactorRequest'];
 export type SignInRequest = Schemas['SignInRequest'];
 /** How a device session was signed in; `unknown` stands for methods added later. */
 export type SignInMethod = Schemas['SignInMethod'];
+
+// Sign-in with identity providers (protocol.md, "Sign-in with identity providers").
+export type ChangePasswordRequest = Schemas['ChangePasswordRequest'];
+/** A configured provider, for a sign-in button; `kind` is `oidc`, `github` or unknown. */
+export type ProviderInfo = Schemas['ProviderInfo'];
+export type ProviderList = Schemas['ProviderList'];
+export type ProviderRedirect = Schemas['ProviderRedirect'];
+export type LinkIdentityRequest = Schemas['LinkIdentityRequest'];
+export type CompleteProviderFlow = Schemas['CompleteProviderFlow'];
+/** What completing a flow did: signed in, linked, or a username to choose. */
+export type ProviderOutcome = Schemas['ProviderOutcome'];
+/** An identity at a provider, linked to my account. */
+export type LinkedIdentity = Schemas['LinkedIdentity'];
+/** Every way my account can sign in. */
+export type SignInMethods = Schemas['SignInMethods'];

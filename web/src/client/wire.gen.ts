@@ -125,6 +125,13 @@ export interface components {
          * @enum {integer}
          */
         CloseCode: CloseCode;
+        /** @description `POST /api/v1/auth/providers/complete` */
+        CompleteProviderFlow: {
+            /** @description A name for this device's session, as at sign-in. */
+            device_name?: string;
+            /** @description For a new account: the username chosen, after a `choose_username` answer. */
+            username?: string;
+        };
         /** @description `POST /api/v1/users/me/two-factor/totp/confirm` */
         ConfirmTotpRequest: {
             /** @description The code the authenticator app shows now. */
@@ -176,7 +183,7 @@ export interface components {
          *     must treat a code they do not know as [`ErrorCode::Unknown`].
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "invalid_input" | "weak_password" | "username_taken" | "invalid_credentials" | "second_factor_required" | "invalid_second_factor" | "unauthenticated" | "invalid_token" | "token_expired" | "session_revoked" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "quota_exceeded" | "range_not_satisfiable" | "unsupported_media_type" | "rate_limited" | "internal" | "unavailable" | "unknown";
+        ErrorCode: "invalid_json" | "invalid_input" | "weak_password" | "username_taken" | "invalid_credentials" | "second_factor_required" | "invalid_second_factor" | "provider_flow_invalid" | "provider_rejected" | "provider_unavailable" | "identity_in_use" | "last_sign_in_method" | "unauthenticated" | "invalid_token" | "token_expired" | "session_revoked" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "quota_exceeded" | "range_not_satisfiable" | "unsupported_media_type" | "rate_limited" | "internal" | "unavailable" | "unknown";
         /** @description What went wrong, for programs (`code`) and for people (`message`). */
         ErrorDetail: {
             /** @description Stable, machine-readable reason; see [`ErrorCode`]. */
@@ -327,6 +334,29 @@ export interface components {
         /** @description `POST /api/v1/rooms/{id}/invitations`: invite people to a group. */
         InviteRequest: {
             user_ids: components["schemas"]["UserId"][];
+        };
+        /**
+         * @description `POST /api/v1/users/me/identities`: start linking an identity at this provider
+         *     to the signed-in account (then as steps 2 to 4 of a sign-in).
+         */
+        LinkIdentityRequest: {
+            provider_id: string;
+        };
+        /** @description An identity at a provider, linked to an account: a way to sign in to it. */
+        LinkedIdentity: {
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            /**
+             * @description Who the user is there, to tell identities apart: the email address or the
+             *     username the provider gave, else its subject identifier.
+             */
+            label: string;
+            /** Format: date-time */
+            last_used_at?: string;
+            provider_id: string;
+            /** @description The provider's name as configured now (its id if it is no longer configured). */
+            provider_name: string;
         };
         /** @description `POST /api/v1/notifications/read`: marks my notifications read. */
         MarkNotificationsReadRequest: {
@@ -541,6 +571,43 @@ export interface components {
             status_text: string;
             /** @description As chosen at sign-up (case preserved). */
             username: string;
+        };
+        /** @description One configured provider, for a sign-in button. */
+        ProviderInfo: {
+            /** @description The provider's id in URLs, for example `corp` or `github`. */
+            id: string;
+            kind: components["schemas"]["ProviderKind"];
+            /** @description The name to show, for example `Corp SSO`. */
+            name: string;
+        };
+        /**
+         * @description What kind of provider this is.
+         * @enum {string}
+         */
+        ProviderKind: "oidc" | "github" | "unknown";
+        /** @description `GET /api/v1/auth/providers` */
+        ProviderList: {
+            providers: components["schemas"]["ProviderInfo"][];
+        };
+        /** @description What completing a flow did. */
+        ProviderOutcome: {
+            auth: components["schemas"]["AuthResponse"];
+            /** @enum {string} */
+            outcome: "signed_in";
+        } | {
+            identity: components["schemas"]["LinkedIdentity"];
+            /** @enum {string} */
+            outcome: "linked";
+        } | {
+            display_name: string;
+            /** @enum {string} */
+            outcome: "choose_username";
+            proposed_username: string;
+            provider_name: string;
+        };
+        /** @description Where to send the browser to sign in at the provider. */
+        ProviderRedirect: {
+            authorization_url: string;
         };
         /**
          * @description `GET /api/v1/push/key`: the server's VAPID public key, the
@@ -890,7 +957,21 @@ export interface components {
          * @description How a device session was signed in.
          * @enum {string}
          */
-        SignInMethod: "password" | "password_totp" | "password_recovery_code" | "unknown";
+        SignInMethod: "password" | "password_totp" | "password_recovery_code" | "provider" | "unknown";
+        /**
+         * @description `GET /api/v1/users/me/sign-in-methods`: every way the account can sign in. The
+         *     last one cannot be removed (`last_sign_in_method`).
+         */
+        SignInMethods: {
+            identities: components["schemas"]["LinkedIdentity"][];
+            /**
+             * Format: int32
+             * @description Passkeys registered (listed at `/api/v1/users/me/passkeys`).
+             */
+            passkeys: number;
+            /** @description The account has a password. */
+            password: boolean;
+        };
         /** @description `POST /api/v1/auth/signin` */
         SignInRequest: {
             /** @description At most 64 characters, one line. */

@@ -2,14 +2,19 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, UNREACHABLE_MESSAGE } from '../client/client';
 import { signInRefusal } from '../client/twoFactor';
 import { useClient } from './hooks';
+import { ChooseUsername, ProviderButtons, ProviderCompleting, useProviderFlow } from './Providers';
 import { TwoFactorSignIn } from './TwoFactorSignIn';
 
 type Mode = 'signin' | 'signup';
 type Errors = Partial<Record<'username' | 'password' | 'display_name' | 'form', string>>;
 
-/** Sign-in and sign-up, with the server's field errors next to their fields. */
+/**
+ * Sign-in and sign-up, with the server's field errors next to their fields; the
+ * identity providers' buttons under them, and the steps of coming back from one.
+ */
 export function AuthScreen() {
   const client = useClient();
+  const flow = useProviderFlow();
   const [mode, setMode] = useState<Mode>('signin');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -21,6 +26,7 @@ export function AuthScreen() {
 
   async function submit(e: FormEvent) {
     e.preventDefault();
+    client.providerFlow.dismiss();
     const local: Errors = {};
     if (!username.trim()) local.username = 'Enter a username.';
     if (!password) local.password = 'Enter a password.';
@@ -50,6 +56,24 @@ export function AuthScreen() {
 
   const field = (name: keyof Errors) => (errors[name] ? { 'aria-invalid': true, 'aria-describedby': `${name}-error` } : {});
 
+  if (flow.step === 'completing') {
+    return (
+      <div className="auth">
+        <ProviderCompleting provider={flow.provider} />
+      </div>
+    );
+  }
+  if (flow.step === 'choose_username') {
+    return (
+      <div className="auth">
+        <ChooseUsername flow={flow} />
+      </div>
+    );
+  }
+
+  // A provider flow that failed speaks in the form's error place, until the next try.
+  const formError = flow.step === 'failed' ? flow.message : errors.form;
+
   if (codeStep) {
     return (
       <div className="auth">
@@ -75,9 +99,9 @@ export function AuthScreen() {
           </svg>
         </div>
         <h1 id="auth-title">{mode === 'signin' ? 'Sign in to Confab' : 'Create your account'}</h1>
-        {errors.form && (
+        {formError && (
           <p className="form-error" role="alert">
-            {errors.form}
+            {formError}
           </p>
         )}
         <label htmlFor="username">Username</label>
@@ -118,6 +142,12 @@ export function AuthScreen() {
         <button type="submit" className="btn btn--primary btn--block" disabled={busy}>
           {busy ? 'Please wait…' : mode === 'signin' ? 'Sign in' : 'Create account'}
         </button>
+        <ProviderButtons
+          onError={(message) => {
+            client.providerFlow.dismiss();
+            setErrors(message ? { form: message } : {});
+          }}
+        />
         <p className="auth__switch">
           {mode === 'signin' ? 'New here?' : 'Already have an account?'}{' '}
           <button
@@ -126,6 +156,7 @@ export function AuthScreen() {
             onClick={() => {
               setMode(mode === 'signin' ? 'signup' : 'signin');
               setErrors({});
+              client.providerFlow.dismiss();
             }}
           >
             {mode === 'signin' ? 'Create an account' : 'Sign in'}

@@ -7,9 +7,10 @@ import { BackButton } from './BackButton';
 import { PhotoPicker } from './PhotoPicker';
 import { formatDay, formatTime, useChatState, useClient, useTheme, type Theme } from './hooks';
 import { NotificationSettings } from './NotificationSettings';
+import { SignInMethodsSettings, useSignInMethods } from './Providers';
 import { TwoFactorSettings } from './TwoFactor';
 
-/** Profile, theme, notifications, password, two-factor sign-in, blocked people and device sessions. */
+/** Profile, theme, notifications, sign-in methods and password, two-factor sign-in, blocked people and device sessions. */
 export function Settings({ go }: { go: (path: string) => void }) {
   const client = useClient();
   const me = useChatState().me;
@@ -22,6 +23,7 @@ export function Settings({ go }: { go: (path: string) => void }) {
   const [next, setNext] = useState('');
   const [passwordMsg, setPasswordMsg] = useState<{ ok: boolean; text: string; field?: string } | null>(null);
   const [sessions, setSessions] = useState<DeviceSession[] | null>(null);
+  const [methods, methodsFailed, reloadMethods] = useSignInMethods();
 
   const loadSessions = () => {
     client
@@ -108,21 +110,26 @@ export function Settings({ go }: { go: (path: string) => void }) {
 
         <NotificationSettings />
 
-        <form className="card stack" onSubmit={changePassword} aria-labelledby="password-title">
-          <h2 id="password-title">Password</h2>
-          <label htmlFor="pw-current">Current password</label>
-          <input id="pw-current" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} aria-invalid={passwordMsg?.field === 'current_password'} />
-          <label htmlFor="pw-new">New password</label>
-          <input id="pw-new" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} aria-invalid={passwordMsg?.field === 'new_password'} />
-          {passwordMsg && (
-            <p className={passwordMsg.ok ? 'ok' : 'form-error'} role="status">
-              {passwordMsg.text}
-            </p>
-          )}
-          <button type="submit" className="btn" disabled={!current || !next}>
-            Change password
-          </button>
-        </form>
+        <SignInMethodsSettings methods={methods} failed={methodsFailed} reload={reloadMethods} />
+
+        {/* An account made through a provider has no password to change: it sets one above. */}
+        {methods?.password !== false && (
+          <form className="card stack" onSubmit={changePassword} aria-labelledby="password-title">
+            <h2 id="password-title">Password</h2>
+            <label htmlFor="pw-current">Current password</label>
+            <input id="pw-current" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} aria-invalid={passwordMsg?.field === 'current_password'} />
+            <label htmlFor="pw-new">New password</label>
+            <input id="pw-new" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} aria-invalid={passwordMsg?.field === 'new_password'} />
+            {passwordMsg && (
+              <p className={passwordMsg.ok ? 'ok' : 'form-error'} role="status">
+                {passwordMsg.text}
+              </p>
+            )}
+            <button type="submit" className="btn" disabled={!current || !next}>
+              Change password
+            </button>
+          </form>
+        )}
 
         <TwoFactorSettings />
 

@@ -102,8 +102,8 @@ function fieldErrors(err: unknown, fallbackField?: 'code' | 'second_factor'): Fi
   return { form: err.message };
 }
 
-/** A labelled input with its error beside it (`aria-describedby`, announced). */
-function Field({
+/** A labelled input with its error beside it (`aria-describedby`, announced). Shared with the sign-in methods' dialogs. */
+export function Field({
   id,
   label,
   error,
@@ -116,18 +116,18 @@ function Field({
   error?: string;
   value: string;
   onChange: (v: string) => void;
-  kind: 'password' | 'code' | 'any-code';
+  kind: 'password' | 'new-password' | 'code' | 'any-code';
 }) {
   const errorId = `${id}-error`;
-  const code = kind !== 'password';
+  const code = kind === 'code' || kind === 'any-code';
   return (
     <>
       <label htmlFor={id}>{label}</label>
       <input
         id={id}
-        type={kind === 'password' ? 'password' : 'text'}
+        type={code ? 'text' : 'password'}
         className={code ? 'code-input' : undefined}
-        autoComplete={kind === 'password' ? 'current-password' : 'one-time-code'}
+        autoComplete={kind === 'password' ? 'current-password' : kind === 'new-password' ? 'new-password' : 'one-time-code'}
         inputMode={kind === 'code' ? 'numeric' : undefined}
         autoCapitalize="off"
         spellCheck={false}
@@ -146,7 +146,7 @@ function Field({
   );
 }
 
-function FormError({ text }: { text?: string }) {
+export function FormError({ text }: { text?: string }) {
   return (
     <div aria-live="assertive">
       {text && <p className="form-error">{text}</p>}
@@ -292,7 +292,7 @@ function DisableDialog({ close, done }: { close: () => void; done: () => void })
   );
 }
 
-function Actions({ close, busy, submit, danger }: { close: () => void; busy: boolean; submit: string; danger?: boolean }) {
+export function Actions({ close, busy, submit, danger }: { close: () => void; busy: boolean; submit: string; danger?: boolean }) {
   return (
     <div className="dialog__actions">
       <button type="button" className="btn btn--ghost" onClick={close}>
