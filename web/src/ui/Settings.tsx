@@ -131,7 +131,7 @@ export function Settings({ go }: { go: (path: string) => void }) {
           </form>
         )}
 
-        <TwoFactorSettings />
+        <TwoFactorSettings hasPassword={methods?.password !== false} />
 
         <BlockedPeople />
 

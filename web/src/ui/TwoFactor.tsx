@@ -6,8 +6,12 @@ import { Dialog } from './Dialog';
 import { useChatState, useClient } from './hooks';
 import './twoFactor.css';
 
-/** Settings → Security: two-factor sign-in with an authenticator app, and recovery codes. */
-export function TwoFactorSettings() {
+/**
+ * Settings → Security: two-factor sign-in with an authenticator app, and recovery
+ * codes. It guards password sign-in, so an account without a password (made through
+ * an identity provider) is asked to set one first.
+ */
+export function TwoFactorSettings({ hasPassword = true }: { hasPassword?: boolean }) {
   const client = useClient();
   const [status, setStatus] = useState<TwoFactorStatus | null>(null);
   const [failed, setFailed] = useState(false);
@@ -51,8 +55,10 @@ export function TwoFactorSettings() {
               <span>
                 Authenticator app · {status.recovery_codes_left} recovery {status.recovery_codes_left === 1 ? 'code' : 'codes'} left
               </span>
-            ) : (
+            ) : hasPassword ? (
               <span>Signing in needs only your password.</span>
+            ) : (
+              <span>It protects signing in with a password: set one under Sign-in methods first.</span>
             )}
           </p>
           {few && (
@@ -72,9 +78,11 @@ export function TwoFactorSettings() {
                 </button>
               </>
             ) : (
-              <button type="button" className="btn btn--primary" onClick={() => setDialog('enable')}>
-                Turn on two-factor authentication
-              </button>
+              hasPassword && (
+                <button type="button" className="btn btn--primary" onClick={() => setDialog('enable')}>
+                  Turn on two-factor authentication
+                </button>
+              )
             )}
           </div>
         </>
