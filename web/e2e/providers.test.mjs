@@ -79,9 +79,18 @@ async function openSettings(page) {
   await page.getByRole('heading', { name: 'Sign-in methods' }).waitFor();
 }
 
+/**
+ * Signs out at the test provider too (its session cookies; Confab's are on the same
+ * host, but named otherwise), so that it shows its sign-in form again.
+ */
+async function forgetProvider(page) {
+  await page.context().clearCookies({ name: /^_(session|interaction)/ });
+}
+
 async function signOut(page) {
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.getByRole('heading', { name: 'Sign in to Confab' }).waitFor();
+  await forgetProvider(page);
 }
 
 const methods = (page) => page.getByRole('region', { name: 'Sign-in methods' });
@@ -187,6 +196,7 @@ describe('sign-in with an identity provider', () => {
     await confirm.getByRole('button', { name: 'Unlink' }).click();
     await methods(page).getByText('Test SSO unlinked.').waitFor();
     assert.equal(await methods(page).getByRole('button', { name: 'Remove', exact: true }).isDisabled(), true, 'the password is the last way now');
+    await forgetProvider(page);
     await methods(page).getByRole('button', { name: 'Link Test SSO', exact: true }).click();
     await atProvider(page, who);
     await methods(page).getByText('Test SSO linked. You can now sign in with it.').waitFor();
