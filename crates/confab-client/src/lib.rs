@@ -41,6 +41,7 @@ pub use live::{Incoming, Live};
 mod consent;
 mod files;
 mod notify;
+mod providers;
 mod two_factor;
 
 mod live;

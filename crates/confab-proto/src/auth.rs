@@ -66,6 +66,8 @@ pub enum SignInMethod {
     PasswordTotp,
     /// A password and a recovery code.
     PasswordRecoveryCode,
+    /// An identity provider (OpenID Connect or GitHub); its own checks apply there.
+    Provider,
     /// A method this client version does not know.
     #[serde(other)]
     Unknown,

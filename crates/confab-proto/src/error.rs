@@ -48,6 +48,18 @@ pub enum ErrorCode {
     SecondFactorRequired,
     /// The `second_factor` of a sign-in is wrong, expired or already used (401).
     InvalidSecondFactor,
+    /// A sign-in with an identity provider was not started in this browser, has
+    /// expired, or was already completed: start again (400).
+    ProviderFlowInvalid,
+    /// The identity provider refused the sign-in, or its answer failed a check
+    /// (state, PKCE, the ID token's signature, issuer, audience, expiry or nonce) (401).
+    ProviderRejected,
+    /// The identity provider could not be reached or answered nonsense (502).
+    ProviderUnavailable,
+    /// That identity is already linked to another account (409).
+    IdentityInUse,
+    /// That is the account's last way to sign in; add another first (409).
+    LastSignInMethod,
     /// No access token was presented (401).
     Unauthenticated,
     /// The access token is malformed or its signature is wrong (401).
@@ -95,6 +107,11 @@ impl ErrorCode {
             Self::InvalidCredentials => "invalid_credentials",
             Self::SecondFactorRequired => "second_factor_required",
             Self::InvalidSecondFactor => "invalid_second_factor",
+            Self::ProviderFlowInvalid => "provider_flow_invalid",
+            Self::ProviderRejected => "provider_rejected",
+            Self::ProviderUnavailable => "provider_unavailable",
+            Self::IdentityInUse => "identity_in_use",
+            Self::LastSignInMethod => "last_sign_in_method",
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidToken => "invalid_token",
             Self::TokenExpired => "token_expired",

@@ -6,11 +6,11 @@ use crate::config::redact_url;
 use crate::config::{Config, SqliteSynchronous};
 use crate::realtime::{LocalBus, Realtime};
 use crate::service::SharedStore;
-use crate::service::accounts::Accounts;
 use crate::service::accounts::passwords::Passwords;
 use crate::service::accounts::sessions::Sessions;
 use crate::service::accounts::throttle::Throttle;
 use crate::service::accounts::tokens::{self, AccessTokens};
+use crate::service::accounts::{Accounts, Providers};
 use crate::service::budget::Budget;
 use crate::service::files::Files;
 use crate::service::notifications::{Notifications, VapidKey};
@@ -37,6 +37,8 @@ pub struct App {
     pub config: Config,
     pub store: SharedStore,
     pub accounts: Accounts,
+    /// Sign-in with identity providers (OpenID Connect, GitHub).
+    pub providers: Providers,
     pub sessions: Arc<Sessions>,
     pub rooms: Rooms,
     pub files: Files,
@@ -126,6 +128,15 @@ impl App {
             config.max_sessions_per_user,
         ));
         let throttle = Arc::new(Throttle::new(Arc::clone(&store), config.throttle.clone()));
+        let providers = Providers::new(
+            config.providers.load()?,
+            Arc::new(sql.clone()),
+            Arc::clone(&store),
+            Arc::clone(&sessions),
+            Arc::clone(&throttle),
+            config.providers.flow_ttl,
+            config.providers.timeout,
+        )?;
         let accounts = Accounts::new(
             Arc::clone(&store),
             Arc::new(sql.clone()),
@@ -169,6 +180,7 @@ impl App {
             config,
             store,
             accounts,
+            providers,
             sessions,
             rooms,
             files,

@@ -73,6 +73,17 @@ fn rest_rows() -> Vec<Rest> {
         rest("POST   /users/me/two-factor/totp/confirm", "confirm it with a wrong code", Account, Bare,      anyone(INVALID)).body(|_| json!({ "code": "abc" })),
         rest("POST   /users/me/two-factor/recovery-codes", "new recovery codes (while off)", Account, Bare, anyone(INVALID)).body(|_| json!({ "password": PASSWORD })),
         rest("POST   /users/me/two-factor/disable", "turn it off (while off)",      Account, Bare,          anyone(DONE)).body(|_| json!({ "password": PASSWORD, "second_factor": "" })),
+        // Sign-in with identity providers (tests/providers.rs covers the flows); the
+        // matrix's server has none configured. The callback answers a browser with a
+        // redirect to the web client, followed here.
+        rest("GET    /auth/providers",              "list the sign-in providers",   Account, Bare,          [OK; 7]),
+        rest("POST   /auth/providers/{id}/start",   "start at an unknown provider", Account, Bare,          [MISSING; 7]),
+        rest("GET    /auth/providers/{id}/callback", "come back without a flow",    Account, Bare,          [OK; 7]),
+        rest("POST   /auth/providers/complete",     "complete without a flow",      Account, Bare,          ["400 provider_flow_invalid"; 7]).body(|_| json!({})),
+        rest("GET    /users/me/sign-in-methods",    "my sign-in methods",           Account, Bare,          anyone(OK)),
+        rest("POST   /users/me/identities",         "link at an unknown provider",  Account, Bare,          anyone(MISSING)).body(|_| json!({ "provider_id": "nope" })),
+        rest("DELETE /users/me/identities/{id}",    "unlink an identity I lack",    Account, Bare,          anyone(MISSING)),
+        rest("DELETE /users/me/password",           "remove my only way in",        Account, Bare,          anyone("409 last_sign_in_method")).body(|_| json!({ "password": PASSWORD })),
         // Finding people and presence: open to anyone signed in; what they show is
         // filtered by shared rooms (hardening.rs and live.rs test that).
         rest("GET    /users/{username}",            "look someone up by name",      Account, Bystander,     anyone(OK)),

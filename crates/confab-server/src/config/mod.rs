@@ -19,6 +19,7 @@ mod groups;
 mod notify;
 mod options;
 mod parsers;
+mod providers;
 mod tls;
 
 #[cfg(test)]
@@ -36,4 +37,5 @@ pub use groups::{
 };
 pub use notify::{NotifyConfig, RoomMentionRole};
 pub use options::{Config, SqliteSynchronous};
+pub use providers::{ProviderKindSettings, ProviderSettings, ProvidersConfig};
 pub use tls::TlsConfig;

@@ -18,6 +18,7 @@ use super::files::FileConfig;
 use super::groups::{HttpConfig, PasswordConfig, RoomLimits, ThrottleConfig, WsConfig};
 use super::notify::NotifyConfig;
 use super::parsers::{at_least, duration, duration_at_least};
+use super::providers::ProvidersConfig;
 use super::tls::TlsConfig;
 use crate::telemetry::LogFormat;
 use clap::{ArgMatches, Args, ValueEnum};
@@ -201,6 +202,9 @@ pub struct Config {
     #[command(flatten, next_help_heading = "Notifications and search")]
     pub notify: NotifyConfig,
 
+    #[command(flatten, next_help_heading = "Sign-in providers")]
+    pub providers: ProvidersConfig,
+
     #[command(flatten, next_help_heading = "HTTPS")]
     pub tls: TlsConfig,
 
@@ -367,6 +371,7 @@ impl Config {
                 || (s3.s3_access_key_id.is_some() && s3.s3_secret_access_key.is_some()),
             "--s3-bucket needs --s3-access-key-id and --s3-secret-access-key",
         )?;
+        self.providers.load()?;
         for (holds, message) in self.tls.rules(self.listen) {
             rule(holds, message)?;
         }

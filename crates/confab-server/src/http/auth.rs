@@ -107,7 +107,7 @@ pub async fn sign_out(
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header)]
 #[allow(dead_code)] // Only its OpenAPI description is used.
-struct RefreshCookieParam {
+pub(super) struct RefreshCookieParam {
     /// `cookie`: keep the refresh token in the HttpOnly cookie `confab_refresh`
     /// (path `/api/v1/auth`) instead of the JSON body; for browsers. See
     /// docs/security.md.

@@ -61,28 +61,12 @@ impl RefreshCookie {
                 .eq_ignore_ascii_case(OPT_IN_VALUE.as_bytes())
         });
         let presented = wanted
-            .then(|| {
-                headers
-                    .get_all(header::COOKIE)
-                    .iter()
-                    .filter_map(|value| value.to_str().ok())
-                    .flat_map(Cookie::split_parse)
-                    .filter_map(Result::ok)
-                    .find(|cookie| cookie.name() == COOKIE_NAME)
-                    .map(|cookie| cookie.value().to_owned())
-            })
-            .flatten()
-            .filter(|value| !value.is_empty());
-        // Only a proxy we trust can tell us the client spoke HTTPS to it.
-        let secure = tls
-            || trust_forwarded
-                && headers
-                    .get("x-forwarded-proto")
-                    .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"https"));
+            .then(|| request_cookie(headers, COOKIE_NAME))
+            .flatten();
         Self {
             wanted,
             presented,
-            secure,
+            secure: came_over_https(headers, tls, trust_forwarded),
         }
     }
 
@@ -131,7 +115,30 @@ impl RefreshCookie {
     }
 }
 
-fn set_cookie(cookie: Cookie<'_>) -> SetCookie {
+/// The request came over HTTPS: to Confab's own TLS (`tls`), or to a proxy we trust
+/// (`trust_forwarded`) that says so in `X-Forwarded-Proto`. Only such a proxy can
+/// tell us that.
+pub fn came_over_https(headers: &HeaderMap, tls: bool, trust_forwarded: bool) -> bool {
+    tls || trust_forwarded
+        && headers
+            .get("x-forwarded-proto")
+            .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"https"))
+}
+
+/// The value of the request cookie `name`, if it was sent and is not empty.
+pub fn request_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)
+        .map(|cookie| cookie.value().to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+pub fn set_cookie(cookie: Cookie<'_>) -> SetCookie {
     // A cookie built from our own name, path and a URL-safe token is always a valid
     // header value.
     AppendHeaders(

@@ -100,11 +100,16 @@ impl From<ServiceError> for ApiError {
 /// The HTTP status of each error code.
 fn status_of(code: ErrorCode) -> StatusCode {
     match code {
-        ErrorCode::InvalidJson | ErrorCode::InvalidInput | ErrorCode::WeakPassword => {
-            StatusCode::BAD_REQUEST
+        ErrorCode::InvalidJson
+        | ErrorCode::InvalidInput
+        | ErrorCode::WeakPassword
+        | ErrorCode::ProviderFlowInvalid => StatusCode::BAD_REQUEST,
+        ErrorCode::UsernameTaken | ErrorCode::IdentityInUse | ErrorCode::LastSignInMethod => {
+            StatusCode::CONFLICT
         }
-        ErrorCode::UsernameTaken => StatusCode::CONFLICT,
+        ErrorCode::ProviderUnavailable => StatusCode::BAD_GATEWAY,
         ErrorCode::InvalidCredentials
+        | ErrorCode::ProviderRejected
         | ErrorCode::SecondFactorRequired
         | ErrorCode::InvalidSecondFactor
         | ErrorCode::Unauthenticated

@@ -14,6 +14,7 @@ pub(crate) mod extract;
 mod files;
 mod notifications;
 mod ops;
+mod providers;
 mod redirect;
 mod rooms;
 mod search;
@@ -100,16 +101,23 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::sign_in))
         .routes(routes!(auth::refresh))
         .routes(routes!(auth::sign_out))
+        .routes(routes!(providers::list))
+        .routes(routes!(providers::start))
+        .routes(routes!(providers::callback))
+        .routes(routes!(providers::complete))
         .routes(routes!(sessions::list))
         .routes(routes!(sessions::revoke))
         .routes(routes!(sessions::revoke_others))
         .routes(routes!(users::me, users::update_me))
-        .routes(routes!(users::change_password))
+        .routes(routes!(users::change_password, users::remove_password))
         .routes(routes!(two_factor::status))
         .routes(routes!(two_factor::begin_totp))
         .routes(routes!(two_factor::confirm_totp))
         .routes(routes!(two_factor::new_recovery_codes))
         .routes(routes!(two_factor::disable))
+        .routes(routes!(providers::methods))
+        .routes(routes!(providers::link))
+        .routes(routes!(providers::unlink))
         .routes(routes!(users::by_username))
         .routes(routes!(users::search))
         .routes(routes!(users::presence))

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use confab_proto::ErrorBody;
 use confab_proto::auth::{ChangePasswordRequest, RevokedCount};
+use confab_proto::two_factor::PasswordConfirmation;
 use confab_proto::users::{PresenceList, Profile, UpdateProfileRequest, UserList};
 use serde::Deserialize;
 
@@ -39,12 +40,13 @@ pub async fn update_me(
     ))
 }
 
-/// Change my password. Every other session of mine is revoked.
+/// Change my password (or set the first one of an account made through an identity
+/// provider). Every other session of mine is revoked.
 #[utoipa::path(post, path = "/api/v1/users/me/password", tag = "users", security(("bearer" = [])),
     request_body = ChangePasswordRequest,
     responses(
         (status = 200, description = "Changed; how many other sessions were revoked", body = RevokedCount),
-        (status = 400, description = "`invalid_input` (wrong current password) or `weak_password`", body = ErrorBody),
+        (status = 400, description = "`invalid_input` (wrong current password; for an account without a password, `current_password` must be empty) or `weak_password`", body = ErrorBody),
         (status = 429, description = "`rate_limited`", body = ErrorBody),
     ))]
 pub async fn change_password(
@@ -144,4 +146,25 @@ pub async fn presence(
     Ok(Json(PresenceList {
         users: app.rooms.presence(caller, &ids).await?,
     }))
+}
+
+/// Remove my password: the account then signs in only with its linked identities.
+#[utoipa::path(delete, path = "/api/v1/users/me/password", tag = "users", security(("bearer" = [])),
+    request_body = PasswordConfirmation,
+    responses(
+        (status = 204, description = "Removed; password sign-in no longer works for this account"),
+        (status = 400, description = "`invalid_input`: the password is wrong, or two-factor sign-in is on (turn it off first)", body = ErrorBody),
+        (status = 409, description = "`last_sign_in_method`: the account has no other way to sign in", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ))]
+pub async fn remove_password(
+    State(app): State<AppState>,
+    Auth(principal): Auth,
+    Client(client): Client,
+    ApiJson(request): ApiJson<PasswordConfirmation>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    app.accounts
+        .remove_password(principal, &request.password, &client)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

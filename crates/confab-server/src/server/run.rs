@@ -238,6 +238,11 @@ async fn prune_periodically(app: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "pruning notifications failed"),
         }
+        match app.providers.prune(now).await {
+            Ok(removed) if removed > 0 => tracing::debug!(removed, "pruned expired provider flows"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "pruning provider flows failed"),
+        }
     })
     .await;
 }

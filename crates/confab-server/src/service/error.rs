@@ -30,6 +30,20 @@ pub enum ServiceError {
     SecondFactorRequired,
     #[error("that code is wrong, expired or already used")]
     InvalidSecondFactor,
+    #[error(
+        "this sign-in with an identity provider was not started in this browser, has expired or was already completed; start again"
+    )]
+    ProviderFlowInvalid,
+    /// The provider refused, or its answer failed a check; the reason is logged.
+    #[error("{0}")]
+    ProviderRejected(String),
+    /// The provider could not be reached or answered nonsense; details are logged.
+    #[error("{0}")]
+    ProviderUnavailable(String),
+    #[error("that identity is already linked to another account")]
+    IdentityInUse,
+    #[error("that is the last way to sign in to this account; add another one first")]
+    LastSignInMethod,
     #[error("the access token is malformed or not signed by this server")]
     InvalidToken,
     #[error("the access token has expired; refresh it")]
@@ -76,6 +90,11 @@ impl ServiceError {
             Self::InvalidCredentials => ErrorCode::InvalidCredentials,
             Self::SecondFactorRequired => ErrorCode::SecondFactorRequired,
             Self::InvalidSecondFactor => ErrorCode::InvalidSecondFactor,
+            Self::ProviderFlowInvalid => ErrorCode::ProviderFlowInvalid,
+            Self::ProviderRejected(_) => ErrorCode::ProviderRejected,
+            Self::ProviderUnavailable(_) => ErrorCode::ProviderUnavailable,
+            Self::IdentityInUse => ErrorCode::IdentityInUse,
+            Self::LastSignInMethod => ErrorCode::LastSignInMethod,
             Self::InvalidToken => ErrorCode::InvalidToken,
             Self::TokenExpired => ErrorCode::TokenExpired,
             Self::SessionRevoked => ErrorCode::SessionRevoked,

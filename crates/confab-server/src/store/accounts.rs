@@ -187,6 +187,10 @@ pub trait Store: Send + Sync + 'static {
         now: Millis,
     ) -> StoreResult<u64>;
 
+    /// Removes the password of an account that has another way to sign in (a linked
+    /// identity), deciding in one statement; `false` if it has none (or no password).
+    async fn remove_password(&self, id: UserId, now: Millis) -> StoreResult<bool>;
+
     /// Opens a device session together with its first refresh token.
     async fn create_session(&self, session: NewSession<'_>) -> StoreResult<SessionRecord>;
     async fn session(&self, id: SessionId) -> StoreResult<Option<SessionRecord>>;

@@ -21,6 +21,7 @@
 //! - [`notifications`]: the [`notifications::NotificationStore`] trait: notification records, levels, settings, push subscriptions;
 //! - [`search`]: the [`search::SearchStore`] trait: the full-text index of messages;
 //! - [`two_factor`]: the [`two_factor::TwoFactorStore`] trait: authenticator secrets and recovery codes;
+//! - [`identities`]: the [`identities::IdentityStore`] trait: identities at sign-in providers and the flows under way;
 //! - [`events`]: events as stored, and their conversion to and from the wire types;
 //! - `error`: [`StoreError`];
 //! - `sql`: [`SqlStore`], the implementation on SQLite and PostgreSQL.
@@ -31,6 +32,7 @@ pub mod consent;
 mod error;
 pub mod events;
 pub mod files;
+pub mod identities;
 pub mod notifications;
 pub mod rooms;
 pub mod search;

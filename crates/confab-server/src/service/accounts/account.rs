@@ -160,17 +160,28 @@ impl Accounts {
     }
 
     /// Changes the caller's password after checking the current one, and signs out
-    /// every other device.
+    /// every other device. An account without a password (made through an identity
+    /// provider) gets its first one this way, with `current_password` empty.
     pub async fn change_password(
         &self,
         principal: Principal,
         request: &ChangePasswordRequest,
         client: &ClientInfo,
     ) -> ServiceResult<u64> {
-        let user = self
-            .confirm_password(principal, &request.current_password, client)
-            .await
-            .map_err(|e| e.about_field("current_password"))?;
+        let user = self.user(principal.user_id).await?;
+        let user = match user.password_hash {
+            None if request.current_password.is_empty() => user,
+            None => {
+                return Err(ServiceError::invalid(
+                    "current_password",
+                    "this account has no password yet: leave current_password empty",
+                ));
+            }
+            Some(_) => self
+                .confirm_password(principal, &request.current_password, client)
+                .await
+                .map_err(|e| e.about_field("current_password"))?,
+        };
         let hash = self
             .passwords
             .hash_new(
@@ -189,6 +200,29 @@ impl Accounts {
         });
         tracing::info!(user_id = %user.id, revoked, "password changed; other sessions revoked");
         Ok(revoked)
+    }
+
+    /// Removes the caller's password after checking it, so that the account signs in
+    /// only with its identity providers (and passkeys). Refused while two-factor codes
+    /// guard the password, and when nothing else could sign in.
+    pub async fn remove_password(
+        &self,
+        principal: Principal,
+        password: &str,
+        client: &ClientInfo,
+    ) -> ServiceResult<()> {
+        let user = self.confirm_password(principal, password, client).await?;
+        if self.authenticator(user.id).await?.is_some() {
+            return Err(ServiceError::invalid(
+                "password",
+                "two-factor sign-in guards this password: turn it off first",
+            ));
+        }
+        if !self.store.remove_password(user.id, now_millis()).await? {
+            return Err(ServiceError::LastSignInMethod);
+        }
+        tracing::info!(user_id = %user.id, "password removed");
+        Ok(())
     }
 
     /// The profile of any account.

@@ -12,10 +12,15 @@
 //! - `revocations`: the [`Revocations`] trait through which revoking a session ends
 //!   its open connections (implemented by `realtime`).
 //!
-//! Sign-in providers (OpenID Connect) and passkeys live here too as they come.
+//! - `oidc`: talking to one identity provider (OpenID Connect, or GitHub over OAuth
+//!   2.0): its authorization URL, and its answer checked into a verified identity;
+//! - [`providers`]: [`Providers`], sign-in with identity providers: flows, linked
+//!   identities, accounts created on first sign-in, the sign-in methods of an account.
 
 mod account;
+mod oidc;
 pub mod passwords;
+pub mod providers;
 mod revocations;
 pub mod sessions;
 pub mod throttle;
@@ -24,4 +29,5 @@ mod totp;
 mod two_factor;
 
 pub use account::Accounts;
+pub use providers::Providers;
 pub use revocations::{Revocations, Revoked};

@@ -291,6 +291,7 @@ fn stored_method(method: SignInMethod) -> &'static str {
         SignInMethod::Password | SignInMethod::Unknown => "password",
         SignInMethod::PasswordTotp => "password_totp",
         SignInMethod::PasswordRecoveryCode => "password_recovery_code",
+        SignInMethod::Provider => "provider",
     }
 }
 
@@ -300,6 +301,7 @@ fn wire_method(stored: &str) -> SignInMethod {
         "password" => SignInMethod::Password,
         "password_totp" => SignInMethod::PasswordTotp,
         "password_recovery_code" => SignInMethod::PasswordRecoveryCode,
+        "provider" => SignInMethod::Provider,
         _ => SignInMethod::Unknown,
     }
 }

@@ -69,6 +69,11 @@ pub enum Attempt<'a> {
         account: &'a str,
         ip: Option<&'a str>,
     },
+    /// A sign-in at an identity provider started: counted with the address's
+    /// sign-ins (each stores a flow and may fetch the provider's metadata).
+    ProviderSignIn {
+        ip: Option<&'a str>,
+    },
 }
 
 /// The sign-in and sign-up throttle.
@@ -126,6 +131,9 @@ impl Throttle {
         let counters = match attempt {
             Attempt::SignUp { ip } => {
                 vec![ip.map(|ip| (format!("signup:{ip}"), self.config.signups_per_ip))]
+            }
+            Attempt::ProviderSignIn { ip } => {
+                vec![ip.map(|ip| (format!("signin:ip:{ip}"), self.config.signins_per_ip))]
             }
             Attempt::SignIn { account, ip } => vec![
                 ip.map(|ip| (format!("signin:ip:{ip}"), self.config.signins_per_ip)),

@@ -112,13 +112,19 @@ impl AccessTokens {
 
 /// A fresh refresh token: 256 random bits.
 pub fn new_refresh_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    format!("{REFRESH_TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+    format!("{REFRESH_TOKEN_PREFIX}{}", random_secret())
 }
 
-/// What the store keeps of a refresh token: its SHA-256, hex. A fast hash is right
-/// here because the token is 256 random bits, not a guessable password.
+/// 256 random bits as base64url text (43 characters), for tokens and one-time values.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the store keeps of a refresh token (or another random secret): its SHA-256,
+/// hex. A fast hash is right here because the token is 256 random bits, not a
+/// guessable password.
 pub fn hash_refresh_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }

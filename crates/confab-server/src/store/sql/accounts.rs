@@ -60,6 +60,29 @@ macro_rules! select_sessions {
     };
 }
 
+/// Inserts an account; [`StoreError::Conflict`](crate::store::StoreError::Conflict)
+/// if its username key is taken.
+pub(super) async fn insert_user<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user: NewUser<'_>,
+) -> StoreResult<UserRecord> {
+    let row: UserRow = sqlx::query_as(concat!(
+        "INSERT INTO users (username, username_key, display_name, password_hash, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) \
+         RETURNING ",
+        user_columns!()
+    ))
+    .bind(user.username)
+    .bind(user.username_key)
+    .bind(user.display_name)
+    .bind(user.password_hash)
+    .bind(user.now)
+    .fetch_one(executor)
+    .await
+    .map_err(map_unique_violation)?;
+    Ok(row.into())
+}
+
 #[derive(sqlx::FromRow)]
 struct UserRow {
     id: i64,
@@ -150,21 +173,7 @@ impl Store for SqlStore {
     }
 
     async fn create_user(&self, user: NewUser<'_>) -> StoreResult<UserRecord> {
-        let row: UserRow = sqlx::query_as(concat!(
-            "INSERT INTO users (username, username_key, display_name, password_hash, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $5) \
-             RETURNING ",
-            user_columns!()
-        ))
-        .bind(user.username)
-        .bind(user.username_key)
-        .bind(user.display_name)
-        .bind(user.password_hash)
-        .bind(user.now)
-        .fetch_one(self.pool())
-        .await
-        .map_err(map_unique_violation)?;
-        Ok(row.into())
+        insert_user(self.pool(), user).await
     }
 
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
@@ -269,6 +278,19 @@ impl Store for SqlStore {
         .await?;
         tx.commit().await?;
         Ok(revoked)
+    }
+
+    async fn remove_password(&self, id: UserId, now: Millis) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = NULL, updated_at = $2 \
+             WHERE id = $1 AND password_hash IS NOT NULL \
+             AND EXISTS (SELECT 1 FROM linked_identities WHERE user_id = $1)",
+        )
+        .bind(id.0)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn create_session(&self, session: NewSession<'_>) -> StoreResult<SessionRecord> {

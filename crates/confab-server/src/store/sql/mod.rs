@@ -14,6 +14,7 @@
 //! - `search`: the [`SearchStore`](crate::store::search::SearchStore) trait: queries and the backfill;
 //! - `search_index`: feeding the index from the change functions;
 //! - `two_factor`: the [`TwoFactorStore`](crate::store::two_factor::TwoFactorStore) trait: authenticator secrets and recovery codes;
+//! - `identities`: the [`IdentityStore`](crate::store::identities::IdentityStore) trait: linked identities and provider flows;
 //! - `changes`: one function per kind of room change, inside an event transaction;
 //! - `group_commit`: the writer task that commits room changes in batches;
 //! - `timeline`: history pages and the event log in id order;
@@ -25,6 +26,7 @@ mod changes;
 mod consent;
 mod files;
 mod group_commit;
+mod identities;
 mod notifications;
 mod push;
 mod room_list;
