@@ -36,4 +36,4 @@ pub use groups::{
 };
 pub use notify::{NotifyConfig, RoomMentionRole};
 pub use options::{Config, SqliteSynchronous};
-pub use tls::TlsConfig;
+pub use tls::{AcmeChallenge, TlsConfig};
