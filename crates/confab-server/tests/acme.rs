@@ -34,7 +34,6 @@ fn free_port() -> u16 {
 struct Pebble {
     child: Child,
     dir: tempfile::TempDir,
-    directory_port: u16,
     management_port: u16,
     log: Arc<Mutex<Vec<String>>>,
 }
@@ -117,7 +116,6 @@ impl Pebble {
         Self {
             child,
             dir,
-            directory_port,
             management_port,
             log,
         }
@@ -351,14 +349,21 @@ async fn http_01_is_answered_on_the_redirect_listener() {
         .start()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let redirect_port = server
-        .log()
-        .iter()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .find(|line| line["message"] == "redirecting plain HTTP to HTTPS")
-        .and_then(|line| line["addr"].as_str()?.parse::<SocketAddr>().ok())
-        .expect("the redirect listener's address")
-        .port();
+    // Logged just after the `listening` line the harness waits for.
+    let mut redirect = None;
+    for _ in 0..100 {
+        redirect = server
+            .log()
+            .iter()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .find(|line| line["message"] == "redirecting plain HTTP to HTTPS")
+            .and_then(|line| line["addr"].as_str()?.parse::<SocketAddr>().ok());
+        if redirect.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let redirect_port = redirect.expect("the redirect listener's address").port();
     // TLS-ALPN-01 is pointed at a port where nothing listens: only HTTP-01 can pass.
     let pebble = Pebble::start(prepared, free_port(), redirect_port);
     wait_for(&server, &pebble, "ACME: certificate issued; serving it", 1).await;
