@@ -38,4 +38,4 @@ pub use groups::{
 pub use notify::{NotifyConfig, RoomMentionRole};
 pub use options::{Config, SqliteSynchronous};
 pub use providers::{ProviderKindSettings, ProviderSettings, ProvidersConfig};
-pub use tls::TlsConfig;
+pub use tls::{AcmeChallenge, TlsConfig};

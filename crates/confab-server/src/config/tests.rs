@@ -315,6 +315,48 @@ fn rules_between_settings_are_checked() {
             ],
             "--http-redirect-listen must differ from --listen",
         ),
+        (
+            &["--acme-domain", "chat.example.org", "--tls-cert", "c.pem"],
+            "--acme-domain and --tls-cert/--tls-key exclude each other",
+        ),
+        (
+            &["--acme-email", "ops@example.org"],
+            "--acme-email and --acme-ca-root need --acme-domain",
+        ),
+        (
+            &["--acme-domain", "*.example.org"],
+            "--acme-domain takes DNS names",
+        ),
+        (
+            &["--acme-domain", "https://chat.example.org/"],
+            "--acme-domain takes DNS names",
+        ),
+        (
+            &["--acme-domain", "a.example.org,,b.example.org"],
+            "--acme-domain takes DNS names",
+        ),
+        (
+            &["--acme-domain", "a.example.org", "--acme-email", "ops"],
+            "--acme-email must be one email address",
+        ),
+        (
+            &[
+                "--acme-domain",
+                "a.example.org",
+                "--acme-directory",
+                "http://ca/dir",
+            ],
+            "--acme-directory must be an https:// URL",
+        ),
+        (
+            &[
+                "--acme-domain",
+                "a.example.org",
+                "--acme-challenge",
+                "http-01",
+            ],
+            "--acme-challenge http-01 needs --http-redirect-listen",
+        ),
     ] {
         match error(args) {
             ConfigError::Invalid(text) => assert!(text.starts_with(message), "{text}"),
@@ -323,6 +365,41 @@ fn rules_between_settings_are_checked() {
     }
     let edge = config(&["--max-message-bytes", "21845", "--ws-idle-timeout", "21s"]);
     assert_eq!(edge.rooms.max_message_bytes, 21845);
+}
+
+#[test]
+fn acme_domains_repeat_or_are_comma_separated_and_turn_tls_on() {
+    let repeated = config(&[
+        "--acme-domain",
+        "a.example.org",
+        "--acme-domain",
+        "b.example.org",
+    ]);
+    let listed = config(&["--acme-domain", "a.example.org,b.example.org"]);
+    assert_eq!(
+        repeated.tls.acme_domains,
+        ["a.example.org", "b.example.org"]
+    );
+    assert_eq!(listed.tls.acme_domains, repeated.tls.acme_domains);
+    assert!(listed.tls.enabled() && listed.tls.acme());
+    assert_eq!(listed.tls.acme_challenge, AcmeChallenge::TlsAlpn01);
+    assert_eq!(
+        listed.tls.acme_directory,
+        "https://acme-v02.api.letsencrypt.org/directory"
+    );
+    let http01 = config(&[
+        "--acme-domain",
+        "a.example.org",
+        "--acme-challenge",
+        "http-01",
+        "--http-redirect-listen",
+        "0.0.0.0:80",
+    ]);
+    assert_eq!(http01.tls.acme_challenge, AcmeChallenge::Http01);
+    let from_file = file("acme_domain = \"a.example.org,b.example.org\"\n");
+    let from_file = config(&["--config", &path(&from_file)]);
+    assert_eq!(from_file.tls.acme_domains, repeated.tls.acme_domains);
+    assert!(!config(&[]).tls.enabled());
 }
 
 #[test]
@@ -392,5 +469,5 @@ fn env_vars_and_toml_keys_follow_the_flag_names() {
         }
         settings += 1;
     }
-    assert_eq!(settings, 86);
+    assert_eq!(settings, 91);
 }

@@ -24,7 +24,7 @@ mod users;
 mod web;
 mod ws;
 
-pub use redirect::to_https;
+pub use redirect::{Http01, to_https};
 pub use web::has_web_client;
 
 use crate::app::AppState;

@@ -10,8 +10,11 @@
 //!   `--max-connections-per-address`, and riding out accept errors;
 //! - `serve`: hyper on each connection, with `--http-header-timeout`;
 //! - `tls`: HTTPS with rustls, and the certificate reloaded on SIGHUP or when its
-//!   files change.
+//!   files change;
+//! - `acme`: the certificate from an ACME authority instead, obtained and renewed by
+//!   a supervised task.
 
+mod acme;
 mod files;
 mod listener;
 mod run;

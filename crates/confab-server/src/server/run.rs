@@ -5,7 +5,7 @@ use super::files::{prepare_data_dir, raise_open_file_limit, restrict_new_files};
 use super::listener::Admission;
 use super::serve::serve;
 use super::supervisor::Supervisor;
-use super::tls::Tls;
+use super::tls::{Tls, Upkeep};
 use crate::app::{App, AppState};
 use crate::clock::{duration_millis, now_millis};
 use crate::config::{Config, redact_url};
@@ -34,8 +34,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         prepare_data_dir(&config.data_dir)?;
     }
     let metrics = Metrics::install()?;
-    // A certificate that does not load stops the start, before anything else.
-    let tls = Tls::from_config(&config.tls)?.map(Arc::new);
+    // A certificate that does not load stops the start, before anything else. An
+    // ACME certificate comes later, from its upkeep task.
+    let (tls, upkeep) = match Tls::from_config(&config.tls, &config.data_dir)? {
+        Some((tls, upkeep)) => (Some(Arc::new(tls)), Some(upkeep)),
+        None => (None, None),
+    };
+    let http01 = upkeep.as_ref().and_then(Upkeep::http01);
     let app = App::start(config, metrics).await?;
     let listener = bind(app.config.listen).await?;
     let redirect_listener = match app.config.tls.redirect_listen {
@@ -64,9 +69,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     supervisor.spawn("file sweep", sweep_files_periodically(app.clone()));
     supervisor.spawn("metrics", app.metrics.clone().upkeep(app.shutdown.clone()));
     supervisor.spawn("signals", cancel_on_signal(app.clone()));
-    if let Some(tls) = &tls {
-        let watch = tls.watch(app.config.tls.watch_interval, app.shutdown.clone());
-        supervisor.spawn("tls reload", watch);
+    if let Some(upkeep) = upkeep {
+        let name = upkeep.name();
+        supervisor.spawn(
+            name,
+            upkeep.run(app.config.tls.watch_interval, app.shutdown.clone()),
+        );
     }
     let supervised = tokio::spawn(supervisor.watch());
 
@@ -91,7 +99,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     );
     let redirects = async {
         if let Some(redirect_listener) = redirect_listener {
-            let router = crate::http::to_https(addr.port());
+            let router = crate::http::to_https(addr.port(), http01);
             let shutdown = app.shutdown.clone();
             serve(
                 redirect_listener,

@@ -1,5 +1,6 @@
 //! HTTPS served by Confab itself: the rustls settings, the certificate they serve, and
-//! loading it again on SIGHUP or when its files change.
+//! loading it again on SIGHUP or when its files change; or, with `--acme-domain`, the
+//! certificate of an ACME authority (see `acme`).
 //!
 //! The certificate is chosen per handshake by [`CertificateFiles`], which holds the
 //! pair last loaded: replacing it changes what new connections get and leaves open
@@ -7,6 +8,7 @@
 //! malformed, or a key that does not match the certificate, as happens for a moment
 //! while the files are rewritten one after the other) is logged and the old one kept.
 
+use super::acme::Acme;
 use super::listener::AdmittedStream;
 use crate::config::TlsConfig;
 use anyhow::{Context as _, bail};
@@ -16,6 +18,7 @@ use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
+use rustls_acme::acme::ACME_TLS_ALPN_NAME;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
@@ -29,15 +32,22 @@ pub const TLS_RELOADS: &str = "confab_tls_reloads_total";
 /// Counter: TLS handshakes that failed or timed out.
 pub const TLS_HANDSHAKE_FAILURES: &str = "confab_tls_handshake_failures_total";
 
-/// What a TLS listener needs: the acceptor and the certificate files behind it.
+/// What a TLS listener needs: the acceptor and where its certificate comes from.
 pub(super) struct Tls {
     acceptor: TlsAcceptor,
-    files: Arc<CertificateFiles>,
+}
+
+/// What keeps the served certificate current: a background task for the supervisor.
+pub(super) enum Upkeep {
+    /// Loading `--tls-cert` and `--tls-key` again (see [`Upkeep::run`]).
+    Files(Arc<CertificateFiles>),
+    /// Getting and renewing the certificate from the ACME authority.
+    Acme(Box<Acme>),
 }
 
 /// The certificate and key files, and the pair last loaded from them.
 #[derive(Debug)]
-struct CertificateFiles {
+pub(super) struct CertificateFiles {
     cert: PathBuf,
     key: PathBuf,
     provider: Arc<CryptoProvider>,
@@ -55,32 +65,37 @@ struct Stamp {
 }
 
 impl Tls {
-    /// The TLS settings of `config`, with the certificate loaded; `None` without
-    /// `--tls-cert`.
-    pub fn from_config(config: &TlsConfig) -> anyhow::Result<Option<Self>> {
-        let (Some(cert), Some(key)) = (&config.cert, &config.key) else {
-            return Ok(None);
-        };
+    /// The TLS settings of `config` and what keeps their certificate current;
+    /// `None` without `--tls-cert` or `--acme-domain`. The files' certificate is
+    /// loaded here; ACME's comes later, from [`Upkeep::run`].
+    pub fn from_config(
+        config: &TlsConfig,
+        data_dir: &Path,
+    ) -> anyhow::Result<Option<(Self, Upkeep)>> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let stamp = Stamp::of(cert, key).ok();
-        let first = load(cert, key, &provider)?;
-        let files = Arc::new(CertificateFiles {
-            cert: cert.clone(),
-            key: key.clone(),
-            provider: Arc::clone(&provider),
-            serving: RwLock::new(Arc::new(first)),
-            seen: Mutex::new(stamp),
-        });
+        let mut alpn = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let (resolver, upkeep): (Arc<dyn ResolvesServerCert>, _) = match (&config.cert, &config.key)
+        {
+            (Some(cert), Some(key)) => {
+                let files = Arc::new(CertificateFiles::load(cert, key, Arc::clone(&provider))?);
+                (Arc::clone(&files) as _, Upkeep::Files(files))
+            }
+            _ if config.acme() => {
+                let acme = Acme::from_config(config, data_dir, Arc::clone(&provider))?;
+                // The TLS-ALPN-01 challenge (RFC 8737) is a handshake with this protocol.
+                alpn.push(ACME_TLS_ALPN_NAME.to_vec());
+                (acme.resolver() as _, Upkeep::Acme(Box::new(acme)))
+            }
+            _ => return Ok(None),
+        };
         let mut server = ServerConfig::builder_with_provider(provider)
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
             .context("the TLS versions")?
             .with_no_client_auth()
-            .with_cert_resolver(Arc::clone(&files) as Arc<dyn ResolvesServerCert>);
-        server.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        Ok(Some(Self {
-            acceptor: TlsAcceptor::from(Arc::new(server)),
-            files,
-        }))
+            .with_cert_resolver(resolver);
+        server.alpn_protocols = alpn;
+        let acceptor = TlsAcceptor::from(Arc::new(server));
+        Ok(Some((Self { acceptor }, upkeep)))
     }
 
     /// The TLS handshake on an accepted connection, within `timeout`; `None` (and
@@ -91,6 +106,11 @@ impl Tls {
         timeout: Duration,
     ) -> Option<TlsStream<AdmittedStream>> {
         match tokio::time::timeout(timeout, self.acceptor.accept(stream)).await {
+            // The handshake was the whole of an ACME TLS-ALPN-01 validation.
+            Ok(Ok(stream)) if stream.get_ref().1.alpn_protocol() == Some(ACME_TLS_ALPN_NAME) => {
+                tracing::debug!("answered an ACME TLS-ALPN-01 validation");
+                None
+            }
             Ok(Ok(stream)) => Some(stream),
             Ok(Err(error)) => {
                 metrics::counter!(TLS_HANDSHAKE_FAILURES).increment(1);
@@ -104,24 +124,46 @@ impl Tls {
             }
         }
     }
+}
 
-    /// Loads the certificate again on SIGHUP, and every `interval` if its files
-    /// changed (never with a zero `interval`), until `shutdown`.
-    pub fn watch(
-        &self,
-        interval: Duration,
-        shutdown: CancellationToken,
-    ) -> impl Future<Output = ()> + Send + 'static {
-        let files = Arc::clone(&self.files);
-        async move {
-            let mut hangups = hangups();
-            let mut ticks = ticker(interval);
-            loop {
-                tokio::select! {
-                    () = shutdown.cancelled() => return,
-                    () = hangup(hangups.as_mut()) => files.reload(true),
-                    () = tick(ticks.as_mut()) => files.reload(false),
-                }
+impl Upkeep {
+    /// The task's name for the supervisor.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Files(_) => "tls reload",
+            Self::Acme(_) => "acme",
+        }
+    }
+
+    /// The answers to ACME HTTP-01 validations: the key authorization of a
+    /// challenge token, while that challenge is pending. `None` without ACME.
+    pub fn http01(&self) -> Option<crate::http::Http01> {
+        match self {
+            Self::Files(_) => None,
+            Self::Acme(acme) => {
+                let resolver = acme.resolver();
+                Some(Arc::new(move |token: &str| {
+                    resolver.get_http_01_key_auth(token)
+                }))
+            }
+        }
+    }
+
+    /// Runs until `shutdown`. Files: loads the certificate again on SIGHUP, and every
+    /// `interval` if its files changed (never with a zero `interval`). ACME: see
+    /// [`Acme::run`].
+    pub async fn run(self, interval: Duration, shutdown: CancellationToken) {
+        let files = match self {
+            Self::Files(files) => files,
+            Self::Acme(acme) => return acme.run(shutdown).await,
+        };
+        let mut hangups = hangups();
+        let mut ticks = ticker(interval);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = hangup(hangups.as_mut()) => files.reload(true),
+                () = tick(ticks.as_mut()) => files.reload(false),
             }
         }
     }
@@ -177,6 +219,19 @@ async fn tick(ticks: Option<&mut tokio::time::Interval>) {
 }
 
 impl CertificateFiles {
+    /// Loads the pair of `cert` and `key` for the first time.
+    fn load(cert: &Path, key: &Path, provider: Arc<CryptoProvider>) -> anyhow::Result<Self> {
+        let stamp = Stamp::of(cert, key).ok();
+        let first = load(cert, key, &provider)?;
+        Ok(Self {
+            cert: cert.to_owned(),
+            key: key.to_owned(),
+            provider,
+            serving: RwLock::new(Arc::new(first)),
+            seen: Mutex::new(stamp),
+        })
+    }
+
     /// Loads the pair again if the files changed since last seen, or in any case
     /// when `forced` (SIGHUP).
     fn reload(&self, forced: bool) {
