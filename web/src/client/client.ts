@@ -26,6 +26,9 @@
 // - search (search.ts), notifications (notifications.ts) and this device's Web Push
 //   subscription (push.ts) have stores of their own; the client feeds the last two
 //   frames and `ready`.
+// - passkeys (passkeys.ts): the REST calls, and signing in with one alone
+//   (`signInWithPasskey`) or as the second factor of a password (`signIn` with
+//   `passkey`), through the browser's WebAuthn (`deps.authenticator`).
 
 import * as F from './files';
 import { History } from './history';
@@ -39,6 +42,7 @@ import { browserNotifier, browserPushEnv, PushDevice, type PushEnv } from './pus
 import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, UNREACHABLE_MESSAGE, type FetchFn, type KeyValueStorage, type Timers } from './rest';
 import { Search } from './search';
 import { ProviderFlow, Providers } from './providers';
+import { assertPasskey, browserAuthenticator, Passkeys, registerPasskey, type Authenticator, type PasskeyAssertion, type PasskeyInfo } from './passkeys';
 import { TwoFactor } from './twoFactor';
 import { DisconnectedError, RequestError, Session, type SocketFactory } from './session';
 import * as S from './state';
@@ -94,7 +98,18 @@ export interface ClientDeps {
   tabStorage?: KeyValueStorage;
   /** Sends the page elsewhere (`location.assign`): to an identity provider. */
   navigate?: (url: string) => void;
+  /** The browser's WebAuthn, for passkeys; none means this browser has no passkeys. */
+  authenticator?: Authenticator;
 }
+
+/** A password sign-in, with a code (`second_factor`) or a passkey as the second factor. */
+export type SignInInput = Omit<SignInRequest, 'device_name'> & { passkey?: PasskeyAssertion };
+
+const NO_AUTHENTICATOR: Authenticator = {
+  supported: () => false,
+  create: () => Promise.reject(new Error('no authenticator')),
+  get: () => Promise.reject(new Error('no authenticator')),
+};
 
 export type { NewFile } from './uploads';
 
@@ -142,6 +157,10 @@ export class ChatClient {
   readonly providers: Providers;
   /** A sign-in (or link) through a provider, across the trip there and back. */
   readonly providerFlow: ProviderFlow;
+  /** My passkeys (REST) and the sign-in challenge. */
+  readonly passkeys: Passkeys;
+  /** The browser's WebAuthn. */
+  readonly authenticator: Authenticator;
 
   constructor(private readonly deps: ClientDeps) {
     this.smallFiles = new ObjectUrlCache(deps.objectUrls ?? browserObjectUrls, 300);
@@ -161,6 +180,8 @@ export class ChatClient {
     this.push = new PushDevice(this.rest, deps.push ?? null);
     this.twoFactor = new TwoFactor(this.rest);
     this.providers = new Providers(this.rest);
+    this.passkeys = new Passkeys(this.rest);
+    this.authenticator = deps.authenticator ?? NO_AUTHENTICATOR;
     this.providerFlow = new ProviderFlow({
       providers: this.providers,
       complete: (username) => this.completeProviderFlow(username),
@@ -326,10 +347,31 @@ export class ChatClient {
   /**
    * Signs in. An account with two-factor sign-in on refuses with
    * `second_factor_required` until the same request comes again with `second_factor`
-   * (see twoFactor.ts, `signInRefusal`).
+   * (see twoFactor.ts, `signInRefusal`), or with `passkey` (see
+   * `passkeySecondFactor`).
    */
-  async signIn(input: Omit<SignInRequest, 'device_name'>): Promise<void> {
-    this.adoptSession(await this.rest.post<AuthResponse>('/auth/signin', { ...input, device_name: deviceName() } satisfies SignInRequest));
+  async signIn(input: SignInInput): Promise<void> {
+    this.adoptSession(await this.rest.post<AuthResponse>('/auth/signin', { ...input, device_name: deviceName() } satisfies SignInRequest & { passkey?: PasskeyAssertion }));
+  }
+
+  /**
+   * Signs in with a passkey alone, no username typed: the browser offers the passkeys
+   * it has for this server. Throws a PasskeyError (cancelled, unsupported), the
+   * server's ApiError (`passkey_rejected`, `passkey_ceremony_invalid`) or NetworkError.
+   */
+  async signInWithPasskey(): Promise<void> {
+    const assertion = await assertPasskey(this.passkeys, this.authenticator);
+    this.adoptSession(await this.rest.post<AuthResponse>('/auth/passkey/signin', { ...assertion, device_name: deviceName() }));
+  }
+
+  /** A passkey for the second step of a password sign-in: pass it to `signIn` as `passkey`. */
+  passkeySecondFactor(): Promise<PasskeyAssertion> {
+    return assertPasskey(this.passkeys, this.authenticator);
+  }
+
+  /** Registers a passkey for my account (the password when it has one) under `name`. */
+  addPasskey(input: { password?: string; name?: string }): Promise<PasskeyInfo> {
+    return registerPasskey(this.passkeys, this.authenticator, input);
   }
 
   /**
@@ -955,6 +997,7 @@ export function browserClient(): ChatClient {
     push,
     tabStorage: sessionStorage,
     navigate: (url) => location.assign(url),
+    authenticator: browserAuthenticator,
   });
 }
 

@@ -90,6 +90,8 @@ describe('two-factor helpers', () => {
     expect(signInMethodLabel('password_totp')).toBe('Password + authenticator app');
     expect(signInMethodLabel('password_recovery_code')).toBe('Password + recovery code');
     expect(signInMethodLabel('provider')).toBe('Identity provider');
+    expect(signInMethodLabel('passkey')).toBe('Passkey');
+    expect(signInMethodLabel('password_passkey')).toBe('Password + passkey');
     expect(signInMethodLabel('unknown')).toBe('Another sign-in method');
     expect(signInMethodLabel(undefined)).toBeNull();
   });

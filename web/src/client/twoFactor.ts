@@ -95,7 +95,7 @@ export function recoveryCodesFile(codes: readonly string[], username: string, ho
 }
 
 /** How a session was signed in, in words; unknown methods (added within a version) say so. */
-export function signInMethodLabel(method: SignInMethod | undefined): string | null {
+export function signInMethodLabel(method: SignInMethod | 'passkey' | 'password_passkey' | undefined): string | null {
   switch (method) {
     case 'password':
       return 'Password';
@@ -105,6 +105,10 @@ export function signInMethodLabel(method: SignInMethod | undefined): string | nu
       return 'Password + recovery code';
     case 'provider':
       return 'Identity provider';
+    case 'passkey':
+      return 'Passkey';
+    case 'password_passkey':
+      return 'Password + passkey';
     case undefined:
       // An older server does not say.
       return null;
