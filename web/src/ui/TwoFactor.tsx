@@ -3,7 +3,9 @@ import { ApiError, UNREACHABLE_MESSAGE } from '../client/client';
 import { FEW_RECOVERY_CODES, groupSecret, recoveryCodesFile, waitMessage, WRONG_CODE_MESSAGE } from '../client/twoFactor';
 import type { TotpSetup, TwoFactorStatus } from '../client/types';
 import { Dialog } from './Dialog';
+import { Actions, Field, FormError } from './Form';
 import { useChatState, useClient } from './hooks';
+import { PasswordConfirmDialog } from './PasswordConfirmDialog';
 import './twoFactor.css';
 
 /**
@@ -97,6 +99,8 @@ export function TwoFactorSettings({ hasPassword = true }: { hasPassword?: boolea
   );
 }
 
+const WRONG_PASSWORD = 'That password is wrong.';
+
 type FieldErrors = Partial<Record<'password' | 'code' | 'second_factor' | 'form', string>>;
 
 /** The server's refusal as errors by field (its `field`), or for the whole form. */
@@ -104,93 +108,25 @@ function fieldErrors(err: unknown, fallbackField?: 'code' | 'second_factor'): Fi
   if (!(err instanceof ApiError)) return { form: UNREACHABLE_MESSAGE };
   if (err.code === 'rate_limited') return { form: waitMessage(err.retryAfterSecs) };
   const field = err.field === 'password' || err.field === 'code' || err.field === 'second_factor' ? err.field : undefined;
-  if (field === 'password') return { password: 'That password is wrong.' };
+  if (field === 'password') return { password: WRONG_PASSWORD };
   if (field === 'code' || field === 'second_factor') return { [field]: WRONG_CODE_MESSAGE };
   if (fallbackField && err.code === 'invalid_input') return { [fallbackField]: err.message };
   return { form: err.message };
 }
 
-/** A labelled input with its error beside it (`aria-describedby`, announced). Shared with the sign-in methods' dialogs. */
-export function Field({
-  id,
-  label,
-  error,
-  value,
-  onChange,
-  kind,
-}: {
-  id: string;
-  label: string;
-  error?: string;
-  value: string;
-  onChange: (v: string) => void;
-  kind: 'password' | 'new-password' | 'code' | 'any-code';
-}) {
-  const errorId = `${id}-error`;
-  const code = kind === 'code' || kind === 'any-code';
-  return (
-    <>
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type={code ? 'text' : 'password'}
-        className={code ? 'code-input' : undefined}
-        autoComplete={kind === 'password' ? 'current-password' : kind === 'new-password' ? 'new-password' : 'one-time-code'}
-        inputMode={kind === 'code' ? 'numeric' : undefined}
-        autoCapitalize="off"
-        spellCheck={false}
-        maxLength={code ? 32 : undefined}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? errorId : undefined}
-      />
-      {error && (
-        <p className="field-error" id={errorId} role="alert">
-          {error}
-        </p>
-      )}
-    </>
-  );
-}
-
-export function FormError({ text }: { text?: string }) {
-  return (
-    <div aria-live="assertive">
-      {text && <p className="form-error">{text}</p>}
-    </div>
-  );
-}
-
 /** Turning it on: password, then the QR code and the first code, then the recovery codes. */
 function EnableDialog({ close, done }: { close: () => void; done: () => void }) {
   const client = useClient();
-  const [password, setPassword] = useState('');
   const [setup, setSetup] = useState<TotpSetup | null>(null);
   const [code, setCode] = useState('');
   const [codes, setCodes] = useState<string[] | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
-  // The password field goes when the QR code comes: focus follows to the code field,
+  // The password dialog goes when the QR code comes: focus follows to the code field,
   // without scrolling the dialog past its title and the QR code on a small screen.
   useEffect(() => {
     if (setup) document.getElementById('tfa-code')?.focus({ preventScroll: true });
   }, [setup]);
-
-  const start = (e: FormEvent) => {
-    e.preventDefault();
-    if (!password) return setErrors({ password: 'Enter your password.' });
-    setBusy(true);
-    setErrors({});
-    client.twoFactor
-      .startTotp(password)
-      .then((s) => {
-        setSetup(s);
-        setPassword('');
-      })
-      .catch((err: unknown) => setErrors(fieldErrors(err)))
-      .finally(() => setBusy(false));
-  };
 
   const confirm = (e: FormEvent) => {
     e.preventDefault();
@@ -205,28 +141,32 @@ function EnableDialog({ close, done }: { close: () => void; done: () => void }) 
   };
 
   if (codes) return <CodesDialog title="Save your recovery codes" codes={codes} done={done} />;
+  if (!setup) {
+    return (
+      <PasswordConfirmDialog
+        title="Turn on two-factor authentication"
+        lead="Confirm your password to continue."
+        submit="Continue"
+        id="tfa-password"
+        wrongPassword={WRONG_PASSWORD}
+        confirm={(password) => client.twoFactor.startTotp(password).then(setSetup)}
+        close={close}
+      />
+    );
+  }
   return (
     <Dialog title="Turn on two-factor authentication" close={close}>
-      {!setup ? (
-        <form className="stack" onSubmit={start} noValidate>
-          <p className="muted">Confirm your password to continue.</p>
-          <FormError text={errors.form} />
-          <Field id="tfa-password" label="Password" kind="password" value={password} onChange={setPassword} error={errors.password} />
-          <Actions close={close} busy={busy} submit="Continue" />
-        </form>
-      ) : (
-        <form className="stack" onSubmit={confirm} noValidate>
-          <ol className="tfa__steps">
-            <li>Scan this QR code with your authenticator app.</li>
-            <li>Enter the 6-digit code the app shows.</li>
-          </ol>
-          <QrCode uri={setup.otpauth_uri} />
-          <Secret secret={setup.secret} />
-          <FormError text={errors.form} />
-          <Field id="tfa-code" label="6-digit code from the app" kind="code" value={code} onChange={setCode} error={errors.code} />
-          <Actions close={close} busy={busy} submit="Turn on" />
-        </form>
-      )}
+      <form className="stack" onSubmit={confirm} noValidate>
+        <ol className="tfa__steps">
+          <li>Scan this QR code with your authenticator app.</li>
+          <li>Enter the 6-digit code the app shows.</li>
+        </ol>
+        <QrCode uri={setup.otpauth_uri} />
+        <Secret secret={setup.secret} />
+        <FormError text={errors.form} />
+        <Field id="tfa-code" label="6-digit code from the app" kind="code" value={code} onChange={setCode} error={errors.code} />
+        <Actions close={close} busy={busy} submit="Turn on" />
+      </form>
     </Dialog>
   );
 }
@@ -234,33 +174,18 @@ function EnableDialog({ close, done }: { close: () => void; done: () => void }) 
 /** Ten new recovery codes, after the password. */
 function NewCodesDialog({ close, done }: { close: () => void; done: () => void }) {
   const client = useClient();
-  const [password, setPassword] = useState('');
   const [codes, setCodes] = useState<string[] | null>(null);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (!password) return setErrors({ password: 'Enter your password.' });
-    setBusy(true);
-    setErrors({});
-    client.twoFactor
-      .newRecoveryCodes(password)
-      .then(setCodes)
-      .catch((err: unknown) => setErrors(fieldErrors(err)))
-      .finally(() => setBusy(false));
-  };
-
   if (codes) return <CodesDialog title="Your new recovery codes" codes={codes} done={done} />;
   return (
-    <Dialog title="New recovery codes" close={close}>
-      <form className="stack" onSubmit={submit} noValidate>
-        <p className="muted">Your current recovery codes stop working once the new ones are made. Confirm your password to continue.</p>
-        <FormError text={errors.form} />
-        <Field id="tfa-password" label="Password" kind="password" value={password} onChange={setPassword} error={errors.password} />
-        <Actions close={close} busy={busy} submit="Make new codes" />
-      </form>
-    </Dialog>
+    <PasswordConfirmDialog
+      title="New recovery codes"
+      lead="Your current recovery codes stop working once the new ones are made. Confirm your password to continue."
+      submit="Make new codes"
+      id="tfa-password"
+      wrongPassword={WRONG_PASSWORD}
+      confirm={(password) => client.twoFactor.newRecoveryCodes(password).then(setCodes)}
+      close={close}
+    />
   );
 }
 
@@ -297,19 +222,6 @@ function DisableDialog({ close, done }: { close: () => void; done: () => void })
         <Actions close={close} busy={busy} submit="Turn off" danger />
       </form>
     </Dialog>
-  );
-}
-
-export function Actions({ close, busy, submit, danger }: { close: () => void; busy: boolean; submit: string; danger?: boolean }) {
-  return (
-    <div className="dialog__actions">
-      <button type="button" className="btn btn--ghost" onClick={close}>
-        Cancel
-      </button>
-      <button type="submit" className={danger ? 'btn btn--danger-solid' : 'btn btn--primary'} disabled={busy}>
-        {busy ? 'Please wait…' : submit}
-      </button>
-    </div>
   );
 }
 
