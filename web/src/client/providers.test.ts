@@ -29,6 +29,10 @@ describe('Providers REST calls', () => {
     const p = new Providers({ call, get: (path) => call('GET', path), post: (path, body) => call('POST', path, body) });
 
     expect(await p.list()).toEqual([{ id: 'corp', name: 'Corp SSO', kind: 'oidc' }]);
+    // An older server does not say whether passkeys are on: they are off.
+    expect(await p.options()).toEqual({ providers: [{ id: 'corp', name: 'Corp SSO', kind: 'oidc' }], passkeys: false });
+    answers['/auth/providers'] = { providers: [], passkeys: true };
+    expect(await p.options()).toEqual({ providers: [], passkeys: true });
     expect(await p.start('corp')).toBe('https://sso.example.org/auth?x=1');
     expect(await p.link('corp')).toBe('https://sso.example.org/auth?x=2');
     expect(await p.complete({ username: 'alice', device_name: 'Chrome on Linux' })).toEqual(choose);
@@ -37,6 +41,8 @@ describe('Providers REST calls', () => {
     expect(await p.setPassword('seven quiet lanterns drift')).toEqual({ revoked: 2 });
     await p.removePassword('seven quiet lanterns drift');
     expect(calls).toEqual([
+      { method: 'GET', path: '/auth/providers' },
+      { method: 'GET', path: '/auth/providers' },
       { method: 'GET', path: '/auth/providers' },
       { method: 'POST', path: '/auth/providers/corp/start' },
       { method: 'POST', path: '/users/me/identities', body: { provider_id: 'corp' } },

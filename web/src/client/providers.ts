@@ -30,7 +30,13 @@ export class Providers {
 
   /** The providers the operator configured; empty when there are none. */
   async list(): Promise<ProviderInfo[]> {
-    return (await this.rest.get<ProviderList>('/auth/providers')).providers;
+    return (await this.options()).providers;
+  }
+
+  /** The ways to sign in besides a password: the providers, and whether passkeys are on. */
+  async options(): Promise<SignInOptions> {
+    const answer = await this.rest.get<ProviderList & { passkeys?: boolean }>('/auth/providers');
+    return { providers: answer.providers, passkeys: answer.passkeys === true };
   }
 
   /** Starts a sign-in: the server sets the flow's cookie; answers where to send the browser. */
@@ -66,6 +72,12 @@ export class Providers {
   async removePassword(password: string): Promise<void> {
     await this.rest.call('DELETE', '/users/me/password', { password } satisfies PasswordConfirmation);
   }
+}
+
+/** `GET /auth/providers`: the providers, and whether passkey sign-in is on (an older server does not say: off). */
+export interface SignInOptions {
+  providers: ProviderInfo[];
+  passkeys: boolean;
 }
 
 /** What the page was loaded with on its way back from the provider (`/?provider_flow=...`). */

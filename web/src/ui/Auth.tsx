@@ -2,19 +2,21 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, UNREACHABLE_MESSAGE } from '../client/client';
 import { signInRefusal } from '../client/twoFactor';
 import { useClient } from './hooks';
-import { ChooseUsername, ProviderButtons, ProviderCompleting, useProviderFlow } from './Providers';
+import { ChooseUsername, ProviderButtons, ProviderCompleting, useProviderFlow, useSignInOptions } from './Providers';
 import { TwoFactorSignIn } from './TwoFactorSignIn';
 
 type Mode = 'signin' | 'signup';
 type Errors = Partial<Record<'username' | 'password' | 'display_name' | 'form', string>>;
 
 /**
- * Sign-in and sign-up, with the server's field errors next to their fields; the
- * identity providers' buttons under them, and the steps of coming back from one.
+ * Sign-in and sign-up, with the server's field errors next to their fields; signing in
+ * with a passkey and the identity providers' buttons under them, and the steps of
+ * coming back from a provider.
  */
 export function AuthScreen() {
   const client = useClient();
   const flow = useProviderFlow();
+  const options = useSignInOptions();
   const [mode, setMode] = useState<Mode>('signin');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -80,6 +82,7 @@ export function AuthScreen() {
         <TwoFactorSignIn
           username={username.trim()}
           password={password}
+          passkeys={options?.passkeys === true}
           onBack={(error) => {
             setCodeStep(false);
             setErrors(error ? { form: error } : {});
@@ -143,6 +146,8 @@ export function AuthScreen() {
           {busy ? 'Please wait…' : mode === 'signin' ? 'Sign in' : 'Create account'}
         </button>
         <ProviderButtons
+          options={options}
+          passkey={mode === 'signin'}
           onError={(message) => {
             client.providerFlow.dismiss();
             setErrors(message ? { form: message } : {});

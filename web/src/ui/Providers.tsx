@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type FormEvent, type ReactNode } from 'react';
 import { ApiError, UNREACHABLE_MESSAGE } from '../client/client';
-import { continueLabel, failureOf, type FlowState } from '../client/providers';
+import { continueLabel, failureOf, type FlowState, type SignInOptions } from '../client/providers';
 import { waitMessage } from '../client/twoFactor';
 import type { LinkedIdentity, ProviderInfo, SignInMethods } from '../client/types';
 import { Dialog } from './Dialog';
 import { formatDay, useClient } from './hooks';
-import { Actions, Field, FormError } from './TwoFactor';
+import { Actions, Field, FormError } from './Form';
+import { PasskeySignInButton } from './Passkeys';
+import { PasswordConfirmDialog } from './PasswordConfirmDialog';
 import './providers.css';
 
 /** Where a sign-in (or link) through an identity provider stands on this page. */
@@ -14,21 +16,26 @@ export function useProviderFlow(): FlowState {
   return useSyncExternalStore(flow.subscribe, flow.getState);
 }
 
-/** The configured providers; null while loading, empty when none (or when the list failed). */
-export function useProviderList(): ProviderInfo[] | null {
+/** The providers configured and whether passkeys are on; null while loading, none (and off) when the list failed. */
+export function useSignInOptions(): SignInOptions | null {
   const client = useClient();
-  const [providers, setProviders] = useState<ProviderInfo[] | null>(null);
+  const [options, setOptions] = useState<SignInOptions | null>(null);
   useEffect(() => {
     let live = true;
     client.providers
-      .list()
-      .then((list) => live && setProviders(list))
-      .catch(() => live && setProviders([]));
+      .options()
+      .then((o) => live && setOptions(o))
+      .catch(() => live && setOptions({ providers: [], passkeys: false }));
     return () => {
       live = false;
     };
   }, [client]);
-  return providers;
+  return options;
+}
+
+/** The configured providers; null while loading, empty when none (or when the list failed). */
+export function useProviderList(): ProviderInfo[] | null {
+  return useSignInOptions()?.providers ?? null;
 }
 
 /** A provider's mark: GitHub's logo, or a key for any OpenID Connect provider. */
@@ -52,14 +59,17 @@ function ProviderIcon({ kind }: { kind: ProviderInfo['kind'] }) {
 }
 
 /**
- * The sign-in page's "Continue with ..." buttons, under the password form; nothing
- * when no provider is configured. A click starts the flow and leaves for the provider.
+ * The sign-in page's other ways in, under the password form: "Sign in with a passkey"
+ * (when the server has passkeys on and `passkey` is asked for) and "Continue with ..."
+ * for each provider; nothing when there are none. A provider's button starts its flow
+ * and leaves for the provider.
  */
-export function ProviderButtons({ onError }: { onError: (message: string | null) => void }) {
+export function ProviderButtons({ options, passkey, onError }: { options: SignInOptions | null; passkey: boolean; onError: (message: string | null) => void }) {
   const client = useClient();
-  const providers = useProviderList();
   const [busy, setBusy] = useState<string | null>(null);
-  if (!providers || providers.length === 0) return null;
+  const providers = options?.providers ?? [];
+  const withPasskey = passkey && options?.passkeys === true && client.authenticator.supported();
+  if (providers.length === 0 && !withPasskey) return null;
 
   const begin = (provider: ProviderInfo) => {
     setBusy(provider.id);
@@ -75,6 +85,7 @@ export function ProviderButtons({ onError }: { onError: (message: string | null)
       <p className="providers__or" aria-hidden="true">
         <span>or</span>
       </p>
+      {withPasskey && <PasskeySignInButton disabled={busy !== null} onError={onError} />}
       {providers.map((p) => (
         <button key={p.id} type="button" className={`btn btn--block provider-btn provider-btn--${p.kind}`} disabled={busy !== null} onClick={() => begin(p)}>
           <ProviderIcon kind={p.kind} />
@@ -203,7 +214,7 @@ export function useSignInMethods(): [SignInMethods | null, boolean, () => void] 
   return [methods, failed, reload];
 }
 
-const LAST_METHOD = 'This is your only way to sign in. Set a password or link another account first.';
+const LAST_METHOD = 'This is your only way to sign in. Set a password, link another account or add a passkey first.';
 
 /** How many ways the account has to sign in. */
 function methodCount(m: SignInMethods): number {
@@ -321,7 +332,7 @@ export function SignInMethodsSettings({ methods, failed, reload }: { methods: Si
                 <span className="method__text">
                   <strong>Passkeys</strong>
                   <span className="muted small">
-                    {methods.passkeys} {methods.passkeys === 1 ? 'passkey' : 'passkeys'}
+                    {methods.passkeys} {methods.passkeys === 1 ? 'passkey' : 'passkeys'}, listed under Passkeys.
                   </span>
                 </span>
               </li>
@@ -403,34 +414,18 @@ function SetPasswordDialog({ close, done }: { close: () => void; done: (revoked:
 /** Removing the password, confirmed with it. */
 function RemovePasswordDialog({ close, done }: { close: () => void; done: () => void }) {
   const client = useClient();
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<PasswordErrors>({});
-  const [busy, setBusy] = useState(false);
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (!password) return setErrors({ password: 'Enter your password.' });
-    setBusy(true);
-    setErrors({});
-    client.providers
-      .removePassword(password)
-      .then(done)
-      .catch((err: unknown) => {
-        // `invalid_input` on `password`: wrong, or two-factor sign-in is on (the server says which).
-        setErrors(err instanceof ApiError && err.field === 'password' ? { password: err.message } : { form: refusalText(err) });
-        setBusy(false);
-      });
-  };
-
   return (
-    <Dialog title="Remove your password" close={close}>
-      <form className="stack" onSubmit={submit} noValidate>
-        <p className="muted">You will sign in only with your linked accounts. Two-factor authentication must be off first. Confirm your password to continue.</p>
-        <FormError text={errors.form} />
-        <Field id="rm-pw" label="Password" kind="password" value={password} onChange={setPassword} error={errors.password} />
-        <Actions close={close} busy={busy} submit="Remove password" danger />
-      </form>
-    </Dialog>
+    <PasswordConfirmDialog
+      title="Remove your password"
+      lead="You will sign in only with your linked accounts and passkeys. Two-factor authentication must be off first. Confirm your password to continue."
+      submit="Remove password"
+      danger
+      id="rm-pw"
+      // `invalid_input` on `password`: wrong, or two-factor sign-in is on (the server says which).
+      refusal={(err) => (err instanceof ApiError && err.field === 'password' ? { password: err.message } : { form: refusalText(err) })}
+      confirm={(password) => client.providers.removePassword(password).then(done)}
+      close={close}
+    />
   );
 }
 

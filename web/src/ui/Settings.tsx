@@ -7,10 +7,11 @@ import { BackButton } from './BackButton';
 import { PhotoPicker } from './PhotoPicker';
 import { formatDay, formatTime, useChatState, useClient, useTheme, type Theme } from './hooks';
 import { NotificationSettings } from './NotificationSettings';
-import { SignInMethodsSettings, useSignInMethods } from './Providers';
+import { PasskeySettings } from './Passkeys';
+import { SignInMethodsSettings, useSignInMethods, useSignInOptions } from './Providers';
 import { TwoFactorSettings } from './TwoFactor';
 
-/** Profile, theme, notifications, sign-in methods and password, two-factor sign-in, blocked people and device sessions. */
+/** Profile, theme, notifications, sign-in methods, passkeys and password, two-factor sign-in, blocked people and device sessions. */
 export function Settings({ go }: { go: (path: string) => void }) {
   const client = useClient();
   const me = useChatState().me;
@@ -24,6 +25,7 @@ export function Settings({ go }: { go: (path: string) => void }) {
   const [passwordMsg, setPasswordMsg] = useState<{ ok: boolean; text: string; field?: string } | null>(null);
   const [sessions, setSessions] = useState<DeviceSession[] | null>(null);
   const [methods, methodsFailed, reloadMethods] = useSignInMethods();
+  const signInOptions = useSignInOptions();
 
   const loadSessions = () => {
     client
@@ -111,6 +113,9 @@ export function Settings({ go }: { go: (path: string) => void }) {
         <NotificationSettings />
 
         <SignInMethodsSettings methods={methods} failed={methodsFailed} reload={reloadMethods} />
+
+        {/* Only where the server has passkeys on (it was given its public address). */}
+        {signInOptions?.passkeys && methods && <PasskeySettings hasPassword={methods.password} changed={reloadMethods} />}
 
         {/* An account made through a provider has no password to change: it sets one above. */}
         {methods?.password !== false && (

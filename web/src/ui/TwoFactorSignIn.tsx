@@ -1,15 +1,20 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { passkeyFailure } from '../client/passkeys';
 import { signInRefusal } from '../client/twoFactor';
 import { useClient } from './hooks';
+import { PasskeyIcon } from './Passkeys';
 import './twoFactor.css';
 
 /**
  * The second step of signing in to an account with two-factor sign-in on: a code
  * from the authenticator app, or a recovery code. It sends the same sign-in again
- * with `second_factor`; the code stays in this component's state only.
+ * with `second_factor`; the code stays in this component's state only. With
+ * `passkeys` (the server has them on) one of the account's passkeys will do instead:
+ * the same sign-in again with `passkey`.
  */
-export function TwoFactorSignIn({ username, password, onBack }: { username: string; password: string; onBack: (error?: string) => void }) {
+export function TwoFactorSignIn({ username, password, passkeys = false, onBack }: { username: string; password: string; passkeys?: boolean; onBack: (error?: string) => void }) {
   const client = useClient();
+  const withPasskey = passkeys && client.authenticator.supported();
   const [recovery, setRecovery] = useState(false);
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -44,6 +49,25 @@ export function TwoFactorSignIn({ username, password, onBack }: { username: stri
         onBack(refusal.message);
       } else {
         setError(refusal.kind === 'code_needed' ? 'Enter the 6-digit code.' : refusal.message);
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function signInWithPasskey() {
+    setBusy(true);
+    setError(null);
+    try {
+      const passkey = await client.passkeySecondFactor();
+      await client.signIn({ username, password, passkey });
+    } catch (err) {
+      const refusal = signInRefusal(err);
+      if (refusal.kind === 'wrong_password') {
+        onBack(refusal.message);
+      } else {
+        setError(passkeyFailure(err, 'second_factor'));
+        input.current?.focus();
       }
     } finally {
       setBusy(false);
@@ -93,6 +117,12 @@ export function TwoFactorSignIn({ username, password, onBack }: { username: stri
       <button type="submit" className="btn btn--primary btn--block" disabled={busy}>
         {busy ? 'Verifying…' : 'Verify'}
       </button>
+      {withPasskey && (
+        <button type="button" className="btn btn--block passkey-btn" disabled={busy} onClick={() => void signInWithPasskey()}>
+          <PasskeyIcon />
+          Use a passkey instead
+        </button>
+      )}
       <p className="auth__switch">
         <button
           type="button"
