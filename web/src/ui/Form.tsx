@@ -13,6 +13,7 @@ export function Field({
   onChange,
   kind,
   maxLength,
+  hint,
 }: {
   id: string;
   label: string;
@@ -22,8 +23,12 @@ export function Field({
   /** `text`: a name of something (no autofill). */
   kind: 'password' | 'new-password' | 'code' | 'any-code' | 'text';
   maxLength?: number;
+  /** A line of help under the field, read with it. */
+  hint?: string;
 }) {
   const errorId = `${id}-error`;
+  const hintId = `${id}-hint`;
+  const describedBy = [error ? errorId : '', hint ? hintId : ''].filter(Boolean).join(' ') || undefined;
   const code = kind === 'code' || kind === 'any-code';
   const text = code || kind === 'text';
   return (
@@ -41,11 +46,16 @@ export function Field({
         value={value}
         onChange={(e) => onChange(e.target.value)}
         aria-invalid={error ? true : undefined}
-        aria-describedby={error ? errorId : undefined}
+        aria-describedby={describedBy}
       />
       {error && (
         <p className="field-error" id={errorId} role="alert">
           {error}
+        </p>
+      )}
+      {hint && (
+        <p className="muted small" id={hintId}>
+          {hint}
         </p>
       )}
     </>

@@ -103,9 +103,7 @@ export function PasskeySettings({ hasPassword, changed }: { hasPassword: boolean
           {passkeys.map((p) => (
             <li key={p.id} className="session method passkey">
               <span className="method__text">
-                <strong className="ellipsis" title={p.name}>
-                  {p.name}
-                </strong>
+                <strong className="passkey__name">{p.name}</strong>
                 <span className="muted small">
                   Added {when(p.created_at)} · {p.last_used_at ? `last used ${when(p.last_used_at)}` : 'not used to sign in yet'}
                 </span>
@@ -162,8 +160,8 @@ function AddPasskeyDialog({ hasPassword, close, done }: { hasPassword: boolean; 
       title="Add a passkey"
       lead={
         <p className="muted">
-          Your browser then asks where to keep the passkey for @{me?.username ?? 'you'}: this device, your phone, a password manager or a security key.
-          {hasPassword ? ' Confirm your password to continue.' : ''}
+          When you continue, your browser asks where to keep the passkey for @{me?.username ?? 'you'}: this device, your phone, a password manager or a security key.
+          {hasPassword ? ' Confirm your password first.' : ''}
         </p>
       }
       submit="Continue"
@@ -177,8 +175,16 @@ function AddPasskeyDialog({ hasPassword, close, done }: { hasPassword: boolean; 
       confirm={(password) => client.addPasskey({ password: hasPassword ? password : undefined, name }).then(done)}
       close={close}
     >
-      <Field id="passkey-name" label="Name" kind="text" maxLength={PASSKEY_NAME_MAX} value={name} onChange={setName} error={nameError} />
-      <p className="muted small">For example the device or password manager that keeps it, so that you can tell your passkeys apart.</p>
+      <Field
+        id="passkey-name"
+        label="Name"
+        kind="text"
+        maxLength={PASSKEY_NAME_MAX}
+        value={name}
+        onChange={setName}
+        error={nameError}
+        hint="For example the device or password manager that keeps it, so that you can tell your passkeys apart."
+      />
     </PasswordConfirmDialog>
   );
 }

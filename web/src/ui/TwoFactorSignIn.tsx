@@ -87,7 +87,7 @@ export function TwoFactorSignIn({ username, password, passkeys = false, onBack }
       <p className="muted auth__lead">
         {recovery
           ? 'Enter one of the recovery codes you saved when you turned on two-factor sign-in. Each code works once.'
-          : `Signing in as @${username}. Open your authenticator app to get the code.`}
+          : `Signing in as @${username}. Open your authenticator app to get the code${withPasskey ? ', or use one of your passkeys' : ''}.`}
       </p>
       <div aria-live="assertive" className="auth__live">
         {error && (
