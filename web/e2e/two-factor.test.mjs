@@ -3,13 +3,12 @@
 // app's code and with recovery codes (each once), the sessions list, turning it off,
 // and the setup dialog on a phone.
 import assert from 'node:assert/strict';
-import { Buffer } from 'node:buffer';
-import { createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { axeViolations, launchBrowser, newPage, PASSWORD, signUp, startServer, uniqueName } from './harness.mjs';
+import { signInToCodeStep, startSetup, stepNow, totp } from './two-factor-helpers.mjs';
 
 let server;
 let browser;
@@ -25,37 +24,6 @@ after(async () => {
   await server?.stop();
 });
 
-/** RFC 4648 base32 (no padding) to bytes. */
-function base32(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const ch of text.replace(/[\s=]/g, '').toUpperCase()) {
-    const index = alphabet.indexOf(ch);
-    if (index < 0) throw new Error(`not base32: ${ch}`);
-    value = (value << 5) | index;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push((value >>> bits) & 0xff);
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** The RFC 6238 code (HMAC-SHA-1, 6 digits, 30-second steps) of `step`. */
-function totp(secret, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', base32(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const number = mac.readUInt32BE(offset) & 0x7fffffff;
-  return String(number % 1_000_000).padStart(6, '0');
-}
-
-const stepNow = () => Math.floor(Date.now() / 30_000);
-
 async function openSettings(page) {
   await page.getByRole('button', { name: /profile and settings/ }).click();
   await page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
@@ -64,14 +32,6 @@ async function openSettings(page) {
 async function signOut(page) {
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.getByRole('heading', { name: 'Sign in to Confab' }).waitFor();
-}
-
-/** Username and password; resolves once the code step shows. */
-async function signInToCodeStep(page, username) {
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('heading', { name: 'Two-factor sign-in' }).waitFor();
 }
 
 async function verify(page, code, { recovery = false } = {}) {
@@ -89,18 +49,6 @@ async function expectWrongCode(page) {
   assert.match(await error.textContent(), /wrong, expired or already used/);
   // Still on the code step.
   assert.equal(await page.getByRole('heading', { name: 'Two-factor sign-in' }).isVisible(), true);
-}
-
-/** Opens the setup dialog and gets past the password; answers the secret shown. */
-async function startSetup(page) {
-  await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Turn on two-factor authentication' });
-  await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await dialog.getByRole('button', { name: 'Continue' }).click();
-  await dialog.getByRole('img', { name: /QR code/ }).waitFor();
-  const secret = (await dialog.getByTestId('totp-secret').textContent()).replace(/\s/g, '');
-  assert.match(secret, /^[A-Z2-7]{16,}$/);
-  return { dialog, secret };
 }
 
 describe('two-factor sign-in', () => {
