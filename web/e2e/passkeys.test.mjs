@@ -5,7 +5,7 @@
 // given with --passkey-origin (any port of localhost).
 //
 // Adding a passkey in Settings (the password asked first), renaming it, signing in
-// with it alone (no username typed), the sessions list, a passkey as the second
+// with it alone (no username typed; a failed prompt told in words), the sessions list, a passkey as the second
 // factor after the password, removing it (and a removed passkey refused at sign-in);
 // an account whose passkey is its only way in cannot remove it; screenshots of the
 // sign-in page and Settings → Passkeys on a phone and a desktop, with axe.
@@ -125,8 +125,16 @@ describe('passkeys', () => {
     await section.getByText(PHONE, { exact: true }).waitFor();
     assert.equal(await section.getByText(LAPTOP, { exact: true }).count(), 0);
 
-    // Signed out, the passkey alone signs in: no username typed.
+    // Signed out, the passkey alone signs in: no username typed. A prompt that fails
+    // (here: the authenticator cannot verify the user) is told in words, not as the
+    // browser's exception, and the button works again.
     await signOut(page);
+    await authenticator.cdp.send('WebAuthn.setUserVerified', { authenticatorId: authenticator.id, isUserVerified: false });
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    const cancelled = page.locator('.auth .form-error');
+    await cancelled.getByText('No passkey was used: the request was cancelled or timed out. Try again when you are ready.').waitFor();
+    assert.doesNotMatch(await cancelled.textContent(), /NotAllowedError|w3\.org/);
+    await authenticator.cdp.send('WebAuthn.setUserVerified', { authenticatorId: authenticator.id, isUserVerified: true });
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await signedIn(page);
     await openSettings(page);
