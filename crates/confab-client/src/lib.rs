@@ -41,6 +41,7 @@ pub use live::{Incoming, Live};
 mod consent;
 mod files;
 mod notify;
+mod passkeys;
 mod providers;
 mod two_factor;
 
@@ -174,6 +175,7 @@ impl Client {
             password: password.to_owned(),
             device_name: device_name.map(str::to_owned),
             second_factor: None,
+            passkey: None,
         })
         .await
     }

@@ -23,6 +23,7 @@ impl Client {
             password: password.to_owned(),
             device_name: None,
             second_factor: Some(second_factor.to_owned()),
+            passkey: None,
         })
         .await
     }

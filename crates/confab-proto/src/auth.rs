@@ -53,6 +53,12 @@ pub struct SignInRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub second_factor: Option<String>,
+    /// For an account with two-factor sign-in: one of its passkeys as the second
+    /// factor instead of a code, from a ceremony started with `POST
+    /// /api/v1/auth/passkey/challenge`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub passkey: Option<crate::passkeys::PasskeyAssertion>,
 }
 
 /// How a device session was signed in.
@@ -68,6 +74,10 @@ pub enum SignInMethod {
     PasswordRecoveryCode,
     /// An identity provider (OpenID Connect or GitHub); its own checks apply there.
     Provider,
+    /// A passkey alone (it checked the user with a PIN or biometrics).
+    Passkey,
+    /// A password and a passkey as the second factor.
+    PasswordPasskey,
     /// A method this client version does not know.
     #[serde(other)]
     Unknown,

@@ -60,6 +60,15 @@ pub enum ErrorCode {
     IdentityInUse,
     /// That is the account's last way to sign in; add another first (409).
     LastSignInMethod,
+    /// Passkeys are not set up on this server (`--public-url` or `--passkey-origin`) (404).
+    PasskeysDisabled,
+    /// A passkey ceremony is unknown, expired or already finished: start again (400).
+    PasskeyCeremonyInvalid,
+    /// The passkey is not registered here, or its answer failed verification
+    /// (origin, challenge, signature, user verification) (401).
+    PasskeyRejected,
+    /// The account has the most passkeys allowed (`--max-passkeys-per-user`) (409).
+    TooManyPasskeys,
     /// No access token was presented (401).
     Unauthenticated,
     /// The access token is malformed or its signature is wrong (401).
@@ -112,6 +121,10 @@ impl ErrorCode {
             Self::ProviderUnavailable => "provider_unavailable",
             Self::IdentityInUse => "identity_in_use",
             Self::LastSignInMethod => "last_sign_in_method",
+            Self::PasskeysDisabled => "passkeys_disabled",
+            Self::PasskeyCeremonyInvalid => "passkey_ceremony_invalid",
+            Self::PasskeyRejected => "passkey_rejected",
+            Self::TooManyPasskeys => "too_many_passkeys",
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidToken => "invalid_token",
             Self::TokenExpired => "token_expired",

@@ -21,6 +21,7 @@ pub mod files;
 pub mod ids;
 pub mod invitations;
 pub mod notifications;
+pub mod passkeys;
 pub mod providers;
 pub mod rooms;
 pub mod search;

@@ -49,6 +49,9 @@ pub struct ProviderInfo {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProviderList {
     pub providers: Vec<ProviderInfo>,
+    /// Passkey sign-in is on (`POST /api/v1/auth/passkey/challenge`).
+    #[serde(default)]
+    pub passkeys: bool,
 }
 
 /// `POST /api/v1/users/me/identities`: start linking an identity at this provider

@@ -10,13 +10,14 @@ use crate::service::accounts::passwords::Passwords;
 use crate::service::accounts::sessions::Sessions;
 use crate::service::accounts::throttle::Throttle;
 use crate::service::accounts::tokens::{self, AccessTokens};
-use crate::service::accounts::{Accounts, Providers};
+use crate::service::accounts::{Accounts, PasskeySetup, Providers, RelyingParty};
 use crate::service::budget::Budget;
 use crate::service::files::Files;
 use crate::service::notifications::{Notifications, VapidKey};
 use crate::service::rooms::{Rooms, RoomsStores};
 use crate::service::search::Search;
 use crate::store::blobs::{BlobBackend, BlobStore, S3Settings};
+use crate::store::passkeys::PasskeyStore;
 use crate::store::rooms::RoomStore;
 use crate::store::{ConnectOptions, SqlStore};
 use crate::telemetry::Metrics;
@@ -137,6 +138,12 @@ impl App {
             config.providers.flow_ttl,
             config.providers.timeout,
         )?;
+        let passkey_store: Arc<dyn PasskeyStore> = Arc::new(sql.clone());
+        let public_url = config.providers.public_url.as_ref();
+        let relying_party = config.passkeys.relying_party(public_url)?;
+        if let (None, Some(url)) = (&relying_party, public_url) {
+            tracing::warn!(%url, "passkeys are off: --public-url is not an https:// URL with a domain name; set --passkey-origin to turn them on");
+        }
         let accounts = Accounts::new(
             Arc::clone(&store),
             Arc::new(sql.clone()),
@@ -144,6 +151,16 @@ impl App {
             Arc::clone(&sessions),
             throttle,
             Budget::per_minute(config.user_lookups_per_minute, "user lookups"),
+            PasskeySetup {
+                relying_party: RelyingParty::new(
+                    relying_party.as_ref(),
+                    passkey_store.clone(),
+                    config.passkeys.ceremony_timeout,
+                )
+                .context("cannot set up passkeys")?,
+                store: passkey_store,
+                max_per_user: config.passkeys.max_per_user,
+            },
         );
         let rooms = Rooms::new(
             RoomsStores {

@@ -84,6 +84,14 @@ fn rest_rows() -> Vec<Rest> {
         rest("POST   /users/me/identities",         "link at an unknown provider",  Account, Bare,          anyone(MISSING)).body(|_| json!({ "provider_id": "nope" })),
         rest("DELETE /users/me/identities/{id}",    "unlink an identity I lack",    Account, Bare,          anyone(MISSING)),
         rest("DELETE /users/me/password",           "remove my only way in",        Account, Bare,          anyone("409 last_sign_in_method")).body(|_| json!({ "password": PASSWORD })),
+        // Passkeys (tests/passkeys.rs covers the ceremonies with an authenticator).
+        rest("POST   /auth/passkey/challenge",      "start a passkey sign-in",      Account, Bare,          [OK; 7]).body(|_| json!({})),
+        rest("POST   /auth/passkey/signin",         "sign in without a ceremony",   Account, Bare,          ["400 passkey_ceremony_invalid"; 7]).body(|_| json!({ "ceremony_id": "nope", "credential": {} })),
+        rest("GET    /users/me/passkeys",           "my passkeys",                  Account, Bare,          anyone(OK)),
+        rest("POST   /users/me/passkeys/registration", "start registering a passkey", Account, Bare,        anyone(OK)).body(|_| json!({ "password": PASSWORD })),
+        rest("POST   /users/me/passkeys",           "finish without a ceremony",    Account, Bare,          anyone("400 passkey_ceremony_invalid")).body(|_| json!({ "ceremony_id": "nope", "credential": {} })),
+        rest("PATCH  /users/me/passkeys/{id}",      "rename a passkey I lack",      Account, Bare,          anyone(MISSING)).body(|_| json!({ "name": "mine" })),
+        rest("DELETE /users/me/passkeys/{id}",      "remove a passkey I lack",      Account, Bare,          anyone(MISSING)),
         // Finding people and presence: open to anyone signed in; what they show is
         // filtered by shared rooms (hardening.rs and live.rs test that).
         rest("GET    /users/{username}",            "look someone up by name",      Account, Bystander,     anyone(OK)),

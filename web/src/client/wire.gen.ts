@@ -183,7 +183,7 @@ export interface components {
          *     must treat a code they do not know as [`ErrorCode::Unknown`].
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "invalid_input" | "weak_password" | "username_taken" | "invalid_credentials" | "second_factor_required" | "invalid_second_factor" | "provider_flow_invalid" | "provider_rejected" | "provider_unavailable" | "identity_in_use" | "last_sign_in_method" | "unauthenticated" | "invalid_token" | "token_expired" | "session_revoked" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "quota_exceeded" | "range_not_satisfiable" | "unsupported_media_type" | "rate_limited" | "internal" | "unavailable" | "unknown";
+        ErrorCode: "invalid_json" | "invalid_input" | "weak_password" | "username_taken" | "invalid_credentials" | "second_factor_required" | "invalid_second_factor" | "provider_flow_invalid" | "provider_rejected" | "provider_unavailable" | "identity_in_use" | "last_sign_in_method" | "passkeys_disabled" | "passkey_ceremony_invalid" | "passkey_rejected" | "too_many_passkeys" | "unauthenticated" | "invalid_token" | "token_expired" | "session_revoked" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "quota_exceeded" | "range_not_satisfiable" | "unsupported_media_type" | "rate_limited" | "internal" | "unavailable" | "unknown";
         /** @description What went wrong, for programs (`code`) and for people (`message`). */
         ErrorDetail: {
             /** @description Stable, machine-readable reason; see [`ErrorCode`]. */
@@ -307,6 +307,17 @@ export interface components {
              * @description Images only: their size in pixels.
              */
             width?: number;
+        };
+        /** @description `POST /api/v1/users/me/passkeys`: the second half of a registration. */
+        FinishPasskeyRegistration: {
+            ceremony_id: string;
+            /** @description The new credential, as `PublicKeyCredential.toJSON()` gives it. */
+            credential: Record<string, never>;
+            /**
+             * @description What to call it in the list, for example the device it lives on; one line of
+             *     at most 64 characters. `Passkey` when left out.
+             */
+            name?: string;
         };
         /** @description A page of history: timeline events, oldest first. */
         HistoryPage: {
@@ -516,6 +527,50 @@ export interface components {
             user_id: components["schemas"]["UserId"];
         };
         /**
+         * @description The second half of a sign-in ceremony (from `POST /api/v1/auth/passkey/challenge`):
+         *     the browser's assertion.
+         */
+        PasskeyAssertion: {
+            ceremony_id: string;
+            /** @description The assertion, as `PublicKeyCredential.toJSON()` gives it. */
+            credential: Record<string, never>;
+        };
+        /** @description The first half of a ceremony: what the browser's authenticator is asked. */
+        PasskeyCeremony: {
+            /** @description Sent back with the credential; good once, until the ceremony times out. */
+            ceremony_id: string;
+            /**
+             * @description WebAuthn options as JSON: `{"publicKey": {...}}`, the `publicKey` member in
+             *     the form of `PublicKeyCredentialCreationOptionsJSON` (registration) or
+             *     `PublicKeyCredentialRequestOptionsJSON` (sign-in), binary values in base64url.
+             */
+            options: Record<string, never>;
+        };
+        /** @description A passkey registered to the account. */
+        PasskeyInfo: {
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            /**
+             * Format: date-time
+             * @description The last sign-in with it; left out if it has not signed in yet.
+             */
+            last_used_at?: string;
+            name: string;
+        };
+        /** @description `GET /api/v1/users/me/passkeys`: oldest first. */
+        PasskeyList: {
+            passkeys: components["schemas"]["PasskeyInfo"][];
+        };
+        /** @description `POST /api/v1/auth/passkey/signin`: sign in with a passkey alone. */
+        PasskeySignInRequest: {
+            ceremony_id: string;
+            /** @description The assertion, as `PublicKeyCredential.toJSON()` gives it. */
+            credential: Record<string, never>;
+            /** @description At most 64 characters, one line. */
+            device_name?: string;
+        };
+        /**
          * @description `POST /api/v1/users/me/two-factor/totp`, and `POST
          *     /api/v1/users/me/two-factor/recovery-codes`: the current password again.
          */
@@ -587,6 +642,8 @@ export interface components {
         ProviderKind: "oidc" | "github" | "unknown";
         /** @description `GET /api/v1/auth/providers` */
         ProviderList: {
+            /** @description Passkey sign-in is on (`POST /api/v1/auth/passkey/challenge`). */
+            passkeys?: boolean;
             providers: components["schemas"]["ProviderInfo"][];
         };
         /** @description What completing a flow did. */
@@ -683,6 +740,11 @@ export interface components {
              *     the `confab_refresh` cookie and sends `X-Confab-Refresh: cookie`.
              */
             refresh_token?: string;
+        };
+        /** @description `PATCH /api/v1/users/me/passkeys/{id}` */
+        RenamePasskey: {
+            /** @description One line of at most 64 characters. */
+            name: string;
         };
         /** @description `POST /api/v1/sessions/revoke-others` */
         RevokedCount: {
@@ -957,7 +1019,7 @@ export interface components {
          * @description How a device session was signed in.
          * @enum {string}
          */
-        SignInMethod: "password" | "password_totp" | "password_recovery_code" | "provider" | "unknown";
+        SignInMethod: "password" | "password_totp" | "password_recovery_code" | "provider" | "passkey" | "password_passkey" | "unknown";
         /**
          * @description `GET /api/v1/users/me/sign-in-methods`: every way the account can sign in. The
          *     last one cannot be removed (`last_sign_in_method`).
@@ -976,6 +1038,12 @@ export interface components {
         SignInRequest: {
             /** @description At most 64 characters, one line. */
             device_name?: string | null;
+            /**
+             * @description For an account with two-factor sign-in: one of its passkeys as the second
+             *     factor instead of a code, from a ceremony started with `POST
+             *     /api/v1/auth/passkey/challenge`.
+             */
+            passkey?: components["schemas"]["PasskeyAssertion"];
             password: string;
             /**
              * @description For an account with two-factor sign-in: the 6-digit code its authenticator
@@ -1015,6 +1083,11 @@ export interface components {
             /** @description This part matches a word of the query. */
             highlight?: boolean;
             text: string;
+        };
+        /** @description `POST /api/v1/users/me/passkeys/registration` */
+        StartPasskeyRegistration: {
+            /** @description The current password; required when the account has one. */
+            password?: string;
         };
         /** @description The thumbnail of an image: at most 320 pixels on its longer side. */
         ThumbnailInfo: {

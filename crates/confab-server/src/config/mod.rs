@@ -19,6 +19,7 @@ mod groups;
 mod notify;
 mod options;
 mod parsers;
+mod passkeys;
 mod providers;
 mod tls;
 
@@ -37,5 +38,6 @@ pub use groups::{
 };
 pub use notify::{NotifyConfig, RoomMentionRole};
 pub use options::{Config, SqliteSynchronous};
+pub use passkeys::{PasskeyConfig, RelyingParty};
 pub use providers::{ProviderKindSettings, ProviderSettings, ProvidersConfig};
 pub use tls::{AcmeChallenge, TlsConfig};

@@ -18,6 +18,7 @@ use super::files::FileConfig;
 use super::groups::{HttpConfig, PasswordConfig, RoomLimits, ThrottleConfig, WsConfig};
 use super::notify::NotifyConfig;
 use super::parsers::{at_least, duration, duration_at_least};
+use super::passkeys::PasskeyConfig;
 use super::providers::ProvidersConfig;
 use super::tls::TlsConfig;
 use crate::telemetry::LogFormat;
@@ -205,6 +206,9 @@ pub struct Config {
     #[command(flatten, next_help_heading = "Sign-in providers")]
     pub providers: ProvidersConfig,
 
+    #[command(flatten, next_help_heading = "Passkeys")]
+    pub passkeys: PasskeyConfig,
+
     #[command(flatten, next_help_heading = "HTTPS")]
     pub tls: TlsConfig,
 
@@ -372,6 +376,8 @@ impl Config {
             "--s3-bucket needs --s3-access-key-id and --s3-secret-access-key",
         )?;
         self.providers.load()?;
+        self.passkeys
+            .relying_party(self.providers.public_url.as_ref())?;
         for (holds, message) in self.tls.rules(self.listen) {
             rule(holds, message)?;
         }

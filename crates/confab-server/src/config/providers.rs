@@ -29,7 +29,8 @@ pub struct ProvidersConfig {
 
     /// The URL people reach Confab at, for example `https://chat.example.org`
     ///
-    /// Used to build the providers' redirect URIs. Without it, each sign-in builds
+    /// Used to build the providers' redirect URIs, and as the passkey origin
+    /// (`--passkey-origin`). Without it, each sign-in builds
     /// them from the `Host` the browser used (and `https` when Confab serves TLS or a
     /// trusted proxy says so in `X-Forwarded-Proto`); the provider accepts only the
     /// redirect URIs registered with it, so set this when Confab is reachable under

@@ -103,13 +103,16 @@ fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::InvalidJson
         | ErrorCode::InvalidInput
         | ErrorCode::WeakPassword
-        | ErrorCode::ProviderFlowInvalid => StatusCode::BAD_REQUEST,
-        ErrorCode::UsernameTaken | ErrorCode::IdentityInUse | ErrorCode::LastSignInMethod => {
-            StatusCode::CONFLICT
-        }
+        | ErrorCode::ProviderFlowInvalid
+        | ErrorCode::PasskeyCeremonyInvalid => StatusCode::BAD_REQUEST,
+        ErrorCode::UsernameTaken
+        | ErrorCode::IdentityInUse
+        | ErrorCode::LastSignInMethod
+        | ErrorCode::TooManyPasskeys => StatusCode::CONFLICT,
         ErrorCode::ProviderUnavailable => StatusCode::BAD_GATEWAY,
         ErrorCode::InvalidCredentials
         | ErrorCode::ProviderRejected
+        | ErrorCode::PasskeyRejected
         | ErrorCode::SecondFactorRequired
         | ErrorCode::InvalidSecondFactor
         | ErrorCode::Unauthenticated
@@ -118,7 +121,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::SessionRevoked
         | ErrorCode::RefreshTokenReused => StatusCode::UNAUTHORIZED,
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::NotFound | ErrorCode::PasskeysDisabled => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::PayloadTooLarge | ErrorCode::QuotaExceeded => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,

@@ -14,6 +14,7 @@ pub(crate) mod extract;
 mod files;
 mod notifications;
 mod ops;
+mod passkeys;
 mod providers;
 mod redirect;
 mod rooms;
@@ -105,6 +106,8 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(providers::start))
         .routes(routes!(providers::callback))
         .routes(routes!(providers::complete))
+        .routes(routes!(passkeys::challenge))
+        .routes(routes!(passkeys::sign_in))
         .routes(routes!(sessions::list))
         .routes(routes!(sessions::revoke))
         .routes(routes!(sessions::revoke_others))
@@ -118,6 +121,9 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(providers::methods))
         .routes(routes!(providers::link))
         .routes(routes!(providers::unlink))
+        .routes(routes!(passkeys::list, passkeys::finish_registration))
+        .routes(routes!(passkeys::begin_registration))
+        .routes(routes!(passkeys::rename, passkeys::remove))
         .routes(routes!(users::by_username))
         .routes(routes!(users::search))
         .routes(routes!(users::presence))

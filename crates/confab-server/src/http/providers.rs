@@ -27,9 +27,11 @@ const FLOW_COOKIE_PATH: &str = "/api/v1/auth/providers";
 
 /// The identity providers people can sign in with.
 #[utoipa::path(get, path = "/api/v1/auth/providers", tag = "auth",
-    responses((status = 200, description = "The configured providers, for sign-in buttons (none without `--sign-in-providers`)", body = ProviderList)))]
+    responses((status = 200, description = "The configured providers, for sign-in buttons (none without `--sign-in-providers`), and whether passkey sign-in is on", body = ProviderList)))]
 pub async fn list(State(app): State<AppState>) -> Json<ProviderList> {
-    Json(app.providers.list())
+    let mut list = app.providers.list();
+    list.passkeys = app.accounts.passkeys_enabled();
+    Json(list)
 }
 
 /// Start signing in at a provider (creating an account on first use).
@@ -112,8 +114,7 @@ pub async fn callback(
         Ok(()) => Redirect::to(&format!("{web}/?provider_flow=done")).into_response(),
         Err(error) => {
             let code = error.code();
-            // Internal failures are logged by `public_message`.
-            let _ = error.public_message();
+            error.log_if_internal();
             Redirect::to(&format!("{web}/?provider_flow=failed&code={code}")).into_response()
         }
     }
@@ -173,7 +174,9 @@ pub async fn methods(
     State(app): State<AppState>,
     Auth(principal): Auth,
 ) -> Result<Json<SignInMethods>, ApiError> {
-    Ok(Json(app.providers.methods(principal).await?))
+    let mut methods = app.providers.methods(principal).await?;
+    methods.passkeys = app.accounts.passkey_count(principal).await?;
+    Ok(Json(methods))
 }
 
 /// Unlink an identity from the caller's account.

@@ -236,23 +236,23 @@ async fn prune_periodically(app: AppState) {
     every(&app, PRUNE_INTERVAL, || async {
         let now = now_millis();
         let window = duration_millis(app.config.throttle.window);
-        match app.store.prune(now.saturating_sub(window), now).await {
-            Ok(removed) if removed > 0 => tracing::debug!(removed, "pruned stale rows"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "pruning failed"),
-        }
-        match app.notifications.prune(now).await {
-            Ok(removed) if removed > 0 => tracing::debug!(removed, "pruned old notifications"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "pruning notifications failed"),
-        }
-        match app.providers.prune(now).await {
-            Ok(removed) if removed > 0 => tracing::debug!(removed, "pruned expired provider flows"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "pruning provider flows failed"),
-        }
+        let stale = app.store.prune(now.saturating_sub(window), now).await;
+        report_pruned("stale rows", stale);
+        report_pruned("old notifications", app.notifications.prune(now).await);
+        report_pruned("expired provider flows", app.providers.prune(now).await);
+        let ceremonies = app.accounts.prune_passkey_ceremonies(now).await;
+        report_pruned("expired passkey ceremonies", ceremonies);
     })
     .await;
+}
+
+/// Logs what one kind of pruning removed, or why it failed.
+fn report_pruned<E: std::fmt::Display>(what: &str, result: Result<u64, E>) {
+    match result {
+        Ok(0) => {}
+        Ok(removed) => tracing::debug!(removed, "pruned {what}"),
+        Err(e) => tracing::warn!(error = %e, "pruning {what} failed"),
+    }
 }
 
 /// Indexes, in batches, the messages stored before the search index existed; then

@@ -44,6 +44,17 @@ pub enum ServiceError {
     IdentityInUse,
     #[error("that is the last way to sign in to this account; add another one first")]
     LastSignInMethod,
+    #[error(
+        "passkeys are not set up on this server (its operator sets --public-url or --passkey-origin)"
+    )]
+    PasskeysDisabled,
+    #[error("this passkey request is unknown, has expired or was already used; start again")]
+    PasskeyCeremonyInvalid,
+    /// The passkey is unknown here or its answer failed verification; details logged.
+    #[error("{0}")]
+    PasskeyRejected(String),
+    #[error("this account has {0} passkeys, the most allowed; remove one first")]
+    TooManyPasskeys(u32),
     #[error("the access token is malformed or not signed by this server")]
     InvalidToken,
     #[error("the access token has expired; refresh it")]
@@ -95,6 +106,10 @@ impl ServiceError {
             Self::ProviderUnavailable(_) => ErrorCode::ProviderUnavailable,
             Self::IdentityInUse => ErrorCode::IdentityInUse,
             Self::LastSignInMethod => ErrorCode::LastSignInMethod,
+            Self::PasskeysDisabled => ErrorCode::PasskeysDisabled,
+            Self::PasskeyCeremonyInvalid => ErrorCode::PasskeyCeremonyInvalid,
+            Self::PasskeyRejected(_) => ErrorCode::PasskeyRejected,
+            Self::TooManyPasskeys(_) => ErrorCode::TooManyPasskeys,
             Self::InvalidToken => ErrorCode::InvalidToken,
             Self::TokenExpired => ErrorCode::TokenExpired,
             Self::SessionRevoked => ErrorCode::SessionRevoked,
@@ -113,17 +128,22 @@ impl ServiceError {
     /// The message to show the client. Internal failures are logged here, with their
     /// detail, and reach the client only as a generic message.
     pub fn public_message(&self) -> String {
-        match self {
-            Self::Store(e) => {
-                tracing::error!(error = %e, "store failure");
-                "internal error; the server log has details".to_owned()
-            }
-            Self::Internal(detail) => {
-                tracing::error!(error = %detail, "internal failure");
-                "internal error; the server log has details".to_owned()
-            }
-            other => other.to_string(),
+        if self.log_if_internal() {
+            "internal error; the server log has details".to_owned()
+        } else {
+            self.to_string()
         }
+    }
+
+    /// Logs an internal failure (store or other) with its detail; whether it was one.
+    /// For answers that carry only the error code.
+    pub fn log_if_internal(&self) -> bool {
+        match self {
+            Self::Store(e) => tracing::error!(error = %e, "store failure"),
+            Self::Internal(detail) => tracing::error!(error = %detail, "internal failure"),
+            _ => return false,
+        }
+        true
     }
 
     /// The same error about the request field `field` instead, for the errors that

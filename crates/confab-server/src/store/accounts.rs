@@ -187,9 +187,9 @@ pub trait Store: Send + Sync + 'static {
         now: Millis,
     ) -> StoreResult<u64>;
 
-    /// Removes the password of an account that has another way to sign in (a linked
-    /// identity), deciding in one statement; `false` if it has none (or no password).
-    async fn remove_password(&self, id: UserId, now: Millis) -> StoreResult<bool>;
+    /// Removes the password of an account, unless it is the account's last way to
+    /// sign in (see [`Removal`]).
+    async fn remove_password(&self, id: UserId, now: Millis) -> StoreResult<Removal>;
 
     /// Opens a device session together with its first refresh token.
     async fn create_session(&self, session: NewSession<'_>) -> StoreResult<SessionRecord>;
@@ -246,4 +246,16 @@ pub trait Store: Send + Sync + 'static {
         failures_before: Millis,
         sessions_ended_before: Millis,
     ) -> StoreResult<u64>;
+}
+
+/// What removing one of an account's ways to sign in (its password, a linked
+/// identity, a passkey) did. Every such removal is decided under a lock on the
+/// account, so that two removals at once cannot leave it without a way in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removal {
+    Removed,
+    /// The account has no such method.
+    NotFound,
+    /// It is the account's last way to sign in; nothing changed.
+    LastMethod,
 }

@@ -1,7 +1,7 @@
 //! Sign-in with identity providers: the identities linked to accounts, and the flows
 //! under way between a browser, Confab and a provider.
 
-use super::{NewUser, StoreResult, UserRecord};
+use super::{NewUser, Removal, StoreResult, UserRecord};
 use crate::clock::Millis;
 use async_trait::async_trait;
 use confab_proto::UserId;
@@ -47,16 +47,6 @@ pub struct FlowRecord {
     /// The verified identity (JSON, the service's own format), after the callback.
     pub identity: Option<String>,
     pub expires_at: Millis,
-}
-
-/// What removing a linked identity did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Unlinked {
-    Removed,
-    /// The account has no such identity.
-    NotFound,
-    /// It is the account's last way to sign in; nothing changed.
-    LastMethod,
 }
 
 /// Persistence of provider sign-in.
@@ -116,8 +106,8 @@ pub trait IdentityStore: Send + Sync + 'static {
     async fn touch_identity(&self, id: &str, now: Millis) -> StoreResult<()>;
 
     /// Removes identity `id` of `user`, unless it is the account's last way to sign
-    /// in (no password, no passkey, no other identity); decided in one statement.
-    async fn unlink_identity(&self, user: UserId, id: &str) -> StoreResult<Unlinked>;
+    /// in (see [`Removal`]).
+    async fn unlink_identity(&self, user: UserId, id: &str, now: Millis) -> StoreResult<Removal>;
 
     /// Deletes flows that expired before `now`; how many.
     async fn prune_flows(&self, now: Millis) -> StoreResult<u64>;

@@ -22,6 +22,7 @@
 //! - [`search`]: the [`search::SearchStore`] trait: the full-text index of messages;
 //! - [`two_factor`]: the [`two_factor::TwoFactorStore`] trait: authenticator secrets and recovery codes;
 //! - [`identities`]: the [`identities::IdentityStore`] trait: identities at sign-in providers and the flows under way;
+//! - [`passkeys`]: the [`passkeys::PasskeyStore`] trait: passkeys and the ceremonies under way;
 //! - [`events`]: events as stored, and their conversion to and from the wire types;
 //! - `error`: [`StoreError`];
 //! - `sql`: [`SqlStore`], the implementation on SQLite and PostgreSQL.
@@ -34,13 +35,14 @@ pub mod events;
 pub mod files;
 pub mod identities;
 pub mod notifications;
+pub mod passkeys;
 pub mod rooms;
 pub mod search;
 mod sql;
 pub mod two_factor;
 
 pub use accounts::{
-    FailureCount, NewSession, NewUser, ProfileChanges, RefreshOutcome, RefreshRotation,
+    FailureCount, NewSession, NewUser, ProfileChanges, RefreshOutcome, RefreshRotation, Removal,
     RevokeReason, SessionRecord, Store, UserRecord,
 };
 pub use error::{StoreError, StoreResult};

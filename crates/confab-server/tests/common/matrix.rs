@@ -640,6 +640,9 @@ pub async fn run(backend: Backend, rest_rows: Vec<Rest>, ws_rows: Vec<Ws>) {
             // The invited person collects an invitation per membership cell.
             "--max-pending-invitations",
             "100000",
+            // Passkeys on, so that their rows reach the authorization checks.
+            "--passkey-origin",
+            "http://localhost",
         ],
     )
     .await;

@@ -1,6 +1,7 @@
 //! Accounts: sign-up, sign-in, password change and profiles.
 
 use super::passwords::Passwords;
+use super::relying_party::RelyingParty;
 use super::revocations::Revoked;
 use super::sessions::{ClientInfo, Sessions};
 use super::throttle::{Attempt, Throttle, ThrottleKey};
@@ -11,8 +12,9 @@ use crate::service::validate::{
     DeviceName, DisplayName, StatusText, UserIdList, Username, username_key,
 };
 use crate::service::{ServiceError, ServiceResult, SharedStore};
+use crate::store::passkeys::PasskeyStore;
 use crate::store::two_factor::TwoFactorStore;
-use crate::store::{NewUser, ProfileChanges, StoreError, UserRecord};
+use crate::store::{NewUser, ProfileChanges, Removal, StoreError, UserRecord};
 use confab_proto::UserId;
 use confab_proto::auth::{
     AuthResponse, ChangePasswordRequest, SignInMethod, SignInRequest, SignUpRequest,
@@ -29,9 +31,21 @@ pub struct Accounts {
     /// Authenticator secrets and recovery codes (see `two_factor`).
     pub(super) two_factor: Arc<dyn TwoFactorStore>,
     passwords: Arc<Passwords>,
-    sessions: Arc<Sessions>,
+    pub(super) sessions: Arc<Sessions>,
     pub(super) throttle: Arc<Throttle>,
     lookups: Budget,
+    /// Passkeys: their WebAuthn ceremonies, storage and the per-account limit.
+    pub(super) relying_party: RelyingParty,
+    pub(super) passkey_store: Arc<dyn PasskeyStore>,
+    pub(super) max_passkeys: u32,
+}
+
+/// What [`Accounts`] keeps passkeys with.
+pub struct PasskeySetup {
+    pub relying_party: RelyingParty,
+    pub store: Arc<dyn PasskeyStore>,
+    /// Most passkeys per account.
+    pub max_per_user: u32,
 }
 
 impl Accounts {
@@ -42,6 +56,7 @@ impl Accounts {
         sessions: Arc<Sessions>,
         throttle: Arc<Throttle>,
         lookups: Budget,
+        passkeys: PasskeySetup,
     ) -> Self {
         Self {
             store,
@@ -50,6 +65,9 @@ impl Accounts {
             sessions,
             throttle,
             lookups,
+            relying_party: passkeys.relying_party,
+            passkey_store: passkeys.store,
+            max_passkeys: passkeys.max_per_user,
         }
     }
 
@@ -145,8 +163,7 @@ impl Accounts {
         };
         let method = match self.authenticator(user.id).await? {
             Some(totp) => {
-                let typed = request.second_factor.as_deref();
-                self.second_factor(user.id, &totp, typed, &throttle_keys)
+                self.second_factor(user.id, &totp, request, &throttle_keys)
                     .await?
             }
             None => SignInMethod::Password,
@@ -218,11 +235,14 @@ impl Accounts {
                 "two-factor sign-in guards this password: turn it off first",
             ));
         }
-        if !self.store.remove_password(user.id, now_millis()).await? {
-            return Err(ServiceError::LastSignInMethod);
+        match self.store.remove_password(user.id, now_millis()).await? {
+            Removal::Removed => {
+                tracing::info!(user_id = %user.id, "password removed");
+                Ok(())
+            }
+            Removal::NotFound => Err(ServiceError::NotFound("password")),
+            Removal::LastMethod => Err(ServiceError::LastSignInMethod),
         }
-        tracing::info!(user_id = %user.id, "password removed");
-        Ok(())
     }
 
     /// The profile of any account.

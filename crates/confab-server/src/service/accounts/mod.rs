@@ -16,11 +16,16 @@
 //!   2.0): its authorization URL, and its answer checked into a verified identity;
 //! - [`providers`]: [`Providers`], sign-in with identity providers: flows, linked
 //!   identities, accounts created on first sign-in, the sign-in methods of an account.
+//! - `passkeys`: passkeys for [`Accounts`]: registering, naming and removing them,
+//!   signing in with one alone or as a second factor; [`RelyingParty`], their WebAuthn
+//!   ceremonies on webauthn-rs (`relying_party`).
 
 mod account;
 mod oidc;
+mod passkeys;
 pub mod passwords;
 pub mod providers;
+mod relying_party;
 mod revocations;
 pub mod sessions;
 pub mod throttle;
@@ -28,6 +33,7 @@ pub mod tokens;
 mod totp;
 mod two_factor;
 
-pub use account::Accounts;
+pub use account::{Accounts, PasskeySetup};
 pub use providers::Providers;
+pub use relying_party::RelyingParty;
 pub use revocations::{Revocations, Revoked};

@@ -142,15 +142,15 @@ impl IdentityProvider {
             .set_redirect_uri(redirect_url(expected.redirect_uri)?);
         let token = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
-            .map_err(|e| unavailable(id, "has no token endpoint", e))?
+            .map_err(|e| unavailable(&self.settings, "has no token endpoint", e))?
             .set_pkce_verifier(PkceCodeVerifier::new(expected.pkce_verifier.to_owned()))
             .request_async(http)
             .await
-            .map_err(|e| rejected(id, "refused the code", e))?;
+            .map_err(|e| rejected(&self.settings, "refused the code", e))?;
         let id_token = token
             .id_token()
-            .ok_or_else(|| rejected(id, "sent no ID token", "missing"))?;
-        let failed = |e: String| rejected(id, "sent an ID token that fails a check", e);
+            .ok_or_else(|| rejected(&self.settings, "sent no ID token", "missing"))?;
+        let failed = |e: String| rejected(&self.settings, "sent an ID token that fails a check", e);
         let mut identity = match verify(&client, id_token, expected.nonce) {
             Ok(identity) => identity,
             // A signature that does not verify may be from a key rotated in since the
@@ -228,11 +228,11 @@ impl IdentityProvider {
             Some(metadata) => metadata,
             None => {
                 let issuer = IssuerUrl::new(issuer.clone()).map_err(|e| {
-                    unavailable(&self.settings.id, "has an issuer that is not a URL", e)
+                    unavailable(&self.settings, "has an issuer that is not a URL", e)
                 })?;
                 let metadata = CoreProviderMetadata::discover_async(issuer, http)
                     .await
-                    .map_err(|e| unavailable(&self.settings.id, "discovery failed", e))?;
+                    .map_err(|e| unavailable(&self.settings, "discovery failed", e))?;
                 *cached = Some((metadata.clone(), Instant::now()));
                 metadata
             }
@@ -283,7 +283,6 @@ impl IdentityProvider {
         api_url: &url::Url,
     ) -> ServiceResult<VerifiedIdentity> {
         use oauth2::TokenResponse as _;
-        let id = &self.settings.id;
         let token = self
             .github_client()?
             .set_redirect_uri(redirect_url(expected.redirect_uri)?)
@@ -293,7 +292,7 @@ impl IdentityProvider {
             ))
             .request_async(http)
             .await
-            .map_err(|e| rejected(id, "refused the code", e))?;
+            .map_err(|e| rejected(&self.settings, "refused the code", e))?;
         let user_url = api_url
             .join("user")
             .map_err(|e| ServiceError::Internal(format!("GitHub API URL: {e}")))?;
@@ -304,14 +303,18 @@ impl IdentityProvider {
             .header(reqwest::header::USER_AGENT, "Confab")
             .send()
             .await
-            .map_err(|e| unavailable(id, "user request failed", e))?;
+            .map_err(|e| unavailable(&self.settings, "user request failed", e))?;
         if !response.status().is_success() {
-            return Err(rejected(id, "refused the user request", response.status()));
+            return Err(rejected(
+                &self.settings,
+                "refused the user request",
+                response.status(),
+            ));
         }
         let user: GithubUser = response
             .json()
             .await
-            .map_err(|e| unavailable(id, "sent a user that does not parse", e))?;
+            .map_err(|e| unavailable(&self.settings, "sent a user that does not parse", e))?;
         Ok(VerifiedIdentity {
             subject: user.id.to_string(),
             label: user.login.clone(),
@@ -402,17 +405,27 @@ fn redirect_url(uri: &str) -> ServiceResult<RedirectUrl> {
 
 /// The provider refused or sent something that fails a check: logged with the
 /// detail, reported without it.
-fn rejected(provider: &str, what: &str, detail: impl std::fmt::Display) -> ServiceError {
-    tracing::warn!(%provider, detail = %detail, "identity provider {what}");
+fn rejected(
+    provider: &ProviderSettings,
+    what: &str,
+    detail: impl std::fmt::Display,
+) -> ServiceError {
+    tracing::warn!(provider = %provider.id, detail = %detail, "identity provider {what}");
     ServiceError::ProviderRejected(format!(
-        "the sign-in at {provider} could not be verified; try again"
+        "the sign-in at {} could not be verified; try again",
+        provider.name
     ))
 }
 
 /// The provider could not be reached or sent nonsense.
-fn unavailable(provider: &str, what: &str, detail: impl std::fmt::Display) -> ServiceError {
-    tracing::warn!(%provider, detail = %detail, "identity provider {what}");
+fn unavailable(
+    provider: &ProviderSettings,
+    what: &str,
+    detail: impl std::fmt::Display,
+) -> ServiceError {
+    tracing::warn!(provider = %provider.id, detail = %detail, "identity provider {what}");
     ServiceError::ProviderUnavailable(format!(
-        "{provider} cannot be reached or gave an answer Confab cannot use; try again later"
+        "{} cannot be reached or gave an answer Confab cannot use; try again later",
+        provider.name
     ))
 }

@@ -16,12 +16,13 @@ use super::account::profile;
 use super::oidc::{Expected, IdentityProvider, VerifiedIdentity};
 use super::sessions::{ClientInfo, Sessions};
 use super::throttle::{Attempt, Throttle};
-use super::tokens::{Principal, hash_refresh_token, random_secret};
+use super::tokens::{Principal, hash_secret, random_secret};
 use crate::clock::{Millis, duration_millis, now_millis, timestamp};
 use crate::config::ProviderSettings;
 use crate::service::validate::{DeviceName, DisplayName, Username};
 use crate::service::{ServiceError, ServiceResult, SharedStore};
-use crate::store::identities::{FlowRecord, IdentityRecord, IdentityStore, NewIdentity, Unlinked};
+use crate::store::Removal;
+use crate::store::identities::{FlowRecord, IdentityRecord, IdentityStore, NewIdentity};
 use crate::store::{NewUser, StoreError};
 use confab_proto::UserId;
 use confab_proto::auth::{AuthResponse, SignInMethod};
@@ -103,7 +104,10 @@ impl Providers {
                 },
             })
             .collect();
-        ProviderList { providers }
+        ProviderList {
+            providers,
+            passkeys: false,
+        }
     }
 
     /// Starts a sign-in (`linking` `None`) or the linking of an identity to the
@@ -119,7 +123,7 @@ impl Providers {
         let now = now_millis();
         self.throttle
             .admit(
-                Attempt::ProviderSignIn {
+                Attempt::SignInStarted {
                     ip: client.ip.as_deref(),
                 },
                 now,
@@ -128,8 +132,8 @@ impl Providers {
         let browser_secret = random_secret();
         let state = random_secret();
         let flow = FlowRecord {
-            id: hash_refresh_token(&browser_secret),
-            state_hash: hash_refresh_token(&state),
+            id: hash_secret(&browser_secret),
+            state_hash: hash_secret(&state),
             provider_id: provider_id.to_owned(),
             intent: if linking.is_some() { LINK } else { SIGN_IN }.to_owned(),
             user_id: linking.map(|p| p.user_id),
@@ -174,14 +178,14 @@ impl Providers {
             .ok_or(ServiceError::ProviderFlowInvalid)?;
         let flow = self
             .identities
-            .flow_awaiting_callback(&hash_refresh_token(state), now_millis())
+            .flow_awaiting_callback(&hash_secret(state), now_millis())
             .await?
             .filter(|flow| flow.provider_id == provider_id)
             .ok_or(ServiceError::ProviderFlowInvalid)?;
         // The state matched a flow, but a flow started in another browser must not
         // be completed in this one (someone else's sign-in planted here, or this
         // one's answer carried elsewhere).
-        if browser_secret.map(hash_refresh_token).as_deref() != Some(flow.id.as_str()) {
+        if browser_secret.map(hash_secret).as_deref() != Some(flow.id.as_str()) {
             tracing::warn!(provider = %provider_id, "provider callback without the cookie of the browser that started it");
             return Err(ServiceError::ProviderFlowInvalid);
         }
@@ -233,7 +237,7 @@ impl Providers {
         client: &ClientInfo,
     ) -> ServiceResult<ProviderOutcome> {
         let device = DeviceName::parse(request.device_name.as_deref())?;
-        let flow_id = hash_refresh_token(browser_secret.ok_or(ServiceError::ProviderFlowInvalid)?);
+        let flow_id = hash_secret(browser_secret.ok_or(ServiceError::ProviderFlowInvalid)?);
         let flow = self
             .identities
             .flow(&flow_id, now_millis())
@@ -292,15 +296,15 @@ impl Providers {
     pub async fn unlink(&self, principal: Principal, identity_id: &str) -> ServiceResult<()> {
         match self
             .identities
-            .unlink_identity(principal.user_id, identity_id)
+            .unlink_identity(principal.user_id, identity_id, now_millis())
             .await?
         {
-            Unlinked::Removed => {
+            Removal::Removed => {
                 tracing::info!(user_id = %principal.user_id, "identity unlinked");
                 Ok(())
             }
-            Unlinked::NotFound => Err(ServiceError::NotFound("linked identity")),
-            Unlinked::LastMethod => Err(ServiceError::LastSignInMethod),
+            Removal::NotFound => Err(ServiceError::NotFound("linked identity")),
+            Removal::LastMethod => Err(ServiceError::LastSignInMethod),
         }
     }
 
@@ -459,7 +463,7 @@ impl Providers {
         }
         // Fifty taken in a row: a random tail is free in practice; the unique index
         // decides in the end anyway.
-        let tail = &hash_refresh_token(&random_secret())[..8];
+        let tail = &hash_secret(&random_secret())[..8];
         Ok(format!("{}{tail}", &base[..base.len().min(24)]))
     }
 

@@ -73,7 +73,7 @@ impl Sessions {
     ) -> ServiceResult<AuthTokens> {
         let now = now_millis();
         let refresh_token = tokens::new_refresh_token();
-        let refresh_hash = tokens::hash_refresh_token(&refresh_token);
+        let refresh_hash = tokens::hash_secret(&refresh_token);
         let session = self
             .store
             .create_session(NewSession {
@@ -132,8 +132,8 @@ impl Sessions {
         let outcome = self
             .store
             .rotate_refresh_token(RefreshRotation {
-                presented_hash: &tokens::hash_refresh_token(presented),
-                replacement_hash: &tokens::hash_refresh_token(&replacement),
+                presented_hash: &tokens::hash_secret(presented),
+                replacement_hash: &tokens::hash_secret(&replacement),
                 now,
                 new_expires_at: add_duration(now, self.refresh_ttl),
                 forget_rotated_before: now.saturating_sub(REUSE_DETECTION_WINDOW_MS),
@@ -292,6 +292,8 @@ fn stored_method(method: SignInMethod) -> &'static str {
         SignInMethod::PasswordTotp => "password_totp",
         SignInMethod::PasswordRecoveryCode => "password_recovery_code",
         SignInMethod::Provider => "provider",
+        SignInMethod::Passkey => "passkey",
+        SignInMethod::PasswordPasskey => "password_passkey",
     }
 }
 
@@ -302,6 +304,8 @@ fn wire_method(stored: &str) -> SignInMethod {
         "password_totp" => SignInMethod::PasswordTotp,
         "password_recovery_code" => SignInMethod::PasswordRecoveryCode,
         "provider" => SignInMethod::Provider,
+        "passkey" => SignInMethod::Passkey,
+        "password_passkey" => SignInMethod::PasswordPasskey,
         _ => SignInMethod::Unknown,
     }
 }

@@ -69,9 +69,10 @@ pub enum Attempt<'a> {
         account: &'a str,
         ip: Option<&'a str>,
     },
-    /// A sign-in at an identity provider started: counted with the address's
-    /// sign-ins (each stores a flow and may fetch the provider's metadata).
-    ProviderSignIn {
+    /// A sign-in at an identity provider or with a passkey started: counted with the
+    /// address's sign-ins (each stores a flow or ceremony, and a provider sign-in may
+    /// fetch the provider's metadata).
+    SignInStarted {
         ip: Option<&'a str>,
     },
 }
@@ -132,7 +133,7 @@ impl Throttle {
             Attempt::SignUp { ip } => {
                 vec![ip.map(|ip| (format!("signup:{ip}"), self.config.signups_per_ip))]
             }
-            Attempt::ProviderSignIn { ip } => {
+            Attempt::SignInStarted { ip } => {
                 vec![ip.map(|ip| (format!("signin:ip:{ip}"), self.config.signins_per_ip))]
             }
             Attempt::SignIn { account, ip } => vec![

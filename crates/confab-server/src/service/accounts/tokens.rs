@@ -122,10 +122,10 @@ pub fn random_secret() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// What the store keeps of a refresh token (or another random secret): its SHA-256,
-/// hex. A fast hash is right here because the token is 256 random bits, not a
-/// guessable password.
-pub fn hash_refresh_token(token: &str) -> String {
+/// What the store keeps of a random secret (a refresh token, a provider flow's
+/// cookie and state): its SHA-256, hex. A fast hash is right here because the
+/// secret is 256 random bits, not a guessable password.
+pub fn hash_secret(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -218,7 +218,7 @@ mod tests {
         let b = new_refresh_token();
         assert_ne!(a, b);
         assert!(a.starts_with(REFRESH_TOKEN_PREFIX));
-        assert_eq!(hash_refresh_token(&a).len(), 64);
-        assert_ne!(hash_refresh_token(&a), hash_refresh_token(&b));
+        assert_eq!(hash_secret(&a).len(), 64);
+        assert_ne!(hash_secret(&a), hash_secret(&b));
     }
 }

@@ -15,7 +15,7 @@ use crate::service::{ServiceError, ServiceResult};
 use crate::store::StoreError;
 use crate::store::two_factor::TotpRecord;
 use confab_proto::UserId;
-use confab_proto::auth::SignInMethod;
+use confab_proto::auth::{SignInMethod, SignInRequest};
 use confab_proto::two_factor::{
     ConfirmTotpRequest, DisableTwoFactorRequest, PasswordConfirmation, RecoveryCodes, TotpSetup,
     TwoFactorStatus,
@@ -182,19 +182,29 @@ impl Accounts {
             .filter(|totp| totp.confirmed))
     }
 
-    /// The second factor of a sign-in whose password was right: how the session is
-    /// signed in, or an error once the failure is counted against `keys`.
+    /// The second factor of a sign-in whose password was right (a code, a recovery
+    /// code or a passkey): how the session is signed in, or an error once the
+    /// failure is counted against `keys`.
     pub(super) async fn second_factor(
         &self,
         user: UserId,
         totp: &TotpRecord,
-        typed: Option<&str>,
+        request: &SignInRequest,
         keys: &[ThrottleKey],
     ) -> ServiceResult<SignInMethod> {
-        let Some(typed) = typed.filter(|typed| !typed.trim().is_empty()) else {
-            return Err(ServiceError::SecondFactorRequired);
+        let typed = request
+            .second_factor
+            .as_deref()
+            .filter(|typed| !typed.trim().is_empty());
+        let method = match (typed, &request.passkey) {
+            (Some(typed), _) => self.check_second_factor(user, totp, typed).await?,
+            (None, Some(assertion)) => self
+                .passkey_is_users(user, assertion)
+                .await?
+                .then_some(SignInMethod::PasswordPasskey),
+            (None, None) => return Err(ServiceError::SecondFactorRequired),
         };
-        match self.check_second_factor(user, totp, typed).await? {
+        match method {
             Some(method) => Ok(method),
             None => {
                 self.throttle.record_failure(keys, now_millis()).await?;

@@ -3,9 +3,10 @@
 
 use super::SqlStore;
 use super::rows::map_unique_violation;
+use super::sign_in_methods::remove_sign_in_method;
 use crate::clock::Millis;
 use crate::store::{
-    FailureCount, NewSession, NewUser, ProfileChanges, RefreshOutcome, RefreshRotation,
+    FailureCount, NewSession, NewUser, ProfileChanges, RefreshOutcome, RefreshRotation, Removal,
     RevokeReason, SessionRecord, Store, StoreResult, UserRecord,
 };
 use async_trait::async_trait;
@@ -280,17 +281,12 @@ impl Store for SqlStore {
         Ok(revoked)
     }
 
-    async fn remove_password(&self, id: UserId, now: Millis) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE users SET password_hash = NULL, updated_at = $2 \
-             WHERE id = $1 AND password_hash IS NOT NULL \
-             AND EXISTS (SELECT 1 FROM linked_identities WHERE user_id = $1)",
+    async fn remove_password(&self, id: UserId, now: Millis) -> StoreResult<Removal> {
+        let removal = sqlx::query(
+            "UPDATE users SET password_hash = NULL WHERE id = $1 AND password_hash IS NOT NULL",
         )
-        .bind(id.0)
-        .bind(now)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .bind(id.0);
+        remove_sign_in_method(self.pool(), id, now, removal).await
     }
 
     async fn create_session(&self, session: NewSession<'_>) -> StoreResult<SessionRecord> {

@@ -4,9 +4,10 @@
 use super::SqlStore;
 use super::accounts::insert_user;
 use super::rows::map_unique_violation;
+use super::sign_in_methods::remove_sign_in_method;
 use crate::clock::Millis;
-use crate::store::identities::{FlowRecord, IdentityRecord, IdentityStore, NewIdentity, Unlinked};
-use crate::store::{NewUser, StoreResult, UserRecord};
+use crate::store::identities::{FlowRecord, IdentityRecord, IdentityStore, NewIdentity};
+use crate::store::{NewUser, Removal, StoreResult, UserRecord};
 use async_trait::async_trait;
 use confab_proto::UserId;
 
@@ -233,32 +234,11 @@ impl IdentityStore for SqlStore {
         Ok(())
     }
 
-    async fn unlink_identity(&self, user: UserId, id: &str) -> StoreResult<Unlinked> {
-        // One statement decides, so that two removals at once cannot both pass the
-        // check and leave the account with no way in.
-        let removed = sqlx::query(
-            "DELETE FROM linked_identities WHERE id = $1 AND user_id = $2 AND ( \
-             EXISTS (SELECT 1 FROM users WHERE id = $2 AND password_hash IS NOT NULL) \
-             OR (SELECT COUNT(*) FROM linked_identities WHERE user_id = $2) > 1)",
-        )
-        .bind(id)
-        .bind(user.0)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        if removed == 1 {
-            return Ok(Unlinked::Removed);
-        }
-        let exists: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM linked_identities WHERE id = $1 AND user_id = $2")
-                .bind(id)
-                .bind(user.0)
-                .fetch_optional(self.pool())
-                .await?;
-        Ok(match exists {
-            Some(_) => Unlinked::LastMethod,
-            None => Unlinked::NotFound,
-        })
+    async fn unlink_identity(&self, user: UserId, id: &str, now: Millis) -> StoreResult<Removal> {
+        let removal = sqlx::query("DELETE FROM linked_identities WHERE id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(user.0);
+        remove_sign_in_method(self.pool(), user, now, removal).await
     }
 
     async fn prune_flows(&self, now: Millis) -> StoreResult<u64> {
