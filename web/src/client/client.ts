@@ -68,6 +68,7 @@ import type {
   Seq,
   SessionList,
   DeviceSession,
+  PasskeySignInRequest,
   SignInRequest,
   SharedFilePage,
   UpdateProfileRequest,
@@ -103,7 +104,7 @@ export interface ClientDeps {
 }
 
 /** A password sign-in, with a code (`second_factor`) or a passkey as the second factor. */
-export type SignInInput = Omit<SignInRequest, 'device_name'> & { passkey?: PasskeyAssertion };
+export type SignInInput = Omit<SignInRequest, 'device_name'>;
 
 const NO_AUTHENTICATOR: Authenticator = {
   supported: () => false,
@@ -351,7 +352,7 @@ export class ChatClient {
    * `passkeySecondFactor`).
    */
   async signIn(input: SignInInput): Promise<void> {
-    this.adoptSession(await this.rest.post<AuthResponse>('/auth/signin', { ...input, device_name: deviceName() } satisfies SignInRequest & { passkey?: PasskeyAssertion }));
+    this.adoptSession(await this.rest.post<AuthResponse>('/auth/signin', { ...input, device_name: deviceName() } satisfies SignInRequest));
   }
 
   /**
@@ -361,7 +362,7 @@ export class ChatClient {
    */
   async signInWithPasskey(): Promise<void> {
     const assertion = await assertPasskey(this.passkeys, this.authenticator);
-    this.adoptSession(await this.rest.post<AuthResponse>('/auth/passkey/signin', { ...assertion, device_name: deviceName() }));
+    this.adoptSession(await this.rest.post<AuthResponse>('/auth/passkey/signin', { ...assertion, device_name: deviceName() } satisfies PasskeySignInRequest));
   }
 
   /** A passkey for the second step of a password sign-in: pass it to `signIn` as `passkey`. */

@@ -3,7 +3,7 @@ import { ChatClient } from './client';
 import { assertPasskey, browserProblem, CANCELLED_MESSAGE, PasskeyError, passkeyFailure, passkeyNameProblem, Passkeys, registerPasskey, type Authenticator, type PasskeyCeremony } from './passkeys';
 import { ApiError, NetworkError, UNREACHABLE_MESSAGE } from './rest';
 import { FakeSocket, FakeTimers, MemoryStorage } from './testing';
-import type { AuthTokens, Profile } from './types';
+import type { AuthTokens, CredentialJson, Profile } from './types';
 
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 const refusal = (code: string, status: number) => json({ error: { code, message: code.replace(/_/g, ' ') } }, status);
@@ -17,7 +17,7 @@ const newCredential = { id: 'cred1', rawId: 'cred1', type: 'public-key', respons
 const assertion = { id: 'cred1', rawId: 'cred1', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'SZY', signature: 'MEU', userHandle: 'dXNlcg' } };
 
 /** A fake authenticator that records what it was asked and answers (or throws) as told. */
-function fakeAuthenticator(answer: () => unknown, supported = true) {
+function fakeAuthenticator(answer: () => CredentialJson, supported = true) {
   const asked: { kind: 'create' | 'get'; options: unknown; mediation?: string }[] = [];
   const authenticator: Authenticator = {
     supported: () => supported,
@@ -180,7 +180,7 @@ describe('signing in with a passkey', () => {
     refresh_token_expires_at: new Date(Date.now() + 86_400_000).toISOString(),
   };
 
-  function setup(answer: () => unknown) {
+  function setup(answer: () => CredentialJson) {
     const requests: { url: string; body?: Record<string, unknown>; headers: Record<string, string> }[] = [];
     const fetch = (url: string, init?: RequestInit): Promise<Response> => {
       const body = init?.body ? (JSON.parse(init.body as string) as Record<string, unknown>) : undefined;

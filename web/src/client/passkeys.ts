@@ -14,32 +14,9 @@
 
 import { ApiError, UNREACHABLE_MESSAGE, type Rest } from './rest';
 import { waitMessage } from './twoFactor';
+import type { CredentialJson, FinishPasskeyRegistration, PasskeyAssertion, PasskeyCeremony, PasskeyInfo, PasskeyList, RenamePasskey, StartPasskeyRegistration } from './types';
 
-// The wire types of passkeys, as crates/confab-proto/src/passkeys.rs has them, until
-// docs/openapi.json carries them and wire.gen.ts is generated again.
-/** The first half of a ceremony: its id, and the options for the browser (`{publicKey, mediation?}`). */
-export interface PasskeyCeremony {
-  ceremony_id: string;
-  options: Record<string, unknown>;
-}
-export interface StartPasskeyRegistration {
-  password?: string;
-}
-/** A passkey of my account; `last_used_at` is left out until it signs in. */
-export interface PasskeyInfo {
-  id: string;
-  name: string;
-  created_at: string;
-  last_used_at?: string | null;
-}
-export interface PasskeyList {
-  passkeys: PasskeyInfo[];
-}
-/** A sign-in ceremony's id with the browser's assertion (`credential.toJSON()`). */
-export interface PasskeyAssertion {
-  ceremony_id: string;
-  credential: Record<string, unknown>;
-}
+export type { PasskeyAssertion, PasskeyCeremony, PasskeyInfo } from './types';
 
 /** The REST calls of passkeys: mine while signed in, and the sign-in challenge. */
 export class Passkeys {
@@ -56,13 +33,13 @@ export class Passkeys {
   }
 
   /** Finishes a registration with the browser's new credential; answers the passkey. */
-  finishRegistration(ceremonyId: string, credential: unknown, name?: string): Promise<PasskeyInfo> {
+  finishRegistration(ceremonyId: string, credential: CredentialJson, name?: string): Promise<PasskeyInfo> {
     const trimmed = name?.trim();
-    return this.rest.post<PasskeyInfo>('/users/me/passkeys', { ceremony_id: ceremonyId, credential, ...(trimmed ? { name: trimmed } : {}) });
+    return this.rest.post<PasskeyInfo>('/users/me/passkeys', { ceremony_id: ceremonyId, credential, ...(trimmed ? { name: trimmed } : {}) } satisfies FinishPasskeyRegistration);
   }
 
   rename(id: string, name: string): Promise<PasskeyInfo> {
-    return this.rest.call<PasskeyInfo>('PATCH', `/users/me/passkeys/${encodeURIComponent(id)}`, { name: name.trim() });
+    return this.rest.call<PasskeyInfo>('PATCH', `/users/me/passkeys/${encodeURIComponent(id)}`, { name: name.trim() } satisfies RenamePasskey);
   }
 
   async remove(id: string): Promise<void> {
@@ -80,9 +57,9 @@ export interface Authenticator {
   /** Whether this browser can make and use passkeys (and parse the server's JSON options). */
   supported(): boolean;
   /** `navigator.credentials.create()`; answers the new credential's `toJSON()`. */
-  create(publicKey: PublicKeyCredentialCreationOptionsJSON): Promise<unknown>;
+  create(publicKey: PublicKeyCredentialCreationOptionsJSON): Promise<CredentialJson>;
   /** `navigator.credentials.get()`; answers the assertion's `toJSON()`. */
-  get(publicKey: PublicKeyCredentialRequestOptionsJSON, mediation?: CredentialMediationRequirement): Promise<unknown>;
+  get(publicKey: PublicKeyCredentialRequestOptionsJSON, mediation?: CredentialMediationRequirement): Promise<CredentialJson>;
 }
 
 /** The browser's own, through `navigator.credentials`. */
@@ -107,9 +84,9 @@ export const browserAuthenticator: Authenticator = {
   },
 };
 
-function credentialJson(credential: Credential | null): unknown {
+function credentialJson(credential: Credential | null): CredentialJson {
   if (!(credential instanceof PublicKeyCredential)) throw new PasskeyError('no_credential', 'Your browser did not give a passkey. Try again.');
-  return credential.toJSON() as unknown;
+  return credential.toJSON() as CredentialJson;
 }
 
 /** Why a passkey step did not happen, in words for the person (`message`). */
@@ -163,12 +140,6 @@ export function browserProblem(error: unknown, registering: boolean): PasskeyErr
   }
 }
 
-/** `options` of a ceremony: `{publicKey, mediation?}` as the server sends it. */
-interface CeremonyOptions<K> {
-  publicKey: K;
-  mediation?: string;
-}
-
 /**
  * Registers a new passkey: the ceremony (with the password when the account has one),
  * the browser's prompt, and the credential sent back under `name`. Throws the
@@ -177,8 +148,8 @@ interface CeremonyOptions<K> {
 export async function registerPasskey(passkeys: Pick<Passkeys, 'startRegistration' | 'finishRegistration'>, authenticator: Authenticator, input: { password?: string; name?: string }): Promise<PasskeyInfo> {
   if (!authenticator.supported()) throw new PasskeyError('unsupported', UNSUPPORTED_MESSAGE);
   const ceremony = await passkeys.startRegistration(input.password);
-  const options = ceremony.options as unknown as CeremonyOptions<PublicKeyCredentialCreationOptionsJSON>;
-  let credential: unknown;
+  const { options } = ceremony as PasskeyCeremony<PublicKeyCredentialCreationOptionsJSON>;
+  let credential: CredentialJson;
   try {
     credential = await authenticator.create(options.publicKey);
   } catch (error) {
@@ -195,16 +166,16 @@ export async function registerPasskey(passkeys: Pick<Passkeys, 'startRegistratio
 export async function assertPasskey(passkeys: Pick<Passkeys, 'challenge'>, authenticator: Authenticator): Promise<PasskeyAssertion> {
   if (!authenticator.supported()) throw new PasskeyError('unsupported', UNSUPPORTED_MESSAGE);
   const ceremony = await passkeys.challenge();
-  const options = ceremony.options as unknown as CeremonyOptions<PublicKeyCredentialRequestOptionsJSON>;
+  const { options } = ceremony as PasskeyCeremony<PublicKeyCredentialRequestOptionsJSON>;
   // A button asks at once: conditional mediation belongs to the autofill of a field.
   const mediation = options.mediation && options.mediation !== 'conditional' ? (options.mediation as CredentialMediationRequirement) : undefined;
-  let credential: unknown;
+  let credential: CredentialJson;
   try {
     credential = await authenticator.get(options.publicKey, mediation);
   } catch (error) {
     throw browserProblem(error, false);
   }
-  return { ceremony_id: ceremony.ceremony_id, credential: credential as PasskeyAssertion['credential'] };
+  return { ceremony_id: ceremony.ceremony_id, credential };
 }
 
 /**

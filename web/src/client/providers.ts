@@ -35,7 +35,7 @@ export class Providers {
 
   /** The ways to sign in besides a password: the providers, and whether passkeys are on. */
   async options(): Promise<SignInOptions> {
-    const answer = await this.rest.get<ProviderList & { passkeys?: boolean }>('/auth/providers');
+    const answer = await this.rest.get<ProviderList>('/auth/providers');
     return { providers: answer.providers, passkeys: answer.passkeys === true };
   }
 

@@ -95,7 +95,7 @@ export function recoveryCodesFile(codes: readonly string[], username: string, ho
 }
 
 /** How a session was signed in, in words; unknown methods (added within a version) say so. */
-export function signInMethodLabel(method: SignInMethod | 'passkey' | 'password_passkey' | undefined): string | null {
+export function signInMethodLabel(method: SignInMethod | undefined): string | null {
   switch (method) {
     case 'password':
       return 'Password';

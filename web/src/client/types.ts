@@ -120,7 +120,6 @@ export type RecoveryCodes = Schemas['RecoveryCodes'];
 export type PasswordConfirmation = Schemas['PasswordConfirmation'];
 export type ConfirmTotpRequest = Schemas['ConfirmTotpRequest'];
 export type DisableTwoFactorRequest = Schemas['DisableTwoFactorRequest'];
-export type SignInRequest = Schemas['SignInRequest'];
 /** How a device session was signed in; `unknown` stands for methods added later. */
 export type SignInMethod = Schemas['SignInMethod'];
 
@@ -138,3 +137,24 @@ export type ProviderOutcome = Schemas['ProviderOutcome'];
 export type LinkedIdentity = Schemas['LinkedIdentity'];
 /** Every way my account can sign in. */
 export type SignInMethods = Schemas['SignInMethods'];
+
+// Passkeys (protocol.md, "Passkeys").
+export type PasskeyInfo = Schemas['PasskeyInfo'];
+export type PasskeyList = Schemas['PasskeyList'];
+export type StartPasskeyRegistration = Schemas['StartPasskeyRegistration'];
+export type RenamePasskey = Schemas['RenamePasskey'];
+/**
+ * The first half of a ceremony. The document calls `options` only "an object": it is
+ * `{publicKey, mediation?}`, `publicKey` in the form of
+ * `PublicKeyCredentialCreationOptionsJSON` (registration) or
+ * `PublicKeyCredentialRequestOptionsJSON` (sign-in).
+ */
+export type PasskeyCeremony<K = unknown> = Omit<Schemas['PasskeyCeremony'], 'options'> & { options: { publicKey: K; mediation?: string } };
+/** A browser's credential as `PublicKeyCredential.toJSON()` gives it (the document: "an object"). */
+export type CredentialJson = Record<string, unknown>;
+export type FinishPasskeyRegistration = Omit<Schemas['FinishPasskeyRegistration'], 'credential'> & { credential: CredentialJson };
+/** A sign-in ceremony's id with the browser's assertion. */
+export type PasskeyAssertion = Omit<Schemas['PasskeyAssertion'], 'credential'> & { credential: CredentialJson };
+export type PasskeySignInRequest = Omit<Schemas['PasskeySignInRequest'], 'credential'> & { credential: CredentialJson };
+/** A password sign-in; `second_factor` (a code) or `passkey` when the account asks for a second factor. */
+export type SignInRequest = Omit<Schemas['SignInRequest'], 'passkey'> & { passkey?: PasskeyAssertion };
