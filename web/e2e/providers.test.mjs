@@ -195,6 +195,8 @@ describe('sign-in with an identity provider', () => {
     await confirm.getByText(`${subject}@example.org`).waitFor();
     await confirm.getByRole('button', { name: 'Unlink' }).click();
     await methods(page).getByText('Test SSO unlinked.').waitFor();
+    // The notice comes at once, the methods when they are loaded again.
+    await methods(page).getByText(`${subject}@example.org`).waitFor({ state: 'detached' });
     assert.equal(await methods(page).getByRole('button', { name: 'Remove', exact: true }).isDisabled(), true, 'the password is the last way now');
     await forgetProvider(page);
     await methods(page).getByRole('button', { name: 'Link Test SSO', exact: true }).click();

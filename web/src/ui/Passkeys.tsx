@@ -4,7 +4,7 @@ import { DEFAULT_PASSKEY_NAME, PASSKEY_NAME_MAX, passkeyFailure, passkeyNameProb
 import { waitMessage } from '../client/twoFactor';
 import { Dialog } from './Dialog';
 import { Actions, Field, FormError } from './Form';
-import { formatDay, useChatState, useClient } from './hooks';
+import { formatDayInSentence, useChatState, useClient } from './hooks';
 import { PasswordConfirmDialog } from './PasswordConfirmDialog';
 import './passkeys.css';
 
@@ -45,11 +45,6 @@ export function PasskeySignInButton({ disabled, onError }: { disabled?: boolean;
       {busy ? 'Waiting for your passkey…' : 'Sign in with a passkey'}
     </button>
   );
-}
-
-function when(at: string): string {
-  const day = formatDay(at);
-  return day === 'Today' || day === 'Yesterday' ? day.toLowerCase() : `on ${day}`;
 }
 
 type PasskeyDialog = { kind: 'add' } | { kind: 'rename'; passkey: PasskeyInfo } | { kind: 'remove'; passkey: PasskeyInfo };
@@ -105,7 +100,7 @@ export function PasskeySettings({ hasPassword, changed }: { hasPassword: boolean
               <span className="method__text">
                 <strong className="passkey__name">{p.name}</strong>
                 <span className="muted small">
-                  Added {when(p.created_at)} · {p.last_used_at ? `last used ${when(p.last_used_at)}` : 'not used to sign in yet'}
+                  Added {formatDayInSentence(p.created_at)} · {p.last_used_at ? `last used ${formatDayInSentence(p.last_used_at)}` : 'not used to sign in yet'}
                 </span>
               </span>
               <span className="passkey__actions">

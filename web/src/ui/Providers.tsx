@@ -4,7 +4,7 @@ import { continueLabel, failureOf, type FlowState, type SignInOptions } from '..
 import { waitMessage } from '../client/twoFactor';
 import type { LinkedIdentity, ProviderInfo, SignInMethods } from '../client/types';
 import { Dialog } from './Dialog';
-import { formatDay, useClient } from './hooks';
+import { formatDayInSentence, useClient } from './hooks';
 import { Actions, Field, FormError } from './Form';
 import { PasskeySignInButton } from './Passkeys';
 import { PasswordConfirmDialog } from './PasswordConfirmDialog';
@@ -313,7 +313,7 @@ export function SignInMethodsSettings({ methods, failed, reload }: { methods: Si
                   <strong className="ellipsis">{identity.provider_name}</strong>
                   <span className="ellipsis">{identity.label}</span>
                   <span className="muted small">
-                    Linked {when(identity.created_at)} · {identity.last_used_at ? `last used ${when(identity.last_used_at)}` : 'not used to sign in yet'}
+                    Linked {formatDayInSentence(identity.created_at)} · {identity.last_used_at ? `last used ${formatDayInSentence(identity.last_used_at)}` : 'not used to sign in yet'}
                   </span>
                 </span>
                 <button
@@ -364,11 +364,6 @@ export function SignInMethodsSettings({ methods, failed, reload }: { methods: Si
       {dialog?.kind === 'unlink' && <UnlinkDialog identity={dialog.identity} close={() => setDialog(null)} done={() => finish(`${dialog.identity.provider_name} unlinked.`)} />}
     </section>
   );
-}
-
-function when(at: string): string {
-  const day = formatDay(at);
-  return day === 'Today' || day === 'Yesterday' ? day.toLowerCase() : `on ${day}`;
 }
 
 type PasswordErrors = Partial<Record<'password' | 'new_password' | 'confirm' | 'form', string>>;

@@ -156,6 +156,12 @@ export function formatDay(iso: string): string {
   return dayFormat.format(d);
 }
 
+/** A day inside a sentence: "today", "yesterday" or "on 3 Nov 2026" (linked ..., last used ...). */
+export function formatDayInSentence(iso: string): string {
+  const day = formatDay(iso);
+  return day === 'Today' || day === 'Yesterday' ? day.toLowerCase() : `on ${day}`;
+}
+
 /** Time for the room list: the time today, else the date. */
 export function formatListTime(iso: string): string {
   return dayKey(iso) === dayKey(new Date().toISOString()) ? formatTime(iso) : shortDay.format(new Date(iso));
