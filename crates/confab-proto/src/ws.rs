@@ -8,7 +8,7 @@
 use crate::events::{MessageBody, RoomEvent};
 use crate::invitations::Invitation;
 use crate::notifications::Notification;
-use crate::users::{Presence, PresenceStatus};
+use crate::users::{Presence, PresenceStatus, Profile};
 use crate::{ErrorCode, EventId, RoomId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -221,6 +221,10 @@ pub enum ServerFrame {
     },
     /// Someone who shares a room with me (or I, on another device) changed status.
     Presence(Presence),
+    /// Someone who shares a room with me (or I, on another device) changed their
+    /// profile: display name, status text, avatar or discoverability. Replaces what
+    /// the client shows of them.
+    Profile(Profile),
     /// I was invited to a room (or sent a message request). Not in the event log:
     /// after every `ready`, fetch `GET /api/v1/invitations` for the current list.
     InvitationReceived {

@@ -632,6 +632,7 @@ fn server_frames() -> Vec<ServerFrame> {
             status: PresenceStatus::Offline,
             last_seen_at: Some(at()),
         }),
+        Profile(profile(Some("f1"))),
         Pong { id: "p1".into() },
         InvitationReceived {
             invitation: invitations().invitations.remove(0),

@@ -210,6 +210,7 @@ export class ChatClient {
         onResync: (cursor) => this.onResync(cursor),
         onTyping: (frame) => this.onTyping(frame.room_id, frame.user_id, frame.typing),
         onPresence: (presence) => this.set(S.setPresence(this.state, [presence])),
+        onProfile: (profile) => this.set(S.updateProfile(this.state, profile)),
         onInvitation: (frame) => this.consent.onFrame(frame),
         onNotification: (frame) => this.notifications.onFrame(frame),
         onIncompatible: () => this.setConnection('outdated'),

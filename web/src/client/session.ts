@@ -8,7 +8,7 @@
 
 import type { Timers } from './rest';
 import { backoffDelay, PING_INTERVAL_MS, PONG_TIMEOUT_MS } from './timing';
-import type { ClientFrame, EventId, NotificationFrame, Presence, RequestFrame, RoomEvent, ServerFrame } from './types';
+import type { ClientFrame, EventId, NotificationFrame, Presence, Profile, RequestFrame, RoomEvent, ServerFrame } from './types';
 import { CloseCode, PROTOCOL_VERSION } from './types';
 
 /** The subset of the browser's WebSocket the session uses (tests pass a fake). */
@@ -54,6 +54,8 @@ export interface SessionHandlers {
   onResync(cursor: EventId): void;
   onTyping(frame: Extract<ServerFrame, { type: 'typing' }>): void;
   onPresence(presence: Presence): void;
+  /** A contact (or I, on another device) changed their profile (never replayed). */
+  onProfile?(profile: Profile): void;
   /** An invitation of mine arrived or ended (not in the event log, never replayed). */
   onInvitation(frame: Extract<ServerFrame, { type: 'invitation_received' | 'invitation_ended' }>): void;
   /** A notification of mine arrived, or some were read (not in the event log, never replayed). */
@@ -239,6 +241,11 @@ export class Session {
       case 'presence': {
         const { type: _type, ...presence } = frame;
         this.handlers.onPresence(presence);
+        return;
+      }
+      case 'profile': {
+        const { type: _type, ...profile } = frame;
+        this.handlers.onProfile?.(profile);
         return;
       }
       case 'invitation_received':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEvent, emptyState, mergeHistory, messageStatus, setMembers, setRooms, type State } from './state';
+import { addUsers, applyEvent, emptyState, mergeHistory, messageStatus, setMembers, setRooms, type State, updateProfile } from './state';
 import type { RoomEvent, RoomSummary } from './types';
 
 const summary: RoomSummary = {
@@ -108,5 +108,19 @@ describe('applyEvent', () => {
     const s = base();
     const [next] = applyEvent(s, ev(4, 2, { type: 'poll_created' } as unknown as RoomEvent['content']));
     expect(next.rooms[9]!.room.last_seq).toBe(4);
+  });
+});
+
+describe('updateProfile', () => {
+  it('replaces a contact everywhere, and my own profile when it is mine', () => {
+    const bob = { id: 2, username: 'bob', display_name: 'Bob', status_text: '', discoverable: true, created_at: '' };
+    let s = addUsers(base(), [bob]);
+    s = updateProfile(s, { ...bob, display_name: 'Bob Stone', status_text: 'on a train' });
+    expect(s.users[2]!.display_name).toBe('Bob Stone');
+    expect(s.users[2]!.status_text).toBe('on a train');
+    expect(s.me!.display_name).toBe('Alice');
+    s = updateProfile(s, { ...s.me!, display_name: 'Alice Liddell' });
+    expect(s.me!.display_name).toBe('Alice Liddell');
+    expect(s.users[1]!.display_name).toBe('Alice Liddell');
   });
 });

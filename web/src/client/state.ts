@@ -213,6 +213,12 @@ export function setMembers(state: State, roomId: RoomId, members: Member[]): Sta
   return updateRoom(state, roomId, (room) => ({ ...room, members }));
 }
 
+/** A profile that changed: the one shown everywhere from now, mine included. */
+export function updateProfile(state: State, profile: Profile): State {
+  const me = state.me?.id === profile.id ? profile : state.me;
+  return { ...addUsers(state, [profile]), me };
+}
+
 export function addUsers(state: State, profiles: Profile[]): State {
   if (profiles.length === 0) return state;
   const users = { ...state.users };

@@ -922,6 +922,9 @@ export interface components {
         } | (components["schemas"]["Presence"] & {
             /** @enum {string} */
             type: "presence";
+        }) | (components["schemas"]["Profile"] & {
+            /** @enum {string} */
+            type: "profile";
         }) | {
             invitation: components["schemas"]["Invitation"];
             /** @enum {string} */

@@ -14,7 +14,7 @@ use crate::service::accounts::Revoked;
 use crate::service::rooms::ReadNotice;
 use confab_proto::invitations::Invitation;
 use confab_proto::notifications::Notification;
-use confab_proto::users::Presence;
+use confab_proto::users::{Presence, Profile};
 use confab_proto::{EventId, RoomId, UserId};
 use futures_util::stream::BoxStream;
 use tokio::sync::broadcast;
@@ -45,6 +45,7 @@ pub enum EphemeralFrame {
         typing: bool,
     },
     Presence(Presence),
+    Profile(Profile),
     InvitationReceived(Invitation),
     InvitationEnded {
         room_id: RoomId,

@@ -39,6 +39,7 @@ pub(super) fn ephemeral(frame: EphemeralFrame) -> Option<Outbound> {
             typing,
         },
         EphemeralFrame::Presence(presence) => ServerFrame::Presence(presence),
+        EphemeralFrame::Profile(profile) => ServerFrame::Profile(profile),
         EphemeralFrame::InvitationReceived(invitation) => {
             ServerFrame::InvitationReceived { invitation }
         }

@@ -8,13 +8,13 @@ use super::presence::PresenceBoard;
 use super::tailer::Tailer;
 use crate::clock::Millis;
 use crate::service::ServiceResult;
-use crate::service::accounts::{Revocations, Revoked};
+use crate::service::accounts::{LiveAccounts, Revoked};
 use crate::service::rooms::{Delivery, ReadNotice};
 use crate::store::rooms::RoomStore;
 use async_trait::async_trait;
 use confab_proto::invitations::Invitation;
 use confab_proto::notifications::Notification;
-use confab_proto::users::{Presence, PresenceStatus};
+use confab_proto::users::{Presence, PresenceStatus, Profile};
 use confab_proto::{RoomId, SessionId, UserId};
 use futures_util::StreamExt as _;
 use futures_util::future::BoxFuture;
@@ -269,11 +269,33 @@ impl Delivery for Realtime {
     }
 }
 
-impl Revocations for Realtime {
+impl LiveAccounts for Realtime {
     fn revoked(&self, revoked: Revoked) {
         // This node's connections at once, before the revoking request is answered;
         // the other nodes' through the bus (this one sees it again: harmless).
         self.hub.revoke(&revoked);
         self.bus.publish(BusMessage::Revoked(revoked));
+    }
+
+    fn profile_changed(&self, profile: Profile) {
+        // Off the request: finding the contacts is a query, and the request that
+        // changed the profile need not wait for it.
+        let store = Arc::clone(&self.store);
+        let bus = Arc::clone(&self.bus);
+        tokio::spawn(async move {
+            let user = profile.id;
+            match store.contacts(user).await {
+                Ok(mut recipients) => {
+                    recipients.push(user);
+                    bus.publish(BusMessage::Ephemeral {
+                        recipients,
+                        frame: EphemeralFrame::Profile(profile),
+                    });
+                }
+                Err(error) => {
+                    tracing::warn!(%error, user_id = %user, "cannot announce a profile change");
+                }
+            }
+        });
     }
 }

@@ -1,8 +1,8 @@
 //! Accounts: sign-up, sign-in, password change and profiles.
 
+use super::live::Revoked;
 use super::passwords::Passwords;
 use super::relying_party::RelyingParty;
-use super::revocations::Revoked;
 use super::sessions::{ClientInfo, Sessions};
 use super::throttle::{Attempt, Throttle, ThrottleKey};
 use super::tokens::Principal;
@@ -340,7 +340,11 @@ impl Accounts {
             .update_profile(principal.user_id, changes, now_millis())
             .await?
         {
-            Some(user) => Ok(profile(user)),
+            Some(user) => {
+                let changed = profile(user);
+                self.sessions.announce_profile(changed.clone());
+                Ok(changed)
+            }
             None => Err(ServiceError::NotFound("user")),
         }
     }

@@ -9,8 +9,9 @@
 //! - [`throttle`]: back-off after failed sign-ins, and sign-ups per address;
 //! - `two_factor`: two-factor sign-in for [`Accounts`] (authenticator apps and
 //!   recovery codes), and `totp`, its arithmetic without storage;
-//! - `revocations`: the [`Revocations`] trait through which revoking a session ends
-//!   its open connections (implemented by `realtime`).
+//! - `live`: the [`LiveAccounts`] trait through which revoking a session ends its
+//!   open connections and a changed profile reaches contacts (implemented by
+//!   `realtime`).
 //!
 //! - `oidc`: talking to one identity provider (OpenID Connect, or GitHub over OAuth
 //!   2.0): its authorization URL, and its answer checked into a verified identity;
@@ -21,12 +22,12 @@
 //!   ceremonies on webauthn-rs (`relying_party`).
 
 mod account;
+mod live;
 mod oidc;
 mod passkeys;
 pub mod passwords;
 pub mod providers;
 mod relying_party;
-mod revocations;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
@@ -34,6 +35,6 @@ mod totp;
 mod two_factor;
 
 pub use account::{Accounts, PasskeySetup};
+pub use live::{LiveAccounts, Revoked};
 pub use providers::Providers;
 pub use relying_party::RelyingParty;
-pub use revocations::{Revocations, Revoked};

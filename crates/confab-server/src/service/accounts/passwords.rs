@@ -87,13 +87,13 @@ impl Passwords {
         let checked: String = password.chars().take(STRENGTH_CHECK_CHARS).collect();
         let estimate = zxcvbn::zxcvbn(&checked, personal);
         if u8::from(estimate.score()) < 2 {
-            let hint = estimate
+            let reason = estimate
                 .feedback()
                 .and_then(|feedback| feedback.warning())
-                .map(|warning| format!(" ({warning})"))
+                .map(|warning| format!(": {}", why_guessable(warning)))
                 .unwrap_or_default();
             return Err(ServiceError::weak_password(format!(
-                "this password is too easy to guess{hint}; try a longer phrase of uncommon words"
+                "This password is too easy to guess{reason}. A few unrelated words make a strong password that is easy to remember."
             )));
         }
         Ok(())
@@ -288,6 +288,30 @@ impl Drop for QueuePlace<'_> {
     }
 }
 
+/// Why zxcvbn finds a password guessable, in words for people (its own wording reads
+/// like a library's).
+fn why_guessable(warning: zxcvbn::feedback::Warning) -> &'static str {
+    use zxcvbn::feedback::Warning::*;
+    match warning {
+        StraightRowsOfKeysAreEasyToGuess | ShortKeyboardPatternsAreEasyToGuess => {
+            "it follows a pattern on the keyboard"
+        }
+        RepeatsLikeAaaAreEasyToGuess | RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess => {
+            "it repeats the same letters or words"
+        }
+        ThisIsATop10Password | ThisIsATop100Password | ThisIsACommonPassword => {
+            "it is one of the most common passwords"
+        }
+        ThisIsSimilarToACommonlyUsedPassword => "it is a common password with small changes",
+        SequencesLikeAbcAreEasyToGuess => "it contains a sequence like abc or 6543",
+        RecentYearsAreEasyToGuess | DatesAreOftenEasyToGuess => "it contains a date or a year",
+        AWordByItselfIsEasyToGuess => "a single word is easy to guess",
+        NamesAndSurnamesByThemselvesAreEasyToGuess | CommonNamesAndSurnamesAreEasyToGuess => {
+            "names are easy to guess"
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,6 +368,25 @@ mod tests {
             p.check_policy("violet tractor fumbles oddly", &["alice"])
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn a_weak_password_is_explained_in_words_for_people() {
+        let p = passwords();
+        let message = |password: &str| match p.check_policy(password, &[]) {
+            Err(ServiceError::WeakPassword { message, .. }) => message,
+            other => panic!("{password}: {other:?}"),
+        };
+        assert_eq!(
+            message("password"),
+            "This password is too easy to guess: it is one of the most common passwords. \
+             A few unrelated words make a strong password that is easy to remember."
+        );
+        for password in ["password", "qwertyuiop", "aaaaaaaaaa", "19851985"] {
+            let text = message(password);
+            assert!(!text.contains("This is a"), "library wording: {text}");
+            assert!(!text.contains('('), "{text}");
+        }
     }
 
     #[tokio::test]

@@ -5,13 +5,14 @@
 //! token names its session, and every authenticated request checks that the session
 //! is still active, so revoking a session takes effect at once, on every node.
 
-use super::revocations::{Revocations, Revoked};
+use super::live::{LiveAccounts, Revoked};
 use super::tokens::{self, AccessTokens, Principal};
 use crate::clock::{Millis, add_duration, now_millis, timestamp};
 use crate::service::validate::DeviceName;
 use crate::service::{ServiceError, ServiceResult, SharedStore};
 use crate::store::{NewSession, RefreshOutcome, RefreshRotation, RevokeReason, SessionRecord};
 use confab_proto::auth::{AuthTokens, DeviceSession, SignInMethod};
+use confab_proto::users::Profile;
 use confab_proto::{SessionId, UserId};
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,7 +38,7 @@ pub struct Sessions {
     store: SharedStore,
     access: AccessTokens,
     refresh_ttl: Duration,
-    revocations: Arc<dyn Revocations>,
+    live: Arc<dyn LiveAccounts>,
     max_sessions: u32,
 }
 
@@ -46,21 +47,26 @@ impl Sessions {
         store: SharedStore,
         access: AccessTokens,
         refresh_ttl: Duration,
-        revocations: Arc<dyn Revocations>,
+        live: Arc<dyn LiveAccounts>,
         max_sessions: u32,
     ) -> Self {
         Self {
             store,
             access,
             refresh_ttl,
-            revocations,
+            live,
             max_sessions,
         }
     }
 
     /// Ends the open connections of sessions that were just revoked.
     pub fn announce(&self, revoked: Revoked) {
-        self.revocations.revoked(revoked);
+        self.live.revoked(revoked);
+    }
+
+    /// Tells open connections of a changed profile (see [`LiveAccounts`]).
+    pub fn announce_profile(&self, profile: Profile) {
+        self.live.profile_changed(profile);
     }
 
     /// Opens a new session for an account that has just proven who it is.

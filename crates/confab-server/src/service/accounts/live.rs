@@ -1,7 +1,9 @@
-//! The sessions service's view of open connections: revoking a session must end
-//! its live connections at once, on every node. `realtime` implements
-//! [`Revocations`]; the service only says which sessions ended.
+//! The accounts services' view of open connections: revoking a session must end its
+//! live connections at once, on every node, and a changed profile must reach the
+//! people who see it. `realtime` implements [`LiveAccounts`]; the services only say
+//! what changed.
 
+use confab_proto::users::Profile;
 use confab_proto::{SessionId, UserId};
 
 /// Sessions that just ended.
@@ -30,11 +32,16 @@ impl Revoked {
     }
 }
 
-/// Where the sessions service reports revocations (implemented by `realtime`).
-pub trait Revocations: Send + Sync + 'static {
+/// Where the accounts services report what open connections must learn
+/// (implemented by `realtime`).
+pub trait LiveAccounts: Send + Sync + 'static {
     /// Ends the open connections of the revoked sessions. Called after the
     /// revocation is stored, before the request that revoked them is answered.
     fn revoked(&self, revoked: Revoked);
+
+    /// Tells the account's contacts (everyone who shares a room with it) and its own
+    /// other devices of its new profile. Called after the change is stored.
+    fn profile_changed(&self, profile: Profile);
 }
 
 #[cfg(test)]

@@ -1,0 +1,101 @@
+//! Profile changes are live: when someone changes their display name or status, the
+//! people who share a room with them (and their own other devices) get a `profile`
+//! frame at once; strangers get nothing.
+
+mod common;
+
+use common::{Backend, TestServer, id_of, signed_up};
+use confab_client::proto::rooms::CreateGroupRequest;
+use confab_client::proto::users::{Profile, UpdateProfileRequest};
+use confab_client::proto::ws::ServerFrame;
+use confab_client::{Client, Incoming, Live};
+use confab_proto::UserId;
+use std::time::Duration;
+
+on_both_backends!(a_profile_change_reaches_contacts_and_no_one_else);
+
+/// Waits at most this long for anything that should arrive.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+async fn live(client: &Client) -> Live {
+    let (live, ready) = client.connect_live(None).await.expect("connect");
+    assert!(matches!(ready, ServerFrame::Ready { .. }), "{ready:?}");
+    live
+}
+
+/// The next `profile` frame about `user`, skipping everything else.
+async fn next_profile_of(live: &mut Live, user: UserId) -> Profile {
+    loop {
+        match tokio::time::timeout(PATIENCE, live.recv())
+            .await
+            .expect("a profile frame in time")
+            .unwrap()
+        {
+            Incoming::Frame(ServerFrame::Profile(profile)) if profile.id == user => {
+                return profile;
+            }
+            Incoming::Closed { code, reason } => panic!("closed: {code} {reason}"),
+            _ => {}
+        }
+    }
+}
+
+async fn a_profile_change_reaches_contacts_and_no_one_else(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, alice_name) = signed_up(&server, "alice").await;
+    let (bob, _) = signed_up(&server, "bob").await;
+    let (carol, _) = signed_up(&server, "carol").await;
+    let alice_id = id_of(&alice).await;
+    common::direct(&alice, &bob).await;
+    let alice_laptop = server.client();
+    alice_laptop
+        .sign_in(&alice_name, common::PASSWORD, Some("laptop"))
+        .await
+        .unwrap();
+    let mut bob_live = live(&bob).await;
+    let mut laptop_live = live(&alice_laptop).await;
+    let mut carol_live = live(&carol).await;
+
+    let changed = alice
+        .update_profile(&UpdateProfileRequest {
+            display_name: Some("Alice Liddell".into()),
+            status_text: Some("down the rabbit hole".into()),
+            discoverable: None,
+        })
+        .await
+        .unwrap();
+    for seen in [
+        next_profile_of(&mut bob_live, alice_id).await,
+        next_profile_of(&mut laptop_live, alice_id).await,
+    ] {
+        assert_eq!(seen, changed);
+        assert_eq!(seen.display_name, "Alice Liddell");
+        assert_eq!(seen.status_text, "down the rabbit hole");
+    }
+
+    // Carol shares no room with Alice: the next thing she gets is her own message.
+    let own_room = carol
+        .create_group(&CreateGroupRequest {
+            name: "me".into(),
+            topic: String::new(),
+            members: vec![],
+            encrypted: false,
+        })
+        .await
+        .unwrap();
+    let sent = carol.send_text(own_room.id, "alone").await.unwrap();
+    loop {
+        match tokio::time::timeout(PATIENCE, carol_live.recv())
+            .await
+            .expect("her own message in time")
+            .unwrap()
+        {
+            Incoming::Frame(ServerFrame::Profile(profile)) => {
+                assert_ne!(profile.id, alice_id, "a profile leaked to a stranger");
+            }
+            Incoming::Frame(ServerFrame::Event { event, .. }) if event.id == sent.id => break,
+            Incoming::Closed { code, reason } => panic!("closed: {code} {reason}"),
+            _ => {}
+        }
+    }
+}

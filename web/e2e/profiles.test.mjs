@@ -1,0 +1,59 @@
+// End-to-end: profiles are live (a changed display name reaches the other person's
+// open page without a reload), and a weak password is explained in plain words.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { acceptInvitation, launchBrowser, newPage, openDirect, send, signUp, startServer, uniqueName } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('profiles', () => {
+  it('a new display name reaches the other person live', async () => {
+    const alice = await newPage(browser);
+    const bob = await newPage(browser);
+    const aliceName = uniqueName('alice');
+    const bobName = uniqueName('bob');
+    await signUp(alice, server.url, aliceName, 'Alice Martin');
+    await signUp(bob, server.url, bobName, 'Bob Stone');
+    await openDirect(alice, bobName);
+    await send(alice, 'Hello Bob');
+    await acceptInvitation(bob, 'Alice Martin', { request: true });
+    await bob.locator('.msg__body', { hasText: 'Hello Bob' }).waitFor();
+
+    await alice.getByRole('button', { name: /profile and settings/ }).click();
+    await alice.getByLabel('Display name').fill('Alice Liddell');
+    await alice.getByLabel('Status').fill('down the rabbit hole');
+    await alice.getByRole('button', { name: 'Save profile' }).click();
+
+    // Bob's open conversation and list follow, without a reload.
+    await bob.getByRole('heading', { level: 1, name: 'Alice Liddell', exact: true }).waitFor();
+    assert.equal(await bob.getByText('Alice Martin', { exact: true }).count(), 0, 'the old name is gone everywhere');
+    await alice.close();
+    await bob.close();
+  });
+
+  it('a weak password is explained in words for people', async () => {
+    const page = await newPage(browser);
+    await page.goto(server.url);
+    await page.getByRole('button', { name: 'Create an account' }).click();
+    await page.getByLabel('Username').fill(uniqueName('dave'));
+    await page.getByLabel('Password').fill('password1234');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    const error = page.locator('#password-error');
+    await error.waitFor();
+    const text = await error.textContent();
+    assert.match(text, /too easy to guess/);
+    assert.doesNotMatch(text, /This is a|top-10|\(/, `library wording: ${text}`);
+    await page.close();
+  });
+});
