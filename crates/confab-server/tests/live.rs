@@ -751,19 +751,11 @@ async fn a_cursor_from_the_future_asks_for_a_resync(backend: Backend) {
 
 /// The next presence frame about `user`, skipping everything else.
 async fn next_presence_of(live: &mut Live, user: UserId) -> confab_proto::users::PresenceStatus {
-    loop {
-        match tokio::time::timeout(PATIENCE, live.recv())
-            .await
-            .expect("presence in time")
-            .unwrap()
-        {
-            Incoming::Frame(ServerFrame::Presence(presence)) if presence.user_id == user => {
-                return presence.status;
-            }
-            Incoming::Closed { code, reason } => panic!("closed: {code} {reason}"),
-            _ => {}
-        }
-    }
+    common::next_frame(live, |frame| match frame {
+        ServerFrame::Presence(presence) if presence.user_id == user => Some(presence.status),
+        _ => None,
+    })
+    .await
 }
 
 async fn presence_combines_devices_and_reaches_contacts_only(backend: Backend) {

@@ -4,18 +4,14 @@
 
 mod common;
 
-use common::{Backend, TestServer, id_of, signed_up};
+use common::{Backend, TestServer, id_of, next_frame, signed_up};
 use confab_client::proto::rooms::CreateGroupRequest;
 use confab_client::proto::users::{Profile, UpdateProfileRequest};
 use confab_client::proto::ws::ServerFrame;
-use confab_client::{Client, Incoming, Live};
+use confab_client::{Client, Live};
 use confab_proto::UserId;
-use std::time::Duration;
 
 on_both_backends!(a_profile_change_reaches_contacts_and_no_one_else);
-
-/// Waits at most this long for anything that should arrive.
-const PATIENCE: Duration = Duration::from_secs(30);
 
 async fn live(client: &Client) -> Live {
     let (live, ready) = client.connect_live(None).await.expect("connect");
@@ -25,19 +21,11 @@ async fn live(client: &Client) -> Live {
 
 /// The next `profile` frame about `user`, skipping everything else.
 async fn next_profile_of(live: &mut Live, user: UserId) -> Profile {
-    loop {
-        match tokio::time::timeout(PATIENCE, live.recv())
-            .await
-            .expect("a profile frame in time")
-            .unwrap()
-        {
-            Incoming::Frame(ServerFrame::Profile(profile)) if profile.id == user => {
-                return profile;
-            }
-            Incoming::Closed { code, reason } => panic!("closed: {code} {reason}"),
-            _ => {}
-        }
-    }
+    next_frame(live, |frame| match frame {
+        ServerFrame::Profile(profile) if profile.id == user => Some(profile),
+        _ => None,
+    })
+    .await
 }
 
 async fn a_profile_change_reaches_contacts_and_no_one_else(backend: Backend) {
@@ -84,18 +72,13 @@ async fn a_profile_change_reaches_contacts_and_no_one_else(backend: Backend) {
         .await
         .unwrap();
     let sent = carol.send_text(own_room.id, "alone").await.unwrap();
-    loop {
-        match tokio::time::timeout(PATIENCE, carol_live.recv())
-            .await
-            .expect("her own message in time")
-            .unwrap()
-        {
-            Incoming::Frame(ServerFrame::Profile(profile)) => {
-                assert_ne!(profile.id, alice_id, "a profile leaked to a stranger");
-            }
-            Incoming::Frame(ServerFrame::Event { event, .. }) if event.id == sent.id => break,
-            Incoming::Closed { code, reason } => panic!("closed: {code} {reason}"),
-            _ => {}
+    next_frame(&mut carol_live, |frame| match frame {
+        ServerFrame::Profile(profile) => {
+            assert_ne!(profile.id, alice_id, "a profile leaked to a stranger");
+            None
         }
-    }
+        ServerFrame::Event { event } if event.id == sent.id => Some(()),
+        _ => None,
+    })
+    .await;
 }

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ApiError, UNREACHABLE_MESSAGE } from '../client/client';
 import { DEFAULT_PASSKEY_NAME, PASSKEY_NAME_MAX, passkeyFailure, passkeyNameProblem, type PasskeyInfo } from '../client/passkeys';
 import { waitMessage } from '../client/twoFactor';
+import { ConfirmDialog } from './ConfirmDialog';
 import { Dialog } from './Dialog';
 import { Actions, Field, FormError } from './Form';
 import { formatDayInSentence, useChatState, useClient } from './hooks';
@@ -220,32 +221,12 @@ function RenamePasskeyDialog({ passkey, close, done }: { passkey: PasskeyInfo; c
 /** Removing a passkey, after saying what it means; the server refuses the last way to sign in. */
 function RemovePasskeyDialog({ passkey, close, done }: { passkey: PasskeyInfo; close: () => void; done: () => void }) {
   const client = useClient();
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    client.passkeys
-      .remove(passkey.id)
-      .then(done)
-      .catch((err: unknown) => {
-        setError(refusalText(err));
-        setBusy(false);
-      });
-  };
-
   return (
-    <Dialog title="Remove this passkey?" close={close}>
-      <form className="stack" onSubmit={submit} noValidate>
-        <p>
-          You will no longer be able to sign in with <strong className="provider-who">{passkey.name}</strong>. Your device or password manager may still list it; you can delete it there too.
-        </p>
-        <FormError text={error} />
-        <Actions close={close} busy={busy} submit="Remove" danger />
-      </form>
-    </Dialog>
+    <ConfirmDialog title="Remove this passkey?" submit="Remove" act={() => client.passkeys.remove(passkey.id).then(done)} refusal={refusalText} close={close}>
+      <p>
+        You will no longer be able to sign in with <strong className="provider-who">{passkey.name}</strong>. Your device or password manager may still list it; you can delete it there too.
+      </p>
+    </ConfirmDialog>
   );
 }
 

@@ -3,6 +3,7 @@ import { ApiError, UNREACHABLE_MESSAGE } from '../client/client';
 import { continueLabel, failureOf, type FlowState, type SignInOptions } from '../client/providers';
 import { waitMessage } from '../client/twoFactor';
 import type { LinkedIdentity, ProviderInfo, SignInMethods } from '../client/types';
+import { ConfirmDialog } from './ConfirmDialog';
 import { Dialog } from './Dialog';
 import { formatDayInSentence, useClient } from './hooks';
 import { Actions, Field, FormError } from './Form';
@@ -427,31 +428,11 @@ function RemovePasswordDialog({ close, done }: { close: () => void; done: () => 
 /** Unlinking an identity, after saying what it means. */
 function UnlinkDialog({ identity, close, done }: { identity: LinkedIdentity; close: () => void; done: () => void }) {
   const client = useClient();
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    client.providers
-      .unlink(identity.id)
-      .then(done)
-      .catch((err: unknown) => {
-        setError(refusalText(err));
-        setBusy(false);
-      });
-  };
-
   return (
-    <Dialog title={`Unlink ${identity.provider_name}?`} close={close}>
-      <form className="stack" onSubmit={submit} noValidate>
-        <p>
-          You will no longer be able to sign in with the {identity.provider_name} account <strong className="provider-who">{identity.label}</strong>. You can link it again later.
-        </p>
-        <FormError text={error} />
-        <Actions close={close} busy={busy} submit="Unlink" danger />
-      </form>
-    </Dialog>
+    <ConfirmDialog title={`Unlink ${identity.provider_name}?`} submit="Unlink" act={() => client.providers.unlink(identity.id).then(done)} refusal={refusalText} close={close}>
+      <p>
+        You will no longer be able to sign in with the {identity.provider_name} account <strong className="provider-who">{identity.label}</strong>. You can link it again later.
+      </p>
+    </ConfirmDialog>
   );
 }

@@ -113,6 +113,25 @@ pub async fn ws_send_refusal(live: &mut Live, room: RoomId, client_id: &str) -> 
     }
 }
 
+/// The first frame `pick` takes (what it returns), skipping the frames it passes
+/// over (`None`); panics if the connection closes or nothing comes within 30 s.
+pub async fn next_frame<T>(live: &mut Live, mut pick: impl FnMut(ServerFrame) -> Option<T>) -> T {
+    loop {
+        let incoming = tokio::time::timeout(std::time::Duration::from_secs(30), live.recv())
+            .await
+            .expect("the frame in time")
+            .expect("the connection");
+        match incoming {
+            confab_client::Incoming::Frame(frame) => {
+                if let Some(taken) = pick(frame) {
+                    return taken;
+                }
+            }
+            confab_client::Incoming::Closed { code, reason } => panic!("closed: {code} {reason}"),
+        }
+    }
+}
+
 /// A new bucket on the S3-compatible test server (`CONFAB_TEST_S3_URL`, which
 /// `scripts/test` starts): the server's URL and the bucket's name.
 pub async fn s3_bucket(prefix: &str) -> (String, String) {
