@@ -95,9 +95,46 @@ describe('formatting', () => {
     expect(html('![x](data:image/png;base64,AAAA)')).not.toContain('<img');
   });
 
-  it('keeps headings, lists, quotes, rules and entities as typed', () => {
-    const text = '# Title\n- one\n1. two\n> quoted\n---\n    indented\n&amp; &#60;';
-    expect(parseInline(text)).toEqual([{ kind: 'text', text: '# Title\n- one\n1. two\n> quoted\n---\nindented\n&amp; &#60;' }]);
+  it('keeps rules, indented code, tables and entities as typed', () => {
+    const text = 'intro\n---\n    indented\n| a | b |\n&amp; &#60;';
+    expect(parseInline(text)).toEqual([{ kind: 'text', text: 'intro\n---\nindented\n| a | b |\n&amp; &#60;' }]);
+  });
+
+  it('parses headings, quotes, lists and strikethrough', () => {
+    expect(parse('# Plan\n> quoted **bold**\n\n- one\n- ~~two~~\n\n3. three\n4. four')).toEqual([
+      { kind: 'heading', level: 1, children: [{ kind: 'text', text: 'Plan' }] },
+      { kind: 'quote', blocks: [{ kind: 'paragraph', children: [{ kind: 'text', text: 'quoted ' }, { kind: 'bold', children: [{ kind: 'text', text: 'bold' }] }] }] },
+      {
+        kind: 'list',
+        ordered: false,
+        start: 1,
+        items: [[{ kind: 'paragraph', children: [{ kind: 'text', text: 'one' }] }], [{ kind: 'paragraph', children: [{ kind: 'strike', children: [{ kind: 'text', text: 'two' }] }] }]],
+      },
+      {
+        kind: 'list',
+        ordered: true,
+        start: 3,
+        items: [[{ kind: 'paragraph', children: [{ kind: 'text', text: 'three' }] }], [{ kind: 'paragraph', children: [{ kind: 'text', text: 'four' }] }]],
+      },
+    ]);
+    const rendered = html('## Notes\n> - a @bob\n\n1. x\n   - y\n\n~~gone~~');
+    expect(rendered).toContain('<strong class="md-heading md-heading--2">Notes</strong>');
+    expect(rendered).toContain('<blockquote class="md-quote"><ul class="md-list"><li><span class="md">a <span class="mention mention--me">@bob</span></span></li></ul></blockquote>');
+    expect(rendered).toContain('<ol class="md-list" start="1"><li><span class="md">x</span><ul class="md-list"><li><span class="md">y</span></li></ul></li></ol>');
+    expect(rendered).toContain('<s>gone</s>');
+    expect(rendered).not.toMatch(/<h[1-6]/);
+    expect(plain('# Plan\n> quoted\n- one\n- two')).toBe('Plan quoted one two');
+  });
+
+  it('shows a message nested too deep whole, without its quotes and lists', () => {
+    const deep = '> '.repeat(200) + 'bottom';
+    expect(count(html(deep), '<blockquote')).toBe(0);
+    expect(textContent(deep)).toContain('bottom');
+    const lists = Array.from({ length: 100 }, (_, i) => `${'  '.repeat(i)}- level ${i}`).join('\n');
+    expect(count(html(lists), '<ul')).toBeLessThanOrEqual(20);
+    expect(textContent(lists)).toContain('level 99');
+    // A reasonable nesting keeps its structure.
+    expect(count(html('> '.repeat(10) + 'x'), '<blockquote')).toBe(10);
   });
 
   it('keeps blank lines between paragraphs and shows code blocks apart', () => {
