@@ -277,7 +277,10 @@ export class ChatClient {
 
   private setConnection(connection: S.ConnectionStatus): void {
     if (this.state.connection === connection) return;
-    this.set({ ...this.state, connection });
+    // Offline, this client no longer hears of presence: showing what it last heard
+    // would show people online who left. It asks again once connected.
+    const presence = connection === 'offline' ? {} : this.state.presence;
+    this.set({ ...this.state, connection, presence });
     // Uploads that failed for want of a network go again now that it is back.
     if (connection === 'online') {
       for (const item of this.state.uploads) if (item.status === 'failed' && item.error?.reason === 'network') this.retryUpload(item.id);
@@ -563,6 +566,9 @@ export class ChatClient {
         else this.queueDelivered(event.room_id, effects.delivered);
       }
       if ('user_id' in content && !this.state.users[content.user_id]) void this.resolveUsers([content.user_id]);
+      // Someone joined a room of mine: perhaps a new contact, whose presence frames
+      // (sent on changes only) told me nothing yet.
+      if (content.type === 'member_added' && content.user_id !== this.state.me?.id) void this.refreshPresence([content.user_id]);
       if (!this.state.users[event.sender_id]) void this.resolveUsers([event.sender_id]);
     }
     if (this.session.cursor === null || event.id > this.session.cursor) this.session.cursor = event.id;
@@ -637,7 +643,10 @@ export class ChatClient {
     const summary = await this.rest.get<RoomSummary>(`/rooms/${roomId}`).catch(() => null);
     if (!summary) return;
     this.set(S.upsertRoom(this.state, summary));
-    if (summary.peer !== undefined) void this.resolveUsers([summary.peer]);
+    if (summary.peer !== undefined) {
+      void this.resolveUsers([summary.peer]);
+      void this.refreshPresence([summary.peer]);
+    }
   }
 
   /** Reloads a room's member list (with everyone's markers). */
