@@ -39,7 +39,7 @@ import { Uploads, type NewFile } from './uploads';
 import { browserObjectUrls, ObjectUrlCache, type ObjectUrls } from './media';
 import { NotificationCenter, type Notifier } from './notifications';
 import { browserNotifier, browserPushEnv, PushDevice, type PushEnv } from './push';
-import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, UNREACHABLE_MESSAGE, type FetchFn, type KeyValueStorage, type Timers } from './rest';
+import { ApiError, browserTimers, isSignedOutError, NetworkError, OFFLINE_MESSAGE, Rest, Tokens, UNREACHABLE_MESSAGE, type FetchFn, type KeyValueStorage, type Timers } from './rest';
 import { Search } from './search';
 import { ProviderFlow, Providers } from './providers';
 import { assertPasskey, browserAuthenticator, Passkeys, registerPasskey, type Authenticator, type PasskeyAssertion, type PasskeyInfo } from './passkeys';
@@ -768,7 +768,14 @@ export class ChatClient {
 
   // ---- message actions (over the socket when connected, else REST) ----
 
+  /**
+   * Sends an edit, a deletion or a reaction: over the socket, else over REST. Unlike
+   * new messages these are not queued: while offline they are refused at once (with
+   * `OFFLINE_MESSAGE`), so the user sees that nothing happened and can try again,
+   * rather than losing them silently.
+   */
   private async act(frame: RequestFrame & { room_id: RoomId }, rest: () => Promise<unknown>): Promise<void> {
+    if (this.state.connection === 'offline') throw new Error(OFFLINE_MESSAGE);
     try {
       if (this.session.isReady) {
         try {

@@ -31,6 +31,9 @@ export class ApiError extends Error {
 /** What a form says when its request got no answer (a {@link NetworkError}). */
 export const UNREACHABLE_MESSAGE = 'Cannot reach the server. Check your connection and try again.';
 
+/** Why an edit, a deletion or a reaction was not made: the client is offline. */
+export const OFFLINE_MESSAGE = 'you are offline; edits, deletions and reactions are not kept to send later, so try again once you are back online';
+
 /** The request did not reach the server, or its answer did not come back. */
 export class NetworkError extends Error {
   constructor(message = 'cannot reach the server') {

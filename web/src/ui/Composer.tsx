@@ -19,6 +19,7 @@ export function Composer({
   replyTo,
   editing,
   clear,
+  onEdit,
   onSent,
   onError,
   onFiles,
@@ -28,6 +29,8 @@ export function Composer({
   replyTo: MessageEvent | null;
   editing: MessageEvent | null;
   clear: () => void;
+  /** Start editing one of my messages (the up arrow in an empty composer). */
+  onEdit: (message: MessageEvent) => void;
   onSent: () => void;
   onError: (message: string) => void;
   onFiles: (files: NewFile[]) => void;
@@ -72,12 +75,21 @@ export function Composer({
     const body = text;
     if (!canSend) return;
     if (editing) {
-      void client.edit(roomId, editing.seq, body).catch((e: unknown) => onError(actionFailure('save your edit', e)));
-    } else {
-      // Waits (nothing happens) until every file is uploaded; Send says so.
-      if (!client.sendWithFiles(roomId, body, replyTo?.seq)) return;
-      onSent();
+      // The edit stays in the composer until the server has it: a refusal (offline
+      // above all) leaves it there to try again.
+      client.edit(roomId, editing.seq, body).then(
+        () => {
+          setText('');
+          setCaret(0);
+          clear();
+        },
+        (e: unknown) => onError(actionFailure('save your edit', e)),
+      );
+      return;
     }
+    // Waits (nothing happens) until every file is uploaded; Send says so.
+    if (!client.sendWithFiles(roomId, body, replyTo?.seq)) return;
+    onSent();
     setText('');
     setCaret(0);
     clear();
@@ -108,6 +120,14 @@ export function Composer({
         e.preventDefault();
         const user = candidates[Math.min(choice, candidates.length - 1)];
         if (user) complete(user);
+        return;
+      }
+    }
+    if (e.key === 'ArrowUp' && !editing && text === '') {
+      const last = lastEditable(room, state.me?.id);
+      if (last) {
+        e.preventDefault();
+        onEdit(last);
         return;
       }
     }
@@ -233,4 +253,16 @@ export function Composer({
       </div>
     </form>
   );
+}
+
+/** My newest message that can be edited (text, not deleted), among those loaded. */
+function lastEditable(room: RoomState, me: number | undefined): MessageEvent | undefined {
+  const timeline = room.timeline ?? [];
+  for (let i = timeline.length - 1; i >= 0; i--) {
+    const event = timeline[i]!;
+    if (event.content.type !== 'message' || event.sender_id !== me) continue;
+    const message = event as MessageEvent;
+    if (!message.content.deleted_at && message.content.body?.type === 'text') return message;
+  }
+  return undefined;
 }

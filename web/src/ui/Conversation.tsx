@@ -184,6 +184,7 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
             setReplyTo(null);
             setEditing(null);
           }}
+          onEdit={setEditing}
           onSent={jumpToLatest}
           onError={setActionError}
           onFiles={addFiles}

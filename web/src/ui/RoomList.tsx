@@ -31,7 +31,7 @@ const CONNECTION_TEXT: Record<State['connection'], string | null> = {
   online: null,
   syncing: 'Syncing…',
   connecting: 'Connecting…',
-  offline: 'Offline: messages will be sent when the connection is back',
+  offline: 'Offline: new messages are sent when the connection is back; edits, deletions and reactions need it',
   outdated: 'Confab was updated on the server. Reload the page to continue.',
 };
 
