@@ -29,8 +29,11 @@ describe('people', () => {
     await signUp(bob, server.url, bobName, 'Bob Stone');
     await openDirect(alice, bobName);
     await send(alice, 'Hello Bob');
+    // The tab's title counts what waits: here the message request.
+    await bob.waitForFunction(() => document.title === '(1) Confab');
     await acceptInvitation(bob, 'Alice Martin', { request: true });
     await bob.locator('.msg__body', { hasText: 'Hello Bob' }).waitFor();
+    await bob.waitForFunction(() => document.title === 'Alice Martin · Confab');
 
     await alice.getByRole('button', { name: /profile and settings/ }).click();
     await alice.getByLabel('Display name').fill('Alice Liddell');

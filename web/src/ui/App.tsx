@@ -5,6 +5,7 @@ import { InvitationCard } from './Invitations';
 import { RoomList } from './RoomList';
 import { Settings } from './Settings';
 import { useChatState, useClient, useRoute } from './hooks';
+import { pageTitle } from './title';
 
 export function App() {
   const state = useChatState();
@@ -27,6 +28,11 @@ export function App() {
     }
     void client.openRoom(roomId).catch(() => undefined);
   }, [client, roomId, seq, online, known, replace]);
+
+  const title = state.me ? pageTitle(state, roomId) : 'Confab';
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
 
   if (!state.me) return <AuthScreen />;
 
