@@ -54,7 +54,11 @@ describe('people', () => {
     const bobName = uniqueName('bob');
     await signUp(alice, server.url, aliceName, 'Alice Martin');
     await signUp(bob, server.url, bobName, 'Bob Stone');
-    await openDirect(alice, bobName);
+    // Alice finds Bob by his surname: people search reads display names too.
+    await alice.getByRole('button', { name: 'New conversation' }).click();
+    await alice.getByLabel('Find someone by username').fill('Stone');
+    await alice.getByRole('button', { name: new RegExp(`@${bobName}`) }).click();
+    await alice.getByRole('combobox', { name: 'Message' }).waitFor();
     await send(alice, 'First message');
     await acceptInvitation(bob, 'Alice Martin', { request: true });
 

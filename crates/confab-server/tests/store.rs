@@ -7,7 +7,7 @@ use common::{Backend, TestDb};
 use confab_proto::{SessionId, UserId};
 use confab_server::store::{
     ConnectOptions, NewSession, NewUser, ProfileChanges, RefreshOutcome, RefreshRotation,
-    RevokeReason, SqlStore, Store, StoreError,
+    RevokeReason, SqlStore, Store, StoreError, UserSearch,
 };
 use std::time::Duration;
 
@@ -56,6 +56,14 @@ async fn user(store: &SqlStore, name: &str) -> UserId {
         .await
         .expect("create user")
         .id
+}
+
+/// A people search for `text`, as the service makes it for an ASCII prefix.
+fn prefix(text: &str) -> UserSearch<'_> {
+    UserSearch {
+        username_prefix: Some(text),
+        name_prefix: text,
+    }
 }
 
 async fn session(
@@ -133,25 +141,60 @@ async fn users_are_unique_by_key_and_found_by_key_or_prefix(backend: Backend) {
         users.into_iter().map(|u| u.username).collect::<Vec<_>>()
     };
     assert_eq!(
-        names(store.users_by_prefix("al", 10, alice).await.unwrap()),
+        names(store.find_users(prefix("al"), 10, alice).await.unwrap()),
         ["al", "al_x", "Alice", "alina", "alz"]
     );
     // `_` is an ordinary character, not a wildcard.
     assert_eq!(
-        names(store.users_by_prefix("al_", 10, alice).await.unwrap()),
+        names(store.find_users(prefix("al_"), 10, alice).await.unwrap()),
         ["al_x"]
     );
     assert_eq!(
-        names(store.users_by_prefix("al", 2, alice).await.unwrap()),
+        names(store.find_users(prefix("al"), 2, alice).await.unwrap()),
         ["al", "al_x"]
     );
     assert!(
         store
-            .users_by_prefix("c", 10, alice)
+            .find_users(prefix("c"), 10, alice)
             .await
             .unwrap()
             .is_empty()
     );
+
+    // Display names are searched by the start of each word, after the usernames.
+    let stone = store
+        .create_user(NewUser {
+            username: "bstone",
+            username_key: "bstone",
+            display_name: "Bob Stone",
+            password_hash: None,
+            now: NOW,
+        })
+        .await
+        .unwrap();
+    assert_eq!(stone.username, "bstone");
+    let by_name = |text: &'static str| UserSearch {
+        username_prefix: None,
+        name_prefix: text,
+    };
+    for text in ["stone", "bob st"] {
+        let found = names(store.find_users(by_name(text), 10, alice).await.unwrap());
+        assert_eq!(found, ["bstone"], "{text}");
+    }
+    assert_eq!(
+        names(store.find_users(prefix("b"), 10, alice).await.unwrap()),
+        ["bob", "bstone"],
+        "usernames first, in key order"
+    );
+    assert_eq!(
+        names(store.find_users(by_name("bob"), 10, alice).await.unwrap()),
+        ["bob", "bstone"],
+        "display names \"bob\" and \"Bob Stone\""
+    );
+    for text in ["ton", "%", "_ob", "stone bob"] {
+        let found = store.find_users(by_name(text), 10, alice).await.unwrap();
+        assert!(found.is_empty(), "{text}: {:?}", names(found));
+    }
 }
 
 async fn profile_changes_touch_only_given_fields(backend: Backend) {
@@ -203,14 +246,24 @@ async fn profile_changes_touch_only_given_fields(backend: Backend) {
     let viewer = user(&store, "dave").await;
     assert!(
         store
-            .users_by_prefix("carol", 10, viewer)
+            .find_users(prefix("carol"), 10, viewer)
             .await
             .unwrap()
             .is_empty()
     );
     assert!(store.user_visible_to(id, viewer).await.unwrap().is_none());
+    // The new display name is what a search finds.
+    let by_name = UserSearch {
+        username_prefix: None,
+        name_prefix: "carol c",
+    };
+    assert_eq!(store.find_users(by_name, 10, id).await.unwrap().len(), 1);
     assert_eq!(
-        store.users_by_prefix("carol", 10, id).await.unwrap().len(),
+        store
+            .find_users(prefix("carol"), 10, id)
+            .await
+            .unwrap()
+            .len(),
         1
     );
     assert!(store.user_visible_to(id, id).await.unwrap().is_some());

@@ -158,17 +158,19 @@ pub trait Store: Send + Sync + 'static {
     async fn create_user(&self, user: NewUser<'_>) -> StoreResult<UserRecord>;
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
     async fn user_by_username_key(&self, username_key: &str) -> StoreResult<Option<UserRecord>>;
-    /// Accounts whose username key starts with `prefix_key`, in username order.
-    /// Users whose username key starts with `prefix_key`, in key order, that `viewer`
-    /// may find: discoverable ones, `viewer`, and those who share or shared a room
-    /// with `viewer`.
-    async fn users_by_prefix(
+    /// Users that `viewer` may find (discoverable ones, `viewer`, and those who share
+    /// or shared a room with `viewer` or have an invitation from or to them) whose
+    /// username key starts with `search.username_prefix` or a word of whose display
+    /// name starts with `search.name_prefix`: username matches first, each in key
+    /// order. The username part is a range scan of the unique index; the display
+    /// name part reads every account (a `LIKE` no index serves).
+    async fn find_users(
         &self,
-        prefix_key: &str,
+        search: UserSearch<'_>,
         limit: u32,
         viewer: UserId,
     ) -> StoreResult<Vec<UserRecord>>;
-    /// The user `id` if `viewer` may find them (as for [`Store::users_by_prefix`]).
+    /// The user `id` if `viewer` may find them (as for [`Store::find_users`]).
     async fn user_visible_to(&self, id: UserId, viewer: UserId) -> StoreResult<Option<UserRecord>>;
     /// Applies `changes` and returns the updated account, or `None` if it does not exist.
     async fn update_profile(
@@ -246,6 +248,16 @@ pub trait Store: Send + Sync + 'static {
         failures_before: Millis,
         sessions_ended_before: Millis,
     ) -> StoreResult<u64>;
+}
+
+/// What a people search looks for (see [`Store::find_users`]).
+#[derive(Clone, Copy, Debug)]
+pub struct UserSearch<'a> {
+    /// Username keys starting with this; `None` when the text cannot start one.
+    pub username_prefix: Option<&'a str>,
+    /// Display-name words starting with this, folded (`store::search::fold`);
+    /// may hold several words ("bob st").
+    pub name_prefix: &'a str,
 }
 
 /// What removing one of an account's ways to sign in (its password, a linked

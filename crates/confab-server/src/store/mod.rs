@@ -43,7 +43,7 @@ pub mod two_factor;
 
 pub use accounts::{
     FailureCount, NewSession, NewUser, ProfileChanges, RefreshOutcome, RefreshRotation, Removal,
-    RevokeReason, SessionRecord, Store, UserRecord,
+    RevokeReason, SessionRecord, Store, UserRecord, UserSearch,
 };
 pub use error::{StoreError, StoreResult};
 pub use sql::{ConnectOptions, GroupCommitStats, SqlStore};

@@ -13,8 +13,9 @@ use crate::service::validate::{
 };
 use crate::service::{ServiceError, ServiceResult, SharedStore};
 use crate::store::passkeys::PasskeyStore;
+use crate::store::search::fold;
 use crate::store::two_factor::TwoFactorStore;
-use crate::store::{NewUser, ProfileChanges, Removal, StoreError, UserRecord};
+use crate::store::{NewUser, ProfileChanges, Removal, StoreError, UserRecord, UserSearch};
 use confab_proto::UserId;
 use confab_proto::auth::{
     AuthResponse, ChangePasswordRequest, SignInMethod, SignInRequest, SignUpRequest,
@@ -251,7 +252,7 @@ impl Accounts {
     }
 
     /// The profiles of the listed accounts that exist and that `caller` may find
-    /// (see [`Store::users_by_prefix`](crate::store::Store::users_by_prefix)), in the
+    /// (see [`Store::find_users`](crate::store::Store::find_users)), in the
     /// order asked. Costs one lookup of the caller's budget.
     pub async fn profiles(&self, caller: UserId, ids: &UserIdList) -> ServiceResult<Vec<Profile>> {
         self.lookups.charge(caller, 1)?;
@@ -281,8 +282,9 @@ impl Accounts {
         }
     }
 
-    /// Accounts whose username starts with `prefix` (any case) that `caller` may
-    /// find. Costs one lookup of the caller's budget.
+    /// Accounts whose username starts with `prefix` (any case), then those a word of
+    /// whose display name does, that `caller` may find. Costs one lookup of the
+    /// caller's budget.
     pub async fn search(
         &self,
         caller: UserId,
@@ -297,10 +299,13 @@ impl Accounts {
             ));
         }
         self.lookups.charge(caller, 1)?;
-        let Some(key) = username_key(prefix) else {
-            return Ok(Vec::new());
+        let username_prefix = username_key(prefix);
+        let name_prefix = fold(prefix.trim());
+        let search = UserSearch {
+            username_prefix: username_prefix.as_deref(),
+            name_prefix: &name_prefix,
         };
-        let users = self.store.users_by_prefix(&key, limit, caller).await?;
+        let users = self.store.find_users(search, limit, caller).await?;
         Ok(users.into_iter().map(profile).collect())
     }
 

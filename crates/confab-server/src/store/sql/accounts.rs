@@ -5,9 +5,10 @@ use super::SqlStore;
 use super::rows::map_unique_violation;
 use super::sign_in_methods::remove_sign_in_method;
 use crate::clock::Millis;
+use crate::store::search::fold;
 use crate::store::{
     FailureCount, NewSession, NewUser, ProfileChanges, RefreshOutcome, RefreshRotation, Removal,
-    RevokeReason, SessionRecord, Store, StoreResult, UserRecord,
+    RevokeReason, SessionRecord, Store, StoreResult, UserRecord, UserSearch,
 };
 use async_trait::async_trait;
 use confab_proto::{SessionId, UserId};
@@ -63,13 +64,57 @@ macro_rules! select_sessions {
 
 /// Inserts an account; [`StoreError::Conflict`](crate::store::StoreError::Conflict)
 /// if its username key is taken.
+/// `text` for a `LIKE` pattern with `\\` as the escape: `%`, `_` and `\\` match
+/// themselves.
+fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Fills `display_name_key` of the accounts made before it existed (migration
+/// 0010), in batches; run at start. Accounts changed since keep theirs.
+pub(super) async fn fill_display_name_keys(pool: &sqlx::AnyPool) -> StoreResult<u64> {
+    let mut filled = 0;
+    loop {
+        let batch: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, display_name FROM users \
+             WHERE display_name_key = '' AND display_name <> '' ORDER BY id LIMIT 500",
+        )
+        .fetch_all(pool)
+        .await?;
+        if batch.is_empty() {
+            return Ok(filled);
+        }
+        let mut tx = pool.begin().await?;
+        for (id, name) in &batch {
+            let key = fold(name);
+            // A name that folds to nothing would be picked again forever: give it a
+            // key no search word matches.
+            let key = if key.is_empty() { " ".to_owned() } else { key };
+            sqlx::query("UPDATE users SET display_name_key = $2 WHERE id = $1")
+                .bind(id)
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        filled += batch.len() as u64;
+    }
+}
+
 pub(super) async fn insert_user<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     user: NewUser<'_>,
 ) -> StoreResult<UserRecord> {
     let row: UserRow = sqlx::query_as(concat!(
-        "INSERT INTO users (username, username_key, display_name, password_hash, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5) \
+        "INSERT INTO users (username, username_key, display_name, password_hash, created_at, updated_at, display_name_key) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6) \
          RETURNING ",
         user_columns!()
     ))
@@ -78,6 +123,7 @@ pub(super) async fn insert_user<'e>(
     .bind(user.display_name)
     .bind(user.password_hash)
     .bind(user.now)
+    .bind(fold(user.display_name))
     .fetch_one(executor)
     .await
     .map_err(map_unique_violation)?;
@@ -193,24 +239,31 @@ impl Store for SqlStore {
         Ok(row.map(Into::into))
     }
 
-    async fn users_by_prefix(
+    async fn find_users(
         &self,
-        prefix_key: &str,
+        search: UserSearch<'_>,
         limit: u32,
         viewer: UserId,
     ) -> StoreResult<Vec<UserRecord>> {
         // A range scan on the unique index: every key that starts with the prefix sorts
-        // between the prefix itself and the prefix followed by U+10FFFF.
-        let upper = format!("{prefix_key}\u{10FFFF}");
+        // between the prefix itself and the prefix followed by U+10FFFF. No username
+        // key starts with "\u{10FFFF}": an impossible prefix matches nothing.
+        let low = search.username_prefix.unwrap_or("\u{10FFFF}");
+        let high = format!("{low}\u{10FFFF}");
+        let word = like_escape(search.name_prefix);
         let rows: Vec<UserRow> = sqlx::query_as(select_users!(concat!(
-            "WHERE username_key >= $1 AND username_key < $2 AND ",
+            "WHERE ((username_key >= $1 AND username_key < $2) \
+             OR display_name_key LIKE $5 ESCAPE '\\' OR display_name_key LIKE $6 ESCAPE '\\') AND ",
             visible_to!("$4"),
-            " ORDER BY username_key LIMIT $3"
+            " ORDER BY CASE WHEN username_key >= $1 AND username_key < $2 THEN 0 ELSE 1 END, \
+             username_key LIMIT $3"
         )))
-        .bind(prefix_key)
-        .bind(upper)
+        .bind(low)
+        .bind(high)
         .bind(i64::from(limit))
         .bind(viewer.0)
+        .bind(format!("{word}%"))
+        .bind(format!("% {word}%"))
         .fetch_all(self.pool())
         .await?;
         Ok(rows.into_iter().map(Into::into).collect())
@@ -236,6 +289,7 @@ impl Store for SqlStore {
     ) -> StoreResult<Option<UserRecord>> {
         let row: Option<UserRow> = sqlx::query_as(concat!(
             "UPDATE users SET display_name = COALESCE($2, display_name), \
+             display_name_key = COALESCE($8, display_name_key), \
              status_text = COALESCE($3, status_text), \
              discoverable = COALESCE($5, discoverable), \
              avatar_file_id = CASE WHEN $6 = 1 THEN $7 ELSE avatar_file_id END, \
@@ -250,6 +304,7 @@ impl Store for SqlStore {
         .bind(changes.discoverable.map(i64::from))
         .bind(i64::from(changes.avatar_file_id.is_some()))
         .bind(changes.avatar_file_id.flatten())
+        .bind(changes.display_name.map(fold))
         .fetch_optional(self.pool())
         .await?;
         Ok(row.map(Into::into))

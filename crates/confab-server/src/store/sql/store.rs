@@ -78,6 +78,10 @@ impl SqlStore {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
+        let filled = super::accounts::fill_display_name_keys(&pool).await?;
+        if filled > 0 {
+            tracing::info!(accounts = filled, "display names indexed for people search");
+        }
         let commits = Arc::new(watch::Sender::new(EventId(0)));
         let event_writer = EventWriter::spawn(
             pool.clone(),
