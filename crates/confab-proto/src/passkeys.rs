@@ -20,7 +20,7 @@ pub struct PasskeyCeremony {
     /// WebAuthn options as JSON: `{"publicKey": {...}}`, the `publicKey` member in
     /// the form of `PublicKeyCredentialCreationOptionsJSON` (registration) or
     /// `PublicKeyCredentialRequestOptionsJSON` (sign-in), binary values in base64url.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, serde_json::Value>))]
     pub options: serde_json::Value,
 }
 
@@ -41,7 +41,7 @@ pub struct FinishPasskeyRegistration {
     #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub ceremony_id: String,
     /// The new credential, as `PublicKeyCredential.toJSON()` gives it.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, serde_json::Value>))]
     pub credential: serde_json::Value,
     /// What to call it in the list, for example the device it lives on; one line of
     /// at most 64 characters. `Passkey` when left out.
@@ -96,7 +96,7 @@ pub struct PasskeyAssertion {
     #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub ceremony_id: String,
     /// The assertion, as `PublicKeyCredential.toJSON()` gives it.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, serde_json::Value>))]
     pub credential: serde_json::Value,
 }
 
@@ -107,7 +107,7 @@ pub struct PasskeySignInRequest {
     #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub ceremony_id: String,
     /// The assertion, as `PublicKeyCredential.toJSON()` gives it.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, serde_json::Value>))]
     pub credential: serde_json::Value,
     /// At most 64 characters, one line.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -144,17 +144,17 @@ export type PasskeyList = Schemas['PasskeyList'];
 export type StartPasskeyRegistration = Schemas['StartPasskeyRegistration'];
 export type RenamePasskey = Schemas['RenamePasskey'];
 /**
- * The first half of a ceremony. The document calls `options` only "an object": it is
+ * The first half of a ceremony. The document calls `options` only "a JSON object": it is
  * `{publicKey, mediation?}`, `publicKey` in the form of
  * `PublicKeyCredentialCreationOptionsJSON` (registration) or
  * `PublicKeyCredentialRequestOptionsJSON` (sign-in).
  */
 export type PasskeyCeremony<K = unknown> = Omit<Schemas['PasskeyCeremony'], 'options'> & { options: { publicKey: K; mediation?: string } };
-/** A browser's credential as `PublicKeyCredential.toJSON()` gives it (the document: "an object"). */
-export type CredentialJson = Record<string, unknown>;
-export type FinishPasskeyRegistration = Omit<Schemas['FinishPasskeyRegistration'], 'credential'> & { credential: CredentialJson };
+/** A browser's credential as `PublicKeyCredential.toJSON()` gives it. */
+export type CredentialJson = Schemas['PasskeyAssertion']['credential'];
+export type FinishPasskeyRegistration = Schemas['FinishPasskeyRegistration'];
 /** A sign-in ceremony's id with the browser's assertion. */
-export type PasskeyAssertion = Omit<Schemas['PasskeyAssertion'], 'credential'> & { credential: CredentialJson };
-export type PasskeySignInRequest = Omit<Schemas['PasskeySignInRequest'], 'credential'> & { credential: CredentialJson };
+export type PasskeyAssertion = Schemas['PasskeyAssertion'];
+export type PasskeySignInRequest = Schemas['PasskeySignInRequest'];
 /** A password sign-in; `second_factor` (a code) or `passkey` when the account asks for a second factor. */
-export type SignInRequest = Omit<Schemas['SignInRequest'], 'passkey'> & { passkey?: PasskeyAssertion };
+export type SignInRequest = Schemas['SignInRequest'];

@@ -312,7 +312,9 @@ export interface components {
         FinishPasskeyRegistration: {
             ceremony_id: string;
             /** @description The new credential, as `PublicKeyCredential.toJSON()` gives it. */
-            credential: Record<string, never>;
+            credential: {
+                [key: string]: unknown;
+            };
             /**
              * @description What to call it in the list, for example the device it lives on; one line of
              *     at most 64 characters. `Passkey` when left out.
@@ -533,7 +535,9 @@ export interface components {
         PasskeyAssertion: {
             ceremony_id: string;
             /** @description The assertion, as `PublicKeyCredential.toJSON()` gives it. */
-            credential: Record<string, never>;
+            credential: {
+                [key: string]: unknown;
+            };
         };
         /** @description The first half of a ceremony: what the browser's authenticator is asked. */
         PasskeyCeremony: {
@@ -544,7 +548,9 @@ export interface components {
              *     the form of `PublicKeyCredentialCreationOptionsJSON` (registration) or
              *     `PublicKeyCredentialRequestOptionsJSON` (sign-in), binary values in base64url.
              */
-            options: Record<string, never>;
+            options: {
+                [key: string]: unknown;
+            };
         };
         /** @description A passkey registered to the account. */
         PasskeyInfo: {
@@ -566,7 +572,9 @@ export interface components {
         PasskeySignInRequest: {
             ceremony_id: string;
             /** @description The assertion, as `PublicKeyCredential.toJSON()` gives it. */
-            credential: Record<string, never>;
+            credential: {
+                [key: string]: unknown;
+            };
             /** @description At most 64 characters, one line. */
             device_name?: string;
         };
