@@ -5,6 +5,7 @@
 //! sqlx's `Any` driver maps identically on both.
 //!
 //! - `store`: [`SqlStore`] itself: the pool, migrations, the commit signal;
+//! - `backfill`: columns that migrations add and Rust fills in at start (display-name keys);
 //! - `accounts`: the [`Store`](crate::store::Store) trait (accounts, sessions, throttling);
 //! - `rooms`: the [`RoomStore`](crate::store::rooms::RoomStore) trait, reading rooms and members;
 //! - `consent`: the [`ConsentStore`](crate::store::consent::ConsentStore) trait: invitations and blocks;
@@ -24,6 +25,7 @@
 //! - `rows`: row types, column lists and the stored names of enums and JSON.
 
 mod accounts;
+mod backfill;
 mod changes;
 mod consent;
 mod files;

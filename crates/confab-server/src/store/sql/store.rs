@@ -78,7 +78,7 @@ impl SqlStore {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        let filled = super::accounts::fill_display_name_keys(&pool).await?;
+        let filled = super::backfill::fill_display_name_keys(&pool).await?;
         if filled > 0 {
             tracing::info!(accounts = filled, "display names indexed for people search");
         }
