@@ -103,7 +103,7 @@ export interface ClientDeps {
 }
 
 /** A password sign-in, with a code (`second_factor`) or a passkey as the second factor. */
-export type SignInInput = Omit<SignInRequest, 'device_name'> & { passkey?: PasskeyAssertion };
+export type SignInInput = Omit<SignInRequest, 'device_name' | 'passkey'> & { passkey?: PasskeyAssertion };
 
 const NO_AUTHENTICATOR: Authenticator = {
   supported: () => false,
@@ -351,7 +351,7 @@ export class ChatClient {
    * `passkeySecondFactor`).
    */
   async signIn(input: SignInInput): Promise<void> {
-    this.adoptSession(await this.rest.post<AuthResponse>('/auth/signin', { ...input, device_name: deviceName() } satisfies SignInRequest & { passkey?: PasskeyAssertion }));
+    this.adoptSession(await this.rest.post<AuthResponse>('/auth/signin', { ...input, device_name: deviceName() } satisfies Omit<SignInRequest, 'passkey'> & { passkey?: PasskeyAssertion }));
   }
 
   /**
