@@ -93,7 +93,7 @@ describe('the phone list with long previews', () => {
     await list.getByRole('link', { name: /^Alexandra Konstantinopoulou-Whitfield.*unread/ }).waitFor();
     assert.ok(await fitsWidth(phone), `the page is ${await phone.evaluate(() => document.documentElement.scrollWidth)} px wide`);
     const preview = group.locator('.room__preview');
-    const cut = await preview.evaluate((el) => ({ overflow: el.scrollWidth > el.clientWidth, ellipsis: getComputedStyle(el).textOverflow }));
+    const cut = await preview.evaluate((el) => ({ overflow: el.scrollWidth > el.clientWidth, ellipsis: globalThis.getComputedStyle(el).textOverflow }));
     assert.deepEqual(cut, { overflow: true, ellipsis: 'ellipsis' });
     for (const part of [group.locator('.room__time'), group.locator('.badge').first(), group.locator('.badge--mention')]) assert.ok(await insideWidth(phone, part), 'time and badges are on screen');
     await phone.screenshot({ path: join(shots, 'list-375.png') });
@@ -210,6 +210,9 @@ describe('message actions from the keyboard', () => {
     await fay.keyboard.press('Enter');
     await eve.getByText('This message was deleted.').waitFor();
     assert.equal((await focused(fay)).tag, 'article');
+    await fay.keyboard.press('ArrowUp');
+    await fay.keyboard.press('Tab');
+    await fay.screenshot({ path: join(shots, 'keyboard-1280.png') });
     assert.deepEqual(await axeViolations(fay), []);
     for (const page of [eve, fay]) assert.deepEqual(page.problems, []);
     for (const page of [eve, fay]) await page.context().close();
@@ -258,6 +261,7 @@ describe('the timeline', () => {
     const [tickBox, blockBox] = [await tick.boundingBox(), await code.locator('.codeblock').boundingBox()];
     assert.ok(tickBox.y + tickBox.height <= blockBox.y + blockBox.height, 'the tick is within the code block’s height');
     assert.ok(tickBox.width >= 16 && tickBox.height >= 12, `the tick is ${tickBox.width}x${tickBox.height}`);
+    await ann.screenshot({ path: join(shots, 'ticks-1280.png') });
 
     // A group keeps its lines.
     await createGroup(ann, 'Lines club', [benName]);

@@ -207,7 +207,7 @@ export function Composer({
           ref={box}
           rows={1}
           value={text}
-          placeholder={`Message ${roomTitle(state, room)}`}
+          placeholder={placeholder(roomTitle(state, room))}
           aria-label="Message"
           role="combobox"
           aria-expanded={candidates.length > 0}
@@ -233,4 +233,9 @@ export function Composer({
       </div>
     </form>
   );
+}
+
+/** "Message Design": a long room name is cut, so that the empty box stays one line. */
+function placeholder(title: string): string {
+  return title.length > 28 ? `Message ${title.slice(0, 27).trimEnd()}…` : `Message ${title}`;
 }
