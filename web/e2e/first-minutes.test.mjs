@@ -325,6 +325,8 @@ describe('settings and signing out', () => {
     await page.getByRole('button', { name: /^Sign out (?!all)/ }).waitFor();
     await page.getByRole('button', { name: 'Sign out all other devices' }).click();
     const dialog = page.getByRole('dialog', { name: 'Sign out all other devices?' });
+    await dialog.waitFor();
+    await page.screenshot({ path: join(shots, 'settings-1280.png') });
     assert.deepEqual(await axeViolations(page), []);
     await dialog.getByRole('button', { name: 'Sign out other devices' }).click();
     await page.getByText('1 other device signed out.').waitFor();
@@ -336,6 +338,7 @@ describe('settings and signing out', () => {
     await page.getByRole('button', { name: 'Close settings' }).click();
     await page.getByRole('button', { name: 'Account' }).click();
     assert.deepEqual(await axeViolations(page), []);
+    await page.screenshot({ path: join(shots, 'account-menu-1280.png') });
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByRole('button', { name: 'Create an account' }).waitFor();
     for (const p of [page, other]) assert.deepEqual(p.problems, []);

@@ -235,7 +235,10 @@ export function Composer({
   );
 }
 
-/** "Message Design": a long room name is cut, so that the empty box stays one line. */
+/**
+ * "Message Design"; with a long room name only "Write a message": the box is as tall
+ * as its placeholder, and a phone's narrow box stayed two or three lines tall.
+ */
 function placeholder(title: string): string {
-  return title.length > 28 ? `Message ${title.slice(0, 27).trimEnd()}…` : `Message ${title}`;
+  return title.length > 16 ? 'Write a message' : `Message ${title}`;
 }
