@@ -106,7 +106,7 @@ describe('the phone list with long previews', () => {
             .slice(0, 12)
             .map((el) => `${el.tagName}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`),
         ),
-        await phone.evaluate(() => [innerWidth, document.documentElement.scrollWidth, document.documentElement.clientWidth]),
+        await phone.evaluate(() => [window.innerWidth, document.documentElement.scrollWidth, document.documentElement.clientWidth]),
       );
     assert.ok(await fitsWidth(phone), `the page is ${await phone.evaluate(() => document.documentElement.scrollWidth)} px wide`);
     const preview = group.locator('.room__preview');
@@ -295,6 +295,11 @@ describe('the timeline', () => {
     assert.ok(tickBox.y + tickBox.height <= blockBox.y + blockBox.height, 'the tick is within the code block’s height');
     assert.ok(tickBox.width >= 16 && tickBox.height >= 12, `the tick is ${tickBox.width}x${tickBox.height}`);
     await ann.screenshot({ path: join(shots, 'ticks-1280.png') });
+
+    // A click on a message's text does not keep its toolbar open once the pointer leaves.
+    await grouped.locator('.msg__body').click();
+    await ann.mouse.move(700, 700);
+    await grouped.getByRole('toolbar', { name: 'Message actions' }).waitFor({ state: 'hidden' });
     for (const page of [ann, ben]) assert.deepEqual(page.problems, []);
     for (const page of [ann, ben]) await page.context().close();
   });
