@@ -142,6 +142,7 @@ describe('the phone list with long previews', () => {
     await last.getByRole('toolbar', { name: 'Message actions' }).waitFor();
     await toolbar.waitFor({ state: 'hidden' });
     assert.equal(await phone.locator('.msg__actions:visible').count(), 1);
+    await phone.screenshot({ path: join(shots, 'toolbar-375.png') });
 
     // The same at 1280x800.
     await desk.screenshot({ path: join(shots, 'conversation-1280.png') });
