@@ -986,6 +986,11 @@ export class ChatClient {
   async revokeSession(id: number): Promise<void> {
     await this.rest.call('DELETE', `/sessions/${id}`);
   }
+
+  /** Signs out every other device of mine; how many were signed out. */
+  revokeOtherSessions(): Promise<RevokedCount> {
+    return this.rest.post('/sessions/revoke-others');
+  }
 }
 
 function deviceName(): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addPage, applyFrame, dndActive, emptyNotifications, inQuietHours, NotificationCenter } from './notifications';
+import { addPage, applyFrame, dndActive, emptyNotifications, inQuietHours, NotificationCenter, popsUp, popUpTitle } from './notifications';
 import { ChatClient } from './client';
 import { Session } from './session';
 import * as S from './state';
@@ -168,13 +168,27 @@ describe('the notification list', () => {
 });
 
 describe('pop-ups', () => {
-  it('shows a notification record while the tab is hidden, with the room name in the title', async () => {
+  it('shows a mention while the tab is hidden, with the room name in the title; not a reaction or a group message', async () => {
     const t = setup({ hidden: true });
     await t.center.refresh();
     t.center.onFrame({ type: 'notification', notification: note(4, { excerpt: '@alice can you look?' }), unread_count: 3 });
     t.center.onFrame({ type: 'notification', notification: note(5, { kind: 'reaction', emoji: '🎉' }), unread_count: 4 });
+    t.center.onFrame({ type: 'notification', notification: note(6, { kind: 'message', excerpt: 'lunch?' }), unread_count: 5 });
+    t.center.onFrame({ type: 'notification', notification: note(7, { kind: 'reply', excerpt: 'agreed' }), unread_count: 6 });
     await settle();
-    expect(t.popups).toEqual(['5 Bob Stone in Design: @alice can you look? -> /rooms/5?seq=40', '5 Bob Stone in Design: Bob Stone reacted 🎉 to your message -> /rooms/5?seq=50']);
+    expect(t.popups).toEqual(['5 Bob Stone in Design: @alice can you look? -> /rooms/5?seq=40']);
+  });
+
+  it('decides by kind and the room’s level: direct messages and mentions, group messages only at “all”', () => {
+    expect(popsUp('direct_message', 'all')).toBe(true);
+    expect(popsUp('mention', 'mentions')).toBe(true);
+    expect(popsUp('room_mention', 'mentions')).toBe(true);
+    expect(popsUp('message', 'mentions')).toBe(false);
+    expect(popsUp('message', 'all')).toBe(true);
+    for (const kind of ['reply', 'reaction', 'added', 'removed', 'role_changed', 'room_renamed'] as const) expect(popsUp(kind, 'all')).toBe(false);
+    expect(popsUp('message', 'nothing')).toBe(false);
+    expect(popUpTitle('Bob Stone', 'Design', true)).toBe('Bob Stone in Design');
+    expect(popUpTitle('Bob Stone', 'Bob Stone', false)).toBe('Bob Stone');
   });
 
   it('shows none while the tab is visible, for a read one, from someone I blocked, or during do-not-disturb', async () => {

@@ -10,7 +10,10 @@
 //   id, or a room's up to a seq when my read marker moved); each carries the unread
 //   count, which covers all my notifications, not only the loaded ones;
 // - while the tab is hidden, a new notification pops up as a system notification,
-//   unless do-not-disturb is on. Group messages that are not notifications never do.
+//   unless do-not-disturb is on: direct messages and mentions (`popsUp`), and every
+//   message of a group only where I chose "all messages". The rest (reactions,
+//   replies, being added...) waits in the centre. The pop-up's title names the
+//   sender and, in a group, the group.
 //
 // Invitations and message requests are not notification records (they have their
 // own frames), but pop up the same way (`announceInvitation`).
@@ -198,6 +201,29 @@ export function levelOf(state: NotificationsState, room: S.RoomState): Notificat
   return state.levels[room.room.id]?.level ?? room.notificationLevel ?? defaultLevel(room);
 }
 
+/**
+ * Whether a notification pops up while the tab is hidden: a direct message or a
+ * mention, and a group's ordinary message only where I chose to hear of all of
+ * them. (A muted room sends no notification records at all: the server decides.)
+ */
+export function popsUp(kind: NotificationRecord['kind'], level: NotificationLevel): boolean {
+  switch (kind) {
+    case 'direct_message':
+    case 'mention':
+    case 'room_mention':
+      return true;
+    case 'message':
+      return level === 'all';
+    default:
+      return false;
+  }
+}
+
+/** A pop-up's title: the sender, and the group it was said in ("Alice Martin in Design"). */
+export function popUpTitle(actor: string, room: string, group: boolean): string {
+  return group && room ? `${actor} in ${room}` : actor;
+}
+
 // ---- the store ----
 
 /** Shows a system notification; `url` is where clicking it goes. */
@@ -338,11 +364,13 @@ export class NotificationCenter {
   /** Tells the user of a new notification while the tab is hidden (and do-not-disturb is off). */
   private async popUp(n: NotificationRecord): Promise<void> {
     if (n.read || !this.deps.notify || !this.deps.isHidden?.() || this.dnd || S.isBlocked(this.deps.chat(), n.actor_id)) return;
+    const known = this.deps.chat().rooms[n.room_id];
+    if (!popsUp(n.kind, known ? levelOf(this.state, known) : n.kind === 'direct_message' ? 'all' : 'mentions')) return;
     await this.deps.resolveUsers([n.actor_id]);
     const chat = this.deps.chat();
     const { actor, room, group, text } = describeNotification(chat, n);
     // As the server's pushes say it: "Alice in Design", and the message's start.
-    const title = group ? `${actor} in ${room}` : actor;
+    const title = popUpTitle(actor, room, group);
     const body = n.excerpt && n.kind !== 'reaction' ? n.excerpt : `${actor} ${text}`;
     this.deps.notify(title, body.slice(0, 140), n.room_id, `/rooms/${n.room_id}?seq=${n.seq}`);
   }

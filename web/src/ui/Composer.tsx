@@ -227,7 +227,7 @@ export function Composer({
           ref={box}
           rows={1}
           value={text}
-          placeholder={`Message ${roomTitle(state, room)}`}
+          placeholder={placeholder(roomTitle(state, room))}
           aria-label="Message"
           role="combobox"
           aria-expanded={candidates.length > 0}
@@ -265,4 +265,12 @@ function lastEditable(room: RoomState, me: number | undefined): MessageEvent | u
     if (!message.content.deleted_at && message.content.body?.type === 'text') return message;
   }
   return undefined;
+}
+
+/**
+ * "Message Design"; with a long room name only "Write a message": the box is as tall
+ * as its placeholder, and a phone's narrow box stayed two or three lines tall.
+ */
+function placeholder(title: string): string {
+  return title.length > 16 ? 'Write a message' : `Message ${title}`;
 }

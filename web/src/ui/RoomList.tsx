@@ -1,6 +1,7 @@
 import { useMemo, useRef, useState, type ReactNode } from 'react';
 import { levelOf } from '../client/notifications';
 import { awaitingPeer, isBlocked, roomsByActivity, roomTitle, type RoomState, type State } from '../client/state';
+import { AccountMenu } from './AccountMenu';
 import { Avatar } from './Avatar';
 import { formatListTime, roomAvatarFile, useChatState } from './hooks';
 import { Invitations } from './Invitations';
@@ -80,6 +81,7 @@ export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (p
           <span className="me__name">{me?.display_name}</span>
           <span className="sr-only">: profile and settings</span>
         </button>
+        <AccountMenu go={go} />
         <button
           ref={searchButton}
           type="button"

@@ -4,6 +4,7 @@ import { signInMethodLabel } from '../client/twoFactor';
 import type { DeviceSession, UserId } from '../client/types';
 import { Avatar } from './Avatar';
 import { BackButton } from './BackButton';
+import { ConfirmDialog } from './Block';
 import { PhotoPicker } from './PhotoPicker';
 import { formatDay, formatTime, useChatState, useClient, useTheme, type Theme } from './hooks';
 import { NotificationSettings } from './NotificationSettings';
@@ -24,6 +25,9 @@ export function Settings({ go }: { go: (path: string) => void }) {
   const [next, setNext] = useState('');
   const [passwordMsg, setPasswordMsg] = useState<{ ok: boolean; text: string; field?: string } | null>(null);
   const [sessions, setSessions] = useState<DeviceSession[] | null>(null);
+  const [confirmRevoke, setConfirmRevoke] = useState(false);
+  const [sessionsMsg, setSessionsMsg] = useState<string | null>(null);
+  const others = (sessions ?? []).filter((s) => !s.current).length;
   const [methods, methodsFailed, reloadMethods] = useSignInMethods();
   const signInOptions = useSignInOptions();
 
@@ -63,6 +67,12 @@ export function Settings({ go }: { go: (path: string) => void }) {
       <header className="conversation__header">
         <BackButton onBack={() => go('/')} />
         <h1 id="settings-title">Settings</h1>
+        {/* On a phone the back button closes; beside the list there is no back. */}
+        <button type="button" className="btn btn--ghost btn--icon settings__close" onClick={() => go('/')} aria-label="Close settings" title="Close settings">
+          <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+            <path d="M6 6l12 12M18 6L6 18" className="stroke" />
+          </svg>
+        </button>
       </header>
       <div className="settings__body">
         <form className="card stack" onSubmit={saveProfile} aria-labelledby="profile-title">
@@ -168,10 +178,39 @@ export function Settings({ go }: { go: (path: string) => void }) {
               </li>
             ))}
           </ul>
-          <button type="button" className="btn btn--danger" onClick={() => void client.signOut().then(() => go('/'))}>
-            Sign out
-          </button>
+          {sessionsMsg && (
+            <p className="ok" role="status">
+              {sessionsMsg}
+            </p>
+          )}
+          <div className="settings__actions">
+            {others > 0 && (
+              <button type="button" className="btn" onClick={() => setConfirmRevoke(true)}>
+                Sign out all other devices
+              </button>
+            )}
+            <button type="button" className="btn btn--danger" onClick={() => void client.signOut().then(() => go('/'))}>
+              Sign out
+            </button>
+          </div>
         </div>
+        {confirmRevoke && (
+          <ConfirmDialog
+            title="Sign out all other devices?"
+            confirmLabel="Sign out other devices"
+            danger
+            close={() => setConfirmRevoke(false)}
+            onConfirm={async () => {
+              const { revoked } = await client.revokeOtherSessions();
+              setSessionsMsg(revoked === 1 ? '1 other device signed out.' : `${revoked} other devices signed out.`);
+              loadSessions();
+            }}
+          >
+            <p>
+              {others === 1 ? 'The other device' : `The ${others} other devices`} signed in to your account will be signed out at once. This device stays signed in.
+            </p>
+          </ConfirmDialog>
+        )}
       </div>
     </section>
   );

@@ -1,8 +1,14 @@
 // The timeline of a conversation: day separators, messages (grouped by sender, with
 // quotes, attachments, reactions and their actions), membership lines, messages from
 // people I blocked folded away, and my messages still in the outbox.
+//
+// The messages are one stop of the Tab key (a roving tabindex): the last message, or
+// the one last focused, takes it; the arrow keys move between messages, Home and End
+// go to the first and last; Tab from a message reaches its toolbar (Reply, React,
+// Edit, Delete), which shows while the message has the focus; Escape goes back from
+// the toolbar to the message.
 
-import { useState } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { isBlocked, joinedByAccepting, messageStatus, type PendingMessage, type RoomState, type State } from '../client/state';
 import type { FileInfo, MessageEvent, Profile, RoomEvent } from '../client/types';
 import { MessageAttachments } from './Attachments';
@@ -39,13 +45,16 @@ function systemText(state: State, room: RoomState, e: RoomEvent): string | null 
   const who = name(state, e.sender_id);
   switch (c.type) {
     case 'room_created':
+      // A direct conversation is the two people in it: its start is not news.
+      if (room.room.kind === 'direct') return null;
       return c.name ? `${who} created the group “${c.name}”` : `${who} started the conversation`;
     case 'member_added':
+      // Nor is either person of a direct room being added (or accepting the request).
+      if (room.room.kind === 'direct') return null;
       // Someone who accepted an invitation joined by themselves.
       if (joinedByAccepting(room, e)) return `${name(state, c.user_id)} joined`;
-      // The creator joining their own room, and the other person of a direct room
-      // (there when it started), are not news.
-      return c.user_id === e.sender_id || room.room.kind === 'direct' ? null : `${who} added ${name(state, c.user_id)}`;
+      // The creator joining their own room is not news either.
+      return c.user_id === e.sender_id ? null : `${who} added ${name(state, c.user_id)}`;
     case 'member_left':
       return `${name(state, c.user_id)} left`;
     case 'member_removed':
@@ -76,10 +85,48 @@ interface TimelineProps {
   onOpen: OpenImages;
 }
 
-type MessageProps = TimelineProps & { message: MessageEvent };
+/** Where the roving tabindex is, and how a message takes it. */
+interface Roving {
+  /** The seq of the message that is the Tab stop. */
+  stop: number | null;
+  onFocus: (seq: number) => void;
+}
 
-export function Timeline({ state, room, me, onReply, onEdit, onError, onOpen }: TimelineProps) {
-  const items: React.ReactNode[] = [];
+type MessageProps = TimelineProps & { message: MessageEvent; roving: Roving };
+
+/** The id of the hidden text that tells how to move between messages (read with each message). */
+const KEYS_HINT_ID = 'timeline-keys';
+
+/** Moves the focus between messages with the arrow keys, Home and End; Escape leaves the toolbar. */
+function onMessageKey(e: KeyboardEvent<HTMLElement>) {
+  const article = e.currentTarget;
+  if (e.key === 'Escape' && e.target !== article) {
+    e.preventDefault();
+    article.focus();
+    return;
+  }
+  if (e.target !== article || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+  const all = [...(article.closest('[role="log"]')?.querySelectorAll<HTMLElement>('article.msg[data-seq]') ?? [])];
+  const at = all.indexOf(article);
+  const to = { ArrowUp: at - 1, ArrowDown: at + 1, Home: 0, End: all.length - 1 }[e.key];
+  if (to === undefined) return;
+  e.preventDefault();
+  all[Math.max(0, Math.min(all.length - 1, to))]?.focus();
+}
+
+export function Timeline(props: TimelineProps) {
+  const { state, room, me } = props;
+  // The message last focused keeps the Tab stop; else the newest message has it.
+  const [focused, setFocused] = useState<number | null>(null);
+  const messages = (room.timeline ?? []).filter(isMessage);
+  const stop = focused !== null && messages.some((m) => m.seq === focused) ? focused : (messages[messages.length - 1]?.seq ?? null);
+  const roving: Roving = { stop, onFocus: setFocused };
+  const { onReply, onEdit, onError, onOpen } = props;
+  const items: React.ReactNode[] = [
+    <span key="keys" id={KEYS_HINT_ID} hidden>
+      Up and down arrows: previous and next message. Tab: the message’s actions.
+    </span>,
+  ];
   let previous: RoomEvent | null = null;
   for (const e of room.timeline ?? []) {
     if (!previous || dayKey(previous.created_at) !== dayKey(e.created_at)) {
@@ -91,7 +138,7 @@ export function Timeline({ state, room, me, onReply, onEdit, onError, onOpen }: 
       previous = null;
     }
     if (isMessage(e) && room.room.kind === 'group' && e.sender_id !== me.id && isBlocked(state, e.sender_id)) {
-      items.push(<BlockedMessage key={e.seq} state={state} room={room} me={me} message={e} onReply={onReply} onEdit={onEdit} onError={onError} onOpen={onOpen} />);
+      items.push(<BlockedMessage key={e.seq} state={state} room={room} me={me} message={e} roving={roving} onReply={onReply} onEdit={onEdit} onError={onError} onOpen={onOpen} />);
     } else if (isMessage(e)) {
       const grouped =
         previous !== null &&
@@ -100,7 +147,9 @@ export function Timeline({ state, room, me, onReply, onEdit, onError, onOpen }: 
         previous.sender_id === e.sender_id &&
         !e.content.reply_to &&
         Date.parse(e.created_at) - Date.parse(previous.created_at) < GROUP_GAP_MS;
-      items.push(<MessageItem key={e.seq} state={state} room={room} me={me} message={e} grouped={grouped} onReply={onReply} onEdit={onEdit} onError={onError} onOpen={onOpen} />);
+      items.push(
+        <MessageItem key={e.seq} state={state} room={room} me={me} message={e} roving={roving} grouped={grouped} onReply={onReply} onEdit={onEdit} onError={onError} onOpen={onOpen} />,
+      );
     } else {
       const text = systemText(state, room, e);
       if (text)
@@ -133,10 +182,16 @@ function BlockedMessage(props: MessageProps) {
   );
 }
 
-function MessageItem({ state, room, me, message, grouped, onReply, onEdit, onError, onOpen }: MessageProps & { grouped: boolean }) {
+function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdit, onError, onOpen }: MessageProps & { grouped: boolean }) {
   const client = useClient();
   const react = (emoji: string, add: boolean) => void client.react(room.room.id, message.seq, emoji, add).catch((e: unknown) => onError(actionFailure('react', e)));
   const [picking, setPicking] = useState(false);
+  const picker = useRef<HTMLDivElement>(null);
+  const article = useRef<HTMLElement>(null);
+  // The reactions open with the focus on the first one (a click or a key alike).
+  useEffect(() => {
+    if (picking) picker.current?.querySelector('button')?.focus();
+  }, [picking]);
   // The quoted message, loaded around it if it is not loaded.
   const showOriginal = (seq: number) => void client.openRoomAt(room.room.id, seq).catch(() => onError('Could not load the original message; check your connection.'));
   const c = message.content;
@@ -161,12 +216,23 @@ function MessageItem({ state, room, me, message, grouped, onReply, onEdit, onErr
   const hasText = c.body?.type === 'text' && c.body.text.trim() !== '';
   const statusMark = status && (
     <span className={`status status--${status.status}`} title={statusText} aria-label={statusText} role="img">
-      {status.status === 'sent' ? '✓' : '✓✓'}
+      <svg viewBox="0 0 20 16" aria-hidden="true">
+        {status.status === 'sent' ? <path d="M4 8.5l3.5 3.5L15 4.5" className="tick" /> : <path d="M1.5 8.5L5 12l7.5-7.5M8.5 11l1 1L17 4.5" className="tick" />}
+      </svg>
     </span>
   );
 
   return (
-    <article className={`msg${grouped ? ' msg--grouped' : ''}${mine ? ' msg--mine' : ''}`} aria-label={`${sender} at ${formatTime(message.created_at)}`} data-seq={message.seq}>
+    <article
+      className={`msg${grouped ? ' msg--grouped' : ''}${mine ? ' msg--mine' : ''}`}
+      aria-label={`${sender} at ${formatTime(message.created_at)}`}
+      aria-describedby={KEYS_HINT_ID}
+      data-seq={message.seq}
+      ref={article}
+      tabIndex={roving.stop === message.seq ? 0 : -1}
+      onFocus={() => roving.onFocus(message.seq)}
+      onKeyDown={onMessageKey}
+    >
       <div className="msg__gutter">
         {grouped ? <span className="msg__time-hover">{formatTime(message.created_at)}</span> : <Avatar id={message.sender_id} name={sender} fileId={userAvatarFile(state, message.sender_id)} />}
       </div>
@@ -255,14 +321,17 @@ function MessageItem({ state, room, me, message, grouped, onReply, onEdit, onErr
               className="btn btn--ghost btn--sm"
               aria-label="Delete"
               onClick={() => {
-                if (confirm('Delete this message for everyone?')) void client.deleteMessage(room.room.id, message.seq).catch((e: unknown) => onError(actionFailure('delete the message', e)));
+                if (!confirm('Delete this message for everyone?')) return;
+                // The toolbar goes with the message's text: the focus stays on the message.
+                article.current?.focus();
+                void client.deleteMessage(room.room.id, message.seq).catch((e: unknown) => onError(actionFailure('delete the message', e)));
               }}
             >
               🗑
             </button>
           )}
           {picking && (
-            <div className="picker" role="group" aria-label="Reactions">
+            <div className="picker" role="group" aria-label="Reactions" ref={picker}>
               {QUICK_REACTIONS.map((emoji) => (
                 <button
                   key={emoji}
@@ -272,6 +341,8 @@ function MessageItem({ state, room, me, message, grouped, onReply, onEdit, onErr
                   onClick={() => {
                     setPicking(false);
                     react(emoji, true);
+                    // The picker goes away: the focus stays on the message.
+                    article.current?.focus();
                   }}
                 >
                   {emoji}
