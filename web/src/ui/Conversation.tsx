@@ -26,7 +26,10 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
   const [viewer, setViewer] = useState<{ images: Image[]; index: number } | null>(null);
   const [dragging, setDragging] = useState(false);
   const dragDepth = useRef(0);
-  const { scroller, onScroll, loadOlder, loadNewer, atLatest, jumpToLatest } = useTimelineScroll(room);
+  // The read marker as the conversation opened: opening it marks everything read, but
+  // the messages that were new stay under a "New messages" divider while it is open.
+  const [readAtOpen] = useState(() => (room.unread > 0 ? room.readSeq : null));
+  const { scroller, onScroll, loadOlder, loadNewer, atLatest, jumpToLatest } = useTimelineScroll(room, readAtOpen !== null);
   const pending = state.pending.filter((p) => p.roomId === roomId);
   const timeline = room.timeline;
   const title = roomTitle(state, room);
@@ -137,7 +140,7 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
                 ) : (
                   <p className="muted center small">This is the beginning of the conversation.</p>
                 )}
-                <Timeline state={state} room={room} me={me} onReply={setReplyTo} onEdit={setEditing} onError={setActionError} onOpen={openImages} />
+                <Timeline state={state} room={room} me={me} newAfter={readAtOpen} onReply={setReplyTo} onEdit={setEditing} onError={setActionError} onOpen={openImages} />
                 {room.hasNewer ? (
                   <p className="muted center">
                     <button type="button" className="link" onClick={() => void loadNewer()}>

@@ -79,6 +79,8 @@ interface TimelineProps {
   state: State;
   room: RoomState;
   me: Profile;
+  /** The read marker when the conversation opened: a divider goes before the first message after it (not mine). */
+  newAfter?: number | null;
   onReply: (m: MessageEvent) => void;
   onEdit: (m: MessageEvent) => void;
   onError: (message: string) => void;
@@ -128,7 +130,16 @@ export function Timeline(props: TimelineProps) {
     </span>,
   ];
   let previous: RoomEvent | null = null;
+  let divided = props.newAfter === null || props.newAfter === undefined;
   for (const e of room.timeline ?? []) {
+    if (!divided && isMessage(e) && e.seq > (props.newAfter ?? 0) && e.sender_id !== me.id) {
+      items.push(
+        <div key="new-messages" className="new-messages" role="separator" aria-label="New messages">
+          <span>New messages</span>
+        </div>,
+      );
+      divided = true;
+    }
     if (!previous || dayKey(previous.created_at) !== dayKey(e.created_at)) {
       items.push(
         <div key={`day-${e.seq}`} className="day" role="separator" aria-label={formatDay(e.created_at)}>

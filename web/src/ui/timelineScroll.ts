@@ -33,7 +33,7 @@ export interface TimelineScroll {
   jumpToLatest: () => void;
 }
 
-export function useTimelineScroll(room: RoomState): TimelineScroll {
+export function useTimelineScroll(room: RoomState, hasDivider = false): TimelineScroll {
   const client = useClient();
   const roomId = room.room.id;
   const scroller = useRef<HTMLDivElement>(null);
@@ -55,12 +55,20 @@ export function useTimelineScroll(room: RoomState): TimelineScroll {
   // put below, after a jump, do not move it).
   const anchor = useRef<{ height: number; top: number; first: number | undefined } | null>(null);
   const focus = room.focus;
+  // Opened with unread messages: the first view starts at the "New messages" divider.
+  const toDivider = useRef(hasDivider);
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
     const first = timeline?.[0]?.seq;
     const target = focus ? el.querySelector(`[data-seq="${focus.seq}"]`) : null;
-    if (focus && target) {
+    const divider = toDivider.current && timeline ? el.querySelector('.new-messages') : null;
+    if (timeline) toDivider.current = false;
+    if (!focus && divider) {
+      el.scrollTop += divider.getBoundingClientRect().top - el.getBoundingClientRect().top - 8;
+      // Its scroll event tells the "Jump to latest" button.
+      bottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+    } else if (focus && target) {
       const offset = target.getBoundingClientRect().top - el.getBoundingClientRect().top;
       el.scrollTop += offset - Math.max(0, (el.clientHeight - target.getBoundingClientRect().height) / 2);
       flash(target);
