@@ -110,16 +110,25 @@ async function shoot(shots) {
 
 try {
   const alice = await user('alice', 'Alice Martin');
-  const bob = await user('bob', 'Bob Stone');
-  const carol = await user('carol', 'Carol Diaz');
+  const bob = await user('bob', 'Bob Stone-Featherstonehaugh');
+  const carol = await user('carol', 'Carolina Díaz de la Fuente');
   const dev = await user('dev', 'Dev Patel');
   // Some people have photos; Bob and the others show their initials.
   await setPhoto(carol, 330);
   await setPhoto(dev, 190);
 
-  const group = await api(alice.token, 'POST', '/rooms', { name: 'Launch crew', topic: 'Ship v1 on Friday', members: [bob.id, carol.id, dev.id] });
+  const group = await api(alice.token, 'POST', '/rooms', { name: 'Launch crew: platform migration and release coordination', topic: 'Ship v1 on Friday', members: [bob.id, carol.id, dev.id] });
   // Everyone invited joins by accepting.
   for (const who of [bob, carol, dev]) await api(who.token, 'POST', `/invitations/${group.id}/accept`);
+  // A long history: 110 earlier messages (the last ones are what the shots show).
+  const talkers = [alice, bob, carol, dev];
+  for (let i = 0; i < 110; i++) {
+    const text =
+      i % 25 === 7
+        ? 'The staging rollback, for the record:\n```sh\nconfab serve --database-url postgres://db.internal/confab --listen 0.0.0.0:8443\n```'
+        : `Update ${i + 1}: checked the ${['migration plan', 'load test', 'release notes', 'rollback runbook'][i % 4]} with the team; nothing blocking so far.`;
+    await say(talkers[i % 4], group.id, text);
+  }
   const groupPhoto = await upload(alice, 'crew.jpg', await picture(512, 512, 20));
   await api(alice.token, 'PUT', `/rooms/${group.id}/avatar`, { file_id: groupPhoto.id });
   await say(alice, group.id, 'Morning all! Release checklist is in the wiki: https://example.org/wiki/release');
@@ -133,7 +142,7 @@ try {
 
   const dm = await api(alice.token, 'POST', '/rooms/direct', { user_id: bob.id });
   await say(bob, dm.id, 'Lunch at noon?');
-  const lunch = await say(alice, dm.id, 'Sure, the usual place.');
+  const lunch = await say(alice, dm.id, "Sure, the usual place. I'll bring the printed roadmap so we can go through the Q3 milestones and the migration dependencies before the board meeting.");
   await api(alice.token, 'POST', `/rooms/${dm.id}/read`, { seq: lunch.seq });
   const dm2 = await api(carol.token, 'POST', '/rooms/direct', { user_id: alice.id });
   await say(carol, dm2.id, 'Sent you the slides for tomorrow');

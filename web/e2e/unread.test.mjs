@@ -43,7 +43,9 @@ describe('unread messages', () => {
     const say = (who, text) => api(who.token, 'POST', `/rooms/${room.id}/messages`, { client_id: `u-${++n}`, body: { type: 'text', text } });
     await say(alice, 'Morning!');
     await api(bob.token, 'POST', `/invitations/${room.id}/accept`);
-    for (let i = 0; i < 20; i++) await say(bob, `Read before: ${i}`);
+    let last;
+    for (let i = 0; i < 20; i++) last = await say(bob, `Read before: ${i}`);
+    await api(bob.token, 'POST', `/rooms/${room.id}/read`, { seq: last.seq });
     for (let i = 0; i < 40; i++) await say(alice, `Unread ${i}: a line about the release plan`);
 
     const page = await newPage(browser, { viewport: { width: 1280, height: 800 } });

@@ -130,7 +130,10 @@ export function Timeline(props: TimelineProps) {
     </span>,
   ];
   let previous: RoomEvent | null = null;
-  let divided = props.newAfter === null || props.newAfter === undefined;
+  // The divider goes where the read messages end, if that is among those loaded: with
+  // more unread messages than a page, it would mark the wrong place.
+  const loadedFrom = room.timeline?.[0]?.seq ?? Infinity;
+  let divided = props.newAfter === null || props.newAfter === undefined || (room.hasOlder && loadedFrom > props.newAfter);
   for (const e of room.timeline ?? []) {
     if (!divided && isMessage(e) && e.seq > (props.newAfter ?? 0) && e.sender_id !== me.id) {
       items.push(
