@@ -95,7 +95,7 @@ export function Settings({ go }: { go: (path: string) => void }) {
           </label>
           <p id="set-discoverable-help" className="muted">
             {discoverable
-              ? 'Anyone on this server can find you by typing the start of your username.'
+              ? 'Anyone on this server can find you by typing the start of your username or of your name.'
               : 'Only people you share a chat with find you in search. Others need your exact username, @' + (me?.username ?? '') + '.'}
           </p>
           {profileMsg && (
