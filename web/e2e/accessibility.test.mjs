@@ -4,46 +4,30 @@
 // desktop and on a phone, with long names and previews.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { axeViolations, launchBrowser, newPage, PASSWORD, startServer, uniqueName } from './harness.mjs';
+import { api, apiUser, axeViolations, launchBrowser, newPage, PASSWORD, startServer } from './harness.mjs';
 
 let server;
 let browser;
 let seeded;
 
-async function api(token, method, path, body) {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.status === 204 ? null : response.json();
-}
-
-async function user(display_name) {
-  const username = uniqueName('a11y');
-  const { user: profile, tokens } = await api(null, 'POST', '/auth/signup', { username, password: PASSWORD, display_name });
-  return { ...profile, token: tokens.access_token };
-}
-
 /** A reader with a direct conversation of 120 messages and a group with long names. */
 async function seed() {
-  const reader = await user('Maximiliane Theodora Wolkenstein-Hohenberg');
-  const friend = await user('Bartholomew Alexander Featherstonehaugh');
-  const third = await user('Chidinma Adaeze Okonkwo-Eze');
-  const direct = await api(friend.token, 'POST', '/rooms/direct', { user_id: reader.id });
+  const reader = await apiUser(server, 'Maximiliane Theodora Wolkenstein-Hohenberg', 'a11y');
+  const friend = await apiUser(server, 'Bartholomew Alexander Featherstonehaugh', 'a11y');
+  const third = await apiUser(server, 'Chidinma Adaeze Okonkwo-Eze', 'a11y');
+  const direct = await api(server, friend.token, 'POST', '/rooms/direct', { user_id: reader.id });
   let n = 0;
-  const say = (who, room, text) => api(who.token, 'POST', `/rooms/${room}/messages`, { client_id: `a11y-${++n}`, body: { type: 'text', text } });
+  const say = (who, room, text) => api(server, who.token, 'POST', `/rooms/${room}/messages`, { client_id: `a11y-${++n}`, body: { type: 'text', text } });
   await say(friend, direct.id, 'Hi! Are you coming to the planning meeting for the autumn release tomorrow morning?');
-  const invitation = (await api(reader.token, 'GET', '/invitations')).invitations[0];
-  await api(reader.token, 'POST', `/invitations/${invitation.room.id}/accept`);
+  const invitation = (await api(server, reader.token, 'GET', '/invitations')).invitations[0];
+  await api(server, reader.token, 'POST', `/invitations/${invitation.room.id}/accept`);
   for (let i = 0; i < 120; i++) {
     const who = i % 3 === 0 ? reader : friend;
     const text = i % 10 === 0 ? 'Here is the query:\n```sql\nSELECT id, name FROM rooms WHERE archived = false ORDER BY last_activity DESC;\n```' : `Message ${i}: a realistic sentence about the release checklist, the migration order and who reviews what.`;
     await say(who, direct.id, text);
   }
-  const group = await api(reader.token, 'POST', '/rooms', { name: 'Release coordination for the autumn platform migration', members: [friend.id, third.id] });
-  for (const member of [friend, third]) await api(member.token, 'POST', `/invitations/${group.id}/accept`);
+  const group = await api(server, reader.token, 'POST', '/rooms', { name: 'Release coordination for the autumn platform migration', members: [friend.id, third.id] });
+  for (const member of [friend, third]) await api(server, member.token, 'POST', `/invitations/${group.id}/accept`);
   await say(third, group.id, 'The staging database is migrated; production goes on Thursday after the backup has been verified twice.');
   return { reader, direct: direct.id, group: group.id };
 }

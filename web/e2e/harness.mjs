@@ -155,6 +155,24 @@ export async function send(page, text) {
   await box.press('Enter');
 }
 
+/** Calls `server`'s REST API as `token` (null: nobody); answers the JSON body (null for a 204). */
+export async function api(server, token, method, path, body) {
+  const response = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.status === 204 ? null : response.json();
+}
+
+/** Signs up through the API (a unique username from `base`): the profile with its access `token`. */
+export async function apiUser(server, displayName, base = 'u') {
+  const username = uniqueName(base);
+  const { user, tokens } = await api(server, null, 'POST', '/auth/signup', { username, password: PASSWORD, display_name: displayName });
+  return { ...user, token: tokens.access_token };
+}
+
 /** Runs axe-core in the page and returns its serious and critical violations. */
 export async function axeViolations(page) {
   const require = createRequire(import.meta.url);

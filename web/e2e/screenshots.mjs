@@ -10,7 +10,7 @@ import { Buffer } from 'node:buffer';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, PASSWORD, pdfBytes, pictureBytes, startServer } from './harness.mjs';
+import { api as harnessApi, launchBrowser, PASSWORD, pdfBytes, pictureBytes, startServer } from './harness.mjs';
 
 const out = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
 mkdirSync(out, { recursive: true });
@@ -18,15 +18,7 @@ mkdirSync(out, { recursive: true });
 const server = await startServer();
 const browser = await launchBrowser();
 
-async function api(token, method, path, body) {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.status === 204 ? null : response.json();
-}
+const api = (token, method, path, body) => harnessApi(server, token, method, path, body);
 
 let n = 0;
 async function user(username, display_name) {

@@ -3,7 +3,7 @@
 // while the conversation is open.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { launchBrowser, newPage, PASSWORD, startServer, uniqueName } from './harness.mjs';
+import { api, apiUser, launchBrowser, newPage, PASSWORD, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -18,34 +18,18 @@ after(async () => {
   await server?.stop();
 });
 
-async function api(token, method, path, body) {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.status === 204 ? null : response.json();
-}
-
-async function user(display_name) {
-  const username = uniqueName('u');
-  const { user: profile, tokens } = await api(null, 'POST', '/auth/signup', { username, password: PASSWORD, display_name });
-  return { ...profile, token: tokens.access_token };
-}
-
 describe('unread messages', () => {
   it('open at a "New messages" divider', async () => {
-    const alice = await user('Alice Martin');
-    const bob = await user('Bob Stone');
-    const room = await api(alice.token, 'POST', '/rooms/direct', { user_id: bob.id });
+    const alice = await apiUser(server, 'Alice Martin');
+    const bob = await apiUser(server, 'Bob Stone');
+    const room = await api(server, alice.token, 'POST', '/rooms/direct', { user_id: bob.id });
     let n = 0;
-    const say = (who, text) => api(who.token, 'POST', `/rooms/${room.id}/messages`, { client_id: `u-${++n}`, body: { type: 'text', text } });
+    const say = (who, text) => api(server, who.token, 'POST', `/rooms/${room.id}/messages`, { client_id: `u-${++n}`, body: { type: 'text', text } });
     await say(alice, 'Morning!');
-    await api(bob.token, 'POST', `/invitations/${room.id}/accept`);
+    await api(server, bob.token, 'POST', `/invitations/${room.id}/accept`);
     let last;
     for (let i = 0; i < 20; i++) last = await say(bob, `Read before: ${i}`);
-    await api(bob.token, 'POST', `/rooms/${room.id}/read`, { seq: last.seq });
+    await api(server, bob.token, 'POST', `/rooms/${room.id}/read`, { seq: last.seq });
     for (let i = 0; i < 40; i++) await say(alice, `Unread ${i}: a line about the release plan`);
 
     const page = await newPage(browser, { viewport: { width: 1280, height: 800 } });
