@@ -289,11 +289,11 @@ async fn a_slow_consumer_is_disconnected_and_catches_up(backend: Backend) {
             Incoming::Closed { code, .. } => break code,
         }
     };
+    // The overflow (counted above) closed the socket as too slow. Which frame found
+    // the queue full is a race: it may be one of Bob's notification frames after the
+    // last message, so he may or may not have every message; resuming fills any gap.
     assert_eq!(close_code, close_code::TOO_SLOW);
-    assert!(
-        received.len() < count,
-        "the queue is bounded, so not everything was sent"
-    );
+    assert!(received.len() <= count);
 
     // He resumes from the last event he got and receives the rest, in order.
     let since = received.last().map(|e| e.id);
