@@ -107,13 +107,16 @@ describe('sharing files', () => {
     await bob.getByText('2 files ready to send').waitFor();
     await bob.getByRole('button', { name: 'Send', exact: true }).click();
     const grid = bob.getByRole('list', { name: '2 photos' });
+    // Measured once the message is stored: until then its pending copy is shown, and
+    // it is swapped for the stored one when that arrives.
+    await alice.getByRole('list', { name: '2 photos' }).waitFor();
+    await bob.waitForFunction(() => document.querySelector('.msg--pending') === null);
     await grid.waitFor();
     // Nothing is wider than the screen.
     const overflow = await bob.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.equal(overflow, 0);
     const box = await grid.boundingBox();
-    assert.ok(box.x + box.width <= 375, `the grid fits: ${JSON.stringify(box)}`);
-    await alice.getByRole('list', { name: '2 photos' }).waitFor();
+    assert.ok(box && box.x + box.width <= 375, `the grid fits: ${JSON.stringify(box)}`);
     // The viewer pages through the message's photos with the arrow keys.
     await grid.getByRole('button', { name: 'Open photo harbour at dawn.png' }).click();
     await bob.getByRole('dialog', { name: 'Photo: harbour at dawn.png, 1 of 2' }).waitFor();
