@@ -31,9 +31,12 @@
 //   `passkey`), through the browser's WebAuthn (`deps.authenticator`).
 
 import * as F from './files';
+import { Account } from './account';
 import { History } from './history';
 import { RecentIds } from './ids';
 import { forgetOutboxes, Outbox } from './outbox';
+import { People } from './people';
+import { RoomAdmin } from './rooms';
 import { Consent } from './consent';
 import { Uploads, type NewFile } from './uploads';
 import { browserObjectUrls, ObjectUrlCache, type ObjectUrls } from './media';
@@ -54,27 +57,18 @@ import type {
   MemberList,
   MessageBody,
   PendingInvitation,
-  PresenceList,
   Profile,
   ProviderOutcome,
   RequestFrame,
-  RevokedCount,
-  Role,
-  Room,
   RoomEvent,
   RoomId,
   RoomList,
   RoomSummary,
   Seq,
-  SessionList,
-  DeviceSession,
   PasskeySignInRequest,
   SignInRequest,
   SharedFilePage,
-  UpdateProfileRequest,
-  UpdateRoomRequest,
   UserId,
-  UserList,
 } from './types';
 
 export interface ClientDeps {
@@ -135,7 +129,6 @@ export class ChatClient {
   private typingSentAt = 0;
   private typingIdle: unknown = null;
   private typingSweep: unknown = null;
-  private readonly lookups = new Set<UserId>();
   /** Changes with every socket: a sync that outlives its socket is abandoned. */
   private generation = 0;
   private readonly consent: Consent;
@@ -160,6 +153,11 @@ export class ChatClient {
   readonly providerFlow: ProviderFlow;
   /** My passkeys (REST) and the sign-in challenge. */
   readonly passkeys: Passkeys;
+  /** My profile, password and device sessions (REST). */
+  readonly account: Account;
+  /** Making direct rooms and groups, and managing groups (REST). */
+  readonly rooms: RoomAdmin;
+  private readonly people: People;
   /** The browser's WebAuthn. */
   readonly authenticator: Authenticator;
 
@@ -168,13 +166,16 @@ export class ChatClient {
     this.largeFiles = new ObjectUrlCache(deps.objectUrls ?? browserObjectUrls, 4);
     this.tokens = new Tokens(deps.fetch, deps.storage, deps.timers, deps.locks);
     this.rest = new Rest(deps.fetch, this.tokens);
-    const people = { resolveUsers: (ids: UserId[]) => void this.resolveUsers(ids), refreshPresence: (ids: UserId[]) => void this.refreshPresence(ids) };
+    this.people = new People({ rest: this.rest, state: () => this.state, set: (s) => this.set(s) });
+    this.rooms = new RoomAdmin({ rest: this.rest, state: () => this.state, set: (s) => this.set(s), fetchRoom: (id) => this.fetchRoom(id) });
+    this.account = new Account({ rest: this.rest, tokens: this.tokens, state: () => this.state, set: (s) => this.set(s) });
+    const people = { resolveUsers: (ids: UserId[]) => void this.people.resolve(ids), refreshPresence: (ids: UserId[]) => void this.people.refreshPresence(ids) };
     this.history = new History({ rest: this.rest, state: () => this.state, set: (s) => this.set(s), ...people });
     this.notifications = new NotificationCenter({
       rest: this.rest,
       timers: deps.timers,
       chat: () => this.state,
-      resolveUsers: (ids) => this.resolveUsers(ids),
+      resolveUsers: (ids) => this.people.resolve(ids),
       isHidden: deps.isHidden,
       notify: deps.notify,
     });
@@ -493,12 +494,12 @@ export class ChatClient {
     for (const event of buffered) this.apply(event);
     this.setConnection('online');
     this.afterConnect();
-    void this.resolveUsers(this.knownUserIds());
+    void this.people.resolve(this.people.knownIds());
   }
 
   private afterConnect(): void {
     this.outbox.flush();
-    void this.refreshPresence();
+    void this.people.refreshPresence();
     if (this.activeRoom !== null) this.markRead(this.activeRoom);
   }
 
@@ -565,11 +566,11 @@ export class ChatClient {
         if (this.isVisible(event.room_id)) this.markRead(event.room_id);
         else this.queueDelivered(event.room_id, effects.delivered);
       }
-      if ('user_id' in content && !this.state.users[content.user_id]) void this.resolveUsers([content.user_id]);
+      if ('user_id' in content && !this.state.users[content.user_id]) void this.people.resolve([content.user_id]);
       // Someone joined a room of mine: perhaps a new contact, whose presence frames
       // (sent on changes only) told me nothing yet.
-      if (content.type === 'member_added' && content.user_id !== this.state.me?.id) void this.refreshPresence([content.user_id]);
-      if (!this.state.users[event.sender_id]) void this.resolveUsers([event.sender_id]);
+      if (content.type === 'member_added' && content.user_id !== this.state.me?.id) void this.people.refreshPresence([content.user_id]);
+      if (!this.state.users[event.sender_id]) void this.people.resolve([event.sender_id]);
     }
     if (this.session.cursor === null || event.id > this.session.cursor) this.session.cursor = event.id;
   }
@@ -644,8 +645,8 @@ export class ChatClient {
     if (!summary) return;
     this.set(S.upsertRoom(this.state, summary));
     if (summary.peer !== undefined) {
-      void this.resolveUsers([summary.peer]);
-      void this.refreshPresence([summary.peer]);
+      void this.people.resolve([summary.peer]);
+      void this.people.refreshPresence([summary.peer]);
     }
   }
 
@@ -762,7 +763,7 @@ export class ChatClient {
   /** A page of the files shared in a room, newest first; `before` is the last page's `next_before`. */
   async roomFiles(roomId: RoomId, before?: Seq, limit = 30): Promise<SharedFilePage> {
     const page = await this.rest.get<SharedFilePage>(`/rooms/${roomId}/files?limit=${limit}${before !== undefined ? `&before=${before}` : ''}`);
-    void this.resolveUsers(page.files.map((f) => f.sender_id));
+    void this.people.resolve(page.files.map((f) => f.sender_id));
     return page;
   }
 
@@ -839,157 +840,18 @@ export class ChatClient {
     this.typingSentAt = 0;
   }
 
-  // ---- people ----
+  // ---- people (people.ts) ----
 
-  private knownUserIds(): UserId[] {
-    const ids = new Set<UserId>();
-    for (const room of Object.values(this.state.rooms)) {
-      if (room.peer !== undefined) ids.add(room.peer);
-      if (room.lastMessage) ids.add(room.lastMessage.sender_id);
-    }
-    for (const invitation of this.state.invitations ?? []) ids.add(invitation.invited_by);
-    return [...ids];
+  /** People whose username, or a word of whose display name, starts with `text`. */
+  searchUsers(text: string): Promise<Profile[]> {
+    return this.people.search(text);
   }
 
-  /**
-   * Finds the profiles of user ids the client has not seen yet, 200 per request.
-   * The server answers only people the user may find (anyone they share or shared a
-   * room with), which covers every id the client meets.
-   */
-  private async resolveUsers(ids: UserId[]): Promise<void> {
-    const missing = [...new Set(ids.filter((id) => !this.state.users[id] && !this.lookups.has(id)))];
-    if (missing.length === 0) return;
-    for (const id of missing) this.lookups.add(id);
-    try {
-      // The server answers at most 200 ids per request.
-      for (let i = 0; i < missing.length; i += 200) {
-        const batch = missing.slice(i, i + 200);
-        const { users } = await this.rest.get<UserList>(`/users?ids=${batch.join(',')}`);
-        this.set(S.addUsers(this.state, users));
-      }
-    } catch {
-      // Names are filled in on the next event that names these users.
-    } finally {
-      for (const id of missing) this.lookups.delete(id);
-    }
-  }
-
-  /**
-   * People whose username starts with `prefix`. Someone who is not listed in search
-   * (`discoverable` off) is still found by their exact username, so when no result
-   * has exactly that name it is looked up too.
-   */
-  async searchUsers(prefix: string): Promise<Profile[]> {
-    if (!prefix) return [];
-    const { users } = await this.rest.get<UserList>(`/users?prefix=${encodeURIComponent(prefix)}&limit=10`);
-    const wanted = prefix.toLowerCase();
-    if (!users.some((u) => u.username.toLowerCase() === wanted)) {
-      try {
-        users.unshift(await this.rest.get<Profile>(`/users/${encodeURIComponent(prefix)}`));
-      } catch (err) {
-        if (!(err instanceof ApiError && err.code === 'not_found')) throw err;
-      }
-    }
-    this.set(S.addUsers(this.state, users));
-    return users;
-  }
-
-  private async refreshPresence(ids?: UserId[]): Promise<void> {
-    const list = [...new Set(ids ?? this.knownUserIds())].slice(0, 200);
-    if (list.length === 0) return;
-    try {
-      const { users } = await this.rest.get<PresenceList>(`/presence?user_ids=${list.join(',')}`);
-      this.set(S.setPresence(this.state, users));
-    } catch {
-      // Presence is decoration; the next change comes as a frame anyway.
-    }
-  }
-
-  // ---- rooms: create and manage (REST) ----
-
-  async openDirect(userId: UserId): Promise<RoomId> {
-    const room = await this.rest.post<Room>('/rooms/direct', { user_id: userId });
-    await this.fetchRoom(room.id);
-    // Opening it accepts their message request, if they sent me one.
-    if (this.state.rooms[room.id]) this.set(S.removeInvitation(this.state, room.id));
-    return room.id;
-  }
-
-  /** Creates a group with me as its owner; the people named are invited. */
-  async createGroup(name: string, topic: string, members: UserId[]): Promise<RoomId> {
-    const room = await this.rest.post<Room>('/rooms', { name, topic, members });
-    await this.fetchRoom(room.id);
-    return room.id;
-  }
-
-  async updateRoom(roomId: RoomId, change: UpdateRoomRequest): Promise<void> {
-    await this.rest.call('PATCH', `/rooms/${roomId}`, change);
-  }
-
-  /** Sets a group's picture from an image I uploaded (admins and the owner). */
-  async setRoomAvatar(roomId: RoomId, fileId: string): Promise<void> {
-    const room = await this.rest.call<Room>('PUT', `/rooms/${roomId}/avatar`, { file_id: fileId });
-    this.set(S.setRoomAvatar(this.state, roomId, room.avatar_file_id));
-  }
-
-  async removeRoomAvatar(roomId: RoomId): Promise<void> {
-    const room = await this.rest.call<Room>('DELETE', `/rooms/${roomId}/avatar`);
-    this.set(S.setRoomAvatar(this.state, roomId, room.avatar_file_id));
-  }
-
-  async removeMember(roomId: RoomId, userId: UserId): Promise<void> {
-    await this.rest.call('DELETE', `/rooms/${roomId}/members/${userId}`);
-  }
-
-  async setRole(roomId: RoomId, userId: UserId, role: Exclude<Role, 'owner'>): Promise<void> {
-    await this.rest.call('PUT', `/rooms/${roomId}/members/${userId}/role`, { role });
-  }
-
-  /** Hands the group to another member; I become an admin. */
-  async transferOwnership(roomId: RoomId, userId: UserId): Promise<void> {
-    await this.rest.post(`/rooms/${roomId}/transfer-ownership`, { user_id: userId });
-  }
-
-  // ---- my account ----
+  // ---- my account (account.ts; the rest of it is `account`) ----
 
   /** Uploads an image (for an avatar); answers the file. */
   uploadImage(blob: Blob, name: string, onProgress?: (loaded: number) => void): Promise<FileInfo> {
     return this.uploads.send(name || 'photo', blob, this.deps.newId(), { onProgress });
-  }
-
-  /** Makes an image I uploaded my avatar: the server makes a 256x256 square of its centre. */
-  async setMyAvatar(fileId: string): Promise<void> {
-    this.adoptProfile(await this.rest.call<Profile>('PUT', '/users/me/avatar', { file_id: fileId }));
-  }
-
-  async removeMyAvatar(): Promise<void> {
-    this.adoptProfile(await this.rest.call<Profile>('DELETE', '/users/me/avatar'));
-  }
-
-  private adoptProfile(me: Profile): void {
-    this.tokens.setUser(me);
-    this.set(S.addUsers({ ...this.state, me }, [me]));
-  }
-
-  async updateProfile(change: UpdateProfileRequest): Promise<void> {
-    this.adoptProfile(await this.rest.call<Profile>('PATCH', '/users/me', change));
-  }
-
-  changePassword(current: string, next: string): Promise<RevokedCount> {
-    return this.rest.post('/users/me/password', { current_password: current, new_password: next });
-  }
-
-  async sessions(): Promise<DeviceSession[]> {
-    return (await this.rest.get<SessionList>('/sessions')).sessions;
-  }
-
-  async revokeSession(id: number): Promise<void> {
-    await this.rest.call('DELETE', `/sessions/${id}`);
-  }
-
-  /** Signs out every other device of mine; how many were signed out. */
-  revokeOtherSessions(): Promise<RevokedCount> {
-    return this.rest.post('/sessions/revoke-others');
   }
 }
 

@@ -68,7 +68,7 @@ export function GroupPanel({
 
   const save = (e: FormEvent) => {
     e.preventDefault();
-    run(() => client.updateRoom(roomId, { name: name.trim(), topic: topic.trim() }));
+    run(() => client.rooms.update(roomId, { name: name.trim(), topic: topic.trim() }));
   };
 
   const invite = (userId: number) =>
@@ -141,8 +141,8 @@ export function GroupPanel({
               <PhotoPicker
                 hasPhoto={room.room.avatar_file_id !== undefined}
                 what="the group photo"
-                apply={(fileId) => client.setRoomAvatar(roomId, fileId)}
-                remove={() => client.removeRoomAvatar(roomId)}
+                apply={(fileId) => client.rooms.setAvatar(roomId, fileId)}
+                remove={() => client.rooms.removeAvatar(roomId)}
               />
             )}
           </div>
@@ -188,7 +188,7 @@ export function GroupPanel({
                   {m.user_id !== me && (
                     <div className="member__actions">
                       {group && room.myRole === 'owner' && m.role !== 'owner' && (
-                        <button type="button" className="btn btn--ghost btn--sm" onClick={() => run(() => client.setRole(roomId, m.user_id, m.role === 'admin' ? 'member' : 'admin'))}>
+                        <button type="button" className="btn btn--ghost btn--sm" onClick={() => run(() => client.rooms.setRole(roomId, m.user_id, m.role === 'admin' ? 'member' : 'admin'))}>
                           {m.role === 'admin' ? 'Make member' : 'Make admin'}
                         </button>
                       )}
@@ -197,14 +197,14 @@ export function GroupPanel({
                           type="button"
                           className="btn btn--ghost btn--sm"
                           onClick={() => {
-                            if (confirm(`Make ${shown} the owner of this group? You will become an admin.`)) run(() => client.transferOwnership(roomId, m.user_id));
+                            if (confirm(`Make ${shown} the owner of this group? You will become an admin.`)) run(() => client.rooms.transferOwnership(roomId, m.user_id));
                           }}
                         >
                           Make owner
                         </button>
                       )}
                       {canRemove && (
-                        <button type="button" className="btn btn--ghost btn--sm" aria-label={`Remove ${shown}`} onClick={() => run(() => client.removeMember(roomId, m.user_id))}>
+                        <button type="button" className="btn btn--ghost btn--sm" aria-label={`Remove ${shown}`} onClick={() => run(() => client.rooms.removeMember(roomId, m.user_id))}>
                           Remove
                         </button>
                       )}
@@ -279,7 +279,7 @@ export function GroupPanel({
               className="btn btn--danger"
               onClick={() =>
                 run(async () => {
-                  await client.removeMember(roomId, me);
+                  await client.rooms.removeMember(roomId, me);
                   go('/');
                 })
               }

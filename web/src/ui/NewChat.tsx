@@ -18,7 +18,7 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
 
   async function openDirect(user: Profile) {
     try {
-      const id = await client.openDirect(user.id);
+      const id = await client.rooms.openDirect(user.id);
       close();
       go(`/rooms/${id}`);
     } catch (e) {
@@ -39,7 +39,7 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
       return;
     }
     try {
-      const id = await client.createGroup(name.trim(), topic.trim(), members.map((m) => m.id));
+      const id = await client.rooms.createGroup(name.trim(), topic.trim(), members.map((m) => m.id));
       close();
       go(`/rooms/${id}`);
     } catch (e) {

@@ -32,7 +32,7 @@ export function Settings({ go }: { go: (path: string) => void }) {
   const signInOptions = useSignInOptions();
 
   const loadSessions = () => {
-    client
+    client.account
       .sessions()
       .then(setSessions)
       .catch(() => setSessions([]));
@@ -41,7 +41,7 @@ export function Settings({ go }: { go: (path: string) => void }) {
 
   const saveProfile = (e: FormEvent) => {
     e.preventDefault();
-    client
+    client.account
       .updateProfile({ display_name: displayName.trim(), status_text: status.trim(), discoverable })
       .then(() => setProfileMsg({ ok: true, text: 'Saved.' }))
       .catch((err: unknown) => setProfileMsg({ ok: false, text: err instanceof ApiError ? err.message : 'Could not save.' }));
@@ -49,7 +49,7 @@ export function Settings({ go }: { go: (path: string) => void }) {
 
   const changePassword = (e: FormEvent) => {
     e.preventDefault();
-    client
+    client.account
       .changePassword(current, next)
       .then(({ revoked }) => {
         setPasswordMsg({ ok: true, text: `Password changed.${revoked ? ` ${revoked} other device(s) signed out.` : ''}` });
@@ -82,7 +82,7 @@ export function Settings({ go }: { go: (path: string) => void }) {
             <div className="profile-head__text">
               <strong className="profile-head__name">{me?.display_name}</strong>
               <span className="muted small ellipsis">Signed in as @{me?.username}</span>
-              <PhotoPicker hasPhoto={me?.avatar_file_id !== undefined} what="your photo" apply={(id) => client.setMyAvatar(id)} remove={() => client.removeMyAvatar()} />
+              <PhotoPicker hasPhoto={me?.avatar_file_id !== undefined} what="your photo" apply={(id) => client.account.setAvatar(id)} remove={() => client.account.removeAvatar()} />
             </div>
           </div>
           <label htmlFor="set-display">Display name</label>
@@ -171,7 +171,7 @@ export function Settings({ go }: { go: (path: string) => void }) {
                   )}
                 </span>
                 {!s.current && (
-                  <button type="button" className="btn btn--ghost btn--sm" onClick={() => void client.revokeSession(s.id).then(loadSessions)} aria-label={`Sign out ${s.device_name}`}>
+                  <button type="button" className="btn btn--ghost btn--sm" onClick={() => void client.account.revokeSession(s.id).then(loadSessions)} aria-label={`Sign out ${s.device_name}`}>
                     Sign out
                   </button>
                 )}
@@ -201,7 +201,7 @@ export function Settings({ go }: { go: (path: string) => void }) {
             danger
             close={() => setConfirmRevoke(false)}
             onConfirm={async () => {
-              const { revoked } = await client.revokeOtherSessions();
+              const { revoked } = await client.account.revokeOtherSessions();
               setSessionsMsg(revoked === 1 ? '1 other device signed out.' : `${revoked} other devices signed out.`);
               loadSessions();
             }}
