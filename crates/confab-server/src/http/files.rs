@@ -239,7 +239,11 @@ pub struct RoomFilesQuery {
 /// The files shared in a room, newest first (members).
 #[utoipa::path(get, path = "/api/v1/rooms/{id}/files", tag = "files", security(("bearer" = [])),
     params(("id" = i64, Path), RoomFilesQuery),
-    responses((status = 200, body = SharedFilePage), (status = 403, body = ErrorBody)))]
+    responses(
+        (status = 200, body = SharedFilePage),
+        (status = 400, description = "`invalid_input`: `before` is negative", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ))]
 pub async fn room_files(
     State(app): State<AppState>,
     Auth(caller): Auth,

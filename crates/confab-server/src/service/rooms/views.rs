@@ -66,6 +66,12 @@ impl Rooms {
         before: Option<i64>,
         limit: Option<u32>,
     ) -> Result<SharedFilePage> {
+        if before.is_some_and(|seq| seq < 0) {
+            return Err(ServiceError::invalid(
+                "before",
+                "a sequence number is 0 or more",
+            ));
+        }
         self.membership(caller, id).await?;
         let limit = limit.unwrap_or(20).clamp(1, HISTORY_PAGE_MAX);
         let shared = self.files.room_files(id, before, limit).await?;
