@@ -5,14 +5,13 @@
 
 mod common;
 
-use common::{Backend, TestServer, code, direct, group_with, id_of, signed_up};
+use common::{Backend, TestServer, code, direct, group_with, id_of, live, next_frame, signed_up};
 use confab_client::proto::events::EventContent;
 use confab_client::proto::rooms::CreateGroupRequest;
 use confab_client::proto::users::PresenceStatus;
 use confab_client::proto::ws::ServerFrame;
-use confab_client::{Client, ClientError, Incoming, Live};
+use confab_client::ClientError;
 use confab_proto::{ErrorCode, UserId};
-use std::time::Duration;
 
 on_both_backends!(
     a_group_invitation_is_accepted_live_and_joins_its_room,
@@ -21,29 +20,6 @@ on_both_backends!(
     a_direct_room_with_a_stranger_is_a_request_until_accepted,
     blocking_stops_invitations_direct_messages_and_presence,
 );
-
-const PATIENCE: Duration = Duration::from_secs(30);
-
-async fn live(client: &Client) -> Live {
-    let (live, ready) = client.connect_live(None).await.expect("connect");
-    assert!(matches!(ready, ServerFrame::Ready { .. }), "{ready:?}");
-    live
-}
-
-/// The next frame that `wanted` picks, skipping others.
-async fn next_matching<T>(live: &mut Live, wanted: impl Fn(&ServerFrame) -> Option<T>) -> T {
-    loop {
-        let frame = tokio::time::timeout(PATIENCE, live.recv())
-            .await
-            .expect("a frame in time")
-            .expect("the connection stays open");
-        if let Incoming::Frame(frame) = frame
-            && let Some(found) = wanted(&frame)
-        {
-            return found;
-        }
-    }
-}
 
 fn group_request(name: &str, members: Vec<UserId>) -> CreateGroupRequest {
     CreateGroupRequest {
@@ -59,7 +35,7 @@ async fn a_group_invitation_is_accepted_live_and_joins_its_room(backend: Backend
     let (owner, _) = signed_up(&server, "owner").await;
     let (bob, _) = signed_up(&server, "bob").await;
     let (owner_id, bob_id) = (id_of(&owner).await, id_of(&bob).await);
-    let mut bob_live = live(&bob).await;
+    let mut bob_live = live(&bob, None).await;
     let room = owner
         .create_group(&group_request("Launch crew", vec![bob_id]))
         .await
@@ -70,8 +46,8 @@ async fn a_group_invitation_is_accepted_live_and_joins_its_room(backend: Backend
     );
 
     // Bob hears of it live, and finds it in his list; he is not a member yet.
-    let invitation = next_matching(&mut bob_live, |frame| match frame {
-        ServerFrame::InvitationReceived { invitation } => Some(invitation.clone()),
+    let invitation = next_frame(&mut bob_live, |frame| match frame {
+        ServerFrame::InvitationReceived { invitation } => Some(invitation),
         _ => None,
     })
     .await;
@@ -104,7 +80,7 @@ async fn a_group_invitation_is_accepted_live_and_joins_its_room(backend: Backend
 
     // Accepting joins: the summary comes back, everyone sees Bob join by himself,
     // and his other devices hear that the invitation ended.
-    let mut owner_live = live(&owner).await;
+    let mut owner_live = live(&owner, None).await;
     let summary = bob.accept_invitation(room.id).await.unwrap();
     assert_eq!(
         (
@@ -114,7 +90,7 @@ async fn a_group_invitation_is_accepted_live_and_joins_its_room(backend: Backend
         ),
         (room.id, 2, 1)
     );
-    let joined = next_matching(&mut owner_live, |frame| match frame {
+    let joined = next_frame(&mut owner_live, |frame| match frame {
         ServerFrame::Event { event } => match event.content {
             EventContent::MemberAdded { user_id, .. } => Some((event.sender_id, user_id)),
             _ => None,
@@ -123,8 +99,8 @@ async fn a_group_invitation_is_accepted_live_and_joins_its_room(backend: Backend
     })
     .await;
     assert_eq!(joined, (bob_id, bob_id), "the joiner is the event's sender");
-    let ended = next_matching(&mut bob_live, |frame| match frame {
-        ServerFrame::InvitationEnded { room_id } => Some(*room_id),
+    let ended = next_frame(&mut bob_live, |frame| match frame {
+        ServerFrame::InvitationEnded { room_id } => Some(room_id),
         _ => None,
     })
     .await;
@@ -165,10 +141,10 @@ async fn declined_and_withdrawn_invitations_end_without_joining(backend: Backend
     );
 
     // Carol declines: the owner is not told, and may ask again.
-    let mut carol_live = live(&carol).await;
+    let mut carol_live = live(&carol, None).await;
     carol.decline_invitation(room).await.unwrap();
-    let ended = next_matching(&mut carol_live, |frame| match frame {
-        ServerFrame::InvitationEnded { room_id } => Some(*room_id),
+    let ended = next_frame(&mut carol_live, |frame| match frame {
+        ServerFrame::InvitationEnded { room_id } => Some(room_id),
         _ => None,
     })
     .await;
@@ -265,7 +241,7 @@ async fn a_direct_room_with_a_stranger_is_a_request_until_accepted(backend: Back
     let (bob, _) = signed_up(&server, "bob").await;
     let (carol, _) = signed_up(&server, "carol").await;
     let (alice_id, bob_id) = (id_of(&alice).await, id_of(&bob).await);
-    let mut bob_live = live(&bob).await;
+    let mut bob_live = live(&bob, None).await;
     let room = alice.open_direct(bob_id).await.unwrap();
     assert_eq!(room.member_count, 1);
     // Alice may write her request; Bob sees who asks, not what she wrote.
@@ -273,8 +249,8 @@ async fn a_direct_room_with_a_stranger_is_a_request_until_accepted(backend: Back
         .send_text(room.id, "hi, it's Alice from the meetup")
         .await
         .unwrap();
-    let request = next_matching(&mut bob_live, |frame| match frame {
-        ServerFrame::InvitationReceived { invitation } => Some(invitation.clone()),
+    let request = next_frame(&mut bob_live, |frame| match frame {
+        ServerFrame::InvitationReceived { invitation } => Some(invitation),
         ServerFrame::Event { .. } => panic!("a non-member received an event"),
         _ => None,
     })
@@ -332,8 +308,8 @@ async fn blocking_stops_invitations_direct_messages_and_presence(backend: Backen
         .await
         .unwrap()
         .id;
-    let mut alice_live = live(&alice).await;
-    let mut mallory_live = live(&mallory).await;
+    let mut alice_live = live(&alice, None).await;
+    let mut mallory_live = live(&mallory, None).await;
     assert_eq!(alice.invitations().await.unwrap().len(), 1);
 
     alice.block(mallory_id).await.unwrap();
@@ -344,13 +320,13 @@ async fn blocking_stops_invitations_direct_messages_and_presence(backend: Backen
         [mallory_id]
     );
     // Mallory's pending invitation ends, and she sees Alice go offline at once.
-    let ended = next_matching(&mut alice_live, |frame| match frame {
-        ServerFrame::InvitationEnded { room_id } => Some(*room_id),
+    let ended = next_frame(&mut alice_live, |frame| match frame {
+        ServerFrame::InvitationEnded { room_id } => Some(room_id),
         _ => None,
     })
     .await;
     assert_eq!(ended, spam);
-    let hidden = next_matching(&mut mallory_live, |frame| match frame {
+    let hidden = next_frame(&mut mallory_live, |frame| match frame {
         ServerFrame::Presence(p) if p.user_id == alice_id => Some(p.status),
         _ => None,
     })

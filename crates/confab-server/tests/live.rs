@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Backend, TestServer, id_of, signed_up};
+use common::{Backend, TestServer, id_of, live, signed_up};
 use confab_client::proto::events::{EventContent, MessageBody};
 use confab_client::proto::rooms::CreateGroupRequest;
 use confab_client::proto::ws::{ClientFrame, ServerFrame, close_code};
@@ -41,12 +41,6 @@ const SMALL_FRAMES: &[&str] = &["--max-body-bytes", "4096", "--max-message-bytes
 
 /// Waits at most this long for anything that should arrive.
 const PATIENCE: Duration = Duration::from_secs(30);
-
-async fn live(client: &Client, since: Option<EventId>) -> Live {
-    let (live, ready) = client.connect_live(since).await.expect("connect");
-    assert!(matches!(ready, ServerFrame::Ready { .. }), "{ready:?}");
-    live
-}
 
 async fn group(owner: &Client, members: &[&Client]) -> RoomId {
     common::group_with(owner, "g", members).await

@@ -4,20 +4,14 @@
 
 mod common;
 
-use common::{Backend, TestServer, id_of, next_frame, signed_up};
+use common::{Backend, TestServer, id_of, live, next_frame, signed_up};
+use confab_client::Live;
 use confab_client::proto::rooms::CreateGroupRequest;
 use confab_client::proto::users::{Profile, UpdateProfileRequest};
 use confab_client::proto::ws::ServerFrame;
-use confab_client::{Client, Live};
 use confab_proto::UserId;
 
 on_both_backends!(a_profile_change_reaches_contacts_and_no_one_else);
-
-async fn live(client: &Client) -> Live {
-    let (live, ready) = client.connect_live(None).await.expect("connect");
-    assert!(matches!(ready, ServerFrame::Ready { .. }), "{ready:?}");
-    live
-}
 
 /// The next `profile` frame about `user`, skipping everything else.
 async fn next_profile_of(live: &mut Live, user: UserId) -> Profile {
@@ -40,9 +34,9 @@ async fn a_profile_change_reaches_contacts_and_no_one_else(backend: Backend) {
         .sign_in(&alice_name, common::PASSWORD, Some("laptop"))
         .await
         .unwrap();
-    let mut bob_live = live(&bob).await;
-    let mut laptop_live = live(&alice_laptop).await;
-    let mut carol_live = live(&carol).await;
+    let mut bob_live = live(&bob, None).await;
+    let mut laptop_live = live(&alice_laptop, None).await;
+    let mut carol_live = live(&carol, None).await;
 
     let changed = alice
         .update_profile(&UpdateProfileRequest {

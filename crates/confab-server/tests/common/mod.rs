@@ -113,6 +113,13 @@ pub async fn ws_send_refusal(live: &mut Live, room: RoomId, client_id: &str) -> 
     }
 }
 
+/// A live connection of `client`, resumed after `since`, once its `ready` came.
+pub async fn live(client: &Client, since: Option<confab_client::proto::EventId>) -> Live {
+    let (live, ready) = client.connect_live(since).await.expect("connect");
+    assert!(matches!(ready, ServerFrame::Ready { .. }), "{ready:?}");
+    live
+}
+
 /// The first frame `pick` takes (what it returns), skipping the frames it passes
 /// over (`None`); panics if the connection closes or nothing comes within 30 s.
 pub async fn next_frame<T>(live: &mut Live, mut pick: impl FnMut(ServerFrame) -> Option<T>) -> T {
