@@ -34,6 +34,13 @@ export const UNREACHABLE_MESSAGE = 'Cannot reach the server. Check your connecti
 /** Why an edit, a deletion or a reaction was not made: the client is offline. */
 export const OFFLINE_MESSAGE = 'you are offline; edits, deletions and reactions are not kept to send later, so try again once you are back online';
 
+/** A server's message as a sentence: capital first letter, full stop ("" stays ""). */
+export function asSentence(text: string): string {
+  const trimmed = text.trim();
+  if (!trimmed) return trimmed;
+  return trimmed[0]!.toUpperCase() + trimmed.slice(1) + (/[.!?]$/.test(trimmed) ? '' : '.');
+}
+
 /** The request did not reach the server, or its answer did not come back. */
 export class NetworkError extends Error {
   constructor(message = 'cannot reach the server') {

@@ -12,7 +12,7 @@
 // The server searches only the rooms I am a member of now, and never the end-to-end
 // encrypted ones (it cannot read them); the screen says so.
 
-import { ApiError, type Timers } from './rest';
+import { ApiError, asSentence, type Timers } from './rest';
 import type { EventId, RoomId, SearchHit, SearchResults, UserId } from './types';
 
 /** How long typing must pause before the query is sent. */
@@ -238,8 +238,7 @@ export class Search {
   }
 }
 
-/** The server's message as a sentence: capital first letter, full stop. */
+/** The server's message as a sentence. */
 function sentence(text: string): string {
-  const trimmed = text.trim().replace(/\.$/, '');
-  return trimmed ? `${trimmed.charAt(0).toUpperCase()}${trimmed.slice(1)}.` : 'The query cannot be searched.';
+  return asSentence(text) || 'The query cannot be searched.';
 }

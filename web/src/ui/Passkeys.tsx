@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ApiError, UNREACHABLE_MESSAGE } from '../client/client';
+import { asSentence } from '../client/rest';
 import { DEFAULT_PASSKEY_NAME, PASSKEY_NAME_MAX, passkeyFailure, passkeyNameProblem, type PasskeyInfo } from '../client/passkeys';
 import { waitMessage } from '../client/twoFactor';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -235,12 +236,6 @@ function refusalText(err: unknown): string {
   if (!(err instanceof ApiError)) return UNREACHABLE_MESSAGE;
   if (err.code === 'rate_limited') return waitMessage(err.retryAfterSecs);
   if (err.code === 'not_found') return 'That passkey is gone already.';
-  return sentence(err.message);
+  return asSentence(err.message);
 }
 
-/** "the last way; add one" → "The last way; add one." */
-function sentence(text: string): string {
-  const trimmed = text.trim();
-  if (!trimmed) return trimmed;
-  return trimmed[0]!.toUpperCase() + trimmed.slice(1) + (/[.!?]$/.test(trimmed) ? '' : '.');
-}
