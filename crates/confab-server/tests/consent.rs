@@ -6,11 +6,11 @@
 mod common;
 
 use common::{Backend, TestServer, code, direct, group_with, id_of, live, next_frame, signed_up};
+use confab_client::ClientError;
 use confab_client::proto::events::EventContent;
 use confab_client::proto::rooms::CreateGroupRequest;
 use confab_client::proto::users::PresenceStatus;
 use confab_client::proto::ws::ServerFrame;
-use confab_client::ClientError;
 use confab_proto::{ErrorCode, UserId};
 
 on_both_backends!(
