@@ -39,7 +39,10 @@ pub use confab_proto as proto;
 pub use live::{Incoming, Live};
 
 mod consent;
+#[cfg(feature = "e2ee")]
+pub mod e2ee;
 mod files;
+mod mls;
 mod notify;
 mod passkeys;
 mod providers;
@@ -396,11 +399,7 @@ impl Client {
 
     /// Sends a text message with a fresh client id.
     pub async fn send_text(&self, room: RoomId, text: &str) -> Result<RoomEvent> {
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let client_id = format!("{nanos:x}-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        let client_id = fresh_client_id();
         let body = MessageBody::Text {
             text: text.to_owned(),
         };
@@ -546,6 +545,15 @@ fn failure(status: StatusCode, bytes: &[u8]) -> ClientError {
             body: String::from_utf8_lossy(bytes).into_owned(),
         },
     }
+}
+
+/// A client id no other message of this process has: the time and a counter.
+fn fresh_client_id() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// Percent-encodes one path segment.

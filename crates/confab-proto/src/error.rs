@@ -69,6 +69,18 @@ pub enum ErrorCode {
     PasskeyRejected,
     /// The account has the most passkeys allowed (`--max-passkeys-per-user`) (409).
     TooManyPasskeys,
+    /// The room's MLS group is at another epoch than the commit or message was made
+    /// in: another commit won. Process the commits after your epoch, then make it
+    /// again (409).
+    MlsEpochStale,
+    /// This device has no leaf in the room's MLS group, or registered no MLS
+    /// signature key (403).
+    MlsNotInGroup,
+    /// The room's MLS group still holds leaves of people who left or of ended device
+    /// sessions: commit their removal before sending (409).
+    MlsRemovalPending,
+    /// The room's MLS group was already created (409).
+    MlsGroupExists,
     /// No access token was presented (401).
     Unauthenticated,
     /// The access token is malformed or its signature is wrong (401).
@@ -125,6 +137,10 @@ impl ErrorCode {
             Self::PasskeyCeremonyInvalid => "passkey_ceremony_invalid",
             Self::PasskeyRejected => "passkey_rejected",
             Self::TooManyPasskeys => "too_many_passkeys",
+            Self::MlsEpochStale => "mls_epoch_stale",
+            Self::MlsNotInGroup => "mls_not_in_group",
+            Self::MlsRemovalPending => "mls_removal_pending",
+            Self::MlsGroupExists => "mls_group_exists",
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidToken => "invalid_token",
             Self::TokenExpired => "token_expired",

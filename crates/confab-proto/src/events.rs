@@ -148,6 +148,22 @@ pub enum EventContent {
         #[cfg_attr(feature = "openapi", schema(nullable = false))]
         avatar_file_id: Option<String>,
     },
+    /// A commit of the room's MLS group (end-to-end encrypted rooms): the group moved
+    /// to `epoch`. Not in the timeline; members process it in log order.
+    MlsCommit {
+        /// The epoch the commit starts.
+        epoch: i64,
+        /// The device that made it.
+        device_id: crate::SessionId,
+        /// The `MLSMessage` (a `PublicMessage`), standard base64.
+        commit: String,
+        /// Devices it added, with their new leaves.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        added: Vec<crate::mls::GroupMember>,
+        /// Leaves it removed.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        removed: Vec<crate::mls::GroupMember>,
+    },
     /// An event type this version does not know (from a newer server). Clients
     /// skip it; it is never stored.
     #[serde(other)]
@@ -174,6 +190,7 @@ impl EventContent {
             Self::RoomRenamed { .. } => "room_renamed",
             Self::TopicChanged { .. } => "topic_changed",
             Self::RoomAvatarChanged { .. } => "room_avatar_changed",
+            Self::MlsCommit { .. } => "mls_commit",
             Self::Unknown => "unknown",
         }
     }

@@ -20,6 +20,7 @@ pub mod events;
 pub mod files;
 pub mod ids;
 pub mod invitations;
+pub mod mls;
 pub mod notifications;
 pub mod passkeys;
 pub mod providers;

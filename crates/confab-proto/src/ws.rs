@@ -263,6 +263,14 @@ pub enum ServerFrame {
     Pong {
         id: String,
     },
+    /// One of my devices has few one-time MLS key packages left (after a claim took
+    /// one): the device `device_id` uploads more (`POST /api/v1/mls/key-packages`).
+    /// My other devices ignore it.
+    MlsKeyPackagesLow {
+        device_id: SessionId,
+        /// One-time key packages still in stock.
+        remaining: i64,
+    },
     /// A frame type this version does not know (from a newer server); skip it.
     #[serde(other)]
     Unknown,

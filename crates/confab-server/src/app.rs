@@ -13,6 +13,7 @@ use crate::service::accounts::tokens::{self, AccessTokens};
 use crate::service::accounts::{Accounts, PasskeySetup, Providers, RelyingParty};
 use crate::service::budget::Budget;
 use crate::service::files::Files;
+use crate::service::mls::Mls;
 use crate::service::notifications::{Notifications, VapidKey};
 use crate::service::rooms::{Rooms, RoomsStores};
 use crate::service::search::Search;
@@ -45,6 +46,8 @@ pub struct App {
     pub files: Files,
     pub notifications: Arc<Notifications>,
     pub search: Search,
+    /// The delivery service of end-to-end encrypted rooms.
+    pub mls: Mls,
     /// Live delivery of stored events and ephemeral frames to connected clients.
     pub realtime: Arc<Realtime>,
     pub metrics: Metrics,
@@ -193,6 +196,12 @@ impl App {
             VapidKey::from_text(&vapid).context("cannot read the Web Push (VAPID) key")?,
         ));
         let search = Search::new(Arc::new(sql.clone()), &config.notify);
+        let mls = Mls::new(
+            Arc::new(sql.clone()),
+            Arc::new(sql.clone()),
+            Arc::clone(&realtime) as _,
+            config.mls.clone(),
+        );
         Ok(Arc::new(Self {
             config,
             store,
@@ -203,6 +212,7 @@ impl App {
             files,
             notifications,
             search,
+            mls,
             realtime,
             metrics,
             shutdown: CancellationToken::new(),

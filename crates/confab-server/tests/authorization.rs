@@ -162,6 +162,20 @@ fn rest_rows() -> Vec<Rest> {
         rest("POST   /push/subscriptions",          "subscribe this device",        Account, Bare,          anyone(CREATED)).body(|c| json!({ "endpoint": format!("https://push.example.com/{}", c.unique), "keys": { "p256dh": "BGsX0fLhLEJH-Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU", "auth": "AAAAAAAAAAAAAAAAAAAAAA" } })),
         rest("DELETE /push/subscriptions/{id}",   "remove one that is not mine",  Missing, Bare,          anyone(MISSING)),
         rest("GET    /search?q=hi",                 "search my rooms",              Account, Bare,          anyone(OK)),
+        // End-to-end encryption (tests/mls.rs covers the protocol): a device's own key
+        // and key packages; the group of a room for its current members, and only in
+        // an encrypted room (the matrix's group is not: 400 after the member check).
+        rest("PUT    /mls/device",                  "register my device's key",     Account, Bare,          anyone(OK)).body(|_| json!({ "signature_key": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" })),
+        rest("GET    /mls/key-packages",            "my key package stock",         Account, Bare,          anyone(OK)),
+        rest("POST   /mls/key-packages",            "upload a key package that is not one", Account, Bare,  anyone(INVALID)).body(|_| json!({ "key_packages": ["AAE="] })),
+        rest("POST   /mls/key-packages/claim",      "claim my own devices' key packages", Account, Me,      anyone(OK)).body(|c| json!({ "user_ids": [c.user] })),
+        rest("GET    /users/{user_id}/devices",     "my devices",                   Account, Me,            anyone(OK)),
+        rest("GET    /mls/welcomes",                "my device's Welcomes",         Account, Bare,          anyone(OK)),
+        rest("DELETE /mls/welcomes/{id}",           "take a Welcome I lack",        Missing, Bare,          anyone(MISSING)),
+        rest("GET    /rooms/{id}/mls",              "the group's MLS state",        Shared,  Bare,          members(INVALID)),
+        rest("POST   /rooms/{id}/mls",              "create its MLS group",         Shared,  Bare,          members(INVALID)),
+        rest("GET    /rooms/{id}/mls/commits",      "its commits",                  Shared,  Bare,          members(INVALID)),
+        rest("POST   /rooms/{id}/mls/commits",      "commit to it",                 Shared,  Bare,          members(INVALID)).body(|_| json!({ "commit": "AAE=" })),
         rest("GET    /rooms/{id}/notification-level", "my level in the group",     Shared,  Bare,          current(OK)),
         rest("PUT    /rooms/{id}/notification-level", "mute the group",            Shared,  Bare,          current(OK)).body(|_| json!({ "level": "nothing" })),
         rest("GET    /rooms/{id}/notification-level", "my level in the direct room", Direct, Bare,         [UNAUTH, MISSING, MISSING, OK, MISSING, MISSING, OK]),

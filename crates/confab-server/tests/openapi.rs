@@ -189,6 +189,7 @@ fn serde_output_matches_the_schemas() {
     for body in error_bodies() {
         check("ErrorBody", json(&body));
     }
+    check("GroupState", json(&group_state()));
     assert!(
         failures.is_empty(),
         "serde and the schemas disagree:\n{}",
@@ -512,8 +513,44 @@ fn event_contents() -> Vec<EventContent> {
         RoomAvatarChanged {
             avatar_file_id: None,
         },
+        MlsCommit {
+            epoch: 3,
+            device_id: confab_proto::SessionId(9),
+            commit: "AAEAAQ==".into(),
+            added: vec![leaf(2)],
+            removed: vec![],
+        },
+        MlsCommit {
+            epoch: 4,
+            device_id: confab_proto::SessionId(9),
+            commit: "AAEAAQ==".into(),
+            added: vec![],
+            removed: vec![leaf(1)],
+        },
         Unknown,
     ]
+}
+
+fn leaf(index: u32) -> confab_proto::mls::GroupMember {
+    confab_proto::mls::GroupMember {
+        leaf_index: index,
+        user_id: UserId(4),
+        device_id: confab_proto::SessionId(11),
+    }
+}
+
+fn group_state() -> confab_proto::mls::GroupState {
+    confab_proto::mls::GroupState {
+        group_id: "Y29uZmFiOnJvb206Nw==".into(),
+        created: true,
+        epoch: 4,
+        members: vec![leaf(0), leaf(1)],
+        to_add: vec![confab_proto::mls::DeviceRef {
+            user_id: UserId(5),
+            device_id: confab_proto::SessionId(12),
+        }],
+        to_remove: vec![leaf(1)],
+    }
 }
 
 fn client_frames() -> Vec<ClientFrame> {
@@ -634,6 +671,10 @@ fn server_frames() -> Vec<ServerFrame> {
         }),
         Profile(profile(Some("f1"))),
         Pong { id: "p1".into() },
+        MlsKeyPackagesLow {
+            device_id: confab_proto::SessionId(11),
+            remaining: 3,
+        },
         InvitationReceived {
             invitation: invitations().invitations.remove(0),
         },

@@ -16,6 +16,7 @@ mod error;
 mod file;
 mod files;
 mod groups;
+mod mls;
 mod notify;
 mod options;
 mod parsers;
@@ -36,6 +37,7 @@ pub use files::FileConfig;
 pub use groups::{
     HttpConfig, PASSWORD_MAX_CHARS, PasswordConfig, RoomLimits, ThrottleConfig, WsConfig,
 };
+pub use mls::MlsConfig;
 pub use notify::{NotifyConfig, RoomMentionRole};
 pub use options::{Config, SqliteSynchronous};
 pub use passkeys::{PasskeyConfig, RelyingParty};

@@ -16,6 +16,7 @@ use super::database::Backend;
 use super::error::ConfigError;
 use super::files::FileConfig;
 use super::groups::{HttpConfig, PasswordConfig, RoomLimits, ThrottleConfig, WsConfig};
+use super::mls::MlsConfig;
 use super::notify::NotifyConfig;
 use super::parsers::{at_least, duration, duration_at_least};
 use super::passkeys::PasskeyConfig;
@@ -208,6 +209,9 @@ pub struct Config {
 
     #[command(flatten, next_help_heading = "Passkeys")]
     pub passkeys: PasskeyConfig,
+
+    #[command(flatten, next_help_heading = "End-to-end encryption")]
+    pub mls: MlsConfig,
 
     #[command(flatten, next_help_heading = "HTTPS")]
     pub tls: TlsConfig,

@@ -108,7 +108,10 @@ fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::UsernameTaken
         | ErrorCode::IdentityInUse
         | ErrorCode::LastSignInMethod
-        | ErrorCode::TooManyPasskeys => StatusCode::CONFLICT,
+        | ErrorCode::TooManyPasskeys
+        | ErrorCode::MlsEpochStale
+        | ErrorCode::MlsRemovalPending
+        | ErrorCode::MlsGroupExists => StatusCode::CONFLICT,
         ErrorCode::ProviderUnavailable => StatusCode::BAD_GATEWAY,
         ErrorCode::InvalidCredentials
         | ErrorCode::ProviderRejected
@@ -120,7 +123,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::TokenExpired
         | ErrorCode::SessionRevoked
         | ErrorCode::RefreshTokenReused => StatusCode::UNAUTHORIZED,
-        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::Forbidden | ErrorCode::MlsNotInGroup => StatusCode::FORBIDDEN,
         ErrorCode::NotFound | ErrorCode::PasskeysDisabled => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::PayloadTooLarge | ErrorCode::QuotaExceeded => StatusCode::PAYLOAD_TOO_LARGE,

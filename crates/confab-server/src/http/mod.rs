@@ -12,6 +12,7 @@ mod cookie;
 pub mod error;
 pub(crate) mod extract;
 mod files;
+mod mls;
 mod notifications;
 mod ops;
 mod passkeys;
@@ -73,6 +74,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "files", description = "Uploading and downloading shared files"),
         (name = "notifications", description = "Notifications, room levels, do-not-disturb and Web Push"),
         (name = "search", description = "Full-text search of messages"),
+        (name = "mls", description = "End-to-end encrypted rooms: the MLS delivery service"),
     )
 )]
 struct ApiDoc;
@@ -168,6 +170,14 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(notifications::unsubscribe))
         .routes(routes!(search::search))
+        .routes(routes!(mls::register_device))
+        .routes(routes!(mls::devices))
+        .routes(routes!(mls::stock, mls::upload))
+        .routes(routes!(mls::claim))
+        .routes(routes!(mls::group, mls::create_group))
+        .routes(routes!(mls::commits, mls::submit_commit))
+        .routes(routes!(mls::welcomes))
+        .routes(routes!(mls::take_welcome))
         .split_for_parts();
     common_errors::document(&mut openapi);
     (router, openapi)

@@ -15,7 +15,7 @@ use crate::service::rooms::ReadNotice;
 use confab_proto::invitations::Invitation;
 use confab_proto::notifications::Notification;
 use confab_proto::users::{Presence, Profile};
-use confab_proto::{EventId, RoomId, UserId};
+use confab_proto::{EventId, RoomId, SessionId, UserId};
 use futures_util::stream::BoxStream;
 use tokio::sync::broadcast;
 
@@ -55,6 +55,11 @@ pub enum EphemeralFrame {
         unread_count: i64,
     },
     NotificationsRead(ReadNotice),
+    /// For one device of the recipient: few one-time MLS key packages are left.
+    MlsKeyPackagesLow {
+        device_id: SessionId,
+        remaining: i64,
+    },
 }
 
 /// What a subscriber receives: messages, or notice that some were lost.

@@ -58,6 +58,13 @@ pub(super) fn ephemeral(frame: EphemeralFrame) -> Option<Outbound> {
             seq: read.room.map(|(_, seq)| seq),
             unread_count: read.unread_count,
         },
+        EphemeralFrame::MlsKeyPackagesLow {
+            device_id,
+            remaining,
+        } => ServerFrame::MlsKeyPackagesLow {
+            device_id,
+            remaining,
+        },
     };
     encode(&frame).map(|frame| Outbound {
         event_id: None,

@@ -9,6 +9,7 @@ use super::tailer::Tailer;
 use crate::clock::Millis;
 use crate::service::ServiceResult;
 use crate::service::accounts::{LiveAccounts, Revoked};
+use crate::service::mls::MlsDelivery;
 use crate::service::rooms::{Delivery, ReadNotice};
 use crate::store::rooms::RoomStore;
 use async_trait::async_trait;
@@ -296,6 +297,18 @@ impl LiveAccounts for Realtime {
                     tracing::warn!(%error, user_id = %user, "cannot announce a profile change");
                 }
             }
+        });
+    }
+}
+
+impl MlsDelivery for Realtime {
+    fn key_packages_low(&self, user: UserId, device: SessionId, remaining: i64) {
+        self.bus.publish(BusMessage::Ephemeral {
+            recipients: vec![user],
+            frame: EphemeralFrame::MlsKeyPackagesLow {
+                device_id: device,
+                remaining,
+            },
         });
     }
 }

@@ -55,6 +55,18 @@ pub enum ServiceError {
     PasskeyRejected(String),
     #[error("this account has {0} passkeys, the most allowed; remove one first")]
     TooManyPasskeys(u32),
+    #[error(
+        "the room's encrypted group is at epoch {current}: process the commits you missed, then try again"
+    )]
+    MlsEpochStale { current: i64 },
+    #[error("{0}")]
+    MlsNotInGroup(String),
+    #[error(
+        "the room's encrypted group still holds devices that must be removed first (people who left, ended sessions): commit their removal, then send"
+    )]
+    MlsRemovalPending,
+    #[error("this room's encrypted group was already created")]
+    MlsGroupExists,
     #[error("the access token is malformed or not signed by this server")]
     InvalidToken,
     #[error("the access token has expired; refresh it")]
@@ -110,6 +122,10 @@ impl ServiceError {
             Self::PasskeyCeremonyInvalid => ErrorCode::PasskeyCeremonyInvalid,
             Self::PasskeyRejected(_) => ErrorCode::PasskeyRejected,
             Self::TooManyPasskeys(_) => ErrorCode::TooManyPasskeys,
+            Self::MlsEpochStale { .. } => ErrorCode::MlsEpochStale,
+            Self::MlsNotInGroup(_) => ErrorCode::MlsNotInGroup,
+            Self::MlsRemovalPending => ErrorCode::MlsRemovalPending,
+            Self::MlsGroupExists => ErrorCode::MlsGroupExists,
             Self::InvalidToken => ErrorCode::InvalidToken,
             Self::TokenExpired => ErrorCode::TokenExpired,
             Self::SessionRevoked => ErrorCode::SessionRevoked,

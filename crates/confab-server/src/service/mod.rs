@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod budget;
 mod error;
 pub mod files;
+pub mod mls;
 pub mod notifications;
 pub mod rooms;
 pub mod search;

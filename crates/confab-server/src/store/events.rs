@@ -223,6 +223,40 @@ pub enum ContentRecord {
         )]
         avatar_file_id: Option<String>,
     },
+    #[serde(rename = "mls_commit")]
+    MlsCommit {
+        #[serde(rename = "epoch")]
+        epoch: i64,
+        #[serde(rename = "device_id")]
+        device_id: i64,
+        #[serde(rename = "commit")]
+        commit: String,
+        #[serde(rename = "added", default, skip_serializing_if = "Vec::is_empty")]
+        added: Vec<LeafRecord>,
+        #[serde(rename = "removed", default, skip_serializing_if = "Vec::is_empty")]
+        removed: Vec<LeafRecord>,
+    },
+}
+
+/// A device's leaf in a room's MLS group, as stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeafRecord {
+    #[serde(rename = "leaf_index")]
+    pub leaf_index: u32,
+    #[serde(rename = "user_id")]
+    pub user_id: UserId,
+    #[serde(rename = "device_id")]
+    pub device_id: i64,
+}
+
+impl From<LeafRecord> for confab_proto::mls::GroupMember {
+    fn from(leaf: LeafRecord) -> Self {
+        Self {
+            leaf_index: leaf.leaf_index,
+            user_id: leaf.user_id,
+            device_id: confab_proto::SessionId(leaf.device_id),
+        }
+    }
 }
 
 impl ContentRecord {
@@ -245,6 +279,7 @@ impl ContentRecord {
             Self::RoomRenamed { .. } => "room_renamed",
             Self::TopicChanged { .. } => "topic_changed",
             Self::RoomAvatarChanged { .. } => "room_avatar_changed",
+            Self::MlsCommit { .. } => "mls_commit",
         }
     }
 
@@ -259,6 +294,7 @@ impl ContentRecord {
                 | Self::ReactionRemoved { .. }
                 | Self::ReadUpTo { .. }
                 | Self::DeliveredUpTo { .. }
+                | Self::MlsCommit { .. }
         )
     }
 
@@ -378,6 +414,19 @@ impl From<ContentRecord> for EventContent {
             ContentRecord::RoomAvatarChanged { avatar_file_id } => {
                 Self::RoomAvatarChanged { avatar_file_id }
             }
+            ContentRecord::MlsCommit {
+                epoch,
+                device_id,
+                commit,
+                added,
+                removed,
+            } => Self::MlsCommit {
+                epoch,
+                device_id: confab_proto::SessionId(device_id),
+                commit,
+                added: added.into_iter().map(Into::into).collect(),
+                removed: removed.into_iter().map(Into::into).collect(),
+            },
         }
     }
 }

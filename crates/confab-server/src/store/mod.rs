@@ -23,6 +23,7 @@
 //! - [`two_factor`]: the [`two_factor::TwoFactorStore`] trait: authenticator secrets and recovery codes;
 //! - [`identities`]: the [`identities::IdentityStore`] trait: identities at sign-in providers and the flows under way;
 //! - [`passkeys`]: the [`passkeys::PasskeyStore`] trait: passkeys and the ceremonies under way;
+//! - [`mls`]: the [`mls::MlsStore`] trait: MLS devices, key packages, groups and Welcomes;
 //! - [`events`]: events as stored, and their conversion to and from the wire types;
 //! - `error`: [`StoreError`];
 //! - `sql`: [`SqlStore`], the implementation on SQLite and PostgreSQL.
@@ -34,6 +35,7 @@ mod error;
 pub mod events;
 pub mod files;
 pub mod identities;
+pub mod mls;
 pub mod notifications;
 pub mod passkeys;
 pub mod rooms;

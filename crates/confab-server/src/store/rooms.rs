@@ -12,7 +12,7 @@ use super::events::{AttachmentRecord, BodyRecord, EventRecord};
 use crate::clock::Millis;
 use async_trait::async_trait;
 use confab_proto::rooms::{Role, RoomKind};
-use confab_proto::{EventId, RoomId, UserId};
+use confab_proto::{EventId, RoomId, SessionId, UserId};
 
 /// A room as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -141,6 +141,51 @@ pub enum RoomChange {
     SetAvatar {
         file_id: Option<String>,
     },
+    /// An MLS application message (encrypted rooms), made by the sender's device
+    /// `device` in epoch `epoch`: stored only if that is the group's epoch, the
+    /// device has a leaf, and no leaf waits to be removed.
+    SendEncrypted {
+        client_id: String,
+        ciphertext: String,
+        device: SessionId,
+        epoch: i64,
+    },
+    /// A commit of the room's MLS group; see [`MlsCommit`].
+    MlsCommit(MlsCommit),
+}
+
+/// A commit as the service read it from its public framing: stored only if the
+/// group is at `epoch`, `sender_leaf` is `device`'s leaf, each removed leaf may be
+/// removed by the sender and each added device belongs to a current member.
+#[derive(Clone, Debug)]
+pub struct MlsCommit {
+    pub device: SessionId,
+    /// The epoch it was made in; the group moves to the next one.
+    pub epoch: i64,
+    pub sender_leaf: u32,
+    /// The `MLSMessage`, base64.
+    pub commit: String,
+    /// Devices added, in the order of the commit's Add proposals.
+    pub added: Vec<(UserId, SessionId)>,
+    /// Leaves removed.
+    pub removed: Vec<u32>,
+    /// The Welcome for the added devices (base64), kept for each of them.
+    pub welcome: Option<String>,
+}
+
+/// Why an MLS change was not stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MlsRefusal {
+    /// The room's group was not created yet.
+    NoGroup,
+    /// The group is at another epoch.
+    Stale { current: i64 },
+    /// The device has no leaf in the group.
+    NotInGroup,
+    /// Leaves of people who left or of ended sessions must be removed first.
+    RemovalPending,
+    /// The commit does not fit the room (the reason, for the caller).
+    Invalid(String),
 }
 
 /// Outcome of [`RoomStore::append`].
@@ -159,6 +204,8 @@ pub enum Appended {
     /// The target message does not exist, is deleted, or the target user is not a
     /// member (for role changes and removals).
     TargetMissing,
+    /// An MLS commit or encrypted message that does not fit the room's group.
+    MlsRefused(MlsRefusal),
 }
 
 /// Which part of the timeline to read.

@@ -3,6 +3,7 @@
 
 use super::service::{Rooms, not_member};
 use crate::service::accounts::tokens::Principal;
+use crate::service::mls::{encrypted_message, refusal_error};
 use crate::service::notifications::{may_mention_room, mentions_room};
 use crate::service::validate::Username;
 use crate::service::{ServiceError, ServiceResult};
@@ -61,12 +62,29 @@ impl Rooms {
             MessageBody::Text { text } => self.mentions(id, caller.user_id, text).await?,
             MessageBody::Encrypted { .. } => Vec::new(),
         };
-        let change = RoomChange::SendMessage {
-            client_id: request.client_id.clone(),
-            body: BodyRecord::from(&request.body),
-            reply_to: request.reply_to,
-            mentions,
-            attachments,
+        let change = match &request.body {
+            MessageBody::Encrypted { ciphertext } => {
+                if request.reply_to.is_some() {
+                    return Err(ServiceError::invalid(
+                        "reply_to",
+                        "in an end-to-end encrypted room, what a message replies to is inside its ciphertext",
+                    ));
+                }
+                encrypted_message(
+                    &room,
+                    caller,
+                    &request.client_id,
+                    ciphertext,
+                    2 * self.limits.max_message_bytes,
+                )?
+            }
+            MessageBody::Text { .. } => RoomChange::SendMessage {
+                client_id: request.client_id.clone(),
+                body: BodyRecord::from(&request.body),
+                reply_to: request.reply_to,
+                mentions,
+                attachments,
+            },
         };
         match self.append(id, caller, change).await? {
             Appended::Event(event) => Ok(Sent {
@@ -86,6 +104,7 @@ impl Rooms {
                 "the message replied to does not exist",
             )),
             Appended::NotMember => Err(not_member()),
+            Appended::MlsRefused(refusal) => Err(refusal_error(refusal)),
             Appended::Unchanged | Appended::NotAllowed => {
                 Err(ServiceError::Internal("a send changed nothing".to_owned()))
             }
@@ -101,6 +120,7 @@ impl Rooms {
         body: &MessageBody,
     ) -> ServiceResult<RoomEvent> {
         let (room, _) = self.membership(caller, id).await?;
+        require_plain(&room, "body", "edits")?;
         self.require_unblocked(caller, &room).await?;
         let message = self.live_message(id, seq).await?;
         if message.sender_id != caller.user_id {
@@ -153,6 +173,7 @@ impl Rooms {
         add: bool,
     ) -> ServiceResult<Option<RoomEvent>> {
         let (room, _) = self.membership(caller, id).await?;
+        require_plain(&room, "emoji", "reactions")?;
         if add {
             self.require_unblocked(caller, &room).await?;
         }
@@ -318,6 +339,19 @@ pub fn mentioned_names(text: &str) -> Vec<String> {
         rest = tail;
     }
     names
+}
+
+/// `invalid_input` in an end-to-end encrypted room, where `what` (edits, reactions)
+/// travel inside encrypted messages: the server cannot apply them to ciphertext.
+fn require_plain(room: &RoomRecord, field: &'static str, what: &str) -> ServiceResult<()> {
+    if room.encrypted {
+        Err(ServiceError::invalid(
+            field,
+            format!("in an end-to-end encrypted room, {what} are sent as encrypted messages"),
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

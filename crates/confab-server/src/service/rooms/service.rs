@@ -109,6 +109,7 @@ impl Rooms {
             Appended::NotAllowed => Err(ServiceError::Forbidden(
                 "your role changed meanwhile".to_owned(),
             )),
+            Appended::MlsRefused(refusal) => Err(crate::service::mls::refusal_error(refusal)),
         }
     }
 

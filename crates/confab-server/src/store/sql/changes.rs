@@ -1,10 +1,6 @@
 //! Room changes inside an event transaction: one function per [`RoomChange`] kind.
 //!
-//! Ordering: every transaction that stores events first takes the room's row lock
-//! (`UPDATE rooms SET last_seq = last_seq + 1`), which hands out the room's next
-//! sequence number. On SQLite that statement also takes the database write lock, so
-//! the global event ids are assigned in commit order; on PostgreSQL a transaction-
-//! scoped advisory lock ([`begin_events`]) does the same across every node.
+//! Ordering: see `event_tx`, whose lock every event transaction takes first.
 //!
 //! Each change function checks what must hold even under races (the target message
 //! exists, the member is there), changes the tables, and returns either the content
@@ -12,58 +8,21 @@
 //! stored. [`append_in`] does the shared part: the sequence number, the sender's
 //! membership and the event row.
 
+use super::event_tx::{EventTx, Place, next_seq};
+use super::mls_changes;
 use super::rows::{
     EventRow, MemberRow, body_json, map_unique_violation, mentions_json, role_name, select_events,
     select_members, to_json,
 };
 use super::search_index::{Indexed, index_message, reindex_message, unindex_message};
 use crate::clock::Millis;
-use crate::config::Backend;
 use crate::store::StoreResult;
 use crate::store::events::{
     AttachmentRecord, BodyRecord, ContentRecord, EventRecord, MessageRecord,
 };
 use crate::store::rooms::{Appended, MemberRecord, RoomChange};
 use confab_proto::rooms::Role;
-use confab_proto::{EventId, RoomId, UserId};
-use sqlx::{Any, AnyPool, Transaction};
-
-/// Key of the PostgreSQL advisory lock that serialises event writers.
-const EVENT_LOG_LOCK: i64 = 0x636f_6e66_6162; // "confab"
-
-/// An open transaction that may store events.
-pub(super) type EventTx = Transaction<'static, Any>;
-
-/// Starts a transaction that may store events (see the module docs on ordering).
-pub(super) async fn begin_events(pool: &AnyPool, backend: Backend) -> StoreResult<EventTx> {
-    let mut tx = pool.begin().await?;
-    if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(EVENT_LOG_LOCK)
-            .execute(&mut *tx)
-            .await?;
-    }
-    Ok(tx)
-}
-
-/// Allocates the room's next sequence number; `None` if the room does not exist.
-pub(super) async fn next_seq(tx: &mut EventTx, room: RoomId) -> StoreResult<Option<i64>> {
-    Ok(sqlx::query_scalar(
-        "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
-    )
-    .bind(room.0)
-    .fetch_optional(&mut **tx)
-    .await?)
-}
-
-/// Where one change happens: the room, who makes it, the sequence number its event
-/// will have, and when.
-pub(super) struct Place {
-    pub room: RoomId,
-    pub sender: UserId,
-    pub seq: i64,
-    pub now: Millis,
-}
+use confab_proto::{EventId, RoomId, SessionId, UserId};
 
 /// What a change function decided.
 enum Decision {
@@ -210,6 +169,16 @@ pub(super) async fn append_in(
         RoomChange::Rename { name } => rename(tx, &at, name).await?,
         RoomChange::SetTopic { topic } => set_topic(tx, &at, topic).await?,
         RoomChange::SetAvatar { file_id } => set_avatar(tx, &at, file_id.as_deref()).await?,
+        RoomChange::SendEncrypted {
+            client_id,
+            ciphertext,
+            device,
+            epoch,
+        } => send_encrypted(tx, &at, client_id, ciphertext, *device, *epoch).await?,
+        RoomChange::MlsCommit(commit) => match mls_changes::commit(tx, &at, commit).await? {
+            Ok(content) => Decision::Store(content),
+            Err(refusal) => Decision::Skip(Appended::MlsRefused(refusal)),
+        },
     };
     match decision {
         Decision::Store(content) => {
@@ -234,6 +203,44 @@ pub(super) async fn append_in(
     }
 }
 
+/// The message `sender` sent before with this client id, if any.
+async fn duplicate_of(
+    tx: &mut EventTx,
+    sender: UserId,
+    client_id: &str,
+) -> StoreResult<Option<EventRecord>> {
+    let original: Option<EventRow> = sqlx::query_as(select_events!(
+        "WHERE e.sender_id = $1 AND e.client_id = $2"
+    ))
+    .bind(sender.0)
+    .bind(client_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    original.map(TryInto::try_into).transpose()
+}
+
+/// Stores an encrypted message if the room's group takes it (`mls_changes`). A
+/// retry of a stored message returns it, whatever the group did since.
+async fn send_encrypted(
+    tx: &mut EventTx,
+    at: &Place,
+    client_id: &str,
+    ciphertext: &str,
+    device: SessionId,
+    epoch: i64,
+) -> StoreResult<Decision> {
+    if let Some(original) = duplicate_of(tx, at.sender, client_id).await? {
+        return Ok(Decision::Skip(Appended::Duplicate(original)));
+    }
+    if let Some(refusal) = mls_changes::send_refusal(tx, at, device, epoch).await? {
+        return Ok(Decision::Skip(Appended::MlsRefused(refusal)));
+    }
+    let body = BodyRecord::Encrypted {
+        ciphertext: ciphertext.to_owned(),
+    };
+    send_message(tx, at, client_id, &body, None, &[], &[]).await
+}
+
 async fn send_message(
     tx: &mut EventTx,
     at: &Place,
@@ -243,15 +250,8 @@ async fn send_message(
     mentions: &[UserId],
     attachments: &[AttachmentRecord],
 ) -> StoreResult<Decision> {
-    let original: Option<EventRow> = sqlx::query_as(select_events!(
-        "WHERE e.sender_id = $1 AND e.client_id = $2"
-    ))
-    .bind(at.sender.0)
-    .bind(client_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if let Some(original) = original {
-        return Ok(Decision::Skip(Appended::Duplicate(original.try_into()?)));
+    if let Some(original) = duplicate_of(tx, at.sender, client_id).await? {
+        return Ok(Decision::Skip(Appended::Duplicate(original)));
     }
     if let Some(target) = reply_to
         && !is_live_message(tx, at.room, target).await?

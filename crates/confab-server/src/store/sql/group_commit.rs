@@ -20,7 +20,8 @@
 //!
 //! [`SqlStore::append`]: super::SqlStore
 
-use super::changes::{EventTx, append_in, begin_events};
+use super::changes::append_in;
+use super::event_tx::{EventTx, begin_events};
 use crate::clock::Millis;
 use crate::config::Backend;
 use crate::store::rooms::{Appended, RoomChange};

@@ -4,7 +4,8 @@
 //! `room_list`.
 
 use super::SqlStore;
-use super::changes::{EventTx, Place, add_member, begin_events, insert_event, next_seq};
+use super::changes::{add_member, insert_event};
+use super::event_tx::{EventTx, Place, begin_events, next_seq};
 use super::rows::{
     EventRow, MemberRow, RoomRow, decode_all, map_unique_violation, room_kind_name, select_events,
     select_members, select_rooms,

@@ -9,7 +9,7 @@
 //! PostgreSQL. Shorter words are a `LIKE` on the rows the rest selected.
 
 use super::SqlStore;
-use super::changes::begin_events;
+use super::event_tx::begin_events;
 use super::rows::parse_json;
 use super::search_index::{Indexed, index_message};
 use crate::config::Backend;
