@@ -130,6 +130,23 @@ describe('two devices', () => {
   });
 });
 
+describe('redelivery', () => {
+  it('refuses a message processed already (so a saved but unacknowledged state is safe)', async () => {
+    const { engine, device } = world();
+    const alice = await device(1, 10);
+    const bob = await device(2, 20);
+    const { owner, joined, commit } = await join(engine, await engine.createGroup(alice, 7), bob);
+    const msg = await engine.encrypt(owner, text.encode('once'));
+    const first = await expectApplication(engine, joined, msg.message);
+    await expect(engine.processMessage(first.group, msg.message)).rejects.toBeInstanceOf(MlsProtocolError);
+    // The commit that added Bob, delivered to him again: of a past epoch.
+    await expect(engine.processMessage(first.group, commit)).rejects.toBeInstanceOf(MlsEpochError);
+    const update = await engine.commitUpdate(msg.group);
+    const applied = await expectCommit(engine, first.group, update.commit);
+    await expect(engine.processMessage(applied.group, update.commit)).rejects.toBeInstanceOf(MlsEpochError);
+  });
+});
+
 describe('three devices', () => {
   it('self-update, then a removal after which the removed device cannot read', async () => {
     const { engine, device } = world();
