@@ -147,6 +147,7 @@ export interface MlsEngine {
   createDevice(userId: number, deviceId: number): Promise<Device>;
   /** `count` one-time key packages then one last-resort package, and their private halves. */
   keyPackages(device: Device, count: number): Promise<{ packages: Uint8Array[]; secrets: KeyPackageSecret[] }>;
+  /** Epoch 0, this device alone. Its own key must be registered too: every leaf is checked. */
   createGroup(device: Device, roomId: number): Promise<Group>;
   commitAdd(group: Group, keyPackages: readonly Uint8Array[]): Promise<AddResult>;
   commitRemove(group: Group, leafIndexes: readonly number[]): Promise<CommitResult>;
