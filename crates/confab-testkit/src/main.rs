@@ -1,6 +1,7 @@
 //! `confab-testkit serve`: one test server for a test runner in another language
 //! (the browser tests in `web/e2e`), started through the same library as the Rust
-//! tests.
+//! tests. `confab-testkit mls-peer`: an OpenMLS device such a runner drives
+//! (`mls_peer`).
 //!
 //! It prints one JSON line to stdout once the server listens, copies the server's
 //! log to stderr, and when its stdin closes (or it gets SIGTERM or SIGINT) it stops
@@ -40,7 +41,12 @@ enum Cmd {
         #[arg(last = true)]
         args: Vec<String>,
     },
+    /// An OpenMLS device driven by JSON lines on stdin (see `mls_peer`), for
+    /// interoperability tests with other MLS implementations.
+    MlsPeer,
 }
+
+mod mls_peer;
 
 fn main() -> ExitCode {
     match run() {
@@ -54,11 +60,17 @@ fn main() -> ExitCode {
 
 #[tokio::main(flavor = "current_thread")]
 async fn run() -> anyhow::Result<ExitCode> {
-    let Cmd::Serve {
-        backend,
-        profile,
-        args,
-    } = Cli::parse().command;
+    let (backend, profile, args) = match Cli::parse().command {
+        Cmd::Serve {
+            backend,
+            profile,
+            args,
+        } => (backend, profile, args),
+        Cmd::MlsPeer => {
+            mls_peer::run().await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let mut server = TestServer::builder(backend)
         .profile(profile)
         .args(args)
