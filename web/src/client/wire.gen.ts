@@ -46,6 +46,27 @@ export interface components {
             current_password: string;
             new_password: string;
         };
+        /**
+         * @description `POST /api/v1/mls/key-packages/claim`: one key package of each device of these
+         *     users, to add them to a group.
+         */
+        ClaimKeyPackages: {
+            /** @description At most 100; each must share a room with the caller (or be the caller). */
+            user_ids: components["schemas"]["UserId"][];
+        };
+        /** @description A key package handed out by a claim. */
+        ClaimedKeyPackage: {
+            device_id: components["schemas"]["SessionId"];
+            key_package: string;
+            user_id: components["schemas"]["UserId"];
+        };
+        /**
+         * @description The answer to a claim: one per device that had one. A device without key
+         *     packages is left out (it cannot be added until it uploads some).
+         */
+        ClaimedKeyPackages: {
+            key_packages: components["schemas"]["ClaimedKeyPackage"][];
+        };
         /** @description Frames a client sends. */
         ClientFrame: {
             since?: components["schemas"]["EventId"];
@@ -125,6 +146,10 @@ export interface components {
          * @enum {integer}
          */
         CloseCode: CloseCode;
+        /** @description `GET /api/v1/rooms/{id}/mls/commits`: the commits after an epoch, in order. */
+        CommitList: {
+            commits: components["schemas"]["RoomEvent"][];
+        };
         /** @description `POST /api/v1/auth/providers/complete` */
         CompleteProviderFlow: {
             /** @description A name for this device's session, as at sign-in. */
@@ -148,6 +173,11 @@ export interface components {
             members?: components["schemas"]["UserId"][];
             name: string;
             topic?: string;
+        };
+        /** @description A device of a member that is not in the group yet. */
+        DeviceRef: {
+            device_id: components["schemas"]["SessionId"];
+            user_id: components["schemas"]["UserId"];
         };
         /** @description One signed-in device, as listed by `GET /api/v1/sessions`. */
         DeviceSession: {
@@ -183,7 +213,7 @@ export interface components {
          *     must treat a code they do not know as [`ErrorCode::Unknown`].
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "invalid_input" | "weak_password" | "username_taken" | "invalid_credentials" | "second_factor_required" | "invalid_second_factor" | "provider_flow_invalid" | "provider_rejected" | "provider_unavailable" | "identity_in_use" | "last_sign_in_method" | "passkeys_disabled" | "passkey_ceremony_invalid" | "passkey_rejected" | "too_many_passkeys" | "unauthenticated" | "invalid_token" | "token_expired" | "session_revoked" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "quota_exceeded" | "range_not_satisfiable" | "unsupported_media_type" | "rate_limited" | "internal" | "unavailable" | "unknown";
+        ErrorCode: "invalid_json" | "invalid_input" | "weak_password" | "username_taken" | "invalid_credentials" | "second_factor_required" | "invalid_second_factor" | "provider_flow_invalid" | "provider_rejected" | "provider_unavailable" | "identity_in_use" | "last_sign_in_method" | "passkeys_disabled" | "passkey_ceremony_invalid" | "passkey_rejected" | "too_many_passkeys" | "mls_epoch_stale" | "mls_not_in_group" | "mls_removal_pending" | "mls_group_exists" | "unauthenticated" | "invalid_token" | "token_expired" | "session_revoked" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "quota_exceeded" | "range_not_satisfiable" | "unsupported_media_type" | "rate_limited" | "internal" | "unavailable" | "unknown";
         /** @description What went wrong, for programs (`code`) and for people (`message`). */
         ErrorDetail: {
             /** @description Stable, machine-readable reason; see [`ErrorCode`]. */
@@ -278,6 +308,22 @@ export interface components {
             /** @enum {string} */
             type: "room_avatar_changed";
         } | {
+            /** @description Devices it added, with their new leaves. */
+            added?: components["schemas"]["GroupMember"][];
+            /** @description The `MLSMessage` (a `PublicMessage`), standard base64. */
+            commit: string;
+            /** @description The device that made it. */
+            device_id: components["schemas"]["SessionId"];
+            /**
+             * Format: int64
+             * @description The epoch the commit starts.
+             */
+            epoch: number;
+            /** @description Leaves it removed. */
+            removed?: components["schemas"]["GroupMember"][];
+            /** @enum {string} */
+            type: "mls_commit";
+        } | {
             /** @enum {string} */
             type: "unknown";
         };
@@ -321,6 +367,34 @@ export interface components {
              */
             name?: string;
         };
+        /** @description A device's leaf in a group. */
+        GroupMember: {
+            device_id: components["schemas"]["SessionId"];
+            /** Format: int32 */
+            leaf_index: number;
+            user_id: components["schemas"]["UserId"];
+        };
+        /** @description `GET /api/v1/rooms/{id}/mls`: the room's group as the server orders it. */
+        GroupState: {
+            /** @description `false` until a member's device creates the group. */
+            created: boolean;
+            /**
+             * Format: int64
+             * @description The current epoch: the one commits and messages must be made in.
+             */
+            epoch: number;
+            /** @description Standard base64 of the group id (`confab:room:{room_id}`). */
+            group_id: string;
+            /** @description The leaves, by leaf index. */
+            members: components["schemas"]["GroupMember"][];
+            /** @description Devices of current members that are not in the group: a member adds them. */
+            to_add: components["schemas"]["DeviceRef"][];
+            /**
+             * @description Leaves that must be removed before anyone may send again: their user is no
+             *     longer a member, or their device session ended.
+             */
+            to_remove: components["schemas"]["GroupMember"][];
+        };
         /** @description A page of history: timeline events, oldest first. */
         HistoryPage: {
             events: components["schemas"]["RoomEvent"][];
@@ -347,6 +421,16 @@ export interface components {
         /** @description `POST /api/v1/rooms/{id}/invitations`: invite people to a group. */
         InviteRequest: {
             user_ids: components["schemas"]["UserId"][];
+        };
+        /** @description How many key packages this device has in stock. */
+        KeyPackageStock: {
+            /** @description Whether a last-resort key package is stored. */
+            last_resort: boolean;
+            /**
+             * Format: int64
+             * @description One-time key packages not yet claimed.
+             */
+            one_time: number;
         };
         /**
          * @description `POST /api/v1/users/me/identities`: start linking an identity at this provider
@@ -432,6 +516,23 @@ export interface components {
             reactions?: components["schemas"]["Reaction"][];
             /** Format: int64 */
             reply_to?: number;
+        };
+        /** @description A device that can take part in encrypted rooms. */
+        MlsDevice: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description The device session's id; with `user_id` it makes the credential identity. */
+            device_id: components["schemas"]["SessionId"];
+            /** @description The Ed25519 public key its credential must carry, standard base64. */
+            signature_key: string;
+            user_id: components["schemas"]["UserId"];
+        };
+        /**
+         * @description `GET /api/v1/users/{id}/devices`: a user's devices, oldest first. Devices whose
+         *     session ended are not listed.
+         */
+        MlsDeviceList: {
+            devices: components["schemas"]["MlsDevice"][];
         };
         /**
          * @description One notification. The event it is about is `seq` in `room_id`
@@ -597,6 +698,21 @@ export interface components {
         PendingInvitationList: {
             invitations: components["schemas"]["PendingInvitation"][];
         };
+        /** @description A Welcome kept for one device until it takes it. */
+        PendingWelcome: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description The epoch the Welcome joins.
+             */
+            epoch: number;
+            /** Format: int64 */
+            id: number;
+            room_id: components["schemas"]["RoomId"];
+            /** @description The `Welcome` `MLSMessage`, standard base64. */
+            welcome: string;
+        };
         /** @description One user's presence. */
         Presence: {
             /**
@@ -748,6 +864,11 @@ export interface components {
              *     the `confab_refresh` cookie and sends `X-Confab-Refresh: cookie`.
              */
             refresh_token?: string;
+        };
+        /** @description `PUT /api/v1/mls/device`: this device's MLS signature public key. */
+        RegisterDevice: {
+            /** @description The Ed25519 public key (32 bytes), standard base64. */
+            signature_key: string;
         };
         /** @description `PATCH /api/v1/users/me/passkeys/{id}` */
         RenamePasskey: {
@@ -967,6 +1088,15 @@ export interface components {
             /** @enum {string} */
             type: "pong";
         } | {
+            device_id: components["schemas"]["SessionId"];
+            /**
+             * Format: int64
+             * @description One-time key packages still in stock.
+             */
+            remaining: number;
+            /** @enum {string} */
+            type: "mls_key_packages_low";
+        } | {
             /** @enum {string} */
             type: "unknown";
         };
@@ -1100,6 +1230,16 @@ export interface components {
             /** @description The current password; required when the account has one. */
             password?: string;
         };
+        /** @description `POST /api/v1/rooms/{id}/mls/commits` */
+        SubmitCommit: {
+            /**
+             * @description The commit, an `MLSMessage` holding a `PublicMessage`, made in the current
+             *     epoch by the caller's leaf, with its proposals inline.
+             */
+            commit: string;
+            /** @description The `Welcome` for the devices the commit adds; required exactly when it adds. */
+            welcome?: string;
+        };
         /** @description The thumbnail of an image: at most 320 pixels on its longer side. */
         ThumbnailInfo: {
             content_type: string;
@@ -1153,6 +1293,16 @@ export interface components {
             name?: string | null;
             topic?: string | null;
         };
+        /** @description `POST /api/v1/mls/key-packages`: key packages of this device. */
+        UploadKeyPackages: {
+            /** @description One-time key packages, each claimed once (`--mls-max-key-packages` in stock). */
+            key_packages?: string[];
+            /**
+             * @description Handed out when the one-time ones run out, and never used up; replaces the
+             *     previous one.
+             */
+            last_resort?: string;
+        };
         /**
          * Format: int64
          * @description Identifies an account.
@@ -1161,6 +1311,10 @@ export interface components {
         /** @description `GET /api/v1/users?prefix=...` */
         UserList: {
             users: components["schemas"]["Profile"][];
+        };
+        /** @description `GET /api/v1/mls/welcomes`: this device's Welcomes, oldest first. */
+        WelcomeList: {
+            welcomes: components["schemas"]["PendingWelcome"][];
         };
     };
     responses: never;
