@@ -49,6 +49,7 @@ const SHOWN_IN_TIMELINE = {
   room_renamed: true,
   topic_changed: true,
   room_avatar_changed: true,
+  mls_commit: false,
   unknown: false,
 } as const satisfies Record<EventContent['type'], boolean>;
 
