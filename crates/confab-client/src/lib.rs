@@ -323,12 +323,18 @@ impl Client {
     /// The direct room with `user_id`, created on first use. With someone I share no
     /// room with, it is a request they must accept (`member_count` 1 until then).
     pub async fn open_direct(&self, user_id: UserId) -> Result<Room> {
-        self.authed(
-            Method::POST,
-            "/api/v1/rooms/direct",
-            Some(&OpenDirectRequest { user_id }),
-        )
+        self.open_direct_with(&OpenDirectRequest {
+            user_id,
+            encrypted: false,
+        })
         .await
+    }
+
+    /// The direct room with `user_id`, plain or end-to-end encrypted (a pair may have
+    /// one of each).
+    pub async fn open_direct_with(&self, request: &OpenDirectRequest) -> Result<Room> {
+        self.authed(Method::POST, "/api/v1/rooms/direct", Some(request))
+            .await
     }
 
     /// A room I am in, as my room list shows it (role, counts, latest message).

@@ -129,6 +129,10 @@ pub struct CreateGroupRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpenDirectRequest {
     pub user_id: UserId,
+    /// The pair's end-to-end encrypted direct room instead of the plain one: a pair
+    /// may have one of each.
+    #[serde(default)]
+    pub encrypted: bool,
 }
 
 /// `PATCH /api/v1/rooms/{id}`: fields left out stay as they are.

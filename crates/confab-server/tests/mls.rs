@@ -11,7 +11,7 @@ use confab_client::Client;
 use confab_client::e2ee::{Device, Received};
 use confab_client::proto::events::{EventContent, MessageBody, RoomEvent};
 use confab_client::proto::mls::{SubmitCommit, UploadKeyPackages};
-use confab_client::proto::rooms::CreateGroupRequest;
+use confab_client::proto::rooms::{CreateGroupRequest, OpenDirectRequest};
 use confab_client::proto::ws::ServerFrame;
 use confab_proto::{ErrorCode, RoomId};
 
@@ -20,6 +20,7 @@ on_both_backends!(
     a_removed_member_reads_nothing_sent_after_and_racing_commits_leave_one_group,
     a_device_away_for_three_epochs_catches_up,
     the_delivery_service_refuses_what_does_not_fit_the_room,
+    an_encrypted_direct_room_is_a_room_of_its_own,
 );
 
 /// One more device session of an account, with its MLS identity.
@@ -546,4 +547,40 @@ async fn the_delivery_service_refuses_what_does_not_fit_the_room(backend: Backen
     let response = http.get(url).bearer_auth(token).send().await.unwrap();
     assert_eq!(response.status(), 400);
     drop(bob_device);
+}
+
+async fn an_encrypted_direct_room_is_a_room_of_its_own(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, _) = signed_up(&server, "alice").await;
+    let (bob, _) = signed_up(&server, "bob").await;
+    let bob_id = id_of(&bob).await;
+    let encrypted = OpenDirectRequest {
+        user_id: bob_id,
+        encrypted: true,
+    };
+    let room = alice.open_direct_with(&encrypted).await.unwrap();
+    assert!(room.encrypted);
+    // Asking again gives the same room; the plain direct room is another one.
+    assert_eq!(
+        alice.open_direct_with(&encrypted).await.unwrap().id,
+        room.id
+    );
+    let plain = alice.open_direct(bob_id).await.unwrap();
+    assert!(!plain.encrypted);
+    assert_ne!(plain.id, room.id);
+    bob.accept_invitation(room.id).await.unwrap();
+    let summary = bob.room(room.id).await.unwrap();
+    assert_eq!(summary.peer, Some(id_of(&alice).await));
+
+    let mut alice_device = Device::register(alice.clone(), None, 2).await.unwrap();
+    let mut bob_device = Device::register(bob.clone(), None, 2).await.unwrap();
+    alice_device.create_group(room.id).await.unwrap();
+    assert_eq!(bob_device.join_pending().await.unwrap(), vec![room.id]);
+    bob_device.send(room.id, b"just between us").await.unwrap();
+    alice_device.send(room.id, b"agreed").await.unwrap();
+    assert_eq!(
+        read_all(&mut alice_device, room.id).await,
+        ["just between us"]
+    );
+    assert_eq!(read_all(&mut bob_device, room.id).await, ["agreed"]);
 }

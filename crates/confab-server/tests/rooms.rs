@@ -635,10 +635,19 @@ async fn limits_are_enforced(backend: Backend) {
         reply_to: None,
         attachments: Vec::new(),
     };
-    crypto_owner
-        .send_message(encrypted.id, &ciphertext)
-        .await
-        .expect("ciphertext accepted");
+    // Ciphertext must be an MLS application message of the room's group (tests/mls.rs
+    // sends real ones); anything else is refused with the reason.
+    let refused = crypto_owner.send_message(encrypted.id, &ciphertext).await;
+    let detail = match refused {
+        Err(confab_client::ClientError::Api { detail, .. }) => detail,
+        other => panic!("not an MLS message, yet {other:?}"),
+    };
+    assert_eq!(detail.code, ErrorCode::InvalidInput);
+    assert!(
+        detail.message.contains("not an MLS message"),
+        "{}",
+        detail.message
+    );
     assert_eq!(
         code(
             owner

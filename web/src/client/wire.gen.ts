@@ -528,7 +528,7 @@ export interface components {
             user_id: components["schemas"]["UserId"];
         };
         /**
-         * @description `GET /api/v1/users/{id}/devices`: a user's devices, oldest first. Devices whose
+         * @description `GET /api/v1/users/{user_id}/devices`: a user's devices, oldest first. Devices whose
          *     session ended are not listed.
          */
         MlsDeviceList: {
@@ -627,6 +627,11 @@ export interface components {
          *     the room has one member until they accept.
          */
         OpenDirectRequest: {
+            /**
+             * @description The pair's end-to-end encrypted direct room instead of the plain one: a pair
+             *     may have one of each.
+             */
+            encrypted?: boolean;
             user_id: components["schemas"]["UserId"];
         };
         /**

@@ -58,7 +58,10 @@ pub async fn open_direct(
     Auth(caller): Auth,
     ApiJson(request): ApiJson<OpenDirectRequest>,
 ) -> Result<(StatusCode, Json<Room>), ApiError> {
-    let (room, created) = app.rooms.open_direct(caller, request.user_id).await?;
+    let (room, created) = app
+        .rooms
+        .open_direct(caller, request.user_id, request.encrypted)
+        .await?;
     Ok((
         if created {
             StatusCode::CREATED

@@ -247,15 +247,21 @@ pub struct TimelinePage {
 /// See [`RoomStore::committed`].
 pub type CommitWatch = tokio::sync::watch::Receiver<EventId>;
 
+/// What marks the key of an end-to-end encrypted direct room.
+const ENCRYPTED_SUFFIX: &str = ":e2ee";
+
 /// The key that makes a direct room unique to its pair: `"<smaller id>:<larger id>"`,
-/// the same whichever of the two asks.
-pub fn direct_key(a: UserId, b: UserId) -> String {
+/// the same whichever of the two asks, with `:e2ee` after it for the pair's end-to-end
+/// encrypted direct room (a pair may have one of each).
+pub fn direct_key(a: UserId, b: UserId, encrypted: bool) -> String {
     let (low, high) = if a < b { (a, b) } else { (b, a) };
-    format!("{low}:{high}")
+    let suffix = if encrypted { ENCRYPTED_SUFFIX } else { "" };
+    format!("{low}:{high}{suffix}")
 }
 
 /// The other person of a direct room, from its key and one of the pair.
 pub fn direct_peer(key: &str, me: UserId) -> Option<UserId> {
+    let key = key.strip_suffix(ENCRYPTED_SUFFIX).unwrap_or(key);
     let (low, high) = key.split_once(':')?;
     let (low, high) = (UserId(low.parse().ok()?), UserId(high.parse().ok()?));
     if low == me {
@@ -339,8 +345,11 @@ mod tests {
 
     #[test]
     fn direct_keys_do_not_depend_on_order_and_name_the_peer() {
-        let key = direct_key(UserId(7), UserId(3));
-        assert_eq!(key, direct_key(UserId(3), UserId(7)));
+        let key = direct_key(UserId(7), UserId(3), false);
+        assert_eq!(key, direct_key(UserId(3), UserId(7), false));
+        let encrypted = direct_key(UserId(7), UserId(3), true);
+        assert_eq!(encrypted, "3:7:e2ee");
+        assert_eq!(direct_peer(&encrypted, UserId(7)), Some(UserId(3)));
         assert_eq!(key, "3:7");
         assert_eq!(direct_peer(&key, UserId(3)), Some(UserId(7)));
         assert_eq!(direct_peer(&key, UserId(7)), Some(UserId(3)));

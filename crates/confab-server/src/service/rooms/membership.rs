@@ -74,10 +74,12 @@ impl Rooms {
     /// With someone the caller shares a room with, both are members at once. With
     /// anyone else the room starts as a request: the caller is its only member and
     /// `peer` is invited. Opening it again after the request was declined asks again.
+    /// An `encrypted` direct room is another room than the plain one of the pair.
     pub async fn open_direct(
         &self,
         caller: Principal,
         peer: UserId,
+        encrypted: bool,
     ) -> ServiceResult<(Room, bool)> {
         if peer == caller.user_id {
             return Err(ServiceError::invalid(
@@ -87,7 +89,7 @@ impl Rooms {
         }
         self.require_user(peer, "user_id").await?;
         self.require_reachable(caller.user_id, peer).await?;
-        let key = direct_key(caller.user_id, peer);
+        let key = direct_key(caller.user_id, peer, encrypted);
         if let Some(room) = self.rooms.direct_room(&key).await? {
             if self.ask_again(caller, &room, peer).await? {
                 return Ok((
@@ -116,7 +118,7 @@ impl Rooms {
             kind: RoomKind::Direct,
             name: "",
             topic: "",
-            encrypted: false,
+            encrypted,
             direct_key: Some(&key),
             creator: caller.user_id,
             members,
