@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand};
 use report::Report;
 use scenario::auth::AuthArgs;
 use scenario::connections::ConnectionsArgs;
+use scenario::encrypted::EncryptedArgs;
 use scenario::fanout::FanoutArgs;
 use scenario::files::FilesArgs;
 use scenario::history::HistoryArgs;
@@ -68,6 +69,9 @@ enum Scenario {
     Auth(AuthArgs),
     /// Uploads, then downloads, of equal-sized files with a few in flight.
     Files(FilesArgs),
+    /// An MLS-encrypted group beside a plain one of the same size: latency,
+    /// throughput and server CPU of each.
+    Encrypted(EncryptedArgs),
 }
 
 impl Scenario {
@@ -80,6 +84,7 @@ impl Scenario {
             Self::Search(_) => "search",
             Self::Auth(_) => "auth",
             Self::Files(_) => "files",
+            Self::Encrypted(_) => "encrypted",
         }
     }
 }
@@ -114,6 +119,9 @@ async fn main() -> anyhow::Result<()> {
             Scenario::Auth(args) => scenario::auth::run(&bench, args, &mut report).await,
             Scenario::Files(args) => {
                 scenario::files::run(&bench, args, server_pid, &mut report).await
+            }
+            Scenario::Encrypted(args) => {
+                scenario::encrypted::run(&bench, args, server_pid, &mut report).await
             }
         }
     };

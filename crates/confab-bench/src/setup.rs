@@ -81,11 +81,12 @@ impl Bench {
         .await
     }
 
-    /// Creates one group per member list; the first member of each list owns it and
-    /// invites the others, who accept.
+    /// Creates one group per member list (end-to-end encrypted ones if `encrypted`);
+    /// the first member of each list owns it and invites the others, who accept.
     pub async fn create_groups(
         &self,
         member_lists: Vec<Vec<BenchUser>>,
+        encrypted: bool,
     ) -> anyhow::Result<Vec<Room>> {
         let prefix = self.prefix.clone();
         let lists = std::sync::Arc::new(member_lists);
@@ -101,7 +102,7 @@ impl Bench {
                     name,
                     topic: String::new(),
                     members: others.iter().map(|u| u.id).collect(),
-                    encrypted: false,
+                    encrypted,
                 };
                 let room = limit(owner.client.create_group(&request))
                     .await

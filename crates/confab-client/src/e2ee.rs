@@ -128,6 +128,20 @@ fn join_config() -> MlsGroupJoinConfig {
         .build()
 }
 
+/// What a device's leaf says it supports: Confab's one ciphersuite, and the
+/// last-resort extension its last-resort key package carries (RFC 9420 section 10.1:
+/// a key package's extensions must be listed in its leaf's capabilities, and OpenMLS
+/// refuses one that is not).
+fn capabilities() -> Capabilities {
+    Capabilities::new(
+        None,
+        Some(&[CIPHERSUITE]),
+        Some(&[ExtensionType::LastResort]),
+        None,
+        None,
+    )
+}
+
 fn encode(message: &MlsMessageOut) -> Result<String, E2eeError> {
     Ok(BASE64.encode(message.tls_serialize_detached().map_err(mls)?))
 }
@@ -268,12 +282,14 @@ impl Device {
         let mut one_time = Vec::with_capacity(count);
         for _ in 0..count {
             let bundle = KeyPackage::builder()
+                .leaf_node_capabilities(capabilities())
                 .build(CIPHERSUITE, &self.provider, &self.signer, self.credential())
                 .map_err(mls)?;
             one_time.push(encode(&MlsMessageOut::from(bundle.key_package().clone()))?);
         }
         let last_resort = if last_resort {
             let bundle = KeyPackage::builder()
+                .leaf_node_capabilities(capabilities())
                 .mark_as_last_resort()
                 .build(CIPHERSUITE, &self.provider, &self.signer, self.credential())
                 .map_err(mls)?;

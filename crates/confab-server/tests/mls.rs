@@ -376,6 +376,27 @@ async fn a_device_away_for_three_epochs_catches_up(backend: Backend) {
     let state = bob.mls_group(room).await.unwrap();
     assert_eq!(state.members.len(), 5);
 
+    // Bob's device used up its one-time key packages (two were uploaded since):
+    // another room adds it with its last-resort one, and it joins.
+    let second = encrypted_group(&alice, &[&bob]).await;
+    for _ in 0..3 {
+        alice
+            .claim_key_packages(&[id_of(&bob).await])
+            .await
+            .unwrap();
+    }
+    assert_eq!(bob.key_package_stock().await.unwrap().one_time, 0);
+    alice_device.create_group(second).await.unwrap();
+    assert!(bob_device.join_pending().await.unwrap().contains(&second));
+    let hello = alice_device
+        .send(second, b"by the last resort")
+        .await
+        .unwrap();
+    assert!(matches!(
+        bob_device.receive(&hello).await.unwrap(),
+        Received::Message { plaintext, .. } if plaintext == b"by the last resort"
+    ));
+
     // The same commits also arrive live, in log order, and are skipped once merged.
     let commit = next_frame(&mut bob_live, |frame| match frame {
         ServerFrame::Event { event } if matches!(event.content, EventContent::MlsCommit { .. }) => {

@@ -36,7 +36,7 @@ pub async fn run(bench: &Bench, args: &HistoryArgs, report: &mut Report) -> anyh
         .config("page_size", args.page_size)
         .config("writers", args.writers);
     let users = bench.sign_up("history", 1).await?;
-    let rooms = bench.create_groups(vec![users.clone()]).await?;
+    let rooms = bench.create_groups(vec![users.clone()], false).await?;
     let (Some(user), Some(room)) = (users.first(), rooms.first()) else {
         bail!("setup created no user or room");
     };

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod connections;
+pub mod encrypted;
 pub mod fanout;
 pub mod files;
 pub mod history;

@@ -155,7 +155,10 @@ pub async fn run(bench: &Bench, args: &SearchArgs, report: &mut Report) -> anyho
         bail!("setup created no user");
     };
     let rooms = bench
-        .create_groups((0..args.rooms.max(1)).map(|_| users.clone()).collect())
+        .create_groups(
+            (0..args.rooms.max(1)).map(|_| users.clone()).collect(),
+            false,
+        )
         .await?;
     let room_ids: Vec<_> = rooms.iter().map(|r| r.id).collect();
 

@@ -99,7 +99,7 @@ impl Swarm {
         let senders_per_room = senders_per_room.clamp(1, room_size);
         let users = bench.sign_up("member", rooms * room_size).await?;
         let lists: Vec<Vec<BenchUser>> = users.chunks(room_size).map(<[_]>::to_vec).collect();
-        let created = bench.create_groups(lists).await?;
+        let created = bench.create_groups(lists, false).await?;
         let members = bench.connect(&users, users.len()).await?;
         let room_of = created
             .iter()

@@ -96,10 +96,15 @@ pub trait MlsStore: Send + Sync + 'static {
         now: Millis,
     ) -> StoreResult<Option<Stock>>;
     async fn stock(&self, session: SessionId) -> StoreResult<Stock>;
-    /// Takes one key package of each live device of these users: the oldest
-    /// one-time one, or else the last-resort one. Each one-time key package is
-    /// handed out once, even to concurrent claims.
-    async fn claim(&self, users: &[UserId], now: Millis) -> StoreResult<Vec<Claimed>>;
+    /// Takes one key package of each live device of these users but `except` (the
+    /// claiming device): the oldest one-time one, or else the last-resort one. Each
+    /// one-time key package is handed out once, even to concurrent claims.
+    async fn claim(
+        &self,
+        users: &[UserId],
+        except: SessionId,
+        now: Millis,
+    ) -> StoreResult<Vec<Claimed>>;
     /// The room's group, or `None` before a device created it.
     async fn group(&self, room: RoomId, now: Millis) -> StoreResult<Option<GroupRecord>>;
     /// Creates the room's group at epoch 0 with `creator` at leaf 0; false if it

@@ -276,7 +276,10 @@ impl Mls {
         for &user in &users {
             self.require_contact(caller, user).await?;
         }
-        let claimed = self.store.claim(&users, now_millis()).await?;
+        let claimed = self
+            .store
+            .claim(&users, caller.session_id, now_millis())
+            .await?;
         let low = i64::from(self.config.key_packages_low);
         for taken in &claimed {
             if taken.one_time_left < low {
@@ -290,8 +293,6 @@ impl Mls {
         Ok(ClaimedKeyPackages {
             key_packages: claimed
                 .into_iter()
-                // The caller's own device is never added by itself.
-                .filter(|taken| taken.session_id != caller.session_id)
                 .map(|taken| ClaimedKeyPackage {
                     user_id: taken.user_id,
                     device_id: taken.session_id,

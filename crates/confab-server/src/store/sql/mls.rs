@@ -159,10 +159,18 @@ impl MlsStore for SqlStore {
         })
     }
 
-    async fn claim(&self, users: &[UserId], now: Millis) -> StoreResult<Vec<Claimed>> {
+    async fn claim(
+        &self,
+        users: &[UserId],
+        except: SessionId,
+        now: Millis,
+    ) -> StoreResult<Vec<Claimed>> {
         let mut claimed = Vec::new();
         for &user in users {
             for device in self.devices_of(user, now).await? {
+                if device.session_id == except {
+                    continue;
+                }
                 if let Some(taken) = self.claim_one(device.session_id).await? {
                     let one_time_left = self.stock(device.session_id).await?.one_time;
                     let (key_package, last_resort) = taken;
