@@ -1,0 +1,258 @@
+// MLS interoperability through the real server: the web client's engine (ts-mls,
+// src/client/mls/engine.ts, driven here as the browser drives it) and the Rust
+// client's (openmls 0.9, confab_client::e2ee::Device in `confab-testkit mls-peer`)
+// share encrypted rooms: each joins the other's groups from the other's Welcome,
+// processes the other's commits, decrypts the other's messages, and both derive the
+// same exporter secret in every epoch. Run: `npm run interop` (vitest.interop.config.ts).
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMlsEngine, MlsEpochError, MlsRemovedError, PADDING_BLOCK, wireInfo } from '../src/client/mls/engine';
+import { fromBase64, toBase64 } from '../src/client/mls/identity';
+import { RustPeer, startServer, type Server } from './processes';
+import { PASSWORD, WebDevice, deviceKeyLookup, encryptedRoom, signUp, type Session } from './web-device';
+
+const LABEL = 'confab interop';
+
+let server: Server;
+const peers: RustPeer[] = [];
+let counter = 0;
+
+/** A username unique to this run. */
+function name(base: string): string {
+  counter += 1;
+  return `${base}${counter}`;
+}
+
+/** A user whose device is an OpenMLS peer signed in as its own session. */
+async function rustUser(base: string): Promise<{ session: Session; peer: RustPeer }> {
+  const session = await signUp(server.url, name(base));
+  const peer = new RustPeer(session.username);
+  peers.push(peer);
+  await peer.signIn(server.url, session.username, PASSWORD);
+  expect(peer.userId).toBe(session.userId);
+  expect(peer.deviceId).not.toBe(session.sessionId);
+  return { session, peer };
+}
+
+/** A user whose device is a ts-mls engine on its sign-up session. */
+async function webUser(base: string): Promise<WebDevice> {
+  return new WebDevice(await signUp(server.url, name(base)));
+}
+
+/** Every device derives the same exporter secret, in the same epoch. */
+async function expectSameSecret(roomId: number, web: WebDevice[], rust: RustPeer[], epoch: number): Promise<Uint8Array> {
+  const secrets: { who: string; epoch: number; secret: string }[] = [];
+  for (const w of web) {
+    const s = await w.exportSecret(roomId, LABEL, 32);
+    secrets.push({ who: `web ${w.session.sessionId}`, epoch: Number(s.epoch), secret: toBase64(s.secret) });
+  }
+  for (const r of rust) {
+    const s = await r.exportSecret(roomId, LABEL, 32);
+    secrets.push({ who: `rust ${r.deviceId}`, epoch: s.epoch, secret: toBase64(s.secret) });
+  }
+  const first = secrets[0]!;
+  expect(fromBase64(first.secret)).toHaveLength(32);
+  for (const s of secrets) expect({ ...s, who: first.who }, s.who).toEqual({ ...first, epoch });
+  return fromBase64(first.secret);
+}
+
+/**
+ * Padded as openmls pads (`padding_size(32)`): content plus AEAD tag, the whole
+ * ciphertext, fills 32-byte blocks, so lengths do not tell the implementations apart.
+ */
+function expectPadded(ciphertext: Uint8Array): void {
+  const info = wireInfo(ciphertext);
+  expect(info.wireFormat).toBe('private_message');
+  if (info.wireFormat !== 'private_message') return;
+  expect(info.contentType).toBe('application');
+  expect(info.ciphertextLength % PADDING_BLOCK, `ciphertext of ${info.ciphertextLength} bytes`).toBe(0);
+  expect(info.ciphertextLength).toBeGreaterThanOrEqual(PADDING_BLOCK * 3); // content, 64-byte signature, tag
+}
+
+beforeAll(async () => {
+  server = await startServer();
+});
+
+afterAll(async () => {
+  for (const peer of peers) await peer.stop();
+  if (server) expect(await server.stop()).toBe(0);
+});
+
+describe('MLS between ts-mls (web) and openmls (Rust) through the server', () => {
+  it('1: the web device joins a group openmls created, and both read each other', async () => {
+    const web = await webUser('alice');
+    const { session: bob, peer } = await rustUser('bob');
+    const room = await encryptedRoom(web.session, [bob]);
+    await web.register(3);
+    await peer.register(3);
+
+    // openmls creates the group and adds the web device in its first commit.
+    expect(await peer.createGroup(room)).toBe(1);
+    const state = await web.serverGroup(room);
+    expect(state.epoch).toBe(1);
+    expect(state.members.map((m) => [m.user_id, m.device_id]).sort()).toEqual(
+      [
+        [bob.userId, peer.deviceId],
+        [web.session.userId, web.session.sessionId],
+      ].sort(),
+    );
+    expect(state.to_add).toEqual([]);
+
+    // The web device joins from openmls's Welcome and deletes it.
+    expect(await web.join()).toEqual([room]);
+    expect((await web.api.get<{ welcomes: unknown[] }>('/mls/welcomes')).welcomes).toEqual([]);
+    expect(web.epoch(room)).toBe(1n);
+    const members = web.engine.members(web.group(room));
+    expect(members.map((m) => [m.leafIndex, m.userId, m.deviceId])).toEqual([
+      [0, bob.userId, peer.deviceId],
+      [1, web.session.userId, web.session.sessionId],
+    ]);
+    expect(web.engine.ownLeafIndex(web.group(room))).toBe(1);
+
+    // Messages both ways, of lengths around the padding block.
+    const fromRust = ['Bob (openmls): the launch moves to Thursday', 'я возьму ключи', '', 'x'.repeat(31), 'y'.repeat(32), 'z'.repeat(97)];
+    const fromWeb = ['Alice (ts-mls): bring the signed NDA', '会議室は三階です', '', 'a'.repeat(31), 'b'.repeat(32), 'c'.repeat(97)];
+    for (let i = 0; i < fromRust.length; i++) {
+      await peer.send(room, fromRust[i]!);
+      await web.send(room, fromWeb[i]!);
+    }
+    const readByWeb = await web.read(room);
+    expect(readByWeb.map((m) => m.text)).toEqual(fromRust);
+    for (const m of readByWeb) expect([m.userId, m.deviceId, m.epoch]).toEqual([bob.userId, peer.deviceId, 1n]);
+    const readByRust = await peer.read(room);
+    expect(readByRust.map((m) => m.text)).toEqual(fromWeb);
+    for (const m of readByRust) expect([m.userId, m.deviceId]).toEqual([web.session.userId, web.session.sessionId]);
+
+    // 4: both implementations pad application messages to 32-byte blocks.
+    const events = await web.messageEvents(room);
+    expect(events).toHaveLength(fromRust.length + fromWeb.length);
+    for (const event of events) {
+      expectPadded(fromBase64((event.content as { body: { ciphertext: string } }).body.ciphertext));
+    }
+
+    await expectSameSecret(room, [web], [peer], 1);
+  });
+
+  it('2: openmls joins a group ts-mls created; the server accepts ts-mls commits', async () => {
+    const web = await webUser('carol');
+    const { session: dave, peer } = await rustUser('dave');
+    const room = await encryptedRoom(dave, [web.session]);
+    await web.register(2);
+    await peer.register(2);
+
+    // ts-mls creates the group and adds openmls's device: the server parsed its
+    // PublicMessage commit and the Add's key package, and keeps the Welcome.
+    await web.createGroup(room);
+    expect(web.epoch(room)).toBe(1n);
+    const state = await web.serverGroup(room);
+    expect(state.epoch).toBe(1);
+    expect(state.members).toEqual([
+      { leaf_index: 0, user_id: web.session.userId, device_id: web.session.sessionId },
+      { leaf_index: 1, user_id: dave.userId, device_id: peer.deviceId },
+    ]);
+    const [commit] = await web.commitsAfter(room, 0n);
+    expect(commit?.content).toMatchObject({
+      type: 'mls_commit',
+      epoch: 1,
+      device_id: web.session.sessionId,
+      added: [{ leaf_index: 1, user_id: dave.userId, device_id: peer.deviceId }],
+    });
+
+    // openmls joins from ts-mls's Welcome (its ratchet tree in the GroupInfo).
+    expect(await peer.join()).toEqual([room]);
+    await expectSameSecret(room, [web], [peer], 1);
+
+    const fromWeb = ['Carol (ts-mls): the password is on the yellow note', 'second, after the first'];
+    for (const text of fromWeb) await web.send(room, text);
+    const fromRust = 'Dave (openmls): got it, shredding the note';
+    await peer.send(room, fromRust);
+    expect((await peer.read(room)).map((m) => [m.text, m.userId, m.deviceId])).toEqual(fromWeb.map((t) => [t, web.session.userId, web.session.sessionId]));
+    expect((await web.read(room)).map((m) => [m.text, m.userId, m.deviceId])).toEqual([[fromRust, dave.userId, peer.deviceId]]);
+    for (const event of await web.messageEvents(room)) expectPadded(fromBase64((event.content as { body: { ciphertext: string } }).body.ciphertext));
+  });
+
+  it('3: commits both ways; a device removed by openmls cannot read what follows', async () => {
+    const alice = await webUser('alice');
+    const erin = await webUser('erin');
+    const { session: bob, peer: bobPeer } = await rustUser('bob');
+    const { session: frank, peer: frankPeer } = await rustUser('frank');
+    const room = await encryptedRoom(alice.session, [erin.session, bob, frank]);
+    await alice.register(2);
+    await erin.register(2);
+    await bobPeer.register(2);
+
+    // openmls creates the group: both web devices join (frank has no device yet).
+    expect(await bobPeer.createGroup(room)).toBe(1);
+    expect(await alice.join()).toEqual([room]);
+    expect(await erin.join()).toEqual([room]);
+    await expectSameSecret(room, [alice, erin], [bobPeer], 1);
+
+    // Frank's openmls device appears; ts-mls adds it, openmls processes the commit.
+    await frankPeer.register(2);
+    expect((await alice.serverGroup(room)).to_add).toEqual([{ user_id: frank.userId, device_id: frankPeer.deviceId }]);
+    const added = await alice.addMissing(room);
+    expect(added?.content).toMatchObject({ type: 'mls_commit', epoch: 2, device_id: alice.session.sessionId });
+    expect(alice.epoch(room)).toBe(2n);
+    expect(await bobPeer.catchUp(room)).toBe(2);
+    expect(await frankPeer.join()).toEqual([room]);
+    expect(await erin.catchUp(room)).toBe(2n);
+    await expectSameSecret(room, [alice, erin], [bobPeer, frankPeer], 2);
+
+    const seqBefore = await frankPeer.send(room, 'Frank (openmls, added by ts-mls): hello all');
+    expect((await alice.read(room)).map((m) => m.text)).toEqual(['Frank (openmls, added by ts-mls): hello all']);
+    expect((await erin.read(room)).map((m) => m.text)).toEqual(['Frank (openmls, added by ts-mls): hello all']);
+    expect((await bobPeer.read(room)).map((m) => [m.text, m.deviceId])).toEqual([['Frank (openmls, added by ts-mls): hello all', frankPeer.deviceId]]);
+
+    // Erin leaves the room by the owner's hand: openmls commits her leaf's removal
+    // and ts-mls processes it.
+    const erinAtEpoch2 = erin.group(room);
+    const erinLeaf = erin.engine.ownLeafIndex(erinAtEpoch2);
+    await alice.api.delete(`/rooms/${room}/members/${erin.session.userId}`);
+    expect((await alice.serverGroup(room)).to_remove).toEqual([{ leaf_index: erinLeaf, user_id: erin.session.userId, device_id: erin.session.sessionId }]);
+    expect(await bobPeer.sync(room)).toBe(3);
+    expect(await alice.catchUp(room)).toBe(3n);
+    expect(alice.engine.members(alice.group(room)).map((m) => m.deviceId).sort()).toEqual([alice.session.sessionId, bobPeer.deviceId, frankPeer.deviceId].sort());
+    expect(await frankPeer.catchUp(room)).toBe(3);
+    const secret3 = await expectSameSecret(room, [alice], [bobPeer, frankPeer], 3);
+    const erinSecret2 = await erin.engine.exportSecret(erinAtEpoch2, LABEL, new Uint8Array(), 32);
+    expect(toBase64(erinSecret2)).not.toBe(toBase64(secret3));
+
+    // The removal commit (openmls's) tells ts-mls on Erin's device it was removed.
+    // Erin is no longer in the room, so the server lists neither the commit nor
+    // the committer's key to her session: both come through Alice's.
+    await expect(erin.commitsAfter(room, 2n)).rejects.toMatchObject({ status: 403 });
+    const [removal] = await alice.commitsAfter(room, 2n);
+    expect(removal?.content).toMatchObject({ type: 'mls_commit', epoch: 3, device_id: bobPeer.deviceId, removed: [{ leaf_index: erinLeaf }] });
+    const erinEngine = createMlsEngine({ deviceKey: deviceKeyLookup(alice.api) });
+    const processed = await erinEngine.processMessage(erinAtEpoch2, fromBase64((removal!.content as { commit: string }).commit));
+    expect(processed.kind).toBe('removed');
+
+    // After the removal: everyone left reads everyone; Erin's device reads nothing.
+    const afterRust = 'Bob (openmls): Erin is gone';
+    const afterWeb = 'Alice (ts-mls): good, now the real plan';
+    await bobPeer.send(room, afterRust);
+    const sentByAlice = await alice.send(room, afterWeb);
+    expect((await alice.read(room, seqBefore)).map((m) => [m.text, Number(m.epoch)])).toEqual([[afterRust, 3]]);
+    expect((await frankPeer.read(room, seqBefore)).map((m) => m.text)).toEqual([afterRust, afterWeb]);
+    expect((await bobPeer.read(room, seqBefore)).map((m) => m.text)).toEqual([afterWeb]);
+    const late = await alice.messageEvents(room, seqBefore);
+    expect(late).toHaveLength(2);
+    for (const event of late) {
+      const ciphertext = fromBase64((event.content as { body: { ciphertext: string } }).body.ciphertext);
+      expect(wireInfo(ciphertext)).toMatchObject({ wireFormat: 'private_message', epoch: 3n });
+      await expect(erinEngine.processMessage(erinAtEpoch2, ciphertext)).rejects.toBeInstanceOf(MlsEpochError);
+      await expect(erinEngine.processMessage(processed.group, ciphertext)).rejects.toBeInstanceOf(MlsRemovedError);
+    }
+    expect(sentByAlice.seq).toBe(late[1]!.seq);
+
+    // ts-mls commits a removal too (Frank leaves); openmls processes it, and both
+    // still agree on the exporter secret.
+    await alice.api.delete(`/rooms/${room}/members/${frank.userId}`);
+    const removed = await alice.removeDue(room);
+    expect(removed?.content).toMatchObject({ type: 'mls_commit', epoch: 4, device_id: alice.session.sessionId, removed: [{ user_id: frank.userId, device_id: frankPeer.deviceId }] });
+    expect(await bobPeer.catchUp(room)).toBe(4);
+    await expectSameSecret(room, [alice], [bobPeer], 4);
+    const last = await alice.send(room, 'Alice (ts-mls): just the two of us');
+    expect((await bobPeer.read(room, last.seq - 1)).map((m) => m.text)).toEqual(['Alice (ts-mls): just the two of us']);
+  });
+});
