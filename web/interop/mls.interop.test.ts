@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMlsEngine, MlsEpochError, MlsRemovedError, PADDING_BLOCK, wireInfo } from '../src/client/mls/engine';
 import { fromBase64, toBase64 } from '../src/client/mls/identity';
 import { RustPeer, startServer, type Server } from './processes';
-import { PASSWORD, WebDevice, deviceKeyLookup, encryptedRoom, signUp, type Session } from './web-device';
+import { PASSWORD, WebDevice, deviceKeyLookup, encryptedRoom, signIn, signUp, type Session } from './web-device';
 
 const LABEL = 'confab interop';
 
@@ -123,7 +123,7 @@ describe('MLS between ts-mls (web) and openmls (Rust) through the server', () =>
     expect(readByRust.map((m) => m.text)).toEqual(fromWeb);
     for (const m of readByRust) expect([m.userId, m.deviceId]).toEqual([web.session.userId, web.session.sessionId]);
 
-    // 4: both implementations pad application messages to 32-byte blocks.
+    // Both implementations pad application messages to 32-byte blocks (and see 4).
     const events = await web.messageEvents(room);
     expect(events).toHaveLength(fromRust.length + fromWeb.length);
     for (const event of events) {
@@ -254,5 +254,101 @@ describe('MLS between ts-mls (web) and openmls (Rust) through the server', () =>
     await expectSameSecret(room, [alice], [bobPeer], 4);
     const last = await alice.send(room, 'Alice (ts-mls): just the two of us');
     expect((await bobPeer.read(room, last.seq - 1)).map((m) => m.text)).toEqual(['Alice (ts-mls): just the two of us']);
+  });
+  it('4: the same plaintext gives ciphertexts of the same length from both implementations', async () => {
+    const web = await webUser('ivan');
+    const { session: judy, peer } = await rustUser('judy');
+    const room = await encryptedRoom(web.session, [judy]);
+    await web.register(1);
+    await peer.register(1);
+    await web.createGroup(room);
+    expect(await peer.join()).toEqual([room]);
+
+    const texts = ['', 'k', 'x'.repeat(14), 'x'.repeat(15), 'x'.repeat(16), 'x'.repeat(46), 'x'.repeat(47), 'x'.repeat(48), 'x'.repeat(63), 'x'.repeat(64), 'ü'.repeat(200), 'x'.repeat(4000)];
+    const lengths: { text: number; web: number; rust: number }[] = [];
+    for (const text of texts) {
+      const sent = await web.send(room, text);
+      const seq = await peer.send(room, text);
+      const [event] = (await web.messageEvents(room, seq - 1)).filter((e) => e.seq === seq);
+      const rustCiphertext = fromBase64((event!.content as { body: { ciphertext: string } }).body.ciphertext);
+      expectPadded(sent.ciphertext);
+      expectPadded(rustCiphertext);
+      const length = (bytes: Uint8Array) => {
+        const info = wireInfo(bytes);
+        return info.wireFormat === 'private_message' ? info.ciphertextLength : -1;
+      };
+      lengths.push({ text: new TextEncoder().encode(text).length, web: length(sent.ciphertext), rust: length(rustCiphertext) });
+    }
+    expect(lengths.map((l) => ({ ...l, web: l.rust }))).toEqual(lengths);
+    // And both still read each other's.
+    expect((await web.read(room)).map((m) => m.text)).toEqual(texts);
+    expect((await peer.read(room)).map((m) => m.text)).toEqual(texts);
+  });
+
+  it('5: ts-mls last-resort key packages added by openmls, Welcomes for several devices, messages of a past epoch', async () => {
+    // Gina and Hank each have a ts-mls and an openmls device; Hank's openmls device
+    // has only its last-resort key package, so that is what a claim hands out.
+    const gina = await webUser('gina');
+    const { session: hank, peer: hankRust } = await rustUser('hank');
+    const ginaRust = new RustPeer(`${gina.session.username}-2`);
+    peers.push(ginaRust);
+    await ginaRust.signIn(server.url, gina.session.username, PASSWORD);
+    const hankWeb = new WebDevice(await signIn(server.url, hank.username));
+    const room = await encryptedRoom(gina.session, [hank]);
+    await gina.register(1);
+    await hankRust.register(0);
+    await ginaRust.register(1);
+    await hankWeb.register(1);
+
+    // ts-mls creates the group and adds three devices in one commit: two openmls
+    // (Hank's by its last-resort package) and one ts-mls; one Welcome for all three.
+    await gina.createGroup(room);
+    const [creation] = await gina.commitsAfter(room, 0n);
+    expect((creation!.content as { added: unknown[] }).added).toHaveLength(3);
+    expect(await hankRust.join()).toEqual([room]);
+    expect(await ginaRust.join()).toEqual([room]);
+    expect(await hankWeb.join()).toEqual([room]);
+    await expectSameSecret(room, [gina, hankWeb], [hankRust, ginaRust], 1);
+
+    // openmls creates the groups of two more rooms with Kate, whose one ts-mls
+    // device has only its last-resort package (extension 0x000A, made by ts-mls):
+    // openmls accepts it, in both groups, and ts-mls keeps its private half for the
+    // second Welcome. Hank's ts-mls device is added by its last-resort package too.
+    const kate = await webUser('kate');
+    await kate.register(0);
+    const second = await encryptedRoom(hank, [kate.session]);
+    const third = await encryptedRoom(hank, [kate.session]);
+    for (const r of [second, third]) {
+      expect(await hankRust.createGroup(r)).toBe(1);
+      expect(kate.engine.members((await kate.join().then(() => kate.group(r)))).map((m) => m.deviceId).sort()).toEqual([hankRust.deviceId, hankWeb.session.sessionId, kate.session.sessionId].sort());
+      expect(await hankWeb.join()).toEqual([r]);
+      expect(kate.secrets.filter((x) => x.lastResort)).toHaveLength(1);
+      await expectSameSecret(r, [kate, hankWeb], [hankRust], 1);
+      const hello = await kate.send(r, `Kate (ts-mls, by last resort) in room ${r}`);
+      expect((await hankRust.read(r, hello.seq - 1)).map((m) => m.text)).toEqual([`Kate (ts-mls, by last resort) in room ${r}`]);
+    }
+
+    // In the first room, messages of epoch 1 wait while openmls commits epoch 2 (a
+    // new ts-mls device of Hank's); each side reads the other's epoch-1 message only
+    // after moving to epoch 2, from the secrets it keeps of past epochs.
+    const rustEarly = await hankRust.send(room, 'Hank (openmls), epoch 1');
+    const webEarly = await gina.send(room, 'Gina (ts-mls), epoch 1');
+    const hankWeb2 = new WebDevice(await signIn(server.url, hank.username));
+    await hankWeb2.register(1);
+    expect(await ginaRust.sync(room)).toBe(2);
+    expect(await hankWeb2.join()).toEqual([room]);
+    expect(await gina.catchUp(room)).toBe(2n);
+    expect(await hankRust.catchUp(room)).toBe(2);
+    expect(await hankWeb.catchUp(room)).toBe(2n);
+    const ginaRead = await gina.read(room, rustEarly - 1);
+    expect(ginaRead.map((m) => [m.text, Number(m.epoch)])).toEqual([['Hank (openmls), epoch 1', 1]]);
+    const hankRead = await hankRust.read(room, rustEarly);
+    expect(hankRead.map((m) => [m.seq, m.text])).toEqual([[webEarly.seq, 'Gina (ts-mls), epoch 1']]);
+    await expectSameSecret(room, [gina, hankWeb, hankWeb2], [hankRust, ginaRust], 2);
+    // The device added in epoch 2 cannot read epoch 1, but reads what follows.
+    await expect(hankWeb2.read(room, rustEarly - 1)).rejects.toBeInstanceOf(MlsEpochError);
+    const later = await hankRust.send(room, 'Hank (openmls), epoch 2');
+    expect((await hankWeb2.read(room, later - 1)).map((m) => m.text)).toEqual(['Hank (openmls), epoch 2']);
+    expect((await ginaRust.read(room, rustEarly - 1)).map((m) => m.text)).toEqual(['Hank (openmls), epoch 1', 'Gina (ts-mls), epoch 1', 'Hank (openmls), epoch 2']);
   });
 });
