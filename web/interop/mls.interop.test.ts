@@ -254,6 +254,40 @@ describe('MLS between ts-mls (web) and openmls (Rust) through the server', () =>
     await expectSameSecret(room, [alice], [bobPeer], 4);
     const last = await alice.send(room, 'Alice (ts-mls): just the two of us');
     expect((await bobPeer.read(room, last.seq - 1)).map((m) => m.text)).toEqual(['Alice (ts-mls): just the two of us']);
+
+    // New devices fill the blank leaves the removals left: ts-mls adds an openmls
+    // device, then openmls adds a ts-mls device (Welcomes of trees with blank and
+    // unmerged leaves, made by each implementation).
+    const bob2 = new RustPeer(`${bob.username}-2`);
+    peers.push(bob2);
+    await bob2.signIn(server.url, bob.username, PASSWORD);
+    await bob2.register(1);
+    expect((await alice.addMissing(room))?.content).toMatchObject({ epoch: 5, added: [{ user_id: bob.userId, device_id: bob2.deviceId }] });
+    expect(await bobPeer.catchUp(room)).toBe(5);
+    expect(await bob2.join()).toEqual([room]);
+    const alice2 = new WebDevice(await signIn(server.url, alice.session.username));
+    await alice2.register(1);
+    expect(await bob2.sync(room)).toBe(6);
+    expect(await alice2.join()).toEqual([room]);
+    expect(await alice.catchUp(room)).toBe(6n);
+    expect(await bobPeer.catchUp(room)).toBe(6);
+    expect(alice2.engine.members(alice2.group(room)).map((m) => [m.leafIndex, m.deviceId])).toEqual(
+      (await alice.serverGroup(room)).members.map((m) => [m.leaf_index, m.device_id]),
+    );
+    await expectSameSecret(room, [alice, alice2], [bobPeer, bob2], 6);
+
+    // An empty commit of ts-mls (a fresh UpdatePath only) is processed by openmls.
+    const update = await alice2.engine.commitUpdate(alice2.group(room));
+    await alice2.submit(room, update.commit, update.group);
+    expect(await bobPeer.catchUp(room)).toBe(7);
+    expect(await bob2.catchUp(room)).toBe(7);
+    expect(await alice.catchUp(room)).toBe(7n);
+    await expectSameSecret(room, [alice, alice2], [bobPeer, bob2], 7);
+    const fromBob2 = await bob2.send(room, 'Bob (second openmls device): epoch 7');
+    await alice2.send(room, 'Alice (second ts-mls device): epoch 7');
+    expect((await alice2.read(room, fromBob2 - 1)).map((m) => m.text)).toEqual(['Bob (second openmls device): epoch 7']);
+    expect((await bob2.read(room, fromBob2)).map((m) => m.text)).toEqual(['Alice (second ts-mls device): epoch 7']);
+    expect((await bobPeer.read(room, fromBob2 - 1)).map((m) => m.text)).toEqual(['Bob (second openmls device): epoch 7', 'Alice (second ts-mls device): epoch 7']);
   });
   it('4: the same plaintext gives ciphertexts of the same length from both implementations', async () => {
     const web = await webUser('ivan');
