@@ -385,6 +385,39 @@ describe('MLS between ts-mls (web) and openmls (Rust) through the server', () =>
     expect((await hankWeb2.read(room, later - 1)).map((m) => m.text)).toEqual(['Hank (openmls), epoch 2']);
     expect((await ginaRust.read(room, rustEarly - 1)).map((m) => m.text)).toEqual(['Hank (openmls), epoch 1', 'Gina (ts-mls), epoch 1', 'Hank (openmls), epoch 2']);
   });
+  it('7: racing commits: openmls wins the epoch, ts-mls keeps its old state and processes the winner', async () => {
+    const nina = await webUser('nina');
+    const { session: oscar, peer } = await rustUser('oscar');
+    const room = await encryptedRoom(oscar, [nina.session]);
+    await nina.register(2);
+    await peer.register(2);
+    expect(await peer.createGroup(room)).toBe(1);
+    expect(await nina.join()).toEqual([room]);
+
+    // Nina's second device appears; both make a commit adding it in epoch 1.
+    const nina2 = new WebDevice(await signIn(server.url, nina.session.username));
+    await nina2.register(2);
+    const claimed = await nina.api.post<{ key_packages: { device_id: number; key_package: string }[] }>('/mls/key-packages/claim', { user_ids: [nina.session.userId] });
+    const mine = claimed.key_packages.filter((k) => k.device_id === nina2.session.sessionId);
+    expect(mine).toHaveLength(1);
+    const atEpoch1 = nina.group(room);
+    const losing = await nina.engine.commitAdd(atEpoch1, mine.map((k) => fromBase64(k.key_package)));
+    expect(await peer.sync(room)).toBe(2);
+    await expect(nina.submit(room, losing.commit, losing.group, losing.welcome)).rejects.toMatchObject({ status: 409, code: 'mls_epoch_stale' });
+    expect(nina.group(room)).toBe(atEpoch1);
+
+    // The loser processes openmls's commit with the state it kept.
+    expect(await nina.catchUp(room)).toBe(2n);
+    expect(nina.engine.members(nina.group(room)).map((m) => m.deviceId)).toContain(nina2.session.sessionId);
+    const welcomes = await nina2.api.get<{ welcomes: unknown[] }>('/mls/welcomes');
+    expect(welcomes.welcomes).toHaveLength(1);
+    expect(await nina2.join()).toEqual([room]);
+    await expectSameSecret(room, [nina, nina2], [peer], 2);
+    const seq = await peer.send(room, 'Oscar (openmls): the race is over');
+    expect((await nina2.read(room, seq - 1)).map((m) => m.text)).toEqual(['Oscar (openmls): the race is over']);
+    expect((await nina.read(room, seq - 1)).map((m) => m.text)).toEqual(['Oscar (openmls): the race is over']);
+  });
+
   // KNOWN BUG, Rust side (crates/confab-client/src/e2ee.rs, upload_key_packages):
   // the openmls last-resort key package carries the last_resort extension (0x000A)
   // but its leaf's capabilities list no extension (`KeyPackage::builder()

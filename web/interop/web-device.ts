@@ -34,7 +34,7 @@ export class Api {
     if (!response.ok) {
       let code: string | undefined;
       try {
-        code = (JSON.parse(text) as { code?: string }).code;
+        code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
       } catch {
         code = undefined;
       }
