@@ -357,6 +357,8 @@ describe('MLS between ts-mls (web) and openmls (Rust) through the server', () =>
       expect(kate.engine.members((await kate.join().then(() => kate.group(r)))).map((m) => m.deviceId).sort()).toEqual([hankRust.deviceId, hankWeb.session.sessionId, kate.session.sessionId].sort());
       expect(await hankWeb.join()).toEqual([r]);
       expect(kate.secrets.filter((x) => x.lastResort)).toHaveLength(1);
+      // The state of a group openmls made survives ts-mls's serialisation (a reload).
+      kate.groups.set(r, kate.engine.deserializeGroup(kate.engine.serializeGroup(kate.group(r))));
       await expectSameSecret(r, [kate, hankWeb], [hankRust], 1);
       const hello = await kate.send(r, `Kate (ts-mls, by last resort) in room ${r}`);
       expect((await hankRust.read(r, hello.seq - 1)).map((m) => m.text)).toEqual([`Kate (ts-mls, by last resort) in room ${r}`]);
@@ -416,6 +418,40 @@ describe('MLS between ts-mls (web) and openmls (Rust) through the server', () =>
     const seq = await peer.send(room, 'Oscar (openmls): the race is over');
     expect((await nina2.read(room, seq - 1)).map((m) => m.text)).toEqual(['Oscar (openmls): the race is over']);
     expect((await nina.read(room, seq - 1)).map((m) => m.text)).toEqual(['Oscar (openmls): the race is over']);
+  });
+
+  it('8: both keep exactly the 5 past epochs: a message 5 epochs old decrypts, 6 epochs old does not', async () => {
+    const web = await webUser('paul');
+    const { session: quinn, peer } = await rustUser('quinn');
+    const room = await encryptedRoom(web.session, [quinn]);
+    await web.register(1);
+    await peer.register(1);
+    expect(await peer.createGroup(room)).toBe(1);
+    expect(await web.join()).toEqual([room]);
+
+    // Two messages each in epoch 1, none read yet.
+    const w1 = await web.send(room, 'Paul (ts-mls): epoch 1, read late');
+    const w0 = await web.send(room, 'Paul (ts-mls): epoch 1, read in epoch 6');
+    await peer.send(room, 'Quinn (openmls): epoch 1, read in epoch 6');
+    await peer.send(room, 'Quinn (openmls): epoch 1, read late');
+    const [m0, m1] = (await web.messageEvents(room, w0.seq)).map((e) => fromBase64((e.content as { body: { ciphertext: string } }).body.ciphertext));
+
+    const update = async (epoch: number) => {
+      const { commit, group } = await web.engine.commitUpdate(web.group(room));
+      await web.submit(room, commit, group);
+      expect(web.epoch(room)).toBe(BigInt(epoch));
+      expect(await peer.catchUp(room)).toBe(epoch);
+    };
+    for (let epoch = 2; epoch <= 6; epoch++) await update(epoch);
+    await expectSameSecret(room, [web], [peer], 6);
+    const fiveBack = await web.engine.processMessage(web.group(room), m0!);
+    expect(fiveBack.kind === 'application' && [new TextDecoder().decode(fiveBack.plaintext), fiveBack.epoch]).toEqual(['Quinn (openmls): epoch 1, read in epoch 6', 1n]);
+    web.groups.set(room, fiveBack.group);
+    expect((await peer.read(room, w1.seq)).map((m) => m.text)).toEqual(['Paul (ts-mls): epoch 1, read in epoch 6']);
+
+    await update(7);
+    await expect(web.engine.processMessage(web.group(room), m1!)).rejects.toBeInstanceOf(MlsEpochError);
+    await expect(peer.read(room, w1.seq - 1)).rejects.toThrow(/made in epoch 1, which this device never had or no longer keeps/);
   });
 
   // KNOWN BUG, Rust side (crates/confab-client/src/e2ee.rs, upload_key_packages):
