@@ -3,7 +3,23 @@
 // client's (openmls 0.9, confab_client::e2ee::Device in `confab-testkit mls-peer`)
 // share encrypted rooms: each joins the other's groups from the other's Welcome,
 // processes the other's commits, decrypts the other's messages, and both derive the
-// same exporter secret in every epoch. Run: `npm run interop` (vitest.interop.config.ts).
+// same exporter secret in every epoch.
+//
+// Run: `cd web && CONFAB_TESTKIT_BIN=… CONFAB_BIN=… npm run interop` (without them,
+// the cargo build in $CARGO_TARGET_DIR or target/). One server for the file; each
+// scenario has its own users and rooms:
+// 1. openmls creates the group, the ts-mls device joins from its Welcome;
+// 2. ts-mls creates the group (the server parses its commit), openmls joins;
+// 3. commits both ways: adds and removals by each, processed by the other; a
+//    removed device reads nothing after; new devices fill blank leaves; an empty
+//    ts-mls commit;
+// 4. the same plaintext gives ciphertexts of the same length (32-byte blocks);
+// 5. ts-mls last-resort key packages added by openmls; a Welcome for three
+//    devices; messages of a past epoch read after a commit;
+// 6. (expected to fail: a Rust-side bug) openmls adds by an openmls last-resort
+//    key package;
+// 7. racing commits: openmls wins, ts-mls processes the winner;
+// 8. both keep exactly 5 past epochs.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMlsEngine, MlsEpochError, MlsRemovedError, PADDING_BLOCK, wireInfo } from '../src/client/mls/engine';
