@@ -91,7 +91,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const peer of peers) await peer.stop();
-  if (server) expect(await server.stop()).toBe(0);
+  if (!server) return;
+  const code = await server.stop();
+  if (process.env.INTEROP_SERVER_LOG) console.log(server.log());
+  expect(server.log()).not.toMatch(/"level":"(ERROR|WARN)"|panicked/);
+  expect(code).toBe(0);
 });
 
 describe('MLS between ts-mls (web) and openmls (Rust) through the server', () => {
