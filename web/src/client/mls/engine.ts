@@ -18,10 +18,11 @@
  *   and joining never takes a tree from elsewhere, so a Welcome without it fails.
  * - The secrets of the 5 previous epochs are kept (`retainKeysForEpochs: 5`; ts-mls
  *   keeps exactly that many past epochs after each commit).
- * - Application plaintext is padded to a multiple of 32 bytes: ts-mls has no such
- *   mode (only "pad until N" and "always add N"), so `encrypt` measures the
- *   PrivateMessageContent with ts-mls's own encoder and sets an "always add" padding
- *   of the missing bytes for that one message.
+ * - Application messages are padded as openmls pads them (`padding_size(32)`): the
+ *   PrivateMessageContent plus the AEAD tag, so the ciphertext itself, is a multiple
+ *   of 32 bytes. ts-mls has no such mode (only "pad until N" and "always add N"), so
+ *   `encrypt` measures the PrivateMessageContent with ts-mls's own encoder and sets
+ *   an "always add" padding of the missing bytes for that one message.
  * - Key packages: one-time ones plus one carrying the last_resort extension (type
  *   0x000A, from the MLS extensions draft, as openmls marks them; ts-mls knows no
  *   such type and carries it as an opaque extension, listed in the capabilities).
@@ -81,7 +82,7 @@ export type { DeviceRef } from './identity';
 export const CIPHERSUITE = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519';
 /** How many previous epochs' secrets are kept to decrypt late application messages. */
 export const RETAINED_PAST_EPOCHS = 5;
-/** Application plaintext (PrivateMessageContent) is padded to a multiple of this. */
+/** An application PrivateMessage's ciphertext (padded content plus AEAD tag) is a multiple of this. */
 export const PADDING_BLOCK = 32;
 /** The last_resort key-package extension type (MLS extensions draft; openmls's value). */
 export const LAST_RESORT_EXTENSION = 0x000a;
@@ -267,14 +268,17 @@ function basicCredential(device: DeviceRef): Credential {
   return { credentialType: 'basic', identity: deviceIdentity(device.userId, device.deviceId) };
 }
 
-/** How many zero bytes bring a PrivateMessageContent of `plaintext` to a multiple of the block. */
+/** How many zero bytes bring a PrivateMessageContent of `plaintext`, plus the AEAD tag, to a multiple of the block. */
 function paddingFor(plaintext: Uint8Array, signatureLength: number): number {
   const unpadded = encodePrivateMessageContent({ kind: 'alwaysPad', paddingLength: 0 })({
     contentType: 'application',
     applicationData: plaintext,
     auth: { contentType: 'application', signature: new Uint8Array(signatureLength) },
   }).length;
-  return (PADDING_BLOCK - (unpadded % PADDING_BLOCK)) % PADDING_BLOCK;
+  // As openmls 0.9 (PrivateMessage::encode_padded_ciphertext_content_detached): the
+  // content and the AEAD tag together fill whole blocks, so every ciphertext length
+  // is a multiple of the block whichever implementation sent it.
+  return (PADDING_BLOCK - ((unpadded + AEAD_TAG_LENGTH) % PADDING_BLOCK)) % PADDING_BLOCK;
 }
 
 function translate(e: unknown): unknown {
