@@ -474,16 +474,9 @@ describe('MLS between ts-mls (web) and openmls (Rust) through the server', () =>
     await expect(peer.read(room, w1.seq - 1)).rejects.toThrow(/made in epoch 1, which this device never had or no longer keeps/);
   });
 
-  // KNOWN BUG, Rust side (crates/confab-client/src/e2ee.rs, upload_key_packages):
-  // the openmls last-resort key package carries the last_resort extension (0x000A)
-  // but its leaf's capabilities list no extension (`KeyPackage::builder()
-  // .mark_as_last_resort()` without `.leaf_node_capabilities(..)` naming
-  // ExtensionType::LastResort). openmls's own validation of a claimed key package
-  // refuses it ("A key package extension is not supported in the leaf's
-  // capabilities."), so an openmls device cannot add a device of the Rust client
-  // whose one-time packages ran out: create_group and sync fail for the whole room.
-  // ts-mls accepts the package (scenario 5 adds one). Remove `.fails` once fixed.
-  it.fails('6: openmls adds a device of the Rust client by its last-resort key package', async () => {
+  // Once a bug: openmls refused its own last-resort key packages, whose leaf did not
+  // list the last_resort extension among its capabilities (fixed in e2ee.rs).
+  it('6: openmls adds a device of the Rust client by its last-resort key package', async () => {
     const { session: lena, peer: lenaRust } = await rustUser('lena');
     const { session: mike, peer: mikeRust } = await rustUser('mike');
     const web = new WebDevice(await signIn(server.url, mike.username));
