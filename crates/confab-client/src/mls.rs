@@ -96,13 +96,19 @@ impl Client {
             .await
     }
 
-    /// Sends an MLS application message (base64) with a fresh client id.
-    pub async fn send_ciphertext(&self, room: RoomId, ciphertext: String) -> Result<RoomEvent> {
+    /// Sends an MLS application message (base64) with a fresh client id, carrying
+    /// the encrypted files `attachments` (ids of my uploads).
+    pub async fn send_ciphertext(
+        &self,
+        room: RoomId,
+        ciphertext: String,
+        attachments: &[String],
+    ) -> Result<RoomEvent> {
         let request = SendMessageRequest {
             client_id: crate::fresh_client_id(),
             body: MessageBody::Encrypted { ciphertext },
             reply_to: None,
-            attachments: Vec::new(),
+            attachments: attachments.to_vec(),
         };
         self.send_message(room, &request).await
     }

@@ -220,6 +220,10 @@ pub enum EncryptedContent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "openapi", schema(nullable = false))]
         reply_to: Option<i64>,
+        /// Files it carries, each encrypted with a key of its own; their ids are also
+        /// the message's `attachments`, so members may download the ciphertext.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<EncryptedFile>,
     },
     /// A new text for my message `target_seq`.
     Edit { target_seq: i64, text: String },
@@ -232,6 +236,23 @@ pub enum EncryptedContent {
     /// A content type this version does not know; clients skip it.
     #[serde(other)]
     Unknown,
+}
+
+/// A file of an encrypted message: the server keeps its ciphertext (uploaded with
+/// `encrypted=true`); what it is and the key that opens it travel only here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EncryptedFile {
+    pub file_id: String,
+    pub name: String,
+    pub content_type: String,
+    /// Bytes of the plaintext file.
+    pub size: u64,
+    /// AES-256-GCM key, standard base64 (32 bytes); new for every file.
+    pub key: String,
+    /// AES-256-GCM nonce, standard base64 (12 bytes). The ciphertext is the file's
+    /// bytes encrypted with it, the 16-byte tag at the end, no associated data.
+    pub iv: String,
 }
 
 #[cfg(test)]

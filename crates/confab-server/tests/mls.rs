@@ -10,7 +10,7 @@ use common::{Backend, PASSWORD, TestServer, code, id_of, live, next_frame, signe
 use confab_client::Client;
 use confab_client::e2ee::{Device, Received};
 use confab_client::proto::events::{EventContent, MessageBody, RoomEvent};
-use confab_client::proto::mls::{SubmitCommit, UploadKeyPackages};
+use confab_client::proto::mls::{EncryptedContent, SubmitCommit, UploadKeyPackages};
 use confab_client::proto::rooms::{CreateGroupRequest, OpenDirectRequest};
 use confab_client::proto::ws::ServerFrame;
 use confab_proto::{ErrorCode, RoomId};
@@ -206,8 +206,42 @@ async fn three_users_on_four_devices_read_every_message_and_the_server_keeps_no_
     let mode = std::fs::metadata(&carol_file).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
 
+    // A file is encrypted on the device: the server keeps ciphertext, members open it.
+    let image: Vec<u8> = [b"\x89PNG\r\n\x1a\n".as_slice(), b"PIXELS-OF-THE-FLOOR-PLAN"].concat();
+    let sent = alice_phone
+        .send_file(room, "the floor plan", "plan.png", "image/png", &image)
+        .await
+        .unwrap();
+    let EventContent::Message(message) = &sent.content else {
+        unreachable!()
+    };
+    let on_server = &message.attachments[0];
+    assert_eq!(on_server.name, "encrypted");
+    assert_eq!(on_server.content_type, "application/vnd.confab.encrypted");
+    let Received::Message { plaintext, .. } = bob_device.receive(&sent).await.unwrap() else {
+        panic!("not a message")
+    };
+    let content: EncryptedContent = serde_json::from_slice(&plaintext).unwrap();
+    let EncryptedContent::Text {
+        text, attachments, ..
+    } = content
+    else {
+        panic!("{content:?}")
+    };
+    assert_eq!(text, "the floor plan");
+    assert_eq!(attachments[0].name, "plan.png");
+    assert_eq!(bob_device.fetch_file(&attachments[0]).await.unwrap(), image);
+    let downloaded = bob.download(&on_server.id, false).await.unwrap();
+    assert_ne!(downloaded, image, "the server holds ciphertext");
+    assert_eq!(downloaded.len(), image.len() + 16);
+
     let stored = stored_bytes(&server);
     let log = server.log().join("\n");
+    assert!(
+        !contains(&stored, "PIXELS-OF-THE-FLOOR-PLAN"),
+        "the file's bytes are stored"
+    );
+    assert!(!contains(&stored, "plan.png"), "the file's name is stored");
     for text in texts.iter().chain([&later]) {
         assert!(!contains(&stored, text), "the database holds {text:?}");
         assert!(!log.contains(text), "the log holds {text:?}");
@@ -461,10 +495,7 @@ async fn the_delivery_service_refuses_what_does_not_fit_the_room(backend: Backen
             alice_device
                 .upload_key_packages(2, false)
                 .await
-                .map_err(|e| match e {
-                    confab_client::e2ee::E2eeError::Client(e) => e,
-                    other => panic!("{other}"),
-                })
+                .map_err(client_error)
         ),
         ErrorCode::InvalidInput
     );
@@ -516,7 +547,7 @@ async fn the_delivery_service_refuses_what_does_not_fit_the_room(backend: Backen
     assert_eq!(
         code(
             alice
-                .send_ciphertext(room, "bm90IGFuIE1MUyBtZXNzYWdl".into())
+                .send_ciphertext(room, "bm90IGFuIE1MUyBtZXNzYWdl".into(), &[])
                 .await
         ),
         ErrorCode::InvalidInput
@@ -547,6 +578,32 @@ async fn the_delivery_service_refuses_what_does_not_fit_the_room(backend: Backen
     );
     assert_eq!(
         code(bob.react(room, sent.seq, "👍", true).await),
+        ErrorCode::InvalidInput
+    );
+    // Encrypted rooms carry only encrypted files, and only they carry them.
+    let plain_file = alice
+        .upload("notes.txt", "f1", b"plain notes".to_vec())
+        .await
+        .unwrap();
+    let sealed = alice
+        .upload_encrypted("f2", b"sealed bytes".to_vec())
+        .await
+        .unwrap();
+    let with_plain_file = alice_device
+        .send_with(room, b"x", std::slice::from_ref(&plain_file.id))
+        .await;
+    assert_eq!(
+        code(with_plain_file.map_err(client_error)),
+        ErrorCode::InvalidInput
+    );
+    let in_plain = confab_client::proto::events::SendMessageRequest {
+        client_id: "sealed-in-plain".into(),
+        body: MessageBody::Text { text: "see".into() },
+        reply_to: None,
+        attachments: vec![sealed.id.clone()],
+    };
+    assert_eq!(
+        code(alice.send_message(plain, &in_plain).await),
         ErrorCode::InvalidInput
     );
     // Bob's device was added but has not joined: its sends are refused by epoch or
@@ -604,4 +661,12 @@ async fn an_encrypted_direct_room_is_a_room_of_its_own(backend: Backend) {
         ["just between us"]
     );
     assert_eq!(read_all(&mut bob_device, room.id).await, ["agreed"]);
+}
+
+/// The API error inside an e2ee error.
+fn client_error(error: confab_client::e2ee::E2eeError) -> confab_client::ClientError {
+    match error {
+        confab_client::e2ee::E2eeError::Client(e) => e,
+        other => panic!("{other}"),
+    }
 }

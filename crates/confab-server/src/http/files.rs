@@ -27,6 +27,11 @@ pub struct UploadQuery {
     name: String,
     /// Idempotency key, 1-64 bytes: uploading again with it returns the first file.
     client_id: String,
+    /// The bytes are encrypted by the client (for an end-to-end encrypted room): they
+    /// are not inspected, the file's type is `application/vnd.confab.encrypted` and its
+    /// name `encrypted` (the real ones travel inside the encrypted message).
+    #[serde(default)]
+    encrypted: bool,
 }
 
 /// Upload a file: the request body is its bytes (any `Content-Type`; what the file
@@ -52,6 +57,7 @@ pub async fn upload(
         name: &query.name,
         client_id: &query.client_id,
         declared_size,
+        encrypted: query.encrypted,
     };
     let (file, created) = app
         .files

@@ -149,6 +149,8 @@ pub enum RoomChange {
         ciphertext: String,
         device: SessionId,
         epoch: i64,
+        /// Encrypted files the sender uploaded, checked by the service.
+        attachments: Vec<AttachmentRecord>,
     },
     /// A commit of the room's MLS group; see [`MlsCommit`].
     MlsCommit(MlsCommit),

@@ -8,4 +8,7 @@
 pub mod media;
 mod service;
 
-pub use service::{AVATAR_EDGE, ByteRange, Download, Files, SweepReport, THUMBNAIL_EDGE, Upload};
+pub use service::{
+    AVATAR_EDGE, ByteRange, Download, ENCRYPTED_CONTENT_TYPE, ENCRYPTED_NAME, Files, SweepReport,
+    THUMBNAIL_EDGE, Upload,
+};

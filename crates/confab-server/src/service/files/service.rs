@@ -34,7 +34,15 @@ pub struct Upload<'a> {
     pub client_id: &'a str,
     /// `Content-Length`, when the client sent one: refused early if it is too large.
     pub declared_size: Option<u64>,
+    /// Ciphertext of an end-to-end encrypted room's file: not inspected, typed
+    /// [`ENCRYPTED_CONTENT_TYPE`], named [`ENCRYPTED_NAME`].
+    pub encrypted: bool,
 }
+
+/// The content type of every file encrypted by its client.
+pub const ENCRYPTED_CONTENT_TYPE: &str = "application/vnd.confab.encrypted";
+/// The name every encrypted file gets: its real name is inside the encrypted message.
+pub const ENCRYPTED_NAME: &str = "encrypted";
 
 /// A file being downloaded.
 pub struct Download {
@@ -79,7 +87,11 @@ impl Files {
         S: Stream<Item = Result<Bytes, E>> + Send,
         E: std::fmt::Display,
     {
-        let name = single_line_text("name", "a file name", upload.name, 1, NAME_MAX_CHARS)?;
+        let name = if upload.encrypted {
+            ENCRYPTED_NAME.to_owned()
+        } else {
+            single_line_text("name", "a file name", upload.name, 1, NAME_MAX_CHARS)?
+        };
         let client_id = upload.client_id;
         if client_id.is_empty()
             || client_id.len() > CLIENT_ID_MAX
@@ -112,7 +124,9 @@ impl Files {
             .put(body, limit.bytes)
             .await
             .map_err(|error| upload_error(error, &limit))?;
-        let content_type = {
+        let content_type = if upload.encrypted {
+            ENCRYPTED_CONTENT_TYPE.to_owned()
+        } else {
             let head = head
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -76,14 +76,16 @@ pub fn refusal_error(refusal: MlsRefusal) -> ServiceError {
     }
 }
 
-/// The change that stores an encrypted message: its framing must name the room's
-/// group; the store checks the epoch and the device.
+/// The change that stores an encrypted message (with the encrypted files it
+/// carries, checked by the caller): its framing must name the room's group; the
+/// store checks the epoch and the device.
 pub fn encrypted_message(
     room: &RoomRecord,
     caller: Principal,
     client_id: &str,
     ciphertext: &str,
     max_bytes: usize,
+    attachments: Vec<crate::store::events::AttachmentRecord>,
 ) -> ServiceResult<RoomChange> {
     let bytes = decode("body", ciphertext, max_bytes)?;
     let framing = framing::application(&bytes).map_err(framing_error("body"))?;
@@ -98,6 +100,7 @@ pub fn encrypted_message(
         ciphertext: ciphertext.to_owned(),
         device: caller.session_id,
         epoch: framing.epoch,
+        attachments,
     })
 }
 

@@ -3,6 +3,7 @@
 
 use super::service::{Rooms, not_member};
 use crate::service::accounts::tokens::Principal;
+use crate::service::files::ENCRYPTED_CONTENT_TYPE;
 use crate::service::mls::{encrypted_message, refusal_error};
 use crate::service::notifications::{may_mention_room, mentions_room};
 use crate::service::validate::Username;
@@ -76,6 +77,7 @@ impl Rooms {
                     &request.client_id,
                     ciphertext,
                     2 * self.limits.max_message_bytes,
+                    attachments,
                 )?
             }
             MessageBody::Text { .. } => RoomChange::SendMessage {
@@ -245,8 +247,8 @@ impl Rooms {
     }
 
     /// The files a message is to carry: uploaded by the sender, each once, at most
-    /// `--max-attachments`, and not in an encrypted room (whose files the server
-    /// must not read).
+    /// `--max-attachments`; in an encrypted room only files uploaded encrypted (whose
+    /// bytes the server cannot read), and those only there.
     async fn attachments(
         &self,
         caller: Principal,
@@ -255,12 +257,6 @@ impl Rooms {
     ) -> ServiceResult<Vec<AttachmentRecord>> {
         if ids.is_empty() {
             return Ok(Vec::new());
-        }
-        if room.encrypted {
-            return Err(ServiceError::invalid(
-                "attachments",
-                "files cannot be attached in an end-to-end encrypted room yet",
-            ));
         }
         let max = self.file_limits.max_attachments;
         if ids.len() > max {
@@ -278,7 +274,24 @@ impl Rooms {
                 ));
             }
             match self.files.file(id).await? {
-                Some(file) if file.uploader_id == caller.user_id => found.push(file.attachment()),
+                Some(file) if file.uploader_id == caller.user_id => {
+                    let encrypted = file.content_type == ENCRYPTED_CONTENT_TYPE;
+                    if encrypted != room.encrypted {
+                        return Err(ServiceError::invalid(
+                            "attachments",
+                            if room.encrypted {
+                                format!(
+                                    "file {id} was not uploaded encrypted: an end-to-end encrypted room carries only encrypted files"
+                                )
+                            } else {
+                                format!(
+                                    "file {id} was uploaded encrypted: it belongs in an end-to-end encrypted room"
+                                )
+                            },
+                        ));
+                    }
+                    found.push(file.attachment());
+                }
                 _ => {
                     return Err(ServiceError::invalid(
                         "attachments",

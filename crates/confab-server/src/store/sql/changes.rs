@@ -174,7 +174,11 @@ pub(super) async fn append_in(
             ciphertext,
             device,
             epoch,
-        } => send_encrypted(tx, &at, client_id, ciphertext, *device, *epoch).await?,
+            attachments,
+        } => {
+            let mls = (*device, *epoch);
+            send_encrypted(tx, &at, client_id, ciphertext, mls, attachments).await?
+        }
         RoomChange::MlsCommit(commit) => match mls_changes::commit(tx, &at, commit).await? {
             Ok(content) => Decision::Store(content),
             Err(refusal) => Decision::Skip(Appended::MlsRefused(refusal)),
@@ -226,8 +230,8 @@ async fn send_encrypted(
     at: &Place,
     client_id: &str,
     ciphertext: &str,
-    device: SessionId,
-    epoch: i64,
+    (device, epoch): (SessionId, i64),
+    attachments: &[AttachmentRecord],
 ) -> StoreResult<Decision> {
     if let Some(original) = duplicate_of(tx, at.sender, client_id).await? {
         return Ok(Decision::Skip(Appended::Duplicate(original)));
@@ -238,7 +242,7 @@ async fn send_encrypted(
     let body = BodyRecord::Encrypted {
         ciphertext: ciphertext.to_owned(),
     };
-    send_message(tx, at, client_id, &body, None, &[], &[]).await
+    send_message(tx, at, client_id, &body, None, &[], attachments).await
 }
 
 async fn send_message(

@@ -27,8 +27,12 @@ use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
 use openmls::prelude::*;
 use openmls_basic_credential::SignatureKeyPair;
 use openmls_rust_crypto::OpenMlsRustCrypto;
+use state::{Saved, write_private};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+mod files;
+mod state;
 
 /// The only ciphersuite Confab uses.
 pub const CIPHERSUITE: Ciphersuite = Ciphersuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
@@ -85,17 +89,6 @@ pub enum Received {
     Removed,
     /// Not an MLS event, or one already processed.
     Ignored,
-}
-
-/// The device file's contents.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Saved {
-    version: u32,
-    user_id: UserId,
-    device_id: SessionId,
-    public_key: String,
-    /// OpenMLS's storage: key and value, base64.
-    values: Vec<(String, String)>,
 }
 
 /// This device session's MLS identity and groups.
@@ -541,6 +534,16 @@ impl Device {
     /// Encrypts and sends `plaintext`; after losing a race for the epoch it catches
     /// up and tries again, and it first removes leaves the server says are due.
     pub async fn send(&mut self, room: RoomId, plaintext: &[u8]) -> Result<RoomEvent, E2eeError> {
+        self.send_with(room, plaintext, &[]).await
+    }
+
+    /// [`Device::send`] for a message that carries encrypted files (their ids).
+    pub async fn send_with(
+        &mut self,
+        room: RoomId,
+        plaintext: &[u8],
+        attachments: &[String],
+    ) -> Result<RoomEvent, E2eeError> {
         let mut last = None;
         for _ in 0..RETRIES {
             self.group(room)?;
@@ -556,7 +559,12 @@ impl Device {
             };
             // The sender ratchet moved: saved before the message leaves.
             self.save()?;
-            match self.client.send_ciphertext(room, encode(&message)?).await {
+            let ciphertext = encode(&message)?;
+            match self
+                .client
+                .send_ciphertext(room, ciphertext, attachments)
+                .await
+            {
                 Ok(event) => return Ok(event),
                 Err(e) if e.code() == Some(ErrorCode::MlsEpochStale) => self.catch_up(room).await?,
                 Err(e) if e.code() == Some(ErrorCode::MlsRemovalPending) => {
@@ -686,22 +694,4 @@ impl Device {
             plaintext: application.into_bytes(),
         })
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory, readable
-/// by its owner only, then renames it over `path`.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let temporary = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path)
 }
