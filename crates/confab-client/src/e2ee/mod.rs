@@ -300,6 +300,15 @@ impl Device {
     }
 
     fn group(&mut self, room: RoomId) -> Result<&mut MlsGroup, E2eeError> {
+        Ok(self.parts(room)?.2)
+    }
+
+    /// The provider, the signer and the room's group (loaded from storage the first
+    /// time), borrowed together.
+    fn parts(
+        &mut self,
+        room: RoomId,
+    ) -> Result<(&OpenMlsRustCrypto, &SignatureKeyPair, &mut MlsGroup), E2eeError> {
         if !self.groups.contains_key(&room) {
             let id = GroupId::from_slice(&group_id(room));
             let group = MlsGroup::load(self.provider.storage(), &id)
@@ -307,9 +316,11 @@ impl Device {
                 .ok_or(E2eeError::NotInGroup(room))?;
             self.groups.insert(room, group);
         }
-        self.groups
+        let group = self
+            .groups
             .get_mut(&room)
-            .ok_or(E2eeError::NotInGroup(room))
+            .ok_or(E2eeError::NotInGroup(room))?;
+        Ok((&self.provider, &self.signer, group))
     }
 
     /// The group's epoch on this device, if it is in the group.
@@ -324,10 +335,9 @@ impl Device {
         label: &str,
         length: usize,
     ) -> Result<Vec<u8>, E2eeError> {
-        self.group(room)?;
-        let group = self.groups.get(&room).ok_or(E2eeError::NotInGroup(room))?;
+        let (provider, _, group) = self.parts(room)?;
         group
-            .export_secret(self.provider.crypto(), label, &[], length)
+            .export_secret(provider.crypto(), label, &[], length)
             .map_err(mls)
     }
 
@@ -404,17 +414,10 @@ impl Device {
         room: RoomId,
         leaves: &[LeafNodeIndex],
     ) -> Result<(), E2eeError> {
-        self.group(room)?;
-        let (commit, _, _) = {
-            let (provider, signer) = (&self.provider, &self.signer);
-            let group = self
-                .groups
-                .get_mut(&room)
-                .ok_or(E2eeError::NotInGroup(room))?;
-            group
-                .remove_members(provider, signer, leaves)
-                .map_err(mls)?
-        };
+        let (provider, signer, group) = self.parts(room)?;
+        let (commit, _, _) = group
+            .remove_members(provider, signer, leaves)
+            .map_err(mls)?;
         self.submit(room, &commit, None).await
     }
 
@@ -446,17 +449,10 @@ impl Device {
         if key_packages.is_empty() {
             return Ok(());
         }
-        self.group(room)?;
-        let (commit, welcome, _) = {
-            let (provider, signer) = (&self.provider, &self.signer);
-            let group = self
-                .groups
-                .get_mut(&room)
-                .ok_or(E2eeError::NotInGroup(room))?;
-            group
-                .add_members(provider, signer, &key_packages)
-                .map_err(mls)?
-        };
+        let (provider, signer, group) = self.parts(room)?;
+        let (commit, welcome, _) = group
+            .add_members(provider, signer, &key_packages)
+            .map_err(mls)?;
         self.submit(room, &commit, Some(&welcome)).await
     }
 
@@ -473,15 +469,12 @@ impl Device {
             welcome: welcome.map(encode).transpose()?,
         };
         let outcome = self.client.submit_commit(room, &request).await;
-        let group = self
-            .groups
-            .get_mut(&room)
-            .ok_or(E2eeError::NotInGroup(room))?;
+        let (provider, _, group) = self.parts(room)?;
         match outcome {
-            Ok(_) => group.merge_pending_commit(&self.provider).map_err(mls)?,
+            Ok(_) => group.merge_pending_commit(provider).map_err(mls)?,
             Err(error) => {
                 group
-                    .clear_pending_commit(self.provider.storage())
+                    .clear_pending_commit(provider.storage())
                     .map_err(mls)?;
                 self.save()?;
                 return Err(error.into());
@@ -546,17 +539,10 @@ impl Device {
     ) -> Result<RoomEvent, E2eeError> {
         let mut last = None;
         for _ in 0..RETRIES {
-            self.group(room)?;
-            let message = {
-                let (provider, signer) = (&self.provider, &self.signer);
-                let group = self
-                    .groups
-                    .get_mut(&room)
-                    .ok_or(E2eeError::NotInGroup(room))?;
-                group
-                    .create_message(provider, signer, plaintext)
-                    .map_err(mls)?
-            };
+            let (provider, signer, group) = self.parts(room)?;
+            let message = group
+                .create_message(provider, signer, plaintext)
+                .map_err(mls)?;
             // The sender ratchet moved: saved before the message leaves.
             self.save()?;
             let ciphertext = encode(&message)?;
@@ -614,14 +600,8 @@ impl Device {
 
     async fn process_commit(&mut self, room: RoomId, commit: &str) -> Result<Received, E2eeError> {
         let message = decode(commit)?.try_into_protocol_message().map_err(mls)?;
-        let processed = {
-            let provider = &self.provider;
-            let group = self
-                .groups
-                .get_mut(&room)
-                .ok_or(E2eeError::NotInGroup(room))?;
-            group.process_message(provider, message).map_err(mls)?
-        };
+        let (provider, _, group) = self.parts(room)?;
+        let processed = group.process_message(provider, message).map_err(mls)?;
         let ProcessedMessageContent::StagedCommitMessage(staged) = processed.into_content() else {
             return Err(mls("a commit event holds no commit"));
         };
@@ -631,13 +611,8 @@ impl Device {
                 .await?;
         }
         let removed = staged.self_removed();
-        let group = self
-            .groups
-            .get_mut(&room)
-            .ok_or(E2eeError::NotInGroup(room))?;
-        group
-            .merge_staged_commit(&self.provider, *staged)
-            .map_err(mls)?;
+        let (provider, _, group) = self.parts(room)?;
+        group.merge_staged_commit(provider, *staged).map_err(mls)?;
         let epoch = group.epoch().as_u64();
         self.save()?;
         Ok(if removed {
@@ -662,11 +637,7 @@ impl Device {
             self.catch_up(room).await?;
         }
         let processed = {
-            let provider = &self.provider;
-            let group = self
-                .groups
-                .get_mut(&room)
-                .ok_or(E2eeError::NotInGroup(room))?;
+            let (provider, _, group) = self.parts(room)?;
             match group.process_message(provider, message) {
                 Ok(processed) => processed,
                 Err(ProcessMessageError::ValidationError(ValidationError::UnableToDecrypt(_)))
