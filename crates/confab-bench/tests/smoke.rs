@@ -172,6 +172,24 @@ async fn every_scenario_runs_and_reports_json() {
         Some(6),
         "{r}"
     );
+
+    let r = bench(
+        &server,
+        &[
+            "encrypted",
+            "--room-size",
+            "4",
+            "--messages",
+            "5",
+            "--rate",
+            "50",
+        ],
+    );
+    for group in ["plain", "encrypted"] {
+        assert_eq!(count(&r, &format!("{group}_sent")), 5, "{r}");
+        // Every other member (3) received and, in the encrypted group, decrypted all.
+        assert_eq!(count(&r, &format!("{group}_deliveries")), 15, "{r}");
+    }
 }
 
 #[test]
