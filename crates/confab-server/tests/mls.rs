@@ -395,10 +395,12 @@ async fn a_device_away_for_three_epochs_catches_up(backend: Backend) {
     let start = bob_device.epoch(room).unwrap();
 
     // While Bob's device is away, Alice adds three devices: three epochs.
+    let mut extra = Vec::new();
     for name in ["laptop", "tablet", "watch"] {
         let mut device = second_device(&server, &alice_name, name).await;
         alice_device.sync_members(room).await.unwrap();
         device.join_pending().await.unwrap();
+        extra.push(device);
     }
     let message = alice_device.send(room, b"welcome back, Bob").await.unwrap();
     assert_eq!(bob_device.epoch(room), Some(start), "Bob's device was away");
@@ -443,6 +445,22 @@ async fn a_device_away_for_three_epochs_catches_up(backend: Backend) {
         bob_device.receive(&commit).await.unwrap(),
         Received::Ignored
     );
+
+    // Alice loses her watch and ends its session: its leaf is due, and the next
+    // sender removes it before its message goes out, so the watch reads nothing more.
+    let mut watch = extra.pop().unwrap();
+    alice.revoke_session(watch.device_id()).await.unwrap();
+    let state = bob.mls_group(room).await.unwrap();
+    assert_eq!(state.to_remove.len(), 1);
+    assert_eq!(state.to_remove[0].device_id, watch.device_id());
+    let after = bob_device
+        .send(room, b"after the watch was lost")
+        .await
+        .unwrap();
+    let state = bob.mls_group(room).await.unwrap();
+    assert!(state.to_remove.is_empty());
+    assert_eq!(state.members.len(), 4);
+    assert!(watch.receive(&after).await.is_err());
 }
 
 async fn the_delivery_service_refuses_what_does_not_fit_the_room(backend: Backend) {
