@@ -24,6 +24,8 @@ export interface OutboxDeps {
   refreshToken: () => Promise<void>;
   /** A send was refused: the client notes what that means for the room. */
   onRefused: (roomId: RoomId, error: unknown) => void;
+  /** Sends a message of an end-to-end encrypted room (e2ee.ts) instead of the socket. */
+  sendEncrypted?: (pending: S.PendingMessage) => Promise<void>;
 }
 
 /** Removes the unsent messages of every account from storage (at sign-out). */
@@ -98,6 +100,14 @@ export class Outbox {
 
   private async deliver(pending: S.PendingMessage): Promise<void> {
     if (!this.deps.session.isReady) return; // sent by flush after the next `ready`
+    if (this.deps.sendEncrypted && this.deps.state().rooms[pending.roomId]?.room.encrypted) {
+      try {
+        await this.deps.sendEncrypted(pending);
+      } catch (error) {
+        this.fail(pending, error);
+      }
+      return;
+    }
     const frame: RequestFrame = { type: 'send', room_id: pending.roomId, client_id: pending.clientId, body: pending.body };
     if (pending.replyTo !== undefined) frame.reply_to = pending.replyTo;
     if (pending.attachments && pending.attachments.length > 0) frame.attachments = pending.attachments.map((f) => f.id);
@@ -118,11 +128,15 @@ export class Outbox {
       // Any other refusal is final (a `forbidden` above all: retrying cannot help until
       // something changes); it stays in the outbox, failed, until the user retries or
       // discards it.
-      this.deps.onRefused(pending.roomId, error);
-      const message = error instanceof Error ? error.message : 'could not send';
-      const next = S.updatePending(this.deps.state(), pending.clientId, { status: 'failed', error: message });
-      this.deps.set(next);
-      this.save(next);
+      this.fail(pending, error);
     }
+  }
+
+  private fail(pending: S.PendingMessage, error: unknown): void {
+    this.deps.onRefused(pending.roomId, error);
+    const message = error instanceof Error ? error.message : 'could not send';
+    const next = S.updatePending(this.deps.state(), pending.clientId, { status: 'failed', error: message });
+    this.deps.set(next);
+    this.save(next);
   }
 }
