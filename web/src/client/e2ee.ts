@@ -23,7 +23,7 @@
 // - Verification: safety numbers (e2eeView.ts), "verified" kept in the store with the
 //   device keys verified; when they change, the user is listed in `changed`.
 
-import type { Device, MlsEngine } from './mls/engine';
+import type { Device, Group, MlsEngine } from './mls/engine';
 import type { MlsStore } from './mls/store';
 import { withGroupLock } from './mls/locks';
 import { fromBase64, toBase64 } from './mls/identity';
@@ -39,6 +39,8 @@ type W = components['schemas'];
 export const KEY_PACKAGE_BATCH = 20;
 const KEY_PACKAGE_LOW = 5;
 const RETRIES = 5;
+/** Seconds a send waits for this device to be added to a group another device made. */
+const WELCOME_WAIT_TRIES = 20;
 /** How often the open encrypted room's group is brought in line with its members. */
 export const SYNC_INTERVAL_MS = 5_000;
 /** How long a user's device list is trusted for checking leaves. */
@@ -208,6 +210,10 @@ export class E2ee {
       const addsMe = (c.added ?? []).some((m) => m.user_id === this.deps.state().me?.id);
       this.background(event.room_id, 'a commit', (ctx) => this.onCommitEvent(ctx, event.room_id, c.epoch, addsMe));
     } else if (encryptedCiphertext(event) !== undefined) this.queueDecrypt(event);
+    else if ((c.type === 'member_added' || c.type === 'member_left' || c.type === 'member_removed') && this.deps.state().rooms[event.room_id]?.room.encrypted) {
+      // Someone joined or left: their devices are to be added or removed (by any member's device).
+      this.syncRoom(event.room_id);
+    }
   }
 
   /** The state changed: encrypted messages loaded from history get decrypted (soon, once). */
@@ -392,7 +398,7 @@ export class E2ee {
   }
 
   /** Sends a commit; its state is kept only once the server accepted it. */
-  private async submit(c: Context, roomId: RoomId, commit: Uint8Array, group: Parameters<MlsStore['put']>[1], welcome?: Uint8Array): Promise<void> {
+  private async submit(c: Context, roomId: RoomId, commit: Uint8Array, group: Group, welcome?: Uint8Array): Promise<void> {
     const body: W['SubmitCommit'] = { commit: toBase64(commit) };
     if (welcome) body.welcome = toBase64(welcome);
     await this.deps.rest.post(`/rooms/${roomId}/mls/commits`, body);
@@ -464,7 +470,13 @@ export class E2ee {
         }
         if (!group) {
           const state = await this.deps.rest.get<W['GroupState']>(`/rooms/${roomId}/mls`);
-          if (state.created || !(await this.create(c, roomId))) throw new Error('This device has not been added to the conversation’s encryption yet; try again in a moment.');
+          if (state.created) {
+            // Another member's device adds this one (on my joining, or its next sync): wait for the Welcome.
+            group = await this.awaitWelcome(c, roomId);
+            if (!group) throw new Error('This device has not been added to the conversation’s encryption yet; try again in a moment.');
+            continue;
+          }
+          if (!(await this.create(c, roomId))) continue;
           await this.syncMembers(c, roomId);
           continue;
         }
@@ -482,6 +494,16 @@ export class E2ee {
       }
       throw new Error('Could not send: the conversation’s encryption kept changing.');
     });
+  }
+
+  private async awaitWelcome(c: Context, roomId: RoomId): Promise<Group | undefined> {
+    for (let i = 0; i < WELCOME_WAIT_TRIES; i++) {
+      await new Promise<void>((resolve) => this.deps.timers.setTimeout(() => resolve(), 1_000));
+      await this.joinWelcomes(c, roomId);
+      const group = await c.store.get(roomId);
+      if (group) return group;
+    }
+    return undefined;
   }
 
   // ---- verification ----

@@ -110,15 +110,10 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
           presence={room.peer !== undefined ? (peerPresence ?? 'offline') : undefined}
         />
         <div className="conversation__title">
-          <h1>
-            {title}
-            {room.room.encrypted && (
-              <>
-                {' '}
-                <LockIcon />
-              </>
-            )}
-          </h1>
+          <div className="conversation__name">
+            <h1>{title}</h1>
+            {room.room.encrypted && <LockIcon />}
+          </div>
           <p className="muted">{subtitle}</p>
         </div>
         {direct && room.peer !== undefined && room.room.encrypted && (
@@ -205,7 +200,7 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
       </p>
       {access === 'ok' ? (
         <Composer
-          room={room}
+          room={shownRoom}
           state={state}
           replyTo={replyTo}
           editing={editing}
