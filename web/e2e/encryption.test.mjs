@@ -78,14 +78,34 @@ describe('end-to-end encryption', () => {
     await send(bob, 'Noon it is');
     await alice.locator('.msg__body', { hasText: 'Noon it is' }).waitFor(LONG);
 
+    // Edits and reactions travel inside encrypted messages; replies too.
+    const plans = bob.locator('.msg', { hasText: 'Secret plans at noon' });
+    await plans.hover();
+    await plans.getByRole('button', { name: 'Add reaction' }).click();
+    await plans.getByRole('button', { name: 'React with 👍' }).click();
+    await alice.locator('.msg', { hasText: 'Secret plans at noon' }).getByRole('button', { name: /^👍 1/ }).waitFor(LONG);
+    const box = alice.getByRole('combobox', { name: 'Message' });
+    await box.press('ArrowUp');
+    await alice.getByText('Editing your message').waitFor();
+    await box.fill('Secret plans at one');
+    await box.press('Enter');
+    await bob.locator('.msg__body', { hasText: 'Secret plans at one' }).waitFor(LONG);
+    await bob.locator('.msg', { hasText: 'Secret plans at one' }).getByText('(edited)').waitFor();
+    const noon = alice.locator('.msg', { hasText: 'Noon it is' });
+    await noon.hover();
+    await noon.getByRole('button', { name: 'Reply' }).click();
+    await send(alice, 'One, then');
+    await bob.locator('.msg', { hasText: 'One, then' }).locator('.quote', { hasText: 'Noon it is' }).waitFor(LONG);
+
     // The server holds ciphertext only.
     const auth = await api(server, null, 'POST', '/auth/signin', { username: aliceName, password: PASSWORD, device_name: 'test' });
     const { events } = await api(server, auth.tokens.access_token, 'GET', `/rooms/${roomId}/messages?limit=50`);
     const messages = events.filter((e) => e.content.type === 'message');
-    assert.ok(messages.length >= 4, 'the messages are stored');
+    assert.ok(messages.length >= 7, 'the messages, the edit and the reaction are stored');
+    assert.ok(!events.some((e) => e.content.type === 'reaction_added' || e.content.type === 'message_edited'), 'no plain edits or reactions');
     for (const m of messages) assert.equal(m.content.body.type, 'encrypted');
     const stored = JSON.stringify(events);
-    for (const text of ['Knock knock', 'Secret plans', 'Noon it is', 'Who is there']) assert.ok(!stored.includes(text), `"${text}" is not stored in the clear`);
+    for (const text of ['Knock knock', 'Secret plans', 'Noon it is', 'Who is there', 'One, then', '👍']) assert.ok(!stored.includes(text), `"${text}" is not stored in the clear`);
 
     // Their safety numbers match; Alice marks Bob verified.
     await shoot(alice, 'e2ee-dm');
@@ -118,7 +138,7 @@ describe('end-to-end encryption', () => {
     await send(alice, 'Welcome, new device');
     await bob2.locator('.msg__body', { hasText: 'Welcome, new device' }).waitFor(LONG);
     await bob2.locator('.msg__body', { hasText: BEFORE_JOIN }).first().waitFor(LONG);
-    assert.equal(await bob2.locator('.msg__body', { hasText: 'Secret plans at noon' }).count(), 0, 'older messages are not readable there');
+    assert.equal(await bob2.locator('.msg__body', { hasText: 'Secret plans at one' }).count(), 0, 'older messages are not readable there');
     await bob2.getByText('Messages sent before this device joined can’t be read on it.').waitFor();
     // Bob's first device still reads the new message too.
     await bob.locator('.msg__body', { hasText: 'Welcome, new device' }).waitFor(LONG);

@@ -263,12 +263,16 @@ export class E2ee {
 
   // ---- logs ----
 
+  /**
+   * A room's log as saved (read under the room's lock: another tab of this session
+   * may have decrypted messages meanwhile, and a message decrypts once only).
+   */
   private async loadLog(c: Context, roomId: RoomId): Promise<RoomLog> {
-    const shown = this.view.logs[roomId];
-    if (shown) return shown;
     const log = (await c.store.getData<RoomLog>(`log:${roomId}`)) ?? emptyLog;
-    this.setView((v) => ({ ...v, logs: { ...v.logs, [roomId]: v.logs[roomId] ?? log } }));
-    return this.view.logs[roomId] ?? log;
+    const shown = this.view.logs[roomId];
+    if (!shown || Object.keys(shown.bySeq).length !== Object.keys(log.bySeq).length || Object.keys(shown.own).length !== Object.keys(log.own).length)
+      this.setView((v) => ({ ...v, logs: { ...v.logs, [roomId]: log } }));
+    return log;
   }
 
   /** Saves a room's log, then shows it. */

@@ -3,7 +3,7 @@
 // (client/e2ee.ts and client/e2eeView.ts do the work).
 
 import { useEffect, useState } from 'react';
-import type { RoomState, State } from '../client/state';
+import { awaitingPeer, type RoomState, type State } from '../client/state';
 import type { UserId } from '../client/types';
 import { Dialog } from './Dialog';
 import { useChatState, useClient } from './hooks';
@@ -69,6 +69,9 @@ export function EncryptionNotices({ room, onVerify }: { room: RoomState; onVerif
         </p>
       ))}
       {unreadable && <p className="e2ee-notice muted small">Messages sent before this device joined can’t be read on it.</p>}
+      {awaitingPeer(room) && room.peer !== undefined && (
+        <p className="e2ee-notice muted small">{name(state, room.peer)} can read only what is sent after they accept: their devices join the encryption then.</p>
+      )}
     </>
   );
 }
