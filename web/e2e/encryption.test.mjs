@@ -149,4 +149,30 @@ describe('end-to-end encryption', () => {
     await bob.close();
     await bob2.close();
   });
+
+  it('an encrypted group: invited people read what follows their joining', { timeout: 120_000 }, async () => {
+    const alice = await newPage(browser);
+    const bob = await newPage(browser);
+    const bobName = uniqueName('bob');
+    await signUp(alice, server.url, uniqueName('alice'), 'Alice Martin');
+    await signUp(bob, server.url, bobName, 'Bob Stone');
+    await alice.getByRole('button', { name: 'New conversation' }).click();
+    await alice.getByRole('tab', { name: 'New group' }).click();
+    await alice.getByLabel('Group name').fill('Secret club');
+    await alice.getByLabel('Invite people by username').fill(bobName);
+    await alice.getByRole('button', { name: new RegExp(`@${bobName}`) }).click();
+    await alice.getByRole('switch', { name: 'End-to-end encrypted' }).check();
+    await alice.getByRole('button', { name: /^Create group/ }).click();
+    await alice.getByRole('heading', { level: 1, name: 'Secret club', exact: true }).waitFor();
+    await alice.locator('.conversation__title').getByRole('img', LOCK).waitFor();
+
+    await acceptInvitation(bob, 'Secret club');
+    await send(bob, 'Glad to be in');
+    await alice.locator('.msg__body', { hasText: 'Glad to be in' }).waitFor(LONG);
+    await send(alice, 'Welcome to the club');
+    await bob.locator('.msg__body', { hasText: 'Welcome to the club' }).waitFor(LONG);
+    for (const page of [alice, bob]) assert.deepEqual(page.problems, []);
+    await alice.close();
+    await bob.close();
+  });
 });
