@@ -5,7 +5,8 @@
 // stores it once), and leaves the outbox when its event arrives from the stream (the
 // client removes it there). A refusal marks it failed until the user retries (same
 // client_id) or discards it; `rate_limited` and `token_expired` are waited out. The
-// outbox is kept in storage per account, so unsent messages survive a reload.
+// outbox is kept in storage per account, so unsent messages survive a reload (except
+// those of end-to-end encrypted rooms, which e2ee.ts sends: not kept in the clear).
 
 import type { KeyValueStorage, Timers } from './rest';
 import { DisconnectedError, RequestError, type Session } from './session';
@@ -94,8 +95,10 @@ export class Outbox {
   /** Stores the outbox of `state` (call after each change to it). */
   save(state: S.State): void {
     if (!state.me) return;
-    if (state.pending.length === 0) this.deps.storage.removeItem(KEY_PREFIX + state.me.id);
-    else this.deps.storage.setItem(KEY_PREFIX + state.me.id, JSON.stringify(state.pending));
+    // The plaintext of an end-to-end encrypted room is not left in storage in the clear.
+    const kept = state.pending.filter((p) => !state.rooms[p.roomId]?.room.encrypted);
+    if (kept.length === 0) this.deps.storage.removeItem(KEY_PREFIX + state.me.id);
+    else this.deps.storage.setItem(KEY_PREFIX + state.me.id, JSON.stringify(kept));
   }
 
   private async deliver(pending: S.PendingMessage): Promise<void> {
