@@ -33,7 +33,7 @@ export function EncryptedSwitch({ id, checked, onChange }: { id: string; checked
         {ENCRYPTED_LABEL}
       </label>
       <p className="muted small flush" id={`${id}-hint`}>
-        Only the devices of the people in it can read its messages, not the server; files, link previews and search are not available.
+        Only its members’ devices can read it, not the server (no files or search).
       </p>
     </div>
   );
