@@ -350,6 +350,8 @@ export class ChatClient {
    */
   private forgetLocalData(): void {
     forgetOutboxes(this.deps.storage);
+    // The session is over: so is its MLS device, and its secrets go.
+    this.e2ee.forget();
   }
 
   /** Call when the browser says the network is back or the tab became visible. */

@@ -42,7 +42,7 @@ const RETRIES = 5;
 /** Seconds a send waits for this device to be added to a group another device made. */
 const WELCOME_WAIT_TRIES = 20;
 /** How often the open encrypted room's group is brought in line with its members. */
-export const SYNC_INTERVAL_MS = 5_000;
+export const SYNC_INTERVAL_MS = 10_000;
 /** How long a user's device list is trusted for checking leaves. */
 const DEVICE_CACHE_MS = 2_000;
 
@@ -93,6 +93,7 @@ export class E2ee {
   private active: RoomId | null = null;
   private tick: unknown = null;
   private scanDue = false;
+  private storeName = '';
 
   constructor(private readonly deps: E2eeDeps) {}
 
@@ -130,7 +131,19 @@ export class E2ee {
     this.tick ??= this.deps.timers.setTimeout(() => this.onTick(), SYNC_INTERVAL_MS);
   }
 
-  /** At sign-out. */
+  /** At sign-out, before `stop`: deletes this session's MLS store (its device ended with it). */
+  forget(): void {
+    const name = this.storeName;
+    const context = this.context;
+    const factory = this.deps.indexedDB ?? globalThis.indexedDB;
+    if (!name || !factory) return;
+    void (context ?? Promise.reject(new Error('no store')))
+      .then((c) => c.store.close())
+      .catch(() => undefined)
+      .then(() => factory.deleteDatabase(name));
+  }
+
+  /** At sign-out (and a change of session). */
   stop(): void {
     const context = this.context;
     this.context = null;
@@ -145,7 +158,8 @@ export class E2ee {
   private async setup(userId: UserId, deviceId: SessionId): Promise<Context> {
     const modules = await (this.deps.modules ?? loadModules)();
     const engine = modules.engine.createMlsEngine({ deviceKey: (u, d) => this.deviceKey(u, d) });
-    const store = await modules.store.openMlsStore(engine, { name: `confab-mls-${userId}-${deviceId}`, indexedDB: this.deps.indexedDB });
+    this.storeName = `confab-mls-${userId}-${deviceId}`;
+    const store = await modules.store.openMlsStore(engine, { name: this.storeName, indexedDB: this.deps.indexedDB });
     let device = await store.getDevice();
     if (!device) {
       device = await engine.createDevice(userId, deviceId);
