@@ -170,6 +170,12 @@ describe('E2ee', () => {
     const latest = ds.events[ds.events.length - 1] as RoomEvent;
     await until(() => expect(bob2.text(latest.seq)).toBe('hello new device'));
     expect(bob2.text(first.seq)).toBe('unreadable');
+
+    // `mls_key_packages_low` tops up this session's stock only.
+    const stock = ds.packages.get(11)?.length ?? 0;
+    alice.e2ee.onKeyPackagesLow(99);
+    alice.e2ee.onKeyPackagesLow(11);
+    await until(() => expect(ds.packages.get(11)?.length).toBe(stock + 20));
     for (const d of [alice, bob, bob2]) d.e2ee.stop();
   });
 });
