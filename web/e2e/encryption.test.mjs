@@ -97,6 +97,11 @@ describe('end-to-end encryption', () => {
     await send(alice, 'One, then');
     await bob.locator('.msg', { hasText: 'One, then' }).locator('.quote', { hasText: 'Noon it is' }).waitFor(LONG);
 
+    // A message decrypts once: after a reload, what was read comes from this device's encrypted store.
+    await bob.reload();
+    await bob.locator('.msg__body', { hasText: 'Secret plans at one' }).waitFor(LONG);
+    await bob.locator('.msg__body', { hasText: 'Noon it is' }).first().waitFor(LONG);
+
     // The server holds ciphertext only.
     const auth = await api(server, null, 'POST', '/auth/signin', { username: aliceName, password: PASSWORD, device_name: 'test' });
     const { events } = await api(server, auth.tokens.access_token, 'GET', `/rooms/${roomId}/messages?limit=50`);
