@@ -38,6 +38,7 @@ import { forgetOutboxes, Outbox } from './outbox';
 import { People } from './people';
 import { RoomAdmin } from './rooms';
 import { Consent } from './consent';
+import { E2ee } from './e2ee';
 import { Uploads, type NewFile } from './uploads';
 import { browserObjectUrls, ObjectUrlCache, type ObjectUrls } from './media';
 import { NotificationCenter, type Notifier } from './notifications';
@@ -158,6 +159,8 @@ export class ChatClient {
   /** Making direct rooms and groups, and managing groups (REST). */
   readonly rooms: RoomAdmin;
   private readonly people: People;
+  /** End-to-end encryption of this session (e2ee.ts). */
+  readonly e2ee: E2ee;
   /** The browser's WebAuthn. */
   readonly authenticator: Authenticator;
 
@@ -167,7 +170,14 @@ export class ChatClient {
     this.tokens = new Tokens(deps.fetch, deps.storage, deps.timers, deps.locks);
     this.rest = new Rest(deps.fetch, this.tokens);
     this.people = new People({ rest: this.rest, state: () => this.state, set: (s) => this.set(s) });
-    this.rooms = new RoomAdmin({ rest: this.rest, state: () => this.state, set: (s) => this.set(s), fetchRoom: (id) => this.fetchRoom(id) });
+    this.e2ee = new E2ee({ rest: this.rest, state: () => this.state, set: (s) => this.set(s), timers: deps.timers, newId: () => deps.newId() });
+    this.rooms = new RoomAdmin({
+      rest: this.rest,
+      state: () => this.state,
+      set: (s) => this.set(s),
+      fetchRoom: (id) => this.fetchRoom(id),
+      createGroup: (id) => this.e2ee.createGroup(id),
+    });
     this.account = new Account({ rest: this.rest, tokens: this.tokens, state: () => this.state, set: (s) => this.set(s) });
     const people = { resolveUsers: (ids: UserId[]) => void this.people.resolve(ids), refreshPresence: (ids: UserId[]) => void this.people.refreshPresence(ids) };
     this.history = new History({ rest: this.rest, state: () => this.state, set: (s) => this.set(s), ...people });
@@ -206,7 +216,11 @@ export class ChatClient {
       deps.openSocket,
       {
         token: () => this.tokens.accessToken,
-        onReady: (frame, resumed) => this.onReady(frame.cursor, resumed),
+        onReady: (frame, resumed) => {
+          this.e2ee.start(frame.user_id, frame.session_id);
+          this.onReady(frame.cursor, resumed);
+        },
+        onKeyPackagesLow: (deviceId) => this.e2ee.onKeyPackagesLow(deviceId),
         onEvent: (event) => this.onEvent(event),
         onResync: (cursor) => this.onResync(cursor),
         onTyping: (frame) => this.onTyping(frame.room_id, frame.user_id, frame.typing),
@@ -246,6 +260,7 @@ export class ChatClient {
       newId: () => deps.newId(),
       refreshToken: () => this.tokens.refresh(),
       onRefused: (roomId, error) => this.noteRefusal(roomId, error),
+      sendEncrypted: (p) => this.e2ee.send(p.roomId, p.body.type === 'text' ? { type: 'text', text: p.body.text, ...(p.replyTo !== undefined ? { reply_to: p.replyTo } : {}) } : { type: 'text', text: '' }, p.clientId),
     });
     this.tokens.onChange((stored) => {
       if (!stored) {
@@ -273,6 +288,7 @@ export class ChatClient {
   private set(next: S.State): void {
     if (next === this.state) return;
     this.state = next;
+    this.e2ee?.noteState();
     for (const l of this.listeners) l();
   }
 
@@ -334,6 +350,8 @@ export class ChatClient {
    */
   private forgetLocalData(): void {
     forgetOutboxes(this.deps.storage);
+    // The session is over: so is its MLS device, and its secrets go.
+    this.e2ee.forget();
   }
 
   /** Call when the browser says the network is back or the tab became visible. */
@@ -408,6 +426,7 @@ export class ChatClient {
   }
 
   private reset(): void {
+    this.e2ee.stop();
     this.uploads.clear();
     this.search.clear();
     this.notifications.clear();
@@ -571,6 +590,7 @@ export class ChatClient {
       // (sent on changes only) told me nothing yet.
       if (content.type === 'member_added' && content.user_id !== this.state.me?.id) void this.people.refreshPresence([content.user_id]);
       if (!this.state.users[event.sender_id]) void this.people.resolve([event.sender_id]);
+      this.e2ee.onEvent(event);
     }
     if (this.session.cursor === null || event.id > this.session.cursor) this.session.cursor = event.id;
   }
@@ -590,6 +610,7 @@ export class ChatClient {
   async openRoom(roomId: RoomId | null): Promise<void> {
     if (this.activeRoom !== null && this.activeRoom !== roomId) this.stopTyping();
     this.activeRoom = roomId;
+    this.e2ee.setActive(roomId);
     if (roomId === null || !this.state.rooms[roomId]) return;
     if (this.state.rooms[roomId]?.timeline === null) await this.history.open(roomId);
     this.markRead(roomId);
@@ -800,6 +821,7 @@ export class ChatClient {
   }
 
   edit(roomId: RoomId, seq: Seq, text: string): Promise<void> {
+    if (this.state.rooms[roomId]?.room.encrypted) return this.e2ee.send(roomId, { type: 'edit', target_seq: seq, text });
     const body: MessageBody = { type: 'text', text };
     return this.act({ type: 'edit', room_id: roomId, seq, body }, () =>
       this.rest.call('PATCH', `/rooms/${roomId}/messages/${seq}`, { body }),
@@ -811,6 +833,7 @@ export class ChatClient {
   }
 
   react(roomId: RoomId, seq: Seq, emoji: string, add: boolean): Promise<void> {
+    if (this.state.rooms[roomId]?.room.encrypted) return this.e2ee.send(roomId, { type: 'reaction', target_seq: seq, emoji, add });
     return this.act({ type: 'react', room_id: roomId, seq, emoji, add }, () =>
       this.rest.call(add ? 'PUT' : 'DELETE', `/rooms/${roomId}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`),
     );

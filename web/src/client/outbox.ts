@@ -5,7 +5,8 @@
 // stores it once), and leaves the outbox when its event arrives from the stream (the
 // client removes it there). A refusal marks it failed until the user retries (same
 // client_id) or discards it; `rate_limited` and `token_expired` are waited out. The
-// outbox is kept in storage per account, so unsent messages survive a reload.
+// outbox is kept in storage per account, so unsent messages survive a reload (except
+// those of end-to-end encrypted rooms, which e2ee.ts sends: not kept in the clear).
 
 import type { KeyValueStorage, Timers } from './rest';
 import { DisconnectedError, RequestError, type Session } from './session';
@@ -24,6 +25,8 @@ export interface OutboxDeps {
   refreshToken: () => Promise<void>;
   /** A send was refused: the client notes what that means for the room. */
   onRefused: (roomId: RoomId, error: unknown) => void;
+  /** Sends a message of an end-to-end encrypted room (e2ee.ts) instead of the socket. */
+  sendEncrypted?: (pending: S.PendingMessage) => Promise<void>;
 }
 
 /** Removes the unsent messages of every account from storage (at sign-out). */
@@ -92,12 +95,22 @@ export class Outbox {
   /** Stores the outbox of `state` (call after each change to it). */
   save(state: S.State): void {
     if (!state.me) return;
-    if (state.pending.length === 0) this.deps.storage.removeItem(KEY_PREFIX + state.me.id);
-    else this.deps.storage.setItem(KEY_PREFIX + state.me.id, JSON.stringify(state.pending));
+    // The plaintext of an end-to-end encrypted room is not left in storage in the clear.
+    const kept = state.pending.filter((p) => !state.rooms[p.roomId]?.room.encrypted);
+    if (kept.length === 0) this.deps.storage.removeItem(KEY_PREFIX + state.me.id);
+    else this.deps.storage.setItem(KEY_PREFIX + state.me.id, JSON.stringify(kept));
   }
 
   private async deliver(pending: S.PendingMessage): Promise<void> {
     if (!this.deps.session.isReady) return; // sent by flush after the next `ready`
+    if (this.deps.sendEncrypted && this.deps.state().rooms[pending.roomId]?.room.encrypted) {
+      try {
+        await this.deps.sendEncrypted(pending);
+      } catch (error) {
+        this.fail(pending, error);
+      }
+      return;
+    }
     const frame: RequestFrame = { type: 'send', room_id: pending.roomId, client_id: pending.clientId, body: pending.body };
     if (pending.replyTo !== undefined) frame.reply_to = pending.replyTo;
     if (pending.attachments && pending.attachments.length > 0) frame.attachments = pending.attachments.map((f) => f.id);
@@ -118,11 +131,15 @@ export class Outbox {
       // Any other refusal is final (a `forbidden` above all: retrying cannot help until
       // something changes); it stays in the outbox, failed, until the user retries or
       // discards it.
-      this.deps.onRefused(pending.roomId, error);
-      const message = error instanceof Error ? error.message : 'could not send';
-      const next = S.updatePending(this.deps.state(), pending.clientId, { status: 'failed', error: message });
-      this.deps.set(next);
-      this.save(next);
+      this.fail(pending, error);
     }
+  }
+
+  private fail(pending: S.PendingMessage, error: unknown): void {
+    this.deps.onRefused(pending.roomId, error);
+    const message = error instanceof Error ? error.message : 'could not send';
+    const next = S.updatePending(this.deps.state(), pending.clientId, { status: 'failed', error: message });
+    this.deps.set(next);
+    this.save(next);
   }
 }

@@ -12,24 +12,28 @@ export interface RoomAdminDeps {
   set: (state: S.State) => void;
   /** Loads one room as the list shows it. */
   fetchRoom: (roomId: RoomId) => Promise<void>;
+  /** Makes the MLS group of an encrypted room I just created (e2ee.ts). */
+  createGroup?: (roomId: RoomId) => Promise<void>;
 }
 
 export class RoomAdmin {
   constructor(private readonly deps: RoomAdminDeps) {}
 
   /** The direct room with `userId`, made if it does not exist; opening it accepts their message request. */
-  async openDirect(userId: UserId): Promise<RoomId> {
-    const room = await this.deps.rest.post<Room>('/rooms/direct', { user_id: userId });
+  async openDirect(userId: UserId, encrypted = false): Promise<RoomId> {
+    const room = await this.deps.rest.post<Room>('/rooms/direct', encrypted ? { user_id: userId, encrypted } : { user_id: userId });
     await this.deps.fetchRoom(room.id);
+    if (encrypted) await this.deps.createGroup?.(room.id);
     const state = this.deps.state();
     if (state.rooms[room.id]) this.deps.set(S.removeInvitation(state, room.id));
     return room.id;
   }
 
   /** Creates a group with me as its owner; the people named are invited. */
-  async createGroup(name: string, topic: string, members: UserId[]): Promise<RoomId> {
-    const room = await this.deps.rest.post<Room>('/rooms', { name, topic, members });
+  async createGroup(name: string, topic: string, members: UserId[], encrypted = false): Promise<RoomId> {
+    const room = await this.deps.rest.post<Room>('/rooms', encrypted ? { name, topic, members, encrypted } : { name, topic, members });
     await this.deps.fetchRoom(room.id);
+    if (encrypted) await this.deps.createGroup?.(room.id);
     return room.id;
   }
 

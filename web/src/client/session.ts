@@ -60,6 +60,8 @@ export interface SessionHandlers {
   onInvitation(frame: Extract<ServerFrame, { type: 'invitation_received' | 'invitation_ended' }>): void;
   /** A notification of mine arrived, or some were read (not in the event log, never replayed). */
   onNotification?(frame: NotificationFrame): void;
+  /** This account's devices are running out of MLS key packages (`device_id` says which). */
+  onKeyPackagesLow?(deviceId: number): void;
   /** The server speaks another protocol version: the session stops (a reload is needed). */
   onIncompatible(protocol: number): void;
   onStatus(status: 'connecting' | 'open' | 'closed'): void;
@@ -258,6 +260,9 @@ export class Session {
       case 'notification':
       case 'notifications_read':
         this.handlers.onNotification?.(frame);
+        return;
+      case 'mls_key_packages_low':
+        this.handlers.onKeyPackagesLow?.(frame.device_id);
         return;
       default:
         // A frame type from a newer server: skipped.

@@ -2,6 +2,7 @@
 // new object (never mutates), so React can compare snapshots by reference and the
 // tests can check each transition on its own.
 
+import type { E2eeView } from './e2eeView';
 import type { UploadItem } from './files';
 import type {
   BlockedUser,
@@ -136,6 +137,8 @@ export interface State {
   blocked: Record<UserId, string> | null;
   /** Files added to composers and not sent yet, in the order added (files.ts). */
   uploads: UploadItem[];
+  /** End-to-end encryption: decrypted messages, verifications (e2ee.ts); absent until set up. */
+  e2ee?: E2eeView;
 }
 
 export const emptyState: State = {

@@ -1,5 +1,6 @@
-import { useCallback, useRef, useState, type DragEvent } from 'react';
+import { useCallback, useMemo, useRef, useState, type DragEvent } from 'react';
 import type { NewFile } from '../client/client';
+import { emptyLog, reveal } from '../client/e2eeView';
 import { MAX_ATTACHMENTS } from '../client/files';
 import { awaitingPeer, isBlocked, roomTitle, writeAccess, type RoomState } from '../client/state';
 import type { MessageEvent, Profile } from '../client/types';
@@ -8,6 +9,7 @@ import { Avatar, presenceLabel } from './Avatar';
 import { BackButton } from './BackButton';
 import { BlockButton } from './Block';
 import { Composer } from './Composer';
+import { EncryptionNotices, LockIcon, VerifyDialog } from './Encryption';
 import { GroupPanel } from './GroupPanel';
 import { roomAvatarFile, useChatState, useClient } from './hooks';
 import { name, PendingItem, Timeline, type Image, type OpenImages } from './Timeline';
@@ -25,6 +27,7 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
   const [actionError, setActionError] = useState<string | null>(null);
   const [viewer, setViewer] = useState<{ images: Image[]; index: number } | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [verifying, setVerifying] = useState<number | null>(null);
   const dragDepth = useRef(0);
   // The read marker as the conversation opened: opening it marks everything read, but
   // the messages that were new stay under a "New messages" divider while it is open.
@@ -32,6 +35,10 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
   const { scroller, onScroll, loadOlder, loadNewer, atLatest, jumpToLatest } = useTimelineScroll(room, readAtOpen !== null);
   const pending = state.pending.filter((p) => p.roomId === roomId);
   const timeline = room.timeline;
+  // An encrypted room's timeline as it reads: decrypted texts, edits and reactions applied.
+  const log = state.e2ee?.logs[roomId];
+  const revealed = useMemo(() => (room.room.encrypted && timeline ? reveal(timeline, log ?? emptyLog, me.id) : null), [room.room.encrypted, timeline, log, me.id]);
+  const shownRoom = revealed ? { ...room, timeline: revealed.events } : room;
   const title = roomTitle(state, room);
 
   const peerPresence = room.peer !== undefined ? state.presence[room.peer]?.status : undefined;
@@ -103,9 +110,21 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
           presence={room.peer !== undefined ? (peerPresence ?? 'offline') : undefined}
         />
         <div className="conversation__title">
-          <h1>{title}</h1>
+          <div className="conversation__name">
+            <h1>{title}</h1>
+            {room.room.encrypted && <LockIcon />}
+          </div>
           <p className="muted">{subtitle}</p>
         </div>
+        {direct && room.peer !== undefined && room.room.encrypted && (
+          <button type="button" className="btn btn--ghost header-btn" onClick={() => setVerifying(room.peer ?? null)}>
+            <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+              <path d="M12 3l7 3v5c0 4.5-3 8-7 10-4-2-7-5.5-7-10V6z" className="stroke" />
+              <path d="M8.5 12l2.5 2.5 4.5-5" className="stroke" />
+            </svg>
+            <span className="btn__label">Verify</span>
+          </button>
+        )}
         {direct && room.peer !== undefined && <BlockButton userId={room.peer} className="btn btn--ghost header-btn" icon onError={setActionError} />}
         <button type="button" className="btn btn--ghost header-btn" onClick={() => setShowDetails(!showDetails)} aria-expanded={showDetails} aria-controls="room-details">
           <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
@@ -124,6 +143,7 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
           <span className="btn__label">{direct ? 'Details' : 'Members'}</span>
         </button>
       </header>
+      <EncryptionNotices room={room} onVerify={setVerifying} />
       <div className="conversation__body">
         <div className="timeline-wrap">
           <div className="timeline" ref={scroller} onScroll={onScroll} role="log" aria-label="Messages" aria-live="polite" tabIndex={0}>
@@ -140,7 +160,7 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
                 ) : (
                   <p className="muted center small">This is the beginning of the conversation.</p>
                 )}
-                <Timeline state={state} room={room} me={me} newAfter={readAtOpen} onReply={setReplyTo} onEdit={setEditing} onError={setActionError} onOpen={openImages} />
+                <Timeline state={state} room={shownRoom} encryption={revealed?.status} me={me} newAfter={readAtOpen} onReply={setReplyTo} onEdit={setEditing} onError={setActionError} onOpen={openImages} />
                 {room.hasNewer ? (
                   <p className="muted center">
                     <button type="button" className="link" onClick={() => void loadNewer()}>
@@ -159,7 +179,8 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
             </button>
           )}
         </div>
-        {showDetails && <GroupPanel roomId={roomId} close={() => setShowDetails(false)} go={go} onOpen={openImages} />}
+        {showDetails && <GroupPanel roomId={roomId} close={() => setShowDetails(false)} go={go} onOpen={openImages} onVerify={setVerifying} />}
+        {verifying !== null && <VerifyDialog userId={verifying} close={() => setVerifying(null)} />}
       </div>
       {waiting && access === 'ok' && (
         <p className="notice" role="status">
@@ -179,7 +200,7 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
       </p>
       {access === 'ok' ? (
         <Composer
-          room={room}
+          room={shownRoom}
           state={state}
           replyTo={replyTo}
           editing={editing}

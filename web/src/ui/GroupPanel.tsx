@@ -23,10 +23,13 @@ export function GroupPanel({
   close,
   go,
   onOpen,
+  onVerify,
 }: {
   roomId: number;
   close: () => void;
   go: (path: string) => void;
+  /** In an encrypted room: opens the safety-number screen with a member. */
+  onVerify?: (userId: number) => void;
   onOpen: (images: (FileInfo & { width: number; height: number })[], index: number) => void;
 }) {
   const [tab, setTab] = useState<'about' | 'files'>('about');
@@ -206,6 +209,11 @@ export function GroupPanel({
                       {canRemove && (
                         <button type="button" className="btn btn--ghost btn--sm" aria-label={`Remove ${shown}`} onClick={() => run(() => client.rooms.removeMember(roomId, m.user_id))}>
                           Remove
+                        </button>
+                      )}
+                      {room.room.encrypted && onVerify && (
+                        <button type="button" className="btn btn--ghost btn--sm" aria-label={`Verify ${shown}`} onClick={() => onVerify(m.user_id)}>
+                          {state.e2ee?.verified[m.user_id] && !state.e2ee.changed.includes(m.user_id) ? 'Verified' : 'Verify'}
                         </button>
                       )}
                       <BlockButton userId={m.user_id} onError={setError} />

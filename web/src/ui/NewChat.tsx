@@ -3,6 +3,7 @@ import { ApiError } from '../client/client';
 import { isBlocked } from '../client/state';
 import type { Profile } from '../client/types';
 import { Dialog } from './Dialog';
+import { EncryptedSwitch } from './Encryption';
 import { useChatState, useClient } from './hooks';
 import { UserSearch } from './UserSearch';
 
@@ -15,10 +16,11 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
   const [topic, setTopic] = useState('');
   const [members, setMembers] = useState<Profile[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [encrypted, setEncrypted] = useState(false);
 
   async function openDirect(user: Profile) {
     try {
-      const id = await client.rooms.openDirect(user.id);
+      const id = await client.rooms.openDirect(user.id, encrypted);
       close();
       go(`/rooms/${id}`);
     } catch (e) {
@@ -39,7 +41,7 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
       return;
     }
     try {
-      const id = await client.rooms.createGroup(name.trim(), topic.trim(), members.map((m) => m.id));
+      const id = await client.rooms.createGroup(name.trim(), topic.trim(), members.map((m) => m.id), encrypted);
       close();
       go(`/rooms/${id}`);
     } catch (e) {
@@ -71,6 +73,7 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
       )}
       {tab === 'direct' ? (
         <div className="stack">
+          <EncryptedSwitch id="direct-encrypted" checked={encrypted} onChange={setEncrypted} />
           <UserSearch label="Find someone by username" onPick={(u) => void openDirect(u)} />
           <p className="muted small flush">Someone you have no conversation with yet gets a message request, and sees your messages once they accept it.</p>
         </div>
@@ -99,6 +102,7 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
             </ul>
           )}
           <UserSearch label="Invite people by username" exclude={members.map((m) => m.id)} onPick={(u) => setMembers([...members, u])} />
+          <EncryptedSwitch id="group-encrypted" checked={encrypted} onChange={setEncrypted} />
           <button type="submit" className="btn btn--primary">
             {members.length === 0 ? 'Create group' : `Create group and invite ${members.length === 1 ? '1 person' : `${members.length} people`}`}
           </button>

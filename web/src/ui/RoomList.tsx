@@ -1,8 +1,10 @@
 import { useMemo, useRef, useState, type ReactNode } from 'react';
+import { emptyLog, reveal } from '../client/e2eeView';
 import { levelOf } from '../client/notifications';
 import { awaitingPeer, isBlocked, roomsByActivity, roomTitle, type RoomState, type State } from '../client/state';
 import { AccountMenu } from './AccountMenu';
 import { Avatar } from './Avatar';
+import { LockIcon } from './Encryption';
 import { formatListTime, roomAvatarFile, useChatState } from './hooks';
 import { Invitations } from './Invitations';
 import { NewChat } from './NewChat';
@@ -17,7 +19,9 @@ function preview(state: State, room: RoomState): ReactNode {
     return room.room.kind === 'group' ? room.room.topic || 'No messages yet' : 'No messages yet';
   }
   if (room.room.kind === 'group' && last.sender_id !== state.me?.id && isBlocked(state, last.sender_id)) return 'Message from someone you blocked';
-  const body = <PreviewLine preview={messagePreview(last.content)} />;
+  // An encrypted message reads as its decrypted text once this device has it.
+  const shown = (room.room.encrypted ? reveal([last], state.e2ee?.logs[room.room.id] ?? emptyLog, state.me?.id).events[0] : last) ?? last;
+  const body = <PreviewLine preview={messagePreview(shown.content.type === 'message' ? shown.content : last.content)} />;
   const who = last.sender_id === state.me?.id ? 'You' : room.room.kind === 'group' ? (state.users[last.sender_id]?.display_name ?? '') : '';
   return who ? (
     <>
@@ -152,6 +156,7 @@ export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (p
                         {title}
                         <span className="sr-only">{status}</span>
                       </span>
+                      {room.room.encrypted && <LockIcon size={12} />}
                       {muted && <MutedIcon />}
                       <span className="room__time">{formatListTime(room.room.last_activity_at)}</span>
                     </span>

@@ -10,6 +10,7 @@
 
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { isBlocked, joinedByAccepting, messageStatus, type PendingMessage, type RoomState, type State } from '../client/state';
+import type { Revealed } from '../client/e2eeView';
 import type { FileInfo, MessageEvent, Profile, RoomEvent } from '../client/types';
 import { MessageAttachments } from './Attachments';
 import { Avatar } from './Avatar';
@@ -85,6 +86,8 @@ interface TimelineProps {
   onEdit: (m: MessageEvent) => void;
   onError: (message: string) => void;
   onOpen: OpenImages;
+  /** In an encrypted room: which messages were decrypted, and which cannot be here. */
+  encryption?: Record<number, Revealed>;
 }
 
 /** Where the roving tabindex is, and how a message takes it. */
@@ -162,7 +165,7 @@ export function Timeline(props: TimelineProps) {
         !e.content.reply_to &&
         Date.parse(e.created_at) - Date.parse(previous.created_at) < GROUP_GAP_MS;
       items.push(
-        <MessageItem key={e.seq} state={state} room={room} me={me} message={e} roving={roving} grouped={grouped} onReply={onReply} onEdit={onEdit} onError={onError} onOpen={onOpen} />,
+        <MessageItem key={e.seq} state={state} room={room} me={me} message={e} roving={roving} grouped={grouped} onReply={onReply} onEdit={onEdit} onError={onError} onOpen={onOpen} encryption={props.encryption} />,
       );
     } else {
       const text = systemText(state, room, e);
@@ -196,7 +199,7 @@ function BlockedMessage(props: MessageProps) {
   );
 }
 
-function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdit, onError, onOpen }: MessageProps & { grouped: boolean }) {
+function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdit, onError, onOpen, encryption }: MessageProps & { grouped: boolean }) {
   const client = useClient();
   const react = (emoji: string, add: boolean) => void client.react(room.room.id, message.seq, emoji, add).catch((e: unknown) => onError(actionFailure('react', e)));
   const [picking, setPicking] = useState(false);
@@ -281,8 +284,10 @@ function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdi
               <em className="muted">This message was deleted.</em>
             ) : c.body?.type === 'text' ? (
               <Formatted text={c.body.text} isMe={isMe} />
+            ) : encryption?.[message.seq] === 'unreadable' ? (
+              <em className="muted">Sent before this device joined: it cannot be decrypted here</em>
             ) : (
-              <em className="muted">Encrypted message</em>
+              <em className="muted">{encryption ? 'Decrypting…' : 'Encrypted message'}</em>
             )}
             {c.edited_at && !deleted && <span className="muted small"> (edited)</span>}
             {!files.length && statusMark}

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { QrCode as SharedQrCode } from './QrCode';
 import { ApiError, UNREACHABLE_MESSAGE } from '../client/client';
 import { FEW_RECOVERY_CODES, groupSecret, recoveryCodesFile, waitMessage, WRONG_CODE_MESSAGE } from '../client/twoFactor';
 import type { TotpSetup, TwoFactorStatus } from '../client/types';
@@ -225,23 +226,9 @@ function DisableDialog({ close, done }: { close: () => void; done: () => void })
   );
 }
 
-/** The otpauth URI as a QR code: an SVG made here, shown through a data: URL (no markup injected). */
+/** The otpauth URI as a QR code. */
 function QrCode({ uri }: { uri: string }) {
-  const [src, setSrc] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    // Loaded when first needed: most sessions never show a QR code.
-    import('qrcode')
-      .then((QRCode) => QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 }))
-      .then((svg) => {
-        if (live) setSrc(`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`);
-      })
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [uri]);
-  return <div className="tfa__qr">{src && <img src={src} alt="QR code to scan with your authenticator app" />}</div>;
+  return <SharedQrCode text={uri} alt="QR code to scan with your authenticator app" className="tfa__qr" />;
 }
 
 /** The secret for typing, in groups of four, with Copy. */

@@ -44,6 +44,9 @@ export interface MlsStore {
   /** Saves a room's group state; resolves once it is durable in IndexedDB. */
   put(roomId: number, group: Group): Promise<void>;
   delete(roomId: number): Promise<void>;
+  /** Any other JSON record this device keeps secret (decrypted messages, verifications). */
+  getData<T>(name: string): Promise<T | undefined>;
+  putData(name: string, value: unknown): Promise<void>;
   close(): void;
 }
 
@@ -152,6 +155,11 @@ export async function openMlsStore(engine: MlsEngine, options: StoreOptions = {}
       tx.objectStore(RECORDS).delete(groupName(roomId));
       await done(tx);
     },
+    async getData<T>(name: string) {
+      const bytes = await read(`data:${name}`);
+      return bytes && (JSON.parse(decoder.decode(bytes)) as T);
+    },
+    putData: (name, value) => write(`data:${name}`, encoder.encode(JSON.stringify(value))),
     close: () => db.close(),
   };
 }
