@@ -2,16 +2,11 @@
 // token pair and REST (rest.ts) and the WebSocket session (session.ts), and keeps
 // them consistent:
 //
-// - fresh start: after `ready`, fetch the room list over REST while buffering live
-//   events, then apply the buffer and start resuming from `ready.cursor`;
-// - resume: reconnect with `since` = the id of the last event applied; replayed
-//   events go through the same path as live ones, deduplicated by id and seq;
-// - `resync_required`: throw the cached rooms away and do a fresh fetch;
+// - the event stream (stream.ts): the fresh start's sync over REST, resume, resync,
+//   each event applied once, and the `delivered` and `read` receipts;
 // - outbox (outbox.ts): a message gets a client_id at once and shows as pending; it
 //   is sent when connected, re-sent with the same client_id after a reconnect (the
 //   server stores it once), and disappears when its event arrives from the stream;
-// - receipts: `delivered` for every message of others that arrives, `read` for the
-//   room on screen while the tab is visible.
 // - invitations and blocks (consent.ts): not in the event log, so after every
 //   `ready` (fresh or resumed) they are fetched over REST; `invitation_received` and
 //   `invitation_ended` frames that arrive meanwhile are applied after the answer, in
@@ -33,11 +28,11 @@
 import * as F from './files';
 import { Account } from './account';
 import { History } from './history';
-import { RecentIds } from './ids';
 import { forgetOutboxes, Outbox } from './outbox';
 import { People } from './people';
 import { RoomAdmin } from './rooms';
 import { Consent } from './consent';
+import { EventStream } from './stream';
 import { E2ee } from './e2ee';
 import { Uploads, type NewFile } from './uploads';
 import { browserObjectUrls, ObjectUrlCache, type ObjectUrls } from './media';
@@ -55,16 +50,12 @@ import type {
   AuthResponse,
   EventId,
   FileInfo,
-  MemberList,
   MessageBody,
   PendingInvitation,
   Profile,
   ProviderOutcome,
   RequestFrame,
-  RoomEvent,
   RoomId,
-  RoomList,
-  RoomSummary,
   Seq,
   PasskeySignInRequest,
   SignInRequest,
@@ -119,13 +110,8 @@ export class ChatClient {
   readonly tokens: Tokens;
   readonly rest: Rest;
   private readonly session: Session;
-  private readonly recent = new RecentIds();
-  /** Events that arrived while a REST sync was running; applied after it. */
-  private buffer: RoomEvent[] | null = null;
+  private readonly stream: EventStream;
   private activeRoom: RoomId | null = null;
-  private readonly deliveredDue = new Map<RoomId, Seq>();
-  private deliveredTimer: unknown = null;
-  private readonly readSent = new Map<RoomId, Seq>();
   private typingRoom: RoomId | null = null;
   private typingSentAt = 0;
   private typingIdle: unknown = null;
@@ -175,7 +161,7 @@ export class ChatClient {
       rest: this.rest,
       state: () => this.state,
       set: (s) => this.set(s),
-      fetchRoom: (id) => this.fetchRoom(id),
+      fetchRoom: (id) => this.stream.fetchRoom(id),
       createGroup: (id) => this.e2ee.createGroup(id),
     });
     this.account = new Account({ rest: this.rest, tokens: this.tokens, state: () => this.state, set: (s) => this.set(s) });
@@ -218,11 +204,13 @@ export class ChatClient {
         token: () => this.tokens.accessToken,
         onReady: (frame, resumed) => {
           this.e2ee.start(frame.user_id, frame.session_id);
-          this.onReady(frame.cursor, resumed);
+          void this.consent.refresh();
+          void this.notifications.refresh();
+          this.stream.onReady(frame.cursor, resumed);
         },
         onKeyPackagesLow: (deviceId) => this.e2ee.onKeyPackagesLow(deviceId),
-        onEvent: (event) => this.onEvent(event),
-        onResync: (cursor) => this.onResync(cursor),
+        onEvent: (event) => this.stream.onEvent(event),
+        onResync: (cursor) => this.stream.onResync(cursor),
         onTyping: (frame) => this.onTyping(frame.room_id, frame.user_id, frame.typing),
         onPresence: (presence) => this.set(S.setPresence(this.state, [presence])),
         onProfile: (profile) => this.set(S.updateProfile(this.state, profile)),
@@ -261,6 +249,21 @@ export class ChatClient {
       refreshToken: () => this.tokens.refresh(),
       onRefused: (roomId, error) => this.noteRefusal(roomId, error),
       sendEncrypted: (p) => this.e2ee.send(p.roomId, p.body.type === 'text' ? { type: 'text', text: p.body.text, ...(p.replyTo !== undefined ? { reply_to: p.replyTo } : {}) } : { type: 'text', text: '' }, p.clientId),
+    });
+    this.stream = new EventStream({
+      rest: this.rest,
+      session: this.session,
+      timers: deps.timers,
+      state: () => this.state,
+      set: (s) => this.set(s),
+      setConnection: (connection) => this.setConnection(connection),
+      generation: () => this.generation,
+      activeRoom: () => this.activeRoom,
+      isHidden: () => deps.isHidden?.() ?? false,
+      openHistory: (roomId) => this.history.open(roomId),
+      people: this.people,
+      outbox: this.outbox,
+      onApplied: (event) => this.e2ee.onEvent(event),
     });
     this.tokens.onChange((stored) => {
       if (!stored) {
@@ -432,12 +435,10 @@ export class ChatClient {
     this.notifications.clear();
     this.smallFiles.clear();
     this.largeFiles.clear();
-    this.recent.clear();
-    this.buffer = null;
+    this.stream.reset();
     this.consent.reset();
     this.session.cursor = null;
     this.activeRoom = null;
-    this.readSent.clear();
     this.set(S.emptyState);
   }
 
@@ -453,73 +454,6 @@ export class ChatClient {
     if (code === 'internal') return true;
     this.tokens.clear();
     return false;
-  }
-
-  // ---- the stream ----
-
-  private onReady(cursor: EventId, resumed: boolean): void {
-    void this.consent.refresh();
-    void this.notifications.refresh();
-    if (resumed) {
-      this.setConnection('online');
-      this.afterConnect();
-    } else {
-      void this.sync(cursor);
-    }
-  }
-
-  private onResync(cursor: EventId): void {
-    // The cached rooms are too old to patch: fetch them again (keeping the outbox).
-    this.recent.clear();
-    this.set({ ...this.state, rooms: {} });
-    void this.sync(cursor);
-  }
-
-  /** Fetches the room list (and the open room) over REST, then goes live from `cursor`. */
-  private async sync(cursor: EventId): Promise<void> {
-    this.setConnection('syncing');
-    this.buffer = [];
-    const generation = this.generation;
-    try {
-      const [{ rooms }, me] = await Promise.all([
-        this.rest.get<RoomList>('/rooms'),
-        this.rest.get<Profile>('/users/me'),
-      ]);
-      let next = S.setRooms({ ...this.state, me }, rooms);
-      next = S.addUsers(next, [me]);
-      // Timelines kept from before are stale: reload the open one from scratch. A
-      // refusal to write may be over too (the next send finds out).
-      for (const id of Object.keys(next.rooms)) {
-        const room = next.rooms[Number(id)];
-        if (room) next = { ...next, rooms: { ...next.rooms, [room.room.id]: { ...room, timeline: null, members: null, invitations: null, cannotWrite: false } } };
-      }
-      this.set(next);
-      if (this.activeRoom !== null && this.state.rooms[this.activeRoom]) await this.history.open(this.activeRoom);
-    } catch (error) {
-      if (generation !== this.generation) return;
-      this.buffer = null;
-      if (isSignedOutError(error)) return;
-      // Start over on a fresh connection: the cursor is not valid before the sync is done.
-      this.session.stop();
-      this.deps.timers.setTimeout(() => this.session.start(), 2_000);
-      return;
-    }
-    // The socket dropped meanwhile: `cursor` belonged to it, and the next
-    // connection starts afresh (the session still has no cursor).
-    if (generation !== this.generation) return;
-    const buffered = this.buffer ?? [];
-    this.buffer = null;
-    this.session.cursor = cursor;
-    for (const event of buffered) this.apply(event);
-    this.setConnection('online');
-    this.afterConnect();
-    void this.people.resolve(this.people.knownIds());
-  }
-
-  private afterConnect(): void {
-    this.outbox.flush();
-    void this.people.refreshPresence();
-    if (this.activeRoom !== null) this.markRead(this.activeRoom);
   }
 
   // ---- invitations and blocks (consent.ts) ----
@@ -563,38 +497,6 @@ export class ChatClient {
     return this.consent.withdraw(roomId, userId);
   }
 
-  private onEvent(event: RoomEvent): void {
-    if (this.buffer) this.buffer.push(event);
-    else this.apply(event);
-  }
-
-  /** Applies one event exactly once, then moves the cursor past it. */
-  private apply(event: RoomEvent): void {
-    if (this.recent.add(event.id)) {
-      const [next, effects] = S.applyEvent(this.state, event);
-      let state = next;
-      const content = event.content;
-      if (content.type === 'message' && event.sender_id === this.state.me?.id) {
-        state = S.removePending(state, content.client_id);
-        this.outbox.save(state);
-      }
-      this.set(state);
-      if (effects.fetchRoom !== undefined) void this.fetchRoom(effects.fetchRoom);
-      if (effects.fetchMembers !== undefined) void this.fetchMembers(effects.fetchMembers);
-      if (effects.delivered !== undefined) {
-        if (this.isVisible(event.room_id)) this.markRead(event.room_id);
-        else this.queueDelivered(event.room_id, effects.delivered);
-      }
-      if ('user_id' in content && !this.state.users[content.user_id]) void this.people.resolve([content.user_id]);
-      // Someone joined a room of mine: perhaps a new contact, whose presence frames
-      // (sent on changes only) told me nothing yet.
-      if (content.type === 'member_added' && content.user_id !== this.state.me?.id) void this.people.refreshPresence([content.user_id]);
-      if (!this.state.users[event.sender_id]) void this.people.resolve([event.sender_id]);
-      this.e2ee.onEvent(event);
-    }
-    if (this.session.cursor === null || event.id > this.session.cursor) this.session.cursor = event.id;
-  }
-
   private onTyping(roomId: RoomId, userId: UserId, typing: boolean): void {
     this.set(S.setTyping(this.state, roomId, userId, typing ? this.deps.timers.now() + TYPING_TTL_MS : null));
   }
@@ -613,7 +515,7 @@ export class ChatClient {
     this.e2ee.setActive(roomId);
     if (roomId === null || !this.state.rooms[roomId]) return;
     if (this.state.rooms[roomId]?.timeline === null) await this.history.open(roomId);
-    this.markRead(roomId);
+    this.stream.markRead(roomId);
   }
 
   /**
@@ -626,7 +528,7 @@ export class ChatClient {
     if (this.activeRoom !== null && this.activeRoom !== roomId) this.stopTyping();
     this.activeRoom = roomId;
     await this.history.jump(roomId, seq);
-    this.markRead(roomId);
+    this.stream.markRead(roomId);
   }
 
   /** The conversation showed the message a jump asked for. */
@@ -653,50 +555,7 @@ export class ChatClient {
   visibilityChanged(): void {
     const hidden = this.deps.isHidden?.() ?? false;
     this.session.notify({ type: 'presence', status: hidden ? 'away' : 'online' });
-    if (!hidden && this.activeRoom !== null) this.markRead(this.activeRoom);
-  }
-
-  private isVisible(roomId: RoomId): boolean {
-    return this.activeRoom === roomId && !(this.deps.isHidden?.() ?? false);
-  }
-
-  private async fetchRoom(roomId: RoomId): Promise<void> {
-    // One room as the list shows it: my role, the peer and the counts.
-    const summary = await this.rest.get<RoomSummary>(`/rooms/${roomId}`).catch(() => null);
-    if (!summary) return;
-    this.set(S.upsertRoom(this.state, summary));
-    if (summary.peer !== undefined) {
-      void this.people.resolve([summary.peer]);
-      void this.people.refreshPresence([summary.peer]);
-    }
-  }
-
-  /** Reloads a room's member list (with everyone's markers). */
-  private async fetchMembers(roomId: RoomId): Promise<void> {
-    const list = await this.rest.get<MemberList>(`/rooms/${roomId}/members`).catch(() => null);
-    if (list && this.state.rooms[roomId]?.members) this.set(S.setMembers(this.state, roomId, list.members));
-  }
-
-  markRead(roomId: RoomId): void {
-    const room = this.state.rooms[roomId];
-    if (!room) return;
-    const seq = room.contentSeq;
-    if (seq <= room.readSeq || (this.readSent.get(roomId) ?? -1) >= seq) return;
-    if (!this.session.isReady) return;
-    this.readSent.set(roomId, seq);
-    this.session.request({ type: 'read', room_id: roomId, seq }).catch(() => this.readSent.delete(roomId));
-  }
-
-  private queueDelivered(roomId: RoomId, seq: Seq): void {
-    this.deliveredDue.set(roomId, Math.max(seq, this.deliveredDue.get(roomId) ?? 0));
-    if (this.deliveredTimer !== null) return;
-    this.deliveredTimer = this.deps.timers.setTimeout(() => {
-      this.deliveredTimer = null;
-      for (const [room, due] of this.deliveredDue) {
-        this.session.request({ type: 'delivered', room_id: room, seq: due }).catch(() => undefined);
-      }
-      this.deliveredDue.clear();
-    }, 200);
+    if (!hidden && this.activeRoom !== null) this.stream.markRead(this.activeRoom);
   }
 
   // ---- the outbox (outbox.ts) ----
