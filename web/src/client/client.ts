@@ -33,28 +33,27 @@ import { People } from './people';
 import { RoomAdmin } from './rooms';
 import { Consent } from './consent';
 import { EventStream } from './stream';
+import { MessageActions } from './messageActions';
 import { E2ee } from './e2ee';
 import { Uploads, type NewFile } from './uploads';
 import { browserObjectUrls, ObjectUrlCache, type ObjectUrls } from './media';
 import { NotificationCenter, type Notifier } from './notifications';
 import { browserNotifier, browserPushEnv, PushDevice, type PushEnv } from './push';
-import { ApiError, browserTimers, isSignedOutError, NetworkError, OFFLINE_MESSAGE, Rest, Tokens, UNREACHABLE_MESSAGE, type FetchFn, type KeyValueStorage, type Timers } from './rest';
+import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, UNREACHABLE_MESSAGE, type FetchFn, type KeyValueStorage, type Timers } from './rest';
 import { Search } from './search';
 import { ProviderFlow, Providers } from './providers';
 import { assertPasskey, browserAuthenticator, Passkeys, registerPasskey, type Authenticator, type PasskeyAssertion, type PasskeyInfo } from './passkeys';
 import { TwoFactor } from './twoFactor';
-import { DisconnectedError, RequestError, Session, type SocketFactory } from './session';
+import { Session, type SocketFactory } from './session';
 import * as S from './state';
 import { TYPING_IDLE_MS, TYPING_REPEAT_MS, TYPING_TTL_MS } from './timing';
 import type {
   AuthResponse,
   EventId,
   FileInfo,
-  MessageBody,
   PendingInvitation,
   Profile,
   ProviderOutcome,
-  RequestFrame,
   RoomId,
   Seq,
   PasskeySignInRequest,
@@ -111,6 +110,7 @@ export class ChatClient {
   readonly rest: Rest;
   private readonly session: Session;
   private readonly stream: EventStream;
+  private readonly messageActions: MessageActions;
   private activeRoom: RoomId | null = null;
   private typingRoom: RoomId | null = null;
   private typingSentAt = 0;
@@ -239,6 +239,7 @@ export class ChatClient {
       ...people,
       announce: (invitation) => void this.notifications.announceInvitation(invitation),
     });
+    this.messageActions = new MessageActions({ rest: this.rest, session: this.session, e2ee: this.e2ee, state: () => this.state, set: (s) => this.set(s) });
     this.outbox = new Outbox({
       state: () => this.state,
       set: (s) => this.set(s),
@@ -247,8 +248,8 @@ export class ChatClient {
       timers: deps.timers,
       newId: () => deps.newId(),
       refreshToken: () => this.tokens.refresh(),
-      onRefused: (roomId, error) => this.noteRefusal(roomId, error),
-      sendEncrypted: (p) => this.e2ee.send(p.roomId, p.body.type === 'text' ? { type: 'text', text: p.body.text, ...(p.replyTo !== undefined ? { reply_to: p.replyTo } : {}) } : { type: 'text', text: '' }, p.clientId),
+      onRefused: (roomId, error) => this.messageActions.noteRefusal(roomId, error),
+      sendEncrypted: (pending) => this.messageActions.sendEncrypted(pending),
     });
     this.stream = new EventStream({
       rest: this.rest,
@@ -647,55 +648,18 @@ export class ChatClient {
     return page;
   }
 
-  // ---- message actions (over the socket when connected, else REST) ----
-
-  /**
-   * Sends an edit, a deletion or a reaction: over the socket, else over REST. Unlike
-   * new messages these are not queued: while offline they are refused at once (with
-   * `OFFLINE_MESSAGE`), so the user sees that nothing happened and can try again,
-   * rather than losing them silently.
-   */
-  private async act(frame: RequestFrame & { room_id: RoomId }, rest: () => Promise<unknown>): Promise<void> {
-    if (this.state.connection === 'offline') throw new Error(OFFLINE_MESSAGE);
-    try {
-      if (this.session.isReady) {
-        try {
-          await this.session.request(frame);
-          return;
-        } catch (error) {
-          if (!(error instanceof DisconnectedError)) throw error;
-        }
-      }
-      await rest();
-    } catch (error) {
-      this.noteRefusal(frame.room_id, error);
-      throw error;
-    }
-  }
-
-  /** A write refused as `forbidden` in a direct room: one of us blocked the other. */
-  private noteRefusal(roomId: RoomId, error: unknown): void {
-    const forbidden = (error instanceof RequestError || error instanceof ApiError) && error.code === 'forbidden';
-    if (forbidden && this.state.rooms[roomId]?.room.kind === 'direct') this.set(S.setCannotWrite(this.state, roomId, true));
-  }
+  // ---- message actions (messageActions.ts) ----
 
   edit(roomId: RoomId, seq: Seq, text: string): Promise<void> {
-    if (this.state.rooms[roomId]?.room.encrypted) return this.e2ee.send(roomId, { type: 'edit', target_seq: seq, text });
-    const body: MessageBody = { type: 'text', text };
-    return this.act({ type: 'edit', room_id: roomId, seq, body }, () =>
-      this.rest.call('PATCH', `/rooms/${roomId}/messages/${seq}`, { body }),
-    );
+    return this.messageActions.edit(roomId, seq, text);
   }
 
   deleteMessage(roomId: RoomId, seq: Seq): Promise<void> {
-    return this.act({ type: 'delete', room_id: roomId, seq }, () => this.rest.call('DELETE', `/rooms/${roomId}/messages/${seq}`));
+    return this.messageActions.delete(roomId, seq);
   }
 
   react(roomId: RoomId, seq: Seq, emoji: string, add: boolean): Promise<void> {
-    if (this.state.rooms[roomId]?.room.encrypted) return this.e2ee.send(roomId, { type: 'reaction', target_seq: seq, emoji, add });
-    return this.act({ type: 'react', room_id: roomId, seq, emoji, add }, () =>
-      this.rest.call(add ? 'PUT' : 'DELETE', `/rooms/${roomId}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`),
-    );
+    return this.messageActions.react(roomId, seq, emoji, add);
   }
 
   // ---- typing ----
