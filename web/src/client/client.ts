@@ -34,6 +34,7 @@ import { RoomAdmin } from './rooms';
 import { Consent } from './consent';
 import { EventStream } from './stream';
 import { MessageActions } from './messageActions';
+import { TypingIndicators } from './typing';
 import { E2ee } from './e2ee';
 import { Uploads, type NewFile } from './uploads';
 import { browserObjectUrls, ObjectUrlCache, type ObjectUrls } from './media';
@@ -46,7 +47,6 @@ import { assertPasskey, browserAuthenticator, Passkeys, registerPasskey, type Au
 import { TwoFactor } from './twoFactor';
 import { Session, type SocketFactory } from './session';
 import * as S from './state';
-import { TYPING_IDLE_MS, TYPING_REPEAT_MS, TYPING_TTL_MS } from './timing';
 import type {
   AuthResponse,
   EventId,
@@ -112,10 +112,7 @@ export class ChatClient {
   private readonly stream: EventStream;
   private readonly messageActions: MessageActions;
   private activeRoom: RoomId | null = null;
-  private typingRoom: RoomId | null = null;
-  private typingSentAt = 0;
-  private typingIdle: unknown = null;
-  private typingSweep: unknown = null;
+  private readonly typingIndicators: TypingIndicators;
   /** Changes with every socket: a sync that outlives its socket is abandoned. */
   private generation = 0;
   private readonly consent: Consent;
@@ -211,7 +208,7 @@ export class ChatClient {
         onKeyPackagesLow: (deviceId) => this.e2ee.onKeyPackagesLow(deviceId),
         onEvent: (event) => this.stream.onEvent(event),
         onResync: (cursor) => this.stream.onResync(cursor),
-        onTyping: (frame) => this.onTyping(frame.room_id, frame.user_id, frame.typing),
+        onTyping: (frame) => this.typingIndicators.onFrame(frame.room_id, frame.user_id, frame.typing),
         onPresence: (presence) => this.set(S.setPresence(this.state, [presence])),
         onProfile: (profile) => this.set(S.updateProfile(this.state, profile)),
         onInvitation: (frame) => this.consent.onFrame(frame),
@@ -239,6 +236,7 @@ export class ChatClient {
       ...people,
       announce: (invitation) => void this.notifications.announceInvitation(invitation),
     });
+    this.typingIndicators = new TypingIndicators({ session: this.session, timers: deps.timers, state: () => this.state, set: (s) => this.set(s), signedIn: () => this.signedIn });
     this.messageActions = new MessageActions({ rest: this.rest, session: this.session, e2ee: this.e2ee, state: () => this.state, set: (s) => this.set(s) });
     this.outbox = new Outbox({
       state: () => this.state,
@@ -324,7 +322,7 @@ export class ChatClient {
     const stored = this.tokens.stored;
     if (!stored) return;
     this.set({ ...S.addUsers({ ...this.state, me: stored.user }, [stored.user]), pending: this.outbox.load(stored.user.id) });
-    this.typingSweep ??= this.deps.timers.setTimeout(() => this.sweepTyping(), 1_000);
+    this.typingIndicators.start();
     void this.connectWithToken();
   }
 
@@ -498,15 +496,6 @@ export class ChatClient {
     return this.consent.withdraw(roomId, userId);
   }
 
-  private onTyping(roomId: RoomId, userId: UserId, typing: boolean): void {
-    this.set(S.setTyping(this.state, roomId, userId, typing ? this.deps.timers.now() + TYPING_TTL_MS : null));
-  }
-
-  private sweepTyping(): void {
-    this.set(S.expireTyping(this.state, this.deps.timers.now()));
-    this.typingSweep = this.signedIn ? this.deps.timers.setTimeout(() => this.sweepTyping(), 1_000) : null;
-  }
-
   // ---- rooms ----
 
   /** The room on screen: its history is loaded and it is marked read while visible. */
@@ -662,28 +651,15 @@ export class ChatClient {
     return this.messageActions.react(roomId, seq, emoji, add);
   }
 
-  // ---- typing ----
+  // ---- typing (typing.ts) ----
 
   /** Call on each keystroke in the composer. */
   typing(roomId: RoomId): void {
-    const now = this.deps.timers.now();
-    if (this.typingRoom !== roomId || now - this.typingSentAt >= TYPING_REPEAT_MS) {
-      if (this.typingRoom !== null && this.typingRoom !== roomId) this.stopTyping();
-      this.session.notify({ type: 'typing', room_id: roomId, typing: true });
-      this.typingRoom = roomId;
-      this.typingSentAt = now;
-    }
-    if (this.typingIdle !== null) this.deps.timers.clearTimeout(this.typingIdle);
-    this.typingIdle = this.deps.timers.setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+    this.typingIndicators.keystroke(roomId);
   }
 
   stopTyping(): void {
-    if (this.typingIdle !== null) this.deps.timers.clearTimeout(this.typingIdle);
-    this.typingIdle = null;
-    if (this.typingRoom === null) return;
-    this.session.notify({ type: 'typing', room_id: this.typingRoom, typing: false });
-    this.typingRoom = null;
-    this.typingSentAt = 0;
+    this.typingIndicators.stop();
   }
 
   // ---- people (people.ts) ----
