@@ -4,6 +4,8 @@
 //
 // - the event stream (stream.ts): the fresh start's sync over REST, resume, resync,
 //   each event applied once, and the `delivered` and `read` receipts;
+// - edits, deletions and reactions, plain or encrypted (messageActions.ts), and typing
+//   indicators (typing.ts);
 // - outbox (outbox.ts): a message gets a client_id at once and shows as pending; it
 //   is sent when connected, re-sent with the same client_id after a reconnect (the
 //   server stores it once), and disappears when its event arrives from the stream;
@@ -11,11 +13,10 @@
 //   `ready` (fresh or resumed) they are fetched over REST; `invitation_received` and
 //   `invitation_ended` frames that arrive meanwhile are applied after the answer, in
 //   order, so neither a new invitation nor an ended one is lost to the race.
-// - files: a file added to a composer uploads at once (progress, errors, retry with
-//   the same client_id, network failures retried when the connection is back); the
-//   message goes into the outbox only once all its files are uploaded, carrying
-//   their ids, so it can wait offline like any other. Thumbnails, avatars and full
-//   images are fetched with the token and shown through cached object URLs.
+// - files: a file added to a composer uploads at once (uploads.ts: progress, errors,
+//   retries, network failures retried when the connection is back); the message goes
+//   into the outbox only once all its files are uploaded, carrying their ids, so it
+//   can wait offline like any other. Files on screen: cached object URLs (media.ts).
 // - history (history.ts): the loaded part of each room's timeline, and jumps to a
 //   message (`openRoomAt`), which load the page around it;
 // - search (search.ts), notifications (notifications.ts) and this device's Web Push
@@ -37,7 +38,7 @@ import { MessageActions } from './messageActions';
 import { TypingIndicators } from './typing';
 import { E2ee } from './e2ee';
 import { Uploads, type NewFile } from './uploads';
-import { browserObjectUrls, ObjectUrlCache, type ObjectUrls } from './media';
+import { browserObjectUrls, ShownFiles, type FileView, type ObjectUrls } from './media';
 import { NotificationCenter, type Notifier } from './notifications';
 import { browserNotifier, browserPushEnv, PushDevice, type PushEnv } from './push';
 import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, UNREACHABLE_MESSAGE, type FetchFn, type KeyValueStorage, type Timers } from './rest';
@@ -99,9 +100,7 @@ const NO_AUTHENTICATOR: Authenticator = {
 
 export type { NewFile } from './uploads';
 
-/** Which copy of a file to show: its thumbnail, the whole file, or an avatar image. */
-export type FileView = 'thumbnail' | 'full' | 'avatar';
-
+export type { FileView } from './media';
 
 export class ChatClient {
   private state: S.State = S.emptyState;
@@ -113,14 +112,10 @@ export class ChatClient {
   private readonly messageActions: MessageActions;
   private activeRoom: RoomId | null = null;
   private readonly typingIndicators: TypingIndicators;
-  /** Changes with every socket: a sync that outlives its socket is abandoned. */
-  private generation = 0;
   private readonly consent: Consent;
   private readonly uploads: Uploads;
-  /** Object URLs of thumbnails and avatars: many and small, so many are kept. */
-  private readonly smallFiles: ObjectUrlCache;
-  /** Object URLs of full images (the viewer): large, so few are kept. */
-  private readonly largeFiles: ObjectUrlCache;
+  /** Object URLs of the files on screen. */
+  private readonly shownFiles: ShownFiles;
   private readonly history: History;
   private readonly outbox: Outbox;
   /** Message search: its own state, which the search screen subscribes to. */
@@ -148,8 +143,7 @@ export class ChatClient {
   readonly authenticator: Authenticator;
 
   constructor(private readonly deps: ClientDeps) {
-    this.smallFiles = new ObjectUrlCache(deps.objectUrls ?? browserObjectUrls, 300);
-    this.largeFiles = new ObjectUrlCache(deps.objectUrls ?? browserObjectUrls, 4);
+    this.shownFiles = new ShownFiles(deps.objectUrls ?? browserObjectUrls, (id, thumbnail) => this.fileBlob(id, thumbnail));
     this.tokens = new Tokens(deps.fetch, deps.storage, deps.timers, deps.locks);
     this.rest = new Rest(deps.fetch, this.tokens);
     this.people = new People({ rest: this.rest, state: () => this.state, set: (s) => this.set(s) });
@@ -217,7 +211,7 @@ export class ChatClient {
         onStatus: (status) => {
           if (status === 'connecting') this.setConnection('connecting');
           else if (status === 'closed') {
-            this.generation += 1;
+            this.stream.socketClosed();
             this.setConnection('offline');
           }
         },
@@ -231,7 +225,7 @@ export class ChatClient {
       timers: deps.timers,
       state: () => this.state,
       set: (s) => this.set(s),
-      generation: () => this.generation,
+      generation: () => this.stream.generation,
       isReady: () => this.session.isReady,
       ...people,
       announce: (invitation) => void this.notifications.announceInvitation(invitation),
@@ -256,7 +250,6 @@ export class ChatClient {
       state: () => this.state,
       set: (s) => this.set(s),
       setConnection: (connection) => this.setConnection(connection),
-      generation: () => this.generation,
       activeRoom: () => this.activeRoom,
       isHidden: () => deps.isHidden?.() ?? false,
       openHistory: (roomId) => this.history.open(roomId),
@@ -432,8 +425,7 @@ export class ChatClient {
     this.uploads.clear();
     this.search.clear();
     this.notifications.clear();
-    this.smallFiles.clear();
-    this.largeFiles.clear();
+    this.shownFiles.clear();
     this.stream.reset();
     this.consent.reset();
     this.session.cursor = null;
@@ -600,12 +592,8 @@ export class ChatClient {
    * other, offline too, since it carries only the files' ids.
    */
   sendWithFiles(roomId: RoomId, text: string, replyTo?: Seq): boolean {
-    const items = F.roomUploads(this.state.uploads, roomId);
-    const readiness = F.uploadsReadiness(items);
-    if (readiness === 'uploading' || readiness === 'failed') return false;
-    const files = items.flatMap((i) => (i.file ? [i.file] : []));
-    if (!text.trim() && files.length === 0) return false;
-    this.uploads.remove(items.map((i) => i.id));
+    const files = this.uploads.takeForSending(roomId, text);
+    if (!files) return false;
     this.sendMessage(roomId, text, replyTo, files);
     return true;
   }
@@ -621,13 +609,12 @@ export class ChatClient {
    * revoked when the cache is full); a full image is revoked soon after.
    */
   showFile(id: string, view: FileView): { url: Promise<string>; release: () => void } {
-    const cache = view === 'full' ? this.largeFiles : this.smallFiles;
-    return cache.acquire(`${view}:${id}`, () => this.fileBlob(id, view === 'thumbnail'));
+    return this.shownFiles.acquire(id, view);
   }
 
   /** The object URL of a file already loaded (to draw it at once), or null. */
   shownFile(id: string, view: FileView): string | null {
-    return (view === 'full' ? this.largeFiles : this.smallFiles).peek(`${view}:${id}`);
+    return this.shownFiles.peek(id, view);
   }
 
   /** A page of the files shared in a room, newest first; `before` is the last page's `next_before`. */

@@ -27,8 +27,6 @@ export interface EventStreamDeps {
   state: () => S.State;
   set: (state: S.State) => void;
   setConnection: (connection: S.ConnectionStatus) => void;
-  /** Changes with every socket: a sync that outlives its socket is abandoned. */
-  generation: () => number;
   /** The room on screen, if any. */
   activeRoom: () => RoomId | null;
   isHidden: () => boolean;
@@ -47,8 +45,18 @@ export class EventStream {
   private readonly deliveredDue = new Map<RoomId, Seq>();
   private deliveredTimer: unknown = null;
   private readonly readSent = new Map<RoomId, Seq>();
+  /** Changes with every socket: a sync that outlives its socket is abandoned. */
+  private socketGeneration = 0;
 
   constructor(private readonly deps: EventStreamDeps) {}
+
+  get generation(): number {
+    return this.socketGeneration;
+  }
+
+  socketClosed(): void {
+    this.socketGeneration += 1;
+  }
 
   /** Signed out: nothing seen or sent is remembered. */
   reset(): void {
@@ -79,7 +87,7 @@ export class EventStream {
     const { deps } = this;
     deps.setConnection('syncing');
     this.buffer = [];
-    const generation = deps.generation();
+    const generation = this.generation;
     try {
       const [{ rooms }, me] = await Promise.all([
         deps.rest.get<RoomList>('/rooms'),
@@ -97,7 +105,7 @@ export class EventStream {
       const active = deps.activeRoom();
       if (active !== null && deps.state().rooms[active]) await deps.openHistory(active);
     } catch (error) {
-      if (generation !== deps.generation()) return;
+      if (generation !== this.generation) return;
       this.buffer = null;
       if (isSignedOutError(error)) return;
       // Start over on a fresh connection: the cursor is not valid before the sync is done.
@@ -107,7 +115,7 @@ export class EventStream {
     }
     // The socket dropped meanwhile: `cursor` belonged to it, and the next
     // connection starts afresh (the session still has no cursor).
-    if (generation !== deps.generation()) return;
+    if (generation !== this.generation) return;
     const buffered = this.buffer ?? [];
     this.buffer = null;
     deps.session.cursor = cursor;
