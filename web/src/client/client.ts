@@ -2,25 +2,21 @@
 // token pair and REST (rest.ts) and the WebSocket session (session.ts), and keeps
 // them consistent:
 //
-// - fresh start: after `ready`, fetch the room list over REST while buffering live
-//   events, then apply the buffer and start resuming from `ready.cursor`;
-// - resume: reconnect with `since` = the id of the last event applied; replayed
-//   events go through the same path as live ones, deduplicated by id and seq;
-// - `resync_required`: throw the cached rooms away and do a fresh fetch;
+// - the event stream (stream.ts): the fresh start's sync over REST, resume, resync,
+//   each event applied once, and the `delivered` and `read` receipts;
+// - edits, deletions and reactions, plain or encrypted (messageActions.ts), and typing
+//   indicators (typing.ts);
 // - outbox (outbox.ts): a message gets a client_id at once and shows as pending; it
 //   is sent when connected, re-sent with the same client_id after a reconnect (the
 //   server stores it once), and disappears when its event arrives from the stream;
-// - receipts: `delivered` for every message of others that arrives, `read` for the
-//   room on screen while the tab is visible.
 // - invitations and blocks (consent.ts): not in the event log, so after every
 //   `ready` (fresh or resumed) they are fetched over REST; `invitation_received` and
 //   `invitation_ended` frames that arrive meanwhile are applied after the answer, in
 //   order, so neither a new invitation nor an ended one is lost to the race.
-// - files: a file added to a composer uploads at once (progress, errors, retry with
-//   the same client_id, network failures retried when the connection is back); the
-//   message goes into the outbox only once all its files are uploaded, carrying
-//   their ids, so it can wait offline like any other. Thumbnails, avatars and full
-//   images are fetched with the token and shown through cached object URLs.
+// - files: a file added to a composer uploads at once (uploads.ts: progress, errors,
+//   retries, network failures retried when the connection is back); the message goes
+//   into the outbox only once all its files are uploaded, carrying their ids, so it
+//   can wait offline like any other. Files on screen: cached object URLs (media.ts).
 // - history (history.ts): the loaded part of each room's timeline, and jumps to a
 //   message (`openRoomAt`), which load the page around it;
 // - search (search.ts), notifications (notifications.ts) and this device's Web Push
@@ -33,38 +29,33 @@
 import * as F from './files';
 import { Account } from './account';
 import { History } from './history';
-import { RecentIds } from './ids';
 import { forgetOutboxes, Outbox } from './outbox';
 import { People } from './people';
 import { RoomAdmin } from './rooms';
 import { Consent } from './consent';
+import { EventStream } from './stream';
+import { MessageActions } from './messageActions';
+import { TypingIndicators } from './typing';
 import { E2ee } from './e2ee';
 import { Uploads, type NewFile } from './uploads';
-import { browserObjectUrls, ObjectUrlCache, type ObjectUrls } from './media';
+import { browserObjectUrls, ShownFiles, type FileView, type ObjectUrls } from './media';
 import { NotificationCenter, type Notifier } from './notifications';
 import { browserNotifier, browserPushEnv, PushDevice, type PushEnv } from './push';
-import { ApiError, browserTimers, isSignedOutError, NetworkError, OFFLINE_MESSAGE, Rest, Tokens, UNREACHABLE_MESSAGE, type FetchFn, type KeyValueStorage, type Timers } from './rest';
+import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, UNREACHABLE_MESSAGE, type FetchFn, type KeyValueStorage, type Timers } from './rest';
 import { Search } from './search';
 import { ProviderFlow, Providers } from './providers';
 import { assertPasskey, browserAuthenticator, Passkeys, registerPasskey, type Authenticator, type PasskeyAssertion, type PasskeyInfo } from './passkeys';
 import { TwoFactor } from './twoFactor';
-import { DisconnectedError, RequestError, Session, type SocketFactory } from './session';
+import { Session, type SocketFactory } from './session';
 import * as S from './state';
-import { TYPING_IDLE_MS, TYPING_REPEAT_MS, TYPING_TTL_MS } from './timing';
 import type {
   AuthResponse,
   EventId,
   FileInfo,
-  MemberList,
-  MessageBody,
   PendingInvitation,
   Profile,
   ProviderOutcome,
-  RequestFrame,
-  RoomEvent,
   RoomId,
-  RoomList,
-  RoomSummary,
   Seq,
   PasskeySignInRequest,
   SignInRequest,
@@ -109,9 +100,7 @@ const NO_AUTHENTICATOR: Authenticator = {
 
 export type { NewFile } from './uploads';
 
-/** Which copy of a file to show: its thumbnail, the whole file, or an avatar image. */
-export type FileView = 'thumbnail' | 'full' | 'avatar';
-
+export type { FileView } from './media';
 
 export class ChatClient {
   private state: S.State = S.emptyState;
@@ -119,25 +108,14 @@ export class ChatClient {
   readonly tokens: Tokens;
   readonly rest: Rest;
   private readonly session: Session;
-  private readonly recent = new RecentIds();
-  /** Events that arrived while a REST sync was running; applied after it. */
-  private buffer: RoomEvent[] | null = null;
+  private readonly stream: EventStream;
+  private readonly messageActions: MessageActions;
   private activeRoom: RoomId | null = null;
-  private readonly deliveredDue = new Map<RoomId, Seq>();
-  private deliveredTimer: unknown = null;
-  private readonly readSent = new Map<RoomId, Seq>();
-  private typingRoom: RoomId | null = null;
-  private typingSentAt = 0;
-  private typingIdle: unknown = null;
-  private typingSweep: unknown = null;
-  /** Changes with every socket: a sync that outlives its socket is abandoned. */
-  private generation = 0;
+  private readonly typingIndicators: TypingIndicators;
   private readonly consent: Consent;
   private readonly uploads: Uploads;
-  /** Object URLs of thumbnails and avatars: many and small, so many are kept. */
-  private readonly smallFiles: ObjectUrlCache;
-  /** Object URLs of full images (the viewer): large, so few are kept. */
-  private readonly largeFiles: ObjectUrlCache;
+  /** Object URLs of the files on screen. */
+  private readonly shownFiles: ShownFiles;
   private readonly history: History;
   private readonly outbox: Outbox;
   /** Message search: its own state, which the search screen subscribes to. */
@@ -165,8 +143,7 @@ export class ChatClient {
   readonly authenticator: Authenticator;
 
   constructor(private readonly deps: ClientDeps) {
-    this.smallFiles = new ObjectUrlCache(deps.objectUrls ?? browserObjectUrls, 300);
-    this.largeFiles = new ObjectUrlCache(deps.objectUrls ?? browserObjectUrls, 4);
+    this.shownFiles = new ShownFiles(deps.objectUrls ?? browserObjectUrls, (id, thumbnail) => this.fileBlob(id, thumbnail));
     this.tokens = new Tokens(deps.fetch, deps.storage, deps.timers, deps.locks);
     this.rest = new Rest(deps.fetch, this.tokens);
     this.people = new People({ rest: this.rest, state: () => this.state, set: (s) => this.set(s) });
@@ -175,7 +152,7 @@ export class ChatClient {
       rest: this.rest,
       state: () => this.state,
       set: (s) => this.set(s),
-      fetchRoom: (id) => this.fetchRoom(id),
+      fetchRoom: (id) => this.stream.fetchRoom(id),
       createGroup: (id) => this.e2ee.createGroup(id),
     });
     this.account = new Account({ rest: this.rest, tokens: this.tokens, state: () => this.state, set: (s) => this.set(s) });
@@ -218,12 +195,14 @@ export class ChatClient {
         token: () => this.tokens.accessToken,
         onReady: (frame, resumed) => {
           this.e2ee.start(frame.user_id, frame.session_id);
-          this.onReady(frame.cursor, resumed);
+          void this.consent.refresh();
+          void this.notifications.refresh();
+          this.stream.onReady(frame.cursor, resumed);
         },
         onKeyPackagesLow: (deviceId) => this.e2ee.onKeyPackagesLow(deviceId),
-        onEvent: (event) => this.onEvent(event),
-        onResync: (cursor) => this.onResync(cursor),
-        onTyping: (frame) => this.onTyping(frame.room_id, frame.user_id, frame.typing),
+        onEvent: (event) => this.stream.onEvent(event),
+        onResync: (cursor) => this.stream.onResync(cursor),
+        onTyping: (frame) => this.typingIndicators.onFrame(frame.room_id, frame.user_id, frame.typing),
         onPresence: (presence) => this.set(S.setPresence(this.state, [presence])),
         onProfile: (profile) => this.set(S.updateProfile(this.state, profile)),
         onInvitation: (frame) => this.consent.onFrame(frame),
@@ -232,7 +211,7 @@ export class ChatClient {
         onStatus: (status) => {
           if (status === 'connecting') this.setConnection('connecting');
           else if (status === 'closed') {
-            this.generation += 1;
+            this.stream.socketClosed();
             this.setConnection('offline');
           }
         },
@@ -246,11 +225,13 @@ export class ChatClient {
       timers: deps.timers,
       state: () => this.state,
       set: (s) => this.set(s),
-      generation: () => this.generation,
+      generation: () => this.stream.generation,
       isReady: () => this.session.isReady,
       ...people,
       announce: (invitation) => void this.notifications.announceInvitation(invitation),
     });
+    this.typingIndicators = new TypingIndicators({ session: this.session, timers: deps.timers, state: () => this.state, set: (s) => this.set(s), signedIn: () => this.signedIn });
+    this.messageActions = new MessageActions({ rest: this.rest, session: this.session, e2ee: this.e2ee, state: () => this.state, set: (s) => this.set(s) });
     this.outbox = new Outbox({
       state: () => this.state,
       set: (s) => this.set(s),
@@ -259,8 +240,22 @@ export class ChatClient {
       timers: deps.timers,
       newId: () => deps.newId(),
       refreshToken: () => this.tokens.refresh(),
-      onRefused: (roomId, error) => this.noteRefusal(roomId, error),
-      sendEncrypted: (p) => this.e2ee.send(p.roomId, p.body.type === 'text' ? { type: 'text', text: p.body.text, ...(p.replyTo !== undefined ? { reply_to: p.replyTo } : {}) } : { type: 'text', text: '' }, p.clientId),
+      onRefused: (roomId, error) => this.messageActions.noteRefusal(roomId, error),
+      sendEncrypted: (pending) => this.messageActions.sendEncrypted(pending),
+    });
+    this.stream = new EventStream({
+      rest: this.rest,
+      session: this.session,
+      timers: deps.timers,
+      state: () => this.state,
+      set: (s) => this.set(s),
+      setConnection: (connection) => this.setConnection(connection),
+      activeRoom: () => this.activeRoom,
+      isHidden: () => deps.isHidden?.() ?? false,
+      openHistory: (roomId) => this.history.open(roomId),
+      people: this.people,
+      outbox: this.outbox,
+      onApplied: (event) => this.e2ee.onEvent(event),
     });
     this.tokens.onChange((stored) => {
       if (!stored) {
@@ -320,7 +315,7 @@ export class ChatClient {
     const stored = this.tokens.stored;
     if (!stored) return;
     this.set({ ...S.addUsers({ ...this.state, me: stored.user }, [stored.user]), pending: this.outbox.load(stored.user.id) });
-    this.typingSweep ??= this.deps.timers.setTimeout(() => this.sweepTyping(), 1_000);
+    this.typingIndicators.start();
     void this.connectWithToken();
   }
 
@@ -430,14 +425,11 @@ export class ChatClient {
     this.uploads.clear();
     this.search.clear();
     this.notifications.clear();
-    this.smallFiles.clear();
-    this.largeFiles.clear();
-    this.recent.clear();
-    this.buffer = null;
+    this.shownFiles.clear();
+    this.stream.reset();
     this.consent.reset();
     this.session.cursor = null;
     this.activeRoom = null;
-    this.readSent.clear();
     this.set(S.emptyState);
   }
 
@@ -453,73 +445,6 @@ export class ChatClient {
     if (code === 'internal') return true;
     this.tokens.clear();
     return false;
-  }
-
-  // ---- the stream ----
-
-  private onReady(cursor: EventId, resumed: boolean): void {
-    void this.consent.refresh();
-    void this.notifications.refresh();
-    if (resumed) {
-      this.setConnection('online');
-      this.afterConnect();
-    } else {
-      void this.sync(cursor);
-    }
-  }
-
-  private onResync(cursor: EventId): void {
-    // The cached rooms are too old to patch: fetch them again (keeping the outbox).
-    this.recent.clear();
-    this.set({ ...this.state, rooms: {} });
-    void this.sync(cursor);
-  }
-
-  /** Fetches the room list (and the open room) over REST, then goes live from `cursor`. */
-  private async sync(cursor: EventId): Promise<void> {
-    this.setConnection('syncing');
-    this.buffer = [];
-    const generation = this.generation;
-    try {
-      const [{ rooms }, me] = await Promise.all([
-        this.rest.get<RoomList>('/rooms'),
-        this.rest.get<Profile>('/users/me'),
-      ]);
-      let next = S.setRooms({ ...this.state, me }, rooms);
-      next = S.addUsers(next, [me]);
-      // Timelines kept from before are stale: reload the open one from scratch. A
-      // refusal to write may be over too (the next send finds out).
-      for (const id of Object.keys(next.rooms)) {
-        const room = next.rooms[Number(id)];
-        if (room) next = { ...next, rooms: { ...next.rooms, [room.room.id]: { ...room, timeline: null, members: null, invitations: null, cannotWrite: false } } };
-      }
-      this.set(next);
-      if (this.activeRoom !== null && this.state.rooms[this.activeRoom]) await this.history.open(this.activeRoom);
-    } catch (error) {
-      if (generation !== this.generation) return;
-      this.buffer = null;
-      if (isSignedOutError(error)) return;
-      // Start over on a fresh connection: the cursor is not valid before the sync is done.
-      this.session.stop();
-      this.deps.timers.setTimeout(() => this.session.start(), 2_000);
-      return;
-    }
-    // The socket dropped meanwhile: `cursor` belonged to it, and the next
-    // connection starts afresh (the session still has no cursor).
-    if (generation !== this.generation) return;
-    const buffered = this.buffer ?? [];
-    this.buffer = null;
-    this.session.cursor = cursor;
-    for (const event of buffered) this.apply(event);
-    this.setConnection('online');
-    this.afterConnect();
-    void this.people.resolve(this.people.knownIds());
-  }
-
-  private afterConnect(): void {
-    this.outbox.flush();
-    void this.people.refreshPresence();
-    if (this.activeRoom !== null) this.markRead(this.activeRoom);
   }
 
   // ---- invitations and blocks (consent.ts) ----
@@ -563,47 +488,6 @@ export class ChatClient {
     return this.consent.withdraw(roomId, userId);
   }
 
-  private onEvent(event: RoomEvent): void {
-    if (this.buffer) this.buffer.push(event);
-    else this.apply(event);
-  }
-
-  /** Applies one event exactly once, then moves the cursor past it. */
-  private apply(event: RoomEvent): void {
-    if (this.recent.add(event.id)) {
-      const [next, effects] = S.applyEvent(this.state, event);
-      let state = next;
-      const content = event.content;
-      if (content.type === 'message' && event.sender_id === this.state.me?.id) {
-        state = S.removePending(state, content.client_id);
-        this.outbox.save(state);
-      }
-      this.set(state);
-      if (effects.fetchRoom !== undefined) void this.fetchRoom(effects.fetchRoom);
-      if (effects.fetchMembers !== undefined) void this.fetchMembers(effects.fetchMembers);
-      if (effects.delivered !== undefined) {
-        if (this.isVisible(event.room_id)) this.markRead(event.room_id);
-        else this.queueDelivered(event.room_id, effects.delivered);
-      }
-      if ('user_id' in content && !this.state.users[content.user_id]) void this.people.resolve([content.user_id]);
-      // Someone joined a room of mine: perhaps a new contact, whose presence frames
-      // (sent on changes only) told me nothing yet.
-      if (content.type === 'member_added' && content.user_id !== this.state.me?.id) void this.people.refreshPresence([content.user_id]);
-      if (!this.state.users[event.sender_id]) void this.people.resolve([event.sender_id]);
-      this.e2ee.onEvent(event);
-    }
-    if (this.session.cursor === null || event.id > this.session.cursor) this.session.cursor = event.id;
-  }
-
-  private onTyping(roomId: RoomId, userId: UserId, typing: boolean): void {
-    this.set(S.setTyping(this.state, roomId, userId, typing ? this.deps.timers.now() + TYPING_TTL_MS : null));
-  }
-
-  private sweepTyping(): void {
-    this.set(S.expireTyping(this.state, this.deps.timers.now()));
-    this.typingSweep = this.signedIn ? this.deps.timers.setTimeout(() => this.sweepTyping(), 1_000) : null;
-  }
-
   // ---- rooms ----
 
   /** The room on screen: its history is loaded and it is marked read while visible. */
@@ -613,7 +497,7 @@ export class ChatClient {
     this.e2ee.setActive(roomId);
     if (roomId === null || !this.state.rooms[roomId]) return;
     if (this.state.rooms[roomId]?.timeline === null) await this.history.open(roomId);
-    this.markRead(roomId);
+    this.stream.markRead(roomId);
   }
 
   /**
@@ -626,7 +510,7 @@ export class ChatClient {
     if (this.activeRoom !== null && this.activeRoom !== roomId) this.stopTyping();
     this.activeRoom = roomId;
     await this.history.jump(roomId, seq);
-    this.markRead(roomId);
+    this.stream.markRead(roomId);
   }
 
   /** The conversation showed the message a jump asked for. */
@@ -653,50 +537,7 @@ export class ChatClient {
   visibilityChanged(): void {
     const hidden = this.deps.isHidden?.() ?? false;
     this.session.notify({ type: 'presence', status: hidden ? 'away' : 'online' });
-    if (!hidden && this.activeRoom !== null) this.markRead(this.activeRoom);
-  }
-
-  private isVisible(roomId: RoomId): boolean {
-    return this.activeRoom === roomId && !(this.deps.isHidden?.() ?? false);
-  }
-
-  private async fetchRoom(roomId: RoomId): Promise<void> {
-    // One room as the list shows it: my role, the peer and the counts.
-    const summary = await this.rest.get<RoomSummary>(`/rooms/${roomId}`).catch(() => null);
-    if (!summary) return;
-    this.set(S.upsertRoom(this.state, summary));
-    if (summary.peer !== undefined) {
-      void this.people.resolve([summary.peer]);
-      void this.people.refreshPresence([summary.peer]);
-    }
-  }
-
-  /** Reloads a room's member list (with everyone's markers). */
-  private async fetchMembers(roomId: RoomId): Promise<void> {
-    const list = await this.rest.get<MemberList>(`/rooms/${roomId}/members`).catch(() => null);
-    if (list && this.state.rooms[roomId]?.members) this.set(S.setMembers(this.state, roomId, list.members));
-  }
-
-  markRead(roomId: RoomId): void {
-    const room = this.state.rooms[roomId];
-    if (!room) return;
-    const seq = room.contentSeq;
-    if (seq <= room.readSeq || (this.readSent.get(roomId) ?? -1) >= seq) return;
-    if (!this.session.isReady) return;
-    this.readSent.set(roomId, seq);
-    this.session.request({ type: 'read', room_id: roomId, seq }).catch(() => this.readSent.delete(roomId));
-  }
-
-  private queueDelivered(roomId: RoomId, seq: Seq): void {
-    this.deliveredDue.set(roomId, Math.max(seq, this.deliveredDue.get(roomId) ?? 0));
-    if (this.deliveredTimer !== null) return;
-    this.deliveredTimer = this.deps.timers.setTimeout(() => {
-      this.deliveredTimer = null;
-      for (const [room, due] of this.deliveredDue) {
-        this.session.request({ type: 'delivered', room_id: room, seq: due }).catch(() => undefined);
-      }
-      this.deliveredDue.clear();
-    }, 200);
+    if (!hidden && this.activeRoom !== null) this.stream.markRead(this.activeRoom);
   }
 
   // ---- the outbox (outbox.ts) ----
@@ -751,12 +592,8 @@ export class ChatClient {
    * other, offline too, since it carries only the files' ids.
    */
   sendWithFiles(roomId: RoomId, text: string, replyTo?: Seq): boolean {
-    const items = F.roomUploads(this.state.uploads, roomId);
-    const readiness = F.uploadsReadiness(items);
-    if (readiness === 'uploading' || readiness === 'failed') return false;
-    const files = items.flatMap((i) => (i.file ? [i.file] : []));
-    if (!text.trim() && files.length === 0) return false;
-    this.uploads.remove(items.map((i) => i.id));
+    const files = this.uploads.takeForSending(roomId, text);
+    if (!files) return false;
     this.sendMessage(roomId, text, replyTo, files);
     return true;
   }
@@ -772,13 +609,12 @@ export class ChatClient {
    * revoked when the cache is full); a full image is revoked soon after.
    */
   showFile(id: string, view: FileView): { url: Promise<string>; release: () => void } {
-    const cache = view === 'full' ? this.largeFiles : this.smallFiles;
-    return cache.acquire(`${view}:${id}`, () => this.fileBlob(id, view === 'thumbnail'));
+    return this.shownFiles.acquire(id, view);
   }
 
   /** The object URL of a file already loaded (to draw it at once), or null. */
   shownFile(id: string, view: FileView): string | null {
-    return (view === 'full' ? this.largeFiles : this.smallFiles).peek(`${view}:${id}`);
+    return this.shownFiles.peek(id, view);
   }
 
   /** A page of the files shared in a room, newest first; `before` is the last page's `next_before`. */
@@ -788,79 +624,29 @@ export class ChatClient {
     return page;
   }
 
-  // ---- message actions (over the socket when connected, else REST) ----
-
-  /**
-   * Sends an edit, a deletion or a reaction: over the socket, else over REST. Unlike
-   * new messages these are not queued: while offline they are refused at once (with
-   * `OFFLINE_MESSAGE`), so the user sees that nothing happened and can try again,
-   * rather than losing them silently.
-   */
-  private async act(frame: RequestFrame & { room_id: RoomId }, rest: () => Promise<unknown>): Promise<void> {
-    if (this.state.connection === 'offline') throw new Error(OFFLINE_MESSAGE);
-    try {
-      if (this.session.isReady) {
-        try {
-          await this.session.request(frame);
-          return;
-        } catch (error) {
-          if (!(error instanceof DisconnectedError)) throw error;
-        }
-      }
-      await rest();
-    } catch (error) {
-      this.noteRefusal(frame.room_id, error);
-      throw error;
-    }
-  }
-
-  /** A write refused as `forbidden` in a direct room: one of us blocked the other. */
-  private noteRefusal(roomId: RoomId, error: unknown): void {
-    const forbidden = (error instanceof RequestError || error instanceof ApiError) && error.code === 'forbidden';
-    if (forbidden && this.state.rooms[roomId]?.room.kind === 'direct') this.set(S.setCannotWrite(this.state, roomId, true));
-  }
+  // ---- message actions (messageActions.ts) ----
 
   edit(roomId: RoomId, seq: Seq, text: string): Promise<void> {
-    if (this.state.rooms[roomId]?.room.encrypted) return this.e2ee.send(roomId, { type: 'edit', target_seq: seq, text });
-    const body: MessageBody = { type: 'text', text };
-    return this.act({ type: 'edit', room_id: roomId, seq, body }, () =>
-      this.rest.call('PATCH', `/rooms/${roomId}/messages/${seq}`, { body }),
-    );
+    return this.messageActions.edit(roomId, seq, text);
   }
 
   deleteMessage(roomId: RoomId, seq: Seq): Promise<void> {
-    return this.act({ type: 'delete', room_id: roomId, seq }, () => this.rest.call('DELETE', `/rooms/${roomId}/messages/${seq}`));
+    return this.messageActions.delete(roomId, seq);
   }
 
   react(roomId: RoomId, seq: Seq, emoji: string, add: boolean): Promise<void> {
-    if (this.state.rooms[roomId]?.room.encrypted) return this.e2ee.send(roomId, { type: 'reaction', target_seq: seq, emoji, add });
-    return this.act({ type: 'react', room_id: roomId, seq, emoji, add }, () =>
-      this.rest.call(add ? 'PUT' : 'DELETE', `/rooms/${roomId}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`),
-    );
+    return this.messageActions.react(roomId, seq, emoji, add);
   }
 
-  // ---- typing ----
+  // ---- typing (typing.ts) ----
 
   /** Call on each keystroke in the composer. */
   typing(roomId: RoomId): void {
-    const now = this.deps.timers.now();
-    if (this.typingRoom !== roomId || now - this.typingSentAt >= TYPING_REPEAT_MS) {
-      if (this.typingRoom !== null && this.typingRoom !== roomId) this.stopTyping();
-      this.session.notify({ type: 'typing', room_id: roomId, typing: true });
-      this.typingRoom = roomId;
-      this.typingSentAt = now;
-    }
-    if (this.typingIdle !== null) this.deps.timers.clearTimeout(this.typingIdle);
-    this.typingIdle = this.deps.timers.setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+    this.typingIndicators.keystroke(roomId);
   }
 
   stopTyping(): void {
-    if (this.typingIdle !== null) this.deps.timers.clearTimeout(this.typingIdle);
-    this.typingIdle = null;
-    if (this.typingRoom === null) return;
-    this.session.notify({ type: 'typing', room_id: this.typingRoom, typing: false });
-    this.typingRoom = null;
-    this.typingSentAt = 0;
+    this.typingIndicators.stop();
   }
 
   // ---- people (people.ts) ----

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyLog, encodeContent, isHiddenEncrypted, parseContent, reveal, safetyNumber, sameKeys, type RoomLog } from './e2eeView';
+import { emptyLog, encodeContent, foldUnreadable, isHiddenEncrypted, parseContent, reveal, safetyNumber, sameKeys, unreadableLine, type Revealed, type RoomLog } from './e2eeView';
 import type { RoomEvent } from './types';
 
 function encrypted(seq: number, sender: number, clientId = `c${seq}`): RoomEvent {
@@ -47,6 +47,48 @@ describe('reveal', () => {
     expect(status).toEqual({ 1: 'decrypted', 2: 'decrypted', 6: 'unreadable', 7: 'pending' });
     expect(isHiddenEncrypted(encrypted(5, 8), log, 8)).toBe(true);
     expect(isHiddenEncrypted(encrypted(1, 7), emptyLog, 8)).toBe(false);
+  });
+});
+
+describe('foldUnreadable', () => {
+  function system(seq: number, type: 'member_added' | 'mls_commit'): RoomEvent {
+    const content = type === 'member_added' ? { type, user_id: 9 } : { type, epoch: seq, device_id: 1, commit: 'AAAA' };
+    return { id: seq, room_id: 1, seq, sender_id: 7, created_at: '2026-01-01T00:00:00Z', content } as RoomEvent;
+  }
+  // A member's joining shows a line; an MLS commit shows nothing.
+  const shows = (e: RoomEvent) => e.content.type !== 'mls_commit';
+
+  it('folds each run of unreadable messages into one line, counting its messages', () => {
+    const timeline = [
+      system(1, 'member_added'),
+      ...[2, 3, 4].map((seq) => encrypted(seq, 7)),
+      system(5, 'mls_commit'),
+      ...[6, 7, 8, 9, 10, 11, 12, 13, 14].map((seq) => encrypted(seq, 8)),
+      system(15, 'member_added'),
+      encrypted(16, 7),
+      encrypted(17, 7),
+      encrypted(18, 8),
+      encrypted(19, 9),
+      system(20, 'mls_commit'),
+    ];
+    const status: Record<number, Revealed> = { 16: 'decrypted', 18: 'pending' };
+    for (const seq of [2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 17, 19]) status[seq] = 'unreadable';
+    const { runs, folded } = foldUnreadable(timeline, status, shows);
+    // 2..14 across a commit (12 messages), 17 alone before a pending one, 19 alone.
+    expect([...runs].map(([first, seqs]) => [first, seqs.length])).toEqual([
+      [2, 12],
+      [17, 1],
+      [19, 1],
+    ]);
+    expect([...folded]).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    expect(unreadableLine(12)).toBe('12 earlier messages were sent before this device joined: they cannot be decrypted here');
+    expect(unreadableLine(1)).toBe('An earlier message was sent before this device joined: it cannot be decrypted here');
+  });
+
+  it('folds nothing where everything was read', () => {
+    const { runs, folded } = foldUnreadable([encrypted(1, 7), encrypted(2, 7)], { 1: 'decrypted', 2: 'decrypted' }, shows);
+    expect(runs.size).toBe(0);
+    expect(folded.size).toBe(0);
   });
 });
 

@@ -9,6 +9,8 @@
 //   `reveal`, which turns a timeline's encrypted events into plain-looking ones: text
 //   bodies, edits and reactions applied from encrypted edit/reaction contents, and
 //   edits/reactions themselves hidden.
+// - What cannot be decrypted here (`foldUnreadable`): one line for each run of such
+//   messages, however many there are.
 // - Safety numbers: 60 digits from SHA-256 of both users' sorted device keys, the
 //   same on both sides.
 
@@ -156,6 +158,55 @@ export function isHiddenEncrypted(event: RoomEvent, log: RoomLog, me: UserId | u
   if (!isEncrypted(event)) return false;
   const entry = entryOf(log, event, me);
   return entry !== undefined && ('skipped' in entry || ('content' in entry && entry.content.type !== 'text'));
+}
+
+// ---- what cannot be decrypted here ----
+
+/** The messages this device cannot decrypt, folded into one line per run. */
+export interface UnreadableRuns {
+  /** The seqs of each run's messages, by the seq of its first one (where its line goes). */
+  runs: Map<Seq, Seq[]>;
+  /** Events inside a run after its first message: shown by the run's line, not themselves. */
+  folded: Set<Seq>;
+}
+
+/**
+ * Folds the messages `reveal` found unreadable: each run of them, with no event that
+ * `shows` between them (a message, a system line), becomes one line. An edit or a
+ * reaction that cannot be decrypted is not told apart from a text (what it is is
+ * inside the ciphertext), so it is one of its run's messages and never a line alone.
+ */
+export function foldUnreadable(events: readonly RoomEvent[], status: Record<Seq, Revealed>, shows: (event: RoomEvent) => boolean): UnreadableRuns {
+  const runs = new Map<Seq, Seq[]>();
+  const folded = new Set<Seq>();
+  let run: Seq[] | null = null;
+  // Events that show nothing after the run's last message: folded if the run goes on.
+  let silent: Seq[] = [];
+  for (const event of events) {
+    if (status[event.seq] === 'unreadable') {
+      if (run) {
+        run.push(event.seq);
+        for (const seq of [...silent, event.seq]) folded.add(seq);
+      } else {
+        run = [event.seq];
+        runs.set(event.seq, run);
+      }
+      silent = [];
+    } else if (shows(event)) {
+      run = null;
+      silent = [];
+    } else if (run) {
+      silent.push(event.seq);
+    }
+  }
+  return { runs, folded };
+}
+
+/** The line of a run of `count` messages that cannot be decrypted here. */
+export function unreadableLine(count: number): string {
+  return count === 1
+    ? 'An earlier message was sent before this device joined: it cannot be decrypted here'
+    : `${count} earlier messages were sent before this device joined: they cannot be decrypted here`;
 }
 
 // ---- safety numbers ----

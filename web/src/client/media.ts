@@ -120,3 +120,41 @@ export class ObjectUrlCache {
     }
   }
 }
+
+/** Which copy of a file to show: its thumbnail, the whole file, or an avatar image. */
+export type FileView = 'thumbnail' | 'full' | 'avatar';
+
+/**
+ * The object URLs of the files on screen, in two caches: thumbnails and avatars are
+ * many and small, so many are kept; full images (the viewer) are large, so few are.
+ */
+export class ShownFiles {
+  private readonly small: ObjectUrlCache;
+  private readonly large: ObjectUrlCache;
+
+  constructor(
+    urls: ObjectUrls,
+    /** A file's bytes, or its thumbnail's. */
+    private readonly load: (id: string, thumbnail: boolean) => Promise<Blob>,
+  ) {
+    this.small = new ObjectUrlCache(urls, 300);
+    this.large = new ObjectUrlCache(urls, 4);
+  }
+
+  acquire(id: string, view: FileView): { url: Promise<string>; release: () => void } {
+    return this.cache(view).acquire(`${view}:${id}`, () => this.load(id, view === 'thumbnail'));
+  }
+
+  peek(id: string, view: FileView): string | null {
+    return this.cache(view).peek(`${view}:${id}`);
+  }
+
+  clear(): void {
+    this.small.clear();
+    this.large.clear();
+  }
+
+  private cache(view: FileView): ObjectUrlCache {
+    return view === 'full' ? this.large : this.small;
+  }
+}

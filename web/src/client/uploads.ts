@@ -78,6 +78,21 @@ export class Uploads {
     this.host.setItems(F.removeUploads(this.host.items(), ids));
   }
 
+  /**
+   * The files of a room's composer, taken out of it to be sent with `text`: only once
+   * every one is uploaded (null, and nothing changes, while one is uploading or failed,
+   * or when there is neither text nor a file to send).
+   */
+  takeForSending(roomId: RoomId, text: string): FileInfo[] | null {
+    const items = F.roomUploads(this.host.items(), roomId);
+    const readiness = F.uploadsReadiness(items);
+    if (readiness === 'uploading' || readiness === 'failed') return null;
+    const files = items.flatMap((i) => (i.file ? [i.file] : []));
+    if (!text.trim() && files.length === 0) return null;
+    this.remove(items.map((i) => i.id));
+    return files;
+  }
+
   /** Cancels everything (signing out). The client clears its state itself. */
   clear(): void {
     for (const abort of this.aborts.values()) abort();

@@ -1,6 +1,7 @@
 // The timeline of a conversation: day separators, messages (grouped by sender, with
 // quotes, attachments, reactions and their actions), membership lines, messages from
-// people I blocked folded away, and my messages still in the outbox.
+// people I blocked folded away, messages of an encrypted room that cannot be decrypted
+// here folded into one line per run, and my messages still in the outbox.
 //
 // The messages are one stop of the Tab key (a roving tabindex): the last message, or
 // the one last focused, takes it; the arrow keys move between messages, Home and End
@@ -10,7 +11,7 @@
 
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { isBlocked, joinedByAccepting, messageStatus, type PendingMessage, type RoomState, type State } from '../client/state';
-import type { Revealed } from '../client/e2eeView';
+import { foldUnreadable, unreadableLine, type Revealed } from '../client/e2eeView';
 import type { FileInfo, MessageEvent, Profile, RoomEvent } from '../client/types';
 import { MessageAttachments } from './Attachments';
 import { Avatar } from './Avatar';
@@ -123,7 +124,9 @@ export function Timeline(props: TimelineProps) {
   const { state, room, me } = props;
   // The message last focused keeps the Tab stop; else the newest message has it.
   const [focused, setFocused] = useState<number | null>(null);
-  const messages = (room.timeline ?? []).filter(isMessage);
+  const unreadable = (e: RoomEvent) => props.encryption?.[e.seq] === 'unreadable';
+  const fold = props.encryption ? foldUnreadable(room.timeline ?? [], props.encryption, (e) => isMessage(e) || Boolean(systemText(state, room, e))) : null;
+  const messages = (room.timeline ?? []).filter((e) => isMessage(e) && !unreadable(e));
   const stop = focused !== null && messages.some((m) => m.seq === focused) ? focused : (messages[messages.length - 1]?.seq ?? null);
   const roving: Roving = { stop, onFocus: setFocused };
   const { onReply, onEdit, onError, onOpen } = props;
@@ -138,6 +141,10 @@ export function Timeline(props: TimelineProps) {
   const loadedFrom = room.timeline?.[0]?.seq ?? Infinity;
   let divided = props.newAfter === null || props.newAfter === undefined || (room.hasOlder && loadedFrom > props.newAfter);
   for (const e of room.timeline ?? []) {
+    if (fold?.folded.has(e.seq)) {
+      previous = e;
+      continue;
+    }
     if (!divided && isMessage(e) && e.seq > (props.newAfter ?? 0) && e.sender_id !== me.id) {
       items.push(
         <div key="new-messages" className="new-messages" role="separator" aria-label="New messages">
@@ -154,12 +161,22 @@ export function Timeline(props: TimelineProps) {
       );
       previous = null;
     }
-    if (isMessage(e) && room.room.kind === 'group' && e.sender_id !== me.id && isBlocked(state, e.sender_id)) {
+    const run = fold?.runs.get(e.seq);
+    if (run) {
+      // A jump to one of the run's messages lands on its line.
+      const focused = room.focus && run.includes(room.focus.seq) ? room.focus.seq : e.seq;
+      items.push(
+        <p key={e.seq} className="system" data-seq={focused}>
+          {unreadableLine(run.length)}
+        </p>,
+      );
+    } else if (isMessage(e) && room.room.kind === 'group' && e.sender_id !== me.id && isBlocked(state, e.sender_id)) {
       items.push(<BlockedMessage key={e.seq} state={state} room={room} me={me} message={e} roving={roving} onReply={onReply} onEdit={onEdit} onError={onError} onOpen={onOpen} />);
     } else if (isMessage(e)) {
       const grouped =
         previous !== null &&
         isMessage(previous) &&
+        !unreadable(previous) &&
         !isBlocked(state, previous.sender_id) &&
         previous.sender_id === e.sender_id &&
         !e.content.reply_to &&
@@ -284,8 +301,6 @@ function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdi
               <em className="muted">This message was deleted.</em>
             ) : c.body?.type === 'text' ? (
               <Formatted text={c.body.text} isMe={isMe} />
-            ) : encryption?.[message.seq] === 'unreadable' ? (
-              <em className="muted">Sent before this device joined: it cannot be decrypted here</em>
             ) : (
               <em className="muted">{encryption ? 'Decrypting…' : 'Encrypted message'}</em>
             )}
