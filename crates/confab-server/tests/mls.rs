@@ -283,15 +283,27 @@ async fn a_removed_member_reads_nothing_sent_after_and_racing_commits_leave_one_
         .unwrap();
     let state = alice.mls_group(room).await.unwrap();
     assert_eq!(state.to_remove.len(), 1);
+    // Nobody is added into a tree that still holds her leaf (a device joining would
+    // meet a member it cannot check): Bob's new tablet waits for the removal.
+    let mut early_tablet = second_device(&server, &bob_name, "early tablet").await;
+    let refused = alice_device.add_missing_devices(room).await;
+    assert_eq!(
+        code(refused.map_err(client_error)),
+        ErrorCode::MlsRemovalPending
+    );
+    assert!(early_tablet.join_pending().await.unwrap().is_empty());
     let after = alice_device
         .send(room, b"only bob and me now")
         .await
         .unwrap();
     let state = alice.mls_group(room).await.unwrap();
     assert!(state.to_remove.is_empty());
-    assert_eq!(state.members.len(), 2);
+    assert_eq!(state.members.len(), 3, "Alice, Bob and his early tablet");
     let commits = alice.mls_commits(room, 0).await.unwrap().commits;
-    let removal = commits.last().unwrap();
+    let removal = commits
+        .iter()
+        .rfind(|c| matches!(&c.content, EventContent::MlsCommit { removed, .. } if !removed.is_empty()))
+        .expect("a removal commit");
     assert!(
         matches!(&removal.content, EventContent::MlsCommit { removed, .. } if removed.len() == 1)
     );

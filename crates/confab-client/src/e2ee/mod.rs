@@ -409,6 +409,14 @@ impl Device {
         Ok(())
     }
 
+    /// Adds the room members' devices that are not in the group yet, in one commit,
+    /// without removing anyone first: while leaves are due for removal the server
+    /// refuses it (`mls_removal_pending`). [`Device::sync_members`] does both, in order.
+    pub async fn add_missing_devices(&mut self, room: RoomId) -> Result<(), E2eeError> {
+        let state = self.client.mls_group(room).await?;
+        self.commit_additions(room, &state.to_add).await
+    }
+
     async fn commit_removal(
         &mut self,
         room: RoomId,

@@ -177,7 +177,7 @@ pub async fn commits(
         (status = 400, description = "`invalid_input` about `commit` or `welcome`: not a PublicMessage commit of this group by this device; proposals other than Add and Remove, or by reference; an added device that is not a live, registered device of a current member; a removed leaf of a current member's live device (not the sender's own); a Welcome missing or unexpected", body = ErrorBody),
         (status = 403, description = "`forbidden` (not a member) or `mls_not_in_group` (this device has no leaf or no key)", body = ErrorBody),
         (status = 404, description = "`not_found`: the group was not created yet", body = ErrorBody),
-        (status = 409, description = "`mls_epoch_stale`: another commit moved the group first; process it and commit again", body = ErrorBody),
+        (status = 409, description = "`mls_epoch_stale`: another commit moved the group first; process it and commit again. `mls_removal_pending`: it adds devices while leaves are due for removal; remove them first", body = ErrorBody),
     ))]
 pub async fn submit_commit(
     State(app): State<AppState>,

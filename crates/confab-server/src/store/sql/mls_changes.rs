@@ -181,6 +181,10 @@ pub(super) async fn commit(
             .await?;
         removed.push(owner);
     }
+    // Whoever joins must find only live devices of members in the tree it joins.
+    if !commit.added.is_empty() && removal_pending(tx, at).await? {
+        return Ok(Err(MlsRefusal::RemovalPending));
+    }
     let occupied: Vec<i64> = sqlx::query_scalar(
         "SELECT leaf_index FROM mls_leaves WHERE room_id = $1 ORDER BY leaf_index",
     )
