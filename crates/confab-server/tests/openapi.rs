@@ -297,10 +297,10 @@ fn validate(doc: &Value, schema: &Value, value: &Value, closed: bool) -> Result<
             return Err(format!("is {actual}, the schema says {types:?}"));
         }
     }
-    if let Some(allowed) = schema["enum"].as_array() {
-        if !allowed.contains(value) {
-            return Err(format!("{value} is not one of {allowed:?}"));
-        }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(value)
+    {
+        return Err(format!("{value} is not one of {allowed:?}"));
     }
     if let Value::Object(object) = value {
         for required in schema["required"].as_array().into_iter().flatten() {

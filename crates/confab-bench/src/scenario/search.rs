@@ -138,7 +138,7 @@ fn sentence(i: u64) -> String {
         .collect();
     // One rare word in a thousand messages.
     let rare = format!("zq{}", i % 997);
-    if i % 1000 == 0 {
+    if i.is_multiple_of(1000) {
         text.push(&rare);
     }
     text.join(joiner)
