@@ -1,5 +1,5 @@
 // E2ee: end-to-end encryption (MLS) for the signed-in session, mirroring the Rust
-// client (crates/confab-client/src/e2ee.rs). The engine (mls/engine.ts, the only
+// client (crates/confab-client/src/e2ee/). The engine (mls/engine.ts, the only
 // user of ts-mls) and the encrypted store (mls/store.ts) are loaded lazily with
 // `import()`, so ts-mls is not in the main bundle.
 //
