@@ -3,7 +3,7 @@
 //! (`mls_changes`).
 
 use super::SqlStore;
-use super::mls_changes::live_session;
+use super::mls_changes::{due, leaves_with_owners, live_session};
 use super::rows::{EventRow, select_events};
 use crate::clock::Millis;
 use crate::store::StoreResult;
@@ -203,11 +203,11 @@ impl MlsStore for SqlStore {
         .fetch_all(self.pool())
         .await?;
         let to_remove: Vec<(i64, i64, i64)> = sqlx::query_as(concat!(
-            "SELECT l.leaf_index, l.user_id, l.session_id FROM mls_leaves l ",
-            "LEFT JOIN room_members m ON m.room_id = l.room_id AND m.user_id = l.user_id AND m.left_seq IS NULL ",
-            "LEFT ",
-            live_session!("l.session_id"),
-            " WHERE l.room_id = $1 AND (m.user_id IS NULL OR s.id IS NULL) ORDER BY l.leaf_index"
+            "SELECT l.leaf_index, l.user_id, l.session_id ",
+            leaves_with_owners!(),
+            "WHERE l.room_id = $1 AND ",
+            due!(),
+            " ORDER BY l.leaf_index"
         ))
         .bind(room.0)
         .bind(now)

@@ -28,6 +28,30 @@ macro_rules! live_session {
 }
 pub(super) use live_session;
 
+/// The leaves `l` of the rooms selected, each with `m`, its user's current
+/// membership, and `s`, its live session at `$2`; a leaf whose `m` or `s` is missing
+/// is due for removal ([`due!`]).
+macro_rules! leaves_with_owners {
+    () => {
+        concat!(
+            "FROM mls_leaves l ",
+            "LEFT JOIN room_members m ON m.room_id = l.room_id AND m.user_id = l.user_id AND m.left_seq IS NULL ",
+            "LEFT ",
+            live_session!("l.session_id"),
+            " "
+        )
+    };
+}
+pub(super) use leaves_with_owners;
+
+/// The condition on [`leaves_with_owners!`] of a leaf due for removal.
+macro_rules! due {
+    () => {
+        "(m.user_id IS NULL OR s.id IS NULL)"
+    };
+}
+pub(super) use due;
+
 /// The group's epoch, or the refusal when it is not `expected`.
 async fn check_epoch(
     tx: &mut EventTx,
@@ -59,11 +83,11 @@ async fn leaf_of(tx: &mut EventTx, room: RoomId, device: SessionId) -> StoreResu
 /// Whether a leaf waits to be removed: its user left, or its session ended.
 async fn removal_pending(tx: &mut EventTx, at: &Place) -> StoreResult<bool> {
     let pending: Option<i64> = sqlx::query_scalar(concat!(
-        "SELECT l.leaf_index FROM mls_leaves l ",
-        "LEFT JOIN room_members m ON m.room_id = l.room_id AND m.user_id = l.user_id AND m.left_seq IS NULL ",
-        "LEFT ",
-        live_session!("l.session_id"),
-        " WHERE l.room_id = $1 AND (m.user_id IS NULL OR s.id IS NULL) LIMIT 1"
+        "SELECT l.leaf_index ",
+        leaves_with_owners!(),
+        "WHERE l.room_id = $1 AND ",
+        due!(),
+        " LIMIT 1"
     ))
     .bind(at.room.0)
     .bind(at.now)
@@ -100,11 +124,9 @@ async fn leaf_owner(
     leaf: u32,
 ) -> StoreResult<Option<(LeafRecord, bool)>> {
     let row: Option<(i64, i64, Option<i64>, Option<i64>)> = sqlx::query_as(concat!(
-        "SELECT l.user_id, l.session_id, m.user_id, s.id FROM mls_leaves l ",
-        "LEFT JOIN room_members m ON m.room_id = l.room_id AND m.user_id = l.user_id AND m.left_seq IS NULL ",
-        "LEFT ",
-        live_session!("l.session_id"),
-        " WHERE l.room_id = $1 AND l.leaf_index = $3"
+        "SELECT l.user_id, l.session_id, m.user_id, s.id ",
+        leaves_with_owners!(),
+        "WHERE l.room_id = $1 AND l.leaf_index = $3"
     ))
     .bind(at.room.0)
     .bind(at.now)
