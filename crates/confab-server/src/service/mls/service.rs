@@ -178,20 +178,27 @@ impl Mls {
             })
     }
 
-    /// `Forbidden` unless `user` is the caller or shares a room with them.
-    async fn require_contact(&self, caller: Principal, user: UserId) -> ServiceResult<()> {
-        if user == caller.user_id || self.rooms.contacts(caller.user_id).await?.contains(&user) {
-            Ok(())
-        } else {
-            Err(ServiceError::Forbidden(format!(
+    /// `Forbidden` unless each of `users` is the caller or shares a room with them
+    /// (the caller's contacts are read once).
+    async fn require_contacts(&self, caller: Principal, users: &[UserId]) -> ServiceResult<()> {
+        if users.iter().all(|&user| user == caller.user_id) {
+            return Ok(());
+        }
+        let contacts = self.rooms.contacts(caller.user_id).await?;
+        match users
+            .iter()
+            .find(|&&user| user != caller.user_id && !contacts.contains(&user))
+        {
+            None => Ok(()),
+            Some(user) => Err(ServiceError::Forbidden(format!(
                 "you share no room with user {user}"
-            )))
+            ))),
         }
     }
 
     /// A user's devices with their keys: the caller's own, or a contact's.
     pub async fn devices(&self, caller: Principal, user: UserId) -> ServiceResult<MlsDeviceList> {
-        self.require_contact(caller, user).await?;
+        self.require_contacts(caller, &[user]).await?;
         let devices = self.store.devices_of(user, now_millis()).await?;
         Ok(MlsDeviceList {
             devices: devices.into_iter().map(wire_device).collect(),
@@ -276,9 +283,7 @@ impl Mls {
         let mut users = request.user_ids.clone();
         users.sort_unstable();
         users.dedup();
-        for &user in &users {
-            self.require_contact(caller, user).await?;
-        }
+        self.require_contacts(caller, &users).await?;
         let claimed = self
             .store
             .claim(&users, caller.session_id, now_millis())
