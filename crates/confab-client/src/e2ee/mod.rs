@@ -358,28 +358,32 @@ impl Device {
         self.sync_members(room).await
     }
 
-    /// Checks a leaf against the server's registered key for its device.
-    async fn check_leaf(
-        &self,
-        credential: &Credential,
-        key: &[u8],
-    ) -> Result<(UserId, SessionId), E2eeError> {
-        let basic = BasicCredential::try_from(credential.clone())
-            .map_err(|_| E2eeError::Identity("not a Basic credential".to_owned()))?;
-        let (user, device) = parse_credential_identity(basic.identity())
-            .ok_or_else(|| E2eeError::Identity("a malformed credential identity".to_owned()))?;
-        let devices = self.client.mls_devices(user).await?;
-        let registered = devices
-            .devices
-            .iter()
-            .find(|d| d.device_id == device)
-            .and_then(|d| BASE64.decode(&d.signature_key).ok());
-        if registered.as_deref() != Some(key) {
-            return Err(E2eeError::Identity(format!(
-                "device {device} of user {user} does not have the key its leaf carries"
-            )));
+    /// Checks leaves (credential and signature key) against the server's registered
+    /// key of the device each names; each user's devices are fetched once.
+    async fn check_leaves(&self, leaves: &[(Credential, Vec<u8>)]) -> Result<(), E2eeError> {
+        let mut registered: HashMap<UserId, Vec<confab_proto::mls::MlsDevice>> = HashMap::new();
+        for (credential, key) in leaves {
+            let basic = BasicCredential::try_from(credential.clone())
+                .map_err(|_| E2eeError::Identity("not a Basic credential".to_owned()))?;
+            let (user, device) = parse_credential_identity(basic.identity())
+                .ok_or_else(|| E2eeError::Identity("a malformed credential identity".to_owned()))?;
+            let devices = match registered.entry(user) {
+                std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(self.client.mls_devices(user).await?.devices)
+                }
+            };
+            let expected = devices
+                .iter()
+                .find(|d| d.device_id == device)
+                .and_then(|d| BASE64.decode(&d.signature_key).ok());
+            if expected.as_deref() != Some(key.as_slice()) {
+                return Err(E2eeError::Identity(format!(
+                    "device {device} of user {user} does not have the key its leaf carries"
+                )));
+            }
         }
-        Ok((user, device))
+        Ok(())
     }
 
     /// Makes the group match the room: removes the leaves the server lists as due
@@ -438,6 +442,7 @@ impl Device {
         users.dedup();
         let claimed = self.client.claim_key_packages(&users).await?;
         let mut key_packages = Vec::new();
+        let mut leaves = Vec::new();
         for claimed in claimed.key_packages {
             if !devices.iter().any(|d| d.device_id == claimed.device_id) {
                 continue;
@@ -450,10 +455,13 @@ impl Device {
                 .validate(self.provider.crypto(), ProtocolVersion::Mls10)
                 .map_err(mls)?;
             let leaf = key_package.leaf_node();
-            self.check_leaf(leaf.credential(), leaf.signature_key().as_slice())
-                .await?;
+            leaves.push((
+                leaf.credential().clone(),
+                leaf.signature_key().as_slice().to_vec(),
+            ));
             key_packages.push(key_package);
         }
+        self.check_leaves(&leaves).await?;
         if key_packages.is_empty() {
             return Ok(());
         }
@@ -503,10 +511,11 @@ impl Device {
                 StagedWelcome::new_from_welcome(&self.provider, &join_config(), message, None)
                     .map_err(mls)?;
             let group = staged.into_group(&self.provider).map_err(mls)?;
-            for member in group.members() {
-                self.check_leaf(&member.credential, &member.signature_key)
-                    .await?;
-            }
+            let members: Vec<_> = group
+                .members()
+                .map(|member| (member.credential, member.signature_key))
+                .collect();
+            self.check_leaves(&members).await?;
             self.groups.insert(welcome.room_id, group);
             // Saved before the Welcome is deleted: the server keeps it until then.
             self.save()?;
@@ -613,11 +622,17 @@ impl Device {
         let ProcessedMessageContent::StagedCommitMessage(staged) = processed.into_content() else {
             return Err(mls("a commit event holds no commit"));
         };
-        for add in staged.add_proposals() {
-            let leaf = add.add_proposal().key_package().leaf_node();
-            self.check_leaf(leaf.credential(), leaf.signature_key().as_slice())
-                .await?;
-        }
+        let added: Vec<_> = staged
+            .add_proposals()
+            .map(|add| {
+                let leaf = add.add_proposal().key_package().leaf_node();
+                (
+                    leaf.credential().clone(),
+                    leaf.signature_key().as_slice().to_vec(),
+                )
+            })
+            .collect();
+        self.check_leaves(&added).await?;
         let removed = staged.self_removed();
         let (provider, _, group) = self.parts(room)?;
         group.merge_staged_commit(provider, *staged).map_err(mls)?;
