@@ -32,6 +32,8 @@ describe('editing', () => {
     const box = alice.getByRole('combobox', { name: 'Message' });
     await box.press('ArrowUp');
     await alice.getByText('Editing your message').waitFor();
+    // The banner can paint a frame before the composer takes the text: wait for it.
+    await alice.waitForFunction((el) => el.value !== '', await box.elementHandle(), { timeout: 5_000 }).catch(() => undefined);
     assert.equal(await box.inputValue(), 'first draft');
     await box.fill('second draft');
     await box.press('Enter');
