@@ -1,11 +1,12 @@
 // End-to-end: notifications in the web client, and the service worker's Web Push
 // handling. Chromium here has no internet, so it cannot subscribe at a real push
 // service; the push is delivered to the worker through the DevTools protocol instead
-// (the server's sending of Web Push has its own test in Rust).
-/* global navigator, self, NotificationEvent -- evaluated in the page and in the service worker */
+// (the server's sending of Web Push has its own test in Rust). While the tab is hidden,
+// the page itself pops up direct messages and mentions, not every group message.
+/* global Document, navigator, self, NotificationEvent -- evaluated in the page and in the service worker */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { acceptInvitation, createGroup, launchBrowser, newPage, PASSWORD, send, signUp, startServer, uniqueName } from './harness.mjs';
+import { acceptInvitation, api, apiUser, createGroup, launchBrowser, newPage, PASSWORD, send, signUp, startServer, uniqueName } from './harness.mjs';
 
 let server;
 let browser;
@@ -109,6 +110,59 @@ describe('the notification centre', () => {
     await carol.getByRole('link', { name: /^Random.*muted/ }).waitFor();
     assert.deepEqual(carol.problems, []);
     await carol.context().close();
+  });
+});
+
+describe('pop-ups while the tab is hidden', () => {
+  it('pop up direct messages and mentions, titled with the group, and not every group message', async () => {
+    const alice = await apiUser(server, 'Alice Martin', 'alice');
+    const bob = await apiUser(server, 'Bob Stone', 'bob');
+    const carol = await apiUser(server, 'Carol Diaz', 'carol');
+    const group = await api(server, bob.token, 'POST', '/rooms', { name: 'Design review', members: [alice.id, carol.id] });
+    for (const who of [alice, carol]) await api(server, who.token, 'POST', `/invitations/${group.id}/accept`);
+    const direct = await api(server, bob.token, 'POST', '/rooms/direct', { user_id: alice.id });
+    let n = 0;
+    const say = (who, room, text) => api(server, who.token, 'POST', `/rooms/${room}/messages`, { client_id: `pop-${++n}`, body: { type: 'text', text } });
+    await say(bob, direct.id, 'Hello Alice');
+    await api(server, alice.token, 'POST', `/invitations/${direct.id}/accept`).catch(() => undefined);
+
+    // Alice's tab is hidden, with notifications allowed: record what would pop up.
+    const page = await newPage(browser, { viewport: { width: 1280, height: 800 } });
+    await page.addInitScript(() => {
+      window.popUps = [];
+      Object.defineProperty(Document.prototype, 'hidden', { get: () => true, configurable: true });
+      Object.defineProperty(Document.prototype, 'visibilityState', { get: () => 'hidden', configurable: true });
+      const record = (title, options) => window.popUps.push({ title, body: options?.body ?? '' });
+      window.Notification = class {
+        static permission = 'granted';
+        static requestPermission = async () => 'granted';
+        constructor(title, options) {
+          record(title, options);
+        }
+        close() {}
+      };
+      if (window.ServiceWorkerRegistration) window.ServiceWorkerRegistration.prototype.showNotification = async (title, options) => record(title, options);
+    });
+    await page.goto(server.url);
+    await page.getByLabel('Username').fill(alice.username);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('link', { name: /^Design review/ }).waitFor();
+    const popUps = () => page.evaluate(() => window.popUps);
+    assert.deepEqual(await popUps(), []);
+
+    await say(carol, group.id, 'The mockups are in the shared folder, have a look when you can');
+    await say(carol, group.id, `@${alice.username} could you check the colours on the login screen?`);
+    await say(bob, direct.id, 'Lunch at noon?');
+    await page.waitForFunction(() => window.popUps.length >= 2, null, { timeout: 15_000 });
+    // Anything else would have come with these: the group's plain message was first.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const shown = (await popUps()).sort((a, b) => a.title.localeCompare(b.title));
+    assert.deepEqual(shown, [
+      { title: 'Bob Stone', body: 'Lunch at noon?' },
+      { title: 'Carol Diaz in Design review', body: `@${alice.username} could you check the colours on the login screen?` },
+    ]);
+    await page.context().close();
   });
 });
 

@@ -78,6 +78,8 @@ function setup(options: { rooms?: RoomSummary[]; hidden?: boolean } = {}) {
     }
     if (/^\/invitations\/\d+\/decline$/.test(path)) return new Response(null, { status: 204 });
     if (path.startsWith('/blocks/')) return new Response(null, { status: 204 });
+    // Changes to messages go over the socket; over REST, the network is down.
+    if (/^\/rooms\/\d+\/messages\/\d+/.test(path) && method !== 'GET') throw new TypeError('Failed to fetch');
     if (path === '/users/me') return json(me);
     if (path.startsWith('/users?ids=')) return json({ users: [me, bob].filter((u) => path.includes(String(u.id))) });
     if (path.startsWith('/users?prefix=')) return json({ users: path.startsWith('/users?prefix=hidden') ? [] : [me, bob] });
@@ -500,11 +502,108 @@ describe('ChatClient: refusals are final', () => {
     const t = setup();
     t.client.start();
     await connect(t);
-    const reacting = t.client.react(9, 3, '👍', true);
+    const reacting = t.client.messageActions.react(9, 3, '👍', true);
     const frame = t.socket().last('react')!;
     t.socket().receive({ type: 'error', id: frame.id, code: 'forbidden', message: 'blocked' });
     await expect(reacting).rejects.toMatchObject({ code: 'forbidden' });
     expect(t.client.getState().rooms[9]!.cannotWrite).toBe(true);
+  });
+});
+
+describe('ChatClient: changes made offline', () => {
+  /** Answers the socket's latest request of `type` with ok; returns it. */
+  async function ok(t: ReturnType<typeof setup>, type: 'edit' | 'react' | 'delete') {
+    const frame = t.socket().last(type)!;
+    t.socket().receive({ type: 'ok', id: frame.id });
+    await settle();
+    return frame;
+  }
+
+  it('queues edits, deletions and reactions offline, shows them, and replays them once, in order, when back', async () => {
+    const t = setup();
+    t.client.start();
+    await connect(t);
+    t.client.offline();
+    await settle();
+    expect(t.client.getState().connection).toBe('offline');
+
+    const actions = t.client.messageActions;
+    await actions.edit(9, 3, 'first try');
+    await actions.react(9, 3, '🎉', true);
+    await actions.react(9, 3, '🎉', false); // taken back: nothing to send
+    await actions.edit(9, 3, 'second try');
+    await actions.react(9, 2, '👍', true);
+    await actions.delete(9, 1);
+    expect(t.client.getState().changes.map((c) => c.change)).toEqual([
+      { kind: 'edit', text: 'second try' },
+      { kind: 'react', emoji: '👍', add: true },
+      { kind: 'delete' },
+    ]);
+    expect(t.storage.getItem('confab.outbox.changes.1')).toContain('second try');
+    const sentBefore = t.socket().sent.filter((f) => ['edit', 'react', 'delete'].includes(f.type as string));
+    expect(sentBefore).toEqual([]);
+
+    // Back: one at a time, each after the server's answer to the one before.
+    t.client.wake();
+    t.timers.advance(1_000);
+    await connect(t);
+    expect(t.socket().last('react')).toBeUndefined();
+    expect(await ok(t, 'edit')).toMatchObject({ room_id: 9, seq: 3, body: { type: 'text', text: 'second try' } });
+    // The connection drops before the reaction's answer: it goes again after the next `ready`.
+    const react = t.socket().last('react')!;
+    expect(react).toMatchObject({ seq: 2, emoji: '👍', add: true });
+    t.socket().drop(1006);
+    await settle();
+    t.timers.advance(1_000);
+    await connect(t);
+    expect(await ok(t, 'react')).toMatchObject({ seq: 2, emoji: '👍' });
+    // The deletion had reached the server before: `not_found` means done.
+    const del = t.socket().last('delete')!;
+    t.socket().receive({ type: 'error', id: del.id, code: 'not_found', message: 'no such message' });
+    await settle();
+    expect(t.client.getState().changes).toEqual([]);
+    expect(t.storage.getItem('confab.outbox.changes.1')).toBeNull();
+    const sent = t.sockets.flatMap((s) => s.sent).filter((f) => ['edit', 'react', 'delete'].includes(f.type as string));
+    expect(sent.map((f) => f.type)).toEqual(['edit', 'react', 'react', 'delete']);
+  });
+
+  it('marks a refused change failed on its message until retried or discarded', async () => {
+    const t = setup();
+    t.client.start();
+    await connect(t);
+    t.client.offline();
+    await settle();
+    await t.client.messageActions.edit(9, 3, 'too late');
+    t.client.wake();
+    t.timers.advance(1_000);
+    await connect(t);
+    const edit = t.socket().last('edit')!;
+    t.socket().receive({ type: 'error', id: edit.id, code: 'not_found', message: 'the message was deleted' });
+    await settle();
+    const [failed] = t.client.getState().changes;
+    expect(failed).toMatchObject({ status: 'failed', error: 'the message was deleted' });
+
+    t.client.messageActions.changes.retry(failed!.id);
+    await settle();
+    expect(t.socket().last('edit')!.id).not.toBe(edit.id);
+    t.socket().receive({ type: 'error', id: t.socket().last('edit')!.id, code: 'not_found', message: 'the message was deleted' });
+    await settle();
+    t.client.messageActions.changes.discard(failed!.id);
+    expect(t.client.getState().changes).toEqual([]);
+  });
+
+  it('keeps waiting changes over a reload, and forgets them at sign-out', async () => {
+    const t = setup();
+    t.client.start();
+    await connect(t);
+    t.client.offline();
+    await settle();
+    await t.client.messageActions.edit(9, 3, 'kept');
+    const again = new ChatClient({ ...(t.client as unknown as { deps: ConstructorParameters<typeof ChatClient>[0] }).deps });
+    again.start();
+    expect(again.getState().changes).toMatchObject([{ seq: 3, change: { kind: 'edit', text: 'kept' } }]);
+    await t.client.signOut();
+    expect(t.storage.getItem('confab.outbox.changes.1')).toBeNull();
   });
 });
 

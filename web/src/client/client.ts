@@ -4,8 +4,8 @@
 //
 // - the event stream (stream.ts): the fresh start's sync over REST, resume, resync,
 //   each event applied once, and the `delivered` and `read` receipts;
-// - edits, deletions and reactions, plain or encrypted (messageActions.ts), and typing
-//   indicators (typing.ts);
+// - edits, deletions and reactions, plain or encrypted (messageActions.ts; those made
+//   offline wait in changes.ts), and typing indicators (typing.ts);
 // - outbox (outbox.ts): a message gets a client_id at once and shows as pending; it
 //   is sent when connected, re-sent with the same client_id after a reconnect (the
 //   server stores it once), and disappears when its event arrives from the stream;
@@ -109,7 +109,8 @@ export class ChatClient {
   readonly rest: Rest;
   private readonly session: Session;
   private readonly stream: EventStream;
-  private readonly messageActions: MessageActions;
+  /** Edits, deletions and reactions, and the queue of those waiting (`changes`). */
+  readonly messageActions: MessageActions;
   private activeRoom: RoomId | null = null;
   private readonly typingIndicators: TypingIndicators;
   private readonly consent: Consent;
@@ -231,7 +232,17 @@ export class ChatClient {
       announce: (invitation) => void this.notifications.announceInvitation(invitation),
     });
     this.typingIndicators = new TypingIndicators({ session: this.session, timers: deps.timers, state: () => this.state, set: (s) => this.set(s), signedIn: () => this.signedIn });
-    this.messageActions = new MessageActions({ rest: this.rest, session: this.session, e2ee: this.e2ee, state: () => this.state, set: (s) => this.set(s) });
+    this.messageActions = new MessageActions({
+      rest: this.rest,
+      session: this.session,
+      e2ee: this.e2ee,
+      state: () => this.state,
+      set: (s) => this.set(s),
+      storage: deps.storage,
+      timers: deps.timers,
+      newId: () => deps.newId(),
+      refreshToken: () => this.tokens.refresh(),
+    });
     this.outbox = new Outbox({
       state: () => this.state,
       set: (s) => this.set(s),
@@ -255,6 +266,7 @@ export class ChatClient {
       openHistory: (roomId) => this.history.open(roomId),
       people: this.people,
       outbox: this.outbox,
+      changes: this.messageActions.changes,
       onApplied: (event) => this.e2ee.onEvent(event),
     });
     this.tokens.onChange((stored) => {
@@ -314,7 +326,7 @@ export class ChatClient {
   start(): void {
     const stored = this.tokens.stored;
     if (!stored) return;
-    this.set({ ...S.addUsers({ ...this.state, me: stored.user }, [stored.user]), pending: this.outbox.load(stored.user.id) });
+    this.set({ ...S.addUsers({ ...this.state, me: stored.user }, [stored.user]), pending: this.outbox.load(stored.user.id), changes: this.messageActions.changes.load(stored.user.id) });
     this.typingIndicators.start();
     void this.connectWithToken();
   }
@@ -622,20 +634,6 @@ export class ChatClient {
     const page = await this.rest.get<SharedFilePage>(`/rooms/${roomId}/files?limit=${limit}${before !== undefined ? `&before=${before}` : ''}`);
     void this.people.resolve(page.files.map((f) => f.sender_id));
     return page;
-  }
-
-  // ---- message actions (messageActions.ts) ----
-
-  edit(roomId: RoomId, seq: Seq, text: string): Promise<void> {
-    return this.messageActions.edit(roomId, seq, text);
-  }
-
-  deleteMessage(roomId: RoomId, seq: Seq): Promise<void> {
-    return this.messageActions.delete(roomId, seq);
-  }
-
-  react(roomId: RoomId, seq: Seq, emoji: string, add: boolean): Promise<void> {
-    return this.messageActions.react(roomId, seq, emoji, add);
   }
 
   // ---- typing (typing.ts) ----

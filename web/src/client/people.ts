@@ -12,8 +12,8 @@ export interface PeopleDeps {
 }
 
 export class People {
-  /** Ids being looked up now, so that one id is asked for once. */
-  private readonly lookups = new Set<UserId>();
+  /** Ids being looked up now, and the lookup: one id is asked for once, and waited for by all. */
+  private readonly lookups = new Map<UserId, Promise<void>>();
 
   constructor(private readonly deps: PeopleDeps) {}
 
@@ -36,9 +36,25 @@ export class People {
    */
   async resolve(ids: UserId[]): Promise<void> {
     const known = this.deps.state().users;
-    const missing = [...new Set(ids.filter((id) => !known[id] && !this.lookups.has(id)))];
-    if (missing.length === 0) return;
-    for (const id of missing) this.lookups.add(id);
+    const waiting: Promise<void>[] = [];
+    const missing: UserId[] = [];
+    for (const id of new Set(ids)) {
+      if (known[id]) continue;
+      const inFlight = this.lookups.get(id);
+      if (inFlight) waiting.push(inFlight);
+      else missing.push(id);
+    }
+    if (missing.length > 0) {
+      const lookup = this.lookUp(missing);
+      for (const id of missing) this.lookups.set(id, lookup);
+      waiting.push(lookup);
+    }
+    // A caller that needs a name (a pop-up's title) has it once this resolves, even
+    // when another caller started the lookup.
+    await Promise.all(waiting);
+  }
+
+  private async lookUp(missing: UserId[]): Promise<void> {
     try {
       for (let i = 0; i < missing.length; i += 200) {
         const batch = missing.slice(i, i + 200);

@@ -31,9 +31,6 @@ export class ApiError extends Error {
 /** What a form says when its request got no answer (a {@link NetworkError}). */
 export const UNREACHABLE_MESSAGE = 'Cannot reach the server. Check your connection and try again.';
 
-/** Why an edit, a deletion or a reaction was not made: the client is offline. */
-export const OFFLINE_MESSAGE = 'you are offline; edits, deletions and reactions are not kept to send later, so try again once you are back online';
-
 /** A server's message as a sentence: capital first letter, full stop ("" stays ""). */
 export function asSentence(text: string): string {
   const trimmed = text.trim();

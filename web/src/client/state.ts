@@ -2,6 +2,7 @@
 // new object (never mutates), so React can compare snapshots by reference and the
 // tests can check each transition on its own.
 
+import type { PendingChange } from './changes';
 import type { E2eeView } from './e2eeView';
 import type { UploadItem } from './files';
 import type {
@@ -131,6 +132,8 @@ export interface State {
   users: Record<UserId, Profile>;
   presence: Record<UserId, Presence>;
   pending: PendingMessage[];
+  /** Edits, deletions and reactions the server does not have yet (changes.ts). */
+  changes: PendingChange[];
   /** My pending invitations and message requests, newest first; null until fetched. */
   invitations: Invitation[] | null;
   /** The people I blocked, with when; null until fetched. */
@@ -148,6 +151,7 @@ export const emptyState: State = {
   users: {},
   presence: {},
   pending: [],
+  changes: [],
   invitations: null,
   blocked: null,
   uploads: [],
@@ -270,7 +274,7 @@ export interface Effects {
   delivered?: Seq;
 }
 
-function withReaction(reactions: Reaction[] | undefined, emoji: string, user: UserId, add: boolean): Reaction[] {
+export function withReaction(reactions: Reaction[] | undefined, emoji: string, user: UserId, add: boolean): Reaction[] {
   const list = (reactions ?? []).map((r) => ({ ...r, user_ids: [...r.user_ids] }));
   const existing = list.find((r) => r.emoji === emoji);
   if (add) {

@@ -13,6 +13,7 @@
 //   room on screen while the tab is visible.
 
 import { RecentIds } from './ids';
+import type { ChangeQueue } from './changes';
 import type { Outbox } from './outbox';
 import type { People } from './people';
 import { isSignedOutError, type Rest, type Timers } from './rest';
@@ -34,6 +35,8 @@ export interface EventStreamDeps {
   openHistory: (roomId: RoomId) => Promise<void>;
   people: Pick<People, 'resolve' | 'refreshPresence' | 'knownIds'>;
   outbox: Pick<Outbox, 'save' | 'flush'>;
+  /** Edits, deletions and reactions waiting for the connection (changes.ts). */
+  changes: Pick<ChangeQueue, 'flush'>;
   /** Sees every event once, after it is applied (end-to-end encryption does). */
   onApplied: (event: RoomEvent) => void;
 }
@@ -127,6 +130,7 @@ export class EventStream {
 
   private afterConnect(): void {
     this.deps.outbox.flush();
+    void this.deps.changes.flush();
     void this.deps.people.refreshPresence();
     const active = this.deps.activeRoom();
     if (active !== null) this.markRead(active);

@@ -77,7 +77,7 @@ export function Composer({
     if (editing) {
       // The edit stays in the composer until the server has it: a refusal (offline
       // above all) leaves it there to try again.
-      client.edit(roomId, editing.seq, body).then(
+      client.messageActions.edit(roomId, editing.seq, body).then(
         () => {
           setText('');
           setCaret(0);

@@ -36,7 +36,7 @@ const CONNECTION_TEXT: Record<State['connection'], string | null> = {
   online: null,
   syncing: 'Syncing…',
   connecting: 'Connecting…',
-  offline: 'Offline: new messages are sent when the connection is back; edits, deletions and reactions need it',
+  offline: 'Offline: messages, edits, deletions and reactions are sent when the connection is back',
   outdated: 'Confab was updated on the server. Reload the page to continue.',
 };
 

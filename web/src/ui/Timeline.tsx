@@ -11,6 +11,7 @@
 
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { isBlocked, joinedByAccepting, messageStatus, type PendingMessage, type RoomState, type State } from '../client/state';
+import { changesOf, showChanges, type PendingChange } from '../client/changes';
 import { foldUnreadable, unreadableLine, type Revealed } from '../client/e2eeView';
 import type { FileInfo, MessageEvent, Profile, RoomEvent } from '../client/types';
 import { MessageAttachments } from './Attachments';
@@ -218,7 +219,7 @@ function BlockedMessage(props: MessageProps) {
 
 function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdit, onError, onOpen, encryption }: MessageProps & { grouped: boolean }) {
   const client = useClient();
-  const react = (emoji: string, add: boolean) => void client.react(room.room.id, message.seq, emoji, add).catch((e: unknown) => onError(actionFailure('react', e)));
+  const react = (emoji: string, add: boolean) => void client.messageActions.react(room.room.id, message.seq, emoji, add).catch((e: unknown) => onError(actionFailure('react', e)));
   const [picking, setPicking] = useState(false);
   const picker = useRef<HTMLDivElement>(null);
   const article = useRef<HTMLElement>(null);
@@ -228,7 +229,9 @@ function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdi
   }, [picking]);
   // The quoted message, loaded around it if it is not loaded.
   const showOriginal = (seq: number) => void client.openRoomAt(room.room.id, seq).catch(() => onError('Could not load the original message; check your connection.'));
-  const c = message.content;
+  // Changes of mine that wait for the connection show at once (changes.ts).
+  const changes = showChanges(message.content, changesOf(state, room.room.id, message.seq), me.id);
+  const c = changes.content;
   const mine = message.sender_id === me.id;
   const deleted = Boolean(c.deleted_at);
   const canDelete = !deleted && (mine || (room.room.kind === 'group' && room.myRole !== 'member'));
@@ -305,6 +308,7 @@ function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdi
               <em className="muted">{encryption ? 'Decrypting…' : 'Encrypted message'}</em>
             )}
             {c.edited_at && !deleted && <span className="muted small"> (edited)</span>}
+            {changes.waiting && <span className="muted small"> · waiting for the connection</span>}
             {!files.length && statusMark}
           </div>
         )}
@@ -314,6 +318,9 @@ function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdi
             {statusMark}
           </div>
         )}
+        {changes.failed.map((f) => (
+          <FailedChange key={f.id} change={f} />
+        ))}
         {c.reactions && c.reactions.length > 0 && (
           <div className="reactions">
             {c.reactions.map((r) => {
@@ -358,7 +365,7 @@ function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdi
                 if (!confirm('Delete this message for everyone?')) return;
                 // The toolbar goes with the message's text: the focus stays on the message.
                 article.current?.focus();
-                void client.deleteMessage(room.room.id, message.seq).catch((e: unknown) => onError(actionFailure('delete the message', e)));
+                void client.messageActions.delete(room.room.id, message.seq).catch((e: unknown) => onError(actionFailure('delete the message', e)));
               }}
             >
               🗑
@@ -390,6 +397,31 @@ function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdi
   );
 }
 
+/** A change of mine the server refused, with why, to retry or discard. */
+function FailedChange({ change }: { change: PendingChange }) {
+  const client = useClient();
+  const what = change.change.kind === 'edit' ? 'Edit not saved' : change.change.kind === 'delete' ? 'Not deleted' : `Reaction ${change.change.emoji} not saved`;
+  const { changes } = client.messageActions;
+  return <Refused what={what} error={change.error} onRetry={() => changes.retry(change.id)} onDiscard={() => changes.discard(change.id)} />;
+}
+
+/** What the server refused and why, with Retry and Discard. */
+function Refused({ what, error, onRetry, onDiscard }: { what: string; error?: string; onRetry: () => void; onDiscard: () => void }) {
+  return (
+    <p className="failed" role="alert">
+      {what}
+      {error ? `: ${error}` : ''}.{' '}
+      <button type="button" className="link" onClick={onRetry}>
+        Retry
+      </button>{' '}
+      ·{' '}
+      <button type="button" className="link" onClick={onDiscard}>
+        Discard
+      </button>
+    </p>
+  );
+}
+
 export function PendingItem({ pending, me, onOpen }: { pending: PendingMessage; me: Profile; onOpen: OpenImages }) {
   const client = useClient();
   const failed = pending.status === 'failed';
@@ -418,18 +450,7 @@ export function PendingItem({ pending, me, onOpen }: { pending: PendingMessage; 
             {sending}
           </div>
         )}
-        {failed && (
-          <p className="failed" role="alert">
-            Not sent{pending.error ? `: ${pending.error}` : ''}.{' '}
-            <button type="button" className="link" onClick={() => client.retry(pending.clientId)}>
-              Retry
-            </button>{' '}
-            ·{' '}
-            <button type="button" className="link" onClick={() => client.discard(pending.clientId)}>
-              Discard
-            </button>
-          </p>
-        )}
+        {failed && <Refused what="Not sent" error={pending.error} onRetry={() => client.retry(pending.clientId)} onDiscard={() => client.discard(pending.clientId)} />}
       </div>
     </article>
   );
