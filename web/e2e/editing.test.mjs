@@ -95,6 +95,7 @@ describe('editing', () => {
     await doomed.getByRole('button', { name: 'Delete' }).click();
     await alice.locator('.msg', { hasText: 'This message was deleted.' }).getByText('waiting for the connection').waitFor();
     assert.equal(await alice.getByRole('alert').count(), 0, 'nothing is refused');
+    if (process.env.CONFAB_SHOTS_DIR) await alice.screenshot({ path: `${process.env.CONFAB_SHOTS_DIR}/desktop-offline-changes.png` });
 
     assert.deepEqual(await changes(), [], 'nothing reached the server while offline');
 
