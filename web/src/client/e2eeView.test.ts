@@ -50,6 +50,30 @@ describe('reveal', () => {
   });
 });
 
+describe('reveal: files of encrypted messages', () => {
+  const sealedInfo = { id: 'f1', name: 'encrypted', size: 84, content_type: 'application/vnd.confab.encrypted' };
+  const withFiles = (seq: number): RoomEvent => {
+    const event = encrypted(seq, 7);
+    return { ...event, content: { ...event.content, attachments: [sealedInfo] } } as RoomEvent;
+  };
+  const file = { file_id: 'f1', name: 'Plan.pdf', content_type: 'application/pdf', size: 68, key: 'k', iv: 'i' };
+
+  it('shows the files the content describes, with what decrypts them, in place of the server’s `encrypted` ones', () => {
+    const log: RoomLog = { bySeq: { 1: { sender: 7, content: { type: 'text', text: 'plan', attachments: [file] } }, 2: { sender: 7, content: { type: 'text', text: 'none' } } }, own: {} };
+    const { events } = reveal([withFiles(1), withFiles(2)], log, 8);
+    const [first, second] = events.map((e) => (e.content.type === 'message' ? e.content.attachments : null));
+    expect(first).toEqual([{ id: 'f1', name: 'Plan.pdf', content_type: 'application/pdf', size: 68, encrypted: file }]);
+    // A content without files shows none, whatever the server's list says.
+    expect(second).toBeUndefined();
+  });
+
+  it('shows no file for a message still decrypting or that cannot be decrypted here', () => {
+    const log: RoomLog = { bySeq: { 2: { sender: 7, unreadable: true } }, own: {} };
+    const { events } = reveal([withFiles(1), withFiles(2)], log, 8);
+    expect(events.map((e) => e.content.type === 'message' && e.content.attachments)).toEqual([undefined, undefined]);
+  });
+});
+
 describe('foldUnreadable', () => {
   function system(seq: number, type: 'member_added' | 'mls_commit'): RoomEvent {
     const content = type === 'member_added' ? { type, user_id: 9 } : { type, epoch: seq, device_id: 1, commit: 'AAAA' };

@@ -6,7 +6,8 @@
 //   they are refused at once (with `OFFLINE_MESSAGE`), so the user sees that nothing
 //   happened and can try again, rather than losing them silently;
 // - encrypted rooms: edits and reactions are encrypted contents sent through E2ee
-//   (e2ee.ts), like the new messages the outbox sends there (`sendEncrypted`);
+//   (e2ee.ts), like the new messages the outbox sends there (`sendEncrypted`, with
+//   the keys of the files it carries, uploaded encrypted: uploads.ts);
 //   deletions are not encrypted;
 // - a write refused as `forbidden` in a direct room: one of us blocked the other, and
 //   the room is marked as closed for writing (`noteRefusal`, the outbox's too).
@@ -48,10 +49,16 @@ export class MessageActions {
     );
   }
 
-  /** Sends a new message of the outbox to an encrypted room, with its client_id. */
+  /** Sends a new message of the outbox to an encrypted room, with its client_id and its files' keys. */
   sendEncrypted(pending: S.PendingMessage): Promise<void> {
     const { roomId, body, replyTo, clientId } = pending;
-    const content: EncryptedContent = body.type === 'text' ? { type: 'text', text: body.text, ...(replyTo !== undefined ? { reply_to: replyTo } : {}) } : { type: 'text', text: '' };
+    const files = (pending.attachments ?? []).flatMap((f) => (f.encrypted ? [f.encrypted] : []));
+    const content: EncryptedContent = {
+      type: 'text',
+      text: body.type === 'text' ? body.text : '',
+      ...(replyTo !== undefined ? { reply_to: replyTo } : {}),
+      ...(files.length > 0 ? { attachments: files } : {}),
+    };
     return this.deps.e2ee.send(roomId, content, clientId);
   }
 
