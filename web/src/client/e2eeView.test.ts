@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyLog, encodeContent, foldUnreadable, isHiddenEncrypted, parseContent, reveal, safetyNumber, sameKeys, unreadableLine, type Revealed, type RoomLog } from './e2eeView';
+import { emptyLog, encodeContent, encryptedFileIn, foldUnreadable, isHiddenEncrypted, parseContent, reveal, safetyNumber, sameKeys, unreadableLine, type Revealed, type RoomLog } from './e2eeView';
 import type { RoomEvent } from './types';
 
 function encrypted(seq: number, sender: number, clientId = `c${seq}`): RoomEvent {
@@ -65,6 +65,16 @@ describe('reveal: files of encrypted messages', () => {
     expect(first).toEqual([{ id: 'f1', name: 'Plan.pdf', content_type: 'application/pdf', size: 68, encrypted: file }]);
     // A content without files shows none, whatever the server's list says.
     expect(second).toBeUndefined();
+  });
+
+  it('finds a file’s key for the Files tab: in the message decrypted at its seq, or in my own sent contents', () => {
+    const mineFile = { ...file, file_id: 'f2', name: 'Mine.png' };
+    const log: RoomLog = { bySeq: { 1: { sender: 7, content: { type: 'text', text: 'plan', attachments: [file] } } }, own: { c9: { type: 'text', text: '', attachments: [mineFile] } } };
+    expect(encryptedFileIn(log, 1, 'f1')).toBe(file);
+    expect(encryptedFileIn(log, 5, 'f2')).toBe(mineFile);
+    // Another message's seq does not lend its files.
+    expect(encryptedFileIn(log, 1, 'f2')).toBeUndefined();
+    expect(encryptedFileIn(log, 6, 'f3')).toBeUndefined();
   });
 
   it('shows no file for a message still decrypting or that cannot be decrypted here', () => {

@@ -124,6 +124,20 @@ export function entryOf(log: RoomLog, event: RoomEvent, me: UserId | undefined):
   return undefined;
 }
 
+/**
+ * The key and real name of a file of an encrypted room, as this device's log knows
+ * them: from the decrypted message `seq`, or from one of my own sent contents.
+ */
+export function encryptedFileIn(log: RoomLog, seq: Seq, fileId: string): EncryptedFile | undefined {
+  const entry = log.bySeq[seq];
+  const contents = entry && 'content' in entry ? [entry.content] : Object.values(log.own);
+  for (const content of contents) {
+    const found = content.type === 'text' ? content.attachments?.find((f) => f.file_id === fileId) : undefined;
+    if (found) return found;
+  }
+  return undefined;
+}
+
 function isEncrypted(event: RoomEvent): event is RoomEvent & { content: MessageContent } {
   return event.content.type === 'message' && event.content.body?.type === 'encrypted';
 }

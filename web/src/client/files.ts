@@ -263,14 +263,15 @@ export function fileLabel(name: string, contentType: string): string {
  * (room list, reply quotes): "Photo", "3 photos", "report.pdf", "4 files"; with
  * whether they are photos (for the icon). Null without files.
  */
-export function attachmentLabel(files: readonly FileInfo[] | undefined): { icon: 'photo' | 'file'; text: string } | null {
+export function attachmentLabel(files: readonly ShownFile[] | undefined): { icon: 'photo' | 'file'; text: string } | null {
   if (!files || files.length === 0) return null;
-  if (files.every(isImage)) return { icon: 'photo', text: files.length === 1 ? 'Photo' : `${files.length} photos` };
+  // A photo of an encrypted message has no measured size, but is a photo all the same.
+  if (files.every((f) => isImage(f) || (f.encrypted !== undefined && looksLikeImage(f.content_type)))) return { icon: 'photo', text: files.length === 1 ? 'Photo' : `${files.length} photos` };
   return { icon: 'file', text: files.length === 1 ? (files[0]?.name ?? 'File') : `${files.length} files` };
 }
 
 /** The same as one line of text (system notifications): "📷 Photo", "📎 report.pdf". */
-export function attachmentSummary(files: readonly FileInfo[] | undefined): string {
+export function attachmentSummary(files: readonly ShownFile[] | undefined): string {
   const label = attachmentLabel(files);
   return label ? `${label.icon === 'photo' ? '📷' : '📎'} ${label.text}` : '';
 }
