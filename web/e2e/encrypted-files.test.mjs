@@ -150,6 +150,19 @@ describe('files in end-to-end encrypted conversations', () => {
     await shoot(alice, 'e2ee-files-sent', alice.locator('.msg', { hasText: 'final draft of the budget' }));
     await shoot(alice, 'e2ee-files-received', card);
 
+    // The Files tab lists them under their own names (the server knows them as `encrypted`), and saves them decrypted.
+    await alice.getByRole('button', { name: 'Members' }).click();
+    await alice.getByRole('tab', { name: 'Files' }).click();
+    const shared = alice.getByRole('list', { name: 'Shared files' });
+    await shared.getByText(FROM_RUST_NOTES.name).waitFor(LONG);
+    const names = await shared.locator('.shared-file__name').allTextContents();
+    assert.deepEqual(names.sort(), [PHOTO.name, REPORT.name, FROM_RUST_PHOTO.name, FROM_RUST_NOTES.name].sort());
+    const [saved] = await Promise.all([alice.waitForEvent('download'), shared.getByRole('button', { name: `Download ${REPORT.name}` }).click()]);
+    assert.equal(saved.suggestedFilename(), REPORT.name);
+    assert.ok((await readFile(await saved.path())).equals(REPORT.buffer), 'the Files tab saves the plaintext');
+    await shoot(alice, 'e2ee-files-tab');
+    await alice.getByRole('button', { name: 'Members' }).click();
+
     // A file whose ciphertext changed on the way fails its tag check: the photo says so in words, and no image shows.
     await alice.route('**/api/v1/files/*', async (route) => {
       const response = await route.fetch();
