@@ -1,7 +1,7 @@
 // End-to-end: files in an end-to-end encrypted group, between the web client (a
 // person in Chromium) and the Rust client's OpenMLS device (`confab-testkit
-// mls-peer`, driven over its JSON lines). The web user attaches a photo and a PDF in
-// the composer; the Rust device decrypts both byte for byte. The Rust device sends a
+// mls-peer`, driven over its JSON lines). The web user attaches two photos and a PDF in
+// the composer; the Rust device decrypts them byte for byte. The Rust device sends a
 // photo and a text file; the web shows the photo decoded and saves the text file
 // decrypted under its name. Over REST, the server holds only ciphertext typed
 // `application/vnd.confab.encrypted`. Screenshots (phone and desktop) go to
@@ -34,6 +34,7 @@ after(async () => {
 const LONG = { timeout: 60_000 };
 const ROOM_NAME = 'Harbour renovation — budget, permits and the site visit';
 const PHOTO = { name: 'Site visit, north pier at low tide (taken from the old crane, 2026-11-27).png', mimeType: 'image/png', buffer: pngBytes(640, 400) };
+const PORTRAIT = { name: 'IMG_2044 portrait.png', mimeType: 'image/png', buffer: pngBytes(300, 450) };
 const REPORT = { name: 'Harbour renovation budget 2027 — final draft for the board (v3, with annexes).pdf', mimeType: 'application/pdf', buffer: pdfBytes('Harbour renovation budget 2027') };
 const MESSAGE =
   'Here are the photo from this morning’s site visit and the final draft of the budget. Please read the annexes before Thursday: the permit costs moved, and the crane rental now runs until March.';
@@ -83,23 +84,25 @@ describe('files in end-to-end encrypted conversations', () => {
     // Alice attaches a photo and a PDF with the paperclip's file picker, and sends them with a long message.
     const attach = alice.getByRole('button', { name: 'Attach files' });
     assert.equal(await attach.isEnabled(), true, 'the paperclip works in an encrypted conversation');
-    await alice.locator('.composer input[type=file]').setInputFiles([PHOTO, REPORT]);
-    await alice.locator('.upload--done').nth(1).waitFor(LONG);
+    await alice.locator('.composer input[type=file]').setInputFiles([PHOTO, PORTRAIT, REPORT]);
+    await alice.locator('.upload--done').nth(2).waitFor(LONG);
     const box = alice.getByRole('combobox', { name: 'Message' });
     await box.fill(MESSAGE);
     await shoot(alice, 'e2ee-files-composer');
     await box.press('Enter');
     const mine = alice.locator('.msg', { hasText: 'final draft of the budget' });
+    // Two photos: a grid of tiles, each decrypted in the page.
+    await mine.getByRole('list', { name: '2 photos' }).locator(`img.thumb__img[alt="${PORTRAIT.name}"]`).waitFor(LONG);
     await mine.locator(`img.thumb__img[alt="${PHOTO.name}"]`).waitFor(LONG);
     await mine.getByRole('button', { name: new RegExp(`^Download Harbour renovation budget 2027`) }).waitFor(LONG);
 
     // The Rust device decrypts the message and both files, byte for byte.
-    const [message] = await peerRead(room.id, (list) => list.some((m) => m.attachments.length === 2));
+    const [message] = await peerRead(room.id, (list) => list.some((m) => m.attachments.length === 3));
     const content = JSON.parse(Buffer.from(message.plaintext, 'base64').toString('utf8'));
     assert.equal(content.text, MESSAGE);
     const byName = Object.fromEntries(message.attachments.map((f) => [f.name, f]));
-    assert.deepEqual(Object.keys(byName).sort(), [PHOTO.name, REPORT.name].sort());
-    for (const sent of [PHOTO, REPORT]) {
+    assert.deepEqual(Object.keys(byName).sort(), [PHOTO.name, PORTRAIT.name, REPORT.name].sort());
+    for (const sent of [PHOTO, PORTRAIT, REPORT]) {
       const got = byName[sent.name];
       assert.equal(got.content_type, sent.mimeType);
       assert.equal(got.size, sent.buffer.length);
@@ -108,7 +111,7 @@ describe('files in end-to-end encrypted conversations', () => {
 
     // The server has ciphertext only: typed as encrypted, named `encrypted`, not the bytes sent.
     const { events } = await api(server, gus.token, 'GET', `/rooms/${room.id}/messages?limit=50`);
-    const stored = events.find((e) => e.content.type === 'message' && e.content.attachments?.length === 2);
+    const stored = events.find((e) => e.content.type === 'message' && e.content.attachments?.length === 3);
     assert.ok(stored, 'the message lists its files');
     assert.equal(stored.content.body.type, 'encrypted');
     for (const secret of ['final draft', 'north pier', 'board (v3']) assert.ok(!JSON.stringify(events).includes(secret), `"${secret}" is not stored in the clear`);
@@ -119,7 +122,7 @@ describe('files in end-to-end encrypted conversations', () => {
       const response = await fetch(`${server.url}/api/v1/files/${info.id}`, { headers: { Authorization: `Bearer ${gus.token}` } });
       assert.equal(response.status, 200);
       const bytes = Buffer.from(await response.arrayBuffer());
-      const plain = info.id === byName[PHOTO.name].file_id ? PHOTO.buffer : REPORT.buffer;
+      const plain = [PHOTO, PORTRAIT, REPORT].find((f) => byName[f.name].file_id === info.id).buffer;
       assert.equal(bytes.length, plain.length + 16, 'ciphertext and tag');
       assert.ok(!bytes.equals(plain.subarray(0, bytes.length)) && !bytes.includes(plain.subarray(0, 16)), 'not the plaintext');
     }
@@ -156,7 +159,7 @@ describe('files in end-to-end encrypted conversations', () => {
     const shared = alice.getByRole('list', { name: 'Shared files' });
     await shared.getByText(FROM_RUST_NOTES.name).waitFor(LONG);
     const names = await shared.locator('.shared-file__name').allTextContents();
-    assert.deepEqual(names.sort(), [PHOTO.name, REPORT.name, FROM_RUST_PHOTO.name, FROM_RUST_NOTES.name].sort());
+    assert.deepEqual(names.sort(), [PHOTO.name, PORTRAIT.name, REPORT.name, FROM_RUST_PHOTO.name, FROM_RUST_NOTES.name].sort());
     const [saved] = await Promise.all([alice.waitForEvent('download'), shared.getByRole('button', { name: `Download ${REPORT.name}` }).click()]);
     assert.equal(saved.suggestedFilename(), REPORT.name);
     assert.ok((await readFile(await saved.path())).equals(REPORT.buffer), 'the Files tab saves the plaintext');

@@ -45,9 +45,16 @@ export function MessageAttachments({ files, onOpen }: { files: ShownFile[]; onOp
           ))}
         </ul>
       )}
-      {sealed.map((image) => (
-        <SealedThumb key={image.id} file={image} onOpen={(measured) => onOpen([measured], 0)} />
-      ))}
+      {sealed.length === 1 && sealed[0] && <SealedThumb file={sealed[0]} onOpen={(measured) => onOpen([measured], 0)} />}
+      {sealed.length > 1 && (
+        <ul className={`attach-grid attach-grid--${sealed.length === 2 || sealed.length === 4 ? 2 : 3}`} aria-label={`${sealed.length} photos`}>
+          {sealed.map((image) => (
+            <li key={image.id}>
+              <SealedThumb file={image} tile onOpen={(measured) => onOpen([measured], 0)} />
+            </li>
+          ))}
+        </ul>
+      )}
       {others.length > 0 && (
         <ul className="file-cards" aria-label={others.length === 1 ? 'File' : `${others.length} files`}>
           {others.map((file) => (
@@ -96,7 +103,7 @@ export function ImageThumb({ file, tile = false, onOpen }: { file: Image; tile?:
  * takes a placeholder's box until decrypted, then its own shape; it opens the viewer
  * with its measured size. A photo that cannot be decrypted (or downloaded) says so.
  */
-function SealedThumb({ file, onOpen }: { file: SealedImage; onOpen: (image: Image) => void }) {
+function SealedThumb({ file, tile = false, onOpen }: { file: SealedImage; tile?: boolean; onOpen: (image: Image) => void }) {
   const { url, failed, error } = useFileUrl(file.id, 'full', file.encrypted);
   const [natural, setNatural] = useState<{ width: number; height: number } | null>(null);
   const size = natural ? fitImage(natural.width, natural.height, SINGLE_MAX.width, SINGLE_MAX.height) : SEALED_PLACEHOLDER;
@@ -114,13 +121,13 @@ function SealedThumb({ file, onOpen }: { file: SealedImage; onOpen: (image: Imag
   return (
     <button
       type="button"
-      className={`thumb${natural ? ' thumb--loaded' : ''}`}
+      className={`thumb${tile ? ' thumb--tile' : ''}${natural ? ' thumb--loaded' : ''}`}
       onClick={() => natural && onOpen({ ...file, ...natural })}
       disabled={!natural}
       aria-label={natural ? `Open photo ${file.name}` : `Decrypting photo ${file.name}`}
       title={file.name}
     >
-      <svg className="thumb__sizer" width={size.width} height={size.height} viewBox={`0 0 ${size.width} ${size.height}`} aria-hidden="true" />
+      {!tile && <svg className="thumb__sizer" width={size.width} height={size.height} viewBox={`0 0 ${size.width} ${size.height}`} aria-hidden="true" />}
       {url && (
         <img
           className="thumb__img"
