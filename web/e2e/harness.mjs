@@ -282,3 +282,40 @@ export async function dropFiles(page, selector, files) {
   const target = page.locator(selector);
   for (const type of ['dragenter', 'dragover', 'drop']) await target.dispatchEvent(type, { dataTransfer: transfer });
 }
+
+/**
+ * An OpenMLS device of the Rust client in its own process (`confab-testkit mls-peer`,
+ * crates/confab-testkit/src/mls_peer.rs): `call(op, args)` sends one JSON command
+ * line and resolves to its answer line (an `{error}` answer rejects); `stop()` closes
+ * its stdin, which ends it.
+ */
+export function startMlsPeer() {
+  const child = spawn(testkitBinary(), ['mls-peer'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (chunk) => {
+    log += chunk;
+  });
+  const exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit(code ?? signal)));
+  const waiting = [];
+  createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.(line));
+  return {
+    async call(op, args = {}) {
+      const answer = new Promise((resolveLine) => waiting.push(resolveLine));
+      child.stdin.write(`${JSON.stringify({ op, ...args })}\n`);
+      const line = await Promise.race([
+        answer,
+        exited.then((code) => {
+          throw new Error(`mls-peer exited (${code}):\n${log}`);
+        }),
+      ]);
+      const value = JSON.parse(line);
+      if (typeof value.error === 'string') throw new Error(`mls-peer ${op}: ${value.error}`);
+      return value;
+    },
+    stop() {
+      child.stdin.on('error', () => {});
+      child.stdin.end();
+      return exited;
+    },
+  };
+}

@@ -19,11 +19,16 @@
 // 6. (expected to fail: a Rust-side bug) openmls adds by an openmls last-resort
 //    key package;
 // 7. racing commits: openmls wins, ts-mls processes the winner;
-// 8. both keep exactly 5 past epochs.
+// 8. both keep exactly 5 past epochs;
+// 9. encrypted files both ways: the web client's AES-GCM (src/client/encryptedFiles.ts)
+//    and content shape opened byte for byte by the Rust client, and the reverse; the
+//    server keeps only ciphertext typed `application/vnd.confab.encrypted`.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMlsEngine, MlsEpochError, MlsRemovedError, PADDING_BLOCK, wireInfo } from '../src/client/mls/engine';
 import { fromBase64, toBase64 } from '../src/client/mls/identity';
+import { encodeContent, parseContent } from '../src/client/e2eeView';
+import { decryptFile, describeFile, encryptFile } from '../src/client/encryptedFiles';
 import { RustPeer, startServer, type Server } from './processes';
 import { PASSWORD, WebDevice, deviceKeyLookup, encryptedRoom, signIn, signUp, type Session } from './web-device';
 
@@ -488,5 +493,49 @@ describe('MLS between ts-mls (web) and openmls (Rust) through the server', () =>
     expect(await lenaRust.join()).toEqual([room]);
     expect(await web.join()).toEqual([room]);
     await expectSameSecret(room, [web], [lenaRust, mikeRust], 1);
+  });
+
+  it('9: encrypted files both ways, opened byte for byte; the server stores only ciphertext', async () => {
+    const web = await webUser('fran');
+    const { session: gus, peer } = await rustUser('gus');
+    const room = await encryptedRoom(web.session, [gus]);
+    await web.register(3);
+    await peer.register(3);
+    await web.createGroup(room);
+    expect(await peer.join()).toEqual([room]);
+
+    // Every byte value, and a length that is not a multiple of the AES block.
+    const document = new Uint8Array(70_001).map((_, i) => (i * 7 + 3) % 256);
+    const sealed = await encryptFile(new Blob([document]));
+    const uploaded = await web.uploadEncrypted(sealed.ciphertext);
+    expect(uploaded).toMatchObject({ name: 'encrypted', content_type: 'application/vnd.confab.encrypted', size: document.length + 16 });
+    const file = describeFile(uploaded.id, { name: 'Budget 2027 — final (v3).pdf', contentType: 'application/pdf', size: document.length }, sealed);
+    const content = new TextDecoder().decode(encodeContent({ type: 'text', text: 'the budget', attachments: [file] }));
+    await web.send(room, content, [uploaded.id]);
+
+    const [readByRust] = await peer.read(room);
+    expect(readByRust?.files).toHaveLength(1);
+    const opened = readByRust!.files[0]!;
+    expect({ ...opened, bytes: undefined }).toEqual({ file_id: uploaded.id, name: 'Budget 2027 — final (v3).pdf', contentType: 'application/pdf', size: document.length, bytes: undefined });
+    expect(Buffer.from(opened.bytes).equals(Buffer.from(document))).toBe(true);
+
+    // The reverse: openmls's device encrypts (OpenMLS's AES-256-GCM), the web opens it.
+    const photo = new Uint8Array(4_099).map((_, i) => (i * 13 + 1) % 256);
+    const seq = await peer.sendFile(room, 'a photo', { name: 'Hafen am Abend.png', contentType: 'image/png', bytes: photo });
+    const [readByWeb] = await web.read(room);
+    expect(readByWeb?.seq).toBe(seq);
+    const received = parseContent(new TextEncoder().encode(readByWeb!.text));
+    expect(received?.type).toBe('text');
+    const attachments = received?.type === 'text' ? (received.attachments ?? []) : [];
+    expect(attachments.map((f) => [f.name, f.content_type, f.size])).toEqual([['Hafen am Abend.png', 'image/png', photo.length]]);
+    const stored = await web.download(attachments[0]!.file_id);
+    // The server has ciphertext only: not the photo, 16 bytes of tag longer.
+    expect(stored).toHaveLength(photo.length + 16);
+    expect(Buffer.from(stored).includes(Buffer.from(photo.subarray(0, 64)))).toBe(false);
+    expect(Buffer.from(await decryptFile(stored, attachments[0]!)).equals(Buffer.from(photo))).toBe(true);
+    // And its message lists the file, so that members may download it.
+    const events = await web.messageEvents(room);
+    const carried = events.find((e) => e.seq === seq)?.content as { attachments?: { id: string; content_type: string }[] };
+    expect(carried.attachments?.map((f) => [f.id, f.content_type])).toEqual([[attachments[0]!.file_id, 'application/vnd.confab.encrypted']]);
   });
 });

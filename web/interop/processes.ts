@@ -68,6 +68,15 @@ export async function startServer(): Promise<Server> {
 /** An answer of the peer that is an error. */
 export class PeerError extends Error {}
 
+/** A file of a message the peer read: as its content describes it, and its decrypted bytes. */
+export interface PeerFile {
+  file_id: string;
+  name: string;
+  contentType: string;
+  size: number;
+  bytes: Uint8Array;
+}
+
 /** One OpenMLS device (confab_client::e2ee::Device) in its own process. */
 export class RustPeer {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -133,10 +142,25 @@ export class RustPeer {
     return (await this.call<{ seq: number }>('send', { room_id: roomId, plaintext: Buffer.from(text, 'utf8').toString('base64') })).seq;
   }
 
-  /** The room's messages after `after` from other devices, decrypted, in order. */
-  async read(roomId: number, after = 0): Promise<{ seq: number; userId: number; deviceId: number; text: string }[]> {
-    const r = await this.call<{ messages: { seq: number; user_id: number; device_id: number; plaintext: string }[] }>('read', { room_id: roomId, after });
-    return r.messages.map((m) => ({ seq: m.seq, userId: m.user_id, deviceId: m.device_id, text: Buffer.from(m.plaintext, 'base64').toString('utf8') }));
+  /** Encrypts `bytes` with a new key, uploads them and sends `text` carrying the file (`Device::send_file`). */
+  async sendFile(roomId: number, text: string, file: { name: string; contentType: string; bytes: Uint8Array }): Promise<number> {
+    const command = { room_id: roomId, text, name: file.name, content_type: file.contentType, bytes: Buffer.from(file.bytes).toString('base64') };
+    return (await this.call<{ seq: number }>('send_file', command)).seq;
+  }
+
+  /** The room's messages after `after` from other devices, decrypted, in order, with their files downloaded and decrypted. */
+  async read(roomId: number, after = 0): Promise<{ seq: number; userId: number; deviceId: number; text: string; files: PeerFile[] }[]> {
+    const r = await this.call<{ messages: { seq: number; user_id: number; device_id: number; plaintext: string; attachments: (Omit<PeerFile, 'bytes' | 'contentType'> & { content_type: string; bytes: string })[] }[] }>('read', {
+      room_id: roomId,
+      after,
+    });
+    return r.messages.map((m) => ({
+      seq: m.seq,
+      userId: m.user_id,
+      deviceId: m.device_id,
+      text: Buffer.from(m.plaintext, 'base64').toString('utf8'),
+      files: m.attachments.map((f) => ({ file_id: f.file_id, name: f.name, contentType: f.content_type, size: f.size, bytes: new Uint8Array(Buffer.from(f.bytes, 'base64')) })),
+    }));
   }
 
   async exportSecret(roomId: number, label: string, length: number): Promise<{ epoch: number; secret: Uint8Array }> {

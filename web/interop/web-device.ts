@@ -25,11 +25,21 @@ export class Api {
     private token: string | undefined,
   ) {}
 
+  /** The bearer token of this session. */
+  get bearer(): string | undefined {
+    return this.token;
+  }
+
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.raw<T>(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : 'application/json');
+  }
+
+  /** A request with a body of its own (JSON answers). */
+  async raw<T>(method: string, path: string, body?: BodyInit, contentType = 'application/octet-stream'): Promise<T> {
     const headers: Record<string, string> = {};
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.url}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (body !== undefined) headers['content-type'] = contentType;
+    const response = await fetch(`${this.url}/api/v1${path}`, { method, headers, body });
     const text = await response.text();
     if (!response.ok) {
       let code: string | undefined;
@@ -270,16 +280,32 @@ export class WebDevice {
     }
   }
 
-  /** Encrypts and sends `text`; returns the message's seq and its ciphertext. */
-  async send(roomId: number, text: string): Promise<{ seq: number; ciphertext: Uint8Array }> {
+  /**
+   * Encrypts and sends `text` (with `attachments`, the ids of files uploaded with
+   * `uploadEncrypted`); returns the message's seq and its ciphertext.
+   */
+  async send(roomId: number, text: string, attachments: string[] = []): Promise<{ seq: number; ciphertext: Uint8Array }> {
     const { message, group } = await this.engine.encrypt(this.group(roomId), new TextEncoder().encode(text));
     this.groups.set(roomId, group);
     const event = await this.api.post<RoomEvent>(`/rooms/${roomId}/messages`, {
       client_id: `web-${this.session.sessionId}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
       body: { type: 'encrypted', ciphertext: toBase64(message) },
+      ...(attachments.length > 0 ? { attachments } : {}),
     });
     this.sent.add(event.seq);
     return { seq: event.seq, ciphertext: message };
+  }
+
+  /** Uploads a file's ciphertext as the browser does (`POST /files?encrypted=true`); answers the server's FileInfo. */
+  async uploadEncrypted(ciphertext: Uint8Array<ArrayBuffer>): Promise<{ id: string; name: string; content_type: string; size: number }> {
+    return this.api.raw('POST', `/files?name=encrypted&client_id=web-file-${Date.now()}-${Math.random().toString(36).slice(2)}&encrypted=true`, ciphertext);
+  }
+
+  /** A file's stored bytes (`GET /files/{id}`). */
+  async download(fileId: string): Promise<Uint8Array<ArrayBuffer>> {
+    const response = await fetch(`${this.api.url}/api/v1/files/${encodeURIComponent(fileId)}`, { headers: { authorization: `Bearer ${this.api.bearer}` } });
+    if (!response.ok) throw new ApiError(response.status, undefined, `GET /files/${fileId}: ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
   }
 
   /** The room's encrypted message events after `after` (history, oldest first). */

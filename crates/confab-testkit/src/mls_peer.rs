@@ -10,8 +10,13 @@
 //! - `sync` `{room_id}` → `{epoch}`: adds missing devices, removes those due;
 //! - `join` → `{rooms}`: joins from its Welcomes;
 //! - `send` `{room_id, plaintext}` → `{seq}`: `plaintext` in base64;
-//! - `read` `{room_id, after}` → `{messages: [{seq, user_id, device_id, plaintext}]}`:
-//!   decrypts the room's messages after `after` from other devices, in order;
+//! - `send_file` `{room_id, text, name, content_type, bytes}` → `{seq}`: encrypts
+//!   `bytes` (base64) with a new AES-256-GCM key, uploads it and sends a text message
+//!   carrying it (`Device::send_file`);
+//! - `read` `{room_id, after}` → `{messages: [{seq, user_id, device_id, plaintext,
+//!   attachments}]}`: decrypts the room's messages after `after` from other devices,
+//!   in order; `attachments` lists the files a text message carries, each downloaded
+//!   and decrypted: `{file_id, name, content_type, size, bytes}` (`bytes` in base64);
 //! - `catch_up` `{room_id}` → `{epoch}`;
 //! - `export_secret` `{room_id, label, length}` → `{epoch, secret}` (base64).
 
@@ -22,6 +27,7 @@ use confab_client::Client;
 use confab_client::e2ee::{Device, Received};
 use confab_client::proto::RoomId;
 use confab_client::proto::events::EventContent;
+use confab_client::proto::mls::EncryptedContent;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 
@@ -127,6 +133,21 @@ impl Peer {
                 let event = self.device()?.send(room, &plaintext).await?;
                 Ok(json!({ "seq": event.seq }))
             }
+            "send_file" => {
+                let room = room()?;
+                let bytes = BASE64.decode(text(command, "bytes")?)?;
+                let event = self
+                    .device()?
+                    .send_file(
+                        room,
+                        text(command, "text")?,
+                        text(command, "name")?,
+                        text(command, "content_type")?,
+                        &bytes,
+                    )
+                    .await?;
+                Ok(json!({ "seq": event.seq }))
+            }
             "read" => {
                 let room = room()?;
                 let after = number(command, "after")?;
@@ -162,14 +183,39 @@ impl Peer {
                 plaintext,
             } = device.receive(&event).await?
             {
+                let attachments = attachments(device, &plaintext).await?;
                 messages.push(json!({
                     "seq": seq,
                     "user_id": user,
                     "device_id": sender,
                     "plaintext": BASE64.encode(plaintext),
+                    "attachments": attachments,
                 }));
             }
         }
         Ok(json!({ "messages": messages }))
     }
+}
+
+/// The files a decrypted text message carries, downloaded and decrypted (none for
+/// other contents, or a plaintext that is not a content this version knows).
+async fn attachments(device: &Device, plaintext: &[u8]) -> anyhow::Result<Vec<Value>> {
+    let Ok(EncryptedContent::Text { attachments, .. }) = serde_json::from_slice(plaintext) else {
+        return Ok(Vec::new());
+    };
+    let mut files = Vec::new();
+    for file in &attachments {
+        let bytes = device
+            .fetch_file(file)
+            .await
+            .with_context(|| format!("file {} ({})", file.file_id, file.name))?;
+        files.push(json!({
+            "file_id": file.file_id,
+            "name": file.name,
+            "content_type": file.content_type,
+            "size": file.size,
+            "bytes": BASE64.encode(bytes),
+        }));
+    }
+    Ok(files)
 }

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { decryptFile } from './encryptedFiles';
 import { ChatClient } from './client';
 import { NetworkError } from './rest';
 import { UploadAborted, type UploadRequest } from './files';
@@ -31,7 +32,7 @@ interface FakeUpload {
   fail(): void;
 }
 
-function setup() {
+function setup(encrypted = false) {
   const timers = new FakeTimers();
   const storage = new MemoryStorage();
   storage.setItem('confab.session', JSON.stringify({ tokens: tokens(1, timers.time + 15 * 60_000), user: me }));
@@ -43,7 +44,7 @@ function setup() {
   const fetch = async (url: string, init?: RequestInit): Promise<Response> => {
     const path = url.replace('/api/v1', '');
     const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
-    if (path === '/rooms') return json({ rooms: [room] });
+    if (path === '/rooms') return json({ rooms: [{ ...room, room: { ...room.room, encrypted } }] });
     if (path === '/users/me') return json(me);
     if (path === '/invitations') return json({ invitations: [] });
     if (path === '/blocks') return json({ blocked: [] });
@@ -222,6 +223,37 @@ describe('ChatClient: files in the composer', () => {
     t.uploads[2]!.answer(200, fileInfo('f1', 'a.pdf'));
     await settle();
     expect(t.client.getState().uploads[0]).toMatchObject({ status: 'done', file: { id: 'f1' } });
+  });
+
+  it('in an encrypted room, uploads each file encrypted (the same bytes on retry) and keeps its key out of storage', async () => {
+    const t = setup(true);
+    await connect(t);
+    const plaintext = new TextEncoder().encode('%PDF-1.7 secret plans');
+    t.client.addFiles(9, [{ name: 'Secret plans.pdf', blob: new Blob([plaintext], { type: 'application/pdf' }) }]);
+    await vi.waitFor(() => expect(t.uploads).toHaveLength(1));
+    const first = t.uploads[0]!;
+    // Neither the name nor the bytes reach the server.
+    expect(first.request.url).toBe('/api/v1/files?name=encrypted&client_id=id-1&encrypted=true');
+    const sent = new Uint8Array(await first.request.body.arrayBuffer());
+    expect(sent).toHaveLength(plaintext.length + 16);
+    expect(new TextDecoder().decode(sent)).not.toContain('secret plans');
+    first.fail();
+    await settle();
+    t.client.retryUpload('id-1');
+    await vi.waitFor(() => expect(t.uploads).toHaveLength(2));
+    expect(new Uint8Array(await t.uploads[1]!.request.body.arrayBuffer())).toEqual(sent);
+    t.uploads[1]!.answer(201, { id: 'f1', name: 'encrypted', size: sent.length, content_type: 'application/vnd.confab.encrypted' });
+    await settle();
+    // Shown, and sent, as the message will describe it: its own name, type and size, and its key.
+    const file = t.client.getState().uploads[0]!.file!;
+    expect(file).toMatchObject({ id: 'f1', name: 'Secret plans.pdf', content_type: 'application/pdf', size: plaintext.length });
+    expect(file.encrypted).toMatchObject({ file_id: 'f1', name: 'Secret plans.pdf', content_type: 'application/pdf', size: plaintext.length });
+    expect(await decryptFile(sent, file.encrypted!)).toEqual(plaintext);
+
+    expect(t.client.sendWithFiles(9, 'the plans')).toBe(true);
+    expect(t.client.getState().pending[0]!.attachments![0]!.encrypted?.key).toBe(file.encrypted!.key);
+    await settle();
+    expect(t.storage.getItem('confab.outbox.1') ?? '').not.toContain(file.encrypted!.key);
   });
 
   it('refreshes an expired token and uploads again once', async () => {

@@ -558,7 +558,7 @@ export class ChatClient {
    * Queues a message; it shows as pending until the server's event replaces it.
    * `attachments` are files uploaded already.
    */
-  sendMessage(roomId: RoomId, text: string, replyTo?: Seq, attachments?: FileInfo[]): void {
+  sendMessage(roomId: RoomId, text: string, replyTo?: Seq, attachments?: F.ShownFile[]): void {
     this.stopTyping();
     this.outbox.send(roomId, text, replyTo, attachments);
   }
@@ -579,7 +579,7 @@ export class ChatClient {
    * carries at most MAX_ATTACHMENTS files: answers how many were left out.
    */
   addFiles(roomId: RoomId, files: NewFile[]): number {
-    return this.uploads.add(roomId, files);
+    return this.uploads.add(roomId, files, this.state.rooms[roomId]?.room.encrypted === true);
   }
 
   /** Uploads a failed file again, with the same client_id. */

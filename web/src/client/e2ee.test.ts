@@ -6,6 +6,8 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it, vi } from 'vitest';
 import { E2ee } from './e2ee';
+import type { EncryptedFile } from './e2eeView';
+import { describeFile, encryptFile, FileDecryptError } from './encryptedFiles';
 import { wireInfo } from './mls/engine';
 import { fromBase64 } from './mls/identity';
 import { ApiError } from './rest';
@@ -25,6 +27,8 @@ class FakeDs {
   commits: RoomEvent[] = [];
   welcomes: (W['PendingWelcome'] & { device: number })[] = [];
   events: RoomEvent[] = [];
+  /** Uploaded files' bytes by id (the ciphertext, in an encrypted room). */
+  files = new Map<string, Uint8Array<ArrayBuffer>>();
   private seq = 0;
 
   private event(sender: number, content: RoomEvent['content']): RoomEvent {
@@ -90,7 +94,9 @@ class FakeDs {
         case `POST /rooms/${ROOM}/messages`: {
           const ciphertext = (b.body as { ciphertext: string }).ciphertext;
           this.stale(ciphertext);
-          return this.event(userId, { type: 'message', client_id: b.client_id as string, body: { type: 'encrypted', ciphertext } }) as T;
+          const ids = (b.attachments as string[] | undefined) ?? [];
+          const attachments = ids.map((id) => ({ id, name: 'encrypted', content_type: 'application/vnd.confab.encrypted', size: this.files.get(id)?.length ?? 0 }));
+          return this.event(userId, { type: 'message', client_id: b.client_id as string, body: { type: 'encrypted', ciphertext }, ...(ids.length > 0 ? { attachments } : {}) }) as T;
         }
         default:
           if (method === 'DELETE' && path.startsWith('/mls/welcomes/')) {
@@ -100,7 +106,12 @@ class FakeDs {
           throw new Error(`unexpected ${route}`);
       }
     };
-    return { call, get: <T,>(path: string) => call<T>('GET', path), post: <T,>(path: string, body?: unknown) => call<T>('POST', path, body) };
+    const blob = async (path: string): Promise<Blob> => {
+      const bytes = this.files.get(decodeURIComponent(path.replace('/files/', '')));
+      if (!bytes) throw new ApiError(404, 'not_found', 'no such file');
+      return new Blob([bytes]);
+    };
+    return { call, blob, get: <T,>(path: string) => call<T>('GET', path), post: <T,>(path: string, body?: unknown) => call<T>('POST', path, body) };
   }
 }
 
@@ -177,5 +188,45 @@ describe('E2ee', () => {
     alice.e2ee.onKeyPackagesLow(11);
     await until(() => expect(ds.packages.get(11)?.length).toBe(stock + 20));
     for (const d of [alice, bob, bob2]) d.e2ee.stop();
+  });
+
+  it('sends a file’s key inside the message and its id as an attachment; the member decrypts it', { timeout: 30_000 }, async () => {
+    const ds = new FakeDs();
+    const alice = device(ds, 1, 11);
+    const bob = device(ds, 2, 21);
+    alice.e2ee.start(1, 11);
+    bob.e2ee.start(2, 21);
+    await until(() => expect(ds.packages.get(21)?.length).toBe(20));
+    await alice.e2ee.createGroup(ROOM);
+    for (const e of ds.events) bob.e2ee.onEvent(e);
+    await until(() => expect(ds.welcomes).toHaveLength(0));
+
+    const plaintext = new TextEncoder().encode('the minutes of the meeting');
+    const sealed = await encryptFile(new Blob([plaintext]));
+    ds.files.set('f1', sealed.ciphertext);
+    const file = describeFile('f1', { name: 'minutes.txt', contentType: 'text/plain', size: plaintext.length }, sealed);
+    await alice.e2ee.send(ROOM, { type: 'text', text: 'minutes attached', attachments: [file] }, 'a1');
+    const sent = ds.events[ds.events.length - 1] as RoomEvent;
+    // The server is told the file's id (so that members may download it), never its key or name.
+    expect(sent.content.type === 'message' && sent.content.attachments?.map((f) => f.id)).toEqual(['f1']);
+    expect(JSON.stringify(sent)).not.toContain(file.key);
+    expect(JSON.stringify(sent)).not.toContain('minutes.txt');
+
+    bob.e2ee.onEvent(sent);
+    await until(() => expect(bob.text(sent.seq)).toBe('minutes attached'));
+    const entry = bob.state().e2ee?.logs[ROOM]?.bySeq[sent.seq];
+    const received = entry && 'content' in entry && entry.content.type === 'text' ? entry.content.attachments : undefined;
+    expect(received).toEqual([file]);
+    const opened = await bob.e2ee.files.blob((received as EncryptedFile[])[0] as EncryptedFile);
+    expect(new Uint8Array(await opened.arrayBuffer())).toEqual(plaintext);
+    expect(opened.type).toBe('text/plain');
+
+    // A changed byte fails the tag check: an error, never bytes.
+    const tampered = sealed.ciphertext.slice();
+    tampered[0] = (tampered[0] as number) ^ 1;
+    ds.files.set('f1', tampered);
+    await expect(bob.e2ee.files.blob(file)).rejects.toBeInstanceOf(FileDecryptError);
+    alice.e2ee.stop();
+    bob.e2ee.stop();
   });
 });

@@ -20,12 +20,17 @@
 //   added; any member's device does it (before sends and every few seconds for the
 //   open room), and the server's epoch ordering settles races (409 `mls_epoch_stale`:
 //   catch up, retry).
+// - Files (encryptedFiles.ts): a text content's `attachments` carry each file's key;
+//   `send` lists their ids in the message's `attachments` so that members may download
+//   the ciphertext; `files` decrypts them for the screen, in memory only.
 // - Verification: safety numbers (e2eeView.ts), "verified" kept in the store with the
 //   device keys verified; when they change, the user is listed in `changed`.
 
 import type { Device, Group, MlsEngine } from './mls/engine';
 import type { MlsStore } from './mls/store';
 import { withGroupLock } from './mls/locks';
+import { EncryptedFiles } from './encryptedFiles';
+import { browserObjectUrls, type ObjectUrls } from './media';
 import { fromBase64, toBase64 } from './mls/identity';
 import { ApiError, type Rest, type Timers } from './rest';
 import { emptyLog, emptyView, encodeContent, entryOf, parseContent, safetyNumber, sameKeys, type E2eeView, type EncryptedContent, type LogEntry, type RoomLog } from './e2eeView';
@@ -52,7 +57,7 @@ interface Modules {
 }
 
 export interface E2eeDeps {
-  rest: Pick<Rest, 'get' | 'post' | 'call'>;
+  rest: Pick<Rest, 'get' | 'post' | 'call' | 'blob'>;
   state: () => S.State;
   set: (state: S.State) => void;
   timers: Timers;
@@ -60,6 +65,8 @@ export interface E2eeDeps {
   /** Loads the engine and store (tests pass their own); default a dynamic import. */
   modules?: () => Promise<Modules>;
   indexedDB?: IDBFactory;
+  /** Object URLs for decrypted files (the browser's `URL` unless given). */
+  objectUrls?: ObjectUrls;
 }
 
 interface Context {
@@ -95,7 +102,12 @@ export class E2ee {
   private scanDue = false;
   private storeName = '';
 
-  constructor(private readonly deps: E2eeDeps) {}
+  /** The files of encrypted messages, decrypted for the screen (in memory only). */
+  readonly files: EncryptedFiles;
+
+  constructor(private readonly deps: E2eeDeps) {
+    this.files = new EncryptedFiles((id) => deps.rest.blob(`/files/${encodeURIComponent(id)}`), deps.objectUrls ?? browserObjectUrls);
+  }
 
   // ---- the view (client state) ----
 
@@ -150,6 +162,7 @@ export class E2ee {
     this.sessionKey = '';
     this.queued.clear();
     this.devices.clear();
+    this.files.clear();
     if (this.tick !== null) this.deps.timers.clearTimeout(this.tick);
     this.tick = null;
     void context?.then((c) => c.store.close()).catch(() => undefined);
@@ -467,7 +480,8 @@ export class E2ee {
   }
 
   /**
-   * Encrypts and sends a content with `clientId` (the server stores it once). The
+   * Encrypts and sends a content with `clientId` (the server stores it once), with
+   * the ids of the files it carries as the message's attachments. The
    * content is kept first as this device's own, since MLS cannot decrypt it here.
    * Losing a race for the epoch: catch up and retry; leaves due: remove them first.
    */
@@ -502,7 +516,11 @@ export class E2ee {
         // The sender ratchet moved: saved before the message leaves.
         await c.store.put(roomId, next);
         try {
-          await this.deps.rest.post(`/rooms/${roomId}/messages`, { client_id: clientId, body: { type: 'encrypted', ciphertext: toBase64(message) } });
+          const body: W['SendMessageRequest'] = { client_id: clientId, body: { type: 'encrypted', ciphertext: toBase64(message) } };
+          // Its files' ciphertext, so that the members may download it (the keys are inside).
+          const files = content.type === 'text' ? (content.attachments ?? []) : [];
+          if (files.length > 0) body.attachments = files.map((f) => f.file_id);
+          await this.deps.rest.post(`/rooms/${roomId}/messages`, body);
           return;
         } catch (error) {
           if (isCode(error, 'mls_epoch_stale')) await this.catchUp(c, roomId);

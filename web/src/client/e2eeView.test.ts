@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyLog, encodeContent, foldUnreadable, isHiddenEncrypted, parseContent, reveal, safetyNumber, sameKeys, unreadableLine, type Revealed, type RoomLog } from './e2eeView';
+import { emptyLog, encodeContent, encryptedFileIn, foldUnreadable, isHiddenEncrypted, parseContent, reveal, safetyNumber, sameKeys, unreadableLine, type Revealed, type RoomLog } from './e2eeView';
 import type { RoomEvent } from './types';
 
 function encrypted(seq: number, sender: number, clientId = `c${seq}`): RoomEvent {
@@ -47,6 +47,40 @@ describe('reveal', () => {
     expect(status).toEqual({ 1: 'decrypted', 2: 'decrypted', 6: 'unreadable', 7: 'pending' });
     expect(isHiddenEncrypted(encrypted(5, 8), log, 8)).toBe(true);
     expect(isHiddenEncrypted(encrypted(1, 7), emptyLog, 8)).toBe(false);
+  });
+});
+
+describe('reveal: files of encrypted messages', () => {
+  const sealedInfo = { id: 'f1', name: 'encrypted', size: 84, content_type: 'application/vnd.confab.encrypted' };
+  const withFiles = (seq: number): RoomEvent => {
+    const event = encrypted(seq, 7);
+    return { ...event, content: { ...event.content, attachments: [sealedInfo] } } as RoomEvent;
+  };
+  const file = { file_id: 'f1', name: 'Plan.pdf', content_type: 'application/pdf', size: 68, key: 'k', iv: 'i' };
+
+  it('shows the files the content describes, with what decrypts them, in place of the server’s `encrypted` ones', () => {
+    const log: RoomLog = { bySeq: { 1: { sender: 7, content: { type: 'text', text: 'plan', attachments: [file] } }, 2: { sender: 7, content: { type: 'text', text: 'none' } } }, own: {} };
+    const { events } = reveal([withFiles(1), withFiles(2)], log, 8);
+    const [first, second] = events.map((e) => (e.content.type === 'message' ? e.content.attachments : null));
+    expect(first).toEqual([{ id: 'f1', name: 'Plan.pdf', content_type: 'application/pdf', size: 68, encrypted: file }]);
+    // A content without files shows none, whatever the server's list says.
+    expect(second).toBeUndefined();
+  });
+
+  it('finds a file’s key for the Files tab: in the message decrypted at its seq, or in my own sent contents', () => {
+    const mineFile = { ...file, file_id: 'f2', name: 'Mine.png' };
+    const log: RoomLog = { bySeq: { 1: { sender: 7, content: { type: 'text', text: 'plan', attachments: [file] } } }, own: { c9: { type: 'text', text: '', attachments: [mineFile] } } };
+    expect(encryptedFileIn(log, 1, 'f1')).toBe(file);
+    expect(encryptedFileIn(log, 5, 'f2')).toBe(mineFile);
+    // Another message's seq does not lend its files.
+    expect(encryptedFileIn(log, 1, 'f2')).toBeUndefined();
+    expect(encryptedFileIn(log, 6, 'f3')).toBeUndefined();
+  });
+
+  it('shows no file for a message still decrypting or that cannot be decrypted here', () => {
+    const log: RoomLog = { bySeq: { 2: { sender: 7, unreadable: true } }, own: {} };
+    const { events } = reveal([withFiles(1), withFiles(2)], log, 8);
+    expect(events.map((e) => e.content.type === 'message' && e.content.attachments)).toEqual([undefined, undefined]);
   });
 });
 

@@ -2,7 +2,8 @@
 // service, e2ee.ts, keeps the data; this module has no MLS and no I/O):
 //
 // - EncryptedContent, the plaintext of an encrypted message (crates/confab-proto's
-//   `mls::EncryptedContent`): UTF-8 JSON `{"type":"text","text","reply_to"?}`,
+//   `mls::EncryptedContent`): UTF-8 JSON `{"type":"text","text","reply_to"?,"attachments"?}`
+//   (each attachment an `EncryptedFile`: its id, name, type, size, key and iv),
 //   `{"type":"edit","target_seq","text"}`, `{"type":"reaction","target_seq","emoji","add"}`;
 //   unknown types are skipped.
 // - A room's decrypted log (seq -> what it held, or that it cannot be read here), and
@@ -14,10 +15,36 @@
 // - Safety numbers: 60 digits from SHA-256 of both users' sorted device keys, the
 //   same on both sides.
 
-import type { MessageContent, Reaction, RoomEvent, RoomId, Seq, UserId } from './types';
+import type { FileInfo, MessageContent, Reaction, RoomEvent, RoomId, Seq, UserId } from './types';
+
+/**
+ * A file of an encrypted message, as its content describes it (crates/confab-proto's
+ * `mls::EncryptedFile`): the uploaded ciphertext's id, the plaintext's name, type and
+ * size, and its AES-256-GCM key (32 bytes) and iv (12 bytes) in standard base64.
+ */
+export interface EncryptedFile {
+  file_id: string;
+  name: string;
+  content_type: string;
+  size: number;
+  key: string;
+  iv: string;
+}
+
+/**
+ * A message's file as the client shows it: the server's FileInfo, or for a file of an
+ * encrypted message (whose FileInfo says only `encrypted`) the plaintext's name, type
+ * and size from the content, with `encrypted`, what downloads and decrypts it.
+ */
+export type ShownFile = FileInfo & { encrypted?: EncryptedFile };
+
+/** How a file of an encrypted message shows: its own name, type and size. */
+export function shownEncryptedFile(file: EncryptedFile): ShownFile {
+  return { id: file.file_id, name: file.name, content_type: file.content_type, size: file.size, encrypted: file };
+}
 
 export type EncryptedContent =
-  | { type: 'text'; text: string; reply_to?: Seq }
+  | { type: 'text'; text: string; reply_to?: Seq; attachments?: EncryptedFile[] }
   | { type: 'edit'; target_seq: Seq; text: string }
   | { type: 'reaction'; target_seq: Seq; emoji: string; add: boolean };
 
@@ -63,11 +90,26 @@ export function parseContent(bytes: Uint8Array): EncryptedContent | null {
   if (typeof value !== 'object' || value === null) return null;
   const v = value as Record<string, unknown>;
   const seq = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x > 0;
-  if (v.type === 'text' && typeof v.text === 'string') return seq(v.reply_to) ? { type: 'text', text: v.text, reply_to: v.reply_to as Seq } : { type: 'text', text: v.text };
+  if (v.type === 'text' && typeof v.text === 'string') {
+    const content: EncryptedContent = { type: 'text', text: v.text };
+    if (seq(v.reply_to)) content.reply_to = v.reply_to as Seq;
+    const files = Array.isArray(v.attachments) ? v.attachments.flatMap((f) => parseFile(f) ?? []) : [];
+    if (files.length > 0) content.attachments = files;
+    return content;
+  }
   if (v.type === 'edit' && seq(v.target_seq) && typeof v.text === 'string') return { type: 'edit', target_seq: v.target_seq as Seq, text: v.text };
   if (v.type === 'reaction' && seq(v.target_seq) && typeof v.emoji === 'string' && typeof v.add === 'boolean')
     return { type: 'reaction', target_seq: v.target_seq as Seq, emoji: v.emoji, add: v.add };
   return null;
+}
+
+/** An attachment of a text content, or null when a field is missing or of the wrong type (left out). */
+function parseFile(value: unknown): EncryptedFile | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const f = value as Record<string, unknown>;
+  const strings = [f.file_id, f.name, f.content_type, f.key, f.iv];
+  if (!strings.every((x) => typeof x === 'string') || typeof f.size !== 'number' || !Number.isSafeInteger(f.size) || f.size < 0) return null;
+  return { file_id: f.file_id as string, name: f.name as string, content_type: f.content_type as string, size: f.size, key: f.key as string, iv: f.iv as string };
 }
 
 /** The log entry of an encrypted message event, its own content looked up by client_id. */
@@ -78,6 +120,20 @@ export function entryOf(log: RoomLog, event: RoomEvent, me: UserId | undefined):
   if (content.type === 'message' && event.sender_id === me) {
     const own = log.own[content.client_id];
     if (own) return { sender: event.sender_id, content: own };
+  }
+  return undefined;
+}
+
+/**
+ * The key and real name of a file of an encrypted room, as this device's log knows
+ * them: from the decrypted message `seq`, or from one of my own sent contents.
+ */
+export function encryptedFileIn(log: RoomLog, seq: Seq, fileId: string): EncryptedFile | undefined {
+  const entry = log.bySeq[seq];
+  const contents = entry && 'content' in entry ? [entry.content] : Object.values(log.own);
+  for (const content of contents) {
+    const found = content.type === 'text' ? content.attachments?.find((f) => f.file_id === fileId) : undefined;
+    if (found) return found;
   }
   return undefined;
 }
@@ -128,14 +184,10 @@ export function reveal(timeline: RoomEvent[], log: RoomLog, me: UserId | undefin
       continue;
     }
     const entry = entryOf(log, event, me);
-    if (entry === undefined) {
-      status[event.seq] = 'pending';
-      events.push(event);
-      continue;
-    }
-    if ('unreadable' in entry) {
-      status[event.seq] = 'unreadable';
-      events.push(event);
+    if (entry === undefined || 'unreadable' in entry) {
+      status[event.seq] = entry === undefined ? 'pending' : 'unreadable';
+      // The server's attachments of an encrypted message are ciphertext named `encrypted`: nothing to show.
+      events.push(event.content.attachments ? { ...event, content: { ...event.content, attachments: undefined } } : event);
       continue;
     }
     if ('skipped' in entry || entry.content.type !== 'text') continue;
@@ -145,6 +197,10 @@ export function reveal(timeline: RoomEvent[], log: RoomLog, me: UserId | undefin
     const list: Reaction[] = byEmoji ? [...byEmoji].filter(([, users]) => users.size > 0).map(([emoji, users]) => ({ emoji, user_ids: [...users] })) : [];
     const content: MessageContent = { ...event.content, body: { type: 'text', text: edit?.text ?? entry.content.text } };
     if (entry.content.reply_to !== undefined) content.reply_to = entry.content.reply_to;
+    // The files are those the content describes (the server's list names only ciphertext).
+    const files = entry.content.attachments?.map(shownEncryptedFile) ?? [];
+    if (files.length > 0) content.attachments = files;
+    else delete content.attachments;
     if (edit) content.edited_at = edit.at || event.created_at;
     if (list.length > 0) content.reactions = list;
     else delete content.reactions;

@@ -150,6 +150,10 @@ describe('showing files', () => {
     expect(attachmentLabel([])).toBeNull();
     expect(attachmentSummary([pdf])).toBe('📎 report.pdf');
     expect(attachmentSummary([photo])).toBe('📷 Photo');
+    // A photo of an encrypted message (no measured size) is a photo too; its other files are files.
+    const sealed = { id: 'f9', name: 'pier.png', size: 9, content_type: 'image/png', encrypted: { file_id: 'f9', name: 'pier.png', content_type: 'image/png', size: 9, key: 'k', iv: 'i' } };
+    expect(attachmentLabel([sealed])).toEqual({ icon: 'photo', text: 'Photo' });
+    expect(attachmentLabel([{ ...sealed, content_type: 'application/pdf', name: 'a.pdf' }])).toEqual({ icon: 'file', text: 'a.pdf' });
   });
 
   it('names pasted images by when they were pasted', () => {

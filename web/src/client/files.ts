@@ -7,8 +7,11 @@
 // (after a network failure, say) sends the same id, so the server stores it once and
 // answers the first file if it had arrived after all.
 
+import type { ShownFile } from './e2eeView';
 import { ApiError, NetworkError } from './rest';
 import type { FileInfo, RoomId } from './types';
+
+export type { ShownFile } from './e2eeView';
 
 /** Most files one message may carry (the server's `--max-attachments` default). */
 export const MAX_ATTACHMENTS = 10;
@@ -99,7 +102,8 @@ export interface UploadItem {
   status: 'uploading' | 'done' | 'failed';
   /** Bytes sent so far. */
   loaded: number;
-  file?: FileInfo;
+  /** Once uploaded: the file; in an encrypted room, as its message describes it (with its key). */
+  file?: ShownFile;
   error?: UploadFailure;
 }
 
@@ -145,7 +149,7 @@ export function uploadProgress(list: UploadItem[], id: string, loaded: number): 
   return change(list, id, (item) => (item.status === 'uploading' ? { ...item, loaded: Math.min(Math.max(loaded, item.loaded), item.size) } : item));
 }
 
-export function uploadDone(list: UploadItem[], id: string, file: FileInfo): UploadItem[] {
+export function uploadDone(list: UploadItem[], id: string, file: ShownFile): UploadItem[] {
   return change(list, id, (item) => ({ ...item, status: 'done', loaded: item.size, file, error: undefined }));
 }
 
@@ -259,14 +263,15 @@ export function fileLabel(name: string, contentType: string): string {
  * (room list, reply quotes): "Photo", "3 photos", "report.pdf", "4 files"; with
  * whether they are photos (for the icon). Null without files.
  */
-export function attachmentLabel(files: readonly FileInfo[] | undefined): { icon: 'photo' | 'file'; text: string } | null {
+export function attachmentLabel(files: readonly ShownFile[] | undefined): { icon: 'photo' | 'file'; text: string } | null {
   if (!files || files.length === 0) return null;
-  if (files.every(isImage)) return { icon: 'photo', text: files.length === 1 ? 'Photo' : `${files.length} photos` };
+  // A photo of an encrypted message has no measured size, but is a photo all the same.
+  if (files.every((f) => isImage(f) || (f.encrypted !== undefined && looksLikeImage(f.content_type)))) return { icon: 'photo', text: files.length === 1 ? 'Photo' : `${files.length} photos` };
   return { icon: 'file', text: files.length === 1 ? (files[0]?.name ?? 'File') : `${files.length} files` };
 }
 
 /** The same as one line of text (system notifications): "📷 Photo", "📎 report.pdf". */
-export function attachmentSummary(files: readonly FileInfo[] | undefined): string {
+export function attachmentSummary(files: readonly ShownFile[] | undefined): string {
   const label = attachmentLabel(files);
   return label ? `${label.icon === 'photo' ? '📷' : '📎'} ${label.text}` : '';
 }

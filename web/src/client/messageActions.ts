@@ -6,8 +6,9 @@
 //   in the change queue (changes.ts), shown at once, and is sent once the connection
 //   is back; while changes wait, new ones queue behind them to keep the order;
 // - encrypted rooms: edits and reactions are encrypted contents sent through E2ee
-//   (e2ee.ts), like the new messages the outbox sends there (`sendEncrypted`). They
-//   need the group's current epoch, so offline they are refused at once in words
+//   (e2ee.ts), like the new messages the outbox sends there (`sendEncrypted`, with
+//   the keys of the files it carries, uploaded encrypted: uploads.ts). They need the
+//   group's current epoch, so offline they are refused at once in words
 //   (`OFFLINE_ENCRYPTED_MESSAGE`). Deletions are not encrypted, and queue like any;
 // - a write refused as `forbidden` in a direct room: one of us blocked the other, and
 //   the room is marked as closed for writing (`noteRefusal`, the outbox's too).
@@ -67,10 +68,16 @@ export class MessageActions {
     return this.act(roomId, seq, { kind: 'react', emoji, add });
   }
 
-  /** Sends a new message of the outbox to an encrypted room, with its client_id. */
+  /** Sends a new message of the outbox to an encrypted room, with its client_id and its files' keys. */
   sendEncrypted(pending: S.PendingMessage): Promise<void> {
     const { roomId, body, replyTo, clientId } = pending;
-    const content: EncryptedContent = body.type === 'text' ? { type: 'text', text: body.text, ...(replyTo !== undefined ? { reply_to: replyTo } : {}) } : { type: 'text', text: '' };
+    const files = (pending.attachments ?? []).flatMap((f) => (f.encrypted ? [f.encrypted] : []));
+    const content: EncryptedContent = {
+      type: 'text',
+      text: body.type === 'text' ? body.text : '',
+      ...(replyTo !== undefined ? { reply_to: replyTo } : {}),
+      ...(files.length > 0 ? { attachments: files } : {}),
+    };
     return this.deps.e2ee.send(roomId, content, clientId);
   }
 

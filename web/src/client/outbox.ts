@@ -11,7 +11,8 @@
 import type { KeyValueStorage, Timers } from './rest';
 import { DisconnectedError, RequestError, type Session } from './session';
 import * as S from './state';
-import type { FileInfo, RequestFrame, RoomId, Seq, UserId } from './types';
+import type { ShownFile } from './e2eeView';
+import type { RequestFrame, RoomId, Seq, UserId } from './types';
 
 const KEY_PREFIX = 'confab.outbox.';
 
@@ -46,7 +47,7 @@ export class Outbox {
    * Queues a message; it shows as pending until the server's event replaces it.
    * `attachments` are files uploaded already.
    */
-  send(roomId: RoomId, text: string, replyTo?: Seq, attachments?: FileInfo[]): void {
+  send(roomId: RoomId, text: string, replyTo?: Seq, attachments?: ShownFile[]): void {
     const pending: S.PendingMessage = {
       clientId: this.deps.newId(),
       roomId,
@@ -95,8 +96,9 @@ export class Outbox {
   /** Stores the outbox of `state` (call after each change to it). */
   save(state: S.State): void {
     if (!state.me) return;
-    // The plaintext of an end-to-end encrypted room is not left in storage in the clear.
-    const kept = state.pending.filter((p) => !state.rooms[p.roomId]?.room.encrypted);
+    // The plaintext of an end-to-end encrypted room is not left in storage in the clear,
+    // nor the keys of its files (checked on their own too: the room may not be listed yet).
+    const kept = state.pending.filter((p) => !state.rooms[p.roomId]?.room.encrypted && !p.attachments?.some((f) => f.encrypted));
     if (kept.length === 0) this.deps.storage.removeItem(KEY_PREFIX + state.me.id);
     else this.deps.storage.setItem(KEY_PREFIX + state.me.id, JSON.stringify(kept));
   }

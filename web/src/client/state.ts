@@ -3,12 +3,11 @@
 // tests can check each transition on its own.
 
 import type { PendingChange } from './changes';
-import type { E2eeView } from './e2eeView';
+import type { E2eeView, ShownFile } from './e2eeView';
 import type { UploadItem } from './files';
 import type {
   BlockedUser,
   EventContent,
-  FileInfo,
   Invitation,
   Member,
   MessageBody,
@@ -118,8 +117,11 @@ export interface PendingMessage {
   roomId: RoomId;
   body: MessageBody;
   replyTo?: Seq;
-  /** Files uploaded already, carried by id (the outbox keeps only what was uploaded). */
-  attachments?: FileInfo[];
+  /**
+   * Files uploaded already, carried by id (the outbox keeps only what was uploaded);
+   * in an encrypted room with their keys, so such a message is never stored (outbox.ts).
+   */
+  attachments?: ShownFile[];
   createdAt: string;
   status: 'sending' | 'failed';
   error?: string;

@@ -1,21 +1,37 @@
 // Files in messages and in the composer: image thumbnails (sized before they load,
 // so the timeline does not jump), cards for other files, the full-size image viewer,
 // and the composer's pending uploads with their progress and errors.
+//
+// Files of encrypted messages (`ShownFile.encrypted`) look the same, but their bytes
+// are downloaded and decrypted here: a photo shows once decrypted (there is no
+// thumbnail, and its size is known only then), a card decrypts on click, and a file
+// that cannot be decrypted says so in words.
 
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import type { EncryptedFile, ShownFile } from '../client/e2eeView';
+import { FileDecryptError } from '../client/encryptedFiles';
 import { fileKind, fileLabel, fitImage, formatSize, isImage, looksLikeImage, uploadsFraction, type UploadItem } from '../client/files';
-import type { FileInfo } from '../client/types';
 import { useClient, useFileUrl, useSaveFile } from './hooks';
 
 /** Largest box a single image is shown in, in CSS pixels (thumbnails are at most 320). */
 const SINGLE_MAX = { width: 320, height: 280 };
 
-type Image = FileInfo & { width: number; height: number };
+/** The box an encrypted photo takes until it is decrypted and its size known. */
+const SEALED_PLACEHOLDER = { width: 240, height: 180 };
+
+type Image = ShownFile & { width: number; height: number };
+type SealedImage = ShownFile & { encrypted: EncryptedFile };
+
+/** A photo of an encrypted message: shown inline once decrypted here. */
+function isSealedImage(file: ShownFile): file is SealedImage {
+  return file.encrypted !== undefined && looksLikeImage(file.content_type);
+}
 
 /** A message's files: images as thumbnails (a grid when there are several), the rest as cards. */
-export function MessageAttachments({ files, onOpen }: { files: FileInfo[]; onOpen: (images: Image[], index: number) => void }) {
+export function MessageAttachments({ files, onOpen }: { files: ShownFile[]; onOpen: (images: Image[], index: number) => void }) {
   const images = files.filter(isImage);
-  const others = files.filter((f) => !isImage(f));
+  const sealed = files.filter(isSealedImage);
+  const others = files.filter((f) => !isImage(f) && !isSealedImage(f));
   const columns = images.length === 2 || images.length === 4 ? 2 : 3;
   return (
     <div className="attachments">
@@ -25,6 +41,16 @@ export function MessageAttachments({ files, onOpen }: { files: FileInfo[]; onOpe
           {images.map((image, i) => (
             <li key={image.id}>
               <ImageThumb file={image} tile onOpen={() => onOpen(images, i)} />
+            </li>
+          ))}
+        </ul>
+      )}
+      {sealed.length === 1 && sealed[0] && <SealedThumb file={sealed[0]} onOpen={(measured) => onOpen([measured], 0)} />}
+      {sealed.length > 1 && (
+        <ul className={`attach-grid attach-grid--${sealed.length === 2 || sealed.length === 4 ? 2 : 3}`} aria-label={`${sealed.length} photos`}>
+          {sealed.map((image) => (
+            <li key={image.id}>
+              <SealedThumb file={image} tile onOpen={(measured) => onOpen([measured], 0)} />
             </li>
           ))}
         </ul>
@@ -72,22 +98,72 @@ export function ImageThumb({ file, tile = false, onOpen }: { file: Image; tile?:
   );
 }
 
-/** A file that is not shown inline: its kind, name and size; the whole card downloads it. */
-export function FileCard({ file }: { file: FileInfo }) {
+/**
+ * A photo of an encrypted message, decrypted into an object URL while it is shown. It
+ * takes a placeholder's box until decrypted, then its own shape; it opens the viewer
+ * with its measured size. A photo that cannot be decrypted (or downloaded) says so.
+ */
+function SealedThumb({ file, tile = false, onOpen }: { file: SealedImage; tile?: boolean; onOpen: (image: Image) => void }) {
+  const { url, failed, error } = useFileUrl(file.id, 'full', file.encrypted);
+  const [natural, setNatural] = useState<{ width: number; height: number } | null>(null);
+  const size = natural ? fitImage(natural.width, natural.height, SINGLE_MAX.width, SINGLE_MAX.height) : SEALED_PLACEHOLDER;
+  if (failed) {
+    return (
+      <p className="file-card file-card--failed sealed-error" role="note" title={file.name}>
+        <FileIcon name={file.name} contentType={file.content_type} />
+        <span className="file-card__text">
+          <span className="file-card__name">{file.name}</span>
+          <span className="file-card__meta">{failureText(error)}</span>
+        </span>
+      </p>
+    );
+  }
+  return (
+    <button
+      type="button"
+      className={`thumb${tile ? ' thumb--tile' : ''}${natural ? ' thumb--loaded' : ''}`}
+      onClick={() => natural && onOpen({ ...file, ...natural })}
+      disabled={!natural}
+      aria-label={natural ? `Open photo ${file.name}` : `Decrypting photo ${file.name}`}
+      title={file.name}
+    >
+      {!tile && <svg className="thumb__sizer" width={size.width} height={size.height} viewBox={`0 0 ${size.width} ${size.height}`} aria-hidden="true" />}
+      {url && (
+        <img
+          className="thumb__img"
+          src={url}
+          alt={file.name}
+          width={size.width}
+          height={size.height}
+          draggable={false}
+          onLoad={(e) => setNatural({ width: e.currentTarget.naturalWidth || 1, height: e.currentTarget.naturalHeight || 1 })}
+        />
+      )}
+    </button>
+  );
+}
+
+/** What went wrong with a file of an encrypted message, in words. */
+function failureText(error: unknown): string {
+  return error instanceof FileDecryptError ? 'Could not be decrypted: the file is damaged or its key is wrong' : 'Could not be downloaded · it may have been deleted';
+}
+
+/** A file that is not shown inline: its kind, name and size; the whole card downloads it (decrypting it first if need be). */
+export function FileCard({ file }: { file: ShownFile }) {
   const save = useSaveFile();
-  const [state, setState] = useState<'idle' | 'busy' | 'failed'>('idle');
+  const [state, setState] = useState<'idle' | 'busy' | 'failed' | 'undecryptable'>('idle');
   const download = () => {
     setState('busy');
     save(file).then(
       () => setState('idle'),
-      () => setState('failed'),
+      (error: unknown) => setState(error instanceof FileDecryptError ? 'undecryptable' : 'failed'),
     );
   };
   const label = fileLabel(file.name, file.content_type);
   return (
     <button
       type="button"
-      className={`file-card${state === 'failed' ? ' file-card--failed' : ''}`}
+      className={`file-card${state === 'failed' || state === 'undecryptable' ? ' file-card--failed' : ''}`}
       onClick={download}
       disabled={state === 'busy'}
       aria-label={`Download ${file.name} (${label}, ${formatSize(file.size)})`}
@@ -96,7 +172,17 @@ export function FileCard({ file }: { file: FileInfo }) {
       <FileIcon name={file.name} contentType={file.content_type} />
       <span className="file-card__text">
         <span className="file-card__name">{file.name}</span>
-        <span className="file-card__meta">{state === 'busy' ? 'Downloading…' : state === 'failed' ? 'Download failed · try again' : `${label} · ${formatSize(file.size)}`}</span>
+        <span className="file-card__meta" role={state === 'undecryptable' ? 'alert' : undefined}>
+          {state === 'busy'
+            ? file.encrypted
+              ? 'Downloading and decrypting…'
+              : 'Downloading…'
+            : state === 'failed'
+              ? 'Download failed · try again'
+              : state === 'undecryptable'
+                ? 'Could not be decrypted: the file is damaged or its key is wrong'
+                : `${label} · ${formatSize(file.size)}`}
+        </span>
       </span>
       <span className="file-card__action" aria-hidden="true">
         {state === 'busy' ? <span className="spinner spinner--sm" /> : <DownloadGlyph />}
@@ -142,7 +228,7 @@ function focusables(root: HTMLElement | null): HTMLElement[] {
 export function ImageViewer({ images, start, close }: { images: Image[]; start: number; close: () => void }) {
   const [index, setIndex] = useState(Math.min(Math.max(start, 0), images.length - 1));
   const file = images[index] as Image;
-  const full = useFileUrl(file.id, 'full');
+  const full = useFileUrl(file.id, 'full', file.encrypted);
   const thumb = useFileUrl(file.thumbnail ? file.id : undefined, 'thumbnail');
   const save = useSaveFile();
   const [saving, setSaving] = useState<'idle' | 'busy' | 'failed'>('idle');

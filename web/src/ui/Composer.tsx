@@ -213,9 +213,9 @@ export function Composer({
               type="button"
               className="btn btn--ghost btn--icon composer__attach"
               onClick={() => picker.current?.click()}
-              disabled={room.room.encrypted || uploads.length >= MAX_ATTACHMENTS}
+              disabled={uploads.length >= MAX_ATTACHMENTS}
               aria-label="Attach files"
-              title={room.room.encrypted ? 'Files can’t be shared in end-to-end encrypted conversations' : uploads.length >= MAX_ATTACHMENTS ? `At most ${MAX_ATTACHMENTS} files per message` : 'Attach files'}
+              title={uploads.length >= MAX_ATTACHMENTS ? `At most ${MAX_ATTACHMENTS} files per message` : room.room.encrypted ? 'Attach files (encrypted on this device)' : 'Attach files'}
             >
               <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
                 <path d="M20 11.5l-7.8 7.8a5 5 0 0 1-7.1-7.1l8.2-8.2a3.4 3.4 0 0 1 4.8 4.8l-8.1 8.1a1.7 1.7 0 0 1-2.4-2.4l7.4-7.4" className="stroke" />

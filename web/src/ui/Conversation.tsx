@@ -61,14 +61,11 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
     typers.length === 0 ? '' : typers.length === 1 ? `${typers[0]} is typing…` : typers.length === 2 ? `${typers[0]} and ${typers[1]} are typing…` : 'Several people are typing…';
   const openImages = useCallback<OpenImages>((images, index) => setViewer({ images, index }), []);
 
-  // Files picked, dropped or pasted go to this room's composer and upload at once.
-  const canAttach = access === 'ok' && !room.room.encrypted;
+  // Files picked, dropped or pasted go to this room's composer and upload at once
+  // (in an encrypted room, encrypted on this device first).
+  const canAttach = access === 'ok';
   const addFiles = (files: NewFile[]) => {
     if (files.length === 0) return;
-    if (room.room.encrypted) {
-      setActionError('Files can’t be shared in end-to-end encrypted conversations.');
-      return;
-    }
     const left = client.addFiles(roomId, files);
     if (left > 0) setActionError(`A message can carry at most ${MAX_ATTACHMENTS} files; ${left === 1 ? '1 file was' : `${left} files were`} left out.`);
   };

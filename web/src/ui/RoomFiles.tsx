@@ -1,9 +1,12 @@
 // The "Files" tab of a conversation's details: every file shared in it, newest
 // first, a page at a time, each with a download button (images open the viewer).
 // Files shared while it is open are added from the timeline, and files of messages
-// deleted meanwhile leave it.
+// deleted meanwhile leave it. In an encrypted room the server knows only ciphertext:
+// each file is listed under its own name, with its key, from this device's decrypted
+// messages, and the files this device cannot decrypt are left out.
 
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { emptyLog, encryptedFileIn, shownEncryptedFile } from '../client/e2eeView';
 import { fileLabel, formatSize, isImage } from '../client/files';
 import type { FileInfo, RoomId, SharedFile } from '../client/types';
 import { DownloadGlyph, FileIcon } from './Attachments';
@@ -44,6 +47,8 @@ export function RoomFiles({ roomId, onOpen, id, labelledBy }: { roomId: RoomId; 
 
   // What the timeline knows: messages newer than the first page, and deletions.
   const timeline = room?.timeline;
+  const encrypted = room?.room.encrypted === true;
+  const log = state.e2ee?.logs[roomId];
   const files = useMemo(() => {
     if (!fetched) return null;
     const newest = fetched[0]?.seq ?? 0;
@@ -57,8 +62,13 @@ export function RoomFiles({ roomId, onOpen, id, labelledBy }: { roomId: RoomId; 
       }
     }
     fresh.sort((a, b) => b.seq - a.seq);
-    return [...fresh, ...fetched].filter((f) => !deleted.has(f.seq));
-  }, [fetched, timeline, roomId]);
+    const shared = [...fresh, ...fetched].filter((f) => !deleted.has(f.seq));
+    if (!encrypted) return shared;
+    return shared.flatMap((f) => {
+      const found = encryptedFileIn(log ?? emptyLog, f.seq, f.file.id);
+      return found ? [{ ...f, file: shownEncryptedFile(found) }] : [];
+    });
+  }, [fetched, timeline, roomId, encrypted, log]);
 
   return (
     <div className="room-files" role="tabpanel" id={id} aria-labelledby={labelledBy}>

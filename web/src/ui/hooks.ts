@@ -4,7 +4,7 @@
 import { createContext, useCallback, useContext, useEffect, useState, useSyncExternalStore } from 'react';
 import type { ChatClient, FileView } from '../client/client';
 import type { RoomState, State } from '../client/state';
-import type { FileInfo } from '../client/types';
+import type { EncryptedFile, ShownFile } from '../client/e2eeView';
 
 export const ClientContext = createContext<ChatClient | null>(null);
 
@@ -22,35 +22,43 @@ export function useChatState(): State {
 /**
  * The object URL of a file to show (thumbnail, full image or avatar), fetched with the
  * token and held while the component is mounted. `url` is null while it loads (and
- * after a failure, when `failed` is true); a cached one is there at once.
+ * after a failure, when `failed` is true and `error` says what failed); a cached one is
+ * there at once. With `sealed` (a file of an encrypted message), the whole file is
+ * downloaded and decrypted on this device instead (`view` is then ignored).
  */
-export function useFileUrl(id: string | undefined, view: FileView): { url: string | null; failed: boolean } {
+export function useFileUrl(id: string | undefined, view: FileView, sealed?: EncryptedFile): { url: string | null; failed: boolean; error?: unknown } {
   const client = useClient();
-  const key = id ? `${view}:${id}` : '';
-  const [loaded, setLoaded] = useState<{ key: string; url: string | null; failed: boolean }>(() => ({ key, url: id ? client.shownFile(id, view) : null, failed: false }));
+  const key = sealed ? `sealed:${sealed.file_id}:${sealed.key}` : id ? `${view}:${id}` : '';
+  const peek = () => (sealed ? client.e2ee.files.peek(sealed) : id ? client.shownFile(id, view) : null);
+  const [loaded, setLoaded] = useState<{ key: string; url: string | null; failed: boolean; error?: unknown }>(() => ({ key, url: peek(), failed: false }));
   useEffect(() => {
-    if (!id) return;
+    if (!id && !sealed) return;
     let live = true;
-    const held = client.showFile(id, view);
+    const held = sealed ? client.e2ee.files.show(sealed) : client.showFile(id as string, view);
     held.url.then(
-      (url) => live && setLoaded({ key: `${view}:${id}`, url, failed: false }),
-      () => live && setLoaded({ key: `${view}:${id}`, url: null, failed: true }),
+      (url) => live && setLoaded({ key, url, failed: false }),
+      (error: unknown) => live && setLoaded({ key, url: null, failed: true, error }),
     );
     return () => {
       live = false;
       held.release();
     };
-  }, [client, id, view]);
+    // `key` names what `sealed` and `id` hold: a new object for the same file is the same file.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, key]);
   if (loaded.key === key) return loaded;
-  return { url: id ? client.shownFile(id, view) : null, failed: false };
+  return { url: peek(), failed: false };
 }
 
-/** Saves a file to the device under its name: fetched with the token, then a download link. */
-export function useSaveFile(): (file: FileInfo) => Promise<void> {
+/**
+ * Saves a file to the device under its name: fetched with the token (and decrypted
+ * here for a file of an encrypted message), then a download link.
+ */
+export function useSaveFile(): (file: ShownFile) => Promise<void> {
   const client = useClient();
   return useCallback(
-    async (file: FileInfo) => {
-      const blob = await client.fileBlob(file.id);
+    async (file: ShownFile) => {
+      const blob = file.encrypted ? await client.e2ee.files.blob(file.encrypted) : await client.fileBlob(file.id);
       const url = URL.createObjectURL(blob);
       const link = document.createElement('a');
       link.href = url;
