@@ -4,7 +4,7 @@ use crate::clock::now_millis;
 use crate::config::FileConfig;
 use crate::config::redact_url;
 use crate::config::{Config, SqliteSynchronous};
-use crate::realtime::{LocalBus, Realtime};
+use crate::realtime::{Bus, LocalBus, NatsBus, NatsSettings, Realtime};
 use crate::service::SharedStore;
 use crate::service::accounts::passwords::Passwords;
 use crate::service::accounts::sessions::Sessions;
@@ -50,6 +50,8 @@ pub struct App {
     pub mls: Mls,
     /// Live delivery of stored events and ephemeral frames to connected clients.
     pub realtime: Arc<Realtime>,
+    /// The link to the other nodes (`--nats-url`); `None` for a single node.
+    pub nats: Option<Arc<NatsBus>>,
     pub metrics: Metrics,
     /// Cancelled when the server starts shutting down; long-lived connections watch it.
     pub shutdown: CancellationToken,
@@ -117,9 +119,25 @@ impl App {
                 .context("cannot load the token signing secret")?,
         };
         let room_store: Arc<dyn RoomStore> = Arc::new(sql.clone());
+        let nats = match &config.cluster.nats_url {
+            Some(url) => Some(
+                NatsBus::connect(&NatsSettings {
+                    url: url.clone(),
+                    subject: config.cluster.nats_subject.clone(),
+                    send_queue: config.cluster.nats_send_queue,
+                })
+                .await
+                .with_context(|| format!("cannot use NATS at {}", redact_url(url)))?,
+            ),
+            None => None,
+        };
+        let bus: Arc<dyn Bus> = match &nats {
+            Some(nats) => Arc::clone(nats) as _,
+            None => Arc::new(LocalBus::new()),
+        };
         let realtime = Realtime::new(
             Arc::clone(&room_store),
-            Arc::new(LocalBus::new()),
+            bus,
             config.ws.queue_frames,
             config.ws.presence_debounce,
         );
@@ -214,6 +232,7 @@ impl App {
             search,
             mls,
             realtime,
+            nats,
             metrics,
             shutdown: CancellationToken::new(),
             readiness: Readiness::default(),

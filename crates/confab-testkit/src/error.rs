@@ -53,6 +53,12 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The test NATS server did not start (`nats-server` missing, or not listening).
+    #[error(
+        "the test NATS server did not start: {0}; install Debian's nats-server or set CONFAB_TEST_NATS_SERVER"
+    )]
+    Nats(String),
+
     /// The server was asked to stop, but it is not running.
     #[error("confab is not running")]
     NotRunning,

@@ -32,10 +32,12 @@ mod binary;
 mod db;
 mod error;
 mod names;
+mod nats;
 mod server;
 
 pub use binary::confab_binary;
 pub use db::{Backend, TestDb};
 pub use error::Error;
 pub use names::{unique_name, unique_username};
+pub use nats::TestNats;
 pub use server::{Profile, ServerBuilder, TestServer};

@@ -143,24 +143,53 @@ impl ServerBuilder {
 
     /// Creates a fresh database and starts `confab serve` on it.
     pub async fn start(self) -> Result<TestServer, Error> {
-        let db = TestDb::try_create(self.backend).await?;
-        let mut server = TestServer {
-            db,
-            url: String::new(),
-            launch: self.launch,
-            child: None,
-            log: Arc::default(),
-        };
-        server.spawn()?;
-        Ok(server)
+        let mut nodes = self.start_nodes(1).await?;
+        Ok(nodes.remove(0))
     }
+
+    /// Creates a fresh database and starts `count` nodes on it at the same moment
+    /// (they race to migrate it), each with a data directory of its own.
+    pub async fn start_nodes(self, count: u32) -> Result<Vec<TestServer>, Error> {
+        let db = Arc::new(TestDb::try_create(self.backend).await?);
+        let mut nodes: Vec<TestServer> = (0..count)
+            .map(|node| TestServer {
+                db: Arc::clone(&db),
+                node,
+                url: String::new(),
+                launch: self.launch.clone(),
+                child: None,
+                log: Arc::default(),
+            })
+            .collect();
+        let starting: Vec<_> = nodes.iter().map(TestServer::begin).collect();
+        // Every started process is waited for (and so owned, or killed) before an
+        // error is returned: none is left running.
+        let mut first_error = None;
+        for (node, started) in nodes.iter_mut().zip(starting) {
+            if let Err(error) = started.and_then(|started| node.wait_listening(started)) {
+                first_error.get_or_insert(error);
+            }
+        }
+        match first_error {
+            Some(error) => Err(error),
+            None => Ok(nodes),
+        }
+    }
+}
+
+/// A `confab serve` process started, whose address has not been logged yet.
+struct Starting {
+    child: Child,
+    addr_rx: mpsc::Receiver<String>,
 }
 
 /// A running `confab serve` process on a free loopback port, with a database of its
 /// own. Dropping it kills the process, then drops the database.
 pub struct TestServer {
-    /// The server's database.
-    pub db: TestDb,
+    /// The server's database (shared with the other nodes started beside it).
+    pub db: Arc<TestDb>,
+    /// 0 for the first node on the database; others have data directories of their own.
+    node: u32,
     /// `http://127.0.0.1:PORT` (`https://` when it serves TLS), where the server
     /// listens.
     pub url: String,
@@ -197,7 +226,10 @@ impl TestServer {
 
     /// The server's `--data-dir`.
     pub fn data_dir(&self) -> PathBuf {
-        self.db.dir().join("data")
+        match self.node {
+            0 => self.db.dir().join("data"),
+            node => self.db.dir().join(format!("data-node{node}")),
+        }
     }
 
     /// The server's process id, while it runs.
@@ -206,6 +238,12 @@ impl TestServer {
     }
 
     fn spawn(&mut self) -> Result<(), Error> {
+        let started = self.begin()?;
+        self.wait_listening(started)
+    }
+
+    /// Starts the process; [`wait_listening`](Self::wait_listening) waits for its address.
+    fn begin(&self) -> Result<Starting, Error> {
         let binary = confab_binary()?;
         let mut command = match self.launch.open_file_limit {
             // util-linux's prlimit sets both limits, then runs the server in its place.
@@ -264,6 +302,10 @@ impl TestServer {
             }
         });
 
+        Ok(Starting { child, addr_rx })
+    }
+
+    fn wait_listening(&mut self, Starting { mut child, addr_rx }: Starting) -> Result<(), Error> {
         match addr_rx.recv_timeout(START_TIMEOUT) {
             Ok(addr) => {
                 self.url = addr;
@@ -341,13 +383,19 @@ impl TestServer {
     }
 
     /// Kills the server with SIGKILL, as a power cut or the OOM killer would (no
-    /// shutdown runs), then starts it again on the same database and data directory
-    /// (on a new port); panics if it cannot.
-    pub fn kill_and_restart(&mut self) {
+    /// shutdown runs), and leaves it dead; panics if it was not running.
+    pub fn kill(&mut self) {
         let mut child = self.child.take().expect("the server runs");
         child.kill().expect("SIGKILL the server");
         let status = child.wait().expect("reap the killed server");
         assert!(!status.success(), "the server exited by itself: {status}");
+    }
+
+    /// Kills the server with SIGKILL, as a power cut or the OOM killer would (no
+    /// shutdown runs), then starts it again on the same database and data directory
+    /// (on a new port); panics if it cannot.
+    pub fn kill_and_restart(&mut self) {
+        self.kill();
         self.spawn().unwrap_or_else(|e| panic!("{e}"));
     }
 

@@ -11,6 +11,7 @@
 //! the same value given as a flag.
 
 mod cli;
+mod cluster;
 mod database;
 mod error;
 mod file;
@@ -31,6 +32,7 @@ mod tests;
 
 pub use crate::telemetry::LogFormat;
 pub use cli::{Cli, Command, ServeArgs};
+pub use cluster::ClusterConfig;
 pub use database::{Backend, redact_url};
 pub use error::ConfigError;
 pub use files::FileConfig;

@@ -12,6 +12,7 @@
 //! Limits on one value live in its value parser, so clap reports them like any other
 //! malformed value; rules between settings live in [`Config::validate`].
 
+use super::cluster::ClusterConfig;
 use super::database::Backend;
 use super::error::ConfigError;
 use super::files::FileConfig;
@@ -213,6 +214,9 @@ pub struct Config {
     #[command(flatten, next_help_heading = "End-to-end encryption")]
     pub mls: MlsConfig,
 
+    #[command(flatten, next_help_heading = "Several nodes")]
+    pub cluster: ClusterConfig,
+
     #[command(flatten, next_help_heading = "HTTPS")]
     pub tls: TlsConfig,
 
@@ -379,6 +383,16 @@ impl Config {
                 || (s3.s3_access_key_id.is_some() && s3.s3_secret_access_key.is_some()),
             "--s3-bucket needs --s3-access-key-id and --s3-secret-access-key",
         )?;
+        if self.cluster.nats_url.is_some() {
+            rule(
+                Backend::from_url(&self.database_url) == Some(Backend::Postgres),
+                "--nats-url links nodes that share one database: it needs --database-url postgres://...",
+            )?;
+            rule(
+                s3.s3_bucket.is_some() || self.cluster.files_dir_shared,
+                "several nodes must reach every file: with --nats-url, store files in S3 (--s3-bucket) or say that --files-dir is shared by every node (--files-dir-shared)",
+            )?;
+        }
         self.providers.load()?;
         self.passkeys
             .relying_party(self.providers.public_url.as_ref())?;

@@ -13,7 +13,9 @@ pub async fn healthz() -> &'static str {
 }
 
 /// `GET /readyz`: the node can serve traffic: the database is reachable, every
-/// background task runs, and it is not shutting down.
+/// background task runs, and it is not shutting down. A node of a cluster that lost
+/// NATS still serves (other nodes' events arrive within a second, from the
+/// database), so it stays ready and says so in the body.
 pub async fn readyz(State(app): State<AppState>) -> Result<&'static str, ApiError> {
     if app.shutdown.is_cancelled() {
         return Err(ApiError::new(
@@ -37,7 +39,12 @@ pub async fn readyz(State(app): State<AppState>) -> Result<&'static str, ApiErro
             "the database is unreachable",
         )
     })?;
-    Ok("ready")
+    Ok(match &app.nats {
+        Some(nats) if !nats.is_connected() => {
+            "ready; NATS unreachable: events from other nodes arrive from the database within a second, typing and presence from them do not"
+        }
+        _ => "ready",
+    })
 }
 
 /// `GET /metrics`: Prometheus text exposition.

@@ -7,8 +7,8 @@
 //! source of truth: a lost message delays a wake-up or drops a typing indicator,
 //! and the log still has every event.
 //!
-//! [`LocalBus`] is the in-process implementation for a single node. A NATS
-//! implementation for several nodes goes behind the same trait.
+//! [`LocalBus`] is the in-process implementation for a single node; `NatsBus`
+//! (`nats.rs`) adds NATS for several nodes behind the same trait.
 
 use crate::service::accounts::Revoked;
 use crate::service::rooms::ReadNotice;
@@ -17,13 +17,15 @@ use confab_proto::notifications::Notification;
 use confab_proto::users::{Presence, Profile};
 use confab_proto::{EventId, RoomId, SessionId, UserId};
 use futures_util::stream::BoxStream;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 /// Messages a node's bus subscription may fall behind by before it loses some.
 const LOCAL_BUS_CAPACITY: usize = 4096;
 
-/// A message between nodes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A message between nodes. Serialised (JSON) only to cross nodes over NATS.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum BusMessage {
     /// Events up to `newest` are committed; tailers behind it should read the log.
     Committed { newest: EventId },
@@ -34,10 +36,14 @@ pub enum BusMessage {
     },
     /// Sessions were revoked: their connections close, on every node.
     Revoked(Revoked),
+    /// This node's link to the other nodes was down for a while: messages from them
+    /// may be lost, so the log should be read now. Never sent to other nodes.
+    MaybeLost,
 }
 
 /// What an ephemeral message carries.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum EphemeralFrame {
     Typing {
         room_id: RoomId,

@@ -7,7 +7,8 @@
 //! - `members`: who receives each event, cached in log order;
 //! - `presence`: online/away/offline per user, and announcing changes;
 //! - `typing`: one connection's typing indicators and when to announce them;
-//! - `bus`: the [`Bus`] between nodes ([`LocalBus`] in-process; NATS comes next);
+//! - `bus`: the [`Bus`] between nodes ([`LocalBus`] in-process);
+//! - `nats`: [`NatsBus`], the bus of a node among several, over NATS;
 //! - `push`: the notifier (a second consumer of the committed log) and the Web Push sender;
 //! - `frames`: encoding frames once for every recipient.
 //!
@@ -19,6 +20,7 @@ mod bus;
 mod frames;
 mod hub;
 mod members;
+mod nats;
 mod node;
 mod presence;
 mod push;
@@ -27,5 +29,6 @@ mod typing;
 
 pub use bus::{Bus, BusMessage, EphemeralFrame, LocalBus, Received};
 pub use frames::Outbound;
+pub use nats::{BUS_CONNECTED, BUS_LAG, BUS_MESSAGES, NatsBus, NatsSettings};
 pub use node::{Realtime, Subscription, Task};
 pub use typing::TypingState;

@@ -192,6 +192,7 @@ impl Realtime {
                     }
                 }
                 Some(Received::Message(BusMessage::Revoked(revoked))) => self.hub.revoke(&revoked),
+                Some(Received::Message(BusMessage::MaybeLost)) => self.wake.notify_one(),
                 Some(Received::Lost(count)) => {
                     // Ephemeral frames are gone; a commit notice may be among them, and
                     // a revocation (the heartbeat's session check still catches that).

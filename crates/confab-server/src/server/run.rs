@@ -64,6 +64,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     {
         supervisor.spawn(task.name, task.run);
     }
+    if let Some(nats) = &app.nats {
+        for task in nats.tasks(&app.shutdown) {
+            supervisor.spawn(task.name, task.run);
+        }
+    }
     supervisor.spawn("search backfill", backfill_search(app.clone()));
     supervisor.spawn("prune", prune_periodically(app.clone()));
     supervisor.spawn("file sweep", sweep_files_periodically(app.clone()));

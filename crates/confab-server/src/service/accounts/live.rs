@@ -6,8 +6,9 @@
 use confab_proto::users::Profile;
 use confab_proto::{SessionId, UserId};
 
-/// Sessions that just ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Sessions that just ended (serialisable: the bus carries it to the other nodes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Revoked {
     /// One session of `user`.
     Session { user: UserId, session: SessionId },

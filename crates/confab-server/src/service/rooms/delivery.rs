@@ -33,8 +33,9 @@ pub trait Delivery: Send + Sync + 'static {
     fn notifications_read(&self, user: UserId, read: ReadNotice);
 }
 
-/// Which notifications were read, as the `notifications_read` frame says it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Which notifications were read, as the `notifications_read` frame says it
+/// (serialisable: the bus carries it to the other nodes).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReadNotice {
     pub up_to: Option<i64>,
     pub ids: Vec<i64>,
