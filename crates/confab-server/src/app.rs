@@ -140,6 +140,7 @@ impl App {
             bus,
             config.ws.queue_frames,
             config.ws.presence_debounce,
+            config.cluster.presence_node_timeout,
         );
         let passwords = Passwords::new(&config.password)?;
         let sessions = Arc::new(Sessions::new(

@@ -15,13 +15,17 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Starts `count` nodes at once on one fresh PostgreSQL database (they race to
-/// migrate it), all linked by `nats`.
+/// migrate it), all linked by `nats`. A node's users count as gone 2 s after it
+/// stops reporting.
 async fn cluster(nats: &TestNats, count: u32) -> Vec<TestServer> {
+    let url = nats.url();
     TestServer::builder(Backend::Postgres)
         .args([
-            "--nats-url".to_owned(),
-            nats.url(),
-            "--files-dir-shared".to_owned(),
+            "--nats-url",
+            &url,
+            "--files-dir-shared",
+            "--presence-node-timeout",
+            "2s",
         ])
         .start_nodes(count)
         .await
@@ -205,6 +209,29 @@ async fn presence_and_revocations_cross_nodes() {
     .await
     .expect("the revoked device's connection closes in time");
     assert_ne!(closed, 1000, "closed as revoked, not as a normal close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_connected_to_a_node_that_dies_goes_offline_everywhere() {
+    let nats = TestNats::start();
+    let mut nodes = cluster(&nats, 2).await;
+    let (alice, _) = signed_up(&nodes[0], "alice").await;
+    let (bob, _) = signed_up(&nodes[1], "bob").await;
+    direct(&alice, &bob).await;
+    let bob_id = bob.me().await.unwrap().id;
+    let mut alice_live = live(&alice, None).await;
+    let _bob_live = live(&bob, None).await;
+    wait_for_presence(&mut alice_live, bob_id, "online").await;
+    // Asked on Alice's node, Bob (connected to the other one) is online.
+    let asked = alice.presence(&[bob_id]).await.unwrap();
+    assert_eq!(serde_json::to_value(asked[0].status).unwrap(), "online");
+
+    // Bob's node dies without a word: within the timeout, Alice is told he is gone.
+    nodes[1].kill();
+    wait_for_presence(&mut alice_live, bob_id, "offline").await;
+    let asked = alice.presence(&[bob_id]).await.unwrap();
+    assert_eq!(serde_json::to_value(asked[0].status).unwrap(), "offline");
+    assert!(asked[0].last_seen_at.is_some(), "when he was last seen");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

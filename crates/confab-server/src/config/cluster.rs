@@ -3,8 +3,9 @@
 //! Declared like the rest (see `options.rs`) and flattened into
 //! [`Config`](super::Config).
 
-use super::parsers::between;
+use super::parsers::{between, duration_at_least};
 use clap::Args;
+use std::time::Duration;
 
 /// Several nodes on one PostgreSQL database.
 #[derive(Clone, Debug, Args)]
@@ -48,6 +49,20 @@ pub struct ClusterConfig {
         value_parser = between(16usize, 1_000_000)
     )]
     pub nats_send_queue: usize,
+
+    /// How long a node may stay silent before the others count its users as gone
+    ///
+    /// Each node reports its connected users' presence to the others every third
+    /// of this. When a node dies or is cut off, its users show offline everywhere
+    /// after at most this long (unless connected to another node). At least 1s.
+    #[arg(
+        long = "presence-node-timeout",
+        env = "CONFAB_PRESENCE_NODE_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "15s",
+        value_parser = duration_at_least(Duration::from_secs(1))
+    )]
+    pub presence_node_timeout: Duration,
 
     /// The files directory (`--files-dir`) is the same directory on every node (a
     /// network file system)

@@ -14,7 +14,7 @@ use crate::service::accounts::Revoked;
 use crate::service::rooms::ReadNotice;
 use confab_proto::invitations::Invitation;
 use confab_proto::notifications::Notification;
-use confab_proto::users::{Presence, Profile};
+use confab_proto::users::{Presence, PresenceStatus, Profile};
 use confab_proto::{EventId, RoomId, SessionId, UserId};
 use futures_util::stream::BoxStream;
 use serde::{Deserialize, Serialize};
@@ -36,9 +36,22 @@ pub enum BusMessage {
     },
     /// Sessions were revoked: their connections close, on every node.
     Revoked(Revoked),
+    /// A node's report of its own users' presence (`remote_presence.rs`).
+    NodePresence(NodeReport),
     /// This node's link to the other nodes was down for a while: messages from them
     /// may be lost, so the log should be read now. Never sent to other nodes.
     MaybeLost,
+}
+
+/// What one node says of the presence of the users connected to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeReport {
+    /// The reporting node's id, random at its start.
+    pub node: u64,
+    /// Every user of the node (a heartbeat), or only those that changed.
+    pub full: bool,
+    /// Each user's status on that node alone; `offline`: no longer connected there.
+    pub users: Vec<(UserId, PresenceStatus)>,
 }
 
 /// What an ephemeral message carries.
@@ -82,6 +95,10 @@ pub trait Bus: Send + Sync + 'static {
     fn publish(&self, message: BusMessage);
     /// Every message published from now on, in the order each publisher sent them.
     fn subscribe(&self) -> BoxStream<'static, Received>;
+    /// Whether messages reach other nodes (else this node is alone).
+    fn links_nodes(&self) -> bool {
+        false
+    }
 }
 
 /// The bus of a single node: a broadcast channel inside the process.

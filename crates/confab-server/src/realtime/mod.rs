@@ -6,6 +6,7 @@
 //! - `tailer`: reads the committed log in id order and delivers each event;
 //! - `members`: who receives each event, cached in log order;
 //! - `presence`: online/away/offline per user, and announcing changes;
+//! - `remote_presence`: the other nodes' reports of their users' presence;
 //! - `typing`: one connection's typing indicators and when to announce them;
 //! - `bus`: the [`Bus`] between nodes ([`LocalBus`] in-process);
 //! - `nats`: [`NatsBus`], the bus of a node among several, over NATS;
@@ -24,6 +25,7 @@ mod nats;
 mod node;
 mod presence;
 mod push;
+mod remote_presence;
 mod tailer;
 mod typing;
 

@@ -246,6 +246,10 @@ impl Bus for NatsBus {
     fn subscribe(&self) -> BoxStream<'static, Received> {
         self.local.subscribe()
     }
+
+    fn links_nodes(&self) -> bool {
+        true
+    }
 }
 
 fn note_event(connected: &AtomicBool, event: &async_nats::Event) {

@@ -76,18 +76,20 @@ impl Drop for Subscription {
 impl Realtime {
     /// Live delivery reading `store`'s log and talking to other nodes over `bus`;
     /// each connection queues at most `queue_capacity` frames, and presence changes
-    /// are announced at most once per `presence_debounce`.
+    /// are announced at most once per `presence_debounce`; another node's users count
+    /// as gone once it has not reported for `presence_node_timeout`.
     pub fn new(
         store: Arc<dyn RoomStore>,
         bus: Arc<dyn Bus>,
         queue_capacity: usize,
         presence_debounce: Duration,
+        presence_node_timeout: Duration,
     ) -> Arc<Self> {
         Arc::new(Self {
             members: RoomMembers::new(Arc::clone(&store)),
             store,
             hub: Hub::new(queue_capacity),
-            presence: PresenceBoard::new(),
+            presence: PresenceBoard::new(presence_node_timeout),
             bus_messages: Mutex::new(Some(bus.subscribe())),
             bus,
             wake: Notify::new(),
@@ -127,7 +129,7 @@ impl Realtime {
         let commits = self.store.committed();
         let (tailer, presence, bus) = (Arc::clone(self), Arc::clone(self), Arc::clone(self));
         let (s1, s2, s3) = (shutdown.clone(), shutdown.clone(), shutdown.clone());
-        vec![
+        let mut tasks = vec![
             Task {
                 name: "tailer",
                 run: Box::pin(async move {
@@ -161,7 +163,49 @@ impl Realtime {
                 name: "bus",
                 run: Box::pin(async move { bus.receive(s3).await }),
             },
-        ]
+        ];
+        if self.bus.links_nodes() {
+            let (heartbeat, s4) = (Arc::clone(self), shutdown.clone());
+            tasks.push(Task {
+                name: "presence heartbeat",
+                run: Box::pin(async move { heartbeat.presence_heartbeat(s4).await }),
+            });
+        }
+        tasks
+    }
+
+    /// Reports this node's users to the others every heartbeat, and forgets the
+    /// nodes that stopped reporting, telling this node's connections of their users.
+    async fn presence_heartbeat(&self, shutdown: CancellationToken) {
+        let mut ticks = tokio::time::interval(self.presence.heartbeat());
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {},
+                () = shutdown.cancelled() => return,
+            }
+            self.bus
+                .publish(BusMessage::NodePresence(self.presence.report(None)));
+            let gone = self.presence.expire_silent_nodes();
+            self.tell_local(gone).await;
+        }
+    }
+
+    /// Tells this node's connections (the users' contacts and their own devices) of
+    /// the users' presence, as this node sees it now.
+    async fn tell_local(&self, users: Vec<UserId>) {
+        for user in users {
+            let mut recipients = match self.store.contacts(user).await {
+                Ok(contacts) => contacts,
+                Err(error) => {
+                    tracing::warn!(%error, user_id = %user, "cannot tell of a presence change");
+                    continue;
+                }
+            };
+            recipients.push(user);
+            if let Some(outbound) = frames::ephemeral(self.presence.frame(user)) {
+                self.hub.deliver(&recipients, &outbound);
+            }
+        }
     }
 
     /// Handles what arrives on the bus until `shutdown`.
@@ -193,6 +237,10 @@ impl Realtime {
                 }
                 Some(Received::Message(BusMessage::Revoked(revoked))) => self.hub.revoke(&revoked),
                 Some(Received::Message(BusMessage::MaybeLost)) => self.wake.notify_one(),
+                Some(Received::Message(BusMessage::NodePresence(report))) => {
+                    let changed = self.presence.apply_report(&report);
+                    self.tell_local(changed).await;
+                }
                 Some(Received::Lost(count)) => {
                     // Ephemeral frames are gone; a commit notice may be among them, and
                     // a revocation (the heartbeat's session check still catches that).

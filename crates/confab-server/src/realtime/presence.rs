@@ -14,8 +14,15 @@
 //! A device toggling between online and away therefore costs its contacts at most
 //! one frame per interval, and the set of marked users is bounded by the users this
 //! node has seen change.
+//!
+//! With several nodes, each node also reports its users' status on the bus (the
+//! changed ones with each announcement, all of them every heartbeat), and a user's
+//! status combines every node's (`remote_presence.rs`). A node that stops reporting
+//! (dead, or cut off) stops counting after `--presence-node-timeout`; every node then
+//! tells its own connections of the users it had.
 
-use super::bus::{Bus, BusMessage, EphemeralFrame};
+use super::bus::{Bus, BusMessage, EphemeralFrame, NodeReport};
+use super::remote_presence::{RemotePresence, best};
 use crate::clock::{Millis, now_millis, timestamp};
 use crate::store::StoreResult;
 use crate::store::rooms::RoomStore;
@@ -23,7 +30,7 @@ use confab_proto::UserId;
 use confab_proto::users::{Presence, PresenceStatus};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -33,9 +40,13 @@ struct Device {
     away: bool,
 }
 
-/// The presence of the users connected to this node.
+/// The presence of the users connected to this node, and what the other nodes of a
+/// cluster report of theirs.
 pub(super) struct PresenceBoard {
+    /// This node's id in its reports, random at start.
+    node: u64,
     devices: Mutex<HashMap<UserId, Vec<Device>>>,
+    remote: RemotePresence,
     /// When each user who went offline on this node was last connected.
     last_seen: Mutex<HashMap<UserId, Millis>>,
     /// Users whose status changed since the last announcements.
@@ -45,9 +56,13 @@ pub(super) struct PresenceBoard {
 }
 
 impl PresenceBoard {
-    pub fn new() -> Self {
+    /// A board for a node that counts another node's users as gone once it has not
+    /// reported for `node_timeout`.
+    pub fn new(node_timeout: Duration) -> Self {
         Self {
+            node: rand::random(),
             devices: Mutex::default(),
+            remote: RemotePresence::new(node_timeout),
             last_seen: Mutex::default(),
             changed: Mutex::default(),
             wake: Notify::new(),
@@ -87,11 +102,68 @@ impl PresenceBoard {
         });
     }
 
-    /// The user's status on this node, and when this node last saw them connected.
+    /// The user's status over this node and the others heard from, and when this
+    /// node last saw them go.
     pub fn status(&self, user: UserId) -> (PresenceStatus, Option<Millis>) {
-        let status = combined_status(&lock(&self.devices), user);
+        let here = combined_status(&lock(&self.devices), user);
+        let status = best(here, self.remote.status(user, Instant::now()));
         let last_seen = lock(&self.last_seen).get(&user).copied();
         (status, last_seen)
+    }
+
+    /// How often this node reports all its users to the others.
+    pub fn heartbeat(&self) -> Duration {
+        self.remote.heartbeat()
+    }
+
+    /// This node's report of its users: all of them, or the `changed` ones.
+    pub fn report(&self, changed: Option<&HashSet<UserId>>) -> NodeReport {
+        let devices = lock(&self.devices);
+        let users = match changed {
+            Some(changed) => changed
+                .iter()
+                .map(|&user| (user, combined_status(&devices, user)))
+                .collect(),
+            None => devices
+                .keys()
+                .map(|&user| (user, combined_status(&devices, user)))
+                .collect(),
+        };
+        NodeReport {
+            node: self.node,
+            full: changed.is_none(),
+            users,
+        }
+    }
+
+    /// Takes another node's report. Answers the users this node must tell its own
+    /// connections about: those a heartbeat changed (a delta's node announces its
+    /// changes to everyone itself).
+    pub fn apply_report(&self, report: &NodeReport) -> Vec<UserId> {
+        if report.node == self.node {
+            return Vec::new();
+        }
+        let changed = self.remote.apply(report, Instant::now());
+        self.note_gone(&changed);
+        if report.full { changed } else { Vec::new() }
+    }
+
+    /// Forgets the nodes that stopped reporting; answers their users, whom this node
+    /// must tell its own connections about.
+    pub fn expire_silent_nodes(&self) -> Vec<UserId> {
+        let gone = self.remote.expire(Instant::now());
+        self.note_gone(&gone);
+        gone
+    }
+
+    /// Records when the users of `users` who are now offline everywhere were last seen.
+    fn note_gone(&self, users: &[UserId]) {
+        let now = now_millis();
+        for &user in users {
+            if self.status(user).0 == PresenceStatus::Offline {
+                lock(&self.last_seen).insert(user, now);
+            }
+        }
     }
 
     /// Applies `change` and queues an announcement if the combined status changed.
@@ -135,6 +207,10 @@ impl PresenceBoard {
                 () = shutdown.cancelled() => return,
             }
             let changed = std::mem::take(&mut *lock(&self.changed));
+            if bus.links_nodes() {
+                // The other nodes combine it with what they know of these users.
+                bus.publish(BusMessage::NodePresence(self.report(Some(&changed))));
+            }
             for user in changed {
                 let status = self.status(user).0;
                 let before = announced
@@ -162,18 +238,23 @@ impl PresenceBoard {
         bus: &dyn Bus,
         user: UserId,
     ) -> StoreResult<()> {
-        let (status, last_seen) = self.status(user);
         let mut recipients = store.contacts(user).await?;
         recipients.push(user);
         bus.publish(BusMessage::Ephemeral {
             recipients,
-            frame: EphemeralFrame::Presence(Presence {
-                user_id: user,
-                status,
-                last_seen_at: last_seen.map(timestamp),
-            }),
+            frame: self.frame(user),
         });
         Ok(())
+    }
+
+    /// The presence frame of `user` as this node sees them now.
+    pub fn frame(&self, user: UserId) -> EphemeralFrame {
+        let (status, last_seen) = self.status(user);
+        EphemeralFrame::Presence(Presence {
+            user_id: user,
+            status,
+            last_seen_at: last_seen.map(timestamp),
+        })
     }
 }
 
@@ -199,7 +280,7 @@ mod tests {
 
     #[test]
     fn status_combines_every_device_of_a_user() {
-        let board = PresenceBoard::new();
+        let board = PresenceBoard::new(Duration::from_secs(15));
         let user = UserId(1);
         assert_eq!(board.status(user).0, PresenceStatus::Offline);
         board.connected(user, 1);
