@@ -29,16 +29,19 @@ use std::time::Duration;
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Cli {
-    /// The server, on an IPv4 loopback address (anything else is refused).
-    #[arg(long, global = true, default_value = "http://127.0.0.1:8080")]
-    url: String,
+    /// The server, on an IPv4 loopback address (anything else is refused). Repeat it
+    /// for the nodes of a cluster: users (and their REST calls and connections) are
+    /// spread over them in turn.
+    #[arg(long = "url", global = true, default_value = "http://127.0.0.1:8080")]
+    urls: Vec<String>,
     /// Print the report as JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
-    /// The server's process id, for its memory use. Found from the listening port
-    /// when not given (needs permission to read the server's /proc entries).
-    #[arg(long, global = true)]
-    server_pid: Option<u32>,
+    /// The server's process id, for its CPU time and memory (repeat it for each
+    /// node; they are summed). Found from the listening ports when not given (needs
+    /// permission to read the servers' /proc entries).
+    #[arg(long = "server-pid", global = true)]
+    server_pids: Vec<u32>,
     /// Prefix of the users and rooms this run creates (default: a fresh one).
     #[arg(long, global = true)]
     prefix: Option<String>,
@@ -92,36 +95,55 @@ impl Scenario {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let target = target::Target::parse(&cli.url)?;
-    let server_pid = cli
-        .server_pid
-        .or_else(|| server::find_listener(target.port));
-    let bench = setup::Bench::new(target, cli.prefix.clone(), cli.setup_concurrency);
+    let targets = cli
+        .urls
+        .iter()
+        .map(|url| target::Target::parse(url))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let found: Option<Vec<u32>> = targets
+        .iter()
+        .map(|t| server::find_listener(t.port))
+        .collect();
+    let servers = server::Servers {
+        pids: if cli.server_pids.is_empty() {
+            found.unwrap_or_default()
+        } else {
+            cli.server_pids.clone()
+        },
+    };
+    let bench = setup::Bench::new(targets, cli.prefix.clone(), cli.setup_concurrency);
     let mut report = Report::new(cli.scenario.name());
     report
-        .config("url", bench.target.url.clone())
+        .config(
+            "urls",
+            bench
+                .targets
+                .iter()
+                .map(|t| t.url.clone())
+                .collect::<Vec<_>>(),
+        )
         .config("prefix", bench.prefix.clone())
-        .config("server_pid", server_pid);
+        .config("server_pids", servers.pids.clone());
 
     let run = async {
         match &cli.scenario {
             Scenario::Connections(args) => {
-                scenario::connections::run(&bench, args, server_pid, &mut report).await
+                scenario::connections::run(&bench, args, &servers, &mut report).await
             }
             Scenario::Fanout(args) => {
-                scenario::fanout::run(&bench, args, server_pid, &mut report).await
+                scenario::fanout::run(&bench, args, &servers, &mut report).await
             }
             Scenario::Throughput(args) => {
-                scenario::throughput::run(&bench, args, server_pid, &mut report).await
+                scenario::throughput::run(&bench, args, &servers, &mut report).await
             }
             Scenario::History(args) => scenario::history::run(&bench, args, &mut report).await,
             Scenario::Search(args) => scenario::search::run(&bench, args, &mut report).await,
             Scenario::Auth(args) => scenario::auth::run(&bench, args, &mut report).await,
             Scenario::Files(args) => {
-                scenario::files::run(&bench, args, server_pid, &mut report).await
+                scenario::files::run(&bench, args, &servers, &mut report).await
             }
             Scenario::Encrypted(args) => {
-                scenario::encrypted::run(&bench, args, server_pid, &mut report).await
+                scenario::encrypted::run(&bench, args, &servers, &mut report).await
             }
         }
     };
@@ -134,9 +156,9 @@ async fn main() -> anyhow::Result<()> {
             )
         })??;
 
-    report.result("server_rss_end_kib", server_pid.and_then(server::rss_kib));
-    if server_pid.is_none() {
-        report.note("server pid unknown (not given, not found from the port): memory not reported");
+    report.result("server_rss_end_kib", servers.rss_kib());
+    if servers.pids.is_empty() {
+        report.note("server pids unknown (not given, not found from the ports): CPU and memory not reported");
     }
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&report.to_json())?);

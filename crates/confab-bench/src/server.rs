@@ -4,6 +4,32 @@
 
 use std::fs;
 
+/// The server processes of a run: one per node (none when unknown). Their CPU time
+/// and memory are summed: the cluster's cost of the work.
+#[derive(Clone, Debug, Default)]
+pub struct Servers {
+    pub pids: Vec<u32>,
+}
+
+impl Servers {
+    /// CPU seconds used so far by every node; `None` if any pid is unknown or gone.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        self.sum(cpu_seconds)
+    }
+
+    /// Resident memory of every node, in KiB; `None` if any pid is unknown or gone.
+    pub fn rss_kib(&self) -> Option<u64> {
+        self.sum(rss_kib)
+    }
+
+    fn sum<T: std::iter::Sum<T>>(&self, read: impl Fn(u32) -> Option<T>) -> Option<T> {
+        if self.pids.is_empty() {
+            return None;
+        }
+        self.pids.iter().map(|&pid| read(pid)).sum()
+    }
+}
+
 /// The server's resident set size in KiB (`VmRSS` of `/proc/<pid>/status`).
 pub fn rss_kib(pid: u32) -> Option<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

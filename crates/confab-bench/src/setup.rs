@@ -21,11 +21,12 @@ pub const PASSWORD: &str = "quiet harbor lantern mosaic 42";
 /// Longest wait for one setup call (sign-up, room creation, WebSocket handshake).
 const SETUP_CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The run's view of the server: its address and the prefix of everything it creates.
+/// The run's view of the server: its addresses (one per node) and the prefix of
+/// everything it creates.
 #[derive(Clone, Debug)]
 pub struct Bench {
-    /// The checked server address.
-    pub target: Target,
+    /// The checked server addresses, at least one: user `i` talks to node `i % n`.
+    pub targets: Vec<Target>,
     /// Unique per run; starts every username and room name this run creates.
     pub prefix: String,
     /// How many setup calls run at once.
@@ -44,14 +45,20 @@ pub struct BenchUser {
 }
 
 impl Bench {
-    /// A run against `target` with a fresh prefix (or `prefix`, when given).
-    pub fn new(target: Target, prefix: Option<String>, concurrency: usize) -> Self {
+    /// A run against `targets` (not empty) with a fresh prefix (or `prefix`, when given).
+    pub fn new(targets: Vec<Target>, prefix: Option<String>, concurrency: usize) -> Self {
+        assert!(!targets.is_empty(), "at least one server");
         let prefix = prefix.unwrap_or_else(fresh_prefix);
         Self {
-            target,
+            targets,
             prefix,
             concurrency: concurrency.max(1),
         }
+    }
+
+    /// The base URL user `index` talks to: the nodes in turn.
+    pub fn url_for(&self, index: usize) -> &str {
+        &self.targets[index % self.targets.len()].url
     }
 
     /// The name of the `index`-th user of this run (`<prefix>-<role>-<index>`).
@@ -67,7 +74,7 @@ impl Bench {
             let bench = bench.clone();
             let username = bench.username(&role, i);
             async move {
-                let client = Client::new(&bench.target.url)?;
+                let client = Client::new(bench.url_for(i))?;
                 let response = limit(client.sign_up(&username, PASSWORD, Some("bench")))
                     .await
                     .with_context(|| format!("signing up {username}"))?;
@@ -212,7 +219,7 @@ mod tests {
         let prefix = fresh_prefix();
         assert!(prefix.len() <= 11);
         assert!(prefix.chars().all(|c| c.is_ascii_alphanumeric()));
-        let bench = Bench::new(Target::parse("http://127.0.0.1:1").unwrap(), None, 4);
+        let bench = Bench::new(vec![Target::parse("http://127.0.0.1:1").unwrap()], None, 4);
         let name = bench.username("member", 999_999);
         assert!(name.len() <= 32, "{name}");
     }

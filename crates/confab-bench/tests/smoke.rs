@@ -202,3 +202,56 @@ fn non_loopback_targets_are_refused() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("refusing"), "{stderr}");
 }
+
+/// Fan-out across two nodes of a cluster (PostgreSQL and a private NATS server):
+/// users are spread over both, every delivery arrives, and the report sums both
+/// nodes' CPU time.
+#[tokio::test]
+async fn fanout_spreads_users_over_the_nodes_of_a_cluster() {
+    let nats = confab_testkit::TestNats::start();
+    let url = nats.url();
+    let nodes = TestServer::builder(Backend::Postgres)
+        .profile(Profile::Relaxed)
+        .args(["--nats-url", &url, "--files-dir-shared"])
+        .start_nodes(2)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pids: Vec<String> = nodes.iter().map(|n| n.pid().unwrap().to_string()).collect();
+    let output = Command::new(env!("CARGO_BIN_EXE_confab-bench"))
+        .args(["--url", &nodes[0].url, "--url", &nodes[1].url])
+        .args(["--server-pid", &pids[0], "--server-pid", &pids[1]])
+        .args(["--json", "--timeout", "120", "--setup-concurrency", "8"])
+        .args([
+            "fanout",
+            "--room-size",
+            "4",
+            "--rooms",
+            "2",
+            "--rate",
+            "20",
+            "--duration",
+            "0.5",
+        ])
+        .output()
+        .expect("run confab-bench");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let r: Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(r["config"]["urls"].as_array().map(Vec::len), Some(2), "{r}");
+    assert_eq!(
+        r["config"]["server_pids"].as_array().map(Vec::len),
+        Some(2),
+        "{r}"
+    );
+    assert_eq!(count(&r, "errors"), 0, "{r}");
+    assert!(count(&r, "deliveries") > 0, "{r}");
+    assert_eq!(
+        count(&r, "deliveries"),
+        count(&r, "deliveries_expected"),
+        "{r}"
+    );
+}

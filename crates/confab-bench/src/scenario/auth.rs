@@ -47,7 +47,7 @@ pub async fn run(bench: &Bench, args: &AuthArgs, report: &mut Report) -> anyhow:
     for worker in 0..args.concurrency.max(1) {
         let names = Arc::clone(&names);
         let issued = Arc::clone(&issued);
-        let client = Client::new(&bench.target.url)?;
+        let client = Client::new(bench.url_for(worker))?;
         let max = args.max_signins;
         workers.push(tokio::spawn(async move {
             let mut latencies = Latencies::new();

@@ -8,7 +8,7 @@
 //! address's ephemeral ports, over several 127.0.0.x source addresses.
 
 use crate::report::Report;
-use crate::server;
+use crate::server::Servers;
 use crate::setup::{Bench, connect_one};
 use crate::stats::round3;
 use crate::target::sources_needed;
@@ -38,7 +38,7 @@ pub struct ConnectionsArgs {
 pub async fn run(
     bench: &Bench,
     args: &ConnectionsArgs,
-    server_pid: Option<u32>,
+    servers: &Servers,
     report: &mut Report,
 ) -> anyhow::Result<()> {
     report
@@ -49,7 +49,7 @@ pub async fn run(
     let users = bench.sign_up("idle", args.users.max(1)).await?;
     // Let the sign-ups' password hashing memory be returned before the baseline.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let rss_before = server_pid.and_then(server::rss_kib);
+    let rss_before = servers.rss_kib();
 
     let closed = Arc::new(AtomicU64::new(0));
     let cancel = CancellationToken::new();
@@ -79,7 +79,7 @@ pub async fn run(
     };
     let open_seconds = opening.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs_f64(args.hold.max(0.0))).await;
-    let rss_after = server_pid.and_then(server::rss_kib);
+    let rss_after = servers.rss_kib();
     let held = held_tasks.len() as u64 - closed.load(Ordering::Relaxed);
 
     report
@@ -91,7 +91,7 @@ pub async fn run(
             "opens_per_s",
             round3(held_tasks.len() as f64 / open_seconds.max(1e-9)),
         )
-        .result("server_pid", server_pid)
+        .result("server_pids", servers.pids.clone())
         .result("server_rss_before_kib", rss_before)
         .result("server_rss_after_kib", rss_after);
     match (rss_before, rss_after) {

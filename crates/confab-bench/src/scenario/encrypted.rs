@@ -9,6 +9,7 @@
 use super::swarm::DRAIN_TIMEOUT;
 use crate::report::Report;
 use crate::server;
+use crate::server::Servers;
 use crate::setup::{Bench, BenchUser, bounded, connect_one};
 use crate::stats::{Latencies, round3};
 use anyhow::{Context as _, bail};
@@ -97,7 +98,7 @@ impl Sender {
 pub async fn run(
     bench: &Bench,
     args: &EncryptedArgs,
-    server_pid: Option<u32>,
+    servers: &Servers,
     report: &mut Report,
 ) -> anyhow::Result<()> {
     if args.room_size < 2 {
@@ -131,7 +132,7 @@ pub async fn run(
             &format!("{label}_setup_s"),
             round3(setup.elapsed().as_secs_f64()),
         );
-        let run = send_and_receive(args, room, sender, readers, connections, server_pid).await?;
+        let run = send_and_receive(args, room, sender, readers, connections, servers).await?;
         record(report, label, &run);
     }
     report.note(
@@ -179,11 +180,11 @@ async fn send_and_receive(
     mut sender: Sender,
     readers: Vec<Reader>,
     connections: Vec<Live>,
-    server_pid: Option<u32>,
+    servers: &Servers,
 ) -> anyhow::Result<GroupRun> {
     let started = Instant::now();
     let cpu_before = (
-        server_pid.and_then(server::cpu_seconds),
+        servers.cpu_seconds(),
         server::cpu_seconds(std::process::id()),
     );
     let mut receivers = JoinSet::new();
@@ -216,7 +217,7 @@ async fn send_and_receive(
         expected: sent * (args.room_size as u64 - 1),
         elapsed,
         latencies,
-        server_cpu_s: delta(cpu_before.0, server_pid.and_then(server::cpu_seconds)),
+        server_cpu_s: delta(cpu_before.0, servers.cpu_seconds()),
         bench_cpu_s: delta(cpu_before.1, server::cpu_seconds(std::process::id())),
     })
 }

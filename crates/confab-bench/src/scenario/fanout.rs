@@ -4,6 +4,7 @@
 use super::report_phase;
 use super::swarm::Swarm;
 use crate::report::Report;
+use crate::server::Servers;
 use crate::setup::Bench;
 use clap::Args;
 use std::time::{Duration, Instant};
@@ -32,7 +33,7 @@ pub struct FanoutArgs {
 pub async fn run(
     bench: &Bench,
     args: &FanoutArgs,
-    server_pid: Option<u32>,
+    servers: &Servers,
     report: &mut Report,
 ) -> anyhow::Result<()> {
     report
@@ -54,7 +55,7 @@ pub async fn run(
         .run_phase(
             args.rate,
             Duration::from_secs_f64(args.duration.max(0.001)),
-            server_pid,
+            servers,
         )
         .await?;
     report_phase(report, "", &phase);

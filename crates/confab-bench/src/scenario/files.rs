@@ -3,7 +3,7 @@
 //! resident memory.
 
 use crate::report::Report;
-use crate::server;
+use crate::server::Servers;
 use crate::setup::{Bench, bounded};
 use crate::stats::{Latencies, round3};
 use anyhow::{Context as _, bail};
@@ -32,7 +32,7 @@ const TRANSFER_TIMEOUT: Duration = Duration::from_secs(60);
 pub async fn run(
     bench: &Bench,
     args: &FilesArgs,
-    server_pid: Option<u32>,
+    servers: &Servers,
     report: &mut Report,
 ) -> anyhow::Result<()> {
     report
@@ -53,7 +53,7 @@ pub async fn run(
     let client = user.client.clone();
     let uploads = Arc::new(Mutex::new(Latencies::new()));
     let recorded = Arc::clone(&uploads);
-    let cpu_before = server_pid.and_then(server::cpu_seconds);
+    let cpu_before = servers.cpu_seconds();
     let started = Instant::now();
     let ids = bounded(args.files, args.in_flight.max(1), move |i| {
         let client = client.clone();
@@ -72,7 +72,7 @@ pub async fn run(
     })
     .await?;
     let upload_s = started.elapsed().as_secs_f64();
-    let cpu_mid = server_pid.and_then(server::cpu_seconds);
+    let cpu_mid = servers.cpu_seconds();
 
     let client = user.client.clone();
     let downloads = Arc::new(Mutex::new(Latencies::new()));
@@ -99,7 +99,7 @@ pub async fn run(
     })
     .await?;
     let download_s = started.elapsed().as_secs_f64();
-    let cpu_end = server_pid.and_then(server::cpu_seconds);
+    let cpu_end = servers.cpu_seconds();
 
     let mib = (args.files * args.size_kib) as f64 / 1024.0;
     let cpu = |from: Option<f64>, to: Option<f64>| from.zip(to).map(|(a, b)| round3(b - a));

@@ -13,6 +13,7 @@
 //! every acknowledged message has reached every member, or after the drain timeout.
 
 use crate::server;
+use crate::server::Servers;
 use crate::setup::{Bench, BenchUser};
 use crate::stats::Latencies;
 use confab_client::proto::RoomId;
@@ -135,7 +136,7 @@ impl Swarm {
         &mut self,
         rate: f64,
         duration: Duration,
-        server_pid: Option<u32>,
+        servers: &Servers,
     ) -> anyhow::Result<PhaseResult> {
         anyhow::ensure!(rate > 0.0, "the send rate must be above zero");
         self.phases += 1;
@@ -150,7 +151,7 @@ impl Swarm {
         let cancel = CancellationToken::new();
         let cpu = || {
             (
-                server_pid.and_then(server::cpu_seconds),
+                servers.cpu_seconds(),
                 server::cpu_seconds(std::process::id()),
             )
         };

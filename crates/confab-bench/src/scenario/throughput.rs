@@ -5,6 +5,7 @@
 use super::report_phase;
 use super::swarm::Swarm;
 use crate::report::Report;
+use crate::server::Servers;
 use crate::setup::Bench;
 use crate::stats::round3;
 use clap::Args;
@@ -44,7 +45,7 @@ pub struct ThroughputArgs {
 pub async fn run(
     bench: &Bench,
     args: &ThroughputArgs,
-    server_pid: Option<u32>,
+    servers: &Servers,
     report: &mut Report,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(args.step_factor > 1.0, "--step-factor must be above 1");
@@ -68,7 +69,7 @@ pub async fn run(
             .run_phase(
                 rate,
                 Duration::from_secs_f64(args.step_seconds.max(0.001)),
-                server_pid,
+                servers,
             )
             .await?;
         let p99 = phase.latencies.quantile_ms(0.99);
