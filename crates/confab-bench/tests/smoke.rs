@@ -17,19 +17,21 @@ async fn start_server() -> TestServer {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Runs one scenario with `--json` and returns its report.
+/// Runs one scenario with `--json` against `server` and returns its report.
 fn bench(server: &TestServer, args: &[&str]) -> Value {
-    let pid = server.pid().expect("the server runs").to_string();
-    let output = Command::new(env!("CARGO_BIN_EXE_confab-bench"))
-        .args([
-            "--url",
-            &server.url,
-            "--server-pid",
-            &pid,
-            "--json",
-            "--timeout",
-            "120",
-        ])
+    bench_nodes(&[server], args)
+}
+
+/// Runs one scenario with `--json` against every node of `nodes` and returns its
+/// report.
+fn bench_nodes(nodes: &[&TestServer], args: &[&str]) -> Value {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_confab-bench"));
+    for node in nodes {
+        let pid = node.pid().expect("the server runs").to_string();
+        command.args(["--url", &node.url, "--server-pid", &pid]);
+    }
+    let output = command
+        .args(["--json", "--timeout", "120"])
         .args(["--setup-concurrency", "8"])
         .args(args)
         .output()
@@ -216,12 +218,9 @@ async fn fanout_spreads_users_over_the_nodes_of_a_cluster() {
         .start_nodes(2)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let pids: Vec<String> = nodes.iter().map(|n| n.pid().unwrap().to_string()).collect();
-    let output = Command::new(env!("CARGO_BIN_EXE_confab-bench"))
-        .args(["--url", &nodes[0].url, "--url", &nodes[1].url])
-        .args(["--server-pid", &pids[0], "--server-pid", &pids[1]])
-        .args(["--json", "--timeout", "120", "--setup-concurrency", "8"])
-        .args([
+    let r = bench_nodes(
+        &[&nodes[0], &nodes[1]],
+        &[
             "fanout",
             "--room-size",
             "4",
@@ -231,16 +230,8 @@ async fn fanout_spreads_users_over_the_nodes_of_a_cluster() {
             "20",
             "--duration",
             "0.5",
-        ])
-        .output()
-        .expect("run confab-bench");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{}\n{stdout}",
-        String::from_utf8_lossy(&output.stderr)
+        ],
     );
-    let r: Value = serde_json::from_str(&stdout).expect("JSON");
     assert_eq!(r["config"]["urls"].as_array().map(Vec::len), Some(2), "{r}");
     assert_eq!(
         r["config"]["server_pids"].as_array().map(Vec::len),
