@@ -259,12 +259,18 @@ fn note_event(connected: &AtomicBool, event: &async_nats::Event) {
             metrics::gauge!(BUS_CONNECTED).set(1.0);
             tracing::info!("connected to NATS");
         }
-        async_nats::Event::Disconnected | async_nats::Event::Closed => {
+        async_nats::Event::Disconnected => {
             connected.store(false, Ordering::Release);
             metrics::gauge!(BUS_CONNECTED).set(0.0);
             tracing::warn!(
                 "disconnected from NATS; reconnecting (events still arrive from the database every second)"
             );
+        }
+        async_nats::Event::Closed => {
+            // The client was dropped: the node is stopping.
+            connected.store(false, Ordering::Release);
+            metrics::gauge!(BUS_CONNECTED).set(0.0);
+            tracing::info!("NATS connection closed");
         }
         other => tracing::warn!(event = %other, "NATS"),
     }
