@@ -95,6 +95,12 @@ impl Hub {
         metrics::gauge!(crate::telemetry::WS_CONNECTIONS).decrement(1.0);
     }
 
+    /// Whether any of `users` has a connection on this node.
+    pub fn any_connected(&self, users: &[UserId]) -> bool {
+        let listeners = self.lock();
+        users.iter().any(|user| listeners.contains_key(user))
+    }
+
     /// Queues `outbound` for every connection of `recipients` on this node.
     pub fn deliver(&self, recipients: &[UserId], outbound: &Outbound) {
         let listeners = self.lock();

@@ -59,16 +59,17 @@ async fn run(node: &Tailer<'_>, mut commits: CommitWatch, shutdown: Cancellation
         }
     };
     node.delivered.store(last.0, Ordering::Release);
+    // This node's commits up to here were announced to the other nodes.
+    let mut announced = last;
     loop {
         match deliver_after(node, last, fault).await {
             Ok(Some(newest)) => {
                 last = newest;
                 node.delivered.store(newest.0, Ordering::Release);
-                // Other nodes' tailers read the log at once instead of at their poll.
-                node.bus.publish(BusMessage::Committed { newest });
+                announce(node, &commits, &mut announced);
                 continue; // There may be more; read again before waiting.
             }
-            Ok(None) => {}
+            Ok(None) => announce(node, &commits, &mut announced),
             Err(error) => tracing::error!(%error, "the tailer failed to read the event log"),
         }
         tokio::select! {
@@ -82,6 +83,21 @@ async fn run(node: &Tailer<'_>, mut commits: CommitWatch, shutdown: Cancellation
             () = tokio::time::sleep(TAIL_POLL) => {},
             () = shutdown.cancelled() => return,
         }
+    }
+}
+
+/// Tells the other nodes that this node committed events they have not been told of,
+/// so that their tailers read the log at once instead of at their poll. Only this
+/// node's own commits (the store's commit signal) are announced: one message per
+/// commit batch, whichever node reads it. Called after every read, so a commit
+/// signalled after the events were read is still announced.
+fn announce(node: &Tailer<'_>, commits: &CommitWatch, announced: &mut EventId) {
+    let committed_here = *commits.borrow();
+    if committed_here > *announced {
+        node.bus.publish(BusMessage::Committed {
+            newest: committed_here,
+        });
+        *announced = committed_here;
     }
 }
 
@@ -99,6 +115,11 @@ async fn deliver_after(
             "injected fault: the tailer panics (CONFAB_TEST_FAULT=tailer)"
         );
         let recipients = node.members.recipients(&event).await?;
+        // With several nodes, most events have no recipient connected here: they
+        // are not encoded at all.
+        if !node.hub.any_connected(&recipients) {
+            continue;
+        }
         if let Some(outbound) = frames::event(event.into()) {
             node.hub.deliver(&recipients, &outbound);
             metrics::counter!(crate::telemetry::EVENTS_FANNED_OUT).increment(1);
