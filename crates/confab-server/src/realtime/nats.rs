@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 /// The version of [`Envelope`]'s format.
@@ -72,15 +72,23 @@ pub struct NatsBus {
     outgoing: mpsc::Sender<Bytes>,
     /// Taken by the sending task when it starts.
     queued: std::sync::Mutex<Option<mpsc::Receiver<Bytes>>>,
-    connected: Arc<AtomicBool>,
+    link: Arc<Link>,
+}
+
+/// The state of the connection to NATS, which the client's event callback keeps.
+#[derive(Default)]
+struct Link {
+    connected: AtomicBool,
+    /// Notified on each (re)connection: messages from the others may have been lost.
+    connected_again: Notify,
 }
 
 impl NatsBus {
     /// Opens the NATS client. It connects in the background: a node starts while
     /// NATS is away and links up once it is back.
     pub async fn connect(settings: &NatsSettings) -> Result<Arc<Self>, async_nats::ConnectError> {
-        let connected = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&connected);
+        let link = Arc::new(Link::default());
+        let events = Arc::clone(&link);
         let client = async_nats::ConnectOptions::new()
             .name(format!("confab {}", env!("CARGO_PKG_VERSION")))
             .no_echo()
@@ -88,8 +96,8 @@ impl NatsBus {
             .max_reconnects(None)
             .connection_timeout(CONNECT_TIMEOUT)
             .event_callback(move |event| {
-                let flag = Arc::clone(&flag);
-                async move { note_event(&flag, &event) }
+                let link = Arc::clone(&events);
+                async move { note_event(&link, &event) }
             })
             .connect(settings.url.as_str())
             .await?;
@@ -100,13 +108,13 @@ impl NatsBus {
             subject: settings.subject.clone(),
             outgoing,
             queued: std::sync::Mutex::new(Some(queued)),
-            connected,
+            link,
         }))
     }
 
     /// Whether the node is connected to NATS now.
     pub fn is_connected(&self) -> bool {
-        self.connected.load(Ordering::Acquire)
+        self.link.connected.load(Ordering::Acquire)
     }
 
     /// The sending and receiving tasks, for the supervisor.
@@ -170,8 +178,6 @@ impl NatsBus {
                 }
             }
         };
-        let mut was_connected = self.is_connected();
-        let mut check = tokio::time::interval(Duration::from_millis(250));
         loop {
             tokio::select! {
                 message = subscription.next() => {
@@ -181,13 +187,9 @@ impl NatsBus {
                     };
                     self.deliver_remote(&message.payload);
                 }
-                _ = check.tick() => {
-                    let connected = self.is_connected();
-                    if connected && !was_connected {
-                        // Whatever the others sent meanwhile is gone: read the log now.
-                        self.local.publish(BusMessage::MaybeLost);
-                    }
-                    was_connected = connected;
+                () = self.link.connected_again.notified() => {
+                    // Whatever the others sent meanwhile is gone: read the log now.
+                    self.local.publish(BusMessage::MaybeLost);
                 }
                 () = shutdown.cancelled() => return,
             }
@@ -252,10 +254,12 @@ impl Bus for NatsBus {
     }
 }
 
-fn note_event(connected: &AtomicBool, event: &async_nats::Event) {
+fn note_event(link: &Link, event: &async_nats::Event) {
+    let connected = &link.connected;
     match event {
         async_nats::Event::Connected => {
             connected.store(true, Ordering::Release);
+            link.connected_again.notify_one();
             metrics::gauge!(BUS_CONNECTED).set(1.0);
             tracing::info!("connected to NATS");
         }
