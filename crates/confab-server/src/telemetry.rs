@@ -32,6 +32,15 @@ pub const WS_CONNECTIONS: &str = "confab_ws_connections";
 pub const WS_OVERFLOWS: &str = "confab_ws_queue_overflows_total";
 /// Histogram: room changes committed together in one transaction (group commit).
 pub const EVENT_BATCH_SIZE: &str = "confab_event_batch_size";
+/// Histogram: seconds an event transaction waited for the event log's lock
+/// (PostgreSQL, where every node's writers share it).
+pub const EVENT_LOCK_WAIT: &str = "confab_event_lock_wait_seconds";
+/// Histogram: seconds an event transaction of the group-commit writer took, from
+/// its start to its commit (on PostgreSQL, how long it held the event log's lock).
+pub const EVENT_BATCH_DURATION: &str = "confab_event_batch_duration_seconds";
+/// Counter: events the tailer read back from the log, rather than receiving them
+/// with their commit (from this node's store or over the bus).
+pub const EVENTS_READ_BACK: &str = "confab_events_read_back_total";
 /// Counter: events read from the log and handed to recipients.
 pub const EVENTS_FANNED_OUT: &str = "confab_events_fanned_out_total";
 /// Counter: Web Push attempts by `outcome` (delivered, gone, retry, failed, skipped).

@@ -26,6 +26,8 @@ async fn cluster(nats: &TestNats, count: u32) -> Vec<TestServer> {
             "--files-dir-shared",
             "--presence-node-timeout",
             "2s",
+            "--notifier-lease",
+            "2s",
         ])
         .start_nodes(count)
         .await
@@ -316,6 +318,72 @@ async fn a_node_killed_in_a_burst_loses_nothing_acknowledged() {
         received, acknowledged,
         "every acknowledged message, once, in order"
     );
+}
+
+/// What the notifier's lease holder logs when it takes the lease.
+const RECORDS_NOTIFICATIONS: &str = "this node records notifications for the cluster";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_node_records_notifications_and_another_takes_over_when_it_dies() {
+    let nats = TestNats::start();
+    let mut nodes = cluster(&nats, 3).await;
+    let (alice, alice_name) = signed_up(&nodes[0], "alice").await;
+    let (bob, bob_name) = signed_up(&nodes[1], "bob").await;
+    let room = direct(&alice, &bob).await;
+    alice.send_text(room, "first").await.unwrap();
+    wait_for_notifications(&bob, 1).await;
+    let holders: Vec<usize> = (0..nodes.len())
+        .filter(|&i| recorded_notifications(&nodes[i]))
+        .collect();
+    assert_eq!(holders.len(), 1, "one node holds the notifier's lease");
+    let holder = holders[0];
+
+    nodes[holder].kill();
+    // Both users go on through a node that is alive.
+    let alive = (0..nodes.len()).find(|&i| i != holder).unwrap();
+    let alice = signed_in(&nodes[alive], &alice_name).await;
+    let bob = signed_in(&nodes[alive], &bob_name).await;
+    alice.send_text(room, "second").await.unwrap();
+    // The lease (2 s) runs out and another node records it.
+    let page = wait_for_notifications(&bob, 2).await;
+    let events: std::collections::HashSet<_> =
+        page.notifications.iter().map(|n| n.event_id).collect();
+    assert_eq!(
+        (page.notifications.len(), events.len()),
+        (2, 2),
+        "each message notified once: {page:?}"
+    );
+    let successors: Vec<usize> = (0..nodes.len())
+        .filter(|&i| i != holder && recorded_notifications(&nodes[i]))
+        .collect();
+    assert_eq!(successors.len(), 1, "one other node took the lease over");
+}
+
+/// Whether `node` logged that it took the notifier's lease.
+fn recorded_notifications(node: &TestServer) -> bool {
+    node.log()
+        .iter()
+        .any(|line| line.contains(RECORDS_NOTIFICATIONS))
+}
+
+/// Polls `client`'s notifications until there are `count`, for at most 20 s.
+async fn wait_for_notifications(
+    client: &Client,
+    count: usize,
+) -> confab_client::proto::notifications::NotificationPage {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let page = client.notifications("").await.expect("notifications");
+        if page.notifications.len() >= count {
+            return page;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} notifications after 20 s, not {count}",
+            page.notifications.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,6 +21,7 @@ on_both_backends!(
     password_change_revokes_other_sessions_atomically,
     failure_counters_count_within_the_window,
     secrets_are_created_once,
+    a_lease_has_one_holder_until_it_expires_or_is_released,
     prune_removes_only_stale_rows,
     migrations_are_idempotent,
 );
@@ -578,6 +579,43 @@ async fn secrets_are_created_once(backend: Backend) {
             .await
             .unwrap(),
         "third"
+    );
+}
+
+async fn a_lease_has_one_holder_until_it_expires_or_is_released(backend: Backend) {
+    use confab_server::store::notifications::NotificationStore as _;
+    let (store, _db) = open(backend).await;
+    let claim = |holder: &'static str, now: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .claim_lease("job", holder, now, now + 10_000)
+                .await
+                .expect("claim")
+        }
+    };
+    assert!(claim("a", NOW).await, "a free lease is claimed");
+    assert!(!claim("b", NOW + 1_000).await, "a held lease is refused");
+    assert!(claim("a", NOW + 5_000).await, "the holder renews it");
+    // Renewed until NOW + 15 s: still a's at NOW + 12 s.
+    assert!(!claim("b", NOW + 12_000).await, "a renewed lease lasts");
+    assert!(
+        claim("b", NOW + 15_000).await,
+        "an expired lease is taken over"
+    );
+    assert!(!claim("a", NOW + 16_000).await, "the old holder lost it");
+    // Only the holder gives it up.
+    store.release_lease("job", "a").await.expect("release");
+    assert!(!claim("c", NOW + 17_000).await);
+    store.release_lease("job", "b").await.expect("release");
+    assert!(claim("c", NOW + 17_000).await, "a released lease is free");
+    assert!(!claim("a", NOW + 17_000).await, "c holds it now");
+    assert!(
+        store
+            .claim_lease("other job", "a", NOW + 17_000, NOW + 27_000)
+            .await
+            .unwrap(),
+        "another name is another lease"
     );
 }
 

@@ -64,6 +64,23 @@ pub struct ClusterConfig {
     )]
     pub presence_node_timeout: Duration,
 
+    /// How long one node keeps recording notifications for the cluster after it
+    /// last renewed its claim
+    ///
+    /// With several nodes, one of them reads the log for notifications (and
+    /// schedules pushes) on behalf of all; it renews its claim when half of this has
+    /// run out. When it dies, another node takes over within about this long, and
+    /// notifications of the events in between are recorded then. A node that stops
+    /// hands over at once. At least 1s.
+    #[arg(
+        long = "notifier-lease",
+        env = "CONFAB_NOTIFIER_LEASE",
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = duration_at_least(Duration::from_secs(1))
+    )]
+    pub notifier_lease: Duration,
+
     /// The files directory (`--files-dir`) is the same directory on every node (a
     /// network file system)
     ///

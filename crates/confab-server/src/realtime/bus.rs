@@ -1,7 +1,7 @@
 //! The bus: how one node's live events reach the other nodes' connections.
 //!
-//! Three kinds of message cross it: "events up to this id are committed" (so every
-//! node's tailer reads the log at once instead of waiting for its poll), ephemeral
+//! Three kinds of message cross it: "these events are committed" (so every node's
+//! tailer delivers them at once, instead of finding them at its poll), ephemeral
 //! frames (typing, presence) that are never stored, and revoked sessions, whose
 //! connections close wherever they are. The bus is never the
 //! source of truth: a lost message delays a wake-up or drops a typing indicator,
@@ -12,12 +12,14 @@
 
 use crate::service::accounts::Revoked;
 use crate::service::rooms::ReadNotice;
+use crate::store::rooms::CommittedEvents;
 use confab_proto::invitations::Invitation;
 use confab_proto::notifications::Notification;
 use confab_proto::users::{Presence, PresenceStatus, Profile};
 use confab_proto::{EventId, RoomId, SessionId, UserId};
 use futures_util::stream::BoxStream;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use tokio::sync::broadcast;
 
 /// Messages a node's bus subscription may fall behind by before it loses some.
@@ -27,8 +29,14 @@ const LOCAL_BUS_CAPACITY: usize = 4096;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum BusMessage {
-    /// Events up to `newest` are committed; tailers behind it should read the log.
-    Committed { newest: EventId },
+    /// Events up to `newest` are committed: those of `commit`, when it is given (a
+    /// tailer whose delivery stands at its `after` delivers them as they are), else
+    /// the tailers behind `newest` read the log.
+    Committed {
+        newest: EventId,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "shared")]
+        commit: Option<Arc<CommittedEvents>>,
+    },
     /// A frame that is not stored, for the connections of `recipients`.
     Ephemeral {
         recipients: Vec<UserId>,
@@ -41,6 +49,26 @@ pub enum BusMessage {
     /// This node's link to the other nodes was down for a while: messages from them
     /// may be lost, so the log should be read now. Never sent to other nodes.
     MaybeLost,
+}
+
+/// Serde for a shared value (without serde's `rc` feature): written as the value,
+/// read into a new `Arc`.
+mod shared {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::sync::Arc;
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        value: &Option<Arc<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.as_deref().serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Arc<T>>, D::Error> {
+        Ok(Option::<T>::deserialize(deserializer)?.map(Arc::new))
+    }
 }
 
 /// What one node says of the presence of the users connected to it.
@@ -150,13 +178,20 @@ mod tests {
     #[tokio::test]
     async fn subscribers_get_what_is_published_after_they_subscribe() {
         let bus = LocalBus::new();
-        bus.publish(BusMessage::Committed { newest: EventId(1) });
+        bus.publish(BusMessage::Committed {
+            newest: EventId(1),
+            commit: None,
+        });
         let mut stream = bus.subscribe();
-        bus.publish(BusMessage::Committed { newest: EventId(2) });
+        bus.publish(BusMessage::Committed {
+            newest: EventId(2),
+            commit: None,
+        });
         assert_eq!(
             stream.next().await,
             Some(Received::Message(BusMessage::Committed {
-                newest: EventId(2)
+                newest: EventId(2),
+                commit: None,
             }))
         );
     }
@@ -168,6 +203,7 @@ mod tests {
         for id in 0..(LOCAL_BUS_CAPACITY as i64 + 10) {
             bus.publish(BusMessage::Committed {
                 newest: EventId(id),
+                commit: None,
             });
         }
         assert_eq!(stream.next().await, Some(Received::Lost(10)));

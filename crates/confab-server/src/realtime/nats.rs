@@ -7,7 +7,10 @@
 //!   event does not wait for NATS.
 //! - **Sending** is one task that takes the queue in order and publishes each message
 //!   on the cluster's subject (`--nats-subject`), one NATS message per bus message:
-//!   a commit batch is one `committed` message, not one per recipient.
+//!   a commit batch is one `committed` message with its events, not one per
+//!   recipient, so the other nodes deliver them without reading the database. A
+//!   commit too big for one NATS message (the server's `max_payload`) goes without
+//!   its events, and the others read it from the log.
 //! - **Receiving** is one task subscribed to the subject. The connection is opened
 //!   with NATS's "no echo", so it never gets its own messages back; the others'
 //!   messages go to this node's subscribers as if published here.
@@ -23,6 +26,7 @@
 //! rolling upgrade that changes it) and when it was sent (for the lag metric).
 
 use super::bus::{Bus, BusMessage, LocalBus, Received};
+use super::handoff::Handoff;
 use super::node::Task;
 use crate::clock::now_millis;
 use bytes::Bytes;
@@ -35,8 +39,8 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
-/// The version of [`Envelope`]'s format.
-const FORMAT_VERSION: u32 = 1;
+/// The version of [`Envelope`]'s format (2: commits carry their events).
+const FORMAT_VERSION: u32 = 2;
 /// How long connecting to NATS may take before the attempt counts as failed.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -71,7 +75,7 @@ pub struct NatsBus {
     subject: String,
     outgoing: mpsc::Sender<Bytes>,
     /// Taken by the sending task when it starts.
-    queued: std::sync::Mutex<Option<mpsc::Receiver<Bytes>>>,
+    queued: Handoff<mpsc::Receiver<Bytes>>,
     link: Arc<Link>,
 }
 
@@ -107,7 +111,7 @@ impl NatsBus {
             client,
             subject: settings.subject.clone(),
             outgoing,
-            queued: std::sync::Mutex::new(Some(queued)),
+            queued: Handoff::new(queued),
             link,
         }))
     }
@@ -134,13 +138,7 @@ impl NatsBus {
     }
 
     async fn send_queued(&self, shutdown: CancellationToken) {
-        let taken = self
-            .queued
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        let Some(mut queued) = taken else {
-            tracing::error!("the bus sender was started twice");
+        let Some(mut queued) = self.queued.take("bus sender") else {
             return;
         };
         loop {
@@ -222,6 +220,23 @@ impl NatsBus {
     }
 }
 
+/// The NATS payload of `envelope`. A commit whose events do not fit in one NATS
+/// message of `max_payload` bytes goes without them (left out of `envelope` too).
+fn encode(envelope: &mut Envelope, max_payload: usize) -> serde_json::Result<Bytes> {
+    let payload = serde_json::to_vec(&*envelope)?;
+    if payload.len() <= max_payload {
+        return Ok(Bytes::from(payload));
+    }
+    if let BusMessage::Committed { commit, .. } = &mut envelope.message
+        && commit.take().is_some()
+    {
+        metrics::counter!(BUS_MESSAGES, "outcome" => "events_left_out").increment(1);
+        return serde_json::to_vec(&*envelope).map(Bytes::from);
+    }
+    // NATS refuses it when sending, and says why.
+    Ok(Bytes::from(payload))
+}
+
 impl Bus for NatsBus {
     fn publish(&self, message: BusMessage) {
         if matches!(message, BusMessage::MaybeLost) {
@@ -229,14 +244,14 @@ impl Bus for NatsBus {
             self.local.publish(message);
             return;
         }
-        let envelope = Envelope {
+        let mut envelope = Envelope {
             version: FORMAT_VERSION,
             sent_at: now_millis(),
             message,
         };
-        match serde_json::to_vec(&envelope) {
+        match encode(&mut envelope, self.client.max_payload()) {
             Ok(payload) => {
-                if self.outgoing.try_send(Bytes::from(payload)).is_err() {
+                if self.outgoing.try_send(payload).is_err() {
                     metrics::counter!(BUS_MESSAGES, "outcome" => "dropped").increment(1);
                 }
             }
@@ -284,13 +299,100 @@ fn note_event(link: &Link, event: &async_nats::Event) {
 mod tests {
     use super::*;
     use crate::realtime::bus::EphemeralFrame;
+    use crate::store::events::{
+        AttachmentRecord, BodyRecord, ContentRecord, EventRecord, MessageRecord,
+    };
+    use crate::store::rooms::CommittedEvents;
     use confab_proto::{EventId, RoomId, UserId};
+
+    #[test]
+    fn a_commit_too_big_for_nats_goes_without_its_events() {
+        let commit = CommittedEvents {
+            after: EventId(1),
+            events: vec![EventRecord {
+                id: EventId(2),
+                room_id: RoomId(7),
+                seq: 1,
+                sender_id: UserId(3),
+                created_at: 1,
+                content: ContentRecord::RoomCreated {
+                    name: "x".repeat(2000),
+                    encrypted: false,
+                },
+            }],
+        };
+        let message = BusMessage::Committed {
+            newest: EventId(2),
+            commit: Some(std::sync::Arc::new(commit)),
+        };
+        let mut envelope = Envelope {
+            version: FORMAT_VERSION,
+            sent_at: 1,
+            message: message.clone(),
+        };
+        let roomy = encode(&mut envelope, 1 << 20).unwrap();
+        assert!(roomy.len() > 2000);
+        assert_eq!(envelope.message, message, "it fits: sent whole");
+
+        let tight = encode(&mut envelope, 1000).unwrap();
+        let expected = BusMessage::Committed {
+            newest: EventId(2),
+            commit: None,
+        };
+        assert_eq!(envelope.message, expected, "left out here too");
+        let back: Envelope = serde_json::from_slice(&tight).unwrap();
+        assert_eq!(back.message, expected);
+    }
 
     #[test]
     fn messages_cross_as_json_and_come_back_equal() {
         let messages = [
             BusMessage::Committed {
                 newest: EventId(42),
+                commit: None,
+            },
+            BusMessage::Committed {
+                newest: EventId(42),
+                commit: Some(std::sync::Arc::new(CommittedEvents {
+                    after: EventId(40),
+                    events: vec![
+                        EventRecord {
+                            id: EventId(41),
+                            room_id: RoomId(7),
+                            seq: 2,
+                            sender_id: UserId(3),
+                            created_at: 1_700_000_000_000,
+                            content: ContentRecord::Message(MessageRecord {
+                                client_id: "c1".into(),
+                                body: Some(BodyRecord::Text {
+                                    text: "hello @bob".into(),
+                                }),
+                                reply_to: Some(1),
+                                mentions: vec![UserId(4)],
+                                reactions: Vec::new(),
+                                attachments: vec![AttachmentRecord {
+                                    file_id: "f1".into(),
+                                    name: "photo.png".into(),
+                                    size: 1234,
+                                    content_type: "image/png".into(),
+                                    width: Some(800),
+                                    height: Some(600),
+                                    thumbnail: None,
+                                }],
+                                edited_at: None,
+                                deleted_at: None,
+                            }),
+                        },
+                        EventRecord {
+                            id: EventId(42),
+                            room_id: RoomId(7),
+                            seq: 3,
+                            sender_id: UserId(3),
+                            created_at: 1_700_000_000_001,
+                            content: ContentRecord::MemberLeft { user_id: UserId(3) },
+                        },
+                    ],
+                })),
             },
             BusMessage::Ephemeral {
                 recipients: vec![UserId(1), UserId(2)],

@@ -2,10 +2,12 @@
 
 use super::bus::{Bus, BusMessage, EphemeralFrame, Received};
 use super::frames::{self, Outbound};
+use super::handoff::Handoff;
 use super::hub::Hub;
 use super::members::RoomMembers;
+use super::pending::PendingCommits;
 use super::presence::PresenceBoard;
-use super::tailer::Tailer;
+use super::tailer::{LocalCommits, Tailer};
 use crate::clock::Millis;
 use crate::service::ServiceResult;
 use crate::service::accounts::{LiveAccounts, Revoked};
@@ -20,6 +22,7 @@ use confab_proto::{RoomId, SessionId, UserId};
 use futures_util::StreamExt as _;
 use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -36,7 +39,16 @@ pub struct Realtime {
     bus: Arc<dyn Bus>,
     /// Subscribed at construction, so nothing published during start-up is missed;
     /// taken by the bus task.
-    bus_messages: Mutex<Option<BoxStream<'static, Received>>>,
+    bus_messages: Handoff<BoxStream<'static, Received>>,
+    /// Users whose presence as other nodes report it changed, for this node's
+    /// connections to be told by the heartbeat task (off the bus receiver, since
+    /// telling takes a query per user).
+    to_tell: Mutex<HashSet<UserId>>,
+    /// Notified when `to_tell` gains users.
+    tell_soon: Notify,
+    /// Commits heard of (this node's and the others') that the tailer has not
+    /// delivered yet.
+    pending: PendingCommits,
     /// Wakes the tailer when another node committed events.
     wake: Notify,
     /// See `--presence-debounce`.
@@ -90,8 +102,11 @@ impl Realtime {
             store,
             hub: Hub::new(queue_capacity),
             presence: PresenceBoard::new(presence_node_timeout),
-            bus_messages: Mutex::new(Some(bus.subscribe())),
+            bus_messages: Handoff::new(bus.subscribe()),
+            to_tell: Mutex::default(),
+            tell_soon: Notify::new(),
             bus,
+            pending: PendingCommits::default(),
             wake: Notify::new(),
             presence_debounce,
             delivered: AtomicI64::new(0),
@@ -126,7 +141,12 @@ impl Realtime {
     /// The tasks that must run for as long as the node serves: the tailer, the
     /// presence announcer and the bus receiver. Each ends at `shutdown`.
     pub fn tasks(self: &Arc<Self>, shutdown: &CancellationToken) -> Vec<Task> {
-        let commits = self.store.committed();
+        // Subscribed now, before the tailer reads where the log ends: no commit
+        // falls between the two.
+        let commits = LocalCommits {
+            feed: self.store.commit_feed(),
+            newest: self.store.committed(),
+        };
         let (tailer, presence, bus) = (Arc::clone(self), Arc::clone(self), Arc::clone(self));
         let (s1, s2, s3) = (shutdown.clone(), shutdown.clone(), shutdown.clone());
         let mut tasks = vec![
@@ -138,6 +158,7 @@ impl Realtime {
                         members: &tailer.members,
                         hub: &tailer.hub,
                         bus: tailer.bus.as_ref(),
+                        pending: &tailer.pending,
                         wake: &tailer.wake,
                         delivered: &tailer.delivered,
                     };
@@ -175,24 +196,47 @@ impl Realtime {
     }
 
     /// Reports this node's users to the others every heartbeat, and forgets the
-    /// nodes that stopped reporting, telling this node's connections of their users.
+    /// nodes that stopped reporting; tells this node's connections of the users whose
+    /// presence changed on other nodes (their reports, or their silence).
     async fn presence_heartbeat(&self, shutdown: CancellationToken) {
         let mut ticks = tokio::time::interval(self.presence.heartbeat());
         loop {
             tokio::select! {
-                _ = ticks.tick() => {},
+                _ = ticks.tick() => {
+                    self.bus
+                        .publish(BusMessage::NodePresence(self.presence.report(None)));
+                    let gone = self.presence.expire_silent_nodes();
+                    self.tell_local_soon(gone);
+                },
+                () = self.tell_soon.notified() => {},
                 () = shutdown.cancelled() => return,
             }
-            self.bus
-                .publish(BusMessage::NodePresence(self.presence.report(None)));
-            let gone = self.presence.expire_silent_nodes();
-            self.tell_local(gone).await;
+            let users = std::mem::take(
+                &mut *self
+                    .to_tell
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
+            self.tell_local(users).await;
         }
+    }
+
+    /// Queues `users` for [`tell_local`](Self::tell_local) by the heartbeat task. A
+    /// user queued twice is told once, of their presence at the time of telling.
+    fn tell_local_soon(&self, users: Vec<UserId>) {
+        if users.is_empty() {
+            return;
+        }
+        self.to_tell
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(users);
+        self.tell_soon.notify_one();
     }
 
     /// Tells this node's connections (the users' contacts and their own devices) of
     /// the users' presence, as this node sees it now.
-    async fn tell_local(&self, users: Vec<UserId>) {
+    async fn tell_local(&self, users: HashSet<UserId>) {
         for user in users {
             let mut recipients = match self.store.contacts(user).await {
                 Ok(contacts) => contacts,
@@ -210,13 +254,7 @@ impl Realtime {
 
     /// Handles what arrives on the bus until `shutdown`.
     async fn receive(&self, shutdown: CancellationToken) {
-        let taken = self
-            .bus_messages
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        let Some(mut messages) = taken else {
-            tracing::error!("the bus receiver was started twice");
+        let Some(mut messages) = self.bus_messages.take("bus") else {
             return;
         };
         loop {
@@ -225,7 +263,11 @@ impl Realtime {
                 () = shutdown.cancelled() => return,
             };
             match received {
-                Some(Received::Message(BusMessage::Committed { newest })) => {
+                Some(Received::Message(BusMessage::Committed { newest, commit })) => {
+                    match commit {
+                        Some(commit) => self.pending.offer(commit),
+                        None => self.pending.heard_of(newest),
+                    }
                     if newest.0 > self.delivered.load(Ordering::Acquire) {
                         self.wake.notify_one();
                     }
@@ -236,15 +278,19 @@ impl Realtime {
                     }
                 }
                 Some(Received::Message(BusMessage::Revoked(revoked))) => self.hub.revoke(&revoked),
-                Some(Received::Message(BusMessage::MaybeLost)) => self.wake.notify_one(),
+                Some(Received::Message(BusMessage::MaybeLost)) => {
+                    self.pending.maybe_lost();
+                    self.wake.notify_one();
+                }
                 Some(Received::Message(BusMessage::NodePresence(report))) => {
                     let changed = self.presence.apply_report(&report);
-                    self.tell_local(changed).await;
+                    self.tell_local_soon(changed);
                 }
                 Some(Received::Lost(count)) => {
                     // Ephemeral frames are gone; a commit notice may be among them, and
                     // a revocation (the heartbeat's session check still catches that).
                     tracing::warn!(count, "the bus receiver fell behind and lost messages");
+                    self.pending.maybe_lost();
                     self.wake.notify_one();
                 }
                 None => {

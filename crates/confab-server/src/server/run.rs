@@ -58,10 +58,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     for task in app.realtime.tasks(&app.shutdown) {
         supervisor.spawn(task.name, task.run);
     }
-    for task in app
-        .realtime
-        .push_tasks(Arc::clone(&app.notifications), &app.shutdown)?
-    {
+    for task in app.realtime.push_tasks(
+        Arc::clone(&app.notifications),
+        app.nats
+            .is_some()
+            .then_some(app.config.cluster.notifier_lease),
+        &app.shutdown,
+    )? {
         supervisor.spawn(task.name, task.run);
     }
     if let Some(nats) = &app.nats {

@@ -19,14 +19,21 @@ use confab_proto::rooms::Role;
 use confab_proto::{EventId, RoomId, UserId};
 use serde::{Deserialize, Serialize};
 
-/// One stored event of a room.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One stored event of a room. Its serde form is not stored (an event is spread over
+/// columns); it is how committed events cross between nodes (`realtime::nats`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventRecord {
+    #[serde(rename = "id")]
     pub id: EventId,
+    #[serde(rename = "room_id")]
     pub room_id: RoomId,
+    #[serde(rename = "seq")]
     pub seq: i64,
+    #[serde(rename = "sender_id")]
     pub sender_id: UserId,
+    #[serde(rename = "created_at")]
     pub created_at: Millis,
+    #[serde(rename = "content")]
     pub content: ContentRecord,
 }
 
@@ -46,19 +53,28 @@ pub enum BodyRecord {
     },
 }
 
-/// A message with its current state, as stored in the message columns.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A message with its current state, as stored in the message columns. (Its serde
+/// form is not stored; it crosses between nodes inside an [`EventRecord`].)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageRecord {
+    #[serde(rename = "client_id")]
     pub client_id: String,
     /// `None` once deleted.
+    #[serde(rename = "body")]
     pub body: Option<BodyRecord>,
+    #[serde(rename = "reply_to")]
     pub reply_to: Option<i64>,
+    #[serde(rename = "mentions")]
     pub mentions: Vec<UserId>,
     /// Filled in by history reads only.
+    #[serde(rename = "reactions")]
     pub reactions: Vec<ReactionRecord>,
     /// As sent (JSON in the `events.attachments` column); empty once deleted.
+    #[serde(rename = "attachments")]
     pub attachments: Vec<AttachmentRecord>,
+    #[serde(rename = "edited_at")]
     pub edited_at: Option<Millis>,
+    #[serde(rename = "deleted_at")]
     pub deleted_at: Option<Millis>,
 }
 
@@ -111,9 +127,11 @@ impl From<AttachmentRecord> for FileInfo {
 }
 
 /// Everyone who reacted to a message with one emoji, in reaction order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReactionRecord {
+    #[serde(rename = "emoji")]
     pub emoji: String,
+    #[serde(rename = "user_ids")]
     pub user_ids: Vec<UserId>,
 }
 
@@ -129,8 +147,9 @@ pub enum ContentRecord {
         #[serde(rename = "encrypted")]
         encrypted: bool,
     },
-    /// Never serialised: a message's state is kept in the message columns.
-    #[serde(skip)]
+    /// Never stored as this JSON: a message's state is kept in the message columns
+    /// (`changes::insert_event` writes `{}` here). Serialised only between nodes.
+    #[serde(rename = "message")]
     Message(MessageRecord),
     #[serde(rename = "message_edited")]
     MessageEdited {

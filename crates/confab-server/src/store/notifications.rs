@@ -159,6 +159,17 @@ pub struct PushJob {
 /// Persistence of notifications and push subscriptions.
 #[async_trait]
 pub trait NotificationStore: Send + Sync + 'static {
+    /// Claims the lease `name` for `holder` until `until`, or renews it; true if
+    /// `holder` holds it now (it was free, expired at `now`, or `holder`'s already).
+    async fn claim_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Millis,
+        until: Millis,
+    ) -> StoreResult<bool>;
+    /// Gives up the lease `name` if `holder` holds it.
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
     /// How far the named log consumer has read.
     async fn log_cursor(&self, name: &str) -> StoreResult<EventId>;
     /// Records the batch and moves the cursor from `batch.from` to `batch.to` in one

@@ -249,6 +249,31 @@ pub struct TimelinePage {
 /// See [`RoomStore::committed`].
 pub type CommitWatch = tokio::sync::watch::Receiver<EventId>;
 
+/// The events one transaction committed, in id order. They are every committed event
+/// with an id above `after`, up to the last one's: no other transaction committed an
+/// event in that range (the ids missing from it were never committed). So a reader
+/// that has delivered the log up to `after` may deliver these next without reading
+/// the log.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CommittedEvents {
+    /// The newest event committed before these.
+    #[serde(rename = "after")]
+    pub after: EventId,
+    /// At least one.
+    #[serde(rename = "events")]
+    pub events: Vec<EventRecord>,
+}
+
+impl CommittedEvents {
+    /// The id of the last event.
+    pub fn newest(&self) -> EventId {
+        self.events.last().map_or(self.after, |event| event.id)
+    }
+}
+
+/// See [`RoomStore::commit_feed`].
+pub type CommitFeed = tokio::sync::broadcast::Receiver<std::sync::Arc<CommittedEvents>>;
+
 /// What marks the key of an end-to-end encrypted direct room.
 const ENCRYPTED_SUFFIX: &str = ":e2ee";
 
@@ -339,6 +364,10 @@ pub trait RoomStore: Send + Sync + 'static {
     /// events, holding the newest event id this store has committed. The live
     /// fan-out waits on it instead of being told by each writer.
     fn committed(&self) -> CommitWatch;
+    /// The events of each commit of this store, as it commits them. A receiver that
+    /// falls more than a few dozen commits behind is told how many it missed (and
+    /// reads the log instead).
+    fn commit_feed(&self) -> CommitFeed;
 }
 
 #[cfg(test)]

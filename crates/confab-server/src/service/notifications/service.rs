@@ -37,6 +37,8 @@ pub const NOTIFICATION_PAGE_DEFAULT: u32 = 50;
 pub const MARK_READ_IDS_MAX: usize = 500;
 /// Events the notifier reads per batch.
 const LOG_BATCH: u32 = 500;
+/// The lease of the node that records notifications for all (see `claim_notifier`).
+const NOTIFIER_LEASE: &str = "notifier";
 /// Pushes taken per round.
 const PUSH_BATCH: u32 = 100;
 
@@ -353,6 +355,27 @@ impl Notifications {
         } else {
             Err(ServiceError::NotFound("push subscription"))
         }
+    }
+
+    /// Claims the notifier's lease for `holder` until `until`, or renews it: with
+    /// several nodes, the one holding it runs [`process_log`](Self::process_log).
+    /// True if `holder` holds it now.
+    pub async fn claim_notifier(
+        &self,
+        holder: &str,
+        now: Millis,
+        until: Millis,
+    ) -> ServiceResult<bool> {
+        Ok(self
+            .store
+            .claim_lease(NOTIFIER_LEASE, holder, now, until)
+            .await?)
+    }
+
+    /// Gives up the notifier's lease, if `holder` holds it, for another node to
+    /// take at once.
+    pub async fn release_notifier(&self, holder: &str) -> ServiceResult<()> {
+        Ok(self.store.release_lease(NOTIFIER_LEASE, holder).await?)
     }
 
     /// The notifier: reads the log after its cursor, records notifications and tells

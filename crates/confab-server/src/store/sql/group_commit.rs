@@ -18,19 +18,25 @@
 //! A change handed over is applied even if its caller stops waiting; client ids make
 //! a retry of such a send return the stored original.
 //!
+//! After each commit the writer announces the batch's events, with the newest event
+//! committed before them, on the store's commit signal: the live fan-out delivers
+//! them from there rather than reading them back.
+//!
 //! [`SqlStore::append`]: super::SqlStore
 
 use super::changes::append_in;
-use super::event_tx::{EventTx, begin_events};
+use super::event_tx::{CommitSignal, EventTx, begin_events, committed_before};
 use crate::clock::Millis;
 use crate::config::Backend;
+use crate::store::events::EventRecord;
 use crate::store::rooms::{Appended, RoomChange};
 use crate::store::{StoreError, StoreResult};
 use confab_proto::{EventId, RoomId, UserId};
 use sqlx::AnyPool;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::{mpsc, oneshot, watch};
+use std::time::Instant;
+use tokio::sync::{mpsc, oneshot};
 
 /// One change waiting for the writer.
 struct AppendRequest {
@@ -66,12 +72,12 @@ struct Counters {
 impl EventWriter {
     /// Starts the writer task. It commits at most `batch_max` changes at a time and
     /// ends when every handle is dropped.
-    /// After each commit it moves `commits` forward to the newest event stored.
+    /// After each commit it announces the events stored through `commits`.
     pub(super) fn spawn(
         pool: AnyPool,
         backend: Backend,
         batch_max: usize,
-        commits: Arc<watch::Sender<EventId>>,
+        commits: Arc<CommitSignal>,
     ) -> Self {
         let batch_max = batch_max.max(1);
         // Room for a few batches: enough to keep the writer busy, and a bound on
@@ -131,7 +137,7 @@ async fn run(
     mut queue: mpsc::Receiver<AppendRequest>,
     batch_max: usize,
     stats: Arc<Counters>,
-    commits: Arc<watch::Sender<EventId>>,
+    commits: Arc<CommitSignal>,
 ) {
     let mut batch = Vec::with_capacity(batch_max);
     while queue.recv_many(&mut batch, batch_max).await > 0 {
@@ -140,19 +146,24 @@ async fn run(
         stats
             .changes
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        if let Some(newest) = commit_batch(&pool, backend, std::mem::take(&mut batch)).await {
-            announce_commit(&commits, newest);
+        let started = Instant::now();
+        if let Some((after, events)) =
+            commit_batch(&pool, backend, std::mem::take(&mut batch)).await
+        {
+            metrics::histogram!(crate::telemetry::EVENT_BATCH_DURATION).record(started.elapsed());
+            commits.announce(after, events);
         }
     }
 }
 
 /// Applies every change of `batch` in one transaction, then answers each caller.
-/// Returns the newest event id it committed, if it stored any.
+/// Returns the events it committed, in id order, with the newest event committed
+/// before them; `None` if it committed none.
 async fn commit_batch(
     pool: &AnyPool,
     backend: Backend,
     batch: Vec<AppendRequest>,
-) -> Option<EventId> {
+) -> Option<(EventId, Vec<EventRecord>)> {
     let mut tx = match begin_events(pool, backend).await {
         Ok(tx) => tx,
         Err(e) => {
@@ -177,20 +188,31 @@ async fn commit_batch(
             }
         }
     }
+    let mut events: Vec<EventRecord> = applied
+        .iter()
+        .filter_map(|(_, outcome)| match outcome {
+            Ok(Appended::Event(event)) => Some(event.clone()),
+            _ => None,
+        })
+        .collect();
+    events.sort_by_key(|event| event.id);
+    let after = match events.first() {
+        Some(first) => match committed_before(&mut tx, first.id).await {
+            Ok(after) => after,
+            Err(broken) => {
+                fail_all(applied.into_iter().map(|(answer, _)| answer), &broken);
+                return None;
+            }
+        },
+        None => EventId(0),
+    };
     match tx.commit().await {
         Ok(()) => {
-            let newest = applied
-                .iter()
-                .filter_map(|(_, outcome)| match outcome {
-                    Ok(Appended::Event(event)) => Some(event.id),
-                    _ => None,
-                })
-                .max();
             for (answer, outcome) in applied {
                 // A caller that stopped waiting no longer needs the answer.
                 let _ = answer.send(outcome);
             }
-            newest
+            (!events.is_empty()).then_some((after, events))
         }
         Err(e) => {
             fail_all(
@@ -242,16 +264,4 @@ fn fail_all(
             "the change was not stored: {error}"
         ))));
     }
-}
-
-/// Moves the commit signal forward to `newest` (never back: batches and room
-/// creations may finish in either order).
-pub(super) fn announce_commit(commits: &watch::Sender<EventId>, newest: EventId) {
-    commits.send_if_modified(|current| {
-        let newer = newest > *current;
-        if newer {
-            *current = newest;
-        }
-        newer
-    });
 }

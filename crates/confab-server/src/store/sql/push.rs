@@ -1,5 +1,5 @@
 //! [`NotificationStore`] for [`SqlStore`]: the trait's methods (most delegate to
-//! `notifications`), and push subscriptions, due pushes and retries.
+//! `notifications`), leases, and push subscriptions, due pushes and retries.
 
 use super::SqlStore;
 use super::notifications::{NOTIFICATION_COLUMNS, NotificationRow, RETURNED_COLUMNS};
@@ -46,6 +46,37 @@ impl From<SubscriptionRow> for PushSubscriptionRecord {
 
 #[async_trait]
 impl NotificationStore for SqlStore {
+    async fn claim_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Millis,
+        until: Millis,
+    ) -> StoreResult<bool> {
+        let held: Option<String> = sqlx::query_scalar(
+            "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
+             WHERE leases.holder = excluded.holder OR leases.expires_at <= $4 \
+             RETURNING holder",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(until)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(held.is_some())
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
+            .bind(name)
+            .bind(holder)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     async fn log_cursor(&self, name: &str) -> StoreResult<EventId> {
         self.notifier_cursor(name).await
     }

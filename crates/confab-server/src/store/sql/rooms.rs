@@ -5,7 +5,7 @@
 
 use super::SqlStore;
 use super::changes::{add_member, insert_event};
-use super::event_tx::{EventTx, Place, begin_events, next_seq};
+use super::event_tx::{EventTx, Place, begin_events, committed_before, next_seq};
 use super::rows::{
     EventRow, MemberRow, RoomRow, decode_all, map_unique_violation, room_kind_name, select_events,
     select_members, select_rooms,
@@ -14,8 +14,8 @@ use crate::clock::Millis;
 use crate::store::StoreResult;
 use crate::store::events::{ContentRecord, EventRecord};
 use crate::store::rooms::{
-    Appended, CommitWatch, HistoryAnchor, MemberRecord, NewRoom, RoomChange, RoomListEntry,
-    RoomRecord, RoomStore, TimelinePage,
+    Appended, CommitFeed, CommitWatch, HistoryAnchor, MemberRecord, NewRoom, RoomChange,
+    RoomListEntry, RoomRecord, RoomStore, TimelinePage,
 };
 use async_trait::async_trait;
 use confab_proto::{EventId, RoomId, UserId};
@@ -67,10 +67,10 @@ impl RoomStore for SqlStore {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
+        // The room's first event is the transaction's first.
+        let after = committed_before(&mut tx, events[0].id).await?;
         tx.commit().await?;
-        if let Some(newest) = events.last() {
-            self.announce_commit(newest.id);
-        }
+        self.announce_commit(after, events.clone());
         Ok((row.try_into()?, events))
     }
 
@@ -212,6 +212,10 @@ impl RoomStore for SqlStore {
 
     fn committed(&self) -> CommitWatch {
         self.commit_watch()
+    }
+
+    fn commit_feed(&self) -> CommitFeed {
+        self.feed_of_commits()
     }
 }
 

@@ -1,9 +1,11 @@
 //! [`SqlStore`]: the connection pool, migrations, the group-commit writer and the
 //! commit signal, shared by the account and room halves of the store.
 
-use super::group_commit::{EventWriter, GroupCommitStats, announce_commit};
+use super::event_tx::CommitSignal;
+use super::group_commit::{EventWriter, GroupCommitStats};
 use crate::config::{Backend, redact_url};
-use crate::store::rooms::CommitWatch;
+use crate::store::events::EventRecord;
+use crate::store::rooms::{CommitFeed, CommitWatch};
 use crate::store::{StoreError, StoreResult};
 use confab_proto::EventId;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -11,7 +13,6 @@ use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -35,8 +36,8 @@ pub struct SqlStore {
     backend: Backend,
     /// Queues room changes for the task that commits them in batches.
     event_writer: EventWriter,
-    /// The newest event id this store committed; see [`SqlStore::commit_watch`].
-    commits: Arc<watch::Sender<EventId>>,
+    /// What this store committed; see [`SqlStore::commit_watch`].
+    commits: Arc<CommitSignal>,
 }
 
 impl SqlStore {
@@ -82,7 +83,7 @@ impl SqlStore {
         if filled > 0 {
             tracing::info!(accounts = filled, "display names indexed for people search");
         }
-        let commits = Arc::new(watch::Sender::new(EventId(0)));
+        let commits = Arc::new(CommitSignal::new());
         let event_writer = EventWriter::spawn(
             pool.clone(),
             backend,
@@ -103,12 +104,17 @@ impl SqlStore {
 
     /// A receiver that changes whenever this store commits events.
     pub(super) fn commit_watch(&self) -> CommitWatch {
-        self.commits.subscribe()
+        self.commits.watch()
     }
 
-    /// Records that events up to `newest` are committed.
-    pub(super) fn announce_commit(&self, newest: EventId) {
-        announce_commit(&self.commits, newest);
+    /// Each commit's events, as they are committed.
+    pub(super) fn feed_of_commits(&self) -> CommitFeed {
+        self.commits.feed()
+    }
+
+    /// Announces `events`, just committed after `after`.
+    pub(super) fn announce_commit(&self, after: EventId, events: Vec<EventRecord>) {
+        self.commits.announce(after, events);
     }
 
     pub(super) fn event_writer(&self) -> &EventWriter {
