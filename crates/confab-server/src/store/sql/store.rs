@@ -16,6 +16,18 @@ use tokio::sync::watch;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// How long PostgreSQL lets one of our sessions sit idle inside a transaction before
+/// it ends the session, rolling the transaction back.
+///
+/// Event transactions hold a lock that every node's event writes wait for
+/// (`event_tx`). When a node is cut off from the database in the middle of one,
+/// nothing tells PostgreSQL (no reset arrives), so without this the lock stays held,
+/// and the whole cluster stops storing messages, until the link comes back or TCP
+/// gives up, many minutes later. Between its statements a transaction of the store
+/// runs only the store's own code, so this is far above what a healthy session needs,
+/// and it bounds how long one lost node stalls the others.
+const IDLE_IN_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How [`SqlStore::connect`] sets up the pool.
 #[derive(Clone, Debug)]
 pub struct ConnectOptions {
@@ -65,7 +77,10 @@ impl SqlStore {
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
                          PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
                     ),
-                    Backend::Postgres => "SET TIME ZONE 'UTC'".to_owned(),
+                    Backend::Postgres => format!(
+                        "SET TIME ZONE 'UTC'; SET idle_in_transaction_session_timeout = {};",
+                        IDLE_IN_TRANSACTION_TIMEOUT.as_millis()
+                    ),
                 };
                 Box::pin(async move {
                     conn.execute(setup.as_str()).await?;
