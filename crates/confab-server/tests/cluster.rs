@@ -10,10 +10,10 @@ mod common;
 
 use cluster::{messages, nodes, signed_in, wait_for_presence, wait_for_readiness};
 use common::{TestServer, direct, group_with, live, next_frame, signed_up};
+use confab_client::proto::EventId;
 use confab_client::proto::users::PresenceStatus;
 use confab_client::proto::ws::{ClientFrame, ServerFrame};
-use confab_client::proto::{EventId, RoomId, UserId};
-use confab_client::{Client, Incoming, Live};
+use confab_client::{Client, Incoming};
 use confab_testkit::{Backend, Error, TestNats};
 use std::time::Duration;
 

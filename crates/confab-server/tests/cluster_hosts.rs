@@ -163,6 +163,7 @@ async fn a_partitioned_node_recovers_and_nothing_acknowledged_is_lost() {
     bobs.receive_all(&acknowledged).await;
 
     // The link comes back: node 2 recovers by itself, and Dave resumes on it.
+    let cut_for = cut_at.elapsed();
     hosts.restore(CUT);
     let restored_at = Instant::now();
     let ready_after = wait_for_readiness(&nodes[CUT], |body| body == "ready").await;
@@ -198,7 +199,7 @@ async fn a_partitioned_node_recovers_and_nothing_acknowledged_is_lost() {
         })
         .await;
     eprintln!(
-        "after the link came back: node 2 ready in {ready_after:?}, Dave resumed in \
+        "after the link was cut for {cut_for:?}: node 2 ready in {ready_after:?}, Dave resumed in \
          {resumed_after:?}, his messages acknowledged in {sent_after:?} and delivered on \
          the other nodes in {delivered_after:?}"
     );
