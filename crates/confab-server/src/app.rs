@@ -105,6 +105,7 @@ impl App {
                 .to_owned(),
                 busy_timeout: Duration::from_secs(5),
                 event_batch_max: config.event_batch_max,
+                idle_in_transaction_timeout: config.postgres_idle_transaction_timeout,
             },
         )
         .await

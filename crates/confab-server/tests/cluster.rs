@@ -4,68 +4,25 @@
 //! sends loses nothing acknowledged; and a node refuses to start without shared
 //! files or on SQLite.
 
+#[path = "common/cluster.rs"]
+mod cluster;
 mod common;
 
-use common::{PASSWORD, TestServer, direct, group_with, live, next_frame, signed_up};
+use cluster::{messages, nodes, signed_in, wait_for_presence, wait_for_readiness};
+use common::{TestServer, direct, group_with, live, next_frame, signed_up};
+use confab_client::proto::EventId;
+use confab_client::proto::users::PresenceStatus;
 use confab_client::proto::ws::{ClientFrame, ServerFrame};
-use confab_client::proto::{EventId, RoomId, UserId};
-use confab_client::{Client, Incoming, Live};
+use confab_client::{Client, Incoming};
 use confab_testkit::{Backend, Error, TestNats};
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// Starts `count` nodes at once on one fresh PostgreSQL database (they race to
-/// migrate it), all linked by `nats`. A node's users count as gone 2 s after it
-/// stops reporting.
+/// Starts `count` nodes at once on one fresh PostgreSQL database, linked by `nats`.
 async fn cluster(nats: &TestNats, count: u32) -> Vec<TestServer> {
-    let url = nats.url();
-    TestServer::builder(Backend::Postgres)
-        .args([
-            "--nats-url",
-            &url,
-            "--files-dir-shared",
-            "--presence-node-timeout",
-            "2s",
-            "--notifier-lease",
-            "2s",
-        ])
+    nodes(nats)
         .start_nodes(count)
         .await
         .expect("the nodes start")
-}
-
-/// A new session of `username` on `node`.
-async fn signed_in(node: &TestServer, username: &str) -> Client {
-    let client = node.client();
-    client
-        .sign_in(username, PASSWORD, Some("another device"))
-        .await
-        .expect("sign in");
-    client
-}
-
-/// Reads `live`'s message events until it has `count` of them; panics on a
-/// duplicate. Answers each room's seqs in arrival order.
-async fn messages(live: &mut Live, count: usize) -> BTreeMap<RoomId, Vec<i64>> {
-    let mut seen = std::collections::HashSet::new();
-    let mut rooms: BTreeMap<RoomId, Vec<i64>> = BTreeMap::new();
-    let mut got = 0;
-    while got < count {
-        let event = next_frame(live, |frame| match frame {
-            ServerFrame::Event { event } => Some(event),
-            _ => None,
-        })
-        .await;
-        assert!(seen.insert(event.id), "event {:?} arrived twice", event.id);
-        if matches!(
-            event.content,
-            confab_client::proto::events::EventContent::Message(_)
-        ) {
-            rooms.entry(event.room_id).or_default().push(event.seq);
-            got += 1;
-        }
-    }
-    rooms
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -178,14 +135,14 @@ async fn presence_and_revocations_cross_nodes() {
     // Bob comes online on the other node: Alice is told.
     let bob_id = bob.me().await.unwrap().id;
     let mut bob_live = live(&bob, None).await;
-    wait_for_presence(&mut alice_live, bob_id, "online").await;
+    wait_for_presence(&mut alice_live, bob_id, PresenceStatus::Online).await;
     bob_live
         .send(&ClientFrame::Presence {
-            status: confab_client::proto::users::PresenceStatus::Away,
+            status: PresenceStatus::Away,
         })
         .await
         .unwrap();
-    wait_for_presence(&mut alice_live, bob_id, "away").await;
+    wait_for_presence(&mut alice_live, bob_id, PresenceStatus::Away).await;
 
     // Alice signs out her other device, connected to the other node: it is closed there.
     let laptop = signed_in(&nodes[1], &alice_name).await;
@@ -223,16 +180,16 @@ async fn a_user_connected_to_a_node_that_dies_goes_offline_everywhere() {
     let bob_id = bob.me().await.unwrap().id;
     let mut alice_live = live(&alice, None).await;
     let _bob_live = live(&bob, None).await;
-    wait_for_presence(&mut alice_live, bob_id, "online").await;
+    wait_for_presence(&mut alice_live, bob_id, PresenceStatus::Online).await;
     // Asked on Alice's node, Bob (connected to the other one) is online.
     let asked = alice.presence(&[bob_id]).await.unwrap();
-    assert_eq!(serde_json::to_value(asked[0].status).unwrap(), "online");
+    assert_eq!(asked[0].status, PresenceStatus::Online);
 
     // Bob's node dies without a word: within the timeout, Alice is told he is gone.
     nodes[1].kill();
-    wait_for_presence(&mut alice_live, bob_id, "offline").await;
+    wait_for_presence(&mut alice_live, bob_id, PresenceStatus::Offline).await;
     let asked = alice.presence(&[bob_id]).await.unwrap();
-    assert_eq!(serde_json::to_value(asked[0].status).unwrap(), "offline");
+    assert_eq!(asked[0].status, PresenceStatus::Offline);
     assert!(asked[0].last_seen_at.is_some(), "when he was last seen");
 }
 
@@ -422,36 +379,6 @@ fn assert_refused(started: Result<TestServer, Error>, reason: &str) {
         Err(other) => panic!("{other}"),
         Ok(server) => panic!("{} started", server.url),
     }
-}
-
-async fn wait_for_presence(live: &mut Live, user: UserId, status: &str) {
-    next_frame(live, |frame| match frame {
-        ServerFrame::Presence(presence)
-            if presence.user_id == user
-                && serde_json::to_value(presence.status).unwrap() == status =>
-        {
-            Some(())
-        }
-        _ => None,
-    })
-    .await;
-}
-
-/// Waits until `/readyz` answers 200 with a body that `wanted` accepts.
-async fn wait_for_readiness(node: &TestServer, wanted: impl Fn(&str) -> bool) {
-    let (http, url) = node.raw("/readyz");
-    let mut last = String::new();
-    for _ in 0..400 {
-        if let Ok(response) = http.get(&url).send().await {
-            let ok = response.status().is_success();
-            last = response.text().await.unwrap_or_default();
-            if ok && wanted(&last) {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("/readyz kept saying {last:?}");
 }
 
 /// `confab_bus_messages_total{outcome="received"}` of `node`.

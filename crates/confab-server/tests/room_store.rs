@@ -38,6 +38,7 @@ async fn open(backend: Backend) -> (SqlStore, TestDb) {
         sqlite_synchronous: "NORMAL".to_owned(),
         busy_timeout: Duration::from_secs(10),
         event_batch_max: 64,
+        idle_in_transaction_timeout: Duration::from_secs(10),
     };
     (
         SqlStore::connect(&db.url, &options).await.expect("connect"),

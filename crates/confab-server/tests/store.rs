@@ -42,6 +42,7 @@ fn options() -> ConnectOptions {
         sqlite_synchronous: "NORMAL".to_owned(),
         busy_timeout: Duration::from_secs(5),
         event_batch_max: 64,
+        idle_in_transaction_timeout: Duration::from_secs(10),
     }
 }
 

@@ -48,7 +48,7 @@ pub struct TestDb {
 }
 
 /// The PostgreSQL database that test databases are created from.
-fn postgres_admin_url() -> String {
+pub(crate) fn postgres_admin_url() -> String {
     std::env::var("CONFAB_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }

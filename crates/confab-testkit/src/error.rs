@@ -59,6 +59,12 @@ pub enum Error {
     )]
     Nats(String),
 
+    /// The network namespaces of [`Hosts`](crate::Hosts) could not be made or set up.
+    #[error(
+        "cannot make the test's hosts (network namespaces): {0}; these tests need root (CAP_NET_ADMIN) and iproute2's `ip`"
+    )]
+    Hosts(String),
+
     /// The server was asked to stop, but it is not running.
     #[error("confab is not running")]
     NotRunning,

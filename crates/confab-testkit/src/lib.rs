@@ -7,6 +7,10 @@
 //! and, through the `confab-testkit serve` binary, the browser tests (`web/e2e`) all
 //! start their servers here.
 //!
+//! Tests of several nodes run them on one machine, on loopback and linked by a private
+//! NATS server ([`TestNats`]), or each on a host of its own ([`Hosts`]: Linux network
+//! namespaces, whose links a test cuts and restores).
+//!
 //! PostgreSQL is reached at `CONFAB_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); if it is unreachable, starting a
 //! PostgreSQL database fails rather than skips.
@@ -31,13 +35,16 @@
 mod binary;
 mod db;
 mod error;
+mod hosts;
 mod names;
 mod nats;
+mod relay;
 mod server;
 
 pub use binary::confab_binary;
 pub use db::{Backend, TestDb};
 pub use error::Error;
+pub use hosts::{Host, Hosts};
 pub use names::{unique_name, unique_username};
 pub use nats::TestNats;
 pub use server::{Profile, ServerBuilder, TestServer};

@@ -35,6 +35,11 @@ impl TestNats {
         Ok(nats)
     }
 
+    /// `127.0.0.1:PORT`, where the server listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// `nats://127.0.0.1:PORT`, for `--nats-url`.
     pub fn url(&self) -> String {
         format!("nats://{}", self.addr)

@@ -1,11 +1,12 @@
-//! Real `confab serve` processes for tests: started on a free loopback port with a
-//! fresh database, found through the address they log, stopped with SIGTERM (or
-//! killed when dropped), with everything they log kept.
+//! Real `confab serve` processes for tests: started on a free loopback port (or on a
+//! [`Host`] of their own) with a fresh database, found through the address they log,
+//! stopped with SIGTERM (or killed when dropped), with everything they log kept.
 
-use crate::{Backend, Error, TestDb, confab_binary};
+use crate::{Backend, Error, Host, Hosts, TestDb, confab_binary};
 use confab_client::Client;
+use std::ffi::OsString;
 use std::io::{BufRead as _, BufReader, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::Duration;
@@ -86,6 +87,8 @@ impl std::str::FromStr for Profile {
 pub struct ServerBuilder {
     backend: Backend,
     launch: Launch,
+    /// Node N runs on the Nth; empty: every node on loopback.
+    hosts: Vec<Host>,
 }
 
 /// What every (re)start of one server passes to `confab serve`.
@@ -98,6 +101,8 @@ struct Launch {
     /// Runs the server with this open-file limit (soft and hard).
     open_file_limit: Option<u32>,
     forward_log: bool,
+    /// Runs the server in this host's network namespace, listening on its address.
+    host: Option<Host>,
 }
 
 impl ServerBuilder {
@@ -134,6 +139,16 @@ impl ServerBuilder {
         self
     }
 
+    /// Runs the nodes [`start_nodes`](Self::start_nodes) starts each on a host of its
+    /// own, node N on `hosts`' Nth (through `ip netns exec`), listening on the host's
+    /// address. Each reaches PostgreSQL, and any other relayed service whose URL is
+    /// among the [`args`](Self::args) (`--nats-url`), through its host's relays: the
+    /// URLs are rewritten per node ([`Host::reach_url`]).
+    pub fn on_hosts(mut self, hosts: &Hosts) -> Self {
+        self.hosts = hosts.hosts().to_vec();
+        self
+    }
+
     /// Also copies each line the server logs to this process's stderr as it arrives
     /// (it is kept for [`TestServer::log`] either way).
     pub fn forward_log(mut self, forward: bool) -> Self {
@@ -149,14 +164,24 @@ impl ServerBuilder {
 
     /// Creates a fresh database and starts `count` nodes on it at the same moment
     /// (they race to migrate it), each with a data directory of its own.
+    /// With [`on_hosts`](Self::on_hosts), there must be a host for each node.
     pub async fn start_nodes(self, count: u32) -> Result<Vec<TestServer>, Error> {
+        if !self.hosts.is_empty() && self.hosts.len() < count as usize {
+            return Err(Error::Hosts(format!(
+                "{count} nodes, but only {} hosts to run them on",
+                self.hosts.len()
+            )));
+        }
         let db = Arc::new(TestDb::try_create(self.backend).await?);
         let mut nodes: Vec<TestServer> = (0..count)
             .map(|node| TestServer {
                 db: Arc::clone(&db),
                 node,
                 url: String::new(),
-                launch: self.launch.clone(),
+                launch: Launch {
+                    host: self.hosts.get(node as usize).cloned(),
+                    ..self.launch.clone()
+                },
                 child: None,
                 log: Arc::default(),
             })
@@ -190,8 +215,8 @@ pub struct TestServer {
     pub db: Arc<TestDb>,
     /// 0 for the first node on the database; others have data directories of their own.
     node: u32,
-    /// `http://127.0.0.1:PORT` (`https://` when it serves TLS), where the server
-    /// listens.
+    /// `http://127.0.0.1:PORT` (`https://` when it serves TLS; the host's address
+    /// instead of `127.0.0.1` on a [`Host`]), where the server listens.
     pub url: String,
     launch: Launch,
     child: Option<Child>,
@@ -205,6 +230,7 @@ impl TestServer {
         ServerBuilder {
             backend,
             launch: Launch::default(),
+            hosts: Vec::new(),
         }
     }
 
@@ -245,25 +271,21 @@ impl TestServer {
     /// Starts the process; [`wait_listening`](Self::wait_listening) waits for its address.
     fn begin(&self) -> Result<Starting, Error> {
         let binary = confab_binary()?;
-        let mut command = match self.launch.open_file_limit {
-            // util-linux's prlimit sets both limits, then runs the server in its place.
-            Some(limit) => {
-                let mut command = Command::new("prlimit");
-                command
-                    .arg(format!("--nofile={limit}:{limit}"))
-                    .arg(&binary);
-                command
-            }
-            None => Command::new(&binary),
-        };
+        let (mut command, program) = self.command(&binary);
+        let host = self.launch.host.as_ref();
+        let listen = host.map_or_else(
+            || "127.0.0.1:0".to_owned(),
+            |host| format!("{}:0", host.addr()),
+        );
+        let reach = |url: &str| host.map_or_else(|| url.to_owned(), |host| host.reach_url(url));
         command
             .arg("serve")
-            .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+            .args(["--listen", &listen, "--log-format", "json"])
             .args(["--log", "info"])
             .arg("--data-dir")
             .arg(self.data_dir())
-            .args(["--database-url", &self.db.url])
-            .args(&self.launch.args)
+            .args(["--database-url", &reach(&self.db.url)])
+            .args(self.launch.args.iter().map(|arg| reach(arg)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -275,9 +297,10 @@ impl TestServer {
         }
         command.envs(self.launch.profile.env().iter().copied());
         command.envs(self.launch.env.iter().map(|(k, v)| (k, v)));
-        let mut child = command
-            .spawn()
-            .map_err(|source| Error::Spawn { binary, source })?;
+        let mut child = command.spawn().map_err(|source| Error::Spawn {
+            binary: program,
+            source,
+        })?;
         let stderr = child.stderr.take().ok_or_else(|| Error::NotListening {
             reason: "its stderr was not captured".to_owned(),
             log: String::new(),
@@ -303,6 +326,25 @@ impl TestServer {
         });
 
         Ok(Starting { child, addr_rx })
+    }
+
+    /// The command that runs `binary`, and the program it starts: in the host's
+    /// network namespace (iproute2's `ip netns exec`) and with the open-file limit
+    /// (util-linux's `prlimit`) when asked. Each wrapper runs the next in its place, so
+    /// the process started is the server's in the end.
+    fn command(&self, binary: &Path) -> (Command, PathBuf) {
+        let mut words: Vec<OsString> = Vec::new();
+        if let Some(host) = &self.launch.host {
+            words.extend(["ip", "netns", "exec", host.namespace()].map(OsString::from));
+        }
+        if let Some(limit) = self.launch.open_file_limit {
+            words.push("prlimit".into());
+            words.push(format!("--nofile={limit}:{limit}").into());
+        }
+        words.push(binary.into());
+        let mut command = Command::new(&words[0]);
+        command.args(&words[1..]);
+        (command, PathBuf::from(&words[0]))
     }
 
     fn wait_listening(&mut self, Starting { mut child, addr_rx }: Starting) -> Result<(), Error> {

@@ -101,6 +101,24 @@ pub struct Config {
     )]
     pub event_batch_max: usize,
 
+    /// How long a PostgreSQL session of Confab may sit idle inside a transaction
+    /// before PostgreSQL ends it and rolls the transaction back
+    ///
+    /// Confab's own transactions never wait on anything but the database between
+    /// statements. A node cut off from the database in the middle of one (a network
+    /// partition, a frozen machine) leaves it open, holding the lock every node's
+    /// message writes take: the others store nothing until this runs out. Ignored
+    /// for SQLite. At least 1s.
+    #[arg(
+        long,
+        env = "CONFAB_POSTGRES_IDLE_TRANSACTION_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = duration_at_least(Duration::from_secs(1)),
+        help_heading = "Database"
+    )]
+    pub postgres_idle_transaction_timeout: Duration,
+
     /// SQLite durability. Ignored for PostgreSQL.
     #[arg(
         long,

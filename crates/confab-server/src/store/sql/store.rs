@@ -27,6 +27,17 @@ pub struct ConnectOptions {
     pub busy_timeout: Duration,
     /// Most room changes committed in one transaction (see `group_commit`).
     pub event_batch_max: usize,
+    /// How long PostgreSQL lets one of our sessions sit idle inside a transaction
+    /// before it ends the session, rolling the transaction back.
+    ///
+    /// Event transactions hold a lock that every node's event writes wait for
+    /// (`event_tx`). When a node is cut off from the database in the middle of one,
+    /// nothing tells PostgreSQL (no reset arrives), so without this the lock stays
+    /// held, and the whole cluster stops storing messages, until the link comes back
+    /// or TCP gives up, many minutes later. Between its statements a transaction of
+    /// the store runs only the store's own code, so this bounds how long one lost
+    /// node stalls the others. Ignored for SQLite.
+    pub idle_in_transaction_timeout: Duration,
 }
 
 /// The SQL implementation of [`Store`].
@@ -56,6 +67,7 @@ impl SqlStore {
         let connect_options = AnyConnectOptions::from_str(url)?;
         let synchronous = options.sqlite_synchronous.clone();
         let busy_ms = options.busy_timeout.as_millis();
+        let idle_in_transaction_ms = options.idle_in_transaction_timeout.as_millis();
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.busy_timeout)
@@ -66,7 +78,10 @@ impl SqlStore {
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
                          PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
                     ),
-                    Backend::Postgres => "SET TIME ZONE 'UTC'".to_owned(),
+                    Backend::Postgres => format!(
+                        "SET TIME ZONE 'UTC'; SET idle_in_transaction_session_timeout = {};",
+                        idle_in_transaction_ms
+                    ),
                 };
                 Box::pin(async move {
                     conn.execute(setup.as_str()).await?;
