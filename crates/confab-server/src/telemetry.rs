@@ -35,8 +35,9 @@ pub const EVENT_BATCH_SIZE: &str = "confab_event_batch_size";
 /// Histogram: seconds an event transaction waited for the event log's lock
 /// (PostgreSQL, where every node's writers share it).
 pub const EVENT_LOCK_WAIT: &str = "confab_event_lock_wait_seconds";
-/// Histogram: seconds an event transaction of the group-commit writer took, from
-/// its start to its commit (on PostgreSQL, how long it held the event log's lock).
+/// Histogram: seconds a commit batch of the group-commit writer took, from its start
+/// (before waiting for the event log's lock) to its commit: minus the wait, how long
+/// it held the lock.
 pub const EVENT_BATCH_DURATION: &str = "confab_event_batch_duration_seconds";
 /// Counter: events the tailer read back from the log, rather than receiving them
 /// with their commit (from this node's store or over the bus).
