@@ -29,6 +29,9 @@ class FakeDs {
   events: RoomEvent[] = [];
   /** Uploaded files' bytes by id (the ciphertext, in an encrypted room). */
   files = new Map<string, Uint8Array<ArrayBuffer>>();
+  /** How many times the Welcomes were listed; with `sessionEnded`, each listing is refused. */
+  welcomeListings = 0;
+  sessionEnded = false;
   private seq = 0;
 
   private event(sender: number, content: RoomEvent['content']): RoomEvent {
@@ -90,6 +93,8 @@ class FakeDs {
           return {} as T;
         }
         case 'GET /mls/welcomes':
+          this.welcomeListings += 1;
+          if (this.sessionEnded) throw new ApiError(401, 'session_revoked', 'this session has ended; sign in again');
           return { welcomes: this.welcomes.filter((w) => w.device === deviceId) } as T;
         case `POST /rooms/${ROOM}/messages`: {
           const ciphertext = (b.body as { ciphertext: string }).ciphertext;
@@ -188,6 +193,23 @@ describe('E2ee', () => {
     alice.e2ee.onKeyPackagesLow(11);
     await until(() => expect(ds.packages.get(11)?.length).toBe(stock + 20));
     for (const d of [alice, bob, bob2]) d.e2ee.stop();
+  });
+
+  it('starts without an error when the session ends before its invitations are listed', async () => {
+    const ds = new FakeDs();
+    ds.sessionEnded = true;
+    const alice = device(ds, 1, 11);
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      alice.e2ee.start(1, 11);
+      await until(() => expect(ds.welcomeListings).toBe(1));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      // Signing out is not a failure to report (an unhandled rejection fails the run).
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+      alice.e2ee.stop();
+    }
   });
 
   it('sends a file’s key inside the message and its id as an attachment; the member decrypts it', { timeout: 30_000 }, async () => {

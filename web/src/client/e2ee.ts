@@ -32,7 +32,7 @@ import { withGroupLock } from './mls/locks';
 import { EncryptedFiles } from './encryptedFiles';
 import { browserObjectUrls, type ObjectUrls } from './media';
 import { fromBase64, toBase64 } from './mls/identity';
-import { ApiError, type Rest, type Timers } from './rest';
+import { ApiError, isSignedOutError, type Rest, type Timers } from './rest';
 import { emptyLog, emptyView, encodeContent, entryOf, parseContent, safetyNumber, sameKeys, type E2eeView, type EncryptedContent, type LogEntry, type RoomLog } from './e2eeView';
 import type * as S from './state';
 import type { components } from './wire.gen';
@@ -347,7 +347,14 @@ export class E2ee {
   /** Joins every group this device was added to. */
   async joinAll(): Promise<void> {
     if (!this.context) return;
-    const { welcomes } = await this.deps.rest.get<W['WelcomeList']>('/mls/welcomes');
+    let welcomes: W['WelcomeList']['welcomes'];
+    try {
+      ({ welcomes } = await this.deps.rest.get<W['WelcomeList']>('/mls/welcomes'));
+    } catch (error) {
+      // Signed out meanwhile: nothing to join. Otherwise the next start lists them again.
+      if (!isSignedOutError(error)) console.error('e2ee: listing invitations to encrypted groups failed', error);
+      return;
+    }
     for (const roomId of new Set(welcomes.map((w) => w.room_id))) this.background(roomId, 'joining', (c) => this.joinWelcomes(c, roomId));
   }
 
