@@ -54,6 +54,11 @@ pub fn init_logging(format: LogFormat, filter: &str) -> anyhow::Result<()> {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // A log line that cannot be written (standard error is a closed pipe) is
+        // dropped. By default the formatter reports that with `eprintln!`, which
+        // panics on the same closed pipe, inside whichever task logged: the signal
+        // listener, say, so that SIGTERM was received and never acted on.
+        .log_internal_errors(false)
         .with_ansi(std::io::stderr().is_terminal());
     let result = match format {
         LogFormat::Pretty => builder.try_init(),
