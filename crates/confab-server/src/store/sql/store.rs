@@ -152,3 +152,73 @@ impl SqlStore {
         self.pool.close().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use confab_testkit::{Backend as TestBackend, TestDb};
+    use sqlx::{AnyConnection, Connection};
+
+    /// Bounds each step, so that a regression fails here rather than hanging.
+    async fn within<T>(what: &str, step: impl Future<Output = T>) -> T {
+        tokio::time::timeout(Duration::from_secs(20), step)
+            .await
+            .unwrap_or_else(|_| panic!("{what} took over 20 s"))
+    }
+
+    /// A PostgreSQL session left idle inside a transaction (its node cut off, say) is
+    /// ended after `idle_in_transaction_timeout`, so the locks it holds go with it.
+    #[tokio::test]
+    async fn postgres_ends_a_transaction_left_idle() {
+        let db = TestDb::create(TestBackend::Postgres).await;
+        let options = ConnectOptions {
+            max_connections: 4,
+            sqlite_synchronous: "NORMAL".to_owned(),
+            busy_timeout: Duration::from_secs(5),
+            event_batch_max: 8,
+            idle_in_transaction_timeout: Duration::from_millis(300),
+        };
+        let store = within("connect", SqlStore::connect(&db.url, &options))
+            .await
+            .expect("connect");
+        let mut conn = within("acquire", store.pool().acquire())
+            .await
+            .expect("acquire");
+        let setting: String = within(
+            "show",
+            sqlx::query_scalar("SHOW idle_in_transaction_session_timeout").fetch_one(&mut *conn),
+        )
+        .await
+        .expect("show");
+        assert_eq!(setting, "300ms");
+        within("begin", sqlx::query("BEGIN").execute(&mut *conn))
+            .await
+            .expect("begin");
+        within(
+            "lock",
+            sqlx::query("SELECT pg_advisory_xact_lock(1)").execute(&mut *conn),
+        )
+        .await
+        .expect("lock");
+        tokio::time::sleep(Duration::from_millis(1_200)).await;
+        let after_idle = within(
+            "query after idling",
+            sqlx::query("SELECT 1").execute(&mut *conn),
+        )
+        .await;
+        assert!(after_idle.is_err(), "the idle transaction was ended");
+        // The ended session is not given back to the pool.
+        conn.detach();
+        // Its lock went with it: another session takes it at once.
+        let mut other = within("connect again", AnyConnection::connect(&db.url))
+            .await
+            .expect("connect again");
+        let taken: bool = within(
+            "try lock",
+            sqlx::query_scalar("SELECT pg_try_advisory_lock(1)").fetch_one(&mut other),
+        )
+        .await
+        .expect("try lock");
+        assert!(taken, "the ended session's lock is free");
+    }
+}
