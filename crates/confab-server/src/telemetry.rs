@@ -32,12 +32,11 @@ pub const WS_CONNECTIONS: &str = "confab_ws_connections";
 pub const WS_OVERFLOWS: &str = "confab_ws_queue_overflows_total";
 /// Histogram: room changes committed together in one transaction (group commit).
 pub const EVENT_BATCH_SIZE: &str = "confab_event_batch_size";
-/// Histogram: seconds an event transaction waited for the event log's lock
-/// (PostgreSQL, where every node's writers share it).
-pub const EVENT_LOCK_WAIT: &str = "confab_event_lock_wait_seconds";
+/// Histogram: seconds an event transaction took to take its writer marker
+/// (PostgreSQL: one statement; writers never wait for each other).
+pub const EVENT_WRITER_MARKER: &str = "confab_event_writer_marker_seconds";
 /// Histogram: seconds a commit batch of the group-commit writer took, from its start
-/// (before waiting for the event log's lock) to its commit: minus the wait, how long
-/// it held the lock.
+/// to its commit.
 pub const EVENT_BATCH_DURATION: &str = "confab_event_batch_duration_seconds";
 /// Counter: events the tailer read back from the log, rather than receiving them
 /// with their commit (from this node's store or over the bus).

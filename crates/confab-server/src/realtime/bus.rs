@@ -30,8 +30,8 @@ const LOCAL_BUS_CAPACITY: usize = 4096;
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum BusMessage {
     /// Events up to `newest` are committed: those of `commit`, when it is given (a
-    /// tailer whose delivery stands at its `after` delivers them as they are), else
-    /// the tailers behind `newest` read the log.
+    /// tailer delivers them as they are once delivery reaches them), else the
+    /// tailers behind `newest` read the log.
     Committed {
         newest: EventId,
         #[serde(default, skip_serializing_if = "Option::is_none", with = "shared")]

@@ -308,7 +308,7 @@ mod tests {
     #[test]
     fn a_commit_too_big_for_nats_goes_without_its_events() {
         let commit = CommittedEvents {
-            after: EventId(1),
+            after: Some(EventId(1)),
             events: vec![EventRecord {
                 id: EventId(2),
                 room_id: RoomId(7),
@@ -354,7 +354,7 @@ mod tests {
             BusMessage::Committed {
                 newest: EventId(42),
                 commit: Some(std::sync::Arc::new(CommittedEvents {
-                    after: EventId(40),
+                    after: None,
                     events: vec![
                         EventRecord {
                             id: EventId(41),

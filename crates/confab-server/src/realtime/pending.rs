@@ -1,22 +1,33 @@
 //! Commits whose events arrived ahead of the log: this node's own (the store's
 //! commit feed) and the other nodes' (over the bus).
 //!
-//! A commit carries the newest event committed before it (`after`), so the tailer
-//! may deliver it as soon as its delivery stands exactly there, without reading the
-//! log: on one node and across nodes, the common path reads nothing back from the
-//! database. Commits that arrive out of order wait here, keyed by `after`, until
-//! delivery reaches them. Anything else (a commit heard of without its events, one
-//! too big for the bus) shows as a newer id than delivery has reached, and the
-//! tailer reads the log for it; so does notice that messages may have been lost.
+//! Where writers take turns (SQLite), a commit carries the newest event committed
+//! before it (`after`), so the tailer may deliver it as soon as its delivery stands
+//! exactly there, without asking the database anything. Such commits wait here,
+//! keyed by `after`, until delivery reaches them.
+//!
+//! Where writers run at once (PostgreSQL, one or several nodes), a commit cannot
+//! know what it follows. Its events wait here by id until the tailer has learnt
+//! that the log is settled past them and listed the ids up to there; it then takes
+//! the events it holds from here and reads only the others. Either way, the common
+//! path reads no event back from the database.
+//!
+//! Anything else (a commit heard of without its events, one too big for the bus)
+//! shows as a newer id than delivery has reached, and the tailer reads the log for
+//! it; so does notice that messages may have been lost.
 
+use crate::store::events::EventRecord;
 use crate::store::rooms::CommittedEvents;
 use confab_proto::EventId;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-/// Commits kept waiting at most; beyond it the oldest are dropped (and read from
-/// the log when delivery reaches them).
+/// Commits that know what they follow, kept waiting at most; beyond it the oldest
+/// are dropped (and read from the log when delivery reaches them).
 const PENDING_MAX: usize = 256;
+/// Events of commits that do not know what they follow, kept at most; beyond it
+/// the lowest ids are dropped (and read from the log).
+const PENDING_EVENTS_MAX: usize = 8192;
 
 /// See the module documentation.
 #[derive(Default)]
@@ -26,8 +37,11 @@ pub(super) struct PendingCommits {
 
 #[derive(Default)]
 struct Inner {
-    /// Commits not yet delivered, by the id they follow.
+    /// Commits not yet delivered that know what they follow, by that id.
     by_after: BTreeMap<EventId, Arc<CommittedEvents>>,
+    /// Events of the other commits not yet delivered: each one's commit and its
+    /// place in it.
+    by_id: BTreeMap<EventId, (Arc<CommittedEvents>, usize)>,
     /// The newest event id known to be committed, on any node.
     newest_known: EventId,
     /// Notice of commits may have been lost: the log must be read.
@@ -39,9 +53,21 @@ impl PendingCommits {
     pub fn offer(&self, commit: Arc<CommittedEvents>) {
         let mut inner = self.lock();
         inner.newest_known = inner.newest_known.max(commit.newest());
-        inner.by_after.insert(commit.after, commit);
-        if inner.by_after.len() > PENDING_MAX {
-            inner.by_after.pop_first();
+        match commit.after {
+            Some(after) => {
+                inner.by_after.insert(after, commit);
+                if inner.by_after.len() > PENDING_MAX {
+                    inner.by_after.pop_first();
+                }
+            }
+            None => {
+                for (index, event) in commit.events.iter().enumerate() {
+                    inner.by_id.insert(event.id, (commit.clone(), index));
+                }
+                while inner.by_id.len() > PENDING_EVENTS_MAX {
+                    inner.by_id.pop_first();
+                }
+            }
         }
     }
 
@@ -72,6 +98,31 @@ impl PendingCommits {
         inner.by_after.remove(&delivered)
     }
 
+    /// The events with `ids` that are held here, in the same places (`None` for
+    /// the others); held events at or below the last id are forgotten, since
+    /// delivery is about to pass them.
+    pub fn take(&self, ids: &[EventId]) -> Vec<Option<EventRecord>> {
+        let mut inner = self.lock();
+        let taken = ids
+            .iter()
+            .map(|id| {
+                inner
+                    .by_id
+                    .get(id)
+                    .map(|(commit, index)| commit.events[*index].clone())
+            })
+            .collect();
+        if let Some(&last) = ids.last() {
+            inner.forget_through(last);
+        }
+        taken
+    }
+
+    /// Forgets what delivery has passed: it stands at `delivered`.
+    pub fn passed(&self, delivered: EventId) {
+        self.lock().forget_through(delivered);
+    }
+
     /// The newest event id known to be committed.
     pub fn newest_known(&self) -> EventId {
         self.lock().newest_known
@@ -79,6 +130,17 @@ impl PendingCommits {
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Inner {
+    fn forget_through(&mut self, delivered: EventId) {
+        let later = self
+            .by_id
+            .split_off(&EventId(delivered.0.saturating_add(1)));
+        self.by_id = later;
+        let later = self.by_after.split_off(&delivered);
+        self.by_after = later;
     }
 }
 
@@ -101,9 +163,55 @@ mod tests {
             })
             .collect();
         Arc::new(CommittedEvents {
-            after: EventId(after),
+            after: Some(EventId(after)),
             events,
         })
+    }
+
+    fn unordered(ids: &[i64]) -> Arc<CommittedEvents> {
+        let mut commit = Arc::unwrap_or_clone(commit(0, ids));
+        commit.after = None;
+        Arc::new(commit)
+    }
+
+    #[test]
+    fn events_of_unordered_commits_are_taken_by_id_and_passed_ones_forgotten() {
+        let pending = PendingCommits::default();
+        pending.offer(unordered(&[20, 23]));
+        pending.offer(unordered(&[21]));
+        pending.offer(unordered(&[30]));
+        assert_eq!(pending.newest_known(), EventId(30));
+        // 22 is not held (another node's commit not heard of yet).
+        let ids = [EventId(20), EventId(21), EventId(22), EventId(23)];
+        let taken: Vec<Option<EventId>> = pending
+            .take(&ids)
+            .into_iter()
+            .map(|event| event.map(|e| e.id))
+            .collect();
+        assert_eq!(
+            taken,
+            vec![
+                Some(EventId(20)),
+                Some(EventId(21)),
+                None,
+                Some(EventId(23))
+            ]
+        );
+        // Taking forgot everything up to 23, and nothing after it.
+        assert_eq!(pending.take(&[EventId(23)]), vec![None]);
+        assert!(pending.take(&[EventId(30)])[0].is_some());
+    }
+
+    #[test]
+    fn passing_forgets_both_kinds() {
+        let pending = PendingCommits::default();
+        pending.offer(unordered(&[5]));
+        pending.offer(commit(4, &[6]));
+        pending.offer(unordered(&[9]));
+        pending.passed(EventId(6));
+        assert_eq!(pending.take(&[EventId(5)]), vec![None]);
+        assert_eq!(pending.next_after(EventId(4)), None);
+        assert!(pending.take(&[EventId(9)])[0].is_some());
     }
 
     #[test]

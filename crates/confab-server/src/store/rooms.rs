@@ -249,16 +249,20 @@ pub struct TimelinePage {
 /// See [`RoomStore::committed`].
 pub type CommitWatch = tokio::sync::watch::Receiver<EventId>;
 
-/// The events one transaction committed, in id order. They are every committed event
-/// with an id above `after`, up to the last one's: no other transaction committed an
-/// event in that range (the ids missing from it were never committed). So a reader
-/// that has delivered the log up to `after` may deliver these next without reading
-/// the log.
+/// The events one transaction committed, in id order.
+///
+/// Where writers take turns (SQLite), the commit also says which event it follows
+/// (`after`): its events are then every committed event with an id above `after`,
+/// up to the last one's (the ids missing from that range were never committed), so
+/// a reader that has delivered the log up to `after` may deliver these next without
+/// reading the log. Where writers run at once (PostgreSQL), `after` is `None` and a
+/// reader learns from [`RoomStore::settled_event_id`] when the log up to these
+/// events is settled.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CommittedEvents {
-    /// The newest event committed before these.
+    /// The newest event committed before these, when it is known.
     #[serde(rename = "after")]
-    pub after: EventId,
+    pub after: Option<EventId>,
     /// At least one.
     #[serde(rename = "events")]
     pub events: Vec<EventRecord>,
@@ -267,7 +271,11 @@ pub struct CommittedEvents {
 impl CommittedEvents {
     /// The id of the last event.
     pub fn newest(&self) -> EventId {
-        self.events.last().map_or(self.after, |event| event.id)
+        self.events
+            .last()
+            .map(|event| event.id)
+            .or(self.after)
+            .unwrap_or_default()
     }
 }
 
@@ -346,11 +354,29 @@ pub trait RoomStore: Send + Sync + 'static {
         anchor: HistoryAnchor,
         limit: u32,
     ) -> StoreResult<TimelinePage>;
-    /// The newest event id, or 0 when there are no events.
-    async fn latest_event_id(&self) -> StoreResult<EventId>;
-    /// Up to `limit` events of any room with ids above `after`, in id order: the log
-    /// as live fan-out reads it.
+    /// How far the log is settled: every event id at or below it is committed or
+    /// never will be (0 when there are no events). Readers of the log stop there, so
+    /// that an event committed late with a lower id than others is never skipped.
+    /// It never goes back.
+    async fn settled_event_id(&self) -> StoreResult<EventId>;
+    /// Up to `limit` events of any room with ids above `after`, in id order, up to
+    /// the settled position: the log as the notifier reads it.
     async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<EventRecord>>;
+    /// The ids of up to `limit` events above `after` and at most `upto`, in order:
+    /// what live fan-out must deliver next, listed without reading the events.
+    async fn event_ids_between(
+        &self,
+        after: EventId,
+        upto: EventId,
+        limit: u32,
+    ) -> StoreResult<Vec<EventId>>;
+    /// Up to `limit` events above `after` and at most `upto`, in id order.
+    async fn events_between(
+        &self,
+        after: EventId,
+        upto: EventId,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRecord>>;
     /// Up to `limit` events above `after` that `user` may see (events of rooms they
     /// are in, and of rooms they left up to their leaving), in id order: what a
     /// reconnecting client missed.

@@ -42,10 +42,11 @@ pub async fn signed_in(node: &TestServer, username: &str) -> Client {
     client
 }
 
-/// Reads `live`'s message events until it has `count` of them; panics on a
-/// duplicate. Answers each room's seqs in arrival order.
+/// Reads `live`'s message events until it has `count` of them; panics on an event
+/// whose id is not above the one before (a duplicate, or one out of order).
+/// Answers each room's seqs in arrival order.
 pub async fn messages(live: &mut Live, count: usize) -> BTreeMap<RoomId, Vec<i64>> {
-    let mut seen = std::collections::HashSet::new();
+    let mut last = None;
     let mut rooms: BTreeMap<RoomId, Vec<i64>> = BTreeMap::new();
     let mut got = 0;
     while got < count {
@@ -54,7 +55,14 @@ pub async fn messages(live: &mut Live, count: usize) -> BTreeMap<RoomId, Vec<i64
             _ => None,
         })
         .await;
-        assert!(seen.insert(event.id), "event {:?} arrived twice", event.id);
+        // Events come in increasing id order, across rooms (and so never twice),
+        // although several nodes' writers commit them in another order.
+        assert!(
+            last < Some(event.id),
+            "event {:?} arrived after {last:?}",
+            event.id
+        );
+        last = Some(event.id);
         if matches!(
             event.content,
             confab_client::proto::events::EventContent::Message(_)

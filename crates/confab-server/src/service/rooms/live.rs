@@ -57,9 +57,9 @@ impl Rooms {
         self.delivery.typing(id, caller.user_id, typing).await
     }
 
-    /// The id of the newest stored event: where a fresh live stream starts.
+    /// How far the log is settled: where a fresh live stream starts.
     pub async fn cursor(&self) -> ServiceResult<EventId> {
-        Ok(self.rooms.latest_event_id().await?)
+        Ok(self.rooms.settled_event_id().await?)
     }
 
     /// What the caller missed after `since`: at most `limit` events in log order,

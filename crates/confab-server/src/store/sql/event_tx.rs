@@ -1,16 +1,24 @@
 //! The event transaction: what every transaction that stores events shares.
 //!
-//! Ordering: every such transaction first takes the room's row lock
+//! Ordering within a room: every such transaction takes the room's row lock
 //! (`UPDATE rooms SET last_seq = last_seq + 1`, [`next_seq`]), which hands out the
-//! room's next sequence number. On SQLite that statement also takes the database
-//! write lock, so the global event ids are assigned in commit order; on PostgreSQL a
-//! transaction-scoped advisory lock ([`begin_events`]) does the same across every
-//! node.
+//! room's next sequence number, before it draws the event's id.
+//!
+//! Ordering of the global log differs by backend:
+//! - On SQLite that statement also takes the database write lock: one writer at a
+//!   time, so event ids are committed in id order, and each commit knows the newest
+//!   event committed before it ([`committed_before`]).
+//! - On PostgreSQL writers run at once, on every node (ARCHITECTURE.md, "Several
+//!   event writers"). [`begin_events`] takes a marker from the events' id sequence
+//!   and holds a transaction-scoped advisory lock keyed by it, which no other
+//!   transaction ever asks for; `confab_settled_event_id()` (migration 0013) reads
+//!   the markers still held to tell readers how far the log is settled. A batch
+//!   that touches several rooms locks their rows first, in id order
+//!   ([`lock_rooms`]), so that two writers never wait for each other in a cycle.
 //!
 //! After commit, the transaction's events are announced through the store's
-//! [`CommitSignal`], with the newest event committed before them
-//! ([`committed_before`], read under the same lock), so that the live fan-out can
-//! deliver them without reading them back.
+//! [`CommitSignal`] (on SQLite with the event they follow), so that the live
+//! fan-out can deliver them without reading them back.
 
 use crate::clock::Millis;
 use crate::config::Backend;
@@ -23,8 +31,9 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{broadcast, watch};
 
-/// Key of the PostgreSQL advisory lock that serialises event writers.
-const EVENT_LOG_LOCK: i64 = 0x636f_6e66_6162; // "confab"
+/// The high bits of the advisory lock keys of open event transactions, whose low
+/// 48 bits are the transaction's marker (`confab_settled_event_id()` looks for it).
+const WRITER_LOCK_TAG: i64 = 0x6366; // "cf"
 /// Commits the commit feed holds for a receiver that is behind.
 const COMMIT_FEED_CAPACITY: usize = 64;
 
@@ -36,24 +45,55 @@ pub(super) async fn begin_events(pool: &AnyPool, backend: Backend) -> StoreResul
     let mut tx = pool.begin().await?;
     if backend == Backend::Postgres {
         let asked = Instant::now();
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(EVENT_LOG_LOCK)
+        sqlx::query("SELECT pg_advisory_xact_lock(($1::bigint << 48) | nextval('events_id_seq'))")
+            .bind(WRITER_LOCK_TAG)
             .execute(&mut *tx)
             .await?;
-        metrics::histogram!(crate::telemetry::EVENT_LOCK_WAIT).record(asked.elapsed());
+        metrics::histogram!(crate::telemetry::EVENT_WRITER_MARKER).record(asked.elapsed());
     }
     Ok(tx)
 }
 
-/// The newest event committed before `first`, an event `tx` stored. Only meaningful
-/// in an event transaction, whose lock keeps any other from committing events
-/// meanwhile.
-pub(super) async fn committed_before(tx: &mut EventTx, first: EventId) -> StoreResult<EventId> {
+/// Locks the rows of `rooms` (sorted, without repeats) in id order, before a batch
+/// touches any of them. Only PostgreSQL needs it; on SQLite there is one writer.
+pub(super) async fn lock_rooms(
+    tx: &mut EventTx,
+    backend: Backend,
+    rooms: &[RoomId],
+) -> StoreResult<()> {
+    if backend != Backend::Postgres || rooms.len() < 2 {
+        return Ok(());
+    }
+    let placeholders: Vec<String> = (1..=rooms.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT id FROM rooms WHERE id IN ({}) ORDER BY id FOR UPDATE",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for room in rooms {
+        query = query.bind(room.0);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// The event that `first`, the first event `tx` stored, follows in the log: the
+/// newest committed before it. Known only where writers take turns (SQLite, whose
+/// write lock `tx` holds); `None` on PostgreSQL, where other writers may still
+/// commit lower ids.
+pub(super) async fn committed_before(
+    tx: &mut EventTx,
+    backend: Backend,
+    first: EventId,
+) -> StoreResult<Option<EventId>> {
+    if backend == Backend::Postgres {
+        return Ok(None);
+    }
     let newest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events WHERE id < $1")
         .bind(first.0)
         .fetch_one(&mut **tx)
         .await?;
-    Ok(EventId(newest))
+    Ok(Some(EventId(newest)))
 }
 
 /// How a store tells the live fan-out what it committed: the newest event id (a
@@ -80,9 +120,9 @@ impl CommitSignal {
         self.feed.subscribe()
     }
 
-    /// Announces `events`, committed after `after`, in id order. Nothing happens
-    /// when `events` is empty.
-    pub fn announce(&self, after: EventId, events: Vec<EventRecord>) {
+    /// Announces `events`, in id order, which follow `after` when it is known.
+    /// Nothing happens when `events` is empty.
+    pub fn announce(&self, after: Option<EventId>, events: Vec<EventRecord>) {
         let Some(newest) = events.last().map(|event| event.id) else {
             return;
         };

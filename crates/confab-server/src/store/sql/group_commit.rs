@@ -1,9 +1,9 @@
 //! Group commit: one writer task per store applies room changes in batches, one
 //! transaction (and so one fsync) per batch.
 //!
-//! Event writers are serialised anyway (see `changes`: the SQLite write lock, the
-//! PostgreSQL advisory lock), so a commit per message would make every sender wait
-//! for every earlier sender's fsync. Instead [`SqlStore::append`] hands its change to
+//! On SQLite event writers are serialised anyway (its write lock), and on PostgreSQL
+//! a commit per message would still cost a round trip and an fsync per message. So
+//! instead of committing each change on its own, [`SqlStore::append`] hands its change to
 //! this task and waits for the outcome. The task takes whatever has queued up (at
 //! most `--event-batch-max` changes), applies each inside its own savepoint, commits
 //! once, and only then answers each caller. A change that fails or changes nothing
@@ -12,20 +12,22 @@
 //!
 //! Under no load a batch holds one change, so a lone sender waits no longer than
 //! before. Under load, changes queue while the previous batch commits, and the next
-//! batch takes them all. Acknowledgement still follows commit, and event ids are
-//! still assigned in commit order, since one transaction at a time stores events.
+//! batch takes them all. Acknowledgement still follows commit. On PostgreSQL each
+//! node has its own writer task and they commit at once; a batch first locks the
+//! rows of the rooms it touches, in id order, so two nodes' batches never deadlock
+//! (see `event_tx`).
 //!
 //! A change handed over is applied even if its caller stops waiting; client ids make
 //! a retry of such a send return the stored original.
 //!
-//! After each commit the writer announces the batch's events, with the newest event
-//! committed before them, on the store's commit signal: the live fan-out delivers
+//! After each commit the writer announces the batch's events (on SQLite with the
+//! newest event committed before them) on the store's commit signal: the live fan-out delivers
 //! them from there rather than reading them back.
 //!
 //! [`SqlStore::append`]: super::SqlStore
 
 use super::changes::append_in;
-use super::event_tx::{CommitSignal, EventTx, begin_events, committed_before};
+use super::event_tx::{CommitSignal, EventTx, begin_events, committed_before, lock_rooms};
 use crate::clock::Millis;
 use crate::config::Backend;
 use crate::store::events::EventRecord;
@@ -158,13 +160,20 @@ async fn run(
 
 /// Applies every change of `batch` in one transaction, then answers each caller.
 /// Returns the events it committed, in id order, with the newest event committed
-/// before them; `None` if it committed none.
+/// before them when known; `None` if it committed none.
 async fn commit_batch(
     pool: &AnyPool,
     backend: Backend,
     batch: Vec<AppendRequest>,
-) -> Option<(EventId, Vec<EventRecord>)> {
-    let mut tx = match begin_events(pool, backend).await {
+) -> Option<(Option<EventId>, Vec<EventRecord>)> {
+    let mut rooms: Vec<RoomId> = batch.iter().map(|request| request.room).collect();
+    rooms.sort_unstable();
+    rooms.dedup();
+    let begun = match begin_events(pool, backend).await {
+        Ok(mut tx) => lock_rooms(&mut tx, backend, &rooms).await.map(|()| tx),
+        Err(e) => Err(e),
+    };
+    let mut tx = match begun {
         Ok(tx) => tx,
         Err(e) => {
             fail_all(batch.into_iter().map(|r| r.outcome), &e);
@@ -197,14 +206,14 @@ async fn commit_batch(
         .collect();
     events.sort_by_key(|event| event.id);
     let after = match events.first() {
-        Some(first) => match committed_before(&mut tx, first.id).await {
+        Some(first) => match committed_before(&mut tx, backend, first.id).await {
             Ok(after) => after,
             Err(broken) => {
                 fail_all(applied.into_iter().map(|(answer, _)| answer), &broken);
                 return None;
             }
         },
-        None => EventId(0),
+        None => None,
     };
     match tx.commit().await {
         Ok(()) => {

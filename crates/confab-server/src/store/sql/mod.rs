@@ -32,6 +32,8 @@ mod backfill;
 mod changes;
 mod consent;
 mod event_tx;
+#[cfg(test)]
+mod event_writers_tests;
 mod files;
 mod group_commit;
 mod identities;

@@ -68,7 +68,7 @@ impl RoomStore for SqlStore {
             .fetch_one(&mut *tx)
             .await?;
         // The room's first event is the transaction's first.
-        let after = committed_before(&mut tx, events[0].id).await?;
+        let after = committed_before(&mut tx, self.backend(), events[0].id).await?;
         tx.commit().await?;
         self.announce_commit(after, events.clone());
         Ok((row.try_into()?, events))
@@ -193,12 +193,31 @@ impl RoomStore for SqlStore {
         self.timeline_page(room, anchor, limit).await
     }
 
-    async fn latest_event_id(&self) -> StoreResult<EventId> {
-        self.newest_event_id().await
+    async fn settled_event_id(&self) -> StoreResult<EventId> {
+        self.settled_log_position().await
     }
 
     async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<EventRecord>> {
-        self.log_after(after, limit).await
+        let upto = self.read_bound().await?;
+        self.log_between(after, upto, limit).await
+    }
+
+    async fn event_ids_between(
+        &self,
+        after: EventId,
+        upto: EventId,
+        limit: u32,
+    ) -> StoreResult<Vec<EventId>> {
+        self.log_ids_between(after, upto, limit).await
+    }
+
+    async fn events_between(
+        &self,
+        after: EventId,
+        upto: EventId,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRecord>> {
+        self.log_between(after, upto, limit).await
     }
 
     async fn events_for_user_after(

@@ -9,7 +9,6 @@
 //! PostgreSQL. Shorter words are a `LIKE` on the rows the rest selected.
 
 use super::SqlStore;
-use super::event_tx::begin_events;
 use super::rows::parse_json;
 use super::search_index::{Indexed, index_message};
 use crate::config::Backend;
@@ -257,10 +256,19 @@ impl SearchStore for SqlStore {
     }
 
     async fn backfill_search(&self, batch: u32) -> StoreResult<bool> {
-        let mut tx = begin_events(self.pool(), self.backend()).await?;
-        let upto: Option<i64> = sqlx::query_scalar("SELECT MAX(upto) FROM search_backfill")
-            .fetch_one(&mut *tx)
-            .await?;
+        // Writers of events run at once on PostgreSQL: row locks keep an edit or a
+        // deletion of a message from racing its indexing here, and two nodes from
+        // indexing the same batch.
+        let row_lock = match self.backend() {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        };
+        let mut tx = self.pool().begin().await?;
+        let upto: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT upto FROM search_backfill ORDER BY upto DESC LIMIT 1{row_lock}"
+        ))
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some(upto) = upto else {
             return Ok(false);
         };
@@ -274,10 +282,10 @@ impl SearchStore for SqlStore {
             body: String,
             attachments: Option<String>,
         }
-        let rows: Vec<Row> = sqlx::query_as(
+        let rows: Vec<Row> = sqlx::query_as(&format!(
             "SELECT e.id, e.room_id, e.seq, e.sender_id, e.created_at, e.body, e.attachments FROM events e \
-             WHERE e.id <= $1 AND e.kind = 'message' AND e.body IS NOT NULL ORDER BY e.id DESC LIMIT $2",
-        )
+             WHERE e.id <= $1 AND e.kind = 'message' AND e.body IS NOT NULL ORDER BY e.id DESC LIMIT $2{row_lock}"
+        ))
         .bind(upto)
         .bind(i64::from(batch))
         .fetch_all(&mut *tx)

@@ -127,8 +127,8 @@ impl SqlStore {
         self.commits.feed()
     }
 
-    /// Announces `events`, just committed after `after`.
-    pub(super) fn announce_commit(&self, after: EventId, events: Vec<EventRecord>) {
+    /// Announces `events`, just committed (after `after`, when known).
+    pub(super) fn announce_commit(&self, after: Option<EventId>, events: Vec<EventRecord>) {
         self.commits.announce(after, events);
     }
 
@@ -154,6 +154,20 @@ impl SqlStore {
 }
 
 #[cfg(test)]
+impl ConnectOptions {
+    /// Small options for the store's unit tests.
+    pub(super) fn for_tests(idle_in_transaction_timeout: Duration) -> Self {
+        Self {
+            max_connections: 4,
+            sqlite_synchronous: "NORMAL".to_owned(),
+            busy_timeout: Duration::from_secs(5),
+            event_batch_max: 8,
+            idle_in_transaction_timeout,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use confab_testkit::{Backend as TestBackend, TestDb};
@@ -171,13 +185,7 @@ mod tests {
     #[tokio::test]
     async fn postgres_ends_a_transaction_left_idle() {
         let db = TestDb::create(TestBackend::Postgres).await;
-        let options = ConnectOptions {
-            max_connections: 4,
-            sqlite_synchronous: "NORMAL".to_owned(),
-            busy_timeout: Duration::from_secs(5),
-            event_batch_max: 8,
-            idle_in_transaction_timeout: Duration::from_millis(300),
-        };
+        let options = ConnectOptions::for_tests(Duration::from_millis(300));
         let store = within("connect", SqlStore::connect(&db.url, &options))
             .await
             .expect("connect");

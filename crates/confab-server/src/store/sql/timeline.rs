@@ -3,6 +3,7 @@
 
 use super::SqlStore;
 use super::rows::{EventRow, decode_all, select_events};
+use crate::config::Backend;
 use crate::store::StoreResult;
 use crate::store::events::{ContentRecord, EventRecord, ReactionRecord};
 use crate::store::rooms::{HistoryAnchor, TimelinePage};
@@ -70,42 +71,81 @@ impl SqlStore {
         })
     }
 
-    /// The newest event id, or 0 when there are no events.
-    pub(super) async fn newest_event_id(&self) -> StoreResult<EventId> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events")
-            .fetch_one(self.pool())
-            .await?;
-        Ok(EventId(id.unwrap_or(0)))
+    /// How far the log is settled (see `RoomStore::settled_event_id`).
+    pub(super) async fn settled_log_position(&self) -> StoreResult<EventId> {
+        let sql = match self.backend() {
+            // One writer at a time: whatever is visible is settled.
+            Backend::Sqlite => "SELECT COALESCE(MAX(id), 0) FROM events",
+            Backend::Postgres => "SELECT COALESCE(confab_settled_event_id(), 0)",
+        };
+        let id: i64 = sqlx::query_scalar(sql).fetch_one(self.pool()).await?;
+        Ok(EventId(id))
     }
 
-    /// Up to `limit` events of any room after `after`, in id order.
-    pub(super) async fn log_after(
+    /// The highest id a reader of the log may read up to now. It is asked for
+    /// before the read, whose snapshot then holds every event up to it.
+    pub(super) async fn read_bound(&self) -> StoreResult<EventId> {
+        match self.backend() {
+            // One writer at a time: a read never sees a later id without the
+            // earlier ones.
+            Backend::Sqlite => Ok(EventId(i64::MAX)),
+            Backend::Postgres => self.settled_log_position().await,
+        }
+    }
+
+    /// Up to `limit` events of any room above `after` and at most `upto`, in id
+    /// order.
+    pub(super) async fn log_between(
         &self,
         after: EventId,
+        upto: EventId,
         limit: u32,
     ) -> StoreResult<Vec<EventRecord>> {
-        let rows: Vec<EventRow> =
-            sqlx::query_as(select_events!("WHERE e.id > $1 ORDER BY e.id LIMIT $2"))
-                .bind(after.0)
-                .bind(i64::from(limit))
-                .fetch_all(self.pool())
-                .await?;
+        let rows: Vec<EventRow> = sqlx::query_as(select_events!(
+            "WHERE e.id > $1 AND e.id <= $2 ORDER BY e.id LIMIT $3"
+        ))
+        .bind(after.0)
+        .bind(upto.0)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
         decode_all(rows)
     }
 
-    /// Up to `limit` events after `after` that `user` may see, in id order.
+    /// The ids of up to `limit` events above `after` and at most `upto`, in order.
+    pub(super) async fn log_ids_between(
+        &self,
+        after: EventId,
+        upto: EventId,
+        limit: u32,
+    ) -> StoreResult<Vec<EventId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM events WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3",
+        )
+        .bind(after.0)
+        .bind(upto.0)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(ids.into_iter().map(EventId).collect())
+    }
+
+    /// Up to `limit` settled events after `after` that `user` may see, in id order.
     pub(super) async fn log_for_user_after(
         &self,
         user: UserId,
         after: EventId,
         limit: u32,
     ) -> StoreResult<Vec<EventRecord>> {
+        let upto = self.read_bound().await?;
         let rows: Vec<EventRow> = sqlx::query_as(select_events!(
             "JOIN room_members m ON m.room_id = e.room_id AND m.user_id = $1 \
-             WHERE e.id > $2 AND (m.left_seq IS NULL OR e.seq <= m.left_seq) ORDER BY e.id LIMIT $3"
+             WHERE e.id > $2 AND e.id <= $3 AND (m.left_seq IS NULL OR e.seq <= m.left_seq) \
+             ORDER BY e.id LIMIT $4"
         ))
         .bind(user.0)
         .bind(after.0)
+        .bind(upto.0)
         .bind(i64::from(limit))
         .fetch_all(self.pool())
         .await?;
