@@ -51,6 +51,9 @@ pub(super) struct PresenceBoard {
     last_seen: Mutex<HashMap<UserId, Millis>>,
     /// Users whose status changed since the last announcements.
     changed: Mutex<HashSet<UserId>>,
+    /// Users this node told its own connections about when their node fell silent,
+    /// until that node is heard of them again.
+    told_gone: Mutex<HashSet<UserId>>,
     /// Wakes the announcer when `changed` gains a user.
     wake: Notify,
 }
@@ -65,6 +68,7 @@ impl PresenceBoard {
             remote: RemotePresence::new(node_timeout),
             last_seen: Mutex::default(),
             changed: Mutex::default(),
+            told_gone: Mutex::default(),
             wake: Notify::new(),
         }
     }
@@ -137,15 +141,28 @@ impl PresenceBoard {
     }
 
     /// Takes another node's report. Answers the users this node must tell its own
-    /// connections about: those a heartbeat changed (a delta's node announces its
-    /// changes to everyone itself).
+    /// connections about: those a heartbeat changed, and those a delta changed whom
+    /// this node told offline when their node fell silent. Otherwise a delta's node
+    /// announces its changes to everyone itself; but it only announces what differs
+    /// from what it last said, and it never learnt that this node said otherwise.
     pub fn apply_report(&self, report: &NodeReport) -> Vec<UserId> {
         if report.node == self.node {
             return Vec::new();
         }
         let changed = self.remote.apply(report, Instant::now());
         self.note_gone(&changed);
-        if report.full { changed } else { Vec::new() }
+        let mut told_gone = lock(&self.told_gone);
+        if report.full {
+            for user in &changed {
+                told_gone.remove(user);
+            }
+            changed
+        } else {
+            changed
+                .into_iter()
+                .filter(|user| told_gone.remove(user))
+                .collect()
+        }
     }
 
     /// Forgets the nodes that stopped reporting; answers their users, whom this node
@@ -153,6 +170,7 @@ impl PresenceBoard {
     pub fn expire_silent_nodes(&self) -> Vec<UserId> {
         let gone = self.remote.expire(Instant::now());
         self.note_gone(&gone);
+        lock(&self.told_gone).extend(gone.iter().copied());
         gone
     }
 
@@ -294,5 +312,38 @@ mod tests {
         let (status, last_seen) = board.status(user);
         assert_eq!(status, PresenceStatus::Offline);
         assert!(last_seen.is_some());
+    }
+
+    /// A node cut off is told offline here by this node itself; when it is heard
+    /// from again by a delta (its user reconnected there before its next
+    /// heartbeat), that node does not announce it (to it, nothing changed), so this
+    /// node tells its own connections.
+    #[test]
+    fn a_user_told_gone_here_is_told_back_when_their_node_reports_again() {
+        let board = PresenceBoard::new(Duration::from_millis(50));
+        let dave = UserId(4);
+        let report = |full, status| NodeReport {
+            node: 9,
+            full,
+            users: vec![(dave, status)],
+        };
+        assert_eq!(
+            board.apply_report(&report(true, PresenceStatus::Online)),
+            vec![dave]
+        );
+        std::thread::sleep(Duration::from_millis(80));
+        assert_eq!(board.expire_silent_nodes(), vec![dave]);
+        assert_eq!(board.status(dave).0, PresenceStatus::Offline);
+        assert_eq!(
+            board.apply_report(&report(false, PresenceStatus::Online)),
+            vec![dave]
+        );
+        assert_eq!(board.status(dave).0, PresenceStatus::Online);
+        // Told once: that node announces its later changes itself.
+        assert!(
+            board
+                .apply_report(&report(false, PresenceStatus::Away))
+                .is_empty()
+        );
     }
 }
