@@ -39,8 +39,9 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
-/// The version of [`Envelope`]'s format (2: commits carry their events).
-const FORMAT_VERSION: u32 = 2;
+/// The version of [`Envelope`]'s format (2: commits carry their events; 3: a commit
+/// may not know the event it follows).
+const FORMAT_VERSION: u32 = 3;
 /// How long connecting to NATS may take before the attempt counts as failed.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
