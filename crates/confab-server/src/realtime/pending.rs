@@ -99,23 +99,18 @@ impl PendingCommits {
     }
 
     /// The events with `ids` that are held here, in the same places (`None` for
-    /// the others); held events at or below the last id are forgotten, since
-    /// delivery is about to pass them.
+    /// the others). They stay held until delivery has [`passed`](Self::passed)
+    /// them, so a delivery that fails finds them again.
     pub fn take(&self, ids: &[EventId]) -> Vec<Option<EventRecord>> {
-        let mut inner = self.lock();
-        let taken = ids
-            .iter()
+        let inner = self.lock();
+        ids.iter()
             .map(|id| {
                 inner
                     .by_id
                     .get(id)
                     .map(|(commit, index)| commit.events[*index].clone())
             })
-            .collect();
-        if let Some(&last) = ids.last() {
-            inner.forget_through(last);
-        }
-        taken
+            .collect()
     }
 
     /// Forgets what delivery has passed: it stands at `delivered`.
@@ -175,7 +170,7 @@ mod tests {
     }
 
     #[test]
-    fn events_of_unordered_commits_are_taken_by_id_and_passed_ones_forgotten() {
+    fn events_of_unordered_commits_are_taken_by_id_and_forgotten_once_passed() {
         let pending = PendingCommits::default();
         pending.offer(unordered(&[20, 23]));
         pending.offer(unordered(&[21]));
@@ -197,7 +192,8 @@ mod tests {
                 Some(EventId(23))
             ]
         );
-        // Taking forgot everything up to 23, and nothing after it.
+        // Passing 23 forgets everything up to it, and nothing after it.
+        pending.passed(EventId(23));
         assert_eq!(pending.take(&[EventId(23)]), vec![None]);
         assert!(pending.take(&[EventId(30)])[0].is_some());
     }

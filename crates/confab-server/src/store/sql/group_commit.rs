@@ -169,11 +169,12 @@ async fn commit_batch(
     let mut rooms: Vec<RoomId> = batch.iter().map(|request| request.room).collect();
     rooms.sort_unstable();
     rooms.dedup();
-    let begun = match begin_events(pool, backend).await {
-        Ok(mut tx) => lock_rooms(&mut tx, backend, &rooms).await.map(|()| tx),
-        Err(e) => Err(e),
+    let begun = async {
+        let mut tx = begin_events(pool, backend).await?;
+        lock_rooms(&mut tx, backend, &rooms).await?;
+        StoreResult::Ok(tx)
     };
-    let mut tx = match begun {
+    let mut tx = match begun.await {
         Ok(tx) => tx,
         Err(e) => {
             fail_all(batch.into_iter().map(|r| r.outcome), &e);
