@@ -110,6 +110,7 @@ impl Bench {
                     topic: String::new(),
                     members: others.iter().map(|u| u.id).collect(),
                     encrypted,
+                    ..Default::default()
                 };
                 let room = limit(owner.client.create_group(&request))
                     .await

@@ -38,6 +38,7 @@ use url::Url;
 pub use confab_proto as proto;
 pub use live::{Incoming, Live};
 
+mod channels;
 mod consent;
 #[cfg(feature = "e2ee")]
 pub mod e2ee;

@@ -148,6 +148,11 @@ pub enum EventContent {
         #[cfg_attr(feature = "openapi", schema(nullable = false))]
         avatar_file_id: Option<String>,
     },
+    /// Who may join the group or post in it changed; both settings as they are now.
+    RoomAccessChanged {
+        visibility: crate::rooms::RoomVisibility,
+        posting: crate::rooms::PostingPolicy,
+    },
     /// A commit of the room's MLS group (end-to-end encrypted rooms): the group moved
     /// to `epoch`. Not in the timeline; members process it in log order.
     MlsCommit {
@@ -190,6 +195,7 @@ impl EventContent {
             Self::RoomRenamed { .. } => "room_renamed",
             Self::TopicChanged { .. } => "topic_changed",
             Self::RoomAvatarChanged { .. } => "room_avatar_changed",
+            Self::RoomAccessChanged { .. } => "room_access_changed",
             Self::MlsCommit { .. } => "mls_commit",
             Self::Unknown => "unknown",
         }

@@ -25,6 +25,32 @@ pub enum Role {
     Owner,
 }
 
+/// Who may join a group. Direct rooms are always `private`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RoomVisibility {
+    /// Only people invited by a member join (`POST /api/v1/rooms/{id}/invitations`).
+    #[default]
+    Private,
+    /// Listed in the channel directory (`GET /api/v1/channels`); anyone signed in
+    /// joins with `POST /api/v1/rooms/{id}/join`. Never end-to-end encrypted.
+    Public,
+}
+
+/// Who may post messages in a group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PostingPolicy {
+    /// Every member.
+    #[default]
+    Everyone,
+    /// Only admins and the owner (an announcements room). Members still read, react
+    /// and mark as read.
+    Admins,
+}
+
 /// A room as its members see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -49,6 +75,12 @@ pub struct Room {
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub last_activity_at: Timestamp,
     pub member_count: i64,
+    /// Who may join (groups).
+    #[serde(default)]
+    pub visibility: RoomVisibility,
+    /// Who may post messages (groups).
+    #[serde(default)]
+    pub posting: PostingPolicy,
 }
 
 /// One entry of my room list.
@@ -107,7 +139,7 @@ pub struct MemberList {
 }
 
 /// `POST /api/v1/rooms`: create a group.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateGroupRequest {
     pub name: String,
@@ -120,6 +152,13 @@ pub struct CreateGroupRequest {
     /// End-to-end encrypted room: fixed at creation.
     #[serde(default)]
     pub encrypted: bool,
+    /// `public`: listed in the channel directory and open to anyone signed in
+    /// (not with `encrypted`).
+    #[serde(default)]
+    pub visibility: RoomVisibility,
+    /// `admins`: only admins and the owner post (an announcements room).
+    #[serde(default)]
+    pub posting: PostingPolicy,
 }
 
 /// `POST /api/v1/rooms/direct`: the direct room with one person, created if needed.
@@ -144,6 +183,11 @@ pub struct UpdateRoomRequest {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
+    /// An end-to-end encrypted room cannot be made public.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<RoomVisibility>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posting: Option<PostingPolicy>,
 }
 
 /// `PUT /api/v1/rooms/{id}/members/{user_id}/role`
@@ -158,4 +202,32 @@ pub struct SetRoleRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransferOwnershipRequest {
     pub user_id: UserId,
+}
+
+/// One public group of the channel directory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelEntry {
+    pub room_id: RoomId,
+    pub name: String,
+    pub topic: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub avatar_file_id: Option<String>,
+    pub member_count: i64,
+    pub posting: PostingPolicy,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub last_activity_at: Timestamp,
+    /// Whether I am a member.
+    pub joined: bool,
+}
+
+/// `GET /api/v1/channels`: public groups, most members first.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelPage {
+    pub channels: Vec<ChannelEntry>,
+    /// How many public groups match, in all pages.
+    pub total: i64,
 }

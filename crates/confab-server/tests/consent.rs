@@ -27,6 +27,7 @@ fn group_request(name: &str, members: Vec<UserId>) -> CreateGroupRequest {
         topic: String::new(),
         members,
         encrypted: false,
+        ..Default::default()
     }
 }
 

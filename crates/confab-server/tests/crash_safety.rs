@@ -66,6 +66,7 @@ async fn acknowledged_messages_survive_a_sigkill_exactly_once(backend: Backend) 
             topic: String::new(),
             members: Vec::new(),
             encrypted: false,
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -423,6 +423,7 @@ async fn messages_carry_only_the_senders_files_within_the_limits(backend: Backen
             topic: String::new(),
             members: vec![],
             encrypted: true,
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -686,6 +686,7 @@ async fn rooms_created_and_people_invited_are_budgeted_per_account(backend: Back
         topic: String::new(),
         members: members.to_vec(),
         encrypted: false,
+        ..Default::default()
     };
     // Two people invited at creation, then one more: the budget of 3 is spent.
     let room = owner.create_group(&group(&people[..2])).await.unwrap().id;

@@ -802,6 +802,7 @@ async fn presence_combines_devices_and_reaches_contacts_only(backend: Backend) {
             topic: String::new(),
             members: vec![],
             encrypted: false,
+            ..Default::default()
         })
         .await
         .unwrap();

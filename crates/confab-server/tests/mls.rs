@@ -45,6 +45,7 @@ async fn encrypted_group(owner: &Client, members: &[&Client]) -> RoomId {
             topic: String::new(),
             members: ids,
             encrypted: true,
+            ..Default::default()
         })
         .await
         .expect("create")

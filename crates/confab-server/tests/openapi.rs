@@ -157,6 +157,22 @@ fn serde_output_matches_the_schemas() {
         check("RoomSummary", json(&summary));
     }
     check("Member", json(&member()));
+    check(
+        "ChannelPage",
+        json(&confab_proto::rooms::ChannelPage {
+            channels: vec![confab_proto::rooms::ChannelEntry {
+                room_id: RoomId(31),
+                name: "General".into(),
+                topic: "Everything".into(),
+                avatar_file_id: Some("f1".into()),
+                member_count: 212,
+                posting: confab_proto::rooms::PostingPolicy::Admins,
+                last_activity_at: at(),
+                joined: true,
+            }],
+            total: 1,
+        }),
+    );
     check("InvitationList", json(&invitations()));
     check("PendingInvitationList", json(&pending_invitations()));
     check("BlockList", json(&blocks()));
@@ -513,6 +529,10 @@ fn event_contents() -> Vec<EventContent> {
         RoomAvatarChanged {
             avatar_file_id: None,
         },
+        RoomAccessChanged {
+            visibility: confab_proto::rooms::RoomVisibility::Public,
+            posting: confab_proto::rooms::PostingPolicy::Admins,
+        },
         MlsCommit {
             epoch: 3,
             device_id: confab_proto::SessionId(9),
@@ -748,6 +768,8 @@ fn room_summaries() -> Vec<RoomSummary> {
         last_seq: 4,
         last_activity_at: at(),
         member_count: 2,
+        visibility: confab_proto::rooms::RoomVisibility::Private,
+        posting: confab_proto::rooms::PostingPolicy::Everyone,
     };
     let summary = RoomSummary {
         room: room.clone(),

@@ -62,6 +62,7 @@ async fn a_profile_change_reaches_contacts_and_no_one_else(backend: Backend) {
             topic: String::new(),
             members: vec![],
             encrypted: false,
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -3,14 +3,14 @@
 
 mod common;
 
-use common::{Backend, TestDb};
-use confab_proto::rooms::{Role, RoomKind};
+use common::Backend;
+use common::stores::{NOW, group, open, users};
+use confab_proto::rooms::{PostingPolicy, Role, RoomKind, RoomVisibility};
 use confab_proto::{EventId, RoomId, UserId};
 use confab_server::store::consent::ConsentStore;
 use confab_server::store::events::{BodyRecord, ContentRecord, EventRecord, MessageRecord};
 use confab_server::store::rooms::{Appended, HistoryAnchor, NewRoom, RoomChange, RoomStore};
-use confab_server::store::{ConnectOptions, NewUser, SqlStore, Store, StoreError};
-use std::time::Duration;
+use confab_server::store::{SqlStore, StoreError};
 
 on_both_backends!(
     a_group_starts_with_its_creation_and_member_events,
@@ -28,59 +28,6 @@ on_both_backends!(
     invitations_are_consumed_once_by_accepting,
     blocks_end_invitations_between_the_two_and_hide_them_as_contacts,
 );
-
-const NOW: i64 = 1_800_000_000_000;
-
-async fn open(backend: Backend) -> (SqlStore, TestDb) {
-    let db = TestDb::create(backend).await;
-    let options = ConnectOptions {
-        max_connections: 8,
-        sqlite_synchronous: "NORMAL".to_owned(),
-        busy_timeout: Duration::from_secs(10),
-        event_batch_max: 64,
-        idle_in_transaction_timeout: Duration::from_secs(10),
-    };
-    (
-        SqlStore::connect(&db.url, &options).await.expect("connect"),
-        db,
-    )
-}
-
-async fn users<const N: usize>(store: &SqlStore) -> [UserId; N] {
-    let mut ids = [UserId(0); N];
-    for (i, id) in ids.iter_mut().enumerate() {
-        let name = format!("user{i}");
-        *id = store
-            .create_user(NewUser {
-                username: &name,
-                username_key: &name,
-                display_name: &name,
-                password_hash: None,
-                now: NOW,
-            })
-            .await
-            .unwrap()
-            .id;
-    }
-    ids
-}
-
-async fn group(store: &SqlStore, owner: UserId, others: &[UserId]) -> RoomId {
-    let mut members = vec![(owner, Role::Owner)];
-    members.extend(others.iter().map(|&u| (u, Role::Member)));
-    let new = NewRoom {
-        kind: RoomKind::Group,
-        name: "team",
-        topic: "",
-        encrypted: false,
-        direct_key: None,
-        creator: owner,
-        members: &members,
-        invited: &[],
-        now: NOW,
-    };
-    store.create_room(new).await.unwrap().0.id
-}
 
 fn text(t: &str) -> BodyRecord {
     BodyRecord::Text { text: t.to_owned() }
@@ -121,6 +68,8 @@ async fn a_group_starts_with_its_creation_and_member_events(backend: Backend) {
             name: "Launch",
             topic: "ship it",
             encrypted: true,
+            visibility: RoomVisibility::Private,
+            posting: PostingPolicy::Everyone,
             direct_key: None,
             creator: owner,
             members: &members,
@@ -173,6 +122,8 @@ async fn direct_rooms_are_unique_per_pair(backend: Backend) {
         name: "",
         topic: "",
         encrypted: false,
+        visibility: RoomVisibility::Private,
+        posting: PostingPolicy::Everyone,
         direct_key: Some("1:2"),
         creator: a,
         members: &members,

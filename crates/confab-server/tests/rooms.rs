@@ -141,7 +141,7 @@ async fn a_group_of_five_with_role_changes(backend: Backend) {
                     room,
                     &UpdateRoomRequest {
                         name: Some("x".into()),
-                        topic: None
+                        ..Default::default()
                     }
                 )
                 .await
@@ -191,6 +191,7 @@ async fn a_group_of_five_with_role_changes(backend: Backend) {
             &UpdateRoomRequest {
                 name: Some("Launch crew".into()),
                 topic: Some("Ship on Friday".into()),
+                ..Default::default()
             },
         )
         .await
@@ -337,6 +338,18 @@ async fn messages_can_be_replied_to_edited_deleted_and_reacted_to(backend: Backe
     bob.react(room, question.seq, "👍", true).await.unwrap();
     bob.react(room, question.seq, "🍕", true).await.unwrap();
     bob.react(room, question.seq, "🍕", false).await.unwrap();
+    // The longest emoji sequences (35 bytes) are reactions; 65 bytes are not.
+    let kiss =
+        "\u{1F469}\u{1F3FD}\u{200D}\u{2764}\u{FE0F}\u{200D}\u{1F48B}\u{200D}\u{1F468}\u{1F3FF}";
+    assert_eq!(kiss.len(), 35);
+    bob.react(room, question.seq, kiss, true).await.unwrap();
+    bob.react(room, question.seq, kiss, false).await.unwrap();
+    let too_long = format!("{}x", "\u{1F44D}".repeat(16));
+    assert_eq!(too_long.len(), 65);
+    assert_eq!(
+        code(bob.react(room, question.seq, &too_long, true).await),
+        ErrorCode::InvalidInput
+    );
 
     // `around` with `limit=1` is the message alone, with older events before it.
     let single = owner
@@ -547,6 +560,7 @@ async fn limits_are_enforced(backend: Backend) {
         topic: topic.into(),
         members: vec![],
         encrypted: false,
+        ..Default::default()
     };
     for (request, field) in [
         (named("ninechars", ""), "name"),
@@ -573,6 +587,7 @@ async fn limits_are_enforced(backend: Backend) {
         topic: String::new(),
         members: others.clone(),
         encrypted: false,
+        ..Default::default()
     };
     assert_eq!(
         code(owner.create_group(&too_big).await),
@@ -600,6 +615,7 @@ async fn limits_are_enforced(backend: Backend) {
         topic: String::new(),
         members: vec![],
         encrypted: false,
+        ..Default::default()
     };
     assert_eq!(
         code(owner.create_group(&unnamed).await),
@@ -620,6 +636,7 @@ async fn limits_are_enforced(backend: Backend) {
         topic: String::new(),
         members: vec![],
         encrypted: true,
+        ..Default::default()
     };
     let encrypted = crypto_owner.create_group(&secret).await.unwrap();
     assert!(encrypted.encrypted);
@@ -670,6 +687,7 @@ fn unnamed_group(name: &str) -> CreateGroupRequest {
         topic: String::new(),
         members: vec![],
         encrypted: false,
+        ..Default::default()
     }
 }
 

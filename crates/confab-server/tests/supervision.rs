@@ -28,6 +28,7 @@ async fn a_panicking_tailer_stops_the_server_with_an_error(backend: Backend) {
             topic: String::new(),
             members: Vec::new(),
             encrypted: false,
+            ..Default::default()
         })
         .await;
     assert!(created.is_ok(), "the request itself succeeds: {created:?}");

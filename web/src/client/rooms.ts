@@ -1,13 +1,24 @@
-// Making and managing rooms over REST: a direct room, a group, a group's name, topic
-// and picture, and its members' roles. What these change reaches the client as room
-// events, like every other change.
+// Making and managing rooms over REST: a direct room, a group, a group's name, topic,
+// picture, who may join and post, and its members' roles; the channel directory and
+// joining a public group. What these change reaches the client as room events, like
+// every other change.
 
 import type { Rest } from './rest';
 import * as S from './state';
-import type { Role, Room, RoomId, UpdateRoomRequest, UserId } from './types';
+import type { ChannelPage, PostingPolicy, Role, Room, RoomId, RoomVisibility, UpdateRoomRequest, UserId } from './types';
+
+/** How a new group is set up besides its name, topic and people. */
+export interface GroupOptions {
+  encrypted?: boolean;
+  visibility?: RoomVisibility;
+  posting?: PostingPolicy;
+}
+
+/** Page size of the channel directory. */
+export const DIRECTORY_PAGE = 30;
 
 export interface RoomAdminDeps {
-  rest: Pick<Rest, 'post' | 'call'>;
+  rest: Pick<Rest, 'post' | 'call' | 'get'>;
   state: () => S.State;
   set: (state: S.State) => void;
   /** Loads one room as the list shows it. */
@@ -30,11 +41,26 @@ export class RoomAdmin {
   }
 
   /** Creates a group with me as its owner; the people named are invited. */
-  async createGroup(name: string, topic: string, members: UserId[], encrypted = false): Promise<RoomId> {
-    const room = await this.deps.rest.post<Room>('/rooms', encrypted ? { name, topic, members, encrypted } : { name, topic, members });
+  async createGroup(name: string, topic: string, members: UserId[], options: GroupOptions = {}): Promise<RoomId> {
+    const { encrypted = false, visibility = 'private', posting = 'everyone' } = options;
+    const room = await this.deps.rest.post<Room>('/rooms', { name, topic, members, encrypted, visibility, posting });
     await this.deps.fetchRoom(room.id);
     if (encrypted) await this.deps.createGroup?.(room.id);
     return room.id;
+  }
+
+  /** A page of the channel directory: public groups whose name or topic holds every word of `search`. */
+  async directory(search: string, offset = 0): Promise<ChannelPage> {
+    const query = new URLSearchParams({ q: search.trim(), offset: String(offset), limit: String(DIRECTORY_PAGE) });
+    return this.deps.rest.get<ChannelPage>(`/channels?${query.toString()}`);
+  }
+
+  /** Joins a public group; it is in my list when this returns. */
+  async join(roomId: RoomId): Promise<void> {
+    await this.deps.rest.post(`/rooms/${roomId}/join`);
+    await this.deps.fetchRoom(roomId);
+    const state = this.deps.state();
+    if (state.invitations?.some((i) => i.room.id === roomId)) this.deps.set(S.removeInvitation(state, roomId));
   }
 
   async update(roomId: RoomId, change: UpdateRoomRequest): Promise<void> {

@@ -50,6 +50,7 @@ const SHOWN_IN_TIMELINE = {
   room_renamed: true,
   topic_changed: true,
   room_avatar_changed: true,
+  room_access_changed: true,
   mls_commit: false,
   unknown: false,
 } as const satisfies Record<EventContent['type'], boolean>;
@@ -438,6 +439,9 @@ export function applyEvent(state: State, event: RoomEvent, now: string = event.c
     case 'room_avatar_changed':
       room = { ...room, room: withAvatar(room.room, content.avatar_file_id) };
       break;
+    case 'room_access_changed':
+      room = { ...room, room: { ...room.room, visibility: content.visibility, posting: content.posting } };
+      break;
     case 'read_up_to':
       room = changeMember(room, content.user_id, (m) => ({
         ...m,
@@ -601,11 +605,14 @@ export function awaitingPeer(room: RoomState): boolean {
   return room.room.kind === 'direct' && room.room.member_count < 2;
 }
 
-/** Whether the composer of a room can send, and if not, why. */
-export type WriteAccess = 'ok' | 'blocked-by-me' | 'refused';
+/**
+ * Whether the composer of a room can send, and if not, why: a block in a direct room,
+ * the server's refusal, or an announcements room where only admins and the owner post.
+ */
+export type WriteAccess = 'ok' | 'blocked-by-me' | 'refused' | 'admins-only';
 
 export function writeAccess(state: State, room: RoomState): WriteAccess {
-  if (room.room.kind !== 'direct') return 'ok';
+  if (room.room.kind !== 'direct') return room.room.posting === 'admins' && room.myRole === 'member' ? 'admins-only' : 'ok';
   if (isBlocked(state, room.peer)) return 'blocked-by-me';
   return room.cannotWrite ? 'refused' : 'ok';
 }

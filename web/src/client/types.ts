@@ -31,6 +31,10 @@ export type Room = Schemas['Room'];
 export type RoomSummary = Schemas['RoomSummary'];
 export type RoomList = Schemas['RoomList'];
 export type UpdateRoomRequest = Schemas['UpdateRoomRequest'];
+export type RoomVisibility = Schemas['RoomVisibility'];
+export type PostingPolicy = Schemas['PostingPolicy'];
+export type ChannelEntry = Schemas['ChannelEntry'];
+export type ChannelPage = Schemas['ChannelPage'];
 export type Member = Schemas['Member'];
 export type MemberList = Schemas['MemberList'];
 

@@ -46,6 +46,29 @@ export interface components {
             current_password: string;
             new_password: string;
         };
+        /** @description One public group of the channel directory. */
+        ChannelEntry: {
+            avatar_file_id?: string;
+            /** @description Whether I am a member. */
+            joined: boolean;
+            /** Format: date-time */
+            last_activity_at: string;
+            /** Format: int64 */
+            member_count: number;
+            name: string;
+            posting: components["schemas"]["PostingPolicy"];
+            room_id: components["schemas"]["RoomId"];
+            topic: string;
+        };
+        /** @description `GET /api/v1/channels`: public groups, most members first. */
+        ChannelPage: {
+            channels: components["schemas"]["ChannelEntry"][];
+            /**
+             * Format: int64
+             * @description How many public groups match, in all pages.
+             */
+            total: number;
+        };
         /**
          * @description `POST /api/v1/mls/key-packages/claim`: one key package of each device of these
          *     users, to add them to a group.
@@ -172,7 +195,14 @@ export interface components {
              */
             members?: components["schemas"]["UserId"][];
             name: string;
+            /** @description `admins`: only admins and the owner post (an announcements room). */
+            posting?: components["schemas"]["PostingPolicy"];
             topic?: string;
+            /**
+             * @description `public`: listed in the channel directory and open to anyone signed in
+             *     (not with `encrypted`).
+             */
+            visibility?: components["schemas"]["RoomVisibility"];
         };
         /** @description A device of a member that is not in the group yet. */
         DeviceRef: {
@@ -307,6 +337,11 @@ export interface components {
             avatar_file_id?: string;
             /** @enum {string} */
             type: "room_avatar_changed";
+        } | {
+            posting: components["schemas"]["PostingPolicy"];
+            /** @enum {string} */
+            type: "room_access_changed";
+            visibility: components["schemas"]["RoomVisibility"];
         } | {
             /** @description Devices it added, with their new leaves. */
             added?: components["schemas"]["GroupMember"][];
@@ -718,6 +753,11 @@ export interface components {
             /** @description The `Welcome` `MLSMessage`, standard base64. */
             welcome: string;
         };
+        /**
+         * @description Who may post messages in a group.
+         * @enum {string}
+         */
+        PostingPolicy: "everyone" | "admins";
         /** @description One user's presence. */
         Presence: {
             /**
@@ -912,7 +952,11 @@ export interface components {
             member_count: number;
             /** @description Empty for direct rooms. */
             name: string;
+            /** @description Who may post messages (groups). */
+            posting?: components["schemas"]["PostingPolicy"];
             topic: string;
+            /** @description Who may join (groups). */
+            visibility?: components["schemas"]["RoomVisibility"];
         };
         /** @description One event of a room. */
         RoomEvent: {
@@ -975,6 +1019,11 @@ export interface components {
              */
             unread_count: number;
         };
+        /**
+         * @description Who may join a group. Direct rooms are always `private`.
+         * @enum {string}
+         */
+        RoomVisibility: "private" | "public";
         /** @description A message that matches. */
         SearchHit: {
             event_id: components["schemas"]["EventId"];
@@ -1296,7 +1345,9 @@ export interface components {
         /** @description `PATCH /api/v1/rooms/{id}`: fields left out stay as they are. */
         UpdateRoomRequest: {
             name?: string | null;
+            posting?: null | components["schemas"]["PostingPolicy"];
             topic?: string | null;
+            visibility?: null | components["schemas"]["RoomVisibility"];
         };
         /** @description `POST /api/v1/mls/key-packages`: key packages of this device. */
         UploadKeyPackages: {

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { AuthScreen } from './Auth';
+import { ChannelDirectory } from './ChannelDirectory';
 import { Conversation } from './Conversation';
 import { InvitationCard } from './Invitations';
 import { RoomList } from './RoomList';
@@ -41,7 +42,7 @@ export function App() {
   return (
     <div className={detail ? 'shell shell--detail' : 'shell'}>
       <aside className="sidebar" aria-label="Conversations">
-        <RoomList activeRoom={roomId} go={go} />
+        <RoomList activeRoom={roomId} browsing={route.page === 'channels'} go={go} />
       </aside>
       <main className="main">
         {route.page === 'room' ? (
@@ -62,6 +63,8 @@ export function App() {
           )
         ) : route.page === 'settings' ? (
           <Settings go={go} />
+        ) : route.page === 'channels' ? (
+          <ChannelDirectory go={go} />
         ) : (
           <div className="empty">
             <h1 className="empty__title">Confab</h1>

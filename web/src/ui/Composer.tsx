@@ -1,18 +1,35 @@
-// The message box of a conversation: text with @-completion of members, replies and
-// edits, files picked or pasted (they upload at once; see files.ts).
+// The message box of a conversation: text with completions (members after @, emoji
+// after : and two letters), replies and edits, files picked or pasted (they upload at
+// once; see files.ts), emoji from the picker inserted at the caret.
 
-import { useEffect, useMemo, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type ClipboardEvent, type KeyboardEvent, type ReactNode } from 'react';
 import type { NewFile } from '../client/client';
+import { applyTone, loadEmojis, readSkinTone, recordRecent, searchEmojis, type EmojiEntry } from '../client/emoji';
 import { MAX_ATTACHMENTS, pastedName, roomUploads, uploadsReadiness } from '../client/files';
 import { roomTitle, type RoomState, type State } from '../client/state';
 import type { MessageEvent, Profile } from '../client/types';
 import { UploadTray } from './Attachments';
 import { Avatar } from './Avatar';
+import { EmojiPickerButton } from './EmojiPickerButton';
 import { useClient } from './hooks';
 import { messagePreview, PreviewLine } from './Preview';
 import { actionFailure, name } from './Timeline';
 
-/** The message box: Enter sends, Shift+Enter breaks the line, @ completes members. */
+/** A completion offered above the box: what it puts in place of the word being typed. */
+interface Suggestion {
+  id: string;
+  /** The word being completed, just before the caret. */
+  word: RegExp;
+  replacement: string;
+  /** An emoji, which then counts as used (the picker's recent list). */
+  emoji?: boolean;
+  content: ReactNode;
+}
+
+const MENTION_WORD = /@[A-Za-z0-9_.-]*$/;
+const EMOJI_WORD = /:[^\s:]*$/;
+
+/** The message box: Enter sends, Shift+Enter breaks the line, @ completes members, :xx emoji. */
 export function Composer({
   room,
   state,
@@ -53,22 +70,74 @@ export function Composer({
     if (editing || replyTo) box.current?.focus();
   }, [editing, replyTo]);
 
-  const mention = /(^|\s)@([A-Za-z0-9_.-]*)$/.exec(text.slice(0, caret))?.[2];
-  const candidates = useMemo(() => {
-    if (mention === undefined) return [];
-    const prefix = mention.toLowerCase();
-    return (room.members ?? [])
-      .map((m) => state.users[m.user_id])
-      .filter((u): u is Profile => u !== undefined && u.id !== state.me?.id && u.username.toLowerCase().startsWith(prefix))
-      .slice(0, 6);
-  }, [mention, room.members, state.users, state.me?.id]);
+  const typed = text.slice(0, caret);
+  const mention = /(^|\s)@([A-Za-z0-9_.-]*)$/.exec(typed)?.[2];
+  const emojiWord = mention === undefined ? /(^|\s):(\p{L}{2}[\p{L}\p{N}_+-]*)$/u.exec(typed)?.[2] : undefined;
+  // The emoji data loads (once) when a completion first needs it.
+  const [emojiList, setEmojiList] = useState<EmojiEntry[] | null>(null);
+  const wantsEmoji = emojiWord !== undefined;
+  useEffect(() => {
+    if (wantsEmoji && !emojiList) loadEmojis().then(setEmojiList, () => undefined);
+  }, [wantsEmoji, emojiList]);
+  // Escape hides the completions until the text changes.
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  const suggestions = useMemo((): Suggestion[] => {
+    if (mention !== undefined) {
+      const prefix = mention.toLowerCase();
+      return (room.members ?? [])
+        .map((m) => state.users[m.user_id])
+        .filter((u): u is Profile => u !== undefined && u.id !== state.me?.id && u.username.toLowerCase().startsWith(prefix))
+        .slice(0, 6)
+        .map((u) => ({
+          id: `mention-${u.id}`,
+          word: MENTION_WORD,
+          replacement: `@${u.username} `,
+          content: (
+            <>
+              <Avatar id={u.id} name={u.display_name} size="sm" fileId={u.avatar_file_id} /> {u.display_name} <span className="muted">@{u.username}</span>
+            </>
+          ),
+        }));
+    }
+    if (emojiWord === undefined || !emojiList) return [];
+    const tone = readSkinTone();
+    return searchEmojis(emojiList, emojiWord)
+      .slice(0, 6)
+      .map((e, i) => {
+        const emoji = applyTone(e, tone);
+        return {
+          id: `emoji-completion-${i}`,
+          word: EMOJI_WORD,
+          replacement: emoji,
+          emoji: true,
+          content: `${emoji} ${e.shortcodes[0] ? `:${e.shortcodes[0]}:` : e.label}`,
+        };
+      });
+  }, [mention, emojiWord, emojiList, room.members, state.users, state.me?.id]);
+  const candidates = dismissed === text ? [] : suggestions;
 
-  function complete(user: Profile) {
-    const before = text.slice(0, caret).replace(/@[A-Za-z0-9_.-]*$/, `@${user.username} `);
+  function complete(suggestion: Suggestion) {
+    const before = typed.replace(suggestion.word, suggestion.replacement);
     const next = before + text.slice(caret);
+    if (suggestion.emoji) recordRecent(suggestion.replacement);
     setText(next);
     setCaret(before.length);
     requestAnimationFrame(() => box.current?.setSelectionRange(before.length, before.length));
+  }
+
+  /** Puts `emoji` in place of the selection (or at the caret), and the caret after it. */
+  function insertEmoji(emoji: string) {
+    const el = box.current;
+    const start = el?.selectionStart ?? text.length;
+    const end = el?.selectionEnd ?? start;
+    const at = start + emoji.length;
+    setText(text.slice(0, start) + emoji + text.slice(end));
+    setCaret(at);
+    client.typing(roomId);
+    requestAnimationFrame(() => {
+      el?.focus();
+      el?.setSelectionRange(at, at);
+    });
   }
 
   function submit() {
@@ -118,8 +187,13 @@ export function Composer({
       }
       if (e.key === 'Enter' || e.key === 'Tab') {
         e.preventDefault();
-        const user = candidates[Math.min(choice, candidates.length - 1)];
-        if (user) complete(user);
+        const chosen = candidates[Math.min(choice, candidates.length - 1)];
+        if (chosen) complete(chosen);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        setDismissed(text);
         return;
       }
     }
@@ -143,7 +217,7 @@ export function Composer({
     }
   }
 
-  const active = candidates.length > 0 ? `mention-${candidates[Math.min(choice, candidates.length - 1)]?.id}` : undefined;
+  const active = candidates[Math.min(choice, candidates.length - 1)]?.id;
   return (
     <form
       className="composer"
@@ -176,19 +250,19 @@ export function Composer({
         </div>
       )}
       {candidates.length > 0 && (
-        <ul className="mentions" role="listbox" id="mention-list" aria-label="Mention someone">
-          {candidates.map((u, i) => (
+        <ul className="mentions" role="listbox" id="mention-list" aria-label={mention !== undefined ? 'Mention someone' : 'Emoji'}>
+          {candidates.map((c, i) => (
             <li
-              key={u.id}
-              id={`mention-${u.id}`}
+              key={c.id}
+              id={c.id}
               role="option"
               aria-selected={i === Math.min(choice, candidates.length - 1)}
               onMouseDown={(e) => {
                 e.preventDefault();
-                complete(u);
+                complete(c);
               }}
             >
-              <Avatar id={u.id} name={u.display_name} size="sm" fileId={u.avatar_file_id} /> {u.display_name} <span className="muted">@{u.username}</span>
+              {c.content}
             </li>
           ))}
         </ul>
@@ -223,6 +297,12 @@ export function Composer({
             </button>
           </>
         )}
+        <EmojiPickerButton label="Insert emoji" className="btn btn--ghost btn--icon composer__attach" onPick={insertEmoji}>
+          <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+            <circle cx="12" cy="12" r="9" className="stroke" />
+            <path d="M8.5 10h.01M15.5 10h.01M8 14.5a5 5 0 0 0 8 0" className="stroke" />
+          </svg>
+        </EmojiPickerButton>
         <textarea
           ref={box}
           rows={1}

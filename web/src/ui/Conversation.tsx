@@ -217,6 +217,8 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
               <p>You blocked {peerName}. Unblock to write again.</p>
               <BlockButton userId={room.peer} className="btn" onError={setActionError} />
             </>
+          ) : access === 'admins-only' ? (
+            <p>Only admins post in this channel. You can still react to messages.</p>
           ) : (
             <p>You can’t reply to this conversation.</p>
           )}

@@ -6,6 +6,7 @@ import { Avatar, presenceLabel } from './Avatar';
 import { BlockButton, displayName } from './Block';
 import { formatDay, roomAvatarFile, useChatState, useClient, userAvatarFile } from './hooks';
 import { RoomNotificationLevel } from './NotificationSettings';
+import { RoomAccessSettings } from './RoomAccess';
 import { PhotoPicker } from './PhotoPicker';
 import { RoomFiles } from './RoomFiles';
 import { UserSearch } from './UserSearch';
@@ -15,7 +16,7 @@ const RANK: Record<Role, number> = { owner: 2, admin: 1, member: 0 };
 /**
  * A conversation's details, in two tabs. The first: its picture (a group's can be
  * changed by admins), members with roles and presence, and blocking; for groups also
- * rename, topic, invitations (invite, pending ones, withdraw), remove, leave. The
+ * rename, topic, who may join and post, invitations (invite, pending ones, withdraw), remove, leave. The
  * second: the files shared in it.
  */
 export function GroupPanel({
@@ -170,6 +171,7 @@ export function GroupPanel({
               </button>
             </form>
           )}
+          {group && <RoomAccessSettings room={room} canManage={canManage} />}
           <RoomNotificationLevel room={room} />
           <h3>Members ({members.length})</h3>
           <ul className="members">

@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../client/client';
 import { isBlocked } from '../client/state';
-import type { Profile } from '../client/types';
+import type { PostingPolicy, Profile, RoomVisibility } from '../client/types';
 import { Dialog } from './Dialog';
 import { EncryptedSwitch } from './Encryption';
 import { useChatState, useClient } from './hooks';
+import { AccessFields } from './RoomAccess';
 import { UserSearch } from './UserSearch';
 
 /** Start a direct conversation, or create a group and invite people to it. */
@@ -17,6 +18,8 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
   const [members, setMembers] = useState<Profile[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [encrypted, setEncrypted] = useState(false);
+  const [visibility, setVisibility] = useState<RoomVisibility>('private');
+  const [posting, setPosting] = useState<PostingPolicy>('everyone');
 
   async function openDirect(user: Profile) {
     try {
@@ -41,7 +44,7 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
       return;
     }
     try {
-      const id = await client.rooms.createGroup(name.trim(), topic.trim(), members.map((m) => m.id), encrypted);
+      const id = await client.rooms.createGroup(name.trim(), topic.trim(), members.map((m) => m.id), { encrypted, visibility, posting });
       close();
       go(`/rooms/${id}`);
     } catch (e) {
@@ -102,7 +105,15 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
             </ul>
           )}
           <UserSearch label="Invite people by username" exclude={members.map((m) => m.id)} onPick={(u) => setMembers([...members, u])} />
-          <EncryptedSwitch id="group-encrypted" checked={encrypted} onChange={setEncrypted} />
+          <EncryptedSwitch
+            id="group-encrypted"
+            checked={encrypted}
+            onChange={(on) => {
+              setEncrypted(on);
+              if (on) setVisibility('private');
+            }}
+          />
+          <AccessFields idPrefix="new-group" visibility={visibility} posting={posting} encrypted={encrypted} onVisibility={setVisibility} onPosting={setPosting} />
           <button type="submit" className="btn btn--primary">
             {members.length === 0 ? 'Create group' : `Create group and invite ${members.length === 1 ? '1 person' : `${members.length} people`}`}
           </button>

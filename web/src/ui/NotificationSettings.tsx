@@ -259,11 +259,11 @@ export function RoomNotificationLevel({ room }: { room: RoomState }) {
   return (
     <div className="stack room-level">
       <h3 id={`room-level-${roomId}`}>Notifications</h3>
-      <div role="radiogroup" aria-labelledby={`room-level-${roomId}`} className="room-level__choices">
+      <div role="radiogroup" aria-labelledby={`room-level-${roomId}`} className="choices">
         {choices.map((choice) => (
-          <label key={choice} className={level === choice ? 'room-level__choice room-level__choice--on' : 'room-level__choice'}>
+          <label key={choice} className={level === choice ? 'choice choice--on' : 'choice'}>
             <input type="radio" name={`room-level-${roomId}`} value={choice} checked={level === choice} onChange={() => choose(choice)} />
-            <span className="room-level__text">
+            <span className="choice__text">
               {LEVEL_TEXT[choice]}
               {choice === fallback && <span className="muted small">Default for {direct ? 'direct messages' : 'groups'}</span>}
             </span>

@@ -11,6 +11,7 @@ import { NewChat } from './NewChat';
 import { MutedIcon, NotificationBell, useNotifications } from './Notifications';
 import { messagePreview, PreviewLine } from './Preview';
 import { SearchPanel, useSearchShortcut } from './SearchPanel';
+import './channels.css';
 
 function preview(state: State, room: RoomState): ReactNode {
   const last = room.lastMessage;
@@ -41,7 +42,7 @@ const CONNECTION_TEXT: Record<State['connection'], string | null> = {
 };
 
 /** The conversation list: filter, new chat, rooms by activity with badges and presence; message search in its place. */
-export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (path: string) => void }) {
+export function RoomList({ activeRoom, browsing, go }: { activeRoom: number | null; browsing: boolean; go: (path: string) => void }) {
   const state = useChatState();
   const notifications = useNotifications();
   const [filter, setFilter] = useState('');
@@ -123,6 +124,20 @@ export function RoomList({ activeRoom, go }: { activeRoom: number | null; go: (p
       <div className="roomlist__filter">
         <input type="search" placeholder="Filter conversations" aria-label="Filter conversations" value={filter} onChange={(e) => setFilter(e.target.value)} />
       </div>
+      <a
+        href="/channels"
+        className={browsing ? 'roomlist__browse roomlist__browse--active' : 'roomlist__browse'}
+        aria-current={browsing ? 'page' : undefined}
+        onClick={(e) => {
+          e.preventDefault();
+          go('/channels');
+        }}
+      >
+        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+          <path d="M9 4L7 20M17 4l-2 16M4 9h16M3 15h16" className="stroke" />
+        </svg>
+        Browse channels
+      </a>
       <nav aria-label="Rooms">
         <Invitations go={go} />
         {(state.invitations?.length ?? 0) > 0 && (

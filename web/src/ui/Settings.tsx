@@ -3,7 +3,7 @@ import { ApiError } from '../client/client';
 import { signInMethodLabel } from '../client/twoFactor';
 import type { DeviceSession, UserId } from '../client/types';
 import { Avatar } from './Avatar';
-import { BackButton } from './BackButton';
+import { BackButton, CloseButton } from './BackButton';
 import { ConfirmDialog } from './Block';
 import { PhotoPicker } from './PhotoPicker';
 import { formatDay, formatTime, useChatState, useClient, useTheme, type Theme } from './hooks';
@@ -68,11 +68,7 @@ export function Settings({ go }: { go: (path: string) => void }) {
         <BackButton onBack={() => go('/')} />
         <h1 id="settings-title">Settings</h1>
         {/* On a phone the back button closes; beside the list there is no back. */}
-        <button type="button" className="btn btn--ghost btn--icon settings__close" onClick={() => go('/')} aria-label="Close settings" title="Close settings">
-          <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
-            <path d="M6 6l12 12M18 6L6 18" className="stroke" />
-          </svg>
-        </button>
+        <CloseButton label="Close settings" onClose={() => go('/')} />
       </header>
       <div className="settings__body">
         <form className="card stack" onSubmit={saveProfile} aria-labelledby="profile-title">

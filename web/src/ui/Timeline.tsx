@@ -9,7 +9,7 @@
 // Edit, Delete), which shows while the message has the focus; Escape goes back from
 // the toolbar to the message.
 
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useRef, useState, type KeyboardEvent } from 'react';
 import { isBlocked, joinedByAccepting, messageStatus, type PendingMessage, type RoomState, type State } from '../client/state';
 import { changesOf, showChanges, type PendingChange } from '../client/changes';
 import { foldUnreadable, unreadableLine, type Revealed } from '../client/e2eeView';
@@ -18,13 +18,13 @@ import { MessageAttachments } from './Attachments';
 import { Avatar } from './Avatar';
 import { dayKey, formatDay, formatTime, useClient, userAvatarFile } from './hooks';
 import { Formatted } from './markdown';
+import { ReactionPicker } from './ReactionPicker';
 import { messagePreview, PreviewLine } from './Preview';
 
 export type Image = FileInfo & { width: number; height: number };
 /** Opens the image viewer on one of a message's images. */
 export type OpenImages = (images: Image[], index: number) => void;
 
-const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
 /** Consecutive messages of one sender within this time share one header. */
 const GROUP_GAP_MS = 5 * 60_000;
 
@@ -72,6 +72,8 @@ function systemText(state: State, room: RoomState, e: RoomEvent): string | null 
       return c.topic ? `${who} set the topic to “${c.topic}”` : `${who} cleared the topic`;
     case 'room_avatar_changed':
       return c.avatar_file_id ? `${who} changed the group photo` : `${who} removed the group photo`;
+    case 'room_access_changed':
+      return `${who} made the group ${c.visibility}; ${c.posting === 'admins' ? 'only admins post' : 'every member posts'}`;
     default:
       return null;
   }
@@ -221,12 +223,7 @@ function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdi
   const client = useClient();
   const react = (emoji: string, add: boolean) => void client.messageActions.react(room.room.id, message.seq, emoji, add).catch((e: unknown) => onError(actionFailure('react', e)));
   const [picking, setPicking] = useState(false);
-  const picker = useRef<HTMLDivElement>(null);
   const article = useRef<HTMLElement>(null);
-  // The reactions open with the focus on the first one (a click or a key alike).
-  useEffect(() => {
-    if (picking) picker.current?.querySelector('button')?.focus();
-  }, [picking]);
   // The quoted message, loaded around it if it is not loaded.
   const showOriginal = (seq: number) => void client.openRoomAt(room.room.id, seq).catch(() => onError('Could not load the original message; check your connection.'));
   // Changes of mine that wait for the connection show at once (changes.ts).
@@ -372,24 +369,14 @@ function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdi
             </button>
           )}
           {picking && (
-            <div className="picker" role="group" aria-label="Reactions" ref={picker}>
-              {QUICK_REACTIONS.map((emoji) => (
-                <button
-                  key={emoji}
-                  type="button"
-                  className="btn btn--ghost btn--sm"
-                  aria-label={`React with ${emoji}`}
-                  onClick={() => {
-                    setPicking(false);
-                    react(emoji, true);
-                    // The picker goes away: the focus stays on the message.
-                    article.current?.focus();
-                  }}
-                >
-                  {emoji}
-                </button>
-              ))}
-            </div>
+            <ReactionPicker
+              onReact={(emoji) => react(emoji, true)}
+              onDone={() => {
+                setPicking(false);
+                // The picker goes away: the focus stays on the message.
+                article.current?.focus();
+              }}
+            />
           )}
         </div>
       )}

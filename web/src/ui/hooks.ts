@@ -86,7 +86,7 @@ export function userAvatarFile(state: State, id: number | undefined): string | u
 }
 
 /** `seq`: a message to open the room at (`/rooms/12?seq=40`, as notifications link). */
-export type Route = { page: 'home' } | { page: 'room'; roomId: number; seq?: number } | { page: 'settings' };
+export type Route = { page: 'home' } | { page: 'room'; roomId: number; seq?: number } | { page: 'settings' } | { page: 'channels' };
 
 export function parseRoute(path: string): Route {
   const url = new URL(path, 'http://confab.invalid');
@@ -96,6 +96,7 @@ export function parseRoute(path: string): Route {
     return Number.isSafeInteger(seq) && seq > 0 ? { page: 'room', roomId: Number(room[1]), seq } : { page: 'room', roomId: Number(room[1]) };
   }
   if (url.pathname === '/settings') return { page: 'settings' };
+  if (url.pathname === '/channels') return { page: 'channels' };
   return { page: 'home' };
 }
 

@@ -6,6 +6,7 @@
 
 mod auth;
 mod avatars;
+mod channels;
 mod common_errors;
 mod consent;
 mod cookie;
@@ -133,6 +134,8 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(rooms::open_direct))
         .routes(routes!(rooms::get, rooms::update))
         .routes(routes!(rooms::members))
+        .routes(routes!(channels::directory))
+        .routes(routes!(channels::join))
         .routes(routes!(consent::of_room, consent::invite))
         .routes(routes!(consent::withdraw))
         .routes(routes!(consent::mine))

@@ -85,10 +85,13 @@ pub async fn get(
     Ok(Json(app.rooms.room(caller, RoomId(id)).await?))
 }
 
-/// Rename a group or change its topic (admins and the owner).
+/// Rename a group, change its topic, or who may join it or post in it (admins and the
+/// owner).
 #[utoipa::path(patch, path = "/api/v1/rooms/{id}", tag = "rooms", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body = UpdateRoomRequest,
-    responses((status = 200, body = Room), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Room),
+        (status = 400, description = "`invalid_input`: a bad name or topic, or `visibility` `public` for an encrypted group", body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
 pub async fn update(
     State(app): State<AppState>,
     Auth(caller): Auth,

@@ -12,10 +12,11 @@
 //! seam between the two: [`From<EventRecord> for RoomEvent`] and
 //! [`From<&MessageBody> for BodyRecord`].
 
+use super::stored_names::{stored_posting, stored_role, stored_visibility};
 use crate::clock::{Millis, timestamp};
 use confab_proto::events::{EventContent, MessageBody, MessageState, Reaction, RoomEvent};
 use confab_proto::files::{FileInfo, ThumbnailInfo};
-use confab_proto::rooms::Role;
+use confab_proto::rooms::{PostingPolicy, Role, RoomVisibility};
 use confab_proto::{EventId, RoomId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -242,6 +243,13 @@ pub enum ContentRecord {
         )]
         avatar_file_id: Option<String>,
     },
+    #[serde(rename = "room_access_changed")]
+    RoomAccessChanged {
+        #[serde(rename = "visibility", with = "stored_visibility")]
+        visibility: RoomVisibility,
+        #[serde(rename = "posting", with = "stored_posting")]
+        posting: PostingPolicy,
+    },
     #[serde(rename = "mls_commit")]
     MlsCommit {
         #[serde(rename = "epoch")]
@@ -298,6 +306,7 @@ impl ContentRecord {
             Self::RoomRenamed { .. } => "room_renamed",
             Self::TopicChanged { .. } => "topic_changed",
             Self::RoomAvatarChanged { .. } => "room_avatar_changed",
+            Self::RoomAccessChanged { .. } => "room_access_changed",
             Self::MlsCommit { .. } => "mls_commit",
         }
     }
@@ -326,38 +335,6 @@ impl ContentRecord {
             | Self::ReactionRemoved { target_seq, .. } => Some(*target_seq),
             _ => None,
         }
-    }
-}
-
-/// Roles as stored: the store's own names, whatever the protocol calls them.
-pub(crate) mod stored_role {
-    use confab_proto::rooms::Role;
-    use serde::{Deserialize as _, Deserializer, Serializer};
-
-    pub fn name(role: Role) -> &'static str {
-        match role {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Member => "member",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Role> {
-        match name {
-            "owner" => Some(Role::Owner),
-            "admin" => Some(Role::Admin),
-            "member" => Some(Role::Member),
-            _ => None,
-        }
-    }
-
-    pub fn serialize<S: Serializer>(role: &Role, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(name(*role))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Role, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        parse(&text).ok_or_else(|| serde::de::Error::custom(format!("unknown role {text:?}")))
     }
 }
 
@@ -433,6 +410,13 @@ impl From<ContentRecord> for EventContent {
             ContentRecord::RoomAvatarChanged { avatar_file_id } => {
                 Self::RoomAvatarChanged { avatar_file_id }
             }
+            ContentRecord::RoomAccessChanged {
+                visibility,
+                posting,
+            } => Self::RoomAccessChanged {
+                visibility,
+                posting,
+            },
             ContentRecord::MlsCommit {
                 epoch,
                 device_id,
@@ -484,6 +468,13 @@ mod tests {
                     role: Role::Admin,
                 },
                 r#"{"type":"member_added","user_id":7,"role":"admin"}"#,
+            ),
+            (
+                ContentRecord::RoomAccessChanged {
+                    visibility: RoomVisibility::Public,
+                    posting: PostingPolicy::Admins,
+                },
+                r#"{"type":"room_access_changed","visibility":"public","posting":"admins"}"#,
             ),
             (
                 ContentRecord::MessageEdited {

@@ -41,6 +41,7 @@ pub mod passkeys;
 pub mod rooms;
 pub mod search;
 mod sql;
+mod stored_names;
 pub mod two_factor;
 
 pub use accounts::{

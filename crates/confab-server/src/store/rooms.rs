@@ -11,7 +11,7 @@ use super::StoreResult;
 use super::events::{AttachmentRecord, BodyRecord, EventRecord};
 use crate::clock::Millis;
 use async_trait::async_trait;
-use confab_proto::rooms::{Role, RoomKind};
+use confab_proto::rooms::{PostingPolicy, Role, RoomKind, RoomVisibility};
 use confab_proto::{EventId, RoomId, SessionId, UserId};
 
 /// A room as stored.
@@ -30,6 +30,8 @@ pub struct RoomRecord {
     pub member_count: i64,
     /// Direct rooms only: the pair's [`direct_key`].
     pub direct_key: Option<String>,
+    pub visibility: RoomVisibility,
+    pub posting: PostingPolicy,
 }
 
 impl RoomRecord {
@@ -65,6 +67,8 @@ pub struct NewRoom<'a> {
     pub name: &'a str,
     pub topic: &'a str,
     pub encrypted: bool,
+    pub visibility: RoomVisibility,
+    pub posting: PostingPolicy,
     /// Set for direct rooms; [`super::StoreError::Conflict`] if the pair has one.
     pub direct_key: Option<&'a str>,
     pub creator: UserId,
@@ -110,6 +114,10 @@ pub enum RoomChange {
     /// member. The only change a non-member may make; `NotMember` without an
     /// invitation.
     AcceptInvitation,
+    /// The sender joins a public room as a member (consuming an invitation they may
+    /// have). The other change a non-member may make; `NotAllowed` unless the room
+    /// is public when it is applied.
+    JoinPublic,
     /// `by_self`: the user left; otherwise the sender removed them.
     RemoveMember {
         user_id: UserId,
@@ -140,6 +148,11 @@ pub enum RoomChange {
     /// A new picture for the room (`None` removes it).
     SetAvatar {
         file_id: Option<String>,
+    },
+    /// Who may join the room and who may post in it.
+    SetAccess {
+        visibility: RoomVisibility,
+        posting: PostingPolicy,
     },
     /// An MLS application message (encrypted rooms), made by the sender's device
     /// `device` in epoch `epoch`: stored only if that is the group's epoch, the
@@ -246,6 +259,32 @@ pub struct TimelinePage {
     pub has_newer: bool,
 }
 
+/// A page of the channel directory to read: public groups whose name or topic
+/// holds every one of `words`, most members first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DirectoryQuery {
+    /// Whose memberships `joined` reports.
+    pub user: UserId,
+    /// Folded by [`super::search::fold`], each non-empty.
+    pub words: Vec<String>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// A page of the channel directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectoryPage {
+    /// Each room, and whether the user is a current member.
+    pub rooms: Vec<(RoomRecord, bool)>,
+    /// How many public groups match, in all pages.
+    pub total: i64,
+}
+
+/// The text the channel directory searches for a room: its folded name and topic.
+pub fn directory_text(name: &str, topic: &str) -> String {
+    super::search::fold(&format!("{name}\n{topic}"))
+}
+
 /// See [`RoomStore::committed`].
 pub type CommitWatch = tokio::sync::watch::Receiver<EventId>;
 
@@ -347,6 +386,8 @@ pub trait RoomStore: Send + Sync + 'static {
     async fn room_list(&self, user: UserId) -> StoreResult<Vec<RoomListEntry>>;
     /// One room of the user's list, if they are a current member.
     async fn room_entry(&self, user: UserId, room: RoomId) -> StoreResult<Option<RoomListEntry>>;
+    /// A page of the channel directory.
+    async fn directory(&self, query: &DirectoryQuery) -> StoreResult<DirectoryPage>;
     /// A page of at most `limit` timeline events.
     async fn history(
         &self,

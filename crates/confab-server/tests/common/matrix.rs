@@ -323,6 +323,7 @@ impl World {
             topic: String::new(),
             members: invited.map(|name| self.get(name).id).collect(),
             encrypted: false,
+            ..Default::default()
         };
         let id = owner.create_group(&request).await.unwrap().id;
         for name in joining {

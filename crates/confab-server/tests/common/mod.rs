@@ -10,6 +10,8 @@ use confab_client::proto::{ErrorCode, RoomId, UserId};
 use confab_client::{Client, ClientError, Live};
 pub use confab_testkit::{Backend, TestDb, TestServer, unique_username};
 
+pub mod stores;
+
 /// Runs each listed `async fn name(backend: Backend)` once on SQLite and once on
 /// PostgreSQL, as `sqlite::name` and `postgres::name`.
 #[macro_export]
@@ -52,6 +54,7 @@ pub async fn group_with(owner: &Client, name: &str, members: &[&Client]) -> Room
         topic: String::new(),
         members: ids,
         encrypted: false,
+        ..Default::default()
     };
     let room = owner.create_group(&request).await.expect("create group").id;
     for member in members {

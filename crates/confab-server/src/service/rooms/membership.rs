@@ -1,6 +1,6 @@
 //! Who is in a room and how it is set up: creating groups and direct rooms (whose
 //! other people are invited: see `invitations`), removing members, roles,
-//! ownership, name and topic.
+//! ownership, name, topic, and who may join and post (`channels`).
 //!
 //! Roles: the owner may do everything, including naming admins and handing the room
 //! over; admins manage members (below their own role), the name and the topic, and
@@ -8,6 +8,7 @@
 //! react, and leave. Direct rooms have no roles that matter: their two members can
 //! only talk. Non-members can do nothing and see nothing (`Forbidden`).
 
+use super::channels::check_access;
 use super::service::{Rooms, require_group, require_role};
 use super::views::room_view;
 use crate::clock::{now_millis, timestamp};
@@ -17,7 +18,9 @@ use crate::service::{ServiceError, ServiceResult};
 use crate::store::StoreError;
 use crate::store::rooms::{NewRoom, RoomChange, RoomRecord, direct_key};
 use confab_proto::events::RoomEvent;
-use confab_proto::rooms::{CreateGroupRequest, Role, Room, RoomKind, UpdateRoomRequest};
+use confab_proto::rooms::{
+    CreateGroupRequest, PostingPolicy, Role, Room, RoomKind, RoomVisibility, UpdateRoomRequest,
+};
 use confab_proto::{RoomId, UserId};
 
 impl Rooms {
@@ -44,6 +47,7 @@ impl Rooms {
     ) -> ServiceResult<Room> {
         let name = self.room_name(&request.name)?;
         let topic = self.room_topic(&request.topic)?;
+        check_access(request.encrypted, request.visibility)?;
         let invitees = self
             .invitees(caller, &request.members, 1, "members")
             .await?;
@@ -55,6 +59,8 @@ impl Rooms {
             name: &name,
             topic: &topic,
             encrypted: request.encrypted,
+            visibility: request.visibility,
+            posting: request.posting,
             direct_key: None,
             creator: caller.user_id,
             members: &[(caller.user_id, Role::Owner)],
@@ -119,6 +125,8 @@ impl Rooms {
             name: "",
             topic: "",
             encrypted,
+            visibility: RoomVisibility::Private,
+            posting: PostingPolicy::Everyone,
             direct_key: Some(&key),
             creator: caller.user_id,
             members,
@@ -315,7 +323,8 @@ impl Rooms {
         Ok(room_view(room))
     }
 
-    /// Renames the room and/or changes its topic (admins and the owner).
+    /// Renames the room, changes its topic, who may join it or who may post in it
+    /// (admins and the owner).
     pub async fn update(
         &self,
         caller: Principal,
@@ -342,6 +351,8 @@ impl Rooms {
             self.apply(caller, id, RoomChange::SetTopic { topic })
                 .await?;
         }
+        self.set_access(caller, &room, request.visibility, request.posting)
+            .await?;
         let (room, _) = self.membership(caller, id).await?;
         Ok(room_view(room))
     }

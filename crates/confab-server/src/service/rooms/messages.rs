@@ -1,6 +1,7 @@
 //! Messages: sending (idempotent by client id), editing, deleting, reacting, and
 //! what a message body and its mentions may be.
 
+use super::channels::require_may_post;
 use super::service::{Rooms, not_member};
 use crate::service::accounts::tokens::Principal;
 use crate::service::files::ENCRYPTED_CONTENT_TYPE;
@@ -16,8 +17,9 @@ use confab_proto::{RoomId, UserId};
 
 /// Longest client id of a message, in bytes.
 pub const CLIENT_ID_MAX: usize = 64;
-/// Longest reaction, in bytes (an emoji with modifiers fits easily).
-pub const REACTION_MAX: usize = 32;
+/// Longest reaction, in bytes: the longest emoji sequences (a kiss of two people
+/// with two skin tones) take 35.
+pub const REACTION_MAX: usize = 64;
 /// Most distinct users one message can mention.
 pub const MENTIONS_MAX: usize = 32;
 
@@ -39,6 +41,7 @@ impl Rooms {
     ) -> ServiceResult<Sent> {
         let (room, member) = self.membership(caller, id).await?;
         self.require_unblocked(caller, &room).await?;
+        require_may_post(&room, member.role)?;
         if let MessageBody::Text { text } = &request.body
             && room.kind == RoomKind::Group
             && mentions_room(text)

@@ -3,6 +3,8 @@
 //! One service, [`Rooms`], split by aggregate:
 //! - `service`: the service's parts and the checks every operation shares;
 //! - `membership`: creating rooms, members, roles, ownership, name and topic;
+//! - `channels`: the channel directory, joining public groups, who may join and
+//!   post;
 //! - `invitations`: inviting, accepting, declining and withdrawing;
 //! - `blocks`: blocking and unblocking people;
 //! - `messages`: sending, editing, deleting, reacting, bodies and mentions;
@@ -13,6 +15,7 @@
 //!   delivery (implemented by `realtime`).
 
 mod blocks;
+mod channels;
 mod delivery;
 mod invitations;
 mod live;
@@ -22,6 +25,10 @@ mod messages;
 mod service;
 mod views;
 
+pub use channels::{
+    DIRECTORY_OFFSET_MAX, DIRECTORY_PAGE_DEFAULT, DIRECTORY_PAGE_MAX, DIRECTORY_QUERY_MAX_CHARS,
+    DIRECTORY_QUERY_MAX_WORDS,
+};
 pub use delivery::{Delivery, ReadNotice};
 pub use live::Replay;
 pub use messages::{CLIENT_ID_MAX, MENTIONS_MAX, REACTION_MAX, Sent, mentioned_names};

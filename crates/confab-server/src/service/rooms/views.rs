@@ -162,6 +162,8 @@ pub(super) fn room_view(room: RoomRecord) -> Room {
         last_seq: room.last_seq,
         last_activity_at: timestamp(room.last_activity_at),
         member_count: room.member_count,
+        visibility: room.visibility,
+        posting: room.posting,
     }
 }
 

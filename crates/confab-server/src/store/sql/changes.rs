@@ -8,6 +8,7 @@
 //! stored. [`append_in`] does the shared part: the sequence number, the sender's
 //! membership and the event row.
 
+use super::channel_changes;
 use super::event_tx::{EventTx, Place, next_seq};
 use super::mls_changes;
 use super::rows::{
@@ -137,7 +138,10 @@ pub(super) async fn append_in(
     let Some(seq) = next_seq(tx, room).await? else {
         return Ok(Appended::NotMember);
     };
-    let accepting = matches!(change, RoomChange::AcceptInvitation);
+    let accepting = matches!(
+        change,
+        RoomChange::AcceptInvitation | RoomChange::JoinPublic
+    );
     if !accepting && current_member(tx, room, sender).await?.is_none() {
         return Ok(Appended::NotMember);
     }
@@ -161,6 +165,10 @@ pub(super) async fn append_in(
         RoomChange::RemoveReaction { seq, emoji } => remove_reaction(tx, &at, *seq, emoji).await?,
         RoomChange::AddMember { user_id, role } => join(tx, &at, *user_id, *role).await?,
         RoomChange::AcceptInvitation => accept_invitation(tx, &at).await?,
+        RoomChange::JoinPublic => match channel_changes::admit_to_public(tx, &at).await? {
+            true => join(tx, &at, sender, Role::Member).await?,
+            false => Decision::Skip(Appended::NotAllowed),
+        },
         RoomChange::RemoveMember { user_id, by_self } => leave(tx, &at, *user_id, *by_self).await?,
         RoomChange::SetRole { user_id, role } => set_role(tx, &at, *user_id, *role).await?,
         RoomChange::MarkRead { seq } => move_marker(tx, &at, Marker::Read, *seq).await?,
@@ -169,6 +177,16 @@ pub(super) async fn append_in(
         RoomChange::Rename { name } => rename(tx, &at, name).await?,
         RoomChange::SetTopic { topic } => set_topic(tx, &at, topic).await?,
         RoomChange::SetAvatar { file_id } => set_avatar(tx, &at, file_id.as_deref()).await?,
+        RoomChange::SetAccess {
+            visibility,
+            posting,
+        } => match channel_changes::set_access(tx, &at, *visibility, *posting).await? {
+            true => Decision::Store(ContentRecord::RoomAccessChanged {
+                visibility: *visibility,
+                posting: *posting,
+            }),
+            false => Decision::Skip(Appended::Unchanged),
+        },
         RoomChange::SendEncrypted {
             client_id,
             ciphertext,
@@ -556,22 +574,14 @@ async fn transfer_ownership(tx: &mut EventTx, at: &Place, to: UserId) -> StoreRe
 }
 
 async fn rename(tx: &mut EventTx, at: &Place, name: &str) -> StoreResult<Decision> {
-    sqlx::query("UPDATE rooms SET name = $2 WHERE id = $1")
-        .bind(at.room.0)
-        .bind(name)
-        .execute(&mut **tx)
-        .await?;
+    channel_changes::rename(tx, at, Some(name), None).await?;
     Ok(Decision::Store(ContentRecord::RoomRenamed {
         name: name.to_owned(),
     }))
 }
 
 async fn set_topic(tx: &mut EventTx, at: &Place, topic: &str) -> StoreResult<Decision> {
-    sqlx::query("UPDATE rooms SET topic = $2 WHERE id = $1")
-        .bind(at.room.0)
-        .bind(topic)
-        .execute(&mut **tx)
-        .await?;
+    channel_changes::rename(tx, at, None, Some(topic)).await?;
     Ok(Decision::Store(ContentRecord::TopicChanged {
         topic: topic.to_owned(),
     }))

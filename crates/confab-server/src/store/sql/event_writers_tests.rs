@@ -68,6 +68,8 @@ async fn postgres_readers_stop_below_a_writer_that_has_not_committed() {
                 name,
                 topic: "",
                 encrypted: false,
+                visibility: confab_proto::rooms::RoomVisibility::Private,
+                posting: confab_proto::rooms::PostingPolicy::Everyone,
                 direct_key: None,
                 creator: user,
                 members: &[(user, Role::Owner)],

@@ -30,7 +30,9 @@
 mod accounts;
 mod backfill;
 mod changes;
+mod channel_changes;
 mod consent;
+mod directory;
 mod event_tx;
 #[cfg(test)]
 mod event_writers_tests;
@@ -42,6 +44,7 @@ mod mls_changes;
 mod notifications;
 mod passkeys;
 mod push;
+mod query;
 mod room_list;
 mod rooms;
 mod rows;

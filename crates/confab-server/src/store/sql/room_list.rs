@@ -2,7 +2,7 @@
 //! many rooms the user is in.
 
 use super::SqlStore;
-use super::rows::{EventRow, RoomRow, decode_all, parse_role, select_events};
+use super::rows::{EventRow, RoomRow, decode_all, parse_role, select_events, select_rooms};
 use crate::store::StoreResult;
 use crate::store::events::EventRecord;
 use crate::store::rooms::{MemberRecord, RoomListEntry, RoomRecord, UNREAD_CAP};
@@ -31,15 +31,16 @@ struct ListRow {
 macro_rules! list_query {
     ($filter:literal) => {
         concat!(
-            "SELECT r.id, r.kind, r.name, r.topic, r.avatar_file_id, r.encrypted, r.created_by, r.created_at, \
-             r.last_seq, r.last_activity_at, r.member_count, r.direct_key, m.role, m.joined_at, m.read_seq, m.delivered_seq, m.notification_level, \
-             (SELECT COUNT(*) FROM (SELECT 1 FROM events u WHERE u.room_id = r.id AND u.seq > m.read_seq \
-                 AND u.kind = 'message' AND u.sender_id <> $1 AND u.deleted_at IS NULL LIMIT $2) unread) AS unread_count, \
-             (SELECT COUNT(*) FROM (SELECT 1 FROM mentions x WHERE x.user_id = $1 AND x.room_id = r.id \
-                 AND x.seq > m.read_seq LIMIT $2) mentioned) AS mention_count \
-             FROM rooms r JOIN room_members m ON m.room_id = r.id AND m.user_id = $1 AND m.left_seq IS NULL ",
+            select_rooms!(
+                extra ", m.role, m.joined_at, m.read_seq, m.delivered_seq, m.notification_level, \
+                 (SELECT COUNT(*) FROM (SELECT 1 FROM events u WHERE u.room_id = rooms.id AND u.seq > m.read_seq \
+                     AND u.kind = 'message' AND u.sender_id <> $1 AND u.deleted_at IS NULL LIMIT $2) unread) AS unread_count, \
+                 (SELECT COUNT(*) FROM (SELECT 1 FROM mentions x WHERE x.user_id = $1 AND x.room_id = rooms.id \
+                     AND x.seq > m.read_seq LIMIT $2) mentioned) AS mention_count",
+                "JOIN room_members m ON m.room_id = rooms.id AND m.user_id = $1 AND m.left_seq IS NULL "
+            ),
             $filter,
-            "ORDER BY r.last_activity_at DESC, r.id DESC"
+            "ORDER BY rooms.last_activity_at DESC, rooms.id DESC"
         )
     };
 }
@@ -70,7 +71,7 @@ impl SqlStore {
         let (query, latest_query) = match only {
             None => (list_query!(""), latest_query!("")),
             Some(_) => (
-                list_query!("AND r.id = $3 "),
+                list_query!("AND rooms.id = $3 "),
                 latest_query!("AND m.room_id = $2"),
             ),
         };

@@ -14,9 +14,10 @@ use crate::clock::Millis;
 use crate::store::StoreResult;
 use crate::store::events::{ContentRecord, EventRecord};
 use crate::store::rooms::{
-    Appended, CommitFeed, CommitWatch, HistoryAnchor, MemberRecord, NewRoom, RoomChange,
-    RoomListEntry, RoomRecord, RoomStore, TimelinePage,
+    Appended, CommitFeed, CommitWatch, DirectoryPage, DirectoryQuery, HistoryAnchor, MemberRecord,
+    NewRoom, RoomChange, RoomListEntry, RoomRecord, RoomStore, TimelinePage, directory_text,
 };
+use crate::store::stored_names::{stored_posting, stored_visibility};
 use async_trait::async_trait;
 use confab_proto::{EventId, RoomId, UserId};
 
@@ -25,8 +26,9 @@ impl RoomStore for SqlStore {
     async fn create_room(&self, room: NewRoom<'_>) -> StoreResult<(RoomRecord, Vec<EventRecord>)> {
         let mut tx = begin_events(self.pool(), self.backend()).await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO rooms (kind, name, topic, encrypted, direct_key, created_by, created_at, last_activity_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+            "INSERT INTO rooms (kind, name, topic, encrypted, direct_key, created_by, created_at, last_activity_at, \
+             visibility, posting, directory_text) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10) RETURNING id",
         )
         .bind(room_kind_name(room.kind))
         .bind(room.name)
@@ -35,6 +37,9 @@ impl RoomStore for SqlStore {
         .bind(room.direct_key)
         .bind(room.creator.0)
         .bind(room.now)
+        .bind(stored_visibility::name(room.visibility))
+        .bind(stored_posting::name(room.posting))
+        .bind(directory_text(room.name, room.topic))
         .fetch_one(&mut *tx)
         .await
         .map_err(map_unique_violation)?;
@@ -182,6 +187,10 @@ impl RoomStore for SqlStore {
 
     async fn room_entry(&self, user: UserId, room: RoomId) -> StoreResult<Option<RoomListEntry>> {
         Ok(self.list_rooms(user, Some(room)).await?.pop())
+    }
+
+    async fn directory(&self, query: &DirectoryQuery) -> StoreResult<DirectoryPage> {
+        self.directory_page(query).await
     }
 
     async fn history(

@@ -5,19 +5,26 @@
 //! and JSON columns are mapped here by the store's own names, never by the
 //! protocol's serde names.
 
-use crate::store::events::{BodyRecord, ContentRecord, EventRecord, MessageRecord, stored_role};
+use crate::store::events::{BodyRecord, ContentRecord, EventRecord, MessageRecord};
 use crate::store::rooms::{MemberRecord, RoomRecord};
+use crate::store::stored_names::{stored_posting, stored_role, stored_visibility};
 use crate::store::{StoreError, StoreResult};
 use confab_proto::rooms::{Role, RoomKind};
 use confab_proto::{EventId, RoomId, UserId};
 
-/// `SELECT` of every room column (as `rooms`), followed by `$rest`.
+/// `SELECT` of every room column (as `rooms`), followed by `$rest`; with `extra`,
+/// more columns after them.
 macro_rules! select_rooms {
     ($rest:literal) => {
+        select_rooms!(extra "", $rest)
+    };
+    (extra $columns:literal, $rest:literal) => {
         concat!(
             "SELECT rooms.id, rooms.kind, rooms.name, rooms.topic, rooms.avatar_file_id, rooms.encrypted, ",
             "rooms.created_by, rooms.created_at, rooms.last_seq, rooms.last_activity_at, rooms.member_count, ",
-            "rooms.direct_key FROM rooms ",
+            "rooms.direct_key, rooms.visibility, rooms.posting",
+            $columns,
+            " FROM rooms ",
             $rest
         )
     };
@@ -60,6 +67,8 @@ pub(super) struct RoomRow {
     last_activity_at: i64,
     member_count: i64,
     direct_key: Option<String>,
+    visibility: String,
+    posting: String,
 }
 
 impl TryFrom<RoomRow> for RoomRecord {
@@ -78,6 +87,12 @@ impl TryFrom<RoomRow> for RoomRecord {
             last_activity_at: row.last_activity_at,
             member_count: row.member_count,
             direct_key: row.direct_key,
+            visibility: stored_visibility::parse(&row.visibility).ok_or_else(|| {
+                StoreError::Corrupt(format!("unknown visibility {:?}", row.visibility))
+            })?,
+            posting: stored_posting::parse(&row.posting).ok_or_else(|| {
+                StoreError::Corrupt(format!("unknown posting policy {:?}", row.posting))
+            })?,
         })
     }
 }

@@ -9,6 +9,7 @@
 //! PostgreSQL. Shorter words are a `LIKE` on the rows the rest selected.
 
 use super::SqlStore;
+use super::query::{Query, like_pattern};
 use super::rows::parse_json;
 use super::search_index::{Indexed, index_message};
 use crate::config::Backend;
@@ -17,8 +18,7 @@ use crate::store::events::BodyRecord;
 use crate::store::search::{SearchHitRecord, SearchQuery, SearchStore, TRIGRAM};
 use async_trait::async_trait;
 use confab_proto::{EventId, RoomId, UserId};
-use sqlx::any::AnyArguments;
-use sqlx::{Arguments as _, FromRow};
+use sqlx::FromRow;
 
 #[derive(FromRow)]
 struct HitRow {
@@ -29,52 +29,6 @@ struct HitRow {
     created_at: i64,
     has_attachment: i64,
     body: Option<String>,
-}
-
-/// A query's SQL and its arguments, built together so the `$n` stay in step.
-struct Query {
-    sql: String,
-    args: AnyArguments<'static>,
-    count: usize,
-}
-
-impl Query {
-    fn new(sql: &str) -> Self {
-        Self {
-            sql: sql.to_owned(),
-            args: AnyArguments::default(),
-            count: 0,
-        }
-    }
-
-    /// Appends `clause`, whose `?` becomes the next `$n` bound to `value`.
-    fn and<T>(&mut self, clause: &str, value: T) -> StoreResult<()>
-    where
-        T: 'static + Send + sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any>,
-    {
-        self.count += 1;
-        self.sql.push_str(" AND ");
-        self.sql
-            .push_str(&clause.replace('?', &format!("${}", self.count)));
-        self.args
-            .add(value)
-            .map_err(|e| crate::store::StoreError::Database(sqlx::Error::Encode(e)))?;
-        Ok(())
-    }
-}
-
-/// `%word%` for `LIKE ... ESCAPE '\'`.
-fn like_pattern(word: &str) -> String {
-    let mut pattern = String::with_capacity(word.len() + 2);
-    pattern.push('%');
-    for c in word.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 /// An FTS5 query matching every word as a phrase (any part of the text, by trigrams).
@@ -328,11 +282,6 @@ impl SearchStore for SqlStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
-    }
 
     #[test]
     fn fts_queries_quote_each_word() {

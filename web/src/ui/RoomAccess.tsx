@@ -1,0 +1,126 @@
+// Who may join a group and who may post in it: the choices when a group is made
+// (NewChat) and in its details (GroupPanel), where admins change them and members
+// read them.
+
+import { useState } from 'react';
+import { ApiError } from '../client/client';
+import type { RoomState } from '../client/state';
+import type { PostingPolicy, RoomVisibility } from '../client/types';
+import { useClient } from './hooks';
+
+const VISIBILITY: Record<RoomVisibility, { label: string; hint: string }> = {
+  private: { label: 'Invited people', hint: 'Private: only people a member invites can join.' },
+  public: { label: 'Anyone on this server', hint: 'Public: listed under Browse channels; anyone signed in can join.' },
+};
+
+const POSTING: Record<PostingPolicy, { label: string; hint: string }> = {
+  everyone: { label: 'Every member', hint: 'An ordinary conversation.' },
+  admins: { label: 'Admins only', hint: 'Announcements: members read and react.' },
+};
+
+/** One radio group of choices, each with a hint. */
+function Choices<T extends string>({
+  name,
+  title,
+  options,
+  value,
+  disabled,
+  onChange,
+}: {
+  name: string;
+  title: string;
+  options: Record<T, { label: string; hint: string }>;
+  value: T;
+  disabled?: Partial<Record<T, string>>;
+  onChange: (value: T) => void;
+}) {
+  const id = `${name}-title`;
+  return (
+    <div className="stack">
+      <span className="label" id={id}>
+        {title}
+      </span>
+      <div role="radiogroup" aria-labelledby={id} className="choices">
+        {(Object.keys(options) as T[]).map((choice) => {
+          const why = disabled?.[choice];
+          return (
+            <label key={choice} className={value === choice ? 'choice choice--on' : 'choice'} title={why}>
+              <input type="radio" name={name} value={choice} checked={value === choice} disabled={why !== undefined} onChange={() => onChange(choice)} />
+              <span className="choice__text">
+                {options[choice].label}
+                <span className="muted small">{why ?? options[choice].hint}</span>
+              </span>
+            </label>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+/** The two settings as a form's fields (a new group). An encrypted group cannot be public. */
+export function AccessFields({
+  idPrefix,
+  visibility,
+  posting,
+  encrypted,
+  onVisibility,
+  onPosting,
+}: {
+  idPrefix: string;
+  visibility: RoomVisibility;
+  posting: PostingPolicy;
+  encrypted: boolean;
+  onVisibility: (v: RoomVisibility) => void;
+  onPosting: (p: PostingPolicy) => void;
+}) {
+  return (
+    <>
+      <Choices
+        name={`${idPrefix}-visibility`}
+        title="Who can join"
+        options={VISIBILITY}
+        value={visibility}
+        disabled={encrypted ? { public: 'End-to-end encrypted groups are invite-only.' } : undefined}
+        onChange={onVisibility}
+      />
+      <Choices name={`${idPrefix}-posting`} title="Who can post" options={POSTING} value={posting} onChange={onPosting} />
+    </>
+  );
+}
+
+/** A group's settings in its details: admins change them at once, members see them. */
+export function RoomAccessSettings({ room, canManage }: { room: RoomState; canManage: boolean }) {
+  const client = useClient();
+  const [error, setError] = useState<string | null>(null);
+  const { visibility = 'private', posting = 'everyone', encrypted } = room.room;
+  if (!canManage) {
+    return (
+      <p className="muted small room-access">
+        {visibility === 'public' ? 'Public channel: anyone on this server can join.' : 'Private group: people join by invitation.'}
+        {posting === 'admins' && ' Only admins post here.'}
+      </p>
+    );
+  }
+  const change = (update: { visibility?: RoomVisibility; posting?: PostingPolicy }) => {
+    setError(null);
+    client.rooms.update(room.room.id, update).catch((e: unknown) => setError(e instanceof ApiError ? e.message : 'Could not change it; try again.'));
+  };
+  return (
+    <div className="stack room-access">
+      <AccessFields
+        idPrefix={`room-${room.room.id}`}
+        visibility={visibility}
+        posting={posting}
+        encrypted={encrypted}
+        onVisibility={(v) => change({ visibility: v })}
+        onPosting={(p) => change({ posting: p })}
+      />
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
