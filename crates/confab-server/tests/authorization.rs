@@ -102,6 +102,12 @@ fn rest_rows() -> Vec<Rest> {
         rest("GET    /rooms",                       "my rooms",                     Account, Bare,          anyone(OK)),
         rest("POST   /rooms",                       "create a group",               Account, Bare,          anyone(CREATED)).body(|c| json!({ "name": c.unique })),
         rest("POST   /rooms/direct",                "open a direct room",           Account, Candidate,     anyone(CREATED)).body(user),
+        // The channel directory is open to anyone signed in; joining needs a public
+        // group (tests/channels.rs): a private one is hidden from outsiders (404) and
+        // has nothing to join for its members (403).
+        rest("GET    /channels",                    "the channel directory",        Account, Bare,          anyone(OK)),
+        rest("POST   /rooms/{id}/join",             "join the private group",       Shared,  Bare,          [UNAUTH, MISSING, MISSING, FORBID, MISSING, FORBID, FORBID]),
+        rest("POST   /rooms/{id}/join",             "join the direct room",         Direct,  Bare,          [UNAUTH, MISSING, MISSING, FORBID, MISSING, MISSING, FORBID]),
         // The group: current members see it and talk; the roles table decides the rest.
         rest("GET    /rooms/{id}",                  "see the group",                Shared,  Bare,          members(OK)),
         rest("PATCH  /rooms/{id}",                  "change the topic",             Shared,  Bare,          admins(OK)).body(topic),
