@@ -70,7 +70,8 @@ describe('public channels', () => {
 
     // Alice opens posting to every member: Bob's composer comes back without a reload.
     await alice.getByRole('button', { name: 'Members' }).click();
-    await alice.getByRole('radio', { name: /Every member/ }).check();
+    // The choice applies at once (no Save): a click, then the line every member sees.
+    await alice.getByRole('radio', { name: /Every member/ }).click();
     await alice.getByText('made the group public; every member posts').waitFor();
     await bob.getByRole('combobox', { name: 'Message' }).waitFor();
     await send(bob, 'Thanks! Will the API change?');

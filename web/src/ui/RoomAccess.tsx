@@ -93,7 +93,12 @@ export function AccessFields({
 export function RoomAccessSettings({ room, canManage }: { room: RoomState; canManage: boolean }) {
   const client = useClient();
   const [error, setError] = useState<string | null>(null);
-  const { visibility = 'private', posting = 'everyone', encrypted } = room.room;
+  // A choice shows as made while the server stores it; the room's settings (from its
+  // `room_access_changed` event) take over once the request is answered.
+  const [choosing, setChoosing] = useState<{ visibility?: RoomVisibility; posting?: PostingPolicy } | null>(null);
+  const { encrypted } = room.room;
+  const visibility = choosing?.visibility ?? room.room.visibility ?? 'private';
+  const posting = choosing?.posting ?? room.room.posting ?? 'everyone';
   if (!canManage) {
     return (
       <p className="muted small room-access">
@@ -104,7 +109,11 @@ export function RoomAccessSettings({ room, canManage }: { room: RoomState; canMa
   }
   const change = (update: { visibility?: RoomVisibility; posting?: PostingPolicy }) => {
     setError(null);
-    client.rooms.update(room.room.id, update).catch((e: unknown) => setError(e instanceof ApiError ? e.message : 'Could not change it; try again.'));
+    setChoosing(update);
+    client.rooms
+      .update(room.room.id, update)
+      .catch((e: unknown) => setError(e instanceof ApiError ? e.message : 'Could not change it; try again.'))
+      .finally(() => setChoosing(null));
   };
   return (
     <div className="stack room-access">
