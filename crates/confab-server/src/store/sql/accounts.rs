@@ -286,7 +286,7 @@ impl Store for SqlStore {
         keep_session: SessionId,
         now: Millis,
     ) -> StoreResult<u64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
             .bind(id.0)
             .bind(password_hash)
@@ -310,11 +310,11 @@ impl Store for SqlStore {
             "UPDATE users SET password_hash = NULL WHERE id = $1 AND password_hash IS NOT NULL",
         )
         .bind(id.0);
-        remove_sign_in_method(self.pool(), id, now, removal).await
+        remove_sign_in_method(self, id, now, removal).await
     }
 
     async fn create_session(&self, session: NewSession<'_>) -> StoreResult<SessionRecord> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let row: SessionRow = sqlx::query_as(
             "INSERT INTO device_sessions (user_id, device_name, user_agent, ip, created_at, last_seen_at, expires_at, sign_in_method) \
              VALUES ($1, $2, $3, $4, $5, $5, $6, $7) \
@@ -404,7 +404,7 @@ impl Store for SqlStore {
         reason: RevokeReason,
         now: Millis,
     ) -> StoreResult<u64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let revoked = revoke_others(&mut tx, user_id, keep, reason, now).await?;
         tx.commit().await?;
         Ok(revoked)
@@ -414,7 +414,7 @@ impl Store for SqlStore {
         &self,
         rotation: RefreshRotation<'_>,
     ) -> StoreResult<RefreshOutcome> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         // Write first: on SQLite this takes the write lock before anything is read, so
         // the transaction can never fail to upgrade from a stale read snapshot.
         let claimed: Option<i64> = sqlx::query_scalar(

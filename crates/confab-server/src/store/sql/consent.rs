@@ -42,7 +42,7 @@ impl ConsentStore for SqlStore {
         inviter: UserId,
         now: Millis,
     ) -> StoreResult<Vec<InvitationRecord>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut created = Vec::new();
         for &user in users {
             let inserted = sqlx::query(
@@ -131,7 +131,7 @@ impl ConsentStore for SqlStore {
         blocked: UserId,
         now: Millis,
     ) -> StoreResult<(bool, Vec<InvitationRecord>)> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let added = sqlx::query(
             "INSERT INTO blocks (user_id, blocked_id, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id, blocked_id) DO NOTHING",

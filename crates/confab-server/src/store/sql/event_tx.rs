@@ -20,13 +20,14 @@
 //! [`CommitSignal`] (on SQLite with the event they follow), so that the live
 //! fan-out can deliver them without reading them back.
 
+use super::write_tx::{WriteTx, begin_write};
 use crate::clock::Millis;
 use crate::config::Backend;
 use crate::store::StoreResult;
 use crate::store::events::EventRecord;
 use crate::store::rooms::{CommitFeed, CommitWatch, CommittedEvents};
 use confab_proto::{EventId, RoomId, UserId};
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::AnyPool;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{broadcast, watch};
@@ -38,11 +39,11 @@ const WRITER_LOCK_TAG: i64 = 0x6366; // "cf"
 const COMMIT_FEED_CAPACITY: usize = 64;
 
 /// An open transaction that may store events.
-pub(super) type EventTx = Transaction<'static, Any>;
+pub(super) type EventTx = WriteTx;
 
 /// Starts a transaction that may store events (see the module docs on ordering).
 pub(super) async fn begin_events(pool: &AnyPool, backend: Backend) -> StoreResult<EventTx> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool, backend).await?;
     if backend == Backend::Postgres {
         let asked = Instant::now();
         sqlx::query("SELECT pg_advisory_xact_lock(($1::bigint << 48) | nextval('events_id_seq'))")

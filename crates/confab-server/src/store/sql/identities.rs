@@ -218,7 +218,7 @@ impl IdentityStore for SqlStore {
         user: NewUser<'_>,
         identity: NewIdentity<'_>,
     ) -> StoreResult<(UserRecord, IdentityRecord)> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let account = insert_user(&mut *tx, user).await?;
         let linked = insert_identity(&mut *tx, account.id, identity).await?;
         tx.commit().await?;
@@ -238,7 +238,7 @@ impl IdentityStore for SqlStore {
         let removal = sqlx::query("DELETE FROM linked_identities WHERE id = $1 AND user_id = $2")
             .bind(id)
             .bind(user.0);
-        remove_sign_in_method(self.pool(), user, now, removal).await
+        remove_sign_in_method(self, user, now, removal).await
     }
 
     async fn prune_flows(&self, now: Millis) -> StoreResult<u64> {

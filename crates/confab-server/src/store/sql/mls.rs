@@ -102,7 +102,7 @@ impl MlsStore for SqlStore {
         max_one_time: i64,
         now: Millis,
     ) -> StoreResult<Option<Stock>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         // Lock the device's row so that two uploads cannot both pass the limit.
         sqlx::query("UPDATE mls_devices SET created_at = created_at WHERE session_id = $1")
             .bind(session.0)
@@ -236,7 +236,7 @@ impl MlsStore for SqlStore {
     }
 
     async fn create_group(&self, room: RoomId, creator: LeafRecord) -> StoreResult<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let created = sqlx::query(
             "INSERT INTO mls_groups (room_id, epoch) VALUES ($1, 0) ON CONFLICT (room_id) DO NOTHING",
         )

@@ -54,6 +54,7 @@ mod sign_in_methods;
 mod store;
 mod timeline;
 mod two_factor;
+mod write_tx;
 
 pub use group_commit::GroupCommitStats;
 pub use store::{ConnectOptions, SqlStore};

@@ -139,7 +139,7 @@ impl SqlStore {
         batch: &NotifierBatch,
         now: Millis,
     ) -> StoreResult<Option<CommittedBatch>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         // Compare-and-set: only the consumer that read from `from` may move it.
         let moved =
             sqlx::query("UPDATE log_cursors SET position = $3 WHERE name = $1 AND position = $2")
@@ -353,7 +353,7 @@ impl SqlStore {
         which: &ReadSelection,
         now: Millis,
     ) -> StoreResult<u64> {
-        let mut tx: Transaction<'_, Any> = self.pool().begin().await?;
+        let mut tx: Transaction<'_, Any> = self.begin_write().await?;
         let mut changed = 0;
         let base = "UPDATE notifications SET read_at = $2, push_at = NULL \
                     WHERE user_id = $1 AND read_at IS NULL";

@@ -124,7 +124,7 @@ impl PasskeyStore for SqlStore {
         passkey: NewPasskey<'_>,
         max: u32,
     ) -> StoreResult<Added> {
-        let mut tx = lock_account(self.pool(), user, passkey.now).await?;
+        let mut tx = lock_account(self, user, passkey.now).await?;
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM passkeys WHERE user_id = $1")
             .bind(user.0)
             .fetch_one(&mut *tx)
@@ -193,7 +193,7 @@ impl PasskeyStore for SqlStore {
         let removal = sqlx::query("DELETE FROM passkeys WHERE id = $1 AND user_id = $2")
             .bind(id)
             .bind(user.0);
-        remove_sign_in_method(self.pool(), user, now, removal).await
+        remove_sign_in_method(self, user, now, removal).await
     }
 
     async fn prune_ceremonies(&self, now: Millis) -> StoreResult<u64> {

@@ -164,7 +164,7 @@ impl NotificationStore for SqlStore {
         subscription: &PushSubscriptionRecord,
         max: usize,
     ) -> StoreResult<Option<PushSubscriptionRecord>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let others: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM push_subscriptions WHERE user_id = $1 AND endpoint <> $2",
         )
@@ -232,7 +232,7 @@ impl NotificationStore for SqlStore {
         now: Millis,
         limit: u32,
     ) -> StoreResult<Vec<NotificationRecord>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM notifications WHERE push_at IS NOT NULL AND push_at <= $1 ORDER BY push_at LIMIT $2",
         )
@@ -281,7 +281,7 @@ impl NotificationStore for SqlStore {
     }
 
     async fn take_due_retries(&self, now: Millis, limit: u32) -> StoreResult<Vec<PushJob>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let due: Vec<(i64, i64, i64)> = sqlx::query_as(
             "SELECT notification_id, subscription_id, attempts FROM push_retries \
              WHERE due_at <= $1 ORDER BY due_at LIMIT $2",

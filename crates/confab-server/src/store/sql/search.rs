@@ -217,7 +217,7 @@ impl SearchStore for SqlStore {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE",
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let upto: Option<i64> = sqlx::query_scalar(&format!(
             "SELECT upto FROM search_backfill ORDER BY upto DESC LIMIT 1{row_lock}"
         ))

@@ -7,12 +7,14 @@
 //! A check in a single statement would not be enough on PostgreSQL: under READ
 //! COMMITTED two removals could each count the other's method and both pass.
 
+use super::SqlStore;
+use super::write_tx::WriteTx;
 use crate::clock::Millis;
 use crate::store::{Removal, StoreResult};
 use confab_proto::UserId;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, AnyPool, Transaction};
+use sqlx::{Any, AnyConnection};
 
 /// How many ways account `$1` has to sign in: its password, linked identities and
 /// passkeys.
@@ -23,11 +25,11 @@ const SIGN_IN_METHODS: &str = "SELECT \
 
 /// Begins a transaction holding the lock on account `user`'s row.
 pub(super) async fn lock_account(
-    pool: &AnyPool,
+    store: &SqlStore,
     user: UserId,
     now: Millis,
-) -> StoreResult<Transaction<'static, Any>> {
-    let mut tx = pool.begin().await?;
+) -> StoreResult<WriteTx> {
+    let mut tx = store.begin_write().await?;
     sqlx::query("UPDATE users SET updated_at = $2 WHERE id = $1")
         .bind(user.0)
         .bind(now)
@@ -48,12 +50,12 @@ async fn sign_in_methods(conn: &mut AnyConnection, user: UserId) -> StoreResult<
 /// Runs `removal` (a statement that removes one sign-in method of `user`) under the
 /// account's lock, and keeps its effect only if the account still has a way in.
 pub(super) async fn remove_sign_in_method<'q>(
-    pool: &AnyPool,
+    store: &SqlStore,
     user: UserId,
     now: Millis,
     removal: Query<'q, Any, AnyArguments<'q>>,
 ) -> StoreResult<Removal> {
-    let mut tx = lock_account(pool, user, now).await?;
+    let mut tx = lock_account(store, user, now).await?;
     if removal.execute(&mut *tx).await?.rows_affected() == 0 {
         return Ok(Removal::NotFound);
     }

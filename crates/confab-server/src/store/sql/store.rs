@@ -3,6 +3,7 @@
 
 use super::event_tx::CommitSignal;
 use super::group_commit::{EventWriter, GroupCommitStats};
+use super::write_tx::{WriteTx, begin_write};
 use crate::config::{Backend, redact_url};
 use crate::store::events::EventRecord;
 use crate::store::rooms::{CommitFeed, CommitWatch};
@@ -94,7 +95,7 @@ impl SqlStore {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        let filled = super::backfill::fill_display_name_keys(&pool).await?;
+        let filled = super::backfill::fill_display_name_keys(&pool, backend).await?;
         if filled > 0 {
             tracing::info!(accounts = filled, "display names indexed for people search");
         }
@@ -115,6 +116,11 @@ impl SqlStore {
 
     pub(super) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Begins a transaction that may write; see `write_tx` for why not `pool().begin()`.
+    pub(super) async fn begin_write(&self) -> StoreResult<WriteTx> {
+        begin_write(&self.pool, self.backend).await
     }
 
     /// A receiver that changes whenever this store commits events.
@@ -228,5 +234,54 @@ mod tests {
         .await
         .expect("try lock");
         assert!(taken, "the ended session's lock is free");
+    }
+
+    /// Two transactions that each read a count and then write: with deferred
+    /// transactions the second to write fails on SQLite, since the first committed
+    /// after the second read. Begun with [`begin_write`], both succeed in turn.
+    #[tokio::test]
+    async fn read_then_write_transactions_take_turns_on_sqlite() {
+        let db = TestDb::create(TestBackend::Sqlite).await;
+        let options = ConnectOptions::for_tests(Duration::from_secs(1));
+        let store = SqlStore::connect(&db.url, &options).await.expect("connect");
+        let pool = store.pool().clone();
+        let count = "SELECT COUNT(*) FROM leases";
+        let insert = "INSERT INTO leases (name, holder, expires_at) VALUES ($1, 'test', 0)";
+
+        let mut first = begin_write(&pool, Backend::Sqlite).await.expect("begin");
+        let seen: i64 = sqlx::query_scalar(count)
+            .fetch_one(&mut *first)
+            .await
+            .expect("count");
+        // The second starts while the first is open, as two requests would.
+        let second = tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                let mut tx = begin_write(&pool, Backend::Sqlite).await?;
+                let seen: i64 = sqlx::query_scalar(count).fetch_one(&mut *tx).await?;
+                sqlx::query(insert).bind("second").execute(&mut *tx).await?;
+                tx.commit().await?;
+                StoreResult::Ok(seen)
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        sqlx::query(insert)
+            .bind("first")
+            .execute(&mut *first)
+            .await
+            .expect("the first writes");
+        first.commit().await.expect("the first commits");
+        let seen_by_second = second.await.expect("join").expect("the second writes");
+
+        assert_eq!(seen, 0);
+        assert_eq!(
+            seen_by_second, 1,
+            "the second waited for the first's commit"
+        );
+        let total: i64 = sqlx::query_scalar(count)
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        assert_eq!(total, 2);
     }
 }

@@ -59,7 +59,7 @@ impl TwoFactorStore for SqlStore {
         recovery_code_hashes: &[String],
         now: Millis,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let confirmed = sqlx::query(
             "UPDATE totp_credentials SET confirmed_at = $2, last_used_step = $3 \
              WHERE user_id = $1 AND confirmed_at IS NULL",
@@ -124,14 +124,14 @@ impl TwoFactorStore for SqlStore {
         user: UserId,
         code_hashes: &[String],
     ) -> StoreResult<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         insert_recovery_codes(&mut tx, user, code_hashes).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn disable_two_factor(&self, user: UserId) -> StoreResult<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for table in ["totp_credentials", "recovery_codes"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                 .bind(user.0)
