@@ -33,7 +33,8 @@ describe('public channels', () => {
     await alice.getByLabel('Group name').fill(name);
     await alice.getByLabel(/^Topic/).fill('Weekly changelog and deployment windows');
     await alice.getByRole('radio', { name: /Anyone on this server/ }).check();
-    await alice.getByRole('radio', { name: /Admins only/ }).check();
+    // "Admins only" is a choice of who can pin too.
+    await alice.getByRole('radiogroup', { name: 'Who can post' }).getByRole('radio', { name: /Admins only/ }).check();
     await alice.getByRole('button', { name: /^Create group/ }).click();
     await alice.getByRole('heading', { level: 1, name, exact: true }).waitFor();
     await send(alice, 'Version 2.4 ships on Thursday.');
@@ -71,7 +72,7 @@ describe('public channels', () => {
     // Alice opens posting to every member: Bob's composer comes back without a reload.
     await alice.getByRole('button', { name: 'Members' }).click();
     // The choice applies at once (no Save): a click, then the line every member sees.
-    await alice.getByRole('radio', { name: /Every member/ }).click();
+    await alice.getByRole('radiogroup', { name: 'Who can post' }).getByRole('radio', { name: /Every member/ }).click();
     await alice.getByText('made the group public; every member posts').waitFor();
     await bob.getByRole('combobox', { name: 'Message' }).waitFor();
     await send(bob, 'Thanks! Will the API change?');

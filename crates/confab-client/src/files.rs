@@ -61,10 +61,29 @@ impl Client {
         } else {
             format!("/api/v1/files/{id}")
         };
+        self.get_bytes(&path).await
+    }
+
+    /// The picture of a message's link preview.
+    pub async fn preview_image(&self, room: RoomId, seq: i64) -> Result<Vec<u8>> {
+        self.get_bytes(&format!(
+            "/api/v1/rooms/{room}/messages/{seq}/preview/image"
+        ))
+        .await
+    }
+
+    /// Removes the link preview of my message.
+    pub async fn remove_preview(&self, room: RoomId, seq: i64) -> Result<()> {
+        let path = format!("/api/v1/rooms/{room}/messages/{seq}/preview");
+        self.authed::<(), ()>(Method::DELETE, &path, None).await
+    }
+
+    /// The body of a GET that answers bytes rather than JSON.
+    async fn get_bytes(&self, path: &str) -> Result<Vec<u8>> {
         let access = self.access_token().await?;
         let response = self
             .http
-            .get(self.base.join(&path)?)
+            .get(self.base.join(path)?)
             .bearer_auth(access)
             .send()
             .await?;

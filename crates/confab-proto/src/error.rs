@@ -69,6 +69,8 @@ pub enum ErrorCode {
     PasskeyRejected,
     /// The account has the most passkeys allowed (`--max-passkeys-per-user`) (409).
     TooManyPasskeys,
+    /// The room has the most pinned messages allowed (`--max-pins-per-room`) (409).
+    TooManyPins,
     /// The room's MLS group is at another epoch than the commit or message was made
     /// in: another commit won. Process the commits after your epoch, then make it
     /// again (409).
@@ -137,6 +139,7 @@ impl ErrorCode {
             Self::PasskeyCeremonyInvalid => "passkey_ceremony_invalid",
             Self::PasskeyRejected => "passkey_rejected",
             Self::TooManyPasskeys => "too_many_passkeys",
+            Self::TooManyPins => "too_many_pins",
             Self::MlsEpochStale => "mls_epoch_stale",
             Self::MlsNotInGroup => "mls_not_in_group",
             Self::MlsRemovalPending => "mls_removal_pending",

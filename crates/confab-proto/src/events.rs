@@ -30,6 +30,35 @@ pub struct Reaction {
     pub user_ids: Vec<UserId>,
 }
 
+/// What a linked page says about itself, as the server fetched it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LinkPreview {
+    /// The link, as the message has it.
+    pub url: String,
+    /// The page's title; may be empty.
+    pub title: String,
+    /// The page's description; may be empty.
+    pub description: String,
+    /// The site's name; may be empty.
+    pub site_name: String,
+    /// The page's picture, scaled by the server
+    /// (`GET /api/v1/rooms/{room_id}/messages/{seq}/preview/image`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub image: Option<PreviewImage>,
+}
+
+/// The picture of a link preview.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreviewImage {
+    pub width: u32,
+    pub height: u32,
+    /// `image/jpeg` or `image/png`.
+    pub content_type: String,
+}
+
 /// A message: its current body (none once deleted), what it replies to, whom it
 /// mentions, and its reactions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +81,10 @@ pub struct MessageState {
     /// The files it carries, in the order sent; gone once it is deleted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<FileInfo>,
+    /// The preview of its first link, once the server fetched it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub preview: Option<LinkPreview>,
     #[serde(
         default,
         with = "time::serde::rfc3339::option",
@@ -148,10 +181,32 @@ pub enum EventContent {
         #[cfg_attr(feature = "openapi", schema(nullable = false))]
         avatar_file_id: Option<String>,
     },
-    /// Who may join the group or post in it changed; both settings as they are now.
+    /// Who may join the group, post or pin in it changed; the settings as they are
+    /// now.
     RoomAccessChanged {
         visibility: crate::rooms::RoomVisibility,
         posting: crate::rooms::PostingPolicy,
+        /// Absent in events stored before pins existed: `admins`.
+        #[serde(default)]
+        pinning: crate::rooms::PinPolicy,
+    },
+    /// The sender pinned message `target_seq`.
+    MessagePinned {
+        target_seq: i64,
+    },
+    /// The sender unpinned message `target_seq`.
+    MessageUnpinned {
+        target_seq: i64,
+    },
+    /// The server fetched the preview of the first link of message `target_seq`
+    /// (the event's sender is the message's).
+    LinkPreviewAdded {
+        target_seq: i64,
+        preview: LinkPreview,
+    },
+    /// The sender removed the preview of their message `target_seq`.
+    LinkPreviewRemoved {
+        target_seq: i64,
     },
     /// A commit of the room's MLS group (end-to-end encrypted rooms): the group moved
     /// to `epoch`. Not in the timeline; members process it in log order.
@@ -196,6 +251,10 @@ impl EventContent {
             Self::TopicChanged { .. } => "topic_changed",
             Self::RoomAvatarChanged { .. } => "room_avatar_changed",
             Self::RoomAccessChanged { .. } => "room_access_changed",
+            Self::MessagePinned { .. } => "message_pinned",
+            Self::MessageUnpinned { .. } => "message_unpinned",
+            Self::LinkPreviewAdded { .. } => "link_preview_added",
+            Self::LinkPreviewRemoved { .. } => "link_preview_removed",
             Self::MlsCommit { .. } => "mls_commit",
             Self::Unknown => "unknown",
         }

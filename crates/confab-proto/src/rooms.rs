@@ -51,6 +51,18 @@ pub enum PostingPolicy {
     Admins,
 }
 
+/// Who may pin messages in a group. In a direct room both people pin.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PinPolicy {
+    /// Only admins and the owner.
+    #[default]
+    Admins,
+    /// Every member.
+    Everyone,
+}
+
 /// A room as its members see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -81,6 +93,9 @@ pub struct Room {
     /// Who may post messages (groups).
     #[serde(default)]
     pub posting: PostingPolicy,
+    /// Who may pin messages: always `everyone` in a direct room.
+    #[serde(default)]
+    pub pinning: PinPolicy,
 }
 
 /// One entry of my room list.
@@ -159,6 +174,9 @@ pub struct CreateGroupRequest {
     /// `admins`: only admins and the owner post (an announcements room).
     #[serde(default)]
     pub posting: PostingPolicy,
+    /// `everyone`: every member may pin messages, not only admins and the owner.
+    #[serde(default)]
+    pub pinning: PinPolicy,
 }
 
 /// `POST /api/v1/rooms/direct`: the direct room with one person, created if needed.
@@ -188,6 +206,8 @@ pub struct UpdateRoomRequest {
     pub visibility: Option<RoomVisibility>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posting: Option<PostingPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinning: Option<PinPolicy>,
 }
 
 /// `PUT /api/v1/rooms/{id}/members/{user_id}/role`
@@ -230,4 +250,24 @@ pub struct ChannelPage {
     pub channels: Vec<ChannelEntry>,
     /// How many public groups match, in all pages.
     pub total: i64,
+}
+
+/// A pinned message of a room.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Pin {
+    /// The message as it is now (edits applied), without reactions.
+    pub message: RoomEvent,
+    /// Who pinned it.
+    pub pinned_by: UserId,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub pinned_at: Timestamp,
+}
+
+/// `GET /api/v1/rooms/{id}/pins`: the room's pinned messages, latest pin first.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PinList {
+    pub pins: Vec<Pin>,
 }

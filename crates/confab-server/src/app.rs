@@ -15,6 +15,7 @@ use crate::service::budget::Budget;
 use crate::service::files::Files;
 use crate::service::mls::Mls;
 use crate::service::notifications::{Notifications, VapidKey};
+use crate::service::previews::LinkPreviews;
 use crate::service::rooms::{Rooms, RoomsStores};
 use crate::service::search::Search;
 use crate::store::blobs::{BlobBackend, BlobStore, S3Settings};
@@ -44,6 +45,8 @@ pub struct App {
     pub sessions: Arc<Sessions>,
     pub rooms: Rooms,
     pub files: Files,
+    /// Link previews: fetched after sending, served to rooms' members.
+    pub previews: LinkPreviews,
     pub notifications: Arc<Notifications>,
     pub search: Search,
     /// The delivery service of end-to-end encrypted rooms.
@@ -185,6 +188,15 @@ impl App {
                 max_per_user: config.passkeys.max_per_user,
             },
         );
+        let blobs = BlobStore::open(&blob_backend(&config.files))
+            .context("cannot open the file storage")?;
+        let (previews, preview_queue) = LinkPreviews::new(
+            Arc::new(sql.clone()),
+            blobs.clone(),
+            config.previews.clone(),
+            config.files.max_image_pixels,
+        )
+        .context("cannot set up link previews")?;
         let rooms = Rooms::new(
             RoomsStores {
                 rooms: room_store,
@@ -196,13 +208,9 @@ impl App {
             config.rooms.clone(),
             config.files.clone(),
             config.notify.room_mention_role,
+            preview_queue,
         );
-        let files = Files::new(
-            Arc::new(sql.clone()),
-            BlobStore::open(&blob_backend(&config.files))
-                .context("cannot open the file storage")?,
-            config.files.clone(),
-        );
+        let files = Files::new(Arc::new(sql.clone()), blobs, config.files.clone());
         let vapid = store
             .get_or_create_secret(VAPID_SECRET, &VapidKey::generate(), now_millis())
             .await
@@ -230,6 +238,7 @@ impl App {
             sessions,
             rooms,
             files,
+            previews,
             notifications,
             search,
             mls,

@@ -45,6 +45,9 @@ pub const EVENTS_READ_BACK: &str = "confab_events_read_back_total";
 pub const EVENTS_FANNED_OUT: &str = "confab_events_fanned_out_total";
 /// Counter: Web Push attempts by `outcome` (delivered, gone, retry, failed, skipped).
 pub const PUSHES: &str = "confab_pushes_total";
+/// Counter: link previews by `outcome` (shown, cached, nothing, refused, failed,
+/// dropped).
+pub const LINK_PREVIEWS: &str = "confab_link_previews_total";
 
 /// Sends log lines to standard error in the chosen format.
 pub fn init_logging(format: LogFormat, filter: &str) -> anyhow::Result<()> {

@@ -121,6 +121,16 @@ fn rest_rows() -> Vec<Rest> {
         rest("PUT    /rooms/{id}/messages/{seq}/reactions/{emoji}", "react",        Shared,  TheirMsg,      members(DONE)),
         rest("DELETE /rooms/{id}/messages/{seq}/reactions/{emoji}", "unreact",      Shared,  TheirMsg,      members(DONE)),
         rest("POST   /rooms/{id}/read",             "move my read marker",          Shared,  TheirMsg,      members(DONE)).body(|c| json!({ "seq": c.seq })),
+        // Pins: every member reads them; the group's `pinning` (admins by default)
+        // decides who pins (tests/pins.rs covers `everyone`).
+        rest("GET    /rooms/{id}/pins",             "list the pins",                Shared,  Bare,          members(OK)),
+        rest("PUT    /rooms/{id}/pins/{seq}",       "pin a member's message",       Shared,  TheirMsg,      admins(DONE)),
+        rest("DELETE /rooms/{id}/pins/{seq}",       "unpin a message",              Shared,  TheirMsg,      admins(DONE)),
+        // Link previews (tests/link_previews.rs): the matrix's messages have no link,
+        // so members find no preview to read or remove; only the sender removes one.
+        rest("GET    /rooms/{id}/messages/{seq}/preview/image", "a preview's picture", Shared, TheirMsg, members(MISSING)),
+        rest("DELETE /rooms/{id}/messages/{seq}/preview", "remove my message's preview", Shared, MyMsg, members(MISSING)),
+        rest("DELETE /rooms/{id}/messages/{seq}/preview", "remove a member's preview", Shared, TheirMsg, nobody),
         // Membership, on a group of its own for each cell. Removing oneself is
         // leaving, which the owner may not while others are in.
         rest("POST   /rooms/{id}/invitations",      "invite someone",               Fresh,   Candidate,     admins(OK)).body(add),
@@ -156,6 +166,7 @@ fn rest_rows() -> Vec<Rest> {
         rest("DELETE /rooms/{id}/messages/{seq}",   "delete my message in it",      Direct,  MyMsg,         pair(DONE)),
         rest("DELETE /rooms/{id}/messages/{seq}",   "delete the other's message",   Direct,  TheirMsg,      nobody),
         rest("PUT    /rooms/{id}/messages/{seq}/reactions/{emoji}", "react in it",  Direct,  TheirMsg,      pair(DONE)),
+        rest("PUT    /rooms/{id}/pins/{seq}",       "pin in it",                    Direct,  TheirMsg,      pair(DONE)),
         rest("POST   /rooms/{id}/read",             "move my marker in it",         Direct,  TheirMsg,      pair(DONE)).body(|c| json!({ "seq": c.seq })),
         // Notifications, settings, push and search are the caller's own; room levels
         // exist for current members only (404 for everyone else, as for a missing room).

@@ -1,17 +1,21 @@
-//! The store's part of public channels, on SQLite and PostgreSQL: joining holds only
-//! while a room is public (also against a concurrent change), access changes are
-//! events, and the directory lists, searches and forgets rooms as they change.
+//! The store's part of public channels and pins, on SQLite and PostgreSQL: joining
+//! holds only while a room is public (also against a concurrent change), access
+//! changes are events, the directory lists, searches and forgets rooms as they
+//! change, and a room's pin limit holds against concurrent pins.
 
 mod common;
 
 use common::Backend;
 use common::stores::{NOW, group, open, users};
-use confab_proto::rooms::{PostingPolicy, Role, RoomVisibility};
+use confab_proto::rooms::{PinPolicy, PostingPolicy, Role, RoomVisibility};
 use confab_server::store::consent::ConsentStore;
-use confab_server::store::events::{ContentRecord, EventRecord};
+use confab_server::store::events::{BodyRecord, ContentRecord, EventRecord};
 use confab_server::store::rooms::{Appended, DirectoryQuery, RoomChange, RoomStore};
 
-on_both_backends!(joining_a_public_room_holds_only_while_it_is_public);
+on_both_backends!(
+    joining_a_public_room_holds_only_while_it_is_public,
+    concurrent_pins_stop_at_the_limit,
+);
 
 async fn joining_a_public_room_holds_only_while_it_is_public(backend: Backend) {
     let (store, _db) = open(backend).await;
@@ -28,6 +32,7 @@ async fn joining_a_public_room_holds_only_while_it_is_public(backend: Backend) {
     let public = RoomChange::SetAccess {
         visibility: RoomVisibility::Public,
         posting: PostingPolicy::Admins,
+        pinning: PinPolicy::Admins,
     };
     let Appended::Event(event) = store
         .append(room, owner, public.clone(), NOW)
@@ -40,7 +45,8 @@ async fn joining_a_public_room_holds_only_while_it_is_public(backend: Backend) {
         event.content,
         ContentRecord::RoomAccessChanged {
             visibility: RoomVisibility::Public,
-            posting: PostingPolicy::Admins
+            posting: PostingPolicy::Admins,
+            pinning: PinPolicy::Admins,
         }
     );
     assert_eq!(
@@ -100,6 +106,7 @@ async fn joining_a_public_room_holds_only_while_it_is_public(backend: Backend) {
     let private = RoomChange::SetAccess {
         visibility: RoomVisibility::Private,
         posting: PostingPolicy::Everyone,
+        pinning: PinPolicy::Admins,
     };
     store.append(room, owner, private, NOW).await.unwrap();
     assert_eq!(store.directory(&query(b, &[])).await.unwrap().total, 0);
@@ -110,4 +117,73 @@ async fn joining_a_public_room_holds_only_while_it_is_public(backend: Backend) {
             .unwrap(),
         Appended::NotAllowed
     );
+}
+
+/// A room's pin limit holds when members pin at the same moment: each pin checks
+/// the count inside its event transaction, so of many concurrent pins exactly
+/// `max` are stored and the rest are refused; deleting a pinned message frees a place.
+async fn concurrent_pins_stop_at_the_limit(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let [owner, a, b, c] = users(&store).await;
+    let room = group(&store, owner, &[a, b, c]).await;
+    let mut seqs = Vec::new();
+    for (n, sender) in [owner, a, b, c, owner, a].into_iter().enumerate() {
+        let change = RoomChange::SendMessage {
+            client_id: format!("pin-{n}"),
+            body: BodyRecord::Text {
+                text: format!("note {n}"),
+            },
+            reply_to: None,
+            mentions: Vec::new(),
+            attachments: Vec::new(),
+        };
+        match store.append(room, sender, change, NOW).await.unwrap() {
+            Appended::Event(event) => seqs.push(event.seq),
+            other => panic!("not sent: {other:?}"),
+        }
+    }
+    let pins = seqs
+        .iter()
+        .zip([owner, a, b, c, owner, a])
+        .map(|(&seq, who)| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .append(room, who, RoomChange::Pin { seq, max: 3 }, NOW)
+                    .await
+                    .unwrap()
+            })
+        });
+    let mut stored = 0;
+    let mut refused = 0;
+    for pin in pins.collect::<Vec<_>>() {
+        match pin.await.unwrap() {
+            Appended::Event(_) => stored += 1,
+            Appended::LimitReached => refused += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((stored, refused), (3, 3));
+    let listed = store.pins(room).await.unwrap();
+    assert_eq!(listed.len(), 3);
+
+    let first = listed[0].message.seq;
+    let deleted = store
+        .append(room, owner, RoomChange::DeleteMessage { seq: first }, NOW)
+        .await
+        .unwrap();
+    assert!(matches!(deleted, Appended::Event(_)), "{deleted:?}");
+    assert_eq!(store.pins(room).await.unwrap().len(), 2);
+    let unpinned = seqs
+        .iter()
+        .copied()
+        .find(|seq| !listed.iter().any(|pin| pin.message.seq == *seq));
+    let seq = unpinned.expect("a message left unpinned");
+    assert!(matches!(
+        store
+            .append(room, a, RoomChange::Pin { seq, max: 3 }, NOW)
+            .await
+            .unwrap(),
+        Appended::Event(_)
+    ));
 }

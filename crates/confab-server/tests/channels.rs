@@ -42,6 +42,7 @@ async fn access_change(live: &mut Live) -> (RoomVisibility, PostingPolicy) {
             EventContent::RoomAccessChanged {
                 visibility,
                 posting,
+                ..
             } => Some((visibility, posting)),
             _ => None,
         },

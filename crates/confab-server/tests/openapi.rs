@@ -173,6 +173,16 @@ fn serde_output_matches_the_schemas() {
             total: 1,
         }),
     );
+    check(
+        "PinList",
+        json(&confab_proto::rooms::PinList {
+            pins: vec![confab_proto::rooms::Pin {
+                message: event(4, EventContent::Message(full_message())),
+                pinned_by: UserId(1),
+                pinned_at: at(),
+            }],
+        }),
+    );
     check("InvitationList", json(&invitations()));
     check("PendingInvitationList", json(&pending_invitations()));
     check("BlockList", json(&blocks()));
@@ -418,6 +428,21 @@ fn full_message() -> MessageState {
         attachments: vec![image_file(), plain_file()],
         edited_at: Some(at()),
         deleted_at: Some(at()),
+        preview: Some(link_preview()),
+    }
+}
+
+fn link_preview() -> confab_proto::events::LinkPreview {
+    confab_proto::events::LinkPreview {
+        url: "https://example.com/launch".into(),
+        title: "Launch day".into(),
+        description: "Everything ships on Friday.".into(),
+        site_name: "Example".into(),
+        image: Some(confab_proto::events::PreviewImage {
+            width: 640,
+            height: 336,
+            content_type: "image/jpeg".into(),
+        }),
     }
 }
 
@@ -457,6 +482,7 @@ fn bare_message() -> MessageState {
         mentions: vec![],
         reactions: vec![],
         attachments: vec![],
+        preview: None,
         edited_at: None,
         deleted_at: None,
     }
@@ -532,7 +558,18 @@ fn event_contents() -> Vec<EventContent> {
         RoomAccessChanged {
             visibility: confab_proto::rooms::RoomVisibility::Public,
             posting: confab_proto::rooms::PostingPolicy::Admins,
+            pinning: confab_proto::rooms::PinPolicy::Everyone,
         },
+        MessagePinned { target_seq: target },
+        MessageUnpinned { target_seq: target },
+        LinkPreviewAdded {
+            target_seq: target,
+            preview: confab_proto::events::LinkPreview {
+                image: None,
+                ..link_preview()
+            },
+        },
+        LinkPreviewRemoved { target_seq: target },
         MlsCommit {
             epoch: 3,
             device_id: confab_proto::SessionId(9),
@@ -770,6 +807,7 @@ fn room_summaries() -> Vec<RoomSummary> {
         member_count: 2,
         visibility: confab_proto::rooms::RoomVisibility::Private,
         posting: confab_proto::rooms::PostingPolicy::Everyone,
+        pinning: confab_proto::rooms::PinPolicy::Everyone,
     };
     let summary = RoomSummary {
         room: room.clone(),

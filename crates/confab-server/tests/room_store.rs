@@ -5,7 +5,7 @@ mod common;
 
 use common::Backend;
 use common::stores::{NOW, group, open, users};
-use confab_proto::rooms::{PostingPolicy, Role, RoomKind, RoomVisibility};
+use confab_proto::rooms::{PinPolicy, PostingPolicy, Role, RoomKind, RoomVisibility};
 use confab_proto::{EventId, RoomId, UserId};
 use confab_server::store::consent::ConsentStore;
 use confab_server::store::events::{BodyRecord, ContentRecord, EventRecord, MessageRecord};
@@ -70,6 +70,7 @@ async fn a_group_starts_with_its_creation_and_member_events(backend: Backend) {
             encrypted: true,
             visibility: RoomVisibility::Private,
             posting: PostingPolicy::Everyone,
+            pinning: PinPolicy::Admins,
             direct_key: None,
             creator: owner,
             members: &members,
@@ -124,6 +125,7 @@ async fn direct_rooms_are_unique_per_pair(backend: Backend) {
         encrypted: false,
         visibility: RoomVisibility::Private,
         posting: PostingPolicy::Everyone,
+        pinning: PinPolicy::Admins,
         direct_key: Some("1:2"),
         creator: a,
         members: &members,

@@ -105,6 +105,6 @@ describe('the directory and joining', () => {
       fetchRoom: () => Promise.resolve(),
     });
     expect(await rooms.createGroup('News', '', [], { visibility: 'public', posting: 'admins' })).toBe(7);
-    expect(bodies).toEqual([{ name: 'News', topic: '', members: [], encrypted: false, visibility: 'public', posting: 'admins' }]);
+    expect(bodies).toEqual([{ name: 'News', topic: '', members: [], encrypted: false, visibility: 'public', posting: 'admins', pinning: 'admins' }]);
   });
 });

@@ -18,7 +18,8 @@
 //   into the outbox only once all its files are uploaded, carrying their ids, so it
 //   can wait offline like any other. Files on screen: cached object URLs (media.ts).
 // - history (history.ts): the loaded part of each room's timeline, and jumps to a
-//   message (`openRoomAt`), which load the page around it;
+//   message (`openRoomAt`), which load the page around it; pinned messages (pins.ts),
+//   loaded when a room opens and kept current by its events;
 // - search (search.ts), notifications (notifications.ts) and this device's Web Push
 //   subscription (push.ts) have stores of their own; the client feeds the last two
 //   frames and `ready`.
@@ -31,6 +32,7 @@ import { Account } from './account';
 import { History } from './history';
 import { forgetOutboxes, Outbox } from './outbox';
 import { People } from './people';
+import { PinnedMessages } from './pins';
 import { RoomAdmin } from './rooms';
 import { Consent } from './consent';
 import { EventStream } from './stream';
@@ -38,7 +40,7 @@ import { MessageActions } from './messageActions';
 import { TypingIndicators } from './typing';
 import { E2ee } from './e2ee';
 import { Uploads, type NewFile } from './uploads';
-import { browserObjectUrls, ShownFiles, type FileView, type ObjectUrls } from './media';
+import { browserObjectUrls, filePath, ShownFiles, type FileView, type ObjectUrls } from './media';
 import { NotificationCenter, type Notifier } from './notifications';
 import { browserNotifier, browserPushEnv, PushDevice, type PushEnv } from './push';
 import { ApiError, browserTimers, isSignedOutError, NetworkError, Rest, Tokens, UNREACHABLE_MESSAGE, type FetchFn, type KeyValueStorage, type Timers } from './rest';
@@ -137,6 +139,8 @@ export class ChatClient {
   readonly account: Account;
   /** Making direct rooms and groups, and managing groups (REST). */
   readonly rooms: RoomAdmin;
+  /** Each room's pinned messages in the state: loaded when it opens, then kept current. */
+  readonly pins: PinnedMessages;
   private readonly people: People;
   /** End-to-end encryption of this session (e2ee.ts). */
   readonly e2ee: E2ee;
@@ -144,7 +148,7 @@ export class ChatClient {
   readonly authenticator: Authenticator;
 
   constructor(private readonly deps: ClientDeps) {
-    this.shownFiles = new ShownFiles(deps.objectUrls ?? browserObjectUrls, (id, thumbnail) => this.fileBlob(id, thumbnail));
+    this.shownFiles = new ShownFiles(deps.objectUrls ?? browserObjectUrls, (path) => this.rest.blob(path));
     this.tokens = new Tokens(deps.fetch, deps.storage, deps.timers, deps.locks);
     this.rest = new Rest(deps.fetch, this.tokens);
     this.people = new People({ rest: this.rest, state: () => this.state, set: (s) => this.set(s) });
@@ -159,6 +163,7 @@ export class ChatClient {
     this.account = new Account({ rest: this.rest, tokens: this.tokens, state: () => this.state, set: (s) => this.set(s) });
     const people = { resolveUsers: (ids: UserId[]) => void this.people.resolve(ids), refreshPresence: (ids: UserId[]) => void this.people.refreshPresence(ids) };
     this.history = new History({ rest: this.rest, state: () => this.state, set: (s) => this.set(s), ...people });
+    this.pins = new PinnedMessages({ rooms: this.rooms, state: () => this.state, set: (s) => this.set(s), resolveUsers: people.resolveUsers, known: S.knownMessage });
     this.notifications = new NotificationCenter({
       rest: this.rest,
       timers: deps.timers,
@@ -267,7 +272,7 @@ export class ChatClient {
       people: this.people,
       outbox: this.outbox,
       changes: this.messageActions.changes,
-      onApplied: (event) => this.e2ee.onEvent(event),
+      onApplied: (event) => { this.e2ee.onEvent(event); this.pins.onEvent(event); },
     });
     this.tokens.onChange((stored) => {
       if (!stored) {
@@ -508,6 +513,7 @@ export class ChatClient {
     this.activeRoom = roomId;
     this.e2ee.setActive(roomId);
     if (roomId === null || !this.state.rooms[roomId]) return;
+    void this.pins.load(roomId).catch(() => undefined);
     if (this.state.rooms[roomId]?.timeline === null) await this.history.open(roomId);
     this.stream.markRead(roomId);
   }
@@ -612,7 +618,7 @@ export class ChatClient {
 
   /** A file's bytes (or its thumbnail's), fetched with the token. */
   fileBlob(id: string, thumbnail = false): Promise<Blob> {
-    return this.rest.blob(`/files/${encodeURIComponent(id)}${thumbnail ? '/thumbnail' : ''}`);
+    return this.rest.blob(filePath(id, thumbnail));
   }
 
   /**

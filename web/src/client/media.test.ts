@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ObjectUrlCache } from './media';
+import { ObjectUrlCache, previewImageId, ShownFiles } from './media';
 import { settle } from './testing';
 
 /** Object URLs as the browser makes them, with a record of what was revoked. */
@@ -126,5 +126,22 @@ describe('ObjectUrlCache', () => {
     await settle();
     expect(u.live.size).toBe(0);
     expect(cache.size).toBe(0);
+  });
+});
+
+describe('ShownFiles', () => {
+  it('loads files, thumbnails and link preview pictures from their API paths, a preview per link', async () => {
+    const paths: string[] = [];
+    const shown = new ShownFiles(urls(), (path) => {
+      paths.push(path);
+      return Promise.resolve(new Blob(['x']));
+    });
+    await shown.acquire('f 1', 'thumbnail').url;
+    await shown.acquire('f 1', 'full').url;
+    await shown.acquire(previewImageId(9, 3, 'https://example.com/a/b'), 'preview').url;
+    // Another link of the same message (after an edit) is another picture.
+    await shown.acquire(previewImageId(9, 3, 'https://example.com/c'), 'preview').url;
+    await shown.acquire(previewImageId(9, 3, 'https://example.com/c'), 'preview').url;
+    expect(paths).toEqual(['/files/f%201/thumbnail', '/files/f%201', '/rooms/9/messages/3/preview/image', '/rooms/9/messages/3/preview/image']);
   });
 });

@@ -121,12 +121,37 @@ export class ObjectUrlCache {
   }
 }
 
-/** Which copy of a file to show: its thumbnail, the whole file, or an avatar image. */
-export type FileView = 'thumbnail' | 'full' | 'avatar';
+/**
+ * Which copy of a file to show: its thumbnail, the whole file, an avatar image, or the
+ * picture of a link preview (whose "id" is `previewImageId`'s).
+ */
+export type FileView = 'thumbnail' | 'full' | 'avatar' | 'preview';
+
+/** The API path of a file's bytes, or of its thumbnail's. */
+export function filePath(id: string, thumbnail: boolean): string {
+  return `/files/${encodeURIComponent(id)}${thumbnail ? '/thumbnail' : ''}`;
+}
 
 /**
- * The object URLs of the files on screen, in two caches: thumbnails and avatars are
- * many and small, so many are kept; full images (the viewer) are large, so few are.
+ * The id under which the picture of a message's link preview is cached. It names the
+ * link too: an edit that links elsewhere brings a new preview, whose picture must not
+ * be the old one's.
+ */
+export function previewImageId(roomId: number, seq: number, url: string): string {
+  return `${roomId}/${seq}/${url}`;
+}
+
+/** The API path of what `id` names in `view`. */
+function viewPath(id: string, view: FileView): string {
+  if (view !== 'preview') return filePath(id, view === 'thumbnail');
+  const [roomId, seq] = id.split('/', 2);
+  return `/rooms/${roomId}/messages/${seq}/preview/image`;
+}
+
+/**
+ * The object URLs of the files on screen, in two caches: thumbnails, avatars and
+ * preview pictures are many and small, so many are kept; full images (the viewer)
+ * are large, so few are.
  */
 export class ShownFiles {
   private readonly small: ObjectUrlCache;
@@ -134,15 +159,15 @@ export class ShownFiles {
 
   constructor(
     urls: ObjectUrls,
-    /** A file's bytes, or its thumbnail's. */
-    private readonly load: (id: string, thumbnail: boolean) => Promise<Blob>,
+    /** The bytes at an API path, fetched with the token. */
+    private readonly load: (path: string) => Promise<Blob>,
   ) {
     this.small = new ObjectUrlCache(urls, 300);
     this.large = new ObjectUrlCache(urls, 4);
   }
 
   acquire(id: string, view: FileView): { url: Promise<string>; release: () => void } {
-    return this.cache(view).acquire(`${view}:${id}`, () => this.load(id, view === 'thumbnail'));
+    return this.cache(view).acquire(`${view}:${id}`, () => this.load(viewPath(id, view)));
   }
 
   peek(id: string, view: FileView): string | null {

@@ -1,5 +1,5 @@
-// Edits, deletions and reactions of sent messages, and what differs in an end-to-end
-// encrypted room.
+// Edits, deletions and reactions of sent messages (and removing a link preview), and
+// what differs in an end-to-end encrypted room.
 //
 // - plain rooms: an edit, a deletion or a reaction goes over the socket when it is
 //   connected, else over REST. Made offline, or cut off by a lost connection, it waits
@@ -66,6 +66,14 @@ export class MessageActions {
   react(roomId: RoomId, seq: Seq, emoji: string, add: boolean): Promise<void> {
     if (this.isEncrypted(roomId)) return this.sendEncryptedChange(roomId, { type: 'reaction', target_seq: seq, emoji, add });
     return this.act(roomId, seq, { kind: 'react', emoji, add });
+  }
+
+  /**
+   * Removes the link preview of a message of mine (REST only: it is not queued, so an
+   * error reaches the caller). The `link_preview_removed` event updates the state.
+   */
+  async removePreview(roomId: RoomId, seq: Seq): Promise<void> {
+    await this.deps.rest.call('DELETE', `/rooms/${roomId}/messages/${seq}/preview`);
   }
 
   /** Sends a new message of the outbox to an encrypted room, with its client_id and its files' keys. */

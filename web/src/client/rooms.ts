@@ -1,17 +1,18 @@
 // Making and managing rooms over REST: a direct room, a group, a group's name, topic,
-// picture, who may join and post, and its members' roles; the channel directory and
-// joining a public group. What these change reaches the client as room events, like
-// every other change.
+// picture, who may join, post and pin, and its members' roles; the channel directory
+// and joining a public group; pinned messages. What these change reaches the client
+// as room events, like every other change.
 
 import type { Rest } from './rest';
 import * as S from './state';
-import type { ChannelPage, PostingPolicy, Role, Room, RoomId, RoomVisibility, UpdateRoomRequest, UserId } from './types';
+import type { ChannelPage, Pin, PinList, PinPolicy, PostingPolicy, Role, Room, RoomId, RoomVisibility, Seq, UpdateRoomRequest, UserId } from './types';
 
 /** How a new group is set up besides its name, topic and people. */
 export interface GroupOptions {
   encrypted?: boolean;
   visibility?: RoomVisibility;
   posting?: PostingPolicy;
+  pinning?: PinPolicy;
 }
 
 /** Page size of the channel directory. */
@@ -42,8 +43,8 @@ export class RoomAdmin {
 
   /** Creates a group with me as its owner; the people named are invited. */
   async createGroup(name: string, topic: string, members: UserId[], options: GroupOptions = {}): Promise<RoomId> {
-    const { encrypted = false, visibility = 'private', posting = 'everyone' } = options;
-    const room = await this.deps.rest.post<Room>('/rooms', { name, topic, members, encrypted, visibility, posting });
+    const { encrypted = false, visibility = 'private', posting = 'everyone', pinning = 'admins' } = options;
+    const room = await this.deps.rest.post<Room>('/rooms', { name, topic, members, encrypted, visibility, posting, pinning });
     await this.deps.fetchRoom(room.id);
     if (encrypted) await this.deps.createGroup?.(room.id);
     return room.id;
@@ -89,5 +90,20 @@ export class RoomAdmin {
   /** Hands the group to another member; I become an admin. */
   async transferOwnership(roomId: RoomId, userId: UserId): Promise<void> {
     await this.deps.rest.post(`/rooms/${roomId}/transfer-ownership`, { user_id: userId });
+  }
+
+  /** A room's pinned messages, the latest pin first (pins.ts keeps them in the state). */
+  async pins(roomId: RoomId): Promise<Pin[]> {
+    return (await this.deps.rest.get<PinList>(`/rooms/${roomId}/pins`)).pins;
+  }
+
+  /** Pins message `seq` (see `mayPin`); its `message_pinned` event follows. */
+  async pin(roomId: RoomId, seq: Seq): Promise<void> {
+    await this.deps.rest.call('PUT', `/rooms/${roomId}/pins/${seq}`);
+  }
+
+  /** Unpins message `seq`, whoever pinned it; its `message_unpinned` event follows. */
+  async unpin(roomId: RoomId, seq: Seq): Promise<void> {
+    await this.deps.rest.call('DELETE', `/rooms/${roomId}/pins/${seq}`);
   }
 }

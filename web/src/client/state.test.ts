@@ -47,6 +47,29 @@ describe('applyEvent', () => {
     expect(s.rooms[9]!.timeline).toHaveLength(1);
   });
 
+  it('adds and removes the link preview of a loaded message, and ignores those of messages not loaded', () => {
+    const preview = { url: 'https://example.com/a', title: 'Example', description: '', site_name: 'Example', image: { width: 400, height: 200, content_type: 'image/jpeg' } };
+    let s = mergeHistory(base(), 9, [ev(3, 2, { type: 'message', client_id: 'a', body: text('see https://example.com/a') })], false, false);
+    [s] = applyEvent(s, ev(4, 2, { type: 'link_preview_added', target_seq: 3, preview }));
+    expect(s.rooms[9]!.timeline![0]!.content).toMatchObject({ body: text('see https://example.com/a'), preview });
+    // Not a timeline entry of its own.
+    expect(s.rooms[9]!.timeline).toHaveLength(1);
+    [s] = applyEvent(s, ev(5, 2, { type: 'link_preview_removed', target_seq: 3 }));
+    expect(s.rooms[9]!.timeline![0]!.content).not.toHaveProperty('preview');
+    // A message this client has not loaded: nothing to change, nothing added.
+    const before = s.rooms[9]!.timeline;
+    [s] = applyEvent(s, ev(6, 3, { type: 'link_preview_added', target_seq: 2, preview }));
+    expect(s.rooms[9]!.timeline).toEqual(before);
+    expect(s.rooms[9]!.timeline!.some((e) => e.content.type === 'message' && e.content.preview)).toBe(false);
+  });
+
+  it('drops a preview with its message when the message is deleted', () => {
+    const preview = { url: 'https://example.com/b', title: '', description: '', site_name: '' };
+    let s = mergeHistory(base(), 9, [ev(3, 2, { type: 'message', client_id: 'a', body: text('https://example.com/b'), preview })], false, false);
+    [s] = applyEvent(s, ev(4, 2, { type: 'message_deleted', target_seq: 3 }));
+    expect(s.rooms[9]!.timeline![0]!.content).not.toHaveProperty('preview');
+  });
+
   it('stops counting a deleted message as unread or as a mention', () => {
     let s = base();
     [s] = applyEvent(s, ev(4, 2, { type: 'message', client_id: 'a', body: text('hi @alice'), mentions: [1] }));

@@ -5,6 +5,7 @@
 import type { PendingChange } from './changes';
 import type { E2eeView, ShownFile } from './e2eeView';
 import type { UploadItem } from './files';
+import { pinsAfter } from './pins';
 import type {
   BlockedUser,
   EventContent,
@@ -16,6 +17,7 @@ import type {
   MessageEvent,
   Presence,
   PendingInvitation,
+  Pin,
   Profile,
   Reaction,
   Role,
@@ -51,6 +53,10 @@ const SHOWN_IN_TIMELINE = {
   topic_changed: true,
   room_avatar_changed: true,
   room_access_changed: true,
+  message_pinned: true,
+  message_unpinned: true,
+  link_preview_added: false,
+  link_preview_removed: false,
   mls_commit: false,
   unknown: false,
 } as const satisfies Record<EventContent['type'], boolean>;
@@ -110,6 +116,11 @@ export interface RoomState {
    * could write, so nobody blocks anymore) and by a fresh start.
    */
   cannotWrite: boolean;
+  /**
+   * The room's pinned messages, the latest pin first; null until loaded (pins.ts),
+   * and always in an encrypted room, which has none.
+   */
+  pins: Pin[] | null;
 }
 
 /** A message the user wrote that the server has not acknowledged yet. */
@@ -179,6 +190,7 @@ export function roomFromSummary(summary: RoomSummary, previous?: RoomState): Roo
     typing: previous?.typing ?? {},
     invitations: previous?.invitations ?? null,
     cannotWrite: previous?.cannotWrite ?? false,
+    pins: previous?.pins ?? null,
   };
 }
 
@@ -312,15 +324,19 @@ function changeMember(room: RoomState, userId: UserId, change: (m: Member) => Me
   return { ...room, members };
 }
 
+/** The message at `seq` if this client knows it: in the loaded timeline, or the latest message. */
+export function knownMessage(room: RoomState, seq: Seq): MessageEvent | undefined {
+  const known = room.timeline?.find((e) => e.seq === seq) ?? (room.lastMessage?.seq === seq ? room.lastMessage : undefined);
+  return known?.content.type === 'message' ? (known as MessageEvent) : undefined;
+}
+
 /**
- * The message at `seq` if this client knows it (loaded timeline or latest message)
- * and it counts in my unread count: someone else's, not deleted, after my marker.
+ * The message at `seq` if this client knows it and it counts in my unread count:
+ * someone else's, not deleted, after my marker.
  */
 function countedMessage(room: RoomState, seq: Seq, me: UserId): MessageEvent | undefined {
-  const known = room.timeline?.find((e) => e.seq === seq) ?? (room.lastMessage?.seq === seq ? room.lastMessage : undefined);
-  if (!known || known.content.type !== 'message') return undefined;
-  const message = known as MessageEvent;
-  return message.sender_id !== me && !message.content.deleted_at && message.seq > room.readSeq ? message : undefined;
+  const message = knownMessage(room, seq);
+  return message && message.sender_id !== me && !message.content.deleted_at && message.seq > room.readSeq ? message : undefined;
 }
 
 function unreadAfter(room: RoomState, readSeq: Seq, me: UserId): number {
@@ -354,6 +370,8 @@ export function applyEvent(state: State, event: RoomEvent, now: string = event.c
   if (room.timeline && !room.hasNewer && TIMELINE_TYPES.has(content.type) && !room.timeline.some((e) => e.seq === event.seq)) {
     room = { ...room, timeline: [...room.timeline, event].sort((a, b) => a.seq - b.seq) };
   }
+  const pins = pinsAfter(room.pins, event, (seq) => knownMessage(room, seq));
+  if (pins !== room.pins) room = { ...room, pins };
   switch (content.type) {
     case 'message': {
       const message = event as MessageEvent;
@@ -383,7 +401,7 @@ export function applyEvent(state: State, event: RoomEvent, now: string = event.c
       const counted = fresh ? countedMessage(room, content.target_seq, me) : undefined;
       room = changeMessage(room, content.target_seq, (m) => {
         // Its files go with it.
-        const { body: _body, reactions: _reactions, attachments: _attachments, ...rest } = m;
+        const { body: _body, reactions: _reactions, attachments: _attachments, preview: _preview, ...rest } = m;
         return { ...rest, deleted_at: event.created_at };
       });
       if (room.timeline && !room.hasNewer) room = { ...room, unread: unreadAfter(room, room.readSeq, me) };
@@ -397,6 +415,15 @@ export function applyEvent(state: State, event: RoomEvent, now: string = event.c
         ...m,
         reactions: withReaction(m.reactions, content.emoji, event.sender_id, content.type === 'reaction_added'),
       }));
+      break;
+    case 'link_preview_added':
+      room = changeMessage(room, content.target_seq, (m) => (m.deleted_at ? m : { ...m, preview: content.preview }));
+      break;
+    case 'link_preview_removed':
+      room = changeMessage(room, content.target_seq, (m) => {
+        const { preview: _preview, ...rest } = m;
+        return rest;
+      });
       break;
     case 'member_added':
       // Joining by accepting ends the invitation.
@@ -440,7 +467,8 @@ export function applyEvent(state: State, event: RoomEvent, now: string = event.c
       room = { ...room, room: withAvatar(room.room, content.avatar_file_id) };
       break;
     case 'room_access_changed':
-      room = { ...room, room: { ...room.room, visibility: content.visibility, posting: content.posting } };
+      // Events stored before pins existed say nothing of pinning: it was `admins`.
+      room = { ...room, room: { ...room.room, visibility: content.visibility, posting: content.posting, pinning: content.pinning ?? 'admins' } };
       break;
     case 'read_up_to':
       room = changeMember(room, content.user_id, (m) => ({

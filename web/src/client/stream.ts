@@ -98,11 +98,11 @@ export class EventStream {
       ]);
       let next = S.setRooms({ ...deps.state(), me }, rooms);
       next = S.addUsers(next, [me]);
-      // Timelines kept from before are stale: reload the open one from scratch. A
-      // refusal to write may be over too (the next send finds out).
+      // Timelines (and pins) kept from before are stale: reload the open one from
+      // scratch. A refusal to write may be over too (the next send finds out).
       for (const id of Object.keys(next.rooms)) {
         const room = next.rooms[Number(id)];
-        if (room) next = { ...next, rooms: { ...next.rooms, [room.room.id]: { ...room, timeline: null, members: null, invitations: null, cannotWrite: false } } };
+        if (room) next = { ...next, rooms: { ...next.rooms, [room.room.id]: { ...room, timeline: null, members: null, invitations: null, cannotWrite: false, pins: null } } };
       }
       deps.set(next);
       const active = deps.activeRoom();

@@ -33,6 +33,8 @@ export type RoomList = Schemas['RoomList'];
 export type UpdateRoomRequest = Schemas['UpdateRoomRequest'];
 export type RoomVisibility = Schemas['RoomVisibility'];
 export type PostingPolicy = Schemas['PostingPolicy'];
+/** Who may pin messages in a group: admins and the owner (the default), or every member. */
+export type PinPolicy = Schemas['PinPolicy'];
 export type ChannelEntry = Schemas['ChannelEntry'];
 export type ChannelPage = Schemas['ChannelPage'];
 export type Member = Schemas['Member'];
@@ -46,6 +48,12 @@ export type MessageContent = Extract<EventContent, { type: 'message' }>;
 export type RoomEvent = Schemas['RoomEvent'];
 export type MessageEvent = RoomEvent & { content: MessageContent };
 export type HistoryPage = Schemas['HistoryPage'];
+/** What the server found at a message's first link: title, description and maybe a picture. */
+export type LinkPreview = Schemas['LinkPreview'];
+/** A pinned message (its current state, without reactions), who pinned it and when. */
+export type Pin = Schemas['Pin'];
+/** `GET /api/v1/rooms/{id}/pins`: the latest pin first. */
+export type PinList = Schemas['PinList'];
 
 /** An uploaded file; images carry their size in pixels and a thumbnail. */
 export type FileInfo = Schemas['FileInfo'];

@@ -195,6 +195,8 @@ export interface components {
              */
             members?: components["schemas"]["UserId"][];
             name: string;
+            /** @description `everyone`: every member may pin messages, not only admins and the owner. */
+            pinning?: components["schemas"]["PinPolicy"];
             /** @description `admins`: only admins and the owner post (an announcements room). */
             posting?: components["schemas"]["PostingPolicy"];
             topic?: string;
@@ -243,7 +245,7 @@ export interface components {
          *     must treat a code they do not know as [`ErrorCode::Unknown`].
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "invalid_input" | "weak_password" | "username_taken" | "invalid_credentials" | "second_factor_required" | "invalid_second_factor" | "provider_flow_invalid" | "provider_rejected" | "provider_unavailable" | "identity_in_use" | "last_sign_in_method" | "passkeys_disabled" | "passkey_ceremony_invalid" | "passkey_rejected" | "too_many_passkeys" | "mls_epoch_stale" | "mls_not_in_group" | "mls_removal_pending" | "mls_group_exists" | "unauthenticated" | "invalid_token" | "token_expired" | "session_revoked" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "quota_exceeded" | "range_not_satisfiable" | "unsupported_media_type" | "rate_limited" | "internal" | "unavailable" | "unknown";
+        ErrorCode: "invalid_json" | "invalid_input" | "weak_password" | "username_taken" | "invalid_credentials" | "second_factor_required" | "invalid_second_factor" | "provider_flow_invalid" | "provider_rejected" | "provider_unavailable" | "identity_in_use" | "last_sign_in_method" | "passkeys_disabled" | "passkey_ceremony_invalid" | "passkey_rejected" | "too_many_passkeys" | "too_many_pins" | "mls_epoch_stale" | "mls_not_in_group" | "mls_removal_pending" | "mls_group_exists" | "unauthenticated" | "invalid_token" | "token_expired" | "session_revoked" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "quota_exceeded" | "range_not_satisfiable" | "unsupported_media_type" | "rate_limited" | "internal" | "unavailable" | "unknown";
         /** @description What went wrong, for programs (`code`) and for people (`message`). */
         ErrorDetail: {
             /** @description Stable, machine-readable reason; see [`ErrorCode`]. */
@@ -338,10 +340,33 @@ export interface components {
             /** @enum {string} */
             type: "room_avatar_changed";
         } | {
+            /** @description Absent in events stored before pins existed: `admins`. */
+            pinning?: components["schemas"]["PinPolicy"];
             posting: components["schemas"]["PostingPolicy"];
             /** @enum {string} */
             type: "room_access_changed";
             visibility: components["schemas"]["RoomVisibility"];
+        } | {
+            /** Format: int64 */
+            target_seq: number;
+            /** @enum {string} */
+            type: "message_pinned";
+        } | {
+            /** Format: int64 */
+            target_seq: number;
+            /** @enum {string} */
+            type: "message_unpinned";
+        } | {
+            preview: components["schemas"]["LinkPreview"];
+            /** Format: int64 */
+            target_seq: number;
+            /** @enum {string} */
+            type: "link_preview_added";
+        } | {
+            /** Format: int64 */
+            target_seq: number;
+            /** @enum {string} */
+            type: "link_preview_removed";
         } | {
             /** @description Devices it added, with their new leaves. */
             added?: components["schemas"]["GroupMember"][];
@@ -474,6 +499,22 @@ export interface components {
         LinkIdentityRequest: {
             provider_id: string;
         };
+        /** @description What a linked page says about itself, as the server fetched it. */
+        LinkPreview: {
+            /** @description The page's description; may be empty. */
+            description: string;
+            /**
+             * @description The page's picture, scaled by the server
+             *     (`GET /api/v1/rooms/{room_id}/messages/{seq}/preview/image`).
+             */
+            image?: components["schemas"]["PreviewImage"];
+            /** @description The site's name; may be empty. */
+            site_name: string;
+            /** @description The page's title; may be empty. */
+            title: string;
+            /** @description The link, as the message has it. */
+            url: string;
+        };
         /** @description An identity at a provider, linked to an account: a way to sign in to it. */
         LinkedIdentity: {
             /** Format: date-time */
@@ -548,6 +589,8 @@ export interface components {
             edited_at?: string;
             /** @description The members it mentions, found when it was sent; never its sender. */
             mentions?: components["schemas"]["UserId"][];
+            /** @description The preview of its first link, once the server fetched it. */
+            preview?: components["schemas"]["LinkPreview"];
             reactions?: components["schemas"]["Reaction"][];
             /** Format: int64 */
             reply_to?: number;
@@ -753,6 +796,24 @@ export interface components {
             /** @description The `Welcome` `MLSMessage`, standard base64. */
             welcome: string;
         };
+        /** @description A pinned message of a room. */
+        Pin: {
+            /** @description The message as it is now (edits applied), without reactions. */
+            message: components["schemas"]["RoomEvent"];
+            /** Format: date-time */
+            pinned_at: string;
+            /** @description Who pinned it. */
+            pinned_by: components["schemas"]["UserId"];
+        };
+        /** @description `GET /api/v1/rooms/{id}/pins`: the room's pinned messages, latest pin first. */
+        PinList: {
+            pins: components["schemas"]["Pin"][];
+        };
+        /**
+         * @description Who may pin messages in a group. In a direct room both people pin.
+         * @enum {string}
+         */
+        PinPolicy: "admins" | "everyone";
         /**
          * @description Who may post messages in a group.
          * @enum {string}
@@ -778,6 +839,15 @@ export interface components {
          * @enum {string}
          */
         PresenceStatus: "online" | "away" | "offline";
+        /** @description The picture of a link preview. */
+        PreviewImage: {
+            /** @description `image/jpeg` or `image/png`. */
+            content_type: string;
+            /** Format: int32 */
+            height: number;
+            /** Format: int32 */
+            width: number;
+        };
         /** @description What every signed-in user may see of an account. */
         Profile: {
             /** @description Id of the avatar image in file storage, when one is set. */
@@ -952,6 +1022,8 @@ export interface components {
             member_count: number;
             /** @description Empty for direct rooms. */
             name: string;
+            /** @description Who may pin messages: always `everyone` in a direct room. */
+            pinning?: components["schemas"]["PinPolicy"];
             /** @description Who may post messages (groups). */
             posting?: components["schemas"]["PostingPolicy"];
             topic: string;
@@ -1345,6 +1417,7 @@ export interface components {
         /** @description `PATCH /api/v1/rooms/{id}`: fields left out stay as they are. */
         UpdateRoomRequest: {
             name?: string | null;
+            pinning?: null | components["schemas"]["PinPolicy"];
             posting?: null | components["schemas"]["PostingPolicy"];
             topic?: string | null;
             visibility?: null | components["schemas"]["RoomVisibility"];

@@ -10,7 +10,7 @@ import { BackButton } from './BackButton';
 import { BlockButton } from './Block';
 import { Composer } from './Composer';
 import { EncryptionNotices, LockIcon, VerifyDialog } from './Encryption';
-import { GroupPanel } from './GroupPanel';
+import { GroupPanel, type DetailsTab } from './GroupPanel';
 import { roomAvatarFile, useChatState, useClient } from './hooks';
 import { name, PendingItem, Timeline, type Image, type OpenImages } from './Timeline';
 import { useTimelineScroll } from './timelineScroll';
@@ -21,7 +21,7 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
   const client = useClient();
   const room = state.rooms[roomId] as RoomState;
   const me = state.me as Profile;
-  const [showDetails, setShowDetails] = useState(false);
+  const [details, setDetails] = useState<DetailsTab | null>(null);
   const [replyTo, setReplyTo] = useState<MessageEvent | null>(null);
   const [editing, setEditing] = useState<MessageEvent | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -60,6 +60,12 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
   const typingText =
     typers.length === 0 ? '' : typers.length === 1 ? `${typers[0]} is typing…` : typers.length === 2 ? `${typers[0]} and ${typers[1]} are typing…` : 'Several people are typing…';
   const openImages = useCallback<OpenImages>((images, index) => setViewer({ images, index }), []);
+  const pinCount = room.pins?.length ?? 0;
+  const toggleDetails = (tab: DetailsTab) => setDetails(details === tab || (tab === 'about' && details !== null) ? null : tab);
+  // On a phone the details cover the conversation: showing a pinned message closes them.
+  const onShowMessage = () => {
+    if (window.matchMedia('(max-width: 720px)').matches) setDetails(null);
+  };
 
   // Files picked, dropped or pasted go to this room's composer and upload at once
   // (in an encrypted room, encrypted on this device first).
@@ -123,7 +129,23 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
           </button>
         )}
         {direct && room.peer !== undefined && <BlockButton userId={room.peer} className="btn btn--ghost header-btn" icon onError={setActionError} />}
-        <button type="button" className="btn btn--ghost header-btn" onClick={() => setShowDetails(!showDetails)} aria-expanded={showDetails} aria-controls="room-details">
+        {pinCount > 0 && (
+          <button
+            type="button"
+            className="btn btn--ghost header-btn header-btn--pins"
+            onClick={() => toggleDetails('pinned')}
+            aria-expanded={details === 'pinned'}
+            aria-controls="room-details"
+            title="Pinned messages"
+          >
+            <span aria-hidden="true">📌</span>
+            <span className="header-btn__count" aria-hidden="true">
+              {pinCount}
+            </span>
+            <span className="sr-only">Pinned messages ({pinCount})</span>
+          </button>
+        )}
+        <button type="button" className="btn btn--ghost header-btn" onClick={() => toggleDetails('about')} aria-expanded={details !== null} aria-controls="room-details">
           <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
             {direct ? (
               <>
@@ -176,7 +198,9 @@ export function Conversation({ roomId, go }: { roomId: number; go: (path: string
             </button>
           )}
         </div>
-        {showDetails && <GroupPanel roomId={roomId} close={() => setShowDetails(false)} go={go} onOpen={openImages} onVerify={setVerifying} />}
+        {details && (
+          <GroupPanel roomId={roomId} tab={details} setTab={setDetails} close={() => setDetails(null)} go={go} onOpen={openImages} onVerify={setVerifying} onShowMessage={onShowMessage} />
+        )}
         {verifying !== null && <VerifyDialog userId={verifying} close={() => setVerifying(null)} />}
       </div>
       {waiting && access === 'ok' && (

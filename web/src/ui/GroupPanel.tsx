@@ -9,31 +9,42 @@ import { RoomNotificationLevel } from './NotificationSettings';
 import { RoomAccessSettings } from './RoomAccess';
 import { PhotoPicker } from './PhotoPicker';
 import { RoomFiles } from './RoomFiles';
+import { RoomPins } from './RoomPins';
 import { UserSearch } from './UserSearch';
 
 const RANK: Record<Role, number> = { owner: 2, admin: 1, member: 0 };
 
+/** The tabs of a conversation's details. */
+export type DetailsTab = 'about' | 'files' | 'pinned';
+
 /**
- * A conversation's details, in two tabs. The first: its picture (a group's can be
+ * A conversation's details, in tabs. The first: its picture (a group's can be
  * changed by admins), members with roles and presence, and blocking; for groups also
- * rename, topic, who may join and post, invitations (invite, pending ones, withdraw), remove, leave. The
- * second: the files shared in it.
+ * rename, topic, who may join, post and pin, invitations (invite, pending ones,
+ * withdraw), remove, leave. The second: the files shared in it. The third (not in an
+ * encrypted room): its pinned messages.
  */
 export function GroupPanel({
   roomId,
+  tab,
+  setTab,
   close,
   go,
   onOpen,
   onVerify,
+  onShowMessage,
 }: {
   roomId: number;
+  tab: DetailsTab;
+  setTab: (tab: DetailsTab) => void;
   close: () => void;
   go: (path: string) => void;
   /** In an encrypted room: opens the safety-number screen with a member. */
   onVerify?: (userId: number) => void;
   onOpen: (images: (FileInfo & { width: number; height: number })[], index: number) => void;
+  /** A pinned message is being shown in the conversation. */
+  onShowMessage: () => void;
 }) {
-  const [tab, setTab] = useState<'about' | 'files'>('about');
   const state = useChatState();
   const client = useClient();
   const room = state.rooms[roomId];
@@ -53,10 +64,17 @@ export function GroupPanel({
   const me = state.me?.id ?? -1;
   const title = roomTitle(state, room);
   const peer = room.peer !== undefined ? state.users[room.peer] : undefined;
+  const pinCount = room.pins?.length ?? 0;
+  const tabs: { id: DetailsTab; label: string; count?: number }[] = [
+    { id: 'about', label: group ? 'Members' : 'About' },
+    { id: 'files', label: 'Files' },
+    ...(room.room.encrypted ? [] : [{ id: 'pinned' as const, label: 'Pinned', count: pinCount }]),
+  ];
   const onTabKey = (e: KeyboardEvent) => {
     if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
     e.preventDefault();
-    const next = tab === 'about' ? 'files' : 'about';
+    const at = tabs.findIndex((t) => t.id === tab);
+    const next = tabs[(at + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length]?.id ?? 'about';
     setTab(next);
     document.getElementById(`details-tab-${next}`)?.focus();
   };
@@ -97,33 +115,27 @@ export function GroupPanel({
         </button>
       </header>
       <div className="tabs" role="tablist" aria-label="Conversation details" onKeyDown={onTabKey}>
-        <button
-          type="button"
-          role="tab"
-          id="details-tab-about"
-          className="tab"
-          aria-selected={tab === 'about'}
-          aria-controls="details-about"
-          tabIndex={tab === 'about' ? 0 : -1}
-          onClick={() => setTab('about')}
-        >
-          {group ? 'Members' : 'About'}
-        </button>
-        <button
-          type="button"
-          role="tab"
-          id="details-tab-files"
-          className="tab"
-          aria-selected={tab === 'files'}
-          aria-controls="details-files"
-          tabIndex={tab === 'files' ? 0 : -1}
-          onClick={() => setTab('files')}
-        >
-          Files
-        </button>
+        {tabs.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            role="tab"
+            id={`details-tab-${t.id}`}
+            className="tab"
+            aria-selected={tab === t.id}
+            aria-controls={`details-${t.id}`}
+            tabIndex={tab === t.id ? 0 : -1}
+            onClick={() => setTab(t.id)}
+          >
+            {t.label}
+            {t.count ? <span className="tab__count">{t.count}</span> : null}
+          </button>
+        ))}
       </div>
       {tab === 'files' ? (
         <RoomFiles roomId={roomId} onOpen={onOpen} id="details-files" labelledBy="details-tab-files" />
+      ) : tab === 'pinned' && !room.room.encrypted ? (
+        <RoomPins roomId={roomId} id="details-pinned" labelledBy="details-tab-pinned" onShow={onShowMessage} />
       ) : (
         <div className="panel__tab" role="tabpanel" id="details-about" aria-labelledby="details-tab-about">
           <div className="profile-head">

@@ -1,11 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../client/client';
 import { isBlocked } from '../client/state';
-import type { PostingPolicy, Profile, RoomVisibility } from '../client/types';
+import type { Profile } from '../client/types';
 import { Dialog } from './Dialog';
 import { EncryptedSwitch } from './Encryption';
 import { useChatState, useClient } from './hooks';
-import { AccessFields } from './RoomAccess';
+import { AccessFields, type Access } from './RoomAccess';
 import { UserSearch } from './UserSearch';
 
 /** Start a direct conversation, or create a group and invite people to it. */
@@ -18,8 +18,7 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
   const [members, setMembers] = useState<Profile[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [encrypted, setEncrypted] = useState(false);
-  const [visibility, setVisibility] = useState<RoomVisibility>('private');
-  const [posting, setPosting] = useState<PostingPolicy>('everyone');
+  const [access, setAccess] = useState<Access>({ visibility: 'private', posting: 'everyone', pinning: 'admins' });
 
   async function openDirect(user: Profile) {
     try {
@@ -44,7 +43,7 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
       return;
     }
     try {
-      const id = await client.rooms.createGroup(name.trim(), topic.trim(), members.map((m) => m.id), { encrypted, visibility, posting });
+      const id = await client.rooms.createGroup(name.trim(), topic.trim(), members.map((m) => m.id), { encrypted, ...access });
       close();
       go(`/rooms/${id}`);
     } catch (e) {
@@ -110,10 +109,10 @@ export function NewChat({ close, go }: { close: () => void; go: (path: string) =
             checked={encrypted}
             onChange={(on) => {
               setEncrypted(on);
-              if (on) setVisibility('private');
+              if (on) setAccess({ ...access, visibility: 'private' });
             }}
           />
-          <AccessFields idPrefix="new-group" visibility={visibility} posting={posting} encrypted={encrypted} onVisibility={setVisibility} onPosting={setPosting} />
+          <AccessFields idPrefix="new-group" access={access} encrypted={encrypted} onChange={(change) => setAccess({ ...access, ...change })} />
           <button type="submit" className="btn btn--primary">
             {members.length === 0 ? 'Create group' : `Create group and invite ${members.length === 1 ? '1 person' : `${members.length} people`}`}
           </button>

@@ -1,11 +1,12 @@
-// Who may join a group and who may post in it: the choices when a group is made
-// (NewChat) and in its details (GroupPanel), where admins change them and members
-// read them.
+// Who may join a group, who may post in it and who may pin its messages: the choices
+// when a group is made (NewChat) and in its details (GroupPanel), where admins change
+// them and members read them. End-to-end encrypted groups have no pins, so no choice
+// of who pins.
 
 import { useState } from 'react';
 import { ApiError } from '../client/client';
 import type { RoomState } from '../client/state';
-import type { PostingPolicy, RoomVisibility } from '../client/types';
+import type { PinPolicy, PostingPolicy, RoomVisibility } from '../client/types';
 import { useClient } from './hooks';
 
 const VISIBILITY: Record<RoomVisibility, { label: string; hint: string }> = {
@@ -17,6 +18,18 @@ const POSTING: Record<PostingPolicy, { label: string; hint: string }> = {
   everyone: { label: 'Every member', hint: 'An ordinary conversation.' },
   admins: { label: 'Admins only', hint: 'Announcements: members read and react.' },
 };
+
+const PINNING: Record<PinPolicy, { label: string; hint: string }> = {
+  admins: { label: 'Admins only', hint: 'Admins and the owner pin what matters.' },
+  everyone: { label: 'Everyone', hint: 'Any member can pin and unpin messages.' },
+};
+
+/** Who may join a group, post in it and pin its messages. */
+export interface Access {
+  visibility: RoomVisibility;
+  posting: PostingPolicy;
+  pinning: PinPolicy;
+}
 
 /** One radio group of choices, each with a hint. */
 function Choices<T extends string>({
@@ -58,33 +71,23 @@ function Choices<T extends string>({
   );
 }
 
-/** The two settings as a form's fields (a new group). An encrypted group cannot be public. */
-export function AccessFields({
-  idPrefix,
-  visibility,
-  posting,
-  encrypted,
-  onVisibility,
-  onPosting,
-}: {
-  idPrefix: string;
-  visibility: RoomVisibility;
-  posting: PostingPolicy;
-  encrypted: boolean;
-  onVisibility: (v: RoomVisibility) => void;
-  onPosting: (p: PostingPolicy) => void;
-}) {
+/**
+ * The settings as a form's fields (a new group). An encrypted group cannot be public,
+ * and has no pins.
+ */
+export function AccessFields({ idPrefix, access, encrypted, onChange }: { idPrefix: string; access: Access; encrypted: boolean; onChange: (change: Partial<Access>) => void }) {
   return (
     <>
       <Choices
         name={`${idPrefix}-visibility`}
         title="Who can join"
         options={VISIBILITY}
-        value={visibility}
+        value={access.visibility}
         disabled={encrypted ? { public: 'End-to-end encrypted groups are invite-only.' } : undefined}
-        onChange={onVisibility}
+        onChange={(visibility) => onChange({ visibility })}
       />
-      <Choices name={`${idPrefix}-posting`} title="Who can post" options={POSTING} value={posting} onChange={onPosting} />
+      <Choices name={`${idPrefix}-posting`} title="Who can post" options={POSTING} value={access.posting} onChange={(posting) => onChange({ posting })} />
+      {!encrypted && <Choices name={`${idPrefix}-pinning`} title="Who can pin messages" options={PINNING} value={access.pinning} onChange={(pinning) => onChange({ pinning })} />}
     </>
   );
 }
@@ -95,19 +98,23 @@ export function RoomAccessSettings({ room, canManage }: { room: RoomState; canMa
   const [error, setError] = useState<string | null>(null);
   // A choice shows as made while the server stores it; the room's settings (from its
   // `room_access_changed` event) take over once the request is answered.
-  const [choosing, setChoosing] = useState<{ visibility?: RoomVisibility; posting?: PostingPolicy } | null>(null);
+  const [choosing, setChoosing] = useState<Partial<Access> | null>(null);
   const { encrypted } = room.room;
-  const visibility = choosing?.visibility ?? room.room.visibility ?? 'private';
-  const posting = choosing?.posting ?? room.room.posting ?? 'everyone';
+  const access: Access = {
+    visibility: choosing?.visibility ?? room.room.visibility ?? 'private',
+    posting: choosing?.posting ?? room.room.posting ?? 'everyone',
+    pinning: choosing?.pinning ?? room.room.pinning ?? 'admins',
+  };
   if (!canManage) {
     return (
       <p className="muted small room-access">
-        {visibility === 'public' ? 'Public channel: anyone on this server can join.' : 'Private group: people join by invitation.'}
-        {posting === 'admins' && ' Only admins post here.'}
+        {access.visibility === 'public' ? 'Public channel: anyone on this server can join.' : 'Private group: people join by invitation.'}
+        {access.posting === 'admins' && ' Only admins post here.'}
+        {!encrypted && (access.pinning === 'everyone' ? ' Every member can pin messages.' : ' Only admins pin messages.')}
       </p>
     );
   }
-  const change = (update: { visibility?: RoomVisibility; posting?: PostingPolicy }) => {
+  const change = (update: Partial<Access>) => {
     setError(null);
     setChoosing(update);
     client.rooms
@@ -117,14 +124,7 @@ export function RoomAccessSettings({ room, canManage }: { room: RoomState; canMa
   };
   return (
     <div className="stack room-access">
-      <AccessFields
-        idPrefix={`room-${room.room.id}`}
-        visibility={visibility}
-        posting={posting}
-        encrypted={encrypted}
-        onVisibility={(v) => change({ visibility: v })}
-        onPosting={(p) => change({ posting: p })}
-      />
+      <AccessFields idPrefix={`room-${room.room.id}`} access={access} encrypted={encrypted} onChange={change} />
       {error && (
         <p className="form-error" role="alert">
           {error}

@@ -1,25 +1,30 @@
 // The timeline of a conversation: day separators, messages (grouped by sender, with
-// quotes, attachments, reactions and their actions), membership lines, messages from
-// people I blocked folded away, messages of an encrypted room that cannot be decrypted
-// here folded into one line per run, and my messages still in the outbox.
+// quotes, link previews, attachments, reactions, the pinned mark and their actions),
+// membership and room lines (a pin's line shows its message when clicked), messages from people I
+// blocked folded away, messages of an encrypted room that cannot be decrypted here
+// folded into one line per run, and my messages still in the outbox.
 //
 // The messages are one stop of the Tab key (a roving tabindex): the last message, or
 // the one last focused, takes it; the arrow keys move between messages, Home and End
 // go to the first and last; Tab from a message reaches its toolbar (Reply, React,
-// Edit, Delete), which shows while the message has the focus; Escape goes back from
-// the toolbar to the message.
+// Edit, Pin, Delete), which shows while the message has the focus; Escape goes back
+// from the toolbar to the message.
 
 import { useRef, useState, type KeyboardEvent } from 'react';
+import { ApiError, type ChatClient } from '../client/client';
+import { mayPin, pinOf } from '../client/pins';
 import { isBlocked, joinedByAccepting, messageStatus, type PendingMessage, type RoomState, type State } from '../client/state';
 import { changesOf, showChanges, type PendingChange } from '../client/changes';
 import { foldUnreadable, unreadableLine, type Revealed } from '../client/e2eeView';
 import type { FileInfo, MessageEvent, Profile, RoomEvent } from '../client/types';
 import { MessageAttachments } from './Attachments';
 import { Avatar } from './Avatar';
-import { dayKey, formatDay, formatTime, useClient, userAvatarFile } from './hooks';
+import { dayKey, formatDay, formatDayInSentence, formatTime, useClient, userAvatarFile } from './hooks';
 import { Formatted } from './markdown';
+import { LinkPreviewCard } from './LinkPreviewCard';
 import { ReactionPicker } from './ReactionPicker';
 import { messagePreview, PreviewLine } from './Preview';
+import './pins.css';
 
 export type Image = FileInfo & { width: number; height: number };
 /** Opens the image viewer on one of a message's images. */
@@ -40,6 +45,20 @@ function isMessage(e: RoomEvent): e is MessageEvent {
 export function actionFailure(what: string, e: unknown): string {
   // The server's refusal (REST or WebSocket), or "cannot reach the server".
   return e instanceof Error && e.message ? `Could not ${what}: ${e.message}.` : `Could not ${what}; check your connection and try again.`;
+}
+
+/** Why pinning or unpinning a message failed, in words for the conversation's notice. */
+export function pinFailure(e: unknown, pin: boolean, direct: boolean): string {
+  const what = pin ? 'pin the message' : 'unpin the message';
+  if (e instanceof ApiError && e.code === 'too_many_pins') return 'Could not pin the message: this conversation has as many pinned messages as it can hold. Unpin one first.';
+  if (e instanceof ApiError && e.code === 'forbidden') return `Could not ${what}: ${direct ? 'one of you blocked the other' : 'only admins pin messages in this group'}.`;
+  if (e instanceof ApiError && e.code === 'not_found') return `Could not ${what}: it was deleted.`;
+  return actionFailure(what, e);
+}
+
+/** Shows a message of the room in the conversation, loading the history around it if need be. */
+export function showMessage(client: ChatClient, roomId: number, seq: number, onError: (message: string) => void): void {
+  client.openRoomAt(roomId, seq).catch(() => onError('Could not load the message; check your connection.'));
 }
 
 /** One line for a membership or room change in the timeline. */
@@ -73,7 +92,11 @@ function systemText(state: State, room: RoomState, e: RoomEvent): string | null 
     case 'room_avatar_changed':
       return c.avatar_file_id ? `${who} changed the group photo` : `${who} removed the group photo`;
     case 'room_access_changed':
-      return `${who} made the group ${c.visibility}; ${c.posting === 'admins' ? 'only admins post' : 'every member posts'}`;
+      return `${who} made the group ${c.visibility}; ${c.posting === 'admins' ? 'only admins post' : 'every member posts'}; ${c.pinning === 'everyone' ? 'every member pins messages' : 'only admins pin messages'}`;
+    case 'message_pinned':
+      return `${who} pinned a message`;
+    case 'message_unpinned':
+      return `${who} unpinned a message`;
     default:
       return null;
   }
@@ -123,8 +146,14 @@ function onMessageKey(e: KeyboardEvent<HTMLElement>) {
   all[Math.max(0, Math.min(all.length - 1, to))]?.focus();
 }
 
+/** The message a pin line is about (it shows it when clicked). */
+function pinLineTarget(e: RoomEvent): number | undefined {
+  return e.content.type === 'message_pinned' || e.content.type === 'message_unpinned' ? e.content.target_seq : undefined;
+}
+
 export function Timeline(props: TimelineProps) {
   const { state, room, me } = props;
+  const client = useClient();
   // The message last focused keeps the Tab stop; else the newest message has it.
   const [focused, setFocused] = useState<number | null>(null);
   const unreadable = (e: RoomEvent) => props.encryption?.[e.seq] === 'unreadable';
@@ -189,10 +218,17 @@ export function Timeline(props: TimelineProps) {
       );
     } else {
       const text = systemText(state, room, e);
+      const target = pinLineTarget(e);
       if (text)
         items.push(
           <p key={e.seq} className="system" data-seq={e.seq}>
-            {text}
+            {target === undefined ? (
+              text
+            ) : (
+              <button type="button" className="link system__link" title="Show the message" onClick={() => showMessage(client, room.room.id, target, onError)}>
+                {text}
+              </button>
+            )}
           </p>,
         );
     }
@@ -225,13 +261,22 @@ function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdi
   const [picking, setPicking] = useState(false);
   const article = useRef<HTMLElement>(null);
   // The quoted message, loaded around it if it is not loaded.
-  const showOriginal = (seq: number) => void client.openRoomAt(room.room.id, seq).catch(() => onError('Could not load the original message; check your connection.'));
+  const showOriginal = (seq: number) => showMessage(client, room.room.id, seq, onError);
   // Changes of mine that wait for the connection show at once (changes.ts).
   const changes = showChanges(message.content, changesOf(state, room.room.id, message.seq), me.id);
   const c = changes.content;
   const mine = message.sender_id === me.id;
   const deleted = Boolean(c.deleted_at);
   const canDelete = !deleted && (mine || (room.room.kind === 'group' && room.myRole !== 'member'));
+  // Pin and Unpin once the room's pins are known (encrypted rooms have none).
+  const pin = pinOf(room.pins, message.seq);
+  const pinner = pin && (pin.pinned_by === me.id ? 'you' : name(state, pin.pinned_by));
+  const canPin = !deleted && room.pins !== null && mayPin(room.room, room.myRole);
+  const togglePin = () => {
+    const direct = room.room.kind === 'direct';
+    (pin ? client.rooms.unpin(room.room.id, message.seq) : client.rooms.pin(room.room.id, message.seq)).catch((e: unknown) => onError(pinFailure(e, !pin, direct)));
+  };
+  const removePreview = () => void client.messageActions.removePreview(room.room.id, message.seq).catch((e: unknown) => onError(actionFailure('remove the preview', e)));
   const sender = name(state, message.sender_id);
   const target = c.reply_to !== undefined ? room.timeline?.find((e) => e.seq === c.reply_to) : undefined;
   const status = mine && !deleted ? messageStatus(room, message.seq, me.id) : null;
@@ -258,8 +303,8 @@ function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdi
 
   return (
     <article
-      className={`msg${grouped ? ' msg--grouped' : ''}${mine ? ' msg--mine' : ''}`}
-      aria-label={`${sender} at ${formatTime(message.created_at)}`}
+      className={`msg${grouped ? ' msg--grouped' : ''}${mine ? ' msg--mine' : ''}${pin ? ' msg--pinned' : ''}`}
+      aria-label={`${sender} at ${formatTime(message.created_at)}${pin ? ', pinned' : ''}`}
       aria-describedby={KEYS_HINT_ID}
       data-seq={message.seq}
       ref={article}
@@ -271,6 +316,11 @@ function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdi
         {grouped ? <span className="msg__time-hover">{formatTime(message.created_at)}</span> : <Avatar id={message.sender_id} name={sender} fileId={userAvatarFile(state, message.sender_id)} />}
       </div>
       <div className="msg__main">
+        {pin && (
+          <p className="msg__pinned" title={`Pinned by ${pinner} ${formatDayInSentence(pin.pinned_at)} at ${formatTime(pin.pinned_at)}`}>
+            <span aria-hidden="true">📌</span> Pinned by {pinner}
+          </p>
+        )}
         {!grouped && (
           <div className="msg__head">
             <span className="msg__sender">{sender}</span>
@@ -309,6 +359,7 @@ function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdi
             {!files.length && statusMark}
           </div>
         )}
+        {!deleted && c.preview && <LinkPreviewCard roomId={room.room.id} seq={message.seq} preview={c.preview} onRemove={mine ? removePreview : undefined} />}
         {!deleted && files.length > 0 && (
           <div className="msg__files">
             <MessageAttachments files={files} onOpen={onOpen} />
@@ -351,6 +402,11 @@ function MessageItem({ state, room, me, message, roving, grouped, onReply, onEdi
           {mine && (
             <button type="button" className="btn btn--ghost btn--sm" onClick={() => onEdit(message)} aria-label="Edit">
               ✎
+            </button>
+          )}
+          {canPin && (
+            <button type="button" className={`btn btn--ghost btn--sm${pin ? ' btn--on' : ''}`} onClick={togglePin} aria-label={pin ? 'Unpin' : 'Pin'}>
+              📌
             </button>
           )}
           {canDelete && (

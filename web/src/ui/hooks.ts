@@ -20,11 +20,12 @@ export function useChatState(): State {
 }
 
 /**
- * The object URL of a file to show (thumbnail, full image or avatar), fetched with the
- * token and held while the component is mounted. `url` is null while it loads (and
- * after a failure, when `failed` is true and `error` says what failed); a cached one is
- * there at once. With `sealed` (a file of an encrypted message), the whole file is
- * downloaded and decrypted on this device instead (`view` is then ignored).
+ * The object URL of a file to show (thumbnail, full image, avatar or link preview
+ * picture), fetched with the token and held while the component is mounted. `url` is
+ * null while it loads (and after a failure, when `failed` is true and `error` says what
+ * failed); a cached one is there at once. With `sealed` (a file of an encrypted
+ * message), the whole file is downloaded and decrypted on this device instead (`view`
+ * is then ignored).
  */
 export function useFileUrl(id: string | undefined, view: FileView, sealed?: EncryptedFile): { url: string | null; failed: boolean; error?: unknown } {
   const client = useClient();

@@ -58,6 +58,18 @@ pub struct RoomLimits {
     )]
     pub max_rooms_per_user: u32,
 
+    /// Most pinned messages one room may have.
+    ///
+    /// Pinning one more gets `409 too_many_pins`. At least 1.
+    #[arg(
+        long = "max-pins-per-room",
+        env = "CONFAB_MAX_PINS_PER_ROOM",
+        value_name = "N",
+        default_value_t = 50,
+        value_parser = at_least(1u32)
+    )]
+    pub max_pins: u32,
+
     /// Rooms one account may create per hour (groups, and direct rooms opened for the
     /// first time), in bursts of up to this many; `0` for no limit.
     ///

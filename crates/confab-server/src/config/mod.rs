@@ -22,6 +22,7 @@ mod notify;
 mod options;
 mod parsers;
 mod passkeys;
+mod previews;
 mod providers;
 mod tls;
 
@@ -43,5 +44,6 @@ pub use mls::MlsConfig;
 pub use notify::{NotifyConfig, RoomMentionRole};
 pub use options::{Config, SqliteSynchronous};
 pub use passkeys::{PasskeyConfig, RelyingParty};
+pub use previews::PreviewConfig;
 pub use providers::{ProviderKindSettings, ProviderSettings, ProvidersConfig};
 pub use tls::{AcmeChallenge, TlsConfig};

@@ -21,6 +21,7 @@ use super::mls::MlsConfig;
 use super::notify::NotifyConfig;
 use super::parsers::{at_least, duration, duration_at_least};
 use super::passkeys::PasskeyConfig;
+use super::previews::PreviewConfig;
 use super::providers::ProvidersConfig;
 use super::tls::TlsConfig;
 use crate::telemetry::LogFormat;
@@ -222,6 +223,9 @@ pub struct Config {
 
     #[command(flatten, next_help_heading = "Notifications and search")]
     pub notify: NotifyConfig,
+
+    #[command(flatten, next_help_heading = "Link previews")]
+    pub previews: PreviewConfig,
 
     #[command(flatten, next_help_heading = "Sign-in providers")]
     pub providers: ProvidersConfig,

@@ -469,5 +469,5 @@ fn env_vars_and_toml_keys_follow_the_flag_names() {
         }
         settings += 1;
     }
-    assert_eq!(settings, 104);
+    assert_eq!(settings, 114);
 }

@@ -109,6 +109,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::IdentityInUse
         | ErrorCode::LastSignInMethod
         | ErrorCode::TooManyPasskeys
+        | ErrorCode::TooManyPins
         | ErrorCode::MlsEpochStale
         | ErrorCode::MlsRemovalPending
         | ErrorCode::MlsGroupExists => StatusCode::CONFLICT,

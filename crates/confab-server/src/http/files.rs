@@ -17,7 +17,7 @@ use confab_proto::{ErrorBody, RoomId};
 use serde::Deserialize;
 
 /// What files are served with: nothing in them may run, load or be framed.
-const FILE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+pub(super) const FILE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
 /// Query of [`upload`].
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -191,7 +191,7 @@ fn file_response(download: Download, etag: String, partial: bool) -> Response {
     response
 }
 
-fn insert(headers: &mut HeaderMap, name: header::HeaderName, value: &str) {
+pub(super) fn insert(headers: &mut HeaderMap, name: header::HeaderName, value: &str) {
     if let Ok(value) = HeaderValue::from_str(value) {
         headers.insert(name, value);
     }

@@ -17,6 +17,8 @@ mod mls;
 mod notifications;
 mod ops;
 mod passkeys;
+mod pins;
+mod previews;
 mod providers;
 mod redirect;
 mod rooms;
@@ -136,6 +138,10 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(rooms::members))
         .routes(routes!(channels::directory))
         .routes(routes!(channels::join))
+        .routes(routes!(pins::list))
+        .routes(routes!(pins::pin, pins::unpin))
+        .routes(routes!(previews::image))
+        .routes(routes!(previews::remove))
         .routes(routes!(consent::of_room, consent::invite))
         .routes(routes!(consent::withdraw))
         .routes(routes!(consent::mine))

@@ -382,6 +382,7 @@ mod tests {
                                 }],
                                 edited_at: None,
                                 deleted_at: None,
+                                preview: None,
                             }),
                         },
                         EventRecord {

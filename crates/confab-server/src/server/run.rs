@@ -75,6 +75,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     supervisor.spawn("search backfill", backfill_search(app.clone()));
     supervisor.spawn("prune", prune_periodically(app.clone()));
     supervisor.spawn("file sweep", sweep_files_periodically(app.clone()));
+    supervisor.spawn("link previews", preview_links(app.clone()));
     supervisor.spawn("metrics", app.metrics.clone().upkeep(app.shutdown.clone()));
     supervisor.spawn("signals", cancel_on_signal(app.clone()));
     if let Some(upkeep) = upkeep {
@@ -240,6 +241,13 @@ async fn sweep_files_periodically(app: AppState) {
     .await;
 }
 
+/// Previews the links of sent messages until shutdown.
+async fn preview_links(app: AppState) {
+    app.previews.run(&app.rooms, app.shutdown.clone()).await;
+    // A supervised task must not end before shutdown.
+    app.shutdown.cancelled().await;
+}
+
 async fn prune_periodically(app: AppState) {
     every(&app, PRUNE_INTERVAL, || async {
         let now = now_millis();
@@ -250,6 +258,8 @@ async fn prune_periodically(app: AppState) {
         report_pruned("expired provider flows", app.providers.prune(now).await);
         let ceremonies = app.accounts.prune_passkey_ceremonies(now).await;
         report_pruned("expired passkey ceremonies", ceremonies);
+        // Before the file sweep runs, so that pictures only stale entries used go.
+        report_pruned("stale link previews", app.previews.forget_stale().await);
     })
     .await;
 }

@@ -55,6 +55,8 @@ pub enum ServiceError {
     PasskeyRejected(String),
     #[error("this account has {0} passkeys, the most allowed; remove one first")]
     TooManyPasskeys(u32),
+    #[error("this room has {0} pinned messages, the most allowed; unpin one first")]
+    TooManyPins(u32),
     #[error(
         "the room's encrypted group is at epoch {current}: process the commits you missed, then try again"
     )]
@@ -122,6 +124,7 @@ impl ServiceError {
             Self::PasskeyCeremonyInvalid => ErrorCode::PasskeyCeremonyInvalid,
             Self::PasskeyRejected(_) => ErrorCode::PasskeyRejected,
             Self::TooManyPasskeys(_) => ErrorCode::TooManyPasskeys,
+            Self::TooManyPins(_) => ErrorCode::TooManyPins,
             Self::MlsEpochStale { .. } => ErrorCode::MlsEpochStale,
             Self::MlsNotInGroup(_) => ErrorCode::MlsNotInGroup,
             Self::MlsRemovalPending => ErrorCode::MlsRemovalPending,

@@ -11,6 +11,8 @@ mod error;
 pub mod files;
 pub mod mls;
 pub mod notifications;
+pub mod outbound;
+pub mod previews;
 pub mod rooms;
 pub mod search;
 pub mod validate;

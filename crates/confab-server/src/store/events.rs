@@ -12,11 +12,12 @@
 //! seam between the two: [`From<EventRecord> for RoomEvent`] and
 //! [`From<&MessageBody> for BodyRecord`].
 
-use super::stored_names::{stored_posting, stored_role, stored_visibility};
+use super::previews::PreviewRecord;
+use super::stored_names::{stored_pinning, stored_posting, stored_role, stored_visibility};
 use crate::clock::{Millis, timestamp};
 use confab_proto::events::{EventContent, MessageBody, MessageState, Reaction, RoomEvent};
 use confab_proto::files::{FileInfo, ThumbnailInfo};
-use confab_proto::rooms::{PostingPolicy, Role, RoomVisibility};
+use confab_proto::rooms::{PinPolicy, PostingPolicy, Role, RoomVisibility};
 use confab_proto::{EventId, RoomId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +78,9 @@ pub struct MessageRecord {
     pub edited_at: Option<Millis>,
     #[serde(rename = "deleted_at")]
     pub deleted_at: Option<Millis>,
+    /// The preview of its first link, once fetched (the `events.preview` column).
+    #[serde(rename = "preview", default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<PreviewRecord>,
 }
 
 /// A file a message carries, as stored: what it was when the message was sent.
@@ -249,6 +253,31 @@ pub enum ContentRecord {
         visibility: RoomVisibility,
         #[serde(rename = "posting", with = "stored_posting")]
         posting: PostingPolicy,
+        /// Absent from events stored before pins existed.
+        #[serde(rename = "pinning", with = "stored_pinning", default)]
+        pinning: PinPolicy,
+    },
+    #[serde(rename = "message_pinned")]
+    MessagePinned {
+        #[serde(rename = "target_seq")]
+        target_seq: i64,
+    },
+    #[serde(rename = "message_unpinned")]
+    MessageUnpinned {
+        #[serde(rename = "target_seq")]
+        target_seq: i64,
+    },
+    #[serde(rename = "link_preview_added")]
+    LinkPreviewAdded {
+        #[serde(rename = "target_seq")]
+        target_seq: i64,
+        #[serde(rename = "preview")]
+        preview: PreviewRecord,
+    },
+    #[serde(rename = "link_preview_removed")]
+    LinkPreviewRemoved {
+        #[serde(rename = "target_seq")]
+        target_seq: i64,
     },
     #[serde(rename = "mls_commit")]
     MlsCommit {
@@ -307,6 +336,10 @@ impl ContentRecord {
             Self::TopicChanged { .. } => "topic_changed",
             Self::RoomAvatarChanged { .. } => "room_avatar_changed",
             Self::RoomAccessChanged { .. } => "room_access_changed",
+            Self::MessagePinned { .. } => "message_pinned",
+            Self::MessageUnpinned { .. } => "message_unpinned",
+            Self::LinkPreviewAdded { .. } => "link_preview_added",
+            Self::LinkPreviewRemoved { .. } => "link_preview_removed",
             Self::MlsCommit { .. } => "mls_commit",
         }
     }
@@ -323,16 +356,22 @@ impl ContentRecord {
                 | Self::ReadUpTo { .. }
                 | Self::DeliveredUpTo { .. }
                 | Self::MlsCommit { .. }
+                | Self::LinkPreviewAdded { .. }
+                | Self::LinkPreviewRemoved { .. }
         )
     }
 
-    /// The message an edit, deletion or reaction is about.
+    /// The message an edit, deletion, reaction or pin is about.
     pub fn target_seq(&self) -> Option<i64> {
         match self {
             Self::MessageEdited { target_seq, .. }
             | Self::MessageDeleted { target_seq }
             | Self::ReactionAdded { target_seq, .. }
-            | Self::ReactionRemoved { target_seq, .. } => Some(*target_seq),
+            | Self::ReactionRemoved { target_seq, .. }
+            | Self::MessagePinned { target_seq }
+            | Self::MessageUnpinned { target_seq }
+            | Self::LinkPreviewAdded { target_seq, .. }
+            | Self::LinkPreviewRemoved { target_seq } => Some(*target_seq),
             _ => None,
         }
     }
@@ -376,6 +415,7 @@ impl From<MessageRecord> for MessageState {
             attachments: message.attachments.into_iter().map(Into::into).collect(),
             edited_at: message.edited_at.map(timestamp),
             deleted_at: message.deleted_at.map(timestamp),
+            preview: message.preview.map(Into::into),
         }
     }
 }
@@ -413,10 +453,24 @@ impl From<ContentRecord> for EventContent {
             ContentRecord::RoomAccessChanged {
                 visibility,
                 posting,
+                pinning,
             } => Self::RoomAccessChanged {
                 visibility,
                 posting,
+                pinning,
             },
+            ContentRecord::MessagePinned { target_seq } => Self::MessagePinned { target_seq },
+            ContentRecord::MessageUnpinned { target_seq } => Self::MessageUnpinned { target_seq },
+            ContentRecord::LinkPreviewAdded {
+                target_seq,
+                preview,
+            } => Self::LinkPreviewAdded {
+                target_seq,
+                preview: preview.into(),
+            },
+            ContentRecord::LinkPreviewRemoved { target_seq } => {
+                Self::LinkPreviewRemoved { target_seq }
+            }
             ContentRecord::MlsCommit {
                 epoch,
                 device_id,
@@ -473,8 +527,13 @@ mod tests {
                 ContentRecord::RoomAccessChanged {
                     visibility: RoomVisibility::Public,
                     posting: PostingPolicy::Admins,
+                    pinning: PinPolicy::Everyone,
                 },
-                r#"{"type":"room_access_changed","visibility":"public","posting":"admins"}"#,
+                r#"{"type":"room_access_changed","visibility":"public","posting":"admins","pinning":"everyone"}"#,
+            ),
+            (
+                ContentRecord::MessagePinned { target_seq: 9 },
+                r#"{"type":"message_pinned","target_seq":9}"#,
             ),
             (
                 ContentRecord::MessageEdited {
@@ -534,6 +593,7 @@ mod tests {
                 attachments: Vec::new(),
                 edited_at: None,
                 deleted_at: None,
+                preview: None,
             }),
         };
         let wire = RoomEvent::from(event);

@@ -71,7 +71,8 @@ pub trait FileStore: Send + Sync + 'static {
     /// Removes the files uploaded before `before` that nothing uses: no message
     /// carries them (any more) and they are nobody's avatar. Returns how many.
     async fn remove_unused_files(&self, before: Millis) -> StoreResult<u64>;
-    /// Whether a file uses the blob (as its bytes or its thumbnail).
+    /// Whether anything uses the blob: a file (as its bytes or its thumbnail), or a
+    /// link preview (of a message, or cached).
     async fn blob_in_use(&self, sha256: &str) -> StoreResult<bool>;
     /// The files of the room's newest `limit` messages with files whose `seq` is
     /// below `before` (all, without it), newest message first.

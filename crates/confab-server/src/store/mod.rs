@@ -38,6 +38,7 @@ pub mod identities;
 pub mod mls;
 pub mod notifications;
 pub mod passkeys;
+pub mod previews;
 pub mod rooms;
 pub mod search;
 mod sql;

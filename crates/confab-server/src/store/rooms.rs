@@ -11,7 +11,7 @@ use super::StoreResult;
 use super::events::{AttachmentRecord, BodyRecord, EventRecord};
 use crate::clock::Millis;
 use async_trait::async_trait;
-use confab_proto::rooms::{PostingPolicy, Role, RoomKind, RoomVisibility};
+use confab_proto::rooms::{PinPolicy, PostingPolicy, Role, RoomKind, RoomVisibility};
 use confab_proto::{EventId, RoomId, SessionId, UserId};
 
 /// A room as stored.
@@ -32,6 +32,7 @@ pub struct RoomRecord {
     pub direct_key: Option<String>,
     pub visibility: RoomVisibility,
     pub posting: PostingPolicy,
+    pub pinning: PinPolicy,
 }
 
 impl RoomRecord {
@@ -69,6 +70,8 @@ pub struct NewRoom<'a> {
     pub encrypted: bool,
     pub visibility: RoomVisibility,
     pub posting: PostingPolicy,
+    /// `Everyone` for direct rooms.
+    pub pinning: PinPolicy,
     /// Set for direct rooms; [`super::StoreError::Conflict`] if the pair has one.
     pub direct_key: Option<&'a str>,
     pub creator: UserId,
@@ -153,6 +156,25 @@ pub enum RoomChange {
     SetAccess {
         visibility: RoomVisibility,
         posting: PostingPolicy,
+        pinning: PinPolicy,
+    },
+    /// Pins message `seq`, unless the room has `max` pins (`LimitReached`).
+    Pin {
+        seq: i64,
+        max: u32,
+    },
+    Unpin {
+        seq: i64,
+    },
+    /// Attaches the preview a fetch found to the sender's message `seq`, unless it
+    /// has one, was deleted, or the sender removed its preview.
+    AttachPreview {
+        seq: i64,
+        preview: super::previews::PreviewRecord,
+    },
+    /// The sender removes the preview of their message `seq` for good.
+    RemovePreview {
+        seq: i64,
     },
     /// An MLS application message (encrypted rooms), made by the sender's device
     /// `device` in epoch `epoch`: stored only if that is the group's epoch, the
@@ -221,6 +243,8 @@ pub enum Appended {
     TargetMissing,
     /// An MLS commit or encrypted message that does not fit the room's group.
     MlsRefused(MlsRefusal),
+    /// A count the change would raise is at its limit (the room's pins).
+    LimitReached,
 }
 
 /// Which part of the timeline to read.
@@ -278,6 +302,14 @@ pub struct DirectoryPage {
     pub rooms: Vec<(RoomRecord, bool)>,
     /// How many public groups match, in all pages.
     pub total: i64,
+}
+
+/// A pinned message: the message event as it is now, without reactions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinRecord {
+    pub message: EventRecord,
+    pub pinned_by: UserId,
+    pub pinned_at: Millis,
 }
 
 /// The text the channel directory searches for a room: its folded name and topic.
@@ -388,6 +420,8 @@ pub trait RoomStore: Send + Sync + 'static {
     async fn room_entry(&self, user: UserId, room: RoomId) -> StoreResult<Option<RoomListEntry>>;
     /// A page of the channel directory.
     async fn directory(&self, query: &DirectoryQuery) -> StoreResult<DirectoryPage>;
+    /// The room's pinned messages, the latest pin first.
+    async fn pins(&self, room: RoomId) -> StoreResult<Vec<PinRecord>>;
     /// A page of at most `limit` timeline events.
     async fn history(
         &self,

@@ -62,6 +62,14 @@ stored_names!(
     }
 );
 
+stored_names!(
+    /// Who may pin messages in a room, as stored.
+    stored_pinning: confab_proto::rooms::PinPolicy, "pinning policy", {
+        confab_proto::rooms::PinPolicy::Admins => "admins",
+        confab_proto::rooms::PinPolicy::Everyone => "everyone",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

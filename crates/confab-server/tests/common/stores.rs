@@ -1,7 +1,7 @@
 //! The store suites' shared set-up: a store on a fresh database, accounts, a group.
 
 use super::TestDb;
-use confab_client::proto::rooms::{PostingPolicy, Role, RoomKind, RoomVisibility};
+use confab_client::proto::rooms::{PinPolicy, PostingPolicy, Role, RoomKind, RoomVisibility};
 use confab_client::proto::{RoomId, UserId};
 use confab_server::store::rooms::{NewRoom, RoomStore};
 use confab_server::store::{ConnectOptions, NewUser, SqlStore, Store};
@@ -58,6 +58,7 @@ pub async fn group(store: &SqlStore, owner: UserId, others: &[UserId]) -> RoomId
         encrypted: false,
         visibility: RoomVisibility::Private,
         posting: PostingPolicy::Everyone,
+        pinning: PinPolicy::Admins,
         direct_key: None,
         creator: owner,
         members: &members,

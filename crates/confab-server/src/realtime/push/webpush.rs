@@ -4,12 +4,12 @@
 //! redirects and, unless private endpoints are allowed, connects to public
 //! addresses only (checked on what DNS answers, not only on the URL).
 
-use crate::service::notifications::{PushOutcome, VapidKey, is_public};
+use crate::service::notifications::{PushOutcome, VapidKey};
+use crate::service::outbound::AddressPolicy;
 use crate::store::notifications::PushSubscriptionRecord;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use confab_proto::notifications::{NotificationKind, PushPayload};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use web_push_native::jwt_simple::algorithms::ECDSAP256KeyPairLike as _;
@@ -42,7 +42,7 @@ impl WebPush {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Confab/", env!("CARGO_PKG_VERSION")));
         if !allow_private {
-            builder = builder.dns_resolver(Arc::new(PublicOnly));
+            builder = builder.dns_resolver(AddressPolicy::public_only().resolver());
         }
         Ok(Self {
             http: builder.build()?,
@@ -131,25 +131,5 @@ impl WebPush {
             request = request.header(name.as_str(), value.as_bytes());
         }
         Ok(request.body(body).build()?)
-    }
-}
-
-/// A resolver that drops every private, loopback or link-local address, so a push
-/// endpoint cannot reach the server's own network through DNS.
-struct PublicOnly;
-
-impl reqwest::dns::Resolve for PublicOnly {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let host = name.as_str().to_owned();
-        Box::pin(async move {
-            let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .filter(|address| is_public(address.ip()))
-                .collect();
-            if addresses.is_empty() {
-                return Err(format!("{host} has no public address").into());
-            }
-            Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs)
-        })
     }
 }

@@ -1,10 +1,11 @@
 //! Push endpoints are URLs users give and the server sends requests to, so they must
 //! not reach the server's own network: `https://` to a public host only, unless the
 //! operator allows private endpoints (for tests). The same check of addresses is
-//! applied again to what the host name resolves to when a push is sent.
+//! applied again to what the host name resolves to when a push is sent
+//! (`service::outbound`).
 
+use crate::service::outbound::AddressPolicy;
 use crate::service::{ServiceError, ServiceResult};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Longest endpoint URL accepted (push services use well under 1,000 characters).
 pub const ENDPOINT_MAX_CHARS: usize = 2048;
@@ -25,59 +26,10 @@ pub fn check_endpoint(endpoint: &str, allow_private: bool) -> ServiceResult<url:
         _ => return Err(invalid("must be an https:// URL")),
     }
     let host = url.host().ok_or_else(|| invalid("has no host"))?;
-    if !allow_private {
-        let private = match host {
-            url::Host::Ipv4(ip) => !is_public(IpAddr::V4(ip)),
-            url::Host::Ipv6(ip) => !is_public(IpAddr::V6(ip)),
-            url::Host::Domain(name) => {
-                let name = name.trim_end_matches('.').to_ascii_lowercase();
-                name == "localhost" || name.ends_with(".localhost") || !name.contains('.')
-            }
-        };
-        if private {
-            return Err(invalid("must be on a public host"));
-        }
+    if !allow_private && !AddressPolicy::public_only().allows_host(&host) {
+        return Err(invalid("must be on a public host"));
     }
     Ok(url)
-}
-
-/// True for addresses on the public internet: not loopback, private, link-local,
-/// shared (carrier-grade NAT), documentation, multicast, broadcast or unspecified.
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(ip) => is_public_v4(ip),
-        IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
-            Some(v4) => is_public_v4(v4),
-            None => is_public_v6(ip),
-        },
-    }
-}
-
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    !(ip.is_unspecified()
-        || ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_broadcast()
-        || ip.is_documentation()
-        || ip.is_multicast()
-        || a == 0
-        || a >= 240
-        || (a == 100 && (64..128).contains(&b))
-        || (a == 192 && b == 0 && ip.octets()[2] == 0)
-        || (a == 198 && (18..20).contains(&b)))
-}
-
-fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    !(ip.is_unspecified()
-        || ip.is_loopback()
-        || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00 // unique local
-        || (first & 0xffc0) == 0xfe80 // link-local
-        || first == 0x2001 && ip.segments()[1] == 0x0db8 // documentation
-        || ip.to_ipv4().is_some_and(|v4| !is_public_v4(v4)))
 }
 
 #[cfg(test)]
@@ -111,14 +63,5 @@ mod tests {
             assert!(check_endpoint(bad, false).is_err(), "{bad} passed");
         }
         assert!(check_endpoint("http://127.0.0.1:9000/push/1", true).is_ok());
-    }
-
-    #[test]
-    fn public_addresses() {
-        assert!(is_public("8.8.8.8".parse().unwrap()));
-        assert!(is_public("2a00:1450:4001::200e".parse().unwrap()));
-        assert!(!is_public("100.64.0.1".parse().unwrap()));
-        assert!(!is_public("0.1.2.3".parse().unwrap()));
-        assert!(!is_public("fe80::1".parse().unwrap()));
     }
 }

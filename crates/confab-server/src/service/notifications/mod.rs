@@ -19,7 +19,7 @@ mod quiet;
 mod rules;
 mod service;
 
-pub use endpoint::{check_endpoint, is_public};
+pub use endpoint::check_endpoint;
 pub use quiet::dnd_active;
 pub use rules::{EXCERPT_CHARS, effective_level, may_mention_room, mentions_room};
 pub use service::{Notifications, PushOutcome, VapidKey};

@@ -277,6 +277,7 @@ mod tests {
                 attachments: Vec::new(),
                 edited_at: None,
                 deleted_at: None,
+                preview: None,
             }),
         }
     }

@@ -15,7 +15,7 @@ use crate::store::rooms::{Appended, DirectoryQuery, RoomChange, RoomRecord};
 use crate::store::search::fold;
 use confab_proto::RoomId;
 use confab_proto::rooms::{
-    ChannelEntry, ChannelPage, PostingPolicy, Role, RoomSummary, RoomVisibility,
+    ChannelEntry, ChannelPage, PostingPolicy, Role, RoomSummary, RoomVisibility, UpdateRoomRequest,
 };
 
 /// Largest page of the channel directory.
@@ -154,25 +154,26 @@ impl Rooms {
         self.room(caller, id).await
     }
 
-    /// Sets who may join the group and who may post in it (admins and the owner);
-    /// settings left `None` stay.
+    /// Sets who may join the group, post and pin in it (admins and the owner), as
+    /// `request` asks; settings it leaves out stay.
     pub(super) async fn set_access(
         &self,
         caller: Principal,
         room: &RoomRecord,
-        visibility: Option<RoomVisibility>,
-        posting: Option<PostingPolicy>,
+        request: &UpdateRoomRequest,
     ) -> ServiceResult<()> {
-        let visibility = visibility.unwrap_or(room.visibility);
-        let posting = posting.unwrap_or(room.posting);
+        let visibility = request.visibility.unwrap_or(room.visibility);
+        let posting = request.posting.unwrap_or(room.posting);
+        let pinning = request.pinning.unwrap_or(room.pinning);
         check_access(room.encrypted, visibility)?;
-        if (visibility, posting) != (room.visibility, room.posting) {
+        if (visibility, posting, pinning) != (room.visibility, room.posting, room.pinning) {
             self.apply(
                 caller,
                 room.id,
                 RoomChange::SetAccess {
                     visibility,
                     posting,
+                    pinning,
                 },
             )
             .await?;

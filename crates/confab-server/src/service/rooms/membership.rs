@@ -19,7 +19,8 @@ use crate::store::StoreError;
 use crate::store::rooms::{NewRoom, RoomChange, RoomRecord, direct_key};
 use confab_proto::events::RoomEvent;
 use confab_proto::rooms::{
-    CreateGroupRequest, PostingPolicy, Role, Room, RoomKind, RoomVisibility, UpdateRoomRequest,
+    CreateGroupRequest, PinPolicy, PostingPolicy, Role, Room, RoomKind, RoomVisibility,
+    UpdateRoomRequest,
 };
 use confab_proto::{RoomId, UserId};
 
@@ -61,6 +62,7 @@ impl Rooms {
             encrypted: request.encrypted,
             visibility: request.visibility,
             posting: request.posting,
+            pinning: request.pinning,
             direct_key: None,
             creator: caller.user_id,
             members: &[(caller.user_id, Role::Owner)],
@@ -127,6 +129,7 @@ impl Rooms {
             encrypted,
             visibility: RoomVisibility::Private,
             posting: PostingPolicy::Everyone,
+            pinning: PinPolicy::Everyone,
             direct_key: Some(&key),
             creator: caller.user_id,
             members,
@@ -351,8 +354,7 @@ impl Rooms {
             self.apply(caller, id, RoomChange::SetTopic { topic })
                 .await?;
         }
-        self.set_access(caller, &room, request.visibility, request.posting)
-            .await?;
+        self.set_access(caller, &room, request).await?;
         let (room, _) = self.membership(caller, id).await?;
         Ok(room_view(room))
     }

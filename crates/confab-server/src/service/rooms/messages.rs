@@ -92,10 +92,13 @@ impl Rooms {
             },
         };
         match self.append(id, caller, change).await? {
-            Appended::Event(event) => Ok(Sent {
-                event: event.into(),
-                created: true,
-            }),
+            Appended::Event(event) => {
+                self.offer_preview(caller, &event);
+                Ok(Sent {
+                    event: event.into(),
+                    created: true,
+                })
+            }
             Appended::Duplicate(event) if event.room_id == id => Ok(Sent {
                 event: event.into(),
                 created: false,
@@ -110,7 +113,7 @@ impl Rooms {
             )),
             Appended::NotMember => Err(not_member()),
             Appended::MlsRefused(refusal) => Err(refusal_error(refusal)),
-            Appended::Unchanged | Appended::NotAllowed => {
+            Appended::Unchanged | Appended::NotAllowed | Appended::LimitReached => {
                 Err(ServiceError::Internal("a send changed nothing".to_owned()))
             }
         }
@@ -357,9 +360,14 @@ pub fn mentioned_names(text: &str) -> Vec<String> {
     names
 }
 
-/// `invalid_input` in an end-to-end encrypted room, where `what` (edits, reactions)
+/// `invalid_input` in an end-to-end encrypted room, where `what` (edits, reactions,
+/// pins)
 /// travel inside encrypted messages: the server cannot apply them to ciphertext.
-fn require_plain(room: &RoomRecord, field: &'static str, what: &str) -> ServiceResult<()> {
+pub(super) fn require_plain(
+    room: &RoomRecord,
+    field: &'static str,
+    what: &str,
+) -> ServiceResult<()> {
     if room.encrypted {
         Err(ServiceError::invalid(
             field,

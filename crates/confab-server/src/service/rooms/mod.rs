@@ -8,6 +8,9 @@
 //! - `invitations`: inviting, accepting, declining and withdrawing;
 //! - `blocks`: blocking and unblocking people;
 //! - `messages`: sending, editing, deleting, reacting, bodies and mentions;
+//! - `link_previews`: a message's link preview (queued after sending, attached,
+//!   removed by the sender);
+//! - `pins`: pinned messages;
 //! - `markers`: read and delivery markers;
 //! - `views`: the room list, one room, members, history;
 //! - `live`: the stream's starting point, replay, typing and presence;
@@ -18,10 +21,12 @@ mod blocks;
 mod channels;
 mod delivery;
 mod invitations;
+mod link_previews;
 mod live;
 mod markers;
 mod membership;
 mod messages;
+mod pins;
 mod service;
 mod views;
 

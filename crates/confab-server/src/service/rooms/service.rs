@@ -6,6 +6,7 @@ use crate::clock::now_millis;
 use crate::config::{FileConfig, RoomLimits, RoomMentionRole};
 use crate::service::accounts::tokens::Principal;
 use crate::service::budget::Budget;
+use crate::service::previews::PreviewQueue;
 use crate::service::{ServiceError, ServiceResult, SharedStore};
 use crate::store::consent::ConsentStore;
 use crate::store::events::{ContentRecord, EventRecord};
@@ -38,6 +39,8 @@ pub struct Rooms {
     pub(super) invited: Budget,
     /// Lowest role that may mention `@room` (`--room-mention-role`).
     pub(super) room_mention_role: RoomMentionRole,
+    /// Where sent messages' links go to be previewed; `None`: previews are off.
+    pub(super) previews: Option<PreviewQueue>,
 }
 
 impl Rooms {
@@ -47,6 +50,7 @@ impl Rooms {
         limits: RoomLimits,
         file_limits: FileConfig,
         room_mention_role: RoomMentionRole,
+        previews: Option<PreviewQueue>,
     ) -> Self {
         let RoomsStores {
             rooms,
@@ -65,6 +69,7 @@ impl Rooms {
             limits,
             file_limits,
             room_mention_role,
+            previews,
         }
     }
 
@@ -110,6 +115,9 @@ impl Rooms {
                 "your role changed meanwhile".to_owned(),
             )),
             Appended::MlsRefused(refusal) => Err(crate::service::mls::refusal_error(refusal)),
+            Appended::LimitReached => Err(ServiceError::Internal(
+                "a change with a limit went through the generic path".to_owned(),
+            )),
         }
     }
 

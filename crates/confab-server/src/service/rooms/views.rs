@@ -164,6 +164,7 @@ pub(super) fn room_view(room: RoomRecord) -> Room {
         member_count: room.member_count,
         visibility: room.visibility,
         posting: room.posting,
+        pinning: room.pinning,
     }
 }
 

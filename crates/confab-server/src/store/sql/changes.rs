@@ -9,8 +9,10 @@
 //! membership and the event row.
 
 use super::channel_changes;
-use super::event_tx::{EventTx, Place, next_seq};
+use super::event_tx::{EventTx, Place, is_live_message, next_seq};
 use super::mls_changes;
+use super::pin_changes;
+use super::preview_changes;
 use super::rows::{
     EventRow, MemberRow, body_json, map_unique_violation, mentions_json, role_name, select_events,
     select_members, to_json,
@@ -180,11 +182,34 @@ pub(super) async fn append_in(
         RoomChange::SetAccess {
             visibility,
             posting,
-        } => match channel_changes::set_access(tx, &at, *visibility, *posting).await? {
+            pinning,
+        } => match channel_changes::set_access(tx, &at, *visibility, *posting, *pinning).await? {
             true => Decision::Store(ContentRecord::RoomAccessChanged {
                 visibility: *visibility,
                 posting: *posting,
+                pinning: *pinning,
             }),
+            false => Decision::Skip(Appended::Unchanged),
+        },
+        RoomChange::Pin { seq, max } => match pin_changes::pin(tx, &at, *seq, *max).await? {
+            Ok(()) => Decision::Store(ContentRecord::MessagePinned { target_seq: *seq }),
+            Err(outcome) => Decision::Skip(outcome),
+        },
+        RoomChange::Unpin { seq } => match pin_changes::unpin(tx, &at, *seq).await? {
+            true => Decision::Store(ContentRecord::MessageUnpinned { target_seq: *seq }),
+            false => Decision::Skip(Appended::Unchanged),
+        },
+        RoomChange::AttachPreview { seq, preview } => {
+            match preview_changes::attach(tx, &at, *seq, preview).await? {
+                true => Decision::Store(ContentRecord::LinkPreviewAdded {
+                    target_seq: *seq,
+                    preview: preview.clone(),
+                }),
+                false => Decision::Skip(Appended::Unchanged),
+            }
+        }
+        RoomChange::RemovePreview { seq } => match preview_changes::remove(tx, &at, *seq).await? {
+            true => Decision::Store(ContentRecord::LinkPreviewRemoved { target_seq: *seq }),
             false => Decision::Skip(Appended::Unchanged),
         },
         RoomChange::SendEncrypted {
@@ -310,6 +335,7 @@ async fn send_message(
         attachments: attachments.to_vec(),
         edited_at: None,
         deleted_at: None,
+        preview: None,
     })))
 }
 
@@ -342,7 +368,7 @@ async fn edit_message(
 
 async fn delete_message(tx: &mut EventTx, at: &Place, target: i64) -> StoreResult<Decision> {
     let updated = sqlx::query(
-        "UPDATE events SET body = NULL, attachments = NULL, deleted_at = $3 \
+        "UPDATE events SET body = NULL, attachments = NULL, preview = NULL, preview_image = NULL, deleted_at = $3 \
          WHERE room_id = $1 AND seq = $2 AND kind = 'message' AND deleted_at IS NULL",
     )
     .bind(at.room.0)
@@ -358,6 +384,7 @@ async fn delete_message(tx: &mut EventTx, at: &Place, target: i64) -> StoreResul
     for cleanup in [
         "DELETE FROM reactions WHERE room_id = $1 AND seq = $2",
         "DELETE FROM mentions WHERE room_id = $1 AND seq = $2",
+        "DELETE FROM pins WHERE room_id = $1 AND seq = $2",
         // The files become unreachable through this message.
         "DELETE FROM attachments WHERE room_id = $1 AND seq = $2",
     ] {
@@ -621,16 +648,4 @@ async fn current_member(
     .fetch_optional(&mut **tx)
     .await?;
     row.map(TryInto::try_into).transpose()
-}
-
-/// True if `seq` is a message of the room that is not deleted.
-async fn is_live_message(tx: &mut EventTx, room: RoomId, seq: i64) -> StoreResult<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT sender_id FROM events WHERE room_id = $1 AND seq = $2 AND kind = 'message' AND deleted_at IS NULL",
-    )
-    .bind(room.0)
-    .bind(seq)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(found.is_some())
 }

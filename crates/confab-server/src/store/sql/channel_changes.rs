@@ -6,8 +6,8 @@
 use super::event_tx::{EventTx, Place};
 use crate::store::StoreResult;
 use crate::store::rooms::directory_text;
-use crate::store::stored_names::{stored_posting, stored_visibility};
-use confab_proto::rooms::{PostingPolicy, RoomVisibility};
+use crate::store::stored_names::{stored_pinning, stored_posting, stored_visibility};
+use confab_proto::rooms::{PinPolicy, PostingPolicy, RoomVisibility};
 
 /// Whether the sender may join the room as a public one: true if it is public, and
 /// then any invitation of theirs is consumed (they join without it).
@@ -28,19 +28,22 @@ pub(super) async fn admit_to_public(tx: &mut EventTx, at: &Place) -> StoreResult
     Ok(true)
 }
 
-/// Sets who may join and who may post; false if both were already so.
+/// Sets who may join, post and pin; false if all were already so.
 pub(super) async fn set_access(
     tx: &mut EventTx,
     at: &Place,
     visibility: RoomVisibility,
     posting: PostingPolicy,
+    pinning: PinPolicy,
 ) -> StoreResult<bool> {
     let changed = sqlx::query(
-        "UPDATE rooms SET visibility = $2, posting = $3 WHERE id = $1 AND (visibility <> $2 OR posting <> $3)",
+        "UPDATE rooms SET visibility = $2, posting = $3, pinning = $4 \
+         WHERE id = $1 AND (visibility <> $2 OR posting <> $3 OR pinning <> $4)",
     )
     .bind(at.room.0)
     .bind(stored_visibility::name(visibility))
     .bind(stored_posting::name(posting))
+    .bind(stored_pinning::name(pinning))
     .execute(&mut **tx)
     .await?
     .rows_affected();

@@ -159,3 +159,15 @@ pub(super) struct Place {
     pub seq: i64,
     pub now: Millis,
 }
+
+/// True if `seq` is a message of the room that is not deleted.
+pub(super) async fn is_live_message(tx: &mut EventTx, room: RoomId, seq: i64) -> StoreResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT sender_id FROM events WHERE room_id = $1 AND seq = $2 AND kind = 'message' AND deleted_at IS NULL",
+    )
+    .bind(room.0)
+    .bind(seq)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(found.is_some())
+}

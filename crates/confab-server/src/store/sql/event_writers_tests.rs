@@ -70,6 +70,7 @@ async fn postgres_readers_stop_below_a_writer_that_has_not_committed() {
                 encrypted: false,
                 visibility: confab_proto::rooms::RoomVisibility::Private,
                 posting: confab_proto::rooms::PostingPolicy::Everyone,
+                pinning: confab_proto::rooms::PinPolicy::Admins,
                 direct_key: None,
                 creator: user,
                 members: &[(user, Role::Owner)],

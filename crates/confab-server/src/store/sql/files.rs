@@ -195,7 +195,9 @@ impl FileStore for SqlStore {
 
     async fn blob_in_use(&self, sha256: &str) -> StoreResult<bool> {
         let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM files WHERE sha256 = $1 OR thumb_sha256 = $1 LIMIT 1",
+            "SELECT 1 FROM files WHERE sha256 = $1 OR thumb_sha256 = $1 \
+             UNION ALL SELECT 1 FROM events WHERE preview_image = $1 \
+             UNION ALL SELECT 1 FROM link_previews WHERE image_sha256 = $1 LIMIT 1",
         )
         .bind(sha256)
         .fetch_optional(self.pool())

@@ -15,9 +15,10 @@ use crate::store::StoreResult;
 use crate::store::events::{ContentRecord, EventRecord};
 use crate::store::rooms::{
     Appended, CommitFeed, CommitWatch, DirectoryPage, DirectoryQuery, HistoryAnchor, MemberRecord,
-    NewRoom, RoomChange, RoomListEntry, RoomRecord, RoomStore, TimelinePage, directory_text,
+    NewRoom, PinRecord, RoomChange, RoomListEntry, RoomRecord, RoomStore, TimelinePage,
+    directory_text,
 };
-use crate::store::stored_names::{stored_posting, stored_visibility};
+use crate::store::stored_names::{stored_pinning, stored_posting, stored_visibility};
 use async_trait::async_trait;
 use confab_proto::{EventId, RoomId, UserId};
 
@@ -27,8 +28,8 @@ impl RoomStore for SqlStore {
         let mut tx = begin_events(self.pool(), self.backend()).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO rooms (kind, name, topic, encrypted, direct_key, created_by, created_at, last_activity_at, \
-             visibility, posting, directory_text) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10) RETURNING id",
+             visibility, posting, directory_text, pinning) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(room_kind_name(room.kind))
         .bind(room.name)
@@ -40,6 +41,7 @@ impl RoomStore for SqlStore {
         .bind(stored_visibility::name(room.visibility))
         .bind(stored_posting::name(room.posting))
         .bind(directory_text(room.name, room.topic))
+        .bind(stored_pinning::name(room.pinning))
         .fetch_one(&mut *tx)
         .await
         .map_err(map_unique_violation)?;
@@ -191,6 +193,10 @@ impl RoomStore for SqlStore {
 
     async fn directory(&self, query: &DirectoryQuery) -> StoreResult<DirectoryPage> {
         self.directory_page(query).await
+    }
+
+    async fn pins(&self, room: RoomId) -> StoreResult<Vec<PinRecord>> {
+        self.pinned_messages(room).await
     }
 
     async fn history(

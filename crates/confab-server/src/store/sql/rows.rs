@@ -7,7 +7,7 @@
 
 use crate::store::events::{BodyRecord, ContentRecord, EventRecord, MessageRecord};
 use crate::store::rooms::{MemberRecord, RoomRecord};
-use crate::store::stored_names::{stored_posting, stored_role, stored_visibility};
+use crate::store::stored_names::{stored_pinning, stored_posting, stored_role, stored_visibility};
 use crate::store::{StoreError, StoreResult};
 use confab_proto::rooms::{Role, RoomKind};
 use confab_proto::{EventId, RoomId, UserId};
@@ -22,7 +22,7 @@ macro_rules! select_rooms {
         concat!(
             "SELECT rooms.id, rooms.kind, rooms.name, rooms.topic, rooms.avatar_file_id, rooms.encrypted, ",
             "rooms.created_by, rooms.created_at, rooms.last_seq, rooms.last_activity_at, rooms.member_count, ",
-            "rooms.direct_key, rooms.visibility, rooms.posting",
+            "rooms.direct_key, rooms.visibility, rooms.posting, rooms.pinning",
             $columns,
             " FROM rooms ",
             $rest
@@ -45,7 +45,7 @@ macro_rules! select_events {
     ($($rest:literal),+) => {
         concat!(
             "SELECT e.id, e.room_id, e.seq, e.kind, e.sender_id, e.content, e.created_at, e.client_id, e.body, ",
-            "e.reply_to_seq, e.mentions, e.edited_at, e.deleted_at, e.attachments FROM events e ",
+            "e.reply_to_seq, e.mentions, e.edited_at, e.deleted_at, e.attachments, e.preview FROM events e ",
             $($rest),+
         )
     };
@@ -69,6 +69,7 @@ pub(super) struct RoomRow {
     direct_key: Option<String>,
     visibility: String,
     posting: String,
+    pinning: String,
 }
 
 impl TryFrom<RoomRow> for RoomRecord {
@@ -92,6 +93,9 @@ impl TryFrom<RoomRow> for RoomRecord {
             })?,
             posting: stored_posting::parse(&row.posting).ok_or_else(|| {
                 StoreError::Corrupt(format!("unknown posting policy {:?}", row.posting))
+            })?,
+            pinning: stored_pinning::parse(&row.pinning).ok_or_else(|| {
+                StoreError::Corrupt(format!("unknown pinning policy {:?}", row.pinning))
             })?,
         })
     }
@@ -139,6 +143,7 @@ pub(super) struct EventRow {
     edited_at: Option<i64>,
     deleted_at: Option<i64>,
     attachments: Option<String>,
+    preview: Option<String>,
 }
 
 impl TryFrom<EventRow> for EventRecord {
@@ -165,6 +170,7 @@ impl TryFrom<EventRow> for EventRecord {
                     .unwrap_or_default(),
                 edited_at: row.edited_at,
                 deleted_at: row.deleted_at,
+                preview: row.preview.as_deref().map(parse_json).transpose()?,
             })
         } else {
             parse_json(&row.content)?
