@@ -117,7 +117,6 @@ async fn serve(
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .and_then(parse_range);
-    let if_none_match = headers.get(header::IF_NONE_MATCH).cloned();
     let download = match app.files.download(caller, id, thumbnail, range).await {
         Err(ServiceError::RangeNotSatisfiable { size }) => {
             let mut response =
@@ -130,12 +129,23 @@ async fn serve(
         other => other?,
     };
     let etag = format!("\"{}\"", download.sha256);
-    if if_none_match.is_some_and(|v| v.as_bytes() == etag.as_bytes()) {
-        let mut response = StatusCode::NOT_MODIFIED.into_response();
-        insert(response.headers_mut(), header::ETAG, &etag);
+    if let Some(response) = not_modified(headers, &etag) {
         return Ok(response);
     }
     Ok(file_response(download, etag, range.is_some()))
+}
+
+/// The `304 Not Modified` answer (with the tag) when the request's `If-None-Match`
+/// names `etag`, the entity tag of a blob (`"<sha256>"`).
+pub(super) fn not_modified(headers: &HeaderMap, etag: &str) -> Option<Response> {
+    let named = headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|value| value.as_bytes() == etag.as_bytes());
+    named.then(|| {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        insert(response.headers_mut(), header::ETAG, etag);
+        response
+    })
 }
 
 fn file_response(download: Download, etag: String, partial: bool) -> Response {

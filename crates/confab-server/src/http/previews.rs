@@ -3,7 +3,7 @@
 
 use super::error::ApiError;
 use super::extract::{ApiPath, Auth};
-use super::files::{FILE_CSP, insert};
+use super::files::{FILE_CSP, insert, not_modified};
 use crate::app::AppState;
 use axum::body::Body;
 use axum::extract::State;
@@ -29,24 +29,25 @@ pub async fn image(
         .image(&app.rooms, caller, RoomId(id), seq)
         .await?;
     let etag = format!("\"{}\"", image.sha256);
-    let cached = headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|value| value.as_bytes() == etag.as_bytes());
-    let mut response = if cached {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        let length = image.read.range.end - image.read.range.start;
-        let mut response = Body::from_stream(image.read.bytes).into_response();
-        let headers = response.headers_mut();
-        insert(headers, header::CONTENT_TYPE, &image.content_type);
-        insert(headers, header::CONTENT_LENGTH, &length.to_string());
-        insert(headers, header::CONTENT_DISPOSITION, "inline");
-        insert(headers, header::CONTENT_SECURITY_POLICY, FILE_CSP);
-        response
+    let mut response = match not_modified(&headers, &etag) {
+        Some(response) => response,
+        None => {
+            let length = image.read.range.end - image.read.range.start;
+            let mut response = Body::from_stream(image.read.bytes).into_response();
+            let headers = response.headers_mut();
+            insert(headers, header::ETAG, &etag);
+            insert(headers, header::CONTENT_TYPE, &image.content_type);
+            insert(headers, header::CONTENT_LENGTH, &length.to_string());
+            insert(headers, header::CONTENT_DISPOSITION, "inline");
+            insert(headers, header::CONTENT_SECURITY_POLICY, FILE_CSP);
+            response
+        }
     };
-    let headers = response.headers_mut();
-    insert(headers, header::ETAG, &etag);
-    insert(headers, header::CACHE_CONTROL, "private, max-age=86400");
+    insert(
+        response.headers_mut(),
+        header::CACHE_CONTROL,
+        "private, max-age=86400",
+    );
     Ok(response)
 }
 

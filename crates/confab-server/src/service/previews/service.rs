@@ -5,7 +5,7 @@
 use super::fetch::{FetchError, FetchLimits, Fetcher};
 use super::page::{PageMeta, read_page};
 use super::queue::{PreviewJob, PreviewQueue};
-use crate::clock::now_millis;
+use crate::clock::{Millis, now_millis};
 use crate::config::PreviewConfig;
 use crate::service::files::media::inspect_image;
 use crate::service::outbound::AddressPolicy;
@@ -128,10 +128,9 @@ impl LinkPreviews {
     /// cached, unless the address was refused: the operator may allow it later).
     async fn find(&self, url: &Url) -> ServiceResult<Outcome> {
         let now = now_millis();
-        let ttl = i64::try_from(self.config.cache_ttl.as_millis()).unwrap_or(i64::MAX);
         match self
             .store
-            .cached_preview(url.as_str(), now.saturating_sub(ttl))
+            .cached_preview(url.as_str(), self.fresh_after(now))
             .await?
         {
             Some(CachedPreview::Found(preview)) => return Ok(Outcome::Preview(preview, "cached")),
@@ -247,10 +246,15 @@ impl LinkPreviews {
     /// Forgets what links gave more than `--link-preview-cache-ttl` ago, so that
     /// the pictures nothing else uses can be swept.
     pub async fn forget_stale(&self) -> ServiceResult<u64> {
-        let ttl = i64::try_from(self.config.cache_ttl.as_millis()).unwrap_or(i64::MAX);
         Ok(self
             .store
-            .forget_previews(now_millis().saturating_sub(ttl))
+            .forget_previews(self.fresh_after(now_millis()))
             .await?)
+    }
+
+    /// The oldest fetch the cache still uses at `now` (`--link-preview-cache-ttl`).
+    fn fresh_after(&self, now: Millis) -> Millis {
+        let ttl = i64::try_from(self.config.cache_ttl.as_millis()).unwrap_or(i64::MAX);
+        now.saturating_sub(ttl)
     }
 }
